@@ -1,0 +1,103 @@
+import * as avro from 'avsc';
+import { decodeWireFormat, encodeWireFormat } from './wire-format';
+
+/** What the serde needs from a Confluent-compatible schema registry. */
+export interface SchemaRegistryPort {
+  /** Registers the schema under the subject, or finds it if already there; returns its global id. */
+  register(subject: string, schema: string): Promise<number>;
+  /** The writer schema registered under this id. */
+  typeById(schemaId: number): Promise<avro.Type>;
+}
+
+/** A record that does not match the schema. Not retriable: the same record fails the same way. */
+export class AvroEncodeError extends Error {
+  override readonly name = 'AvroEncodeError';
+  readonly retriable = false;
+  constructor(readonly invalidPaths: string[], cause: unknown) {
+    super(`record does not match the Avro schema at ${invalidPaths.join(', ') || '(root)'}`, { cause });
+  }
+}
+
+/** Bytes that cannot be read as the expected record. Not retriable: a poison record. */
+export class AvroDecodeError extends Error {
+  override readonly name = 'AvroDecodeError';
+  readonly retriable = false;
+}
+
+export class AvroSerializer<T> {
+  constructor(
+    readonly schemaId: number,
+    private readonly type: avro.Type,
+  ) {}
+
+  serialize(record: T): Buffer {
+    let payload: Buffer;
+    try {
+      payload = this.type.toBuffer(record);
+    } catch (error) {
+      const paths: string[] = [];
+      this.type.isValid(record, { errorHook: (path) => paths.push(path.join('.')) });
+      throw new AvroEncodeError(paths, error);
+    }
+    return encodeWireFormat(this.schemaId, payload);
+  }
+}
+
+export async function createAvroSerializer<T>(
+  registry: SchemaRegistryPort,
+  subject: string,
+  schema: { text: string; type: avro.Type },
+): Promise<AvroSerializer<T>> {
+  const schemaId = await registry.register(subject, schema.text);
+  return new AvroSerializer<T>(schemaId, schema.type);
+}
+
+/**
+ * Reads records written with any registered version of a schema into the reader schema this code
+ * was built with (Avro schema resolution), so consumers survive BACKWARD-compatible evolution.
+ */
+export class AvroDeserializer<T> {
+  private readonly resolvers = new Map<number, Promise<avro.Resolver | undefined>>();
+
+  constructor(
+    private readonly registry: SchemaRegistryPort,
+    private readonly readerType: avro.Type,
+  ) {}
+
+  async deserialize(framed: Buffer): Promise<T> {
+    let decoded;
+    try {
+      decoded = decodeWireFormat(framed);
+    } catch (error) {
+      throw new AvroDecodeError((error as Error).message, { cause: error });
+    }
+    const resolver = await this.resolverFor(decoded.schemaId);
+    try {
+      return this.readerType.fromBuffer(decoded.payload, resolver) as T;
+    } catch (error) {
+      throw new AvroDecodeError(`cannot decode record written with schema id ${decoded.schemaId}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  private resolverFor(schemaId: number): Promise<avro.Resolver | undefined> {
+    let resolver = this.resolvers.get(schemaId);
+    if (!resolver) {
+      resolver = this.registry.typeById(schemaId).then((writerType) => {
+        if (writerType.equals(this.readerType)) return undefined;
+        try {
+          return this.readerType.createResolver(writerType);
+        } catch (error) {
+          throw new AvroDecodeError(`writer schema ${schemaId} cannot be read as ${this.readerType.name ?? 'the reader schema'}`, {
+            cause: error,
+          });
+        }
+      });
+      // A registry outage must not be cached: drop failed lookups so the next record retries.
+      resolver.catch(() => this.resolvers.delete(schemaId));
+      this.resolvers.set(schemaId, resolver);
+    }
+    return resolver;
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Every topic of the platform, declared once. Provisioning (`stack:up`, the CLI) creates and checks
+ * topics from this list; code refers to topics only through `TOPICS`.
+ */
+export const TOPICS = {
+  trackingEvents: 'tracking.events.v1',
+  trackingEventsRejected: 'tracking.events.rejected.v1',
+  trackingAudit: 'tracking.audit.v1',
+  automationTriggers: 'automation.triggers.v1',
+  vaultLoaderDeadLetter: 'vault-loader.dead-letter.v1',
+  automationTriggerDeadLetter: 'automation-trigger.dead-letter.v1',
+  exporterDeadLetter: 'exporter.dead-letter.v1',
+} as const;
+
+export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
+
+/** Consumer group of each consuming service. Replays move these groups. */
+export const CONSUMER_GROUPS = {
+  vaultLoader: 'vault-loader',
+  automationTrigger: 'automation-trigger',
+  exporter: 'exporter',
+} as const;
+
+export type CleanupPolicy = 'delete' | 'compact';
+
+export interface TopicDeclaration {
+  readonly name: TopicName;
+  readonly partitions: number;
+  /** -1 keeps records forever. */
+  readonly retentionMs: number;
+  readonly cleanupPolicy: CleanupPolicy;
+  /** File in schemas/avro holding the value schema, registered under `<topic>-value`. */
+  readonly valueSchemaFile?: string;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export const TOPIC_DECLARATIONS: readonly TopicDeclaration[] = [
+  {
+    name: TOPICS.trackingEvents,
+    partitions: 6,
+    retentionMs: 30 * DAY_MS,
+    cleanupPolicy: 'delete',
+    valueSchemaFile: 'tracking-event.v1.avsc',
+  },
+  { name: TOPICS.trackingEventsRejected, partitions: 3, retentionMs: 14 * DAY_MS, cleanupPolicy: 'delete' },
+  { name: TOPICS.trackingAudit, partitions: 3, retentionMs: 90 * DAY_MS, cleanupPolicy: 'delete' },
+  { name: TOPICS.automationTriggers, partitions: 3, retentionMs: 30 * DAY_MS, cleanupPolicy: 'delete' },
+  { name: TOPICS.vaultLoaderDeadLetter, partitions: 1, retentionMs: 30 * DAY_MS, cleanupPolicy: 'delete' },
+  { name: TOPICS.automationTriggerDeadLetter, partitions: 1, retentionMs: 30 * DAY_MS, cleanupPolicy: 'delete' },
+  { name: TOPICS.exporterDeadLetter, partitions: 1, retentionMs: 30 * DAY_MS, cleanupPolicy: 'delete' },
+];
+
+/** Confluent's TopicNameStrategy: the value schema of topic T lives under subject `T-value`. */
+export function valueSubject(topic: TopicName): string {
+  return `${topic}-value`;
+}
