@@ -1,0 +1,98 @@
+import type { Consumer, EachBatchPayload, IHeaders, Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+
+export interface ConsumedRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: IHeaders;
+  /** Broker timestamp, epoch milliseconds as a string (kafkajs keeps it a string). */
+  timestamp: string;
+}
+
+export interface RecordBatch {
+  topic: string;
+  partition: number;
+  records: ConsumedRecord[];
+}
+
+/** Makes the batch's side effects durable; the batch's offsets are committed only after it resolves. */
+export type BatchHandler = (batch: RecordBatch) => Promise<void>;
+
+export interface BatchConsumerOptions {
+  groupId: string;
+  topics: string[];
+  /** Where a group without committed offsets starts. */
+  fromBeginning: boolean;
+  sessionTimeoutMs?: number;
+  maxBytesPerPartition?: number;
+}
+
+/**
+ * Consumes whole fetched batches per partition and commits the batch's last offset + 1 only after
+ * the handler resolved. If the process dies before that commit, the batch is read again, so
+ * handlers must be idempotent (they are: inserts on natural keys).
+ */
+export class BatchConsumer {
+  private readonly consumer: Consumer;
+  private running = false;
+
+  constructor(
+    kafka: Kafka,
+    private readonly options: BatchConsumerOptions,
+    private readonly logger: Logger,
+  ) {
+    this.consumer = kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      maxBytesPerPartition: options.maxBytesPerPartition ?? 4 * 1024 * 1024,
+      allowAutoTopicCreation: false,
+    });
+  }
+
+  async start(handler: BatchHandler): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning });
+    this.running = true;
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.onBatch(payload, handler),
+    });
+    this.logger.info({ groupId: this.options.groupId, topics: this.options.topics }, 'consumer started');
+  }
+
+  isRunning(): boolean {
+    return this.running;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    // disconnect() waits for the batch in flight, so its commit still happens.
+    await this.consumer.disconnect();
+    this.logger.info({ groupId: this.options.groupId }, 'consumer stopped');
+  }
+
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload, handler: BatchHandler): Promise<void> {
+    if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+    const records: ConsumedRecord[] = batch.messages.map((message) => ({
+      topic: batch.topic,
+      partition: batch.partition,
+      offset: message.offset,
+      key: message.key,
+      value: message.value,
+      headers: message.headers ?? {},
+      timestamp: message.timestamp,
+    }));
+    await handler({ topic: batch.topic, partition: batch.partition, records });
+    const last = batch.lastOffset();
+    resolveOffset(last);
+    await this.consumer.commitOffsets([
+      { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
+    ]);
+    await heartbeat();
+  }
+}

@@ -1,0 +1,154 @@
+import { mkdirSync } from 'node:fs';
+import { Client } from 'pg';
+import { EmbeddedPostgres } from './embedded-postgres';
+import { KafkaBroker } from './kafka-broker';
+import { LocalSchemaRegistry } from './local-registry';
+import { Progress } from './progress';
+import { provision, type ProvisioningReport } from './provisioning';
+import { stackPaths, type StackPaths } from './stack-paths';
+import type { StackSettings } from './stack-settings';
+
+export interface ComponentStatus {
+  name: string;
+  state: 'running' | 'stopped' | 'external' | 'unreachable';
+  address: string;
+  pid?: number;
+  log?: string;
+}
+
+export interface UpResult {
+  /** Components this call started (the rest were already running or external). */
+  started: string[];
+  provisioning: ProvisioningReport;
+  connection: StackConnection;
+}
+
+/** How services and tests reach the stack. */
+export interface StackConnection {
+  kafkaBrokers: string[];
+  schemaRegistryUrl: string;
+  databaseUrl: string;
+}
+
+/** Kafka, the schema registry and PostgreSQL for development and tests, started in dependency order. */
+export class LocalStack {
+  readonly paths: StackPaths;
+  readonly kafka: KafkaBroker;
+  readonly registry: LocalSchemaRegistry;
+  readonly postgres?: EmbeddedPostgres;
+
+  constructor(
+    private readonly settings: StackSettings,
+    private readonly progress = new Progress(),
+  ) {
+    this.paths = stackPaths(settings.stackDir);
+    this.kafka = new KafkaBroker(this.paths, settings.kafka, progress);
+    this.registry = new LocalSchemaRegistry(this.paths, settings.registry, this.kafka.bootstrap, progress);
+    if (!settings.externalDatabaseUrl) {
+      this.postgres = new EmbeddedPostgres(this.paths, new URL(settings.embeddedDatabaseUrl), progress);
+    }
+  }
+
+  get connection(): StackConnection {
+    return {
+      kafkaBrokers: [this.kafka.bootstrap],
+      schemaRegistryUrl: this.registry.url,
+      databaseUrl: this.settings.externalDatabaseUrl ?? this.settings.embeddedDatabaseUrl,
+    };
+  }
+
+  async up(): Promise<UpResult> {
+    mkdirSync(this.paths.logs, { recursive: true });
+    mkdirSync(this.paths.run, { recursive: true });
+    const started: string[] = [];
+    const note = (name: string, outcome: 'started' | 'running', address: string): void => {
+      if (outcome === 'started') started.push(name);
+      this.progress.step(`${name}: ${outcome === 'started' ? 'started' : 'already running'} at ${address}`);
+    };
+    // The database does not depend on Kafka; start both before waiting on either.
+    const [postgres, kafka] = await Promise.all([this.postgres?.up(), this.kafka.up()]);
+    if (postgres) note('postgres', postgres, `127.0.0.1:${this.postgres?.port}`);
+    else this.progress.step(`postgres: using DATABASE_URL (${redact(this.connection.databaseUrl)})`);
+    note('kafka', kafka, this.kafka.bootstrap);
+    note('schema-registry', await this.registry.up(), this.registry.url);
+
+    const provisioning = await this.provision();
+    return { started, provisioning, connection: this.connection };
+  }
+
+  /** Topics and schemas from the declaration in libs/contracts. */
+  async provision(): Promise<ProvisioningReport> {
+    const provisioning = await provision(this.connection.kafkaBrokers, this.registry.url, {
+      partitions: this.settings.kafka.topicPartitions,
+    });
+    for (const topic of provisioning.topics) {
+      this.progress.step(`topic ${topic.topic}: ${topic.action}${topic.changes.length ? ` (${topic.changes.join(', ')})` : ''}`);
+    }
+    for (const schema of provisioning.schemas) this.progress.step(`schema ${schema.subject}: id ${schema.schemaId}`);
+    return provisioning;
+  }
+
+  /** Stops what is running, dependants first. Only the named components when given. */
+  async down(only?: readonly string[]): Promise<string[]> {
+    const wanted = (name: string): boolean => !only || only.includes(name);
+    const stopped: string[] = [];
+    if (wanted('schema-registry') && (await this.registry.down())) stopped.push('schema-registry');
+    if (wanted('kafka') && (await this.kafka.down())) stopped.push('kafka');
+    if (wanted('postgres') && this.postgres && (await this.postgres.down())) stopped.push('postgres');
+    for (const name of stopped) this.progress.step(`${name}: stopped`);
+    return stopped;
+  }
+
+  async status(): Promise<ComponentStatus[]> {
+    const kafkaPid = this.kafka.process.pid();
+    const registryPid = this.registry.process.pid();
+    const statuses: ComponentStatus[] = [
+      {
+        name: 'kafka',
+        state: kafkaPid ? ((await this.kafka.answers()) ? 'running' : 'unreachable') : 'stopped',
+        address: this.kafka.bootstrap,
+        pid: kafkaPid,
+        log: this.kafka.process.logFile,
+      },
+      {
+        name: 'schema-registry',
+        state: registryPid ? ((await this.registry.answers()) ? 'running' : 'unreachable') : 'stopped',
+        address: this.registry.url,
+        pid: registryPid,
+        log: this.registry.process.logFile,
+      },
+    ];
+    if (this.postgres) {
+      const pid = this.postgres.pid();
+      statuses.push({
+        name: 'postgres',
+        state: pid ? ((await databaseAnswers(this.connection.databaseUrl)) ? 'running' : 'unreachable') : 'stopped',
+        address: redact(this.connection.databaseUrl),
+        pid,
+      });
+    } else {
+      const reachable = await databaseAnswers(this.connection.databaseUrl);
+      statuses.push({ name: 'postgres', state: reachable ? 'external' : 'unreachable', address: redact(this.connection.databaseUrl) });
+    }
+    return statuses;
+  }
+}
+
+async function databaseAnswers(url: string): Promise<boolean> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function redact(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}

@@ -1,0 +1,48 @@
+import { LocalStack } from './local-stack';
+import { loadStackSettings } from './stack-settings';
+
+const USAGE = `usage: stack <command>
+
+  up         start Kafka, the schema registry and PostgreSQL (embedded unless DATABASE_URL is set),
+             then create topics and register schemas; what already runs is left as it is
+  down [component...]
+             stop kafka, schema-registry and postgres, or only those named (data stays in .local/)
+  status     show each component, its address and pid
+  provision  create or update topics and register schemas only
+`;
+
+async function main(command: string | undefined, components: string[]): Promise<number> {
+  const stack = new LocalStack(loadStackSettings(process.env));
+  switch (command) {
+    case 'up': {
+      const { connection, started } = await stack.up();
+      // One JSON line on stdout for scripts (the test setup reads it); progress goes to stderr.
+      process.stdout.write(`${JSON.stringify({ ...connection, started })}\n`);
+      return 0;
+    }
+    case 'down':
+      await stack.down(components.length > 0 ? components : undefined);
+      return 0;
+    case 'status': {
+      const statuses = await stack.status();
+      for (const status of statuses) {
+        process.stdout.write(`${status.name.padEnd(16)} ${status.state.padEnd(12)} ${status.address}${status.pid ? `  pid ${status.pid}` : ''}\n`);
+      }
+      return statuses.every((status) => status.state === 'running' || status.state === 'external') ? 0 : 3;
+    }
+    case 'provision':
+      await stack.provision();
+      return 0;
+    default:
+      process.stderr.write(USAGE);
+      return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
+  }
+}
+
+main(process.argv[2], process.argv.slice(3)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`stack: ${(error as Error).message}\n`);
+    process.exit(1);
+  },
+);

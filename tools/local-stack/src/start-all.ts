@@ -1,0 +1,139 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { LocalStack, type StackConnection } from './local-stack';
+import { portOpen, sleep } from './process-control';
+import { Progress } from './progress';
+import { loadStackSettings } from './stack-settings';
+
+interface ServiceSpec {
+  name: string;
+  entry: string;
+  /** Environment variable that sets its HTTP port, and the default port. */
+  portVariable: string;
+  port: number;
+}
+
+const SERVICES: readonly ServiceSpec[] = [
+  { name: 'vault-loader', entry: 'apps/vault-loader/src/main.js', portVariable: 'VAULT_LOADER_PORT', port: 3001 },
+  { name: 'automation-trigger', entry: 'apps/automation-trigger/src/main.js', portVariable: 'AUTOMATION_TRIGGER_PORT', port: 3002 },
+  { name: 'exporter', entry: 'apps/exporter/src/main.js', portVariable: 'EXPORTER_PORT', port: 3003 },
+  { name: 'gateway', entry: 'apps/gateway/src/main.js', portVariable: 'PORT', port: 3000 },
+];
+
+/**
+ * `npm start`: the local stack, topics and schemas, migrations, then the four services in the
+ * foreground with their JSON logs on stdout. Ctrl-C stops the services, then what this command
+ * started of the stack.
+ */
+async function main(): Promise<void> {
+  const progress = new Progress();
+  const stack = new LocalStack(loadStackSettings(process.env), progress);
+  const { started, connection } = await stack.up();
+  const env = serviceEnvironment(connection);
+
+  progress.step('migrations: applying the vault schema');
+  await runToCompletion(process.execPath, [join(stack.paths.dist, 'apps/vault-loader/src/migrate.js')], env);
+
+  const children = new Map<string, ChildProcess>();
+  let stopping = false;
+  const stop = async (exitCode: number): Promise<never> => {
+    if (stopping) return new Promise<never>(() => undefined);
+    stopping = true;
+    progress.step('stopping services');
+    await Promise.all([...children.values()].map((child) => terminate(child, 15_000)));
+    if (started.length > 0) await stack.down(started);
+    process.exit(exitCode);
+  };
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+
+  for (const service of SERVICES) {
+    const port = Number(process.env[service.portVariable] ?? service.port);
+    if (await portOpen('127.0.0.1', port)) {
+      progress.step(`${service.name}: port ${port} is already in use (set ${service.portVariable} to move it)`);
+      await stop(1);
+    }
+    const child = spawn(process.execPath, [join(stack.paths.dist, service.entry)], {
+      cwd: stack.paths.root,
+      env: { ...env, [service.portVariable]: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    for (const stream of [child.stdout, child.stderr]) {
+      if (stream) createInterface({ input: stream }).on('line', (line) => process.stdout.write(`${line}\n`));
+    }
+    child.on('exit', (code, signal) => {
+      if (stopping) return;
+      progress.step(`${service.name} exited (${signal ?? `code ${code}`}); stopping everything`);
+      void stop(1);
+    });
+    children.set(service.name, child);
+  }
+
+  try {
+    for (const service of SERVICES) {
+      const port = Number(process.env[service.portVariable] ?? service.port);
+      await waitForReady(service.name, `http://127.0.0.1:${port}/readyz`, 90_000);
+      progress.step(`${service.name}: ready on http://127.0.0.1:${port}`);
+    }
+  } catch (error) {
+    progress.step((error as Error).message);
+    await stop(1);
+  }
+  const gatewayPort = Number(process.env['PORT'] ?? 3000);
+  process.stderr.write(
+    [
+      '',
+      `  Gateway listening on http://127.0.0.1:${gatewayPort}`,
+      `  Kafka ${connection.kafkaBrokers.join(',')}  ·  schema registry ${connection.schemaRegistryUrl}  ·  PostgreSQL ${new URL(connection.databaseUrl).host}`,
+      '  Try the curl example of the README; Ctrl-C stops everything.',
+      '',
+    ].join('\n') + '\n',
+  );
+}
+
+function serviceEnvironment(connection: StackConnection): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    KAFKA_BROKERS: connection.kafkaBrokers.join(','),
+    SCHEMA_REGISTRY_URL: connection.schemaRegistryUrl,
+    DATABASE_URL: connection.databaseUrl,
+  };
+}
+
+function runToCompletion(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${args.join(' ')} exited with code ${code}`))));
+    child.on('error', reject);
+  });
+}
+
+async function waitForReady(name: string, url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ready = await fetch(url, { signal: AbortSignal.timeout(1000) })
+      .then((response) => response.ok)
+      .catch(() => false);
+    if (ready) return;
+    await sleep(250);
+  }
+  throw new Error(`${name} was not ready within ${timeoutMs / 1000}s (${url})`);
+}
+
+function terminate(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`start: ${(error as Error).message}\n`);
+  process.exit(1);
+});
