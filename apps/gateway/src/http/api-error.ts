@@ -1,0 +1,32 @@
+import type { FieldError } from '@tracking/ingestion';
+
+/** Seed 000's error codes, plus the two a gateway in front of Kafka needs (413/415/503). */
+export type ApiErrorCode =
+  | 'INVALID_REQUEST'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'CUSTOMER_NOT_FOUND'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'RATE_LIMITED'
+  | 'SERVICE_UNAVAILABLE'
+  | 'INTERNAL_ERROR';
+
+/** An answer the gateway gives on purpose: status, seed error code, a message saying what and where. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly details?: FieldError[],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+
+  static invalid(details: FieldError[]): ApiError {
+    const first = details[0];
+    const more = details.length > 1 ? ` (and ${details.length - 1} more)` : '';
+    return new ApiError(400, 'INVALID_REQUEST', `Invalid request: ${first?.field} ${first?.reason}${more}`, details);
+  }
+}

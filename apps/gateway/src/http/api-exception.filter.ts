@@ -1,0 +1,75 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { LOGGER, type Logger } from '@tracking/observability';
+import { PublishError } from '@tracking/kafka';
+import { ApiError, type ApiErrorCode } from './api-error';
+
+const CODE_BY_STATUS: Record<number, ApiErrorCode> = {
+  400: 'INVALID_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'INVALID_REQUEST',
+  405: 'INVALID_REQUEST',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+};
+
+/** Fastify's own refusals (bad JSON, size, media type) carry a status and a FST_ code. */
+function fastifyStatus(error: unknown): number | undefined {
+  const candidate = error as { statusCode?: unknown; code?: unknown };
+  return typeof candidate?.statusCode === 'number' && typeof candidate.code === 'string' && candidate.code.startsWith('FST_')
+    ? candidate.statusCode
+    : undefined;
+}
+
+function toApiError(error: unknown): ApiError | undefined {
+  if (error instanceof ApiError) return error;
+  if (error instanceof PublishError) {
+    return new ApiError(503, 'SERVICE_UNAVAILABLE', 'Event could not be stored: Kafka did not acknowledge it. Retry later.', undefined, {
+      'Retry-After': '5',
+    });
+  }
+  const status = error instanceof HttpException ? error.getStatus() : fastifyStatus(error);
+  if (status === undefined || status >= 500) return undefined;
+  const code = CODE_BY_STATUS[status] ?? 'INVALID_REQUEST';
+  const message =
+    status === 413
+      ? 'Request body is too large'
+      : status === 415
+        ? 'Unsupported Content-Type: send application/json'
+        : status === 404
+          ? 'No such endpoint'
+          : (error as Error).message.replace(/^FST_\w+: /, '');
+  return new ApiError(status, code, message);
+}
+
+/** Every answer that is not a success has seed 000's error shape; nothing but a real fault is a 500. */
+@Catch()
+export class ApiExceptionFilter implements ExceptionFilter {
+  constructor(@Inject(LOGGER) private readonly logger: Logger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    let error = toApiError(exception);
+    if (!error) {
+      this.logger.error({ err: exception, route: request.routeOptions?.url, method: request.method }, 'request failed');
+      error = new ApiError(500, 'INTERNAL_ERROR', 'Internal error; the request was not processed');
+    }
+    const customerHeader = request.headers['x-customer-id'];
+    reply
+      .status(error.status)
+      .headers(error.headers)
+      .send({
+        success: false,
+        error_code: error.code,
+        error: error.message,
+        ...(error.details ? { details: error.details } : {}),
+        customer_id: typeof customerHeader === 'string' ? customerHeader.slice(0, 100) : null,
+        timestamp: new Date().toISOString(),
+        audit_logged: false,
+      });
+  }
+}

@@ -1,0 +1,99 @@
+import { tenantHashKey } from '@tracking/contracts';
+import type { ApiTokenEntry, CustomerConfig, CustomerLocation } from './customer-config';
+import { YamlReader } from './yaml-reader';
+
+/** A customer directory that cannot be used; names every bad field. */
+export class CustomerConfigError extends Error {
+  override readonly name = 'CustomerConfigError';
+  constructor(
+    readonly customerId: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`customer ${customerId} has an invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  }
+}
+
+export const CUSTOMER_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,99}$/;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+function booleanMap(reader: YamlReader, value: unknown, path: string): Record<string, boolean> {
+  const map = reader.object(value, path, false);
+  return Object.fromEntries(Object.entries(map).map(([key, flag]) => [key, reader.boolean(flag, `${path}.${key}`, false)]));
+}
+
+/**
+ * Turns the parsed config.yaml and features.yaml of one customer into a typed configuration, or
+ * throws with every problem found. The directory name must equal `customer.id`.
+ */
+export function parseCustomerConfig(directoryName: string, config: unknown, features: unknown): CustomerConfig {
+  const configFile = new YamlReader(`${directoryName}/config.yaml`);
+  const root = configFile.object(config, '(document)');
+  const customer = configFile.object(root['customer'], 'customer');
+  const customerId = configFile.string(customer['id'], 'customer.id', { required: true, pattern: CUSTOMER_ID_PATTERN }) ?? directoryName;
+  if (customerId !== directoryName) configFile.fail('customer.id', `must equal the directory name "${directoryName}"`);
+
+  const locations: CustomerLocation[] = configFile.array(root['locations'], 'locations').map((item, index) => {
+    const location = configFile.object(item, `locations[${index}]`);
+    return {
+      id: configFile.string(location['id'], `locations[${index}].id`, { required: true }) ?? '',
+      name: configFile.string(location['name'], `locations[${index}].name`) ?? '',
+    };
+  });
+
+  const technical = configFile.object(root['technical'], 'technical', false);
+  const compliance = configFile.object(root['compliance'], 'compliance', false);
+  const privacy = configFile.object(root['privacy'], 'privacy', false);
+  const tracking = configFile.object(root['tracking'], 'tracking', false);
+
+  const apiTokens: ApiTokenEntry[] = configFile.array(tracking['api_tokens'], 'tracking.api_tokens').flatMap((item, index) => {
+    const path = `tracking.api_tokens[${index}]`;
+    const entry = configFile.object(item, path);
+    const id = configFile.string(entry['id'], `${path}.id`, { required: true });
+    const sha256 = configFile.string(entry['sha256'], `${path}.sha256`, { required: true, pattern: SHA256_HEX });
+    if (entry['token'] !== undefined) configFile.fail(`${path}.token`, 'must not be here: store only the sha256 of a token');
+    if (!id || !sha256) return [];
+    const description = configFile.string(entry['description'], `${path}.description`);
+    return [{ id, sha256: Buffer.from(sha256, 'hex'), ...(description ? { description } : {}) }];
+  });
+
+  const piiDetection = privacy['pii_detection'] ?? 'enabled';
+  if (piiDetection !== 'enabled' && piiDetection !== 'disabled') configFile.fail('privacy.pii_detection', 'must be enabled or disabled');
+
+  const featuresFile = new YamlReader(`${directoryName}/features.yaml`);
+  const featureRoot = featuresFile.object(features ?? {}, '(document)', false);
+
+  const parsed: CustomerConfig = {
+    customerId,
+    tenantHk: tenantHashKey(customerId).toString('hex'),
+    name: configFile.string(customer['name'], 'customer.name', { required: true }) ?? customerId,
+    industry: configFile.string(customer['industry'], 'customer.industry'),
+    locations,
+    technical: {
+      apiRateLimit: configFile.integer(technical['api_rate_limit'], 'technical.api_rate_limit', 1000, 1),
+      storageQuotaGb: configFile.integer(technical['storage_quota_gb'], 'technical.storage_quota_gb', 100),
+      backupRetentionDays: configFile.integer(technical['backup_retention_days'], 'technical.backup_retention_days', 365),
+    },
+    compliance: {
+      hipaaRequired: configFile.boolean(compliance['hipaa_required'], 'compliance.hipaa_required', false),
+      dataResidency: configFile.string(compliance['data_residency'], 'compliance.data_residency') ?? 'US',
+    },
+    privacy: {
+      ipAddressHashing: configFile.boolean(privacy['ip_address_hashing'], 'privacy.ip_address_hashing', false),
+      userAgentTruncation: configFile.boolean(privacy['user_agent_truncation'], 'privacy.user_agent_truncation', false),
+      piiDetection: piiDetection === 'disabled' ? 'disabled' : 'enabled',
+      dataRetentionDays: configFile.integer(privacy['data_retention_days'], 'privacy.data_retention_days', 365, 1),
+      geographicRestrictions: configFile.strings(privacy['geographic_restrictions'], 'privacy.geographic_restrictions'),
+      consentRequired: configFile.boolean(privacy['consent_required'], 'privacy.consent_required', false),
+    },
+    tracking: {
+      apiTokens,
+      allowedOrigins: configFile.strings(tracking['allowed_origins'], 'tracking.allowed_origins'),
+    },
+    flags: booleanMap(featuresFile, featureRoot['flags'], 'flags'),
+    features: booleanMap(featuresFile, featureRoot['features'], 'features'),
+  };
+
+  const problems = [...configFile.problems, ...featuresFile.problems];
+  if (problems.length > 0) throw new CustomerConfigError(directoryName, problems);
+  return parsed;
+}

@@ -1,0 +1,3 @@
+export * from './customer-config';
+export * from './customer-config.parser';
+export * from './customer-directory';
