@@ -1,0 +1,13 @@
+import { createHttpService, createLogger, exitOnStartupFailure } from '@tracking/observability';
+import { ExporterModule } from './app.module';
+import { loadExporterConfig } from './config/exporter.config';
+
+async function main(): Promise<void> {
+  const config = loadExporterConfig(process.env);
+  const logger = createLogger('exporter', config.logLevel);
+  const app = await createHttpService(ExporterModule.register(config, logger), logger);
+  await app.listen({ host: config.host, port: config.port });
+  logger.info({ health: `http://${config.host}:${config.port}/readyz` }, 'exporter running');
+}
+
+main().catch(exitOnStartupFailure('exporter'));

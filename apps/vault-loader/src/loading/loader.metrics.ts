@@ -1,0 +1,34 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import { METRICS_REGISTRY } from '@tracking/observability';
+
+@Injectable()
+export class LoaderMetrics {
+  readonly recordsConsumed: Counter;
+  readonly rowsInserted: Counter<'table'>;
+  readonly duplicatesSkipped: Counter;
+  readonly deadLettered: Counter;
+  readonly batchSeconds: Histogram;
+
+  constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
+    this.recordsConsumed = new Counter({ name: 'vault_loader_records_consumed_total', help: 'Records read from Kafka', registers: [registry] });
+    this.rowsInserted = new Counter({
+      name: 'vault_loader_rows_inserted_total',
+      help: 'Rows inserted, by table',
+      labelNames: ['table'],
+      registers: [registry],
+    });
+    this.duplicatesSkipped = new Counter({
+      name: 'vault_loader_duplicates_skipped_total',
+      help: 'Records already loaded (replays, duplicates)',
+      registers: [registry],
+    });
+    this.deadLettered = new Counter({ name: 'vault_loader_dead_lettered_total', help: 'Records sent to the dead-letter topic', registers: [registry] });
+    this.batchSeconds = new Histogram({
+      name: 'vault_loader_batch_seconds',
+      help: 'Time to load one batch, decode to commit',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    });
+  }
+}
