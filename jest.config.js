@@ -1,0 +1,38 @@
+/**
+ * Two projects: `unit` (specs beside the code, no I/O, mocks allowed) and `integration` (test/,
+ * against the real Kafka broker, schema registry and PostgreSQL that the local stack starts).
+ * `npm test` runs both; the summary reporter prints the closing "N passed, N failed" line CI reads.
+ */
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }];
+const moduleNameMapper = {
+  '^@tracking/(.*)$': '<rootDir>/libs/$1/src',
+  // Only tests reach into apps and tools by alias; apps never import each other (lint enforces it).
+  '^@apps/([^/]+)/(.*)$': '<rootDir>/apps/$1/src/$2',
+  '^@tools/([^/]+)/(.*)$': '<rootDir>/tools/$1/src/$2',
+  '^@test/(.*)$': '<rootDir>/test/$1',
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      transform: { '^.+\\.ts$': tsJest },
+      moduleNameMapper,
+      testMatch: ['<rootDir>/{apps,libs,tools}/**/*.spec.ts', '<rootDir>/test/unit/**/*.spec.ts'],
+    },
+    {
+      displayName: 'integration',
+      testEnvironment: 'node',
+      transform: { '^.+\\.ts$': tsJest },
+      moduleNameMapper,
+      testMatch: ['<rootDir>/test/integration/**/*.integration.spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      slowTestThreshold: 30,
+    },
+  ],
+  testTimeout: 60_000,
+};

@@ -1,0 +1,37 @@
+import { Client } from 'pg';
+import { migrateVault, stackUp } from './stack-commands';
+import { TEST_ENV_VARIABLES } from './test-environment';
+
+const TEST_DATABASE = 'tracking_test';
+
+/** A fresh database for this run, so no test sees rows of an earlier run or of `npm start`. */
+async function recreateDatabase(serverUrl: string): Promise<string> {
+  const admin = new URL(serverUrl);
+  admin.pathname = '/postgres';
+  const client = new Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [TEST_DATABASE]);
+    await client.query(`DROP DATABASE IF EXISTS ${TEST_DATABASE}`);
+    await client.query(`CREATE DATABASE ${TEST_DATABASE}`);
+  } finally {
+    await client.end();
+  }
+  const test = new URL(serverUrl);
+  test.pathname = `/${TEST_DATABASE}`;
+  return test.toString();
+}
+
+/** Starts what is not running yet (Kafka, registry, PostgreSQL), provisions topics and schemas, migrates a fresh test database. */
+export default async function globalSetup(): Promise<void> {
+  process.stderr.write('\n');
+  const stack = await stackUp();
+  (globalThis as { __stackStarted?: string[] }).__stackStarted = stack.started;
+
+  const databaseUrl = await recreateDatabase(stack.databaseUrl);
+  await migrateVault(databaseUrl);
+
+  process.env[TEST_ENV_VARIABLES.kafkaBrokers] = stack.kafkaBrokers.join(',');
+  process.env[TEST_ENV_VARIABLES.schemaRegistryUrl] = stack.schemaRegistryUrl;
+  process.env[TEST_ENV_VARIABLES.databaseUrl] = databaseUrl;
+}

@@ -1,0 +1,26 @@
+/** Where the integration tests find the real servers; set by the global setup, read by every test. */
+export interface TestEnvironment {
+  kafkaBrokers: string[];
+  schemaRegistryUrl: string;
+  /** A database of its own, created fresh and migrated for each run. */
+  databaseUrl: string;
+}
+
+export const TEST_ENV_VARIABLES = {
+  kafkaBrokers: 'TEST_KAFKA_BROKERS',
+  schemaRegistryUrl: 'TEST_SCHEMA_REGISTRY_URL',
+  databaseUrl: 'TEST_DATABASE_URL',
+} as const;
+
+export function testEnvironment(): TestEnvironment {
+  const read = (name: string): string => {
+    const value = process.env[name];
+    if (!value) throw new Error(`${name} is not set: integration tests run through jest's global setup (npm test)`);
+    return value;
+  };
+  return {
+    kafkaBrokers: read(TEST_ENV_VARIABLES.kafkaBrokers).split(','),
+    schemaRegistryUrl: read(TEST_ENV_VARIABLES.schemaRegistryUrl),
+    databaseUrl: read(TEST_ENV_VARIABLES.databaseUrl),
+  };
+}
