@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { Kafka, logLevel } from 'kafkajs';
 import { startRegistryProcess } from '@test/support/registry-process';
 import { testEnvironment } from '@test/support/test-environment';
 
@@ -26,7 +27,24 @@ async function rest(url: string, init?: RequestInit): Promise<{ status: number; 
 describe('the local schema registry', () => {
   const env = testEnvironment();
   const client = new SchemaRegistry({ host: env.schemaRegistryUrl });
-  const uniqueSubject = () => `it-${randomUUID()}-value`;
+  const subjects: string[] = [];
+  const storageTopics: string[] = [];
+  const uniqueSubject = () => {
+    subjects.push(`it-${randomUUID()}-value`);
+    return subjects[subjects.length - 1];
+  };
+
+  // Leave the shared registry and broker as we found them.
+  afterAll(async () => {
+    for (const subject of subjects) {
+      await fetch(`${env.schemaRegistryUrl}/subjects/${subject}`, { method: 'DELETE' });
+      await fetch(`${env.schemaRegistryUrl}/subjects/${subject}?permanent=true`, { method: 'DELETE' });
+    }
+    const admin = new Kafka({ brokers: env.kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: storageTopics }).catch(() => undefined);
+    await admin.disconnect();
+  });
 
   describe('with the @kafkajs/confluent-schema-registry client', () => {
     it('registers a schema, then encodes and decodes records in the Confluent wire format', async () => {
@@ -130,6 +148,7 @@ describe('the local schema registry', () => {
   describe('storage in a compacted Kafka topic', () => {
     it('keeps schemas, versions and ids across a restart of the registry (even after SIGKILL)', async () => {
       const topic = `_schemas-it-${randomUUID()}`;
+      storageTopics.push(topic);
       const first = await startRegistryProcess({ brokers: env.kafkaBrokers, topic });
       const firstClient = new SchemaRegistry({ host: first.url });
       const a = await firstClient.register(avro(V1), { subject: 'visits-value' });

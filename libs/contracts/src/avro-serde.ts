@@ -1,4 +1,4 @@
-import * as avro from 'avsc';
+import type * as avro from 'avsc';
 import { decodeWireFormat, encodeWireFormat } from './wire-format';
 
 /** What the serde needs from a Confluent-compatible schema registry. */

@@ -67,7 +67,7 @@ export class EmbeddedPostgres {
         { ...this.spawnIdentity(user), env: this.environment() },
       );
     } catch (error) {
-      throw new Error(`PostgreSQL did not start: ${(error as Error).message}\n${tail(this.logFile, 20)}`);
+      throw new Error(`PostgreSQL did not start: ${(error as Error).message}\n${tail(this.logFile, 20)}`, { cause: error });
     }
     await this.ensureDatabase();
     return 'started';

@@ -91,7 +91,9 @@ export class KafkaBroker {
       });
     } catch (error) {
       const output = `${(error as { stdout?: string }).stdout ?? ''}${(error as { stderr?: string }).stderr ?? ''}`;
-      throw new Error(`Maven could not resolve Kafka ${this.settings.version} (needs Maven and access to Maven Central):\n${output.slice(-2000)}`);
+      throw new Error(`Maven could not resolve Kafka ${this.settings.version} (needs Maven and access to Maven Central):\n${output.slice(-2000)}`, {
+        cause: error,
+      });
     }
     const jars = readdirSync(this.libs).filter((file) => file.endsWith('.jar'));
     writeFileSync(marker, `${jars.length} jars\n`);

@@ -1,4 +1,4 @@
-import * as avro from 'avsc';
+import type * as avro from 'avsc';
 
 export const COMPATIBILITY_LEVELS = [
   'NONE',

@@ -17,7 +17,7 @@ export interface ConfigValue {
   compatibilityLevel: CompatibilityLevel;
 }
 
-export interface SchemaVersion extends SchemaValue {}
+export type SchemaVersion = SchemaValue;
 
 /** Stable text for comparing schemas: key order and whitespace do not make two schemas different. */
 export function canonicalSchema(schema: string): string {

@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import type { TopicDeclaration, TopicName } from '@tracking/contracts';
+import { ensureTopics } from '@tracking/kafka';
+import { testEnvironment } from '@test/support/test-environment';
+
+describe(ensureTopics.name, () => {
+  const env = testEnvironment();
+  let admin: Admin;
+  const created: string[] = [];
+
+  const declaration = (overrides: Partial<TopicDeclaration> = {}): TopicDeclaration => {
+    const name = `it.provisioning.${randomUUID()}` as TopicName;
+    created.push(name);
+    return { name, partitions: 2, retentionMs: 3_600_000, cleanupPolicy: 'delete', ...overrides };
+  };
+
+  const configOf = async (topic: string) => {
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: 2, name: topic, configNames: ['retention.ms', 'cleanup.policy'] }],
+    });
+    return Object.fromEntries(described.resources[0].configEntries.map((entry) => [entry.configName, entry.configValue]));
+  };
+
+  beforeAll(async () => {
+    admin = new Kafka({ brokers: env.kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+  });
+
+  afterAll(async () => {
+    await admin.deleteTopics({ topics: created }).catch(() => undefined);
+    await admin.disconnect();
+  });
+
+  it('creates missing topics with the declared partitions and configs, and changes nothing the second time', async () => {
+    const topic = declaration({ cleanupPolicy: 'compact', retentionMs: -1 });
+    expect(await ensureTopics(admin, [topic])).toEqual([{ topic: topic.name, action: 'created', changes: [] }]);
+    expect(await ensureTopics(admin, [topic])).toEqual([{ topic: topic.name, action: 'unchanged', changes: [] }]);
+
+    const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic.name] })).topics;
+    expect(metadata.partitions).toHaveLength(2);
+    expect(await configOf(topic.name)).toEqual({ 'cleanup.policy': 'compact', 'retention.ms': '-1' });
+  });
+
+  it('grows partitions and corrects drifted configs of an existing topic', async () => {
+    const topic = declaration();
+    await ensureTopics(admin, [topic]);
+    const report = await ensureTopics(admin, [{ ...topic, partitions: 4, retentionMs: 7_200_000 }]);
+    expect(report).toEqual([{ topic: topic.name, action: 'updated', changes: ['partitions 2 -> 4', 'retention.ms -> 7200000'] }]);
+    const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic.name] })).topics;
+    expect(metadata.partitions).toHaveLength(4);
+  });
+
+  it('lets a deployment override partition counts (a test broker wants fewer)', async () => {
+    const topic = declaration({ partitions: 12 });
+    await ensureTopics(admin, [topic], { partitions: 1 });
+    const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic.name] })).topics;
+    expect(metadata.partitions).toHaveLength(1);
+  });
+});

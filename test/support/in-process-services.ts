@@ -1,0 +1,42 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { loadGatewayConfig } from '@apps/gateway/config/gateway.config';
+import { createGateway } from '@apps/gateway/gateway.factory';
+import { loadVaultLoaderConfig } from '@apps/vault-loader/config/vault-loader.config';
+import { createVaultLoader } from '@apps/vault-loader/vault-loader.factory';
+import { createLogger } from '@tracking/observability';
+import type { TestEnvironment } from './test-environment';
+
+export interface RunningService {
+  app: NestFastifyApplication;
+  url: string;
+  close(): Promise<void>;
+}
+
+async function listen(app: NestFastifyApplication): Promise<RunningService> {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return { app, url: await app.getUrl(), close: () => app.close() };
+}
+
+/** The real gateway, configured from environment variables exactly as main.ts does, on a free port. */
+export async function startGateway(env: TestEnvironment, overrides: Record<string, string> = {}): Promise<RunningService> {
+  const config = loadGatewayConfig({
+    KAFKA_BROKERS: env.kafkaBrokers.join(','),
+    SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
+    TRACKING_IP_HASH_KEY: 'integration-test-ip-hash-key-0123456789',
+    LOG_LEVEL: 'error',
+    ...overrides,
+  });
+  return listen(await createGateway(config, createLogger('gateway', config.logLevel)));
+}
+
+/** The real vault loader on the test database, in its own consumer group unless one is given. */
+export async function startVaultLoader(env: TestEnvironment, groupId: string): Promise<RunningService> {
+  const config = loadVaultLoaderConfig({
+    KAFKA_BROKERS: env.kafkaBrokers.join(','),
+    SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
+    DATABASE_URL: env.databaseUrl,
+    VAULT_LOADER_GROUP_ID: groupId,
+    LOG_LEVEL: 'error',
+  });
+  return listen(await createVaultLoader(config, createLogger('vault-loader', config.logLevel)));
+}

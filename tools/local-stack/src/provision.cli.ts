@@ -1,0 +1,22 @@
+import { EnvReader, readKafkaSettings, readRegistrySettings } from '@tracking/config';
+import { provision } from './provisioning';
+
+/**
+ * Creates or updates the declared topics and registers the value schemas on any cluster and
+ * registry (KAFKA_BROKERS, SCHEMA_REGISTRY_URL): the one-shot `provision` service of
+ * docker-compose, and a deployment step. Prints the report as JSON.
+ */
+async function main(): Promise<void> {
+  const reader = new EnvReader('provision', process.env);
+  const kafka = readKafkaSettings(reader, 'provisioning');
+  const registry = readRegistrySettings(reader);
+  const partitions = reader.integer('KAFKA_TOPIC_PARTITIONS', 0, { min: 0, max: 1000 });
+  reader.done();
+  const report = await provision(kafka.brokers, registry.url, { partitions: partitions > 0 ? partitions : undefined });
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`provision: ${(error as Error).message}\n`);
+  process.exit(1);
+});
