@@ -34,3 +34,26 @@ export const EMBEDDED_DATABASE_URL = 'postgres://postgres:postgres@127.0.0.1:543
 export function readDatabaseUrl(env: EnvReader): string {
   return env.url('DATABASE_URL', EMBEDDED_DATABASE_URL, ['postgres:', 'postgresql:']);
 }
+
+/** What every service reads: where it listens, how it logs, where Kafka and the registry are. */
+export interface ServiceSettings {
+  host: string;
+  port: number;
+  logLevel: LogLevel;
+  kafka: KafkaSettings;
+  registry: RegistrySettings;
+}
+
+export function readServiceSettings(
+  env: EnvReader,
+  service: string,
+  listen: { portVariable: string; port: number; host: string },
+): ServiceSettings {
+  return {
+    host: env.string('HOST', listen.host),
+    port: env.port(listen.portVariable, listen.port),
+    logLevel: readLogLevel(env),
+    kafka: readKafkaSettings(env, service),
+    registry: readRegistrySettings(env),
+  };
+}

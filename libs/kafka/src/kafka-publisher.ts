@@ -1,4 +1,4 @@
-import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
+import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer, type RecordMetadata } from 'kafkajs';
 
 export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 
@@ -20,7 +20,7 @@ export interface PublisherOptions {
  * An idempotent producer must not give up on a batch (kafkajs warns that bounded retries can break
  * its sequence numbers); callers bound their wait with a deadline instead.
  */
-export const IDEMPOTENT_RETRY = { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 5000 };
+const IDEMPOTENT_RETRY = { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 5000 };
 
 /** A broker that did not acknowledge: the caller must not report success. Retriable. */
 export class PublishError extends Error {
@@ -58,7 +58,8 @@ export class KafkaPublisher {
     return this.producer.disconnect();
   }
 
-  async send(topic: string, messages: Message[]): Promise<void> {
+  /** Resolves with the partitions and base offsets the broker acknowledged. */
+  async send(topic: string, messages: Message[]): Promise<RecordMetadata[]> {
     // The idempotent producer retries without end while the broker is away; callers get a bounded
     // answer instead. A send that lands after the deadline is harmless: consumers dedupe on event id.
     let timer: NodeJS.Timeout | undefined;
@@ -66,7 +67,7 @@ export class KafkaPublisher {
       timer = setTimeout(() => reject(new Error(`no acknowledgement within ${this.timeoutMs} ms`)), this.timeoutMs);
     });
     try {
-      await Promise.race([
+      return await Promise.race([
         this.producer.send({ topic, messages, acks: -1, timeout: this.timeoutMs, compression: this.compression }),
         deadline,
       ]);

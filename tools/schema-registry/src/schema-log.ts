@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Partitioners, type Admin, type Consumer, type Kafka, type Producer } from 'kafkajs';
+import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { IDEMPOTENT_RETRY } from '@tracking/kafka';
+import { KafkaPublisher } from '@tracking/kafka';
 import type { LogKey } from './registry-state';
 
 export type ApplyRecord = (key: LogKey, value: unknown) => void;
@@ -16,7 +16,7 @@ type StoredKey = LogKey | { keytype: 'NOOP'; magic: 0 };
  */
 export class KafkaSchemaLog {
   private readonly admin: Admin;
-  private readonly producer: Producer;
+  private readonly producer: KafkaPublisher;
   private readonly consumer: Consumer;
   private appliedOffset = -1n;
   private readonly waiters: Array<{ offset: bigint; resolve: () => void }> = [];
@@ -27,13 +27,7 @@ export class KafkaSchemaLog {
     private readonly logger: Logger,
   ) {
     this.admin = kafka.admin();
-    this.producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
-      allowAutoTopicCreation: false,
-      retry: IDEMPOTENT_RETRY,
-    });
+    this.producer = new KafkaPublisher(kafka);
     // A fresh group each start: the log is always read from the first record, never from a committed offset.
     this.consumer = kafka.consumer({ groupId: `schema-registry-reader-${randomUUID()}`, allowAutoTopicCreation: false });
   }
@@ -67,11 +61,9 @@ export class KafkaSchemaLog {
   }
 
   async append(key: StoredKey, value: unknown): Promise<void> {
-    const [metadata] = await this.producer.send({
-      topic: this.topic,
-      acks: -1,
-      messages: [{ key: JSON.stringify(key), value: value === null ? null : JSON.stringify(value) }],
-    });
+    const [metadata] = await this.producer.send(this.topic, [
+      { key: JSON.stringify(key), value: value === null ? null : JSON.stringify(value) },
+    ]);
     await this.waitUntilApplied(BigInt(metadata.baseOffset ?? '0'));
   }
 

@@ -1,33 +1,12 @@
-import {
-  EnvReader,
-  readKafkaSettings,
-  readLogLevel,
-  readRegistrySettings,
-  type Env,
-  type KafkaSettings,
-  type LogLevel,
-  type RegistrySettings,
-} from '@tracking/config';
+import { EnvReader, readServiceSettings, type Env, type ServiceSettings } from '@tracking/config';
 
-export interface ExporterConfig {
-  host: string;
-  port: number;
-  logLevel: LogLevel;
-  kafka: KafkaSettings;
-  registry: RegistrySettings;
-}
+export type ExporterConfig = ServiceSettings;
 
 export const EXPORTER_CONFIG = Symbol('EXPORTER_CONFIG');
 
 export function loadExporterConfig(env: Env): ExporterConfig {
   const reader = new EnvReader('exporter', env);
-  const config: ExporterConfig = {
-    host: reader.string('HOST', '127.0.0.1'),
-    port: reader.port('EXPORTER_PORT', 3003),
-    logLevel: readLogLevel(reader),
-    kafka: readKafkaSettings(reader, 'exporter'),
-    registry: readRegistrySettings(reader),
-  };
+  const config = readServiceSettings(reader, 'exporter', { portVariable: 'EXPORTER_PORT', port: 3003, host: '127.0.0.1' });
   reader.done();
   return config;
 }

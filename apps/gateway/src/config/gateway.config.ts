@@ -1,24 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
-import {
-  EnvReader,
-  readKafkaSettings,
-  readLogLevel,
-  readRegistrySettings,
-  type Env,
-  type KafkaSettings,
-  type LogLevel,
-  type RegistrySettings,
-} from '@tracking/config';
+import { EnvReader, readServiceSettings, type Env, type ServiceSettings } from '@tracking/config';
 import type { IngestionLimits } from '@tracking/ingestion';
 import type { Compression } from '@tracking/kafka';
 
-export interface GatewayConfig {
-  host: string;
-  port: number;
-  logLevel: LogLevel;
-  kafka: KafkaSettings;
-  registry: RegistrySettings;
+export interface GatewayConfig extends ServiceSettings {
   customersDir: string;
   /** Requests whose body is larger get 413 (seed 002: 64 KB). */
   maxBodyBytes: number;
@@ -40,11 +26,7 @@ export function loadGatewayConfig(env: Env, cwd = process.cwd()): GatewayConfig 
   const ipHashKey = reader.optionalString('TRACKING_IP_HASH_KEY');
   if (ipHashKey !== undefined && ipHashKey.length < 32) reader.problem('TRACKING_IP_HASH_KEY must be at least 32 characters');
   const config: GatewayConfig = {
-    host: reader.string('HOST', '0.0.0.0'),
-    port: reader.port('PORT', 3000),
-    logLevel: readLogLevel(reader),
-    kafka: readKafkaSettings(reader, 'gateway'),
-    registry: readRegistrySettings(reader),
+    ...readServiceSettings(reader, 'gateway', { portVariable: 'PORT', port: 3000, host: '0.0.0.0' }),
     customersDir: isAbsolute(customersDir) ? customersDir : resolve(cwd, customersDir),
     maxBodyBytes: reader.integer('TRACKING_MAX_BODY_BYTES', 64 * 1024, { min: 1024, max: 16 * 1024 * 1024 }),
     limits: {
