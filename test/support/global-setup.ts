@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { migrateVault, stackUp } from './stack-commands';
+import { migrateAll, stackUp } from './stack-commands';
 import { TEST_ENV_VARIABLES } from './test-environment';
 
 const TEST_DATABASE = 'tracking_test';
@@ -29,9 +29,10 @@ export default async function globalSetup(): Promise<void> {
   (globalThis as { __stackStarted?: string[] }).__stackStarted = stack.started;
 
   const databaseUrl = await recreateDatabase(stack.databaseUrl);
-  await migrateVault(databaseUrl);
+  await migrateAll(databaseUrl);
 
   process.env[TEST_ENV_VARIABLES.kafkaBrokers] = stack.kafkaBrokers.join(',');
   process.env[TEST_ENV_VARIABLES.schemaRegistryUrl] = stack.schemaRegistryUrl;
   process.env[TEST_ENV_VARIABLES.databaseUrl] = databaseUrl;
+  process.env[TEST_ENV_VARIABLES.redisUrl] = stack.redisUrl;
 }

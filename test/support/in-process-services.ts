@@ -6,6 +6,9 @@ import { createVaultLoader } from '@apps/vault-loader/vault-loader.factory';
 import { createLogger } from '@tracking/observability';
 import type { TestEnvironment } from './test-environment';
 
+export const TEST_HASH_KEY = 'integration-test-hash-key-0123456789abcdef';
+export const TEST_ADMIN_TOKEN = 'integration-test-admin-token-0123456789';
+
 export interface RunningService {
   app: NestFastifyApplication;
   url: string;
@@ -22,7 +25,11 @@ export async function startGateway(env: TestEnvironment, overrides: Record<strin
   const config = loadGatewayConfig({
     KAFKA_BROKERS: env.kafkaBrokers.join(','),
     SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
-    TRACKING_IP_HASH_KEY: 'integration-test-ip-hash-key-0123456789',
+    DATABASE_URL: env.databaseUrl,
+    DB_MIGRATE_ON_START: 'false',
+    TRACKING_HASH_KEY: TEST_HASH_KEY,
+    TRACKING_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    CUSTOMERS_WATCH: 'false',
     LOG_LEVEL: 'error',
     ...overrides,
   });

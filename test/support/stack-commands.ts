@@ -9,6 +9,7 @@ export interface StackUpOutput {
   kafkaBrokers: string[];
   schemaRegistryUrl: string;
   databaseUrl: string;
+  redisUrl: string;
   started: string[];
 }
 
@@ -31,6 +32,9 @@ export async function stackDown(components: string[]): Promise<void> {
   await node('tools/local-stack/src/stack.cli.js', ['down', ...components]);
 }
 
-export async function migrateVault(databaseUrl: string): Promise<void> {
-  await node('apps/vault-loader/src/migrate.js', [], { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' });
+/** Runs every app's migrations on a database, as `npm start` does. */
+export async function migrateAll(databaseUrl: string): Promise<void> {
+  for (const app of ['vault-loader', 'gateway']) {
+    await node(`apps/${app}/src/migrate.js`, [], { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' });
+  }
 }

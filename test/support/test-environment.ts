@@ -4,12 +4,14 @@ export interface TestEnvironment {
   schemaRegistryUrl: string;
   /** A database of its own, created fresh and migrated for each run. */
   databaseUrl: string;
+  redisUrl: string;
 }
 
 export const TEST_ENV_VARIABLES = {
   kafkaBrokers: 'TEST_KAFKA_BROKERS',
   schemaRegistryUrl: 'TEST_SCHEMA_REGISTRY_URL',
   databaseUrl: 'TEST_DATABASE_URL',
+  redisUrl: 'TEST_REDIS_URL',
 } as const;
 
 export function testEnvironment(): TestEnvironment {
@@ -22,5 +24,6 @@ export function testEnvironment(): TestEnvironment {
     kafkaBrokers: read(TEST_ENV_VARIABLES.kafkaBrokers).split(','),
     schemaRegistryUrl: read(TEST_ENV_VARIABLES.schemaRegistryUrl),
     databaseUrl: read(TEST_ENV_VARIABLES.databaseUrl),
+    redisUrl: read(TEST_ENV_VARIABLES.redisUrl),
   };
 }

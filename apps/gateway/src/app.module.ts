@@ -1,13 +1,41 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import type { Pool } from 'pg';
+import { DATABASE_POOL, createDatabasePool } from '@tracking/database';
 import { ObservabilityModule, type Logger } from '@tracking/observability';
+import { AuditInterceptor } from './audit/audit.interceptor';
+import { AuditTrail } from './audit/audit-trail.service';
+import { AdminTokenGuard } from './auth/admin-token.guard';
 import { ApiTokenGuard } from './auth/api-token.guard';
+import { PublishableKeyGuard } from './auth/publishable-key.guard';
+import { TrackingEnabledGuard } from './auth/tracking-enabled.guard';
+import { CollectController } from './collect/collect.controller';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
+import { CustomerEndpointsController } from './customers/customer-endpoints.controller';
 import { CustomerRegistry } from './customers/customer.registry';
 import { ApiExceptionFilter } from './http/api-exception.filter';
-import { EventPublishingService } from './messaging/event-publishing.service';
+import { JsonBodyGuard } from './http/json-body.guard';
+import { TrackingKeyCache } from './keys/tracking-key.cache';
+import { TrackingKeyRepository } from './keys/tracking-key.repository';
+import { TrackingKeysController } from './keys/tracking-keys.controller';
+import { TrackingKeysService } from './keys/tracking-keys.service';
+import { GatewayPublisher } from './messaging/gateway-publisher.service';
+import { MemoryRateLimitStore } from './rate-limit/memory-rate-limit.store';
+import { RATE_LIMIT_STORE, type RateLimitStore } from './rate-limit/rate-limit.store';
+import { ClientAddressRateLimitGuard, CustomerRateLimitGuard } from './rate-limit/rate-limit.guards';
+import { RateLimiter } from './rate-limit/rate-limiter.service';
+import { RedisRateLimitStore } from './rate-limit/redis-rate-limit.store';
+import { IngestionService } from './track/ingestion.service';
 import { TrackController } from './track/track.controller';
-import { TrackService } from './track/track.service';
+import { DocsController } from './openapi/docs.controller';
+
+/** Closes the pool after everything else (onApplicationShutdown runs after the HTTP server stopped). */
+class PoolOwner {
+  constructor(readonly pool: Pool) {}
+  onApplicationShutdown(): Promise<void> {
+    return this.pool.end();
+  }
+}
 
 @Module({})
 export class GatewayModule {
@@ -15,14 +43,33 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [ObservabilityModule.forRoot({ service: 'gateway', logger })],
-      controllers: [TrackController],
+      controllers: [TrackController, CollectController, CustomerEndpointsController, TrackingKeysController, DocsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
+        { provide: PoolOwner, useFactory: () => new PoolOwner(createDatabasePool(config.databaseUrl, config.databasePoolSize, 'gateway')) },
+        { provide: DATABASE_POOL, inject: [PoolOwner], useFactory: (owner: PoolOwner) => owner.pool },
+        {
+          provide: RATE_LIMIT_STORE,
+          useFactory: (): RateLimitStore =>
+            config.rateLimits.redisUrl ? new RedisRateLimitStore(config.rateLimits.redisUrl) : new MemoryRateLimitStore(),
+        },
         CustomerRegistry,
+        TrackingKeyRepository,
+        TrackingKeyCache,
+        TrackingKeysService,
+        GatewayPublisher,
+        AuditTrail,
+        AuditInterceptor,
+        IngestionService,
+        RateLimiter,
+        ClientAddressRateLimitGuard,
+        CustomerRateLimitGuard,
         ApiTokenGuard,
-        EventPublishingService,
-        TrackService,
+        PublishableKeyGuard,
+        AdminTokenGuard,
+        TrackingEnabledGuard,
+        JsonBodyGuard,
       ],
     };
   }

@@ -1,22 +1,54 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createHttpService, createLogger, type Logger } from '@tracking/observability';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { runMigrations } from '@tracking/database';
+import { METRICS_REGISTRY, createHttpService, createLogger, type Logger } from '@tracking/observability';
 import { GatewayModule } from './app.module';
 import type { GatewayConfig } from './config/gateway.config';
+import { observeRequests } from './http/request-observer';
+import { GATEWAY_MIGRATIONS } from './keys/migrations';
+
+const BULK_ROUTE = '/api/v1/track/bulk';
 
 /** Builds the gateway application; main.ts listens on it, tests start it in-process on a free port. */
 export async function createGateway(config: GatewayConfig, logger: Logger = createLogger('gateway', config.logLevel)): Promise<NestFastifyApplication> {
+  if (config.migrateOnStart) await runMigrations(config.databaseUrl, GATEWAY_MIGRATIONS, logger);
   const app = await createHttpService(GatewayModule.register(config, logger), logger, {
     bodyLimit: config.maxBodyBytes,
     trustProxy: config.trustProxy,
+    routerOptions: { ignoreTrailingSlash: true },
     // Parse `__proto__` and `constructor` keys as plain data instead of failing the whole body as
     // "not JSON": validation then names the offending field, and nothing merges unvalidated input.
     onProtoPoisoning: 'ignore',
     onConstructorPoisoning: 'ignore',
   });
-  // JSON only; text/plain (sendBeacon) is accepted by the browser collection route alone.
-  app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
-  if (config.ipHashKeyGenerated) {
-    logger.warn('TRACKING_IP_HASH_KEY is not set: IP hashes use a random key and will not match across restarts');
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRoute', (route) => {
+    if (route.url === BULK_ROUTE) route.bodyLimit = config.maxBulkBodyBytes;
+  });
+  // navigator.sendBeacon sends JSON as text/plain; JsonBodyGuard keeps every other route JSON-only.
+  fastify.removeContentTypeParser('text/plain');
+  fastify.addContentTypeParser('text/plain', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, JSON.parse(body as string));
+    } catch {
+      done(Object.assign(new Error('Body is not valid JSON'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }), undefined);
+    }
+  });
+  observeRequests(fastify, logger, app.get(METRICS_REGISTRY));
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Tracking gateway')
+      .setDescription('Ingestion API of the tracking platform (seed 000 contract, seed 002 browser collection and keys).')
+      .setVersion('2.0.0')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { swaggerUiEnabled: false, jsonDocumentUrl: 'docs/openapi.json', yamlDocumentUrl: 'docs/openapi.yaml' });
+
+  if (config.hashKeyGenerated) {
+    logger.warn('TRACKING_HASH_KEY is not set: IP and PII hashes use a random key and will not match across restarts');
   }
   return app;
 }

@@ -4,7 +4,8 @@ import { TRACKING_EVENT_SCHEMA_FILE, AvroDeserializer, readAvroSchema, type Trac
 import { ConfluentSchemaRegistryAdapter, createKafkaClient } from '@tracking/kafka';
 import { ObservabilityModule, ReadinessRegistry, type Logger } from '@tracking/observability';
 import { VAULT_LOADER_CONFIG, type VaultLoaderConfig } from './config/vault-loader.config';
-import { DATABASE_POOL, DatabasePoolCloser, createDatabasePool } from './database/database.pool';
+import { DATABASE_POOL, createDatabasePool } from '@tracking/database';
+import { DatabasePoolCloser } from './database/database.pool';
 import { DeadLetterPublisher } from './loading/dead-letter.publisher';
 import { LoaderMetrics } from './loading/loader.metrics';
 import { KAFKA_CLIENT, TRACKING_EVENT_DESERIALIZER } from './loading/loading.tokens';
@@ -25,7 +26,7 @@ export class VaultLoaderModule {
           provide: DATABASE_POOL,
           inject: [ReadinessRegistry],
           useFactory: (readiness: ReadinessRegistry): Pool => {
-            const pool = createDatabasePool(config.databaseUrl, config.databasePoolSize);
+            const pool = createDatabasePool(config.databaseUrl, config.databasePoolSize, 'vault-loader');
             readiness.register({ name: 'postgres', check: async () => void (await pool.query('SELECT 1')) });
             return pool;
           },

@@ -30,6 +30,10 @@ const sample: TrackingEvent = {
   utm_content: null,
   batch_id: null,
   source: 'api',
+  referrer_domain: 'google.com',
+  security_score: 100,
+  suspicious: false,
+  key_id: 'dev',
 };
 
 describe('TrackingEvent', () => {
@@ -49,6 +53,12 @@ describe('TrackingEvent', () => {
     const optional = raw.fields.filter((field) => Array.isArray(field.type));
     expect(optional.length).toBeGreaterThan(10);
     for (const field of optional) expect(field).toHaveProperty('default', null);
+  });
+
+  it('evolves BACKWARD: fields added after the first registered version all have defaults', () => {
+    const raw = JSON.parse(schema.text) as { fields: Array<{ name: string; default?: unknown }> };
+    const firstVersionEnd = raw.fields.findIndex((field) => field.name === 'source');
+    for (const field of raw.fields.slice(firstVersionEnd + 1)) expect(field).toHaveProperty('default');
   });
 
   it('keys a session to one partition, falling back to visitor then event id', () => {

@@ -26,6 +26,10 @@ export interface TrackingEvent {
   utm_content: string | null;
   batch_id: string | null;
   source: EventSource;
+  referrer_domain: string | null;
+  security_score: number | null;
+  suspicious: boolean;
+  key_id: string | null;
 }
 
 export const TRACKING_EVENT_SCHEMA_FILE = 'tracking-event.v1.avsc';

@@ -14,6 +14,16 @@ export class CustomerConfigError extends Error {
 }
 
 export const CUSTOMER_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,99}$/;
+export const PUBLISHABLE_KEY_PATTERN = /^pk_[A-Za-z0-9_]{16,100}$/;
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 function booleanMap(reader: YamlReader, value: unknown, path: string): Record<string, boolean> {
@@ -58,6 +68,24 @@ export function parseCustomerConfig(directoryName: string, config: unknown, feat
 
   const piiDetection = privacy['pii_detection'] ?? 'enabled';
   if (piiDetection !== 'enabled' && piiDetection !== 'disabled') configFile.fail('privacy.pii_detection', 'must be enabled or disabled');
+  const piiAction = privacy['pii_action'] ?? 'redact';
+  if (piiAction !== 'redact' && piiAction !== 'hash') configFile.fail('privacy.pii_action', 'must be redact or hash');
+
+  // HIPAA customers get the strictest value of every privacy setting they leave unset.
+  const hipaa = configFile.boolean(compliance['hipaa_required'], 'compliance.hipaa_required', false);
+  const strict = (key: string, lenient: boolean): boolean => configFile.boolean(privacy[key], `privacy.${key}`, hipaa ? true : lenient);
+
+  const publishableKeys = configFile.array(tracking['publishable_keys'], 'tracking.publishable_keys').flatMap((item, index) => {
+    const path = `tracking.publishable_keys[${index}]`;
+    const entry = configFile.object(item, path);
+    const key = configFile.string(entry['key'], `${path}.key`, { required: true, pattern: PUBLISHABLE_KEY_PATTERN });
+    const description = configFile.string(entry['description'], `${path}.description`);
+    return key ? [{ key, ...(description ? { description } : {}) }] : [];
+  });
+  const allowedOrigins = configFile.strings(tracking['allowed_origins'], 'tracking.allowed_origins');
+  allowedOrigins.forEach((origin, index) => {
+    if (!isOrigin(origin)) configFile.fail(`tracking.allowed_origins[${index}]`, `must be an origin such as https://www.example.com, got "${origin}"`);
+  });
 
   const featuresFile = new YamlReader(`${directoryName}/features.yaml`);
   const featureRoot = featuresFile.object(features ?? {}, '(document)', false);
@@ -74,21 +102,24 @@ export function parseCustomerConfig(directoryName: string, config: unknown, feat
       backupRetentionDays: configFile.integer(technical['backup_retention_days'], 'technical.backup_retention_days', 365),
     },
     compliance: {
-      hipaaRequired: configFile.boolean(compliance['hipaa_required'], 'compliance.hipaa_required', false),
+      hipaaRequired: hipaa,
       dataResidency: configFile.string(compliance['data_residency'], 'compliance.data_residency') ?? 'US',
     },
     privacy: {
-      ipAddressHashing: configFile.boolean(privacy['ip_address_hashing'], 'privacy.ip_address_hashing', false),
-      userAgentTruncation: configFile.boolean(privacy['user_agent_truncation'], 'privacy.user_agent_truncation', false),
-      piiDetection: piiDetection === 'disabled' ? 'disabled' : 'enabled',
+      ipAddressHashing: strict('ip_address_hashing', false),
+      userAgentTruncation: strict('user_agent_truncation', false),
+      piiDetection: piiDetection === 'disabled' && !hipaa ? 'disabled' : 'enabled',
+      piiAction: piiAction === 'hash' ? 'hash' : 'redact',
       dataRetentionDays: configFile.integer(privacy['data_retention_days'], 'privacy.data_retention_days', 365, 1),
       geographicRestrictions: configFile.strings(privacy['geographic_restrictions'], 'privacy.geographic_restrictions'),
-      consentRequired: configFile.boolean(privacy['consent_required'], 'privacy.consent_required', false),
+      consentRequired: strict('consent_required', false),
+      honorDoNotTrack: strict('honor_do_not_track', true),
+      redactQueryParameters: configFile.strings(privacy['redact_query_parameters'], 'privacy.redact_query_parameters'),
+      essentialEventTypes: privacy['essential_event_types'] === undefined
+        ? ['consent_update']
+        : configFile.strings(privacy['essential_event_types'], 'privacy.essential_event_types'),
     },
-    tracking: {
-      apiTokens,
-      allowedOrigins: configFile.strings(tracking['allowed_origins'], 'tracking.allowed_origins'),
-    },
+    tracking: { apiTokens, publishableKeys, allowedOrigins },
     flags: booleanMap(featuresFile, featureRoot['flags'], 'flags'),
     features: booleanMap(featuresFile, featureRoot['features'], 'features'),
   };

@@ -11,12 +11,29 @@ export interface CustomerLocation {
 }
 
 export interface PrivacySettings {
+  /** Keyed hash of the client address instead of its /24 or /48 network. */
   ipAddressHashing: boolean;
+  /** User agent reduced to product names and major versions. */
   userAgentTruncation: boolean;
   piiDetection: 'enabled' | 'disabled';
+  /** What happens to e-mail addresses, card numbers, SSNs and phone numbers found in event data. */
+  piiAction: 'redact' | 'hash';
   dataRetentionDays: number;
   geographicRestrictions: string[];
+  /** With consent `pending`, non-essential events are dropped. */
   consentRequired: boolean;
+  /** `DNT: 1` or `Sec-GPC: 1` drops non-essential events. */
+  honorDoNotTrack: boolean;
+  /** Query parameters redacted from URLs besides those named like token, secret or password. */
+  redactQueryParameters: string[];
+  /** Event types that flow without consent (e.g. recording the consent decision itself). */
+  essentialEventTypes: string[];
+}
+
+export interface PublishableKey {
+  /** Public by design: it is embedded in the customer's pages. Origins are what protect it. */
+  key: string;
+  description?: string;
 }
 
 export interface CustomerConfig {
@@ -34,7 +51,7 @@ export interface CustomerConfig {
   };
   compliance: { hipaaRequired: boolean; dataResidency: string };
   privacy: PrivacySettings;
-  tracking: { apiTokens: ApiTokenEntry[]; allowedOrigins: string[] };
+  tracking: { apiTokens: ApiTokenEntry[]; publishableKeys: PublishableKey[]; allowedOrigins: string[] };
   /** Seed 002's flags, e.g. `tracking.ingest.enabled`. */
   flags: Record<string, boolean>;
   /** Seed 000's enabled_features. */

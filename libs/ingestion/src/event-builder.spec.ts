@@ -1,18 +1,20 @@
 import { SEED_000_EVENTS } from '@test/fixtures/seed-000-examples';
-import { buildTrackingEvent, type IngestionContext } from './event-builder';
+import { buildTrackingEvent, type EventContext } from './event-builder';
 import { DEFAULT_INGESTION_LIMITS } from './ingestion-limits';
 import type { ValidTrackRequest } from './track-request';
 import { validateTrackRequest } from './track-request.validator';
 
 const RECEIVED = Date.parse('2024-12-28T10:30:00Z');
-const context: IngestionContext = {
+const context: EventContext = {
   customerId: 'one_spa',
   receivedAt: RECEIVED,
-  clientIp: '203.0.113.77',
+  ipAddress: '203.0.113.0/24',
   userAgent: 'Mozilla/5.0',
   source: 'api',
   batchId: null,
-  ipMode: { mode: 'truncate' },
+  keyId: 'dev',
+  securityScore: 100,
+  suspicious: false,
 };
 
 function valid(body: unknown, receivedAt = RECEIVED): ValidTrackRequest {
@@ -52,6 +54,11 @@ describe(buildTrackingEvent.name, () => {
     const retry = buildTrackingEvent(valid({ ...body, sent_at: '2024-12-28T11:30:05Z' }, RECEIVED + 6000), { ...context, receivedAt: RECEIVED + 6000 });
     expect(firstTry.occurred_at).toBe(RECEIVED - 2000);
     expect(retry.event_id).toBe(firstTry.event_id);
+  });
+
+  it('derives the referrer domain', () => {
+    const sut = buildTrackingEvent(valid({ event_type: 'page_view', referrer: 'https://www.Google.com/search?q=spa' }), context);
+    expect(sut.referrer_domain).toBe('google.com');
   });
 
   it('keeps the client\'s own event id', () => {

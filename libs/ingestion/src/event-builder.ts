@@ -1,23 +1,23 @@
 import { deterministicEventId, type EventSource, type TrackingEvent } from '@tracking/contracts';
-import { anonymiseIp, type IpMode } from './ip-anonymiser';
 import type { ValidTrackRequest } from './track-request';
 
-/** Everything about the request that is not in its body. */
-export interface IngestionContext {
+/** Everything about the event that is not in the request body, already privacy-safe. */
+export interface EventContext {
   customerId: string;
   /** Epoch milliseconds. */
   receivedAt: number;
-  /** Raw client address: used here only to derive the anonymised form. */
-  clientIp: string | null;
+  /** Anonymised (truncated or hashed) client address. */
+  ipAddress: string | null;
   userAgent: string | null;
   source: EventSource;
   batchId: string | null;
-  ipMode: IpMode;
+  keyId: string | null;
+  securityScore: number;
+  suspicious: boolean;
 }
 
 const UTM_KEYS = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'] as const;
 type UtmKey = (typeof UTM_KEYS)[number];
-const MAX_USER_AGENT = 512;
 
 /** UTM parameters from the page URL, else from event_data (the seed's examples put them there). */
 function utmParameters(pageUrl: URL | null, eventData: Record<string, unknown>): Record<UtmKey, string | null> {
@@ -31,12 +31,15 @@ function utmParameters(pageUrl: URL | null, eventData: Record<string, unknown>):
   ) as Record<UtmKey, string | null>;
 }
 
+function referrerDomain(referrer: URL | null): string | null {
+  return referrer ? referrer.hostname.toLowerCase().replace(/^www\./, '') || null : null;
+}
+
 /**
- * Turns a validated request into the event that goes on the wire. The event id is computed from the
- * client's own occurred_at (not the skew-corrected one), so a retry that carries a new sent_at still
- * yields the same id.
+ * Assembles the event that goes on the wire. The event id is computed from the client's own
+ * occurred_at (not the skew-corrected one), so a retry that carries a new sent_at keeps its id.
  */
-export function buildTrackingEvent(request: ValidTrackRequest, context: IngestionContext): TrackingEvent {
+export function buildTrackingEvent(request: ValidTrackRequest, context: EventContext): TrackingEvent {
   const clientOccurredAt = request.occurredAt ?? context.receivedAt;
   const occurredAt =
     request.occurredAt !== null && request.sentAt !== null ? request.occurredAt + (context.receivedAt - request.sentAt) : clientOccurredAt;
@@ -65,11 +68,15 @@ export function buildTrackingEvent(request: ValidTrackRequest, context: Ingestio
     user_id: request.userId,
     location_id: request.locationId,
     consent_state: request.consentState,
-    ip_address: anonymiseIp(context.clientIp, context.ipMode),
-    user_agent: context.userAgent ? context.userAgent.slice(0, MAX_USER_AGENT) : null,
+    ip_address: context.ipAddress,
+    user_agent: context.userAgent,
     event_data: request.eventDataJson,
     ...utmParameters(request.pageUrl, request.eventData),
     batch_id: context.batchId,
     source: context.source,
+    referrer_domain: referrerDomain(request.referrer),
+    security_score: context.securityScore,
+    suspicious: context.suspicious,
+    key_id: context.keyId,
   };
 }

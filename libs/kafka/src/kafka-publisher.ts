@@ -1,4 +1,11 @@
-import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer, type RecordMetadata } from 'kafkajs';
+import {
+  CompressionTypes,
+  Partitioners,
+  type Kafka,
+  type Message,
+  type Producer,
+  type RecordMetadata,
+} from 'kafkajs';
 
 export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 
@@ -14,6 +21,12 @@ export interface PublisherOptions {
   compression?: Compression;
   /** Upper bound for one send, including the broker's acknowledgement. */
   timeoutMs?: number;
+}
+
+/** Records for one topic, as part of a send that may span several topics. */
+export interface TopicRecords {
+  topic: string;
+  messages: Message[];
 }
 
 /**
@@ -59,7 +72,13 @@ export class KafkaPublisher {
   }
 
   /** Resolves with the partitions and base offsets the broker acknowledged. */
-  async send(topic: string, messages: Message[]): Promise<RecordMetadata[]> {
+  send(topic: string, messages: Message[]): Promise<RecordMetadata[]> {
+    return this.sendBatch([{ topic, messages }]);
+  }
+
+  /** Records for several topics in one produce request per broker. */
+  async sendBatch(batch: readonly TopicRecords[]): Promise<RecordMetadata[]> {
+    const records = batch.reduce((sum, target) => sum + target.messages.length, 0);
     // The idempotent producer retries without end while the broker is away; callers get a bounded
     // answer instead. A send that lands after the deadline is harmless: consumers dedupe on event id.
     let timer: NodeJS.Timeout | undefined;
@@ -68,13 +87,12 @@ export class KafkaPublisher {
     });
     try {
       return await Promise.race([
-        this.producer.send({ topic, messages, acks: -1, timeout: this.timeoutMs, compression: this.compression }),
+        this.producer.sendBatch({ topicMessages: [...batch], acks: -1, timeout: this.timeoutMs, compression: this.compression }),
         deadline,
       ]);
     } catch (error) {
-      throw new PublishError(`Kafka did not acknowledge ${messages.length} record(s) on ${topic}: ${(error as Error).message}`, {
-        cause: error,
-      });
+      const topics = [...new Set(batch.map((target) => target.topic))].join(', ');
+      throw new PublishError(`Kafka did not acknowledge ${records} record(s) on ${topics}: ${(error as Error).message}`, { cause: error });
     } finally {
       clearTimeout(timer);
     }

@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { EmbeddedPostgres } from './embedded-postgres';
 import { KafkaBroker } from './kafka-broker';
 import { LocalSchemaRegistry } from './local-registry';
+import { LocalRedis, redisAnswers } from './local-redis';
 import { Progress } from './progress';
 import { provision, type ProvisioningReport } from './provisioning';
 import { stackPaths, type StackPaths } from './stack-paths';
@@ -28,6 +29,7 @@ export interface StackConnection {
   kafkaBrokers: string[];
   schemaRegistryUrl: string;
   databaseUrl: string;
+  redisUrl: string;
 }
 
 /** Kafka, the schema registry and PostgreSQL for development and tests, started in dependency order. */
@@ -36,6 +38,7 @@ export class LocalStack {
   readonly kafka: KafkaBroker;
   readonly registry: LocalSchemaRegistry;
   readonly postgres?: EmbeddedPostgres;
+  readonly redis?: LocalRedis;
 
   constructor(
     private readonly settings: StackSettings,
@@ -44,6 +47,7 @@ export class LocalStack {
     this.paths = stackPaths(settings.stackDir);
     this.kafka = new KafkaBroker(this.paths, settings.kafka, progress);
     this.registry = new LocalSchemaRegistry(this.paths, settings.registry, this.kafka.bootstrap, progress);
+    if (!settings.externalRedisUrl) this.redis = new LocalRedis(this.paths, settings.redis.port, progress);
     if (!settings.externalDatabaseUrl) {
       this.postgres = new EmbeddedPostgres(this.paths, new URL(settings.embeddedDatabaseUrl), progress);
     }
@@ -54,6 +58,7 @@ export class LocalStack {
       kafkaBrokers: [this.kafka.bootstrap],
       schemaRegistryUrl: this.registry.url,
       databaseUrl: this.settings.externalDatabaseUrl ?? this.settings.embeddedDatabaseUrl,
+      redisUrl: this.settings.externalRedisUrl ?? this.redis?.url ?? '',
     };
   }
 
@@ -65,10 +70,12 @@ export class LocalStack {
       if (outcome === 'started') started.push(name);
       this.progress.step(`${name}: ${outcome === 'started' ? 'started' : 'already running'} at ${address}`);
     };
-    // The database does not depend on Kafka; start both before waiting on either.
-    const [postgres, kafka] = await Promise.all([this.postgres?.up(), this.kafka.up()]);
+    // The database and Redis do not depend on Kafka; start all three before waiting on any.
+    const [postgres, kafka, redis] = await Promise.all([this.postgres?.up(), this.kafka.up(), this.redis?.up()]);
     if (postgres) note('postgres', postgres, `127.0.0.1:${this.postgres?.port}`);
     else this.progress.step(`postgres: using DATABASE_URL (${redact(this.connection.databaseUrl)})`);
+    if (redis) note('redis', redis, this.connection.redisUrl);
+    else this.progress.step(`redis: using REDIS_URL (${redact(this.connection.redisUrl)})`);
     note('kafka', kafka, this.kafka.bootstrap);
     note('schema-registry', await this.registry.up(), this.registry.url);
 
@@ -95,6 +102,7 @@ export class LocalStack {
     if (wanted('schema-registry') && (await this.registry.down())) stopped.push('schema-registry');
     if (wanted('kafka') && (await this.kafka.down())) stopped.push('kafka');
     if (wanted('postgres') && this.postgres && (await this.postgres.down())) stopped.push('postgres');
+    if (wanted('redis') && this.redis && (await this.redis.down())) stopped.push('redis');
     for (const name of stopped) this.progress.step(`${name}: stopped`);
     return stopped;
   }
@@ -118,6 +126,15 @@ export class LocalStack {
         log: this.registry.process.logFile,
       },
     ];
+    const redisUrl = new URL(this.connection.redisUrl);
+    const redisUp = await redisAnswers(redisUrl.hostname, Number(redisUrl.port || 6379));
+    const redisPid = this.redis?.process.pid();
+    statuses.push({
+      name: 'redis',
+      state: redisUp ? (redisPid ? 'running' : 'external') : 'stopped',
+      address: redact(this.connection.redisUrl),
+      pid: redisPid,
+    });
     if (this.postgres) {
       const pid = this.postgres.pid();
       statuses.push({

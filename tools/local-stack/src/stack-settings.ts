@@ -8,6 +8,9 @@ export interface StackSettings {
   stackDir?: string;
   kafka: { version: string; host: string; port: number; controllerPort: number; heap: string; topicPartitions?: number };
   registry: { host: string; port: number; topic: string };
+  redis: { port: number };
+  /** Set: use this Redis and start none. */
+  externalRedisUrl?: string;
   /** Set: use this database server and start none. Unset: the embedded PostgreSQL. */
   externalDatabaseUrl?: string;
   embeddedDatabaseUrl: string;
@@ -31,6 +34,8 @@ export function loadStackSettings(env: Env): StackSettings {
       port: reader.port('SCHEMA_REGISTRY_PORT', 8081),
       topic: reader.string('SCHEMA_REGISTRY_TOPIC', '_schemas'),
     },
+    redis: { port: reader.port('STACK_REDIS_PORT', 6379) },
+    externalRedisUrl: reader.optionalUrl('REDIS_URL', ['redis:', 'rediss:']),
     externalDatabaseUrl: reader.optionalUrl('DATABASE_URL', ['postgres:', 'postgresql:']),
     embeddedDatabaseUrl: EMBEDDED_DATABASE_URL,
   };

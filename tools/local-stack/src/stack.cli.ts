@@ -3,10 +3,12 @@ import { loadStackSettings } from './stack-settings';
 
 const USAGE = `usage: stack <command>
 
-  up         start Kafka, the schema registry and PostgreSQL (embedded unless DATABASE_URL is set),
-             then create topics and register schemas; what already runs is left as it is
+  up         start Kafka, the schema registry, PostgreSQL (embedded unless DATABASE_URL is set) and
+             Redis (the machine's own when one answers on 6379, unless REDIS_URL is set), then
+             create topics and register schemas; what already runs is left as it is
   down [component...]
-             stop kafka, schema-registry and postgres, or only those named (data stays in .local/)
+             stop kafka, schema-registry, postgres and redis (only one the stack started), or only
+             those named (data stays in .local/)
   status     show each component, its address and pid
   provision  create or update topics and register schemas only
 `;

@@ -32,8 +32,10 @@ async function main(): Promise<void> {
   const { started, connection } = await stack.up();
   const env = serviceEnvironment(connection);
 
-  progress.step('migrations: applying the vault schema');
-  await runToCompletion(process.execPath, [join(stack.paths.dist, 'apps/vault-loader/src/migrate.js')], env);
+  progress.step('migrations: applying the vault and gateway schemas');
+  for (const app of ['vault-loader', 'gateway']) {
+    await runToCompletion(process.execPath, [join(stack.paths.dist, `apps/${app}/src/migrate.js`)], env);
+  }
 
   const children = new Map<string, ChildProcess>();
   let stopping = false;
@@ -98,6 +100,7 @@ function serviceEnvironment(connection: StackConnection): NodeJS.ProcessEnv {
     KAFKA_BROKERS: connection.kafkaBrokers.join(','),
     SCHEMA_REGISTRY_URL: connection.schemaRegistryUrl,
     DATABASE_URL: connection.databaseUrl,
+    REDIS_URL: connection.redisUrl,
   };
 }
 

@@ -1,25 +1,27 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import { trackingEnabled } from '@tracking/customers';
 import { anonymiseIp } from '@tracking/ingestion';
 import { LOGGER, type Logger } from '@tracking/observability';
 import { CustomerRegistry } from '../customers/customer.registry';
 import { ApiError } from '../http/api-error';
-import type { AuthenticatedRequest } from './authenticated-customer';
+import type { GatewayRequest } from '../http/gateway-request';
+import { TrackingKeyCache } from '../keys/tracking-key.cache';
 import { bearerToken, hashToken, matchesCustomerToken } from './token-verifier';
 
 /**
  * Seed 000's two-part authentication: X-Customer-ID names the tenant, the bearer token proves it.
- * A valid token of one customer presented for another is refused with 403 and logged as abuse.
+ * Tokens are YAML development tokens or secrets of tracking keys created through the keys API. A
+ * valid token of one customer presented for another is refused with 403 and logged as abuse.
  */
 @Injectable()
 export class ApiTokenGuard implements CanActivate {
   constructor(
     private readonly customers: CustomerRegistry,
+    private readonly keys: TrackingKeyCache,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const request = context.switchToHttp().getRequest<GatewayRequest>();
     const customerId = request.headers['x-customer-id'];
     if (typeof customerId !== 'string' || customerId.trim() === '') {
       throw new ApiError(401, 'UNAUTHORIZED', 'Missing X-Customer-ID header');
@@ -31,9 +33,10 @@ export class ApiTokenGuard implements CanActivate {
     if (!customer) throw new ApiError(404, 'CUSTOMER_NOT_FOUND', `Customer configuration not found for "${customerId.slice(0, 100)}"`);
 
     const tokenHash = hashToken(token);
-    const tokenId = matchesCustomerToken(customer, tokenHash);
-    if (!tokenId) {
-      const owner = this.customers.ownerOfTokenHash(tokenHash);
+    const yamlTokenId = matchesCustomerToken(customer, tokenHash);
+    const trackingKey = yamlTokenId ? undefined : this.keys.findBySecretHash(tokenHash);
+    const owner = trackingKey?.customerId ?? (yamlTokenId ? customer.customerId : this.customers.ownerOfTokenHash(tokenHash));
+    if (owner !== customer.customerId) {
       if (owner) {
         this.logger.warn(
           { event: 'tracking.abuse', kind: 'cross_tenant_token', customerId, tokenOwner: owner, ipBlock: anonymiseIp(request.ip, { mode: 'truncate' }) },
@@ -43,8 +46,9 @@ export class ApiTokenGuard implements CanActivate {
       }
       throw new ApiError(401, 'UNAUTHORIZED', 'Invalid API token');
     }
-    if (!trackingEnabled(customer)) throw new ApiError(403, 'FORBIDDEN', `Tracking is disabled for customer "${customerId}"`);
     request.customer = customer;
+    request.keyId = yamlTokenId ?? trackingKey?.keyId ?? null;
+    if (trackingKey) this.keys.recordUse(trackingKey);
     return true;
   }
 }

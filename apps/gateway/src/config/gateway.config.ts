@@ -1,18 +1,45 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
-import { EnvReader, readServiceSettings, type Env, type ServiceSettings } from '@tracking/config';
+import { EnvReader, readDatabaseUrl, readServiceSettings, type Env, type ServiceSettings } from '@tracking/config';
 import type { IngestionLimits } from '@tracking/ingestion';
 import type { Compression } from '@tracking/kafka';
 
+export interface RateLimitSettings {
+  /** Requests per minute from one client address to the ingestion routes (seed 002). */
+  perIpPerMinute: number;
+  /** Requests per minute authenticated by one API token or publishable key. */
+  perKeyPerMinute: number;
+  /** Seed 000's table: GET /health/{customer_id}. */
+  healthPerMinute: number;
+  /** Seed 000's table: GET /api/v1/customer/{customer_id}/tracking-config. */
+  configPerMinute: number;
+  /** Shared counters for several gateway processes; in-process counters when unset. */
+  redisUrl?: string;
+}
+
 export interface GatewayConfig extends ServiceSettings {
   customersDir: string;
+  /** Reload a customer's configuration when its YAML changes. */
+  watchCustomers: boolean;
   /** Requests whose body is larger get 413 (seed 002: 64 KB). */
   maxBodyBytes: number;
+  maxBulkBodyBytes: number;
+  maxBulkEvents: number;
   limits: IngestionLimits;
-  /** Key of the HMAC used when a customer asks for IP hashing. */
-  ipHashKey: Buffer;
-  ipHashKeyGenerated: boolean;
-  producer: { compression: Compression; ackTimeoutMs: number };
+  /** Key of the HMACs used when a customer asks for IP or PII hashing. */
+  hashKey: Buffer;
+  hashKeyGenerated: boolean;
+  producer: { compression: Compression; ackTimeoutMs: number; lingerMs: number; maxBatchRecords: number };
+  rateLimits: RateLimitSettings;
+  /** Global switches (seed 002); a customer's features.yaml can only turn them further off. */
+  flags: { ingestEnabled: boolean; automationEnabled: boolean };
+  /** SHA-256 of the admin token that guards /api/v1/tracking/keys; the keys API is off without one. */
+  adminTokenSha256?: Buffer;
+  /** Where tracking keys live; the gateway reads them through a cache. */
+  databaseUrl: string;
+  databasePoolSize: number;
+  migrateOnStart: boolean;
+  keyCacheRefreshMs: number;
   /** Trust X-Forwarded-For from a reverse proxy in front of the gateway. */
   trustProxy: boolean;
 }
@@ -23,24 +50,51 @@ export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 export function loadGatewayConfig(env: Env, cwd = process.cwd()): GatewayConfig {
   const reader = new EnvReader('gateway', env);
   const customersDir = reader.string('CUSTOMERS_DIR', 'example-customers/configurations');
-  const ipHashKey = reader.optionalString('TRACKING_IP_HASH_KEY');
-  if (ipHashKey !== undefined && ipHashKey.length < 32) reader.problem('TRACKING_IP_HASH_KEY must be at least 32 characters');
+  const hashKey = reader.optionalString('TRACKING_HASH_KEY');
+  if (hashKey !== undefined && hashKey.length < 32) reader.problem('TRACKING_HASH_KEY must be at least 32 characters');
+  const adminToken = reader.optionalString('TRACKING_ADMIN_TOKEN');
+  if (adminToken !== undefined && adminToken.length < 24) reader.problem('TRACKING_ADMIN_TOKEN must be at least 24 characters');
+  const maxBodyBytes = reader.integer('TRACKING_MAX_BODY_BYTES', 64 * 1024, { min: 1024, max: 16 * 1024 * 1024 });
+  const maxBulkBodyBytes = reader.integer('TRACKING_MAX_BULK_BODY_BYTES', 1024 * 1024, { min: 1024, max: 64 * 1024 * 1024 });
+  if (maxBulkBodyBytes < maxBodyBytes) reader.problem('TRACKING_MAX_BULK_BODY_BYTES must not be smaller than TRACKING_MAX_BODY_BYTES');
+
   const config: GatewayConfig = {
     ...readServiceSettings(reader, 'gateway', { portVariable: 'PORT', port: 3000, host: '0.0.0.0' }),
     customersDir: isAbsolute(customersDir) ? customersDir : resolve(cwd, customersDir),
-    maxBodyBytes: reader.integer('TRACKING_MAX_BODY_BYTES', 64 * 1024, { min: 1024, max: 16 * 1024 * 1024 }),
+    watchCustomers: reader.boolean('CUSTOMERS_WATCH', true),
+    maxBodyBytes,
+    maxBulkBodyBytes,
+    maxBulkEvents: reader.integer('TRACKING_MAX_BULK_EVENTS', 500, { min: 1, max: 10_000 }),
     limits: {
       maxPropertiesBytes: reader.integer('TRACKING_MAX_PROPERTIES_BYTES', 16 * 1024, { min: 256, max: 1024 * 1024 }),
       maxEventAgeMs: reader.integer('TRACKING_MAX_EVENT_AGE_HOURS', 7 * 24, { min: 1 }) * 3_600_000,
       maxClockSkewMs: reader.integer('TRACKING_MAX_CLOCK_SKEW_SECONDS', 300, { min: 0 }) * 1000,
       maxDepth: reader.integer('TRACKING_MAX_JSON_DEPTH', 10, { min: 1, max: 64 }),
     },
-    ipHashKey: ipHashKey ? Buffer.from(ipHashKey, 'utf8') : randomBytes(32),
-    ipHashKeyGenerated: ipHashKey === undefined,
+    hashKey: hashKey ? Buffer.from(hashKey, 'utf8') : randomBytes(32),
+    hashKeyGenerated: hashKey === undefined,
     producer: {
       compression: reader.oneOf('KAFKA_COMPRESSION', ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const, 'none'),
       ackTimeoutMs: reader.integer('KAFKA_ACK_TIMEOUT_MS', 10_000, { min: 100, max: 120_000 }),
+      lingerMs: reader.integer('KAFKA_LINGER_MS', 2, { min: 0, max: 1000 }),
+      maxBatchRecords: reader.integer('KAFKA_MAX_BATCH_RECORDS', 2000, { min: 1, max: 100_000 }),
     },
+    rateLimits: {
+      perIpPerMinute: reader.integer('TRACKING_INGEST_RATE_LIMIT_PER_MINUTE', 300, { min: 1 }),
+      perKeyPerMinute: reader.integer('TRACKING_KEY_RATE_LIMIT_PER_MINUTE', 6000, { min: 1 }),
+      healthPerMinute: reader.integer('HEALTH_RATE_LIMIT_PER_MINUTE', 10, { min: 1 }),
+      configPerMinute: reader.integer('CONFIG_RATE_LIMIT_PER_MINUTE', 100, { min: 1 }),
+      redisUrl: reader.optionalUrl('REDIS_URL', ['redis:', 'rediss:']),
+    },
+    flags: {
+      ingestEnabled: reader.boolean('TRACKING_INGEST_ENABLED', true),
+      automationEnabled: reader.boolean('TRACKING_AUTOMATION_ENABLED', true),
+    },
+    adminTokenSha256: adminToken ? createHash('sha256').update(adminToken).digest() : undefined,
+    databaseUrl: readDatabaseUrl(reader),
+    databasePoolSize: reader.integer('DATABASE_POOL_SIZE', 5, { min: 1, max: 100 }),
+    migrateOnStart: reader.boolean('DB_MIGRATE_ON_START', true),
+    keyCacheRefreshMs: reader.integer('TRACKING_KEY_CACHE_REFRESH_SECONDS', 10, { min: 1, max: 3600 }) * 1000,
     trustProxy: reader.boolean('TRUST_PROXY', false),
   };
   reader.done();

@@ -1,18 +1,19 @@
 import type { FieldError } from '@tracking/ingestion';
 
-/** Seed 000's error codes, plus the two a gateway in front of Kafka needs (413/415/503). */
+/** Seed 000's error codes, plus those a gateway in front of Kafka needs (413/415/503). */
 export type ApiErrorCode =
   | 'INVALID_REQUEST'
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
   | 'CUSTOMER_NOT_FOUND'
+  | 'NOT_FOUND'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'RATE_LIMITED'
   | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL_ERROR';
 
-/** An answer the gateway gives on purpose: status, seed error code, a message saying what and where. */
+/** An answer the gateway gives on purpose: status, error code, a message saying what and where. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -20,6 +21,8 @@ export class ApiError extends Error {
     message: string,
     readonly details?: FieldError[],
     readonly headers: Record<string, string> = {},
+    /** Fields a response shape adds to the error body (seed 000's rate-limited answer has tracking_result). */
+    readonly extra: Record<string, unknown> = {},
   ) {
     super(message);
   }

@@ -1,14 +1,17 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { LOGGER, type Logger } from '@tracking/observability';
 import { PublishError } from '@tracking/kafka';
+import { AuditTrail } from '../audit/audit-trail.service';
+import { allowOrigin } from '../collect/cors';
 import { ApiError, type ApiErrorCode } from './api-error';
+import type { GatewayRequest } from './gateway-request';
 
 const CODE_BY_STATUS: Record<number, ApiErrorCode> = {
   400: 'INVALID_REQUEST',
   401: 'UNAUTHORIZED',
   403: 'FORBIDDEN',
-  404: 'INVALID_REQUEST',
+  404: 'NOT_FOUND',
   405: 'INVALID_REQUEST',
   413: 'PAYLOAD_TOO_LARGE',
   415: 'UNSUPPORTED_MEDIA_TYPE',
@@ -44,20 +47,37 @@ function toApiError(error: unknown): ApiError | undefined {
   return new ApiError(status, code, message);
 }
 
-/** Every answer that is not a success has seed 000's error shape; nothing but a real fault is a 500. */
+/** Routes whose answers are not API interactions and are never audited. */
+const UNAUDITED = /^\/(livez|readyz|metrics|docs)/;
+
+/**
+ * Every answer that is not a success has seed 000's error shape, is audited (the answer says
+ * whether the audit record was acknowledged), and nothing but a real fault is a 500.
+ */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
-  constructor(@Inject(LOGGER) private readonly logger: Logger) {}
+  constructor(
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly audit: AuditTrail,
+  ) {}
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
     const http = host.switchToHttp();
-    const request = http.getRequest<FastifyRequest>();
+    const request = http.getRequest<GatewayRequest>();
     const reply = http.getResponse<FastifyReply>();
     let error = toApiError(exception);
     if (!error) {
-      this.logger.error({ err: exception, route: request.routeOptions?.url, method: request.method }, 'request failed');
+      this.logger.error({ err: exception, route: request.routeOptions?.url, method: request.method, requestId: request.requestId }, 'request failed');
       error = new ApiError(500, 'INTERNAL_ERROR', 'Internal error; the request was not processed');
     }
+
+    const route = request.routeOptions?.url;
+    if (request.auditLogged === undefined && route && !UNAUDITED.test(route)) {
+      request.auditLogged = await this.audit.publish(this.audit.recordFor(request, error.status, error.code));
+    }
+    // A verified browser origin may read its own errors; an unverified one gets no CORS header.
+    if (request.customer && route?.startsWith('/api/v1/tracking/collect') && request.headers.origin) allowOrigin(reply, request.headers.origin);
+
     const customerHeader = request.headers['x-customer-id'];
     reply
       .status(error.status)
@@ -66,10 +86,11 @@ export class ApiExceptionFilter implements ExceptionFilter {
         success: false,
         error_code: error.code,
         error: error.message,
+        ...error.extra,
         ...(error.details ? { details: error.details } : {}),
-        customer_id: typeof customerHeader === 'string' ? customerHeader.slice(0, 100) : null,
+        customer_id: request.customer?.customerId ?? (typeof customerHeader === 'string' ? customerHeader.slice(0, 100) : null),
         timestamp: new Date().toISOString(),
-        audit_logged: false,
+        audit_logged: request.auditLogged ?? false,
       });
   }
 }

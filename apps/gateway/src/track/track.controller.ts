@@ -1,21 +1,88 @@
-import { Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
+import { Body, Controller, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { CustomerConfig } from '@tracking/customers';
 import { ApiTokenGuard } from '../auth/api-token.guard';
 import { AuthenticatedCustomer } from '../auth/authenticated-customer';
-import { TrackService, type TrackResponse } from './track.service';
+import { TrackingEnabledGuard } from '../auth/tracking-enabled.guard';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
+import { ApiError } from '../http/api-error';
+import type { GatewayRequest } from '../http/gateway-request';
+import { JsonBodyGuard } from '../http/json-body.guard';
+import { API_DOCS } from '../openapi/api-docs';
+import { ClientAddressRateLimitGuard, CustomerRateLimitGuard } from '../rate-limit/rate-limit.guards';
+import { parseBulkEnvelope } from './bulk-envelope';
+import { IngestionService } from './ingestion.service';
+import { bulkResponse, trackResponse, type BulkResponse, type TrackResponse } from './track.responses';
 
+@ApiTags('tracking')
+@ApiBearerAuth()
+@ApiHeader({ name: 'X-Customer-ID', required: true, description: 'The customer (tenant) the token belongs to' })
 @Controller('api/v1/track')
-@UseGuards(ApiTokenGuard)
+@UseGuards(ClientAddressRateLimitGuard, JsonBodyGuard, ApiTokenGuard, TrackingEnabledGuard, CustomerRateLimitGuard)
 export class TrackController {
-  constructor(private readonly track: TrackService) {}
+  constructor(
+    private readonly ingestion: IngestionService,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
 
   @Post()
   @HttpCode(200)
-  trackOne(@Body() body: unknown, @AuthenticatedCustomer() customer: CustomerConfig, @Req() request: FastifyRequest): Promise<TrackResponse> {
-    return this.track.trackOne(body, customer, {
-      clientIp: request.ip ?? null,
-      userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
+  @ApiOperation(API_DOCS.track.operation)
+  @ApiBody(API_DOCS.track.body)
+  @ApiResponse(API_DOCS.track.ok)
+  @ApiResponse(API_DOCS.errors.invalid)
+  @ApiResponse(API_DOCS.errors.unauthorized)
+  @ApiResponse(API_DOCS.errors.forbidden)
+  @ApiResponse(API_DOCS.errors.notFound)
+  @ApiResponse(API_DOCS.errors.rateLimited)
+  @ApiResponse(API_DOCS.errors.unavailable)
+  async track(@Body() body: unknown, @AuthenticatedCustomer() customer: CustomerConfig, @Req() request: GatewayRequest): Promise<TrackResponse> {
+    const result = await this.ingestion.ingest(request, customer, [body], {
+      source: 'api',
+      batchId: null,
+      indexed: false,
+      awaitAcknowledgement: true,
+      status: (outcome) => (outcome.rejected.length > 0 ? 400 : 200),
     });
+    if (result.rejected.length > 0) throw ApiError.invalid(result.rejected[0].errors);
+    return trackResponse(request, customer, result, 'Event tracked successfully with customer configuration');
+  }
+
+  @Post('bulk')
+  @HttpCode(200)
+  @ApiOperation(API_DOCS.bulk.operation)
+  @ApiBody(API_DOCS.bulk.body)
+  @ApiResponse(API_DOCS.bulk.ok)
+  @ApiResponse(API_DOCS.errors.invalid)
+  @ApiResponse(API_DOCS.errors.tooLarge)
+  @ApiResponse(API_DOCS.errors.rateLimited)
+  async bulk(@Body() body: unknown, @AuthenticatedCustomer() customer: CustomerConfig, @Req() request: GatewayRequest): Promise<BulkResponse> {
+    const { batchId, events } = parseBulkEnvelope(body, this.config.maxBulkEvents);
+    const result = await this.ingestion.ingest(request, customer, events, {
+      source: 'bulk',
+      batchId,
+      indexed: true,
+      awaitAcknowledgement: true,
+      status: () => 200,
+    });
+    return bulkResponse(request, customer, batchId, result);
+  }
+
+  @Post('async')
+  @HttpCode(202)
+  @ApiOperation(API_DOCS.async.operation)
+  @ApiBody(API_DOCS.track.body)
+  @ApiResponse(API_DOCS.async.accepted)
+  @ApiResponse(API_DOCS.errors.invalid)
+  async trackAsync(@Body() body: unknown, @AuthenticatedCustomer() customer: CustomerConfig, @Req() request: GatewayRequest): Promise<TrackResponse> {
+    const result = await this.ingestion.ingest(request, customer, [body], {
+      source: 'async',
+      batchId: null,
+      indexed: false,
+      awaitAcknowledgement: false,
+      status: (outcome) => (outcome.rejected.length > 0 ? 400 : 202),
+    });
+    if (result.rejected.length > 0) throw ApiError.invalid(result.rejected[0].errors);
+    return trackResponse(request, customer, result, 'Event accepted for asynchronous processing; not yet acknowledged by Kafka');
   }
 }

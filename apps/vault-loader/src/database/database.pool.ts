@@ -1,11 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { Pool } from 'pg';
-
-export const DATABASE_POOL = Symbol('DATABASE_POOL');
-
-export function createDatabasePool(url: string, size: number): Pool {
-  return new Pool({ connectionString: url, max: size, application_name: 'vault-loader' });
-}
+import type { Pool } from 'pg';
+import { DATABASE_POOL } from '@tracking/database';
 
 /** Closes the pool last, after the consumer has stopped (it stops in beforeApplicationShutdown). */
 @Injectable()

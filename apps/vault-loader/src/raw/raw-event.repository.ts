@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { DATABASE_POOL } from '../database/database.pool';
+import { DATABASE_POOL } from '@tracking/database';
 
 /** One row of raw.site_tracking_events_r. Every column derives from the Kafka record. */
 export interface RawEventRow {

@@ -1,0 +1,20 @@
+import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { trackingEnabled } from '@tracking/customers';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
+import { ApiError } from '../http/api-error';
+import type { GatewayRequest } from '../http/gateway-request';
+
+/** Seed 002's `tracking.ingest.enabled`: off for everyone by configuration, or for one customer by its features.yaml. */
+@Injectable()
+export class TrackingEnabledGuard implements CanActivate {
+  constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const { customer } = context.switchToHttp().getRequest<GatewayRequest>();
+    if (!this.config.flags.ingestEnabled) {
+      throw new ApiError(503, 'SERVICE_UNAVAILABLE', 'Ingestion is switched off (tracking.ingest.enabled)', undefined, { 'Retry-After': '60' });
+    }
+    if (customer && !trackingEnabled(customer)) throw new ApiError(403, 'FORBIDDEN', `Tracking is disabled for customer "${customer.customerId}"`);
+    return true;
+  }
+}

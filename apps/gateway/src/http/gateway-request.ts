@@ -1,0 +1,34 @@
+import type { FastifyRequest } from 'fastify';
+import type { CustomerConfig } from '@tracking/customers';
+import type { SecurityAssessment } from '@tracking/ingestion';
+
+export interface RateLimitState {
+  limit: number;
+  remaining: number;
+  /** Epoch milliseconds at which the window resets. */
+  resetAt: number;
+}
+
+/** What ingestion learned about a request, for its log line, metrics and audit record. */
+export interface IngestSummary {
+  received: number;
+  accepted: number;
+  rejected: number;
+  dropped: number;
+  eventType?: string;
+  sessionId?: string | null;
+  assessment?: SecurityAssessment;
+}
+
+/** A Fastify request as the gateway's guards, controllers and hooks annotate it. */
+export interface GatewayRequest extends FastifyRequest {
+  requestId?: string;
+  receivedAt?: number;
+  customer?: CustomerConfig;
+  /** Id of the API token or publishable key that authenticated the request. */
+  keyId?: string | null;
+  rateLimit?: RateLimitState;
+  ingest?: IngestSummary;
+  /** Whether this request's audit record was acknowledged by Kafka. */
+  auditLogged?: boolean;
+}

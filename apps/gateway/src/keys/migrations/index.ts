@@ -1,0 +1,5 @@
+import type { MigrationSet } from '@tracking/database';
+import { TrackingKeys1795400000000 } from './1795400000000-tracking-keys';
+
+/** The gateway's own tables, in order, in its own migrations table. */
+export const GATEWAY_MIGRATIONS: MigrationSet = { owner: 'gateway', migrations: [TrackingKeys1795400000000] };

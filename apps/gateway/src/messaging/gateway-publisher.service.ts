@@ -1,0 +1,109 @@
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { AuditRecord, RejectedEvent, TrackingEvent } from '@tracking/contracts';
+import {
+  AUDIT_TOPIC,
+  AvroTopicWriter,
+  CoalescingPublisher,
+  ConfluentSchemaRegistryAdapter,
+  KafkaClusterProbe,
+  KafkaPublisher,
+  REJECTED_EVENTS_TOPIC,
+  TRACKING_EVENTS_TOPIC,
+  createKafkaClient,
+  type TopicRecords,
+} from '@tracking/kafka';
+import { LOGGER, METRICS_REGISTRY, ReadinessRegistry, type Logger } from '@tracking/observability';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
+
+export interface Publication {
+  events?: readonly TrackingEvent[];
+  rejected?: readonly RejectedEvent[];
+  audit?: readonly AuditRecord[];
+}
+
+interface Writers {
+  events: AvroTopicWriter<TrackingEvent>;
+  rejected: AvroTopicWriter<RejectedEvent>;
+  audit: AvroTopicWriter<AuditRecord>;
+}
+
+/**
+ * Everything the gateway writes to Kafka goes through one idempotent producer (acks=all), with
+ * concurrent requests coalesced into shared produce requests. Events, bad rows and audit records of
+ * one request travel in the same request, so one acknowledgement covers all three.
+ */
+@Injectable()
+export class GatewayPublisher implements OnModuleInit, OnApplicationShutdown {
+  private readonly publisher: KafkaPublisher;
+  private readonly coalescer: CoalescingPublisher;
+  private readonly registry: ConfluentSchemaRegistryAdapter;
+  private readonly cluster: KafkaClusterProbe;
+  private writers?: Writers;
+
+  constructor(
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(METRICS_REGISTRY) metrics: Registry,
+    readiness: ReadinessRegistry,
+  ) {
+    const kafka = createKafkaClient(config.kafka, logger);
+    this.publisher = new KafkaPublisher(kafka, { compression: config.producer.compression, timeoutMs: config.producer.ackTimeoutMs });
+    const produceSeconds = new Histogram({
+      name: 'gateway_kafka_produce_seconds',
+      help: 'Time from sending a produce request to its acknowledgement',
+      labelNames: ['acknowledged'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [metrics],
+    });
+    const batchRecords = new Histogram({
+      name: 'gateway_kafka_batch_records',
+      help: 'Records per produce request (after coalescing concurrent requests)',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000],
+      registers: [metrics],
+    });
+    const failures = new Counter({ name: 'gateway_kafka_produce_failures_total', help: 'Produce requests Kafka did not acknowledge', registers: [metrics] });
+    this.coalescer = new CoalescingPublisher(this.publisher, {
+      lingerMs: config.producer.lingerMs,
+      maxRecords: config.producer.maxBatchRecords,
+      maxQueuedRecords: config.producer.maxBatchRecords * 50,
+      onSend: (records, seconds, acknowledged) => {
+        produceSeconds.observe({ acknowledged: String(acknowledged) }, seconds);
+        batchRecords.observe(records);
+        if (!acknowledged) failures.inc();
+      },
+    });
+    this.registry = new ConfluentSchemaRegistryAdapter(config.registry);
+    this.cluster = new KafkaClusterProbe(kafka);
+    readiness.register({ name: 'kafka', check: () => this.cluster.check() });
+    readiness.register({ name: 'schema_registry', check: () => this.registry.ping() });
+  }
+
+  async onModuleInit(): Promise<void> {
+    await Promise.all([this.publisher.connect(), this.cluster.connect()]);
+    const [events, rejected, audit] = await Promise.all([
+      AvroTopicWriter.create(this.registry, TRACKING_EVENTS_TOPIC),
+      AvroTopicWriter.create(this.registry, REJECTED_EVENTS_TOPIC),
+      AvroTopicWriter.create(this.registry, AUDIT_TOPIC),
+    ]);
+    this.writers = { events, rejected, audit };
+    this.logger.info({ schemaIds: { events: events.schemaId, rejected: rejected.schemaId, audit: audit.schemaId } }, 'value schemas registered');
+  }
+
+  /** Resolves once Kafka acknowledged every record; rejects with PublishError otherwise. */
+  publish(publication: Publication): Promise<void> {
+    if (!this.writers) return Promise.reject(new Error('publisher used before the module initialised'));
+    const { events, rejected, audit } = this.writers;
+    const batch: TopicRecords[] = [];
+    if (publication.events?.length) batch.push(events.records(publication.events));
+    if (publication.rejected?.length) batch.push(rejected.records(publication.rejected));
+    if (publication.audit?.length) batch.push(audit.records(publication.audit));
+    return this.coalescer.publish(batch);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    // The HTTP server has stopped taking requests by now: send what waits, then disconnect.
+    await this.coalescer.drain();
+    await Promise.allSettled([this.publisher.disconnect(), this.cluster.disconnect()]);
+  }
+}

@@ -1,0 +1,12 @@
+import { runMigrations } from '@tracking/database';
+import { createLogger, exitOnStartupFailure } from '@tracking/observability';
+import { loadGatewayConfig } from './config/gateway.config';
+import { GATEWAY_MIGRATIONS } from './keys/migrations';
+
+/** Applies the gateway's pending migrations (tracking keys) and exits. */
+async function main(): Promise<void> {
+  const config = loadGatewayConfig(process.env);
+  await runMigrations(config.databaseUrl, GATEWAY_MIGRATIONS, createLogger('gateway', config.logLevel));
+}
+
+main().catch(exitOnStartupFailure('gateway'));

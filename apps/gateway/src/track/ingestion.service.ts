@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  MAX_REJECTED_PAYLOAD_CHARS,
+  type AuditRecord,
+  type EventSource,
+  type RejectedEvent,
+  type TrackingEvent,
+} from '@tracking/contracts';
+import type { CustomerConfig } from '@tracking/customers';
+import {
+  IngestionPipeline,
+  anonymiseIp,
+  type DropReason,
+  type FieldError,
+  type SecurityAssessment,
+} from '@tracking/ingestion';
+import { LOGGER, type Logger } from '@tracking/observability';
+import { AuditTrail } from '../audit/audit-trail.service';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
+import type { GatewayRequest } from '../http/gateway-request';
+import { GatewayPublisher } from '../messaging/gateway-publisher.service';
+
+export interface IngestOptions {
+  source: EventSource;
+  batchId: string | null;
+  /** Prefix field paths with `events[i].` (bulk and browser batches). */
+  indexed: boolean;
+  /** HTTP status the answer will have when nothing fails on the way; goes into the audit record. */
+  status: (result: Pick<IngestResult, 'accepted' | 'rejected' | 'dropped'>) => number;
+  /** False for /track/async: hand the records to the producer and answer before Kafka acknowledges. */
+  awaitAcknowledgement: boolean;
+}
+
+export interface IngestResult {
+  accepted: TrackingEvent[];
+  rejected: Array<{ index: number; errors: FieldError[] }>;
+  dropped: Array<{ index: number; reason: DropReason; eventType: string }>;
+  assessment: SecurityAssessment;
+  auditLogged: boolean;
+  processingMs: number;
+}
+
+const NEUTRAL_ASSESSMENT: SecurityAssessment = { score: 100, suspicious: false, reasons: [] };
+
+/**
+ * Runs request bodies through the shared ingestion pipeline and publishes the accepted events, the
+ * rejected ones (bad rows) and the request's audit record in one acknowledged write.
+ */
+@Injectable()
+export class IngestionService {
+  private readonly pipeline: IngestionPipeline;
+
+  constructor(
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+    private readonly publisher: GatewayPublisher,
+    private readonly audit: AuditTrail,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.pipeline = new IngestionPipeline(config.limits, config.hashKey);
+  }
+
+  async ingest(request: GatewayRequest, customer: CustomerConfig, bodies: readonly unknown[], options: IngestOptions): Promise<IngestResult> {
+    const receivedAt = request.receivedAt ?? Date.now();
+    const facts = {
+      receivedAt,
+      clientIp: request.ip ?? null,
+      userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
+      doNotTrack: request.headers['dnt'] === '1' || request.headers['sec-gpc'] === '1',
+      source: options.source,
+      batchId: options.batchId,
+      keyId: request.keyId ?? null,
+    };
+    const result: IngestResult = { accepted: [], rejected: [], dropped: [], assessment: NEUTRAL_ASSESSMENT, auditLogged: false, processingMs: 0 };
+    const rejectedRecords: RejectedEvent[] = [];
+    bodies.forEach((body, index) => {
+      const outcome = this.pipeline.process(body, customer, facts, options.indexed ? `events[${index}].` : '');
+      if (outcome.status === 'accepted') {
+        result.accepted.push(outcome.event);
+        if (outcome.assessment.score < result.assessment.score) result.assessment = outcome.assessment;
+      } else if (outcome.status === 'dropped') {
+        result.dropped.push({ index, reason: outcome.reason, eventType: outcome.eventType });
+      } else {
+        result.rejected.push({ index, errors: outcome.errors });
+        rejectedRecords.push(this.rejectedRecord(customer, facts, options, options.indexed ? index : null, body, outcome.errors));
+      }
+    });
+
+    const first = result.accepted[0];
+    request.ingest = {
+      received: bodies.length,
+      accepted: result.accepted.length,
+      rejected: result.rejected.length,
+      dropped: result.dropped.length,
+      eventType: first?.event_type ?? result.dropped[0]?.eventType,
+      sessionId: first?.session_id,
+      assessment: result.assessment,
+    };
+    result.processingMs = Date.now() - receivedAt;
+    const audit: AuditRecord = this.audit.recordFor(request, options.status(result), null);
+    const publication = this.publisher.publish({ events: result.accepted, rejected: rejectedRecords, audit: [audit] });
+
+    if (options.awaitAcknowledgement) {
+      try {
+        await publication;
+        result.auditLogged = true;
+      } catch (error) {
+        // Without accepted events the answer stays what validation decided; only the bad-row and
+        // audit records are missing, and the answer says so (audit_logged: false).
+        if (result.accepted.length > 0) throw error;
+        this.logger.warn({ err: error, customerId: customer.customerId }, 'rejected-event and audit records not acknowledged');
+      }
+    } else {
+      // /track/async trades the acknowledgement for latency: a failure now can only be logged.
+      publication.catch((error: unknown) =>
+        this.logger.error({ err: error, customerId: customer.customerId, events: result.accepted.length }, 'asynchronous events not acknowledged by Kafka'),
+      );
+    }
+    request.auditLogged = result.auditLogged;
+    return result;
+  }
+
+  private rejectedRecord(
+    customer: CustomerConfig,
+    facts: { receivedAt: number; clientIp: string | null; keyId: string | null },
+    options: IngestOptions,
+    index: number | null,
+    body: unknown,
+    errors: FieldError[],
+  ): RejectedEvent {
+    const payload = JSON.stringify(body) ?? 'null';
+    return {
+      rejection_id: randomUUID(),
+      customer_id: customer.customerId,
+      received_at: facts.receivedAt,
+      source: options.source,
+      batch_id: options.batchId,
+      event_index: index,
+      errors: errors.map(({ field, reason }) => ({ field, reason })),
+      payload: payload.slice(0, MAX_REJECTED_PAYLOAD_CHARS),
+      payload_truncated: payload.length > MAX_REJECTED_PAYLOAD_CHARS,
+      ip_block: anonymiseIp(facts.clientIp, { mode: 'truncate' }),
+      key_id: facts.keyId,
+    };
+  }
+}

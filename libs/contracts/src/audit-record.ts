@@ -1,0 +1,33 @@
+/** Mirrors schemas/avro/audit-record.v1.avsc. */
+export interface AuditRecord {
+  audit_id: string;
+  occurred_at: number;
+  customer_id: string | null;
+  endpoint: string;
+  status_code: number;
+  outcome: AuditOutcome;
+  error_code: string | null;
+  latency_ms: number;
+  ip_block: string | null;
+  security_score: number | null;
+  suspicious: boolean;
+  key_id: string | null;
+  events_received: number;
+  events_accepted: number;
+  events_rejected: number;
+  events_dropped: number;
+}
+
+export const AUDIT_RECORD_SCHEMA_FILE = 'audit-record.v1.avsc';
+
+export type AuditOutcome =
+  | 'accepted'
+  | 'partially_accepted'
+  | 'dropped'
+  | 'invalid'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'error';

@@ -1,0 +1,19 @@
+import type { EventSource } from './tracking-event';
+
+/** Mirrors schemas/avro/rejected-event.v1.avsc. */
+export interface RejectedEvent {
+  rejection_id: string;
+  customer_id: string;
+  received_at: number;
+  source: EventSource;
+  batch_id: string | null;
+  event_index: number | null;
+  errors: Array<{ field: string; reason: string }>;
+  payload: string;
+  payload_truncated: boolean;
+  ip_block: string | null;
+  key_id: string | null;
+}
+
+export const REJECTED_EVENT_SCHEMA_FILE = 'rejected-event.v1.avsc';
+export const MAX_REJECTED_PAYLOAD_CHARS = 64 * 1024;

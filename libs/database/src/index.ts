@@ -1,0 +1,2 @@
+export * from './database-pool';
+export * from './migration-runner';

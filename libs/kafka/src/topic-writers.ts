@@ -1,0 +1,36 @@
+import {
+  AUDIT_RECORD_SCHEMA_FILE,
+  REJECTED_EVENT_SCHEMA_FILE,
+  TOPICS,
+  TRACKING_EVENT_SCHEMA_FILE,
+  eventMessageKey,
+  trackingEventHeaders,
+  type AuditRecord,
+  type RejectedEvent,
+  type TrackingEvent,
+} from '@tracking/contracts';
+import type { AvroTopicDefinition } from './avro-topic-writer';
+
+/** How each record type of the ingestion side goes on its topic: one place for keys and headers. */
+export const TRACKING_EVENTS_TOPIC: AvroTopicDefinition<TrackingEvent> = {
+  topic: TOPICS.trackingEvents,
+  schemaFile: TRACKING_EVENT_SCHEMA_FILE,
+  key: eventMessageKey,
+  headers: trackingEventHeaders,
+  timestamp: (event) => event.received_at,
+};
+
+export const REJECTED_EVENTS_TOPIC: AvroTopicDefinition<RejectedEvent> = {
+  topic: TOPICS.trackingEventsRejected,
+  schemaFile: REJECTED_EVENT_SCHEMA_FILE,
+  key: (rejected) => rejected.customer_id,
+  timestamp: (rejected) => rejected.received_at,
+};
+
+export const AUDIT_TOPIC: AvroTopicDefinition<AuditRecord> = {
+  topic: TOPICS.trackingAudit,
+  schemaFile: AUDIT_RECORD_SCHEMA_FILE,
+  // Per customer, so one customer's audit trail is ordered; refusals before identification share one key.
+  key: (record) => record.customer_id ?? 'anonymous',
+  timestamp: (record) => record.occurred_at,
+};
