@@ -47,7 +47,7 @@ export class GatewayModule {
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
-        { provide: PoolOwner, useFactory: () => new PoolOwner(createDatabasePool(config.databaseUrl, config.databasePoolSize, 'gateway')) },
+        { provide: PoolOwner, useFactory: () => new PoolOwner(createDatabasePool(config.databaseUrl, config.databasePoolSize, 'gateway', logger)) },
         { provide: DATABASE_POOL, inject: [PoolOwner], useFactory: (owner: PoolOwner) => owner.pool },
         {
           provide: RATE_LIMIT_STORE,

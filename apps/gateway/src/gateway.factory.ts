@@ -16,24 +16,26 @@ export async function createGateway(config: GatewayConfig, logger: Logger = crea
     bodyLimit: config.maxBodyBytes,
     trustProxy: config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true },
-    // Parse `__proto__` and `constructor` keys as plain data instead of failing the whole body as
-    // "not JSON": validation then names the offending field, and nothing merges unvalidated input.
-    onProtoPoisoning: 'ignore',
-    onConstructorPoisoning: 'ignore',
-  });
+  }, false);
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRoute', (route) => {
     if (route.url === BULK_ROUTE) route.bodyLimit = config.maxBulkBodyBytes;
   });
-  // navigator.sendBeacon sends JSON as text/plain; JsonBodyGuard keeps every other route JSON-only.
-  fastify.removeContentTypeParser('text/plain');
-  fastify.addContentTypeParser('text/plain', { parseAs: 'string' }, (_request, body, done) => {
+  // JSON.parse keeps `__proto__` and `constructor` as plain own keys instead of failing the whole body
+  // as "not JSON": validation then names the offending field, and nothing merges unvalidated input.
+  // One JSON parser for both types: navigator.sendBeacon sends JSON as text/plain (JsonBodyGuard keeps
+  // every other route JSON-only), and an empty body is "no body" (a DELETE from a client that always
+  // sets Content-Type), which validation then judges like any other missing field.
+  const parseJson = (_request: unknown, body: string | Buffer, done: (error: Error | null, value?: unknown) => void): void => {
+    if (body.length === 0) return done(null, undefined);
     try {
-      done(null, JSON.parse(body as string));
+      done(null, JSON.parse(body.toString()));
     } catch {
       done(Object.assign(new Error('Body is not valid JSON'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }), undefined);
     }
-  });
+  };
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, parseJson);
   observeRequests(fastify, logger, app.get(METRICS_REGISTRY));
 
   const document = SwaggerModule.createDocument(

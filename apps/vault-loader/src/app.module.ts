@@ -26,7 +26,7 @@ export class VaultLoaderModule {
           provide: DATABASE_POOL,
           inject: [ReadinessRegistry],
           useFactory: (readiness: ReadinessRegistry): Pool => {
-            const pool = createDatabasePool(config.databaseUrl, config.databasePoolSize, 'vault-loader');
+            const pool = createDatabasePool(config.databaseUrl, config.databasePoolSize, 'vault-loader', logger);
             readiness.register({ name: 'postgres', check: async () => void (await pool.query('SELECT 1')) });
             return pool;
           },

@@ -60,7 +60,7 @@ describe(IngestionPipeline.name, () => {
               card: '4111 1111 1111 1111',
               not_a_card: '4111 1111 1111 1112',
               ssn: '123-45-6789',
-              nested: [{ password: 'hunter2' }],
+              nested: [{ password: 'hunter2', article_author: 'Sarah Johnson' }],
             },
           },
           customer(),
@@ -72,7 +72,7 @@ describe(IngestionPipeline.name, () => {
       expect(data.card).toBe('[card]');
       expect(data.not_a_card).toBe('4111 1111 1111 1112');
       expect(data.ssn).toBe('[ssn]');
-      expect(data.nested[0].password).toBe('REDACTED');
+      expect(data.nested[0]).toEqual({ password: 'REDACTED', article_author: 'Sarah Johnson' });
       expect(pii).toEqual({ email: 1, phone: 1, card: 1, ssn: 1, sensitive_key: 1 });
     });
 

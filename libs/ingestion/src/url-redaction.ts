@@ -1,5 +1,7 @@
-/** Query parameters named like these are always redacted (seed 002). */
-const SENSITIVE_NAME = /token|secret|password|passwd|pwd|api[_-]?key|auth/i;
+/** Names containing these are always redacted (seed 002: "containing token, secret, password"). */
+const SENSITIVE_PART = /token|secret|passw(or)?d/i;
+/** Whole names that carry credentials without saying so; matched exactly, so `article_author` is left alone. */
+const SENSITIVE_EXACT = new Set(['pwd', 'pass', 'apikey', 'api_key', 'api-key', 'auth', 'authorization', 'credential', 'credentials', 'sig', 'signature']);
 export const REDACTED = 'REDACTED';
 
 /**
@@ -10,7 +12,7 @@ export function redactUrl(url: URL, extraNames: ReadonlySet<string>): URL {
   let changed = false;
   const params = new URLSearchParams(url.search);
   for (const name of new Set(params.keys())) {
-    if (SENSITIVE_NAME.test(name) || extraNames.has(name.toLowerCase())) {
+    if (isSensitiveKey(name) || extraNames.has(name.toLowerCase())) {
       params.set(name, REDACTED);
       changed = true;
     }
@@ -22,5 +24,5 @@ export function redactUrl(url: URL, extraNames: ReadonlySet<string>): URL {
 }
 
 export function isSensitiveKey(name: string): boolean {
-  return SENSITIVE_NAME.test(name);
+  return SENSITIVE_PART.test(name) || SENSITIVE_EXACT.has(name.toLowerCase());
 }

@@ -14,11 +14,14 @@ export async function createHttpService(
   module: DynamicModule | Type,
   logger: Logger,
   fastifyOptions: FastifyServerOptions = {},
+  /** False when the app registers its own body parsers. */
+  bodyParser = true,
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ logger: false, ...fastifyOptions });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
     logger: new JsonNestLogger(logger.child({ component: 'nest' })),
     abortOnError: false,
+    bodyParser,
   });
   app.enableShutdownHooks();
   return app;

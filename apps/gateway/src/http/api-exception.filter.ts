@@ -26,8 +26,25 @@ function fastifyStatus(error: unknown): number | undefined {
     : undefined;
 }
 
+/**
+ * PostgreSQL unreachable or refusing connections (connection exceptions, shutdown, too many
+ * connections, database gone) is an outage of a dependency: 503 and retry, not a fault of ours.
+ */
+function databaseUnavailable(error: unknown): boolean {
+  const { code, severity } = (error ?? {}) as { code?: unknown; severity?: unknown };
+  // FATAL is what PostgreSQL says when it ends or refuses the session itself, not the statement.
+  if (severity === 'FATAL') return true;
+  if (typeof code !== 'string') return false;
+  return /^(08|57P0|53300)/.test(code) || code === '3D000' || code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT';
+}
+
 function toApiError(error: unknown): ApiError | undefined {
   if (error instanceof ApiError) return error;
+  if (databaseUnavailable(error) || (error instanceof Error && /timeout exceeded when trying to connect/.test(error.message))) {
+    return new ApiError(503, 'SERVICE_UNAVAILABLE', 'The key store is unavailable; retry later. Event ingestion is not affected.', undefined, {
+      'Retry-After': '5',
+    });
+  }
   if (error instanceof PublishError) {
     return new ApiError(503, 'SERVICE_UNAVAILABLE', 'Event could not be stored: Kafka did not acknowledge it. Retry later.', undefined, {
       'Retry-After': '5',

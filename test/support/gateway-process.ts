@@ -1,0 +1,52 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { repositoryRoot } from '@tools/local-stack/stack-paths';
+import { freePort } from './free-port';
+import type { TestEnvironment } from './test-environment';
+import { TEST_ADMIN_TOKEN, TEST_HASH_KEY } from './in-process-services';
+import { waitFor } from './wait-for';
+
+export interface GatewayProcess {
+  url: string;
+  pid: number;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** The compiled gateway as its own process (npm test builds it first), as production runs it. */
+export async function startGatewayProcess(env: TestEnvironment, overrides: Record<string, string> = {}): Promise<GatewayProcess> {
+  const port = await freePort();
+  const root = repositoryRoot();
+  const child = spawn(process.execPath, [join(root, 'dist', 'apps', 'gateway', 'src', 'main.js')], {
+    cwd: root,
+    env: {
+      PATH: process.env['PATH'],
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      KAFKA_BROKERS: env.kafkaBrokers.join(','),
+      SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
+      DATABASE_URL: env.databaseUrl,
+      DB_MIGRATE_ON_START: 'false',
+      TRACKING_HASH_KEY: TEST_HASH_KEY,
+      TRACKING_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+      LOG_LEVEL: 'error',
+      ...overrides,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(
+    () => fetch(`${url}/readyz`).then((response) => response.status),
+    (status) => status === 200,
+    { timeoutMs: 30_000, what: `gateway process on ${url}` },
+  );
+  return {
+    url,
+    pid: child.pid ?? -1,
+    stop: (signal = 'SIGTERM') =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
+        child.once('exit', (code) => resolve(code));
+        child.kill(signal);
+      }),
+  };
+}
