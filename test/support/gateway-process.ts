@@ -9,6 +9,8 @@ import { waitFor } from './wait-for';
 export interface GatewayProcess {
   url: string;
   pid: number;
+  /** Everything the process wrote to stdout so far (its JSON log lines). */
+  output(): string;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -31,7 +33,11 @@ export async function startGatewayProcess(env: TestEnvironment, overrides: Recor
       LOG_LEVEL: 'error',
       ...overrides,
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
   });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(
@@ -42,6 +48,7 @@ export async function startGatewayProcess(env: TestEnvironment, overrides: Recor
   return {
     url,
     pid: child.pid ?? -1,
+    output: () => output,
     stop: (signal = 'SIGTERM') =>
       new Promise((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);

@@ -1,4 +1,4 @@
-import { createHttpService, createLogger, exitOnStartupFailure } from '@tracking/observability';
+import { createHttpService, createLogger, exitOnShutdownSignal, exitOnStartupFailure } from '@tracking/observability';
 import { ExporterModule } from './app.module';
 import { loadExporterConfig } from './config/exporter.config';
 
@@ -6,6 +6,7 @@ async function main(): Promise<void> {
   const config = loadExporterConfig(process.env);
   const logger = createLogger('exporter', config.logLevel);
   const app = await createHttpService(ExporterModule.register(config, logger), logger);
+  exitOnShutdownSignal(app, logger);
   await app.listen({ host: config.host, port: config.port });
   logger.info({ health: `http://${config.host}:${config.port}/readyz` }, 'exporter running');
 }

@@ -23,8 +23,42 @@ export async function createHttpService(
     abortOnError: false,
     bodyParser,
   });
-  app.enableShutdownHooks();
+  // While closing, answers carry `Connection: close`: a client's keep-alive socket would otherwise
+  // hold the server open after the last request in flight has been answered.
+  const fastify = app.getHttpAdapter().getInstance();
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  fastify.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('Connection', 'close');
+  });
   return app;
+}
+
+/**
+ * SIGTERM or SIGINT: stop taking requests, let those in flight finish and every provider shut down
+ * in order (producers flush, consumers commit), then exit 0; exit 1 if that takes longer than the grace.
+ */
+export function exitOnShutdownSignal(app: { close(): Promise<void> }, logger: Logger, graceMs = 30_000): void {
+  const shutdown = (signal: NodeJS.Signals): void => {
+    logger.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      logger.error({ graceMs }, 'shutdown took too long; exiting');
+      process.exit(1);
+    }, graceMs);
+    timer.unref();
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
 }
 
 /** Logs a fatal start-up error as one JSON line and exits non-zero. */
