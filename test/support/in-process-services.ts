@@ -37,13 +37,16 @@ export async function startGateway(env: TestEnvironment, overrides: Record<strin
 }
 
 /** The real vault loader on the test database, in its own consumer group unless one is given. */
-export async function startVaultLoader(env: TestEnvironment, groupId: string): Promise<RunningService> {
+export async function startVaultLoader(env: TestEnvironment, groupId: string, overrides: Record<string, string> = {}): Promise<RunningService> {
   const config = loadVaultLoaderConfig({
     KAFKA_BROKERS: env.kafkaBrokers.join(','),
     SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
     DATABASE_URL: env.databaseUrl,
     VAULT_LOADER_GROUP_ID: groupId,
+    DB_MIGRATE_ON_START: 'false',
+    TRACKING_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     LOG_LEVEL: 'error',
+    ...overrides,
   });
   return listen(await createVaultLoader(config, createLogger('vault-loader', config.logLevel)));
 }

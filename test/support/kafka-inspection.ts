@@ -45,12 +45,41 @@ export async function groupLag(brokers: string[], groupId: string, topic: string
   }
 }
 
-export async function resetGroupToEarliest(brokers: string[], groupId: string, topic: string): Promise<void> {
+/**
+ * Commits a group's offsets at the given positions (default: the current end of each topic), so a
+ * loader started with it reads only what a test produces next, not the whole history of the broker.
+ */
+export async function positionGroup(brokers: string[], groupId: string, topics: string[], at?: Map<string, Map<number, string>>): Promise<Map<string, Map<number, string>>> {
   const admin = client(brokers).admin();
   await admin.connect();
+  const positions = new Map<string, Map<number, string>>();
   try {
-    await admin.resetOffsets({ groupId, topic, earliest: true });
+    for (const topic of topics) {
+      positions.set(topic, at?.get(topic) ?? new Map((await admin.fetchTopicOffsets(topic)).map((partition) => [partition.partition, partition.high])));
+    }
   } finally {
     await admin.disconnect();
+  }
+  await commitGroupOffsets(brokers, groupId, positions);
+  return positions;
+}
+
+/**
+ * Joins the (idle) group once and commits the offsets. admin.setOffsets does the same but waits for
+ * a whole fetch (five seconds) per topic before it returns.
+ */
+async function commitGroupOffsets(brokers: string[], groupId: string, offsets: Map<string, Map<number, string>>): Promise<void> {
+  const consumer = client(brokers).consumer({ groupId, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [...offsets.keys()], fromBeginning: true });
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: async () => undefined });
+    await joined;
+    await consumer.commitOffsets(
+      [...offsets].flatMap(([topic, partitions]) => [...partitions].map(([partition, offset]) => ({ topic, partition, offset }))),
+    );
+  } finally {
+    await consumer.disconnect();
   }
 }

@@ -1,17 +1,31 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { TRACKING_EVENT_SCHEMA_FILE, AvroDeserializer, readAvroSchema, type TrackingEvent } from '@tracking/contracts';
+import {
+  AUDIT_RECORD_SCHEMA_FILE,
+  AvroDeserializer,
+  TRACKING_EVENT_SCHEMA_FILE,
+  readAvroSchema,
+  type AuditRecord,
+  type TrackingEvent,
+} from '@tracking/contracts';
+import { DATABASE_POOL, createDatabasePool } from '@tracking/database';
 import { ConfluentSchemaRegistryAdapter, createKafkaClient } from '@tracking/kafka';
 import { ObservabilityModule, ReadinessRegistry, type Logger } from '@tracking/observability';
 import { VAULT_LOADER_CONFIG, type VaultLoaderConfig } from './config/vault-loader.config';
-import { DATABASE_POOL, createDatabasePool } from '@tracking/database';
 import { DatabasePoolCloser } from './database/database.pool';
 import { DeadLetterPublisher } from './loading/dead-letter.publisher';
 import { LoaderMetrics } from './loading/loader.metrics';
-import { KAFKA_CLIENT, TRACKING_EVENT_DESERIALIZER } from './loading/loading.tokens';
-import { RawLoadService } from './loading/raw-load.service';
-import { TrackingEventsConsumer } from './loading/tracking-events.consumer';
-import { RawEventRepository } from './raw/raw-event.repository';
+import { AUDIT_RECORD_DESERIALIZER, KAFKA_CLIENT, TRACKING_EVENT_DESERIALIZER } from './loading/loading.tokens';
+import { RetentionPolicy } from './loading/retention.policy';
+import { VaultConsumer } from './loading/vault.consumer';
+import { VaultLoadService } from './loading/vault-load.service';
+import { ErasureRepository } from './privacy/erasure.repository';
+import { PrivacyController } from './privacy/erasure.controller';
+import { RetentionJob } from './privacy/retention.job';
+import { RetentionRepository } from './privacy/retention.repository';
+import { VaultRepository } from './vault/vault.repository';
+
+const REGISTRY = Symbol('REGISTRY');
 
 @Module({})
 export class VaultLoaderModule {
@@ -19,6 +33,7 @@ export class VaultLoaderModule {
     return {
       module: VaultLoaderModule,
       imports: [ObservabilityModule.forRoot({ service: 'vault-loader', logger })],
+      controllers: [PrivacyController],
       providers: [
         { provide: VAULT_LOADER_CONFIG, useValue: config },
         { provide: KAFKA_CLIENT, useValue: createKafkaClient(config.kafka, logger) },
@@ -32,20 +47,35 @@ export class VaultLoaderModule {
           },
         },
         {
-          provide: TRACKING_EVENT_DESERIALIZER,
+          provide: REGISTRY,
           inject: [ReadinessRegistry],
-          useFactory: (readiness: ReadinessRegistry): AvroDeserializer<TrackingEvent> => {
+          useFactory: (readiness: ReadinessRegistry): ConfluentSchemaRegistryAdapter => {
             const registry = new ConfluentSchemaRegistryAdapter(config.registry);
             readiness.register({ name: 'schema_registry', check: () => registry.ping() });
-            return new AvroDeserializer<TrackingEvent>(registry, readAvroSchema(TRACKING_EVENT_SCHEMA_FILE).type);
+            return registry;
           },
+        },
+        {
+          provide: TRACKING_EVENT_DESERIALIZER,
+          inject: [REGISTRY],
+          useFactory: (registry: ConfluentSchemaRegistryAdapter) =>
+            new AvroDeserializer<TrackingEvent>(registry, readAvroSchema(TRACKING_EVENT_SCHEMA_FILE).type),
+        },
+        {
+          provide: AUDIT_RECORD_DESERIALIZER,
+          inject: [REGISTRY],
+          useFactory: (registry: ConfluentSchemaRegistryAdapter) => new AvroDeserializer<AuditRecord>(registry, readAvroSchema(AUDIT_RECORD_SCHEMA_FILE).type),
         },
         DatabasePoolCloser,
         LoaderMetrics,
-        RawEventRepository,
+        VaultRepository,
+        RetentionPolicy,
+        RetentionRepository,
+        RetentionJob,
+        ErasureRepository,
         DeadLetterPublisher,
-        RawLoadService,
-        TrackingEventsConsumer,
+        VaultLoadService,
+        VaultConsumer,
       ],
     };
   }

@@ -65,6 +65,11 @@ export class AvroDeserializer<T> {
   ) {}
 
   async deserialize(framed: Buffer): Promise<T> {
+    return (await this.deserializeWithSchemaId(framed)).value;
+  }
+
+  /** The record and the id of the schema it was written with (the loader keeps that id). */
+  async deserializeWithSchemaId(framed: Buffer): Promise<{ value: T; schemaId: number }> {
     let decoded;
     try {
       decoded = decodeWireFormat(framed);
@@ -73,7 +78,7 @@ export class AvroDeserializer<T> {
     }
     const resolver = await this.resolverFor(decoded.schemaId);
     try {
-      return this.readerType.fromBuffer(decoded.payload, resolver) as T;
+      return { value: this.readerType.fromBuffer(decoded.payload, resolver) as T, schemaId: decoded.schemaId };
     } catch (error) {
       throw new AvroDecodeError(`cannot decode record written with schema id ${decoded.schemaId}: ${(error as Error).message}`, {
         cause: error,

@@ -54,6 +54,11 @@ describe(validateTrackRequest.name, () => {
       expect(fieldsOf(body)).toEqual(['event_data.a[0].__proto__', 'event_data.constructor']);
     });
 
+    it('refuses NUL characters, which no database downstream can store, and control characters in ids', () => {
+      expect(fieldsOf({ event_type: 'x', event_data: { note: 'a\u0000b' } })).toEqual(['event_data.note']);
+      expect(fieldsOf({ event_type: 'x', session_id: 'a\nb' })).toEqual(['session_id']);
+    });
+
     it('refuses event_data larger than the limit', () => {
       expect(fieldsOf({ event_type: 'x', event_data: { blob: 'a'.repeat(16 * 1024) } })).toEqual(['event_data']);
     });

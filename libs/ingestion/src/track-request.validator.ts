@@ -58,6 +58,11 @@ export function validateTrackRequest(body: unknown, limits: IngestionLimits, rec
       fail(field, `must be at most ${max} characters`);
       return null;
     }
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what this rejects
+    if (/[\u0000-\u001f\u007f]/.test(value)) {
+      fail(field, 'must not contain control characters');
+      return null;
+    }
     return value.trim();
   };
   const url = (field: string, value: unknown): URL | null => {

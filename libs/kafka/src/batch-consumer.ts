@@ -28,6 +28,8 @@ export interface BatchConsumerOptions {
   fromBeginning: boolean;
   sessionTimeoutMs?: number;
   maxBytesPerPartition?: number;
+  /** Records handed to the handler at once (one transaction each); default 2000. */
+  maxRecordsPerCall?: number;
 }
 
 /**
@@ -48,6 +50,8 @@ export class BatchConsumer {
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
       maxBytesPerPartition: options.maxBytesPerPartition ?? 4 * 1024 * 1024,
+      // An idle fetch waits this long for data; stopping waits for that fetch, so keep it short.
+      maxWaitTimeInMs: 1000,
       allowAutoTopicCreation: false,
     });
   }
@@ -77,7 +81,7 @@ export class BatchConsumer {
   }
 
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload, handler: BatchHandler): Promise<void> {
-    if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+    if (batch.messages.length === 0) return;
     const records: ConsumedRecord[] = batch.messages.map((message) => ({
       topic: batch.topic,
       partition: batch.partition,
@@ -87,12 +91,18 @@ export class BatchConsumer {
       headers: message.headers ?? {},
       timestamp: message.timestamp,
     }));
-    await handler({ topic: batch.topic, partition: batch.partition, records });
-    const last = batch.lastOffset();
-    resolveOffset(last);
-    await this.consumer.commitOffsets([
-      { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
-    ]);
-    await heartbeat();
+    // A fetch can hold tens of thousands of records. Handled in slices, each committed and followed by
+    // a heartbeat, no single transaction outlasts the session timeout (the group would evict us and
+    // the whole fetch would be read again), and a stop takes effect between slices.
+    const size = this.options.maxRecordsPerCall ?? 2000;
+    for (let start = 0; start < records.length; start += size) {
+      if (!isRunning() || isStale()) return;
+      const slice = records.slice(start, start + size);
+      await handler({ topic: batch.topic, partition: batch.partition, records: slice });
+      const last = start + size >= records.length ? batch.lastOffset() : slice[slice.length - 1].offset;
+      resolveOffset(last);
+      await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+      await heartbeat();
+    }
   }
 }

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { isAbsolute, resolve } from 'node:path';
 import { CONSUMER_GROUPS } from '@tracking/contracts';
 import { EnvReader, readDatabaseUrl, readServiceSettings, type Env, type ServiceSettings } from '@tracking/config';
 
@@ -6,18 +8,36 @@ export interface VaultLoaderConfig extends ServiceSettings {
   databasePoolSize: number;
   migrateOnStart: boolean;
   groupId: string;
+  /** How long the group waits for a member that stopped heartbeating (e.g. a killed process) before rebalancing. */
+  sessionTimeoutMs: number;
+  /** Where each customer's data_retention_days comes from (the gateway's customer directory). */
+  customersDir: string;
+  /** Retention of customers without a configuration. */
+  defaultRetentionDays: number;
+  /** How often the retention job purges expired rows; 0 switches it off. */
+  retentionIntervalMs: number;
+  /** SHA-256 of the token that guards the erasure API (TRACKING_ADMIN_TOKEN, as on the gateway). */
+  adminTokenSha256?: Buffer;
 }
 
 export const VAULT_LOADER_CONFIG = Symbol('VAULT_LOADER_CONFIG');
 
-export function loadVaultLoaderConfig(env: Env): VaultLoaderConfig {
+export function loadVaultLoaderConfig(env: Env, cwd = process.cwd()): VaultLoaderConfig {
   const reader = new EnvReader('vault-loader', env);
+  const customersDir = reader.string('CUSTOMERS_DIR', 'example-customers/configurations');
+  const adminToken = reader.optionalString('TRACKING_ADMIN_TOKEN');
+  if (adminToken !== undefined && adminToken.length < 24) reader.problem('TRACKING_ADMIN_TOKEN must be at least 24 characters');
   const config: VaultLoaderConfig = {
     ...readServiceSettings(reader, 'vault-loader', { portVariable: 'VAULT_LOADER_PORT', port: 3001, host: '127.0.0.1' }),
     databaseUrl: readDatabaseUrl(reader),
     databasePoolSize: reader.integer('DATABASE_POOL_SIZE', 10, { min: 1, max: 200 }),
     migrateOnStart: reader.boolean('DB_MIGRATE_ON_START', true),
     groupId: reader.string('VAULT_LOADER_GROUP_ID', CONSUMER_GROUPS.vaultLoader),
+    sessionTimeoutMs: reader.integer('VAULT_LOADER_SESSION_TIMEOUT_MS', 30_000, { min: 6000, max: 300_000 }),
+    customersDir: isAbsolute(customersDir) ? customersDir : resolve(cwd, customersDir),
+    defaultRetentionDays: reader.integer('VAULT_DEFAULT_RETENTION_DAYS', 365, { min: 1 }),
+    retentionIntervalMs: reader.integer('VAULT_RETENTION_INTERVAL_MINUTES', 60, { min: 0 }) * 60_000,
+    adminTokenSha256: adminToken ? createHash('sha256').update(adminToken).digest() : undefined,
   };
   reader.done();
   return config;

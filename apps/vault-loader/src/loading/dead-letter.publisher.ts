@@ -12,6 +12,11 @@ export const DEAD_LETTER_HEADERS = {
   sourceOffset: 'dlq_source_offset',
 } as const;
 
+export interface DeadLetter {
+  record: ConsumedRecord;
+  reason: string;
+}
+
 /** Parks records the loader can never load, untouched, with the reason, so loading goes on. */
 @Injectable()
 export class DeadLetterPublisher implements OnModuleInit, OnApplicationShutdown {
@@ -29,7 +34,7 @@ export class DeadLetterPublisher implements OnModuleInit, OnApplicationShutdown 
     return this.publisher.disconnect();
   }
 
-  async publish(records: ReadonlyArray<{ record: ConsumedRecord; reason: string }>): Promise<void> {
+  async publish(records: readonly DeadLetter[]): Promise<void> {
     await this.publisher.send(
       TOPICS.vaultLoaderDeadLetter,
       records.map(({ record, reason }) => ({

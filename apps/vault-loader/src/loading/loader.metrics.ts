@@ -4,14 +4,19 @@ import { METRICS_REGISTRY } from '@tracking/observability';
 
 @Injectable()
 export class LoaderMetrics {
-  readonly recordsConsumed: Counter;
+  readonly recordsConsumed: Counter<'topic'>;
   readonly rowsInserted: Counter<'table'>;
   readonly duplicatesSkipped: Counter;
   readonly deadLettered: Counter;
-  readonly batchSeconds: Histogram;
+  readonly batchSeconds: Histogram<'topic'>;
 
   constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
-    this.recordsConsumed = new Counter({ name: 'vault_loader_records_consumed_total', help: 'Records read from Kafka', registers: [registry] });
+    this.recordsConsumed = new Counter({
+      name: 'vault_loader_records_consumed_total',
+      help: 'Records read from Kafka, by topic',
+      labelNames: ['topic'],
+      registers: [registry],
+    });
     this.rowsInserted = new Counter({
       name: 'vault_loader_rows_inserted_total',
       help: 'Rows inserted, by table',
@@ -26,7 +31,8 @@ export class LoaderMetrics {
     this.deadLettered = new Counter({ name: 'vault_loader_dead_lettered_total', help: 'Records sent to the dead-letter topic', registers: [registry] });
     this.batchSeconds = new Histogram({
       name: 'vault_loader_batch_seconds',
-      help: 'Time to load one batch, decode to commit',
+      help: 'Time to load one batch, decode to commit, by topic',
+      labelNames: ['topic'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     });

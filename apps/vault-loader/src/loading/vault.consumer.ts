@@ -5,21 +5,25 @@ import { BatchConsumer } from '@tracking/kafka';
 import { LOGGER, ReadinessRegistry, type Logger } from '@tracking/observability';
 import { VAULT_LOADER_CONFIG, type VaultLoaderConfig } from '../config/vault-loader.config';
 import { KAFKA_CLIENT } from './loading.tokens';
-import { RawLoadService } from './raw-load.service';
+import { VaultLoadService } from './vault-load.service';
 
-/** The Kafka edge of the loader: batches from tracking.events.v1 in, offsets committed after each database commit. */
+/** The Kafka edge of the loader: batches of events and audit records in, offsets committed after each database commit. */
 @Injectable()
-export class TrackingEventsConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class VaultConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly consumer: BatchConsumer;
 
   constructor(
     @Inject(KAFKA_CLIENT) kafka: Kafka,
     @Inject(VAULT_LOADER_CONFIG) config: VaultLoaderConfig,
     @Inject(LOGGER) logger: Logger,
-    private readonly loader: RawLoadService,
+    private readonly loader: VaultLoadService,
     readiness: ReadinessRegistry,
   ) {
-    this.consumer = new BatchConsumer(kafka, { groupId: config.groupId, topics: [TOPICS.trackingEvents], fromBeginning: true }, logger);
+    this.consumer = new BatchConsumer(
+      kafka,
+      { groupId: config.groupId, topics: [TOPICS.trackingEvents, TOPICS.trackingAudit], fromBeginning: true, sessionTimeoutMs: config.sessionTimeoutMs },
+      logger,
+    );
     readiness.register({
       name: 'kafka_consumer',
       check: async () => {

@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Pool, PoolClient } from 'pg';
+import { hashKey, tenantHashKey, type TrackingEvent } from '@tracking/contracts';
+import { DATABASE_POOL } from '@tracking/database';
+import { anonymiseEvent } from '../vault/anonymise';
+import { hashDiff } from '../vault/vault-model';
+
+export interface ErasureRequest {
+  customerId: string;
+  visitorId?: string;
+  userId?: string;
+}
+
+export interface ErasureResult {
+  request_id: string;
+  customer_id: string;
+  erased_visitors: number;
+  erased_users: number;
+  rows_anonymised: Record<string, number>;
+}
+
+/** The event satellite's descriptive columns that can describe a person, in the satellite's hash-diff order. */
+const EVENT_DETAIL_COLUMNS = [
+  'event_type', 'event_name', 'occurred_at', 'received_at', 'sent_at', 'page_url', 'referrer', 'referrer_domain', 'location_id', 'user_id',
+  'consent_state', 'ip_address', 'user_agent', 'event_data', 'utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content',
+  'batch_id', 'source', 'security_score', 'suspicious', 'quality_score',
+] as const;
+
+/**
+ * Right to be forgotten (seeds 000 and 002): everything that describes the person is removed or
+ * irreversibly anonymised in every layer, the subjects are registered so a replay anonymises them
+ * again at load time, and the erasure itself is written to the audit trail. One transaction.
+ */
+@Injectable()
+export class ErasureRepository {
+  constructor(@Inject(DATABASE_POOL) private readonly pool: Pool) {}
+
+  async erase(request: ErasureRequest): Promise<ErasureResult> {
+    const tenantHk = tenantHashKey(request.customerId);
+    const requestId = randomUUID();
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const counts: Record<string, number> = {};
+      const count = (table: string, rows: number | null): void => {
+        counts[table] = (counts[table] ?? 0) + (rows ?? 0);
+      };
+
+      // The person's events, and through them every visitor (device) and user id they were seen with,
+      // and the events of those, until nothing new turns up.
+      type StagedIds = { event_id: string; session_id: string | null; visitor_id: string | null; user_id: string | null };
+      const distinct = (values: Array<string | null | undefined>): string[] => [...new Set(values.filter((value): value is string => typeof value === 'string'))];
+      let visitors = distinct([request.visitorId]);
+      let users = distinct([request.userId]);
+      let events: StagedIds[] = [];
+      for (let round = 0; round < 5; round++) {
+        ({ rows: events } = await client.query<StagedIds>(
+          `SELECT event_id, session_id, visitor_id, user_id FROM staging.site_events
+            WHERE tenant_hk = $1 AND (visitor_id = ANY($2) OR user_id = ANY($3))`,
+          [tenantHk, visitors, users],
+        ));
+        const moreVisitors = distinct([...visitors, ...events.map((event) => event.visitor_id)]);
+        const moreUsers = distinct([...users, ...events.map((event) => event.user_id)]);
+        if (moreVisitors.length === visitors.length && moreUsers.length === users.length) break;
+        visitors = moreVisitors;
+        users = moreUsers;
+      }
+      const sessions = distinct(events.map((event) => event.session_id));
+      const eventIds = events.map((event) => event.event_id);
+      const hks = (ids: string[]) => ids.map((id) => hashKey(request.customerId, id));
+
+      // Raw: the stored payload is replaced by its anonymised form.
+      const { rows: raw } = await client.query<{ event_id: string; raw_payload: TrackingEvent }>(
+        `SELECT event_id, raw_payload FROM raw.site_tracking_events_r WHERE tenant_hk = $1 AND event_id = ANY($2)`,
+        [tenantHk, eventIds],
+      );
+      for (const row of raw) {
+        count(
+          'raw.site_tracking_events_r',
+          (await client.query(`UPDATE raw.site_tracking_events_r SET raw_payload = $3 WHERE tenant_hk = $1 AND event_id = $2`, [
+            tenantHk,
+            row.event_id,
+            JSON.stringify(anonymiseEvent(row.raw_payload)),
+          ])).rowCount,
+        );
+      }
+
+      count(
+        'staging.site_events',
+        (await client.query(
+          `UPDATE staging.site_events
+              SET session_id = NULL, visitor_id = NULL, user_id = NULL, referrer_domain = NULL,
+                  event_name = CASE WHEN event_type = 'page_view' THEN event_name END,
+                  page_url = CASE WHEN page_host IS NULL THEN NULL ELSE split_part(split_part(page_url, '#', 1), '?', 1) END
+            WHERE tenant_hk = $1 AND event_id = ANY($2)`,
+          [tenantHk, eventIds],
+        )).rowCount,
+      );
+
+      // Event details: anonymised in place; the hash diff is recomputed over what remains, so not even a
+      // hash of the removed values stays behind.
+      const { rows: details } = await client.query<Record<string, unknown> & { event_hk: Buffer; load_date: Date; record_source: string }>(
+        `SELECT * FROM business.site_event_details_s WHERE event_hk = ANY($1)`,
+        [hks(eventIds)],
+      );
+      for (const row of details) {
+        const event_data = '{}';
+        const page_url = typeof row['page_url'] === 'string' ? row['page_url'].split('#')[0].split('?')[0] : null;
+        const anonymised: Record<string, unknown> = {
+          ...row,
+          event_name: row['event_type'] === 'page_view' ? row['event_name'] : null,
+          page_url,
+          referrer: null,
+          referrer_domain: null,
+          user_id: null,
+          ip_address: null,
+          user_agent: null,
+          event_data,
+        };
+        const values = EVENT_DETAIL_COLUMNS.map((column) => (column === 'event_data' ? event_data : anonymised[column]));
+        count(
+          'business.site_event_details_s',
+          (await client.query(
+            `UPDATE business.site_event_details_s
+                SET event_name = $4, page_url = $5, referrer = NULL, referrer_domain = NULL, user_id = NULL,
+                    ip_address = NULL, user_agent = NULL, event_data = '{}'::jsonb, hash_diff = $6
+              WHERE event_hk = $1 AND load_date = $2 AND record_source = $3`,
+            [row.event_hk, row.load_date, row.record_source, anonymised['event_name'], page_url, hashDiff(values)],
+          )).rowCount,
+        );
+      }
+
+      // What described the person's sessions and devices goes; the hubs keep only that something was there.
+      count('business.site_session_details_s', (await client.query(`DELETE FROM business.site_session_details_s WHERE session_hk = ANY($1)`, [hks(sessions)])).rowCount);
+      count('business.site_visitor_details_s', (await client.query(`DELETE FROM business.site_visitor_details_s WHERE visitor_hk = ANY($1)`, [hks(visitors)])).rowCount);
+      count('business.site_session_h', (await client.query(`UPDATE business.site_session_h SET session_bk = '(erased)' WHERE session_hk = ANY($1)`, [hks(sessions)])).rowCount);
+      count('business.site_visitor_h', (await client.query(`UPDATE business.site_visitor_h SET visitor_bk = '(erased)' WHERE visitor_hk = ANY($1)`, [hks(visitors)])).rowCount);
+
+      const now = new Date();
+      for (const [subjectType, ids] of [['visitor', visitors], ['user', users]] as const) {
+        for (const id of ids) {
+          await client.query(
+            `INSERT INTO privacy.erasures (tenant_hk, subject_type, subject_hk, request_id, requested_at, rows_anonymised)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_hk, subject_type, subject_hk) DO NOTHING`,
+            [tenantHk, subjectType, hashKey(request.customerId, id), randomUUID(), now, JSON.stringify(counts)],
+          );
+        }
+      }
+      await this.auditErasure(client, request.customerId, tenantHk, requestId, now, visitors.length + users.length);
+      await client.query('COMMIT');
+      return { request_id: requestId, customer_id: request.customerId, erased_visitors: visitors.length, erased_users: users.length, rows_anonymised: counts };
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** The audit trail says an erasure happened and how much it touched, never whom it concerned. */
+  private async auditErasure(client: PoolClient, customerId: string, tenantHk: Buffer, requestId: string, at: Date, subjects: number): Promise<void> {
+    const auditHk = hashKey(customerId, requestId);
+    const details = [customerId, 'PRIVACY erasure', 200, 'erased', null, 0, null, null, false, null, subjects, 0, 0, 0];
+    await client.query(
+      `INSERT INTO audit.audit_event_h (audit_hk, audit_bk, tenant_hk, load_date, record_source) VALUES ($1, $2, $3, $4, 'vault-loader/privacy')`,
+      [auditHk, requestId, tenantHk, at],
+    );
+    await client.query(
+      `INSERT INTO audit.audit_event_details_s
+         (audit_hk, tenant_hk, load_date, record_source, hash_diff, customer_id, endpoint, status_code, outcome, error_code, latency_ms,
+          ip_block, security_score, suspicious, key_id, events_received, events_accepted, events_rejected, events_dropped)
+       VALUES ($1, $2, $3, 'vault-loader/privacy', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+      [auditHk, tenantHk, at, hashDiff(details), ...details],
+    );
+  }
+}

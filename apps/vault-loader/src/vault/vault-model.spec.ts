@@ -1,0 +1,118 @@
+import { GHOST_HASH_KEY, hashKey, tenantHashKey, type TrackingEvent } from '@tracking/contracts';
+import { businessItemKey, pageBusinessKey } from './business-keys';
+import { assessQuality } from './quality-checks';
+import { VaultRows, mapTrackingEvent, type Row } from './vault-model';
+import { HUBS, LINKS, QUALITY_LOG, RAW_EVENTS, SATELLITES, STAGED_EVENTS, type TableSpec } from './vault-tables';
+
+const base: TrackingEvent = {
+  event_id: 'evt_1',
+  customer_id: 'one_spa',
+  event_type: 'page_view',
+  event_name: 'Massage therapy',
+  page_url: 'https://OneSpa.com/services/massage-therapy/?utm_source=x',
+  referrer: null,
+  occurred_at: Date.parse('2024-12-28T10:30:00Z'),
+  received_at: Date.parse('2024-12-28T10:30:01Z'),
+  sent_at: null,
+  session_id: 'sess_1',
+  visitor_id: 'visitor_1',
+  user_id: null,
+  location_id: 'spa_downtown_location',
+  consent_state: 'granted',
+  ip_address: '203.0.113.0/24',
+  user_agent: 'Mozilla/5.0',
+  event_data: '{"product_id":"skincare_001"}',
+  utm_source: 'x',
+  utm_medium: null,
+  utm_campaign: null,
+  utm_term: null,
+  utm_content: null,
+  batch_id: null,
+  source: 'browser',
+  referrer_domain: null,
+  security_score: 100,
+  suspicious: false,
+  key_id: null,
+};
+const position = { topic: 'tracking.events.v1', partition: 2, offset: '17', schemaId: 4 };
+
+function map(event: TrackingEvent): (spec: TableSpec) => Row[] {
+  const rows = new VaultRows();
+  mapTrackingEvent(event, position, rows);
+  return (spec) => rows.byTable.get(spec.table)?.rows ?? [];
+}
+
+describe(mapTrackingEvent.name, () => {
+  it('derives every hash key from the tenant and the business key, and metadata from the record', () => {
+    const rows = map(base);
+    const [hub] = rows(HUBS.event);
+    expect(hub).toEqual({
+      event_hk: hashKey('one_spa', 'evt_1'),
+      event_bk: 'evt_1',
+      tenant_hk: tenantHashKey('one_spa'),
+      load_date: new Date(base.received_at),
+      record_source: 'tracking.events.v1/2',
+    });
+    expect(rows(HUBS.page)[0]).toMatchObject({ page_bk: 'onespa.com/services/massage-therapy', page_hk: hashKey('one_spa', 'onespa.com/services/massage-therapy') });
+    expect(rows(HUBS.item)[0]).toMatchObject({ business_item_bk: 'PRODUCT:skincare_001' });
+    expect(rows(LINKS.eventSession)[0]).toMatchObject({ event_hk: hashKey('one_spa', 'evt_1'), session_hk: hashKey('one_spa', 'sess_1') });
+    expect(rows(RAW_EVENTS)[0]).toMatchObject({ kafka_partition: 2, kafka_offset: '17', schema_id: 4, processing_status: 'PROCESSED' });
+  });
+
+  it('links an event without session, visitor or page to the ghost records instead of dropping the links', () => {
+    const rows = map({ ...base, event_type: 'feature_usage', session_id: null, visitor_id: null, page_url: null });
+    expect(rows(HUBS.session)).toEqual([]);
+    expect(rows(LINKS.eventSession)[0]?.['session_hk']).toBe(GHOST_HASH_KEY);
+    expect(rows(LINKS.eventVisitor)[0]?.['visitor_hk']).toBe(GHOST_HASH_KEY);
+    expect(rows(LINKS.eventPage)[0]?.['page_hk']).toBe(GHOST_HASH_KEY);
+    expect(rows(LINKS.sessionVisitor)).toEqual([]);
+  });
+
+  it('gives equal details the same hash diff and changed details another', () => {
+    const first = map(base)(SATELLITES.session)[0];
+    const same = map({ ...base, event_id: 'evt_2', received_at: base.received_at + 1000 })(SATELLITES.session)[0];
+    const changed = map({ ...base, event_id: 'evt_3', consent_state: 'denied' })(SATELLITES.session)[0];
+    expect(same?.['hash_diff']).toEqual(first?.['hash_diff']);
+    expect(changed?.['hash_diff']).not.toEqual(first?.['hash_diff']);
+  });
+
+  it('keeps an invalid event in raw and staging only, marked as failed', () => {
+    const rows = map({ ...base, page_url: null });
+    expect(rows(RAW_EVENTS)[0]?.['processing_status']).toBe('FAILED');
+    expect(rows(STAGED_EVENTS)[0]).toMatchObject({ validation_status: 'INVALID' });
+    expect(rows(QUALITY_LOG).map((row) => row['check_name'])).toContain('page_view_without_url');
+    expect(rows(HUBS.event)).toEqual([]);
+  });
+
+  it('describes a page only from page views', () => {
+    expect(map(base)(SATELLITES.page)[0]).toMatchObject({ page_host: 'onespa.com', page_path: '/services/massage-therapy/', page_title: 'Massage therapy' });
+    expect(map({ ...base, event_type: 'search' })(SATELLITES.page)).toEqual([]);
+  });
+});
+
+describe(assessQuality.name, () => {
+  it('scores a complete browser page view 100 and valid', () => {
+    expect(assessQuality(base)).toEqual({ status: 'VALID', score: 100, findings: [] });
+  });
+
+  it('deducts for each problem and names it', () => {
+    const assessment = assessQuality({ ...base, session_id: null, visitor_id: null, suspicious: true, security_score: 50 });
+    expect(assessment.status).toBe('WARNING');
+    expect(assessment.score).toBe(65);
+    expect(assessment.findings.map((finding) => finding.check)).toEqual(['missing_session', 'missing_visitor', 'suspicious_request']);
+  });
+});
+
+describe('business keys', () => {
+  it('normalise pages to host and path', () => {
+    expect(pageBusinessKey('https://WWW.Example.com/a/b/?q=1#x')).toBe('www.example.com/a/b');
+    expect(pageBusinessKey('https://example.com')).toBe('example.com/');
+    expect(pageBusinessKey(null)).toBeNull();
+  });
+
+  it('type business items so equal ids of different kinds stay apart', () => {
+    expect(businessItemKey({ product_id: '001' })).toBe('PRODUCT:001');
+    expect(businessItemKey({ article_id: '001' })).toBe('ARTICLE:001');
+    expect(businessItemKey({ nothing: 1 })).toBeNull();
+  });
+});

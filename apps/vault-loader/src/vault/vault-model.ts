@@ -1,0 +1,218 @@
+import { createHash } from 'node:crypto';
+import { GHOST_HASH_KEY, hashKey, tenantHashKey, type AuditRecord, type TrackingEvent } from '@tracking/contracts';
+import { businessItemKey, pageBusinessKey, parseEventData } from './business-keys';
+import { assessQuality } from './quality-checks';
+import { AUDIT_HUB, AUDIT_SATELLITE, HUBS, LINKS, QUALITY_LOG, RAW_EVENTS, SATELLITES, STAGED_EVENTS, type TableSpec } from './vault-tables';
+
+export type Row = Record<string, unknown>;
+
+/** Rows for each table of one batch, keyed by table name, in the order the tables are declared. */
+export class VaultRows {
+  readonly byTable = new Map<string, { spec: TableSpec; rows: Row[] }>();
+
+  add(spec: TableSpec, row: Row): void {
+    const entry = this.byTable.get(spec.table) ?? { spec, rows: [] };
+    entry.rows.push(row);
+    this.byTable.set(spec.table, entry);
+  }
+}
+
+/** Where a record came from: each partition is a source of its own, read in one fixed order. */
+export interface RecordPosition {
+  topic: string;
+  partition: number;
+  offset: string;
+  schemaId: number;
+}
+
+export function recordSource(position: Pick<RecordPosition, 'topic' | 'partition'>): string {
+  return `${position.topic}/${position.partition}`;
+}
+
+/** SHA-256 over the descriptive attributes as JSON: any change of any value is a change. */
+export function hashDiff(attributes: readonly unknown[]): Buffer {
+  return createHash('sha256').update(JSON.stringify(attributes)).digest();
+}
+
+const iso = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
+
+/**
+ * One tracking event to every row it contributes to the vault: raw, staging with its quality
+ * assessment, and (unless invalid) hubs, links to ghosts where a key is missing, and satellites.
+ * Every value comes from the record itself, so loading the same record again yields the same rows.
+ */
+export function mapTrackingEvent(event: TrackingEvent, position: RecordPosition, rows: VaultRows): void {
+  const tenantHk = tenantHashKey(event.customer_id);
+  const loadDate = new Date(event.received_at);
+  const source = recordSource(position);
+  const meta = { tenant_hk: tenantHk, load_date: loadDate, record_source: source };
+  const data = parseEventData(event);
+  const quality = assessQuality(event);
+  const page = pageBusinessKey(event.page_url);
+  const pageUrl = event.page_url ? safeUrl(event.page_url) : null;
+  const item = businessItemKey(data);
+
+  rows.add(RAW_EVENTS, {
+    tenant_hk: tenantHk,
+    event_id: event.event_id,
+    customer_id: event.customer_id,
+    load_date: loadDate,
+    record_source: source,
+    kafka_topic: position.topic,
+    kafka_partition: position.partition,
+    kafka_offset: position.offset,
+    schema_id: position.schemaId,
+    raw_payload: JSON.stringify(event),
+    processing_status: quality.status === 'INVALID' ? 'FAILED' : 'PROCESSED',
+  });
+  rows.add(STAGED_EVENTS, {
+    tenant_hk: tenantHk,
+    event_id: event.event_id,
+    load_date: loadDate,
+    record_source: source,
+    event_type: event.event_type,
+    event_name: event.event_name,
+    occurred_at: new Date(event.occurred_at),
+    page_url: event.page_url,
+    page_host: pageUrl?.hostname.toLowerCase() ?? null,
+    page_path: pageUrl?.pathname ?? null,
+    referrer_domain: event.referrer_domain,
+    session_id: event.session_id,
+    visitor_id: event.visitor_id,
+    user_id: event.user_id,
+    location_id: event.location_id,
+    business_item: item,
+    utm_source: event.utm_source,
+    utm_medium: event.utm_medium,
+    utm_campaign: event.utm_campaign,
+    consent_state: event.consent_state,
+    source: event.source,
+    validation_status: quality.status,
+    quality_score: quality.score,
+    validation_errors: JSON.stringify(quality.findings.map((finding) => finding.check)),
+  });
+  for (const finding of quality.findings) {
+    rows.add(QUALITY_LOG, {
+      tenant_hk: tenantHk,
+      event_id: event.event_id,
+      check_name: finding.check,
+      severity: finding.severity,
+      message: finding.message,
+      load_date: loadDate,
+      record_source: source,
+    });
+  }
+  if (quality.status === 'INVALID') return;
+
+  const customer = event.customer_id;
+  const eventHk = hashKey(customer, event.event_id);
+  const sessionHk = hashKey(customer, event.session_id);
+  const visitorHk = hashKey(customer, event.visitor_id);
+  const pageHk = hashKey(customer, page);
+
+  rows.add(HUBS.event, { event_hk: eventHk, event_bk: event.event_id, ...meta });
+  if (event.session_id) rows.add(HUBS.session, { session_hk: sessionHk, session_bk: event.session_id, ...meta });
+  if (event.visitor_id) rows.add(HUBS.visitor, { visitor_hk: visitorHk, visitor_bk: event.visitor_id, ...meta });
+  if (page) rows.add(HUBS.page, { page_hk: pageHk, page_bk: page, ...meta });
+
+  // Missing session, visitor or page: the link points at the ghost record instead of being dropped.
+  rows.add(LINKS.eventSession, { event_session_hk: hashKey(customer, event.event_id, event.session_id), event_hk: eventHk, session_hk: sessionHk, ...meta });
+  rows.add(LINKS.eventVisitor, { event_visitor_hk: hashKey(customer, event.event_id, event.visitor_id), event_hk: eventHk, visitor_hk: visitorHk, ...meta });
+  rows.add(LINKS.eventPage, { event_page_hk: hashKey(customer, event.event_id, page), event_hk: eventHk, page_hk: pageHk, ...meta });
+  if (event.session_id) {
+    rows.add(LINKS.sessionVisitor, {
+      session_visitor_hk: hashKey(customer, event.session_id, event.visitor_id),
+      session_hk: sessionHk,
+      visitor_hk: visitorHk,
+      ...meta,
+    });
+  }
+  if (item) {
+    const itemHk = hashKey(customer, item);
+    rows.add(HUBS.item, { business_item_hk: itemHk, business_item_bk: item, ...meta });
+    rows.add(LINKS.eventItem, { event_business_item_hk: hashKey(customer, event.event_id, item), event_hk: eventHk, business_item_hk: itemHk, ...meta });
+  }
+
+  const eventDetails = {
+    event_type: event.event_type,
+    event_name: event.event_name,
+    occurred_at: new Date(event.occurred_at),
+    received_at: loadDate,
+    sent_at: iso(event.sent_at),
+    page_url: event.page_url,
+    referrer: event.referrer,
+    referrer_domain: event.referrer_domain,
+    location_id: event.location_id,
+    user_id: event.user_id,
+    consent_state: event.consent_state,
+    ip_address: event.ip_address,
+    user_agent: event.user_agent,
+    event_data: event.event_data,
+    utm_source: event.utm_source,
+    utm_medium: event.utm_medium,
+    utm_campaign: event.utm_campaign,
+    utm_term: event.utm_term,
+    utm_content: event.utm_content,
+    batch_id: event.batch_id,
+    source: event.source,
+    security_score: event.security_score,
+    suspicious: event.suspicious,
+    quality_score: quality.score,
+  };
+  rows.add(SATELLITES.event, { event_hk: eventHk, ...meta, hash_diff: hashDiff(Object.values(eventDetails)), ...eventDetails });
+  if (event.session_id) {
+    const session = {
+      user_id: event.user_id,
+      location_id: event.location_id,
+      consent_state: event.consent_state,
+      ip_address: event.ip_address,
+      user_agent: event.user_agent,
+      utm_source: event.utm_source,
+      utm_medium: event.utm_medium,
+      utm_campaign: event.utm_campaign,
+    };
+    rows.add(SATELLITES.session, { session_hk: sessionHk, ...meta, hash_diff: hashDiff(Object.values(session)), ...session });
+  }
+  if (event.visitor_id) {
+    const visitor = { user_id: event.user_id, consent_state: event.consent_state, user_agent: event.user_agent };
+    rows.add(SATELLITES.visitor, { visitor_hk: visitorHk, ...meta, hash_diff: hashDiff(Object.values(visitor)), ...visitor });
+  }
+  // Only page views describe the page (their name is its title); other events on it say nothing new.
+  if (page && pageUrl && event.event_type === 'page_view') {
+    const details = { page_host: pageUrl.hostname.toLowerCase(), page_path: pageUrl.pathname, page_title: event.event_name };
+    rows.add(SATELLITES.page, { page_hk: pageHk, ...meta, hash_diff: hashDiff(Object.values(details)), ...details });
+  }
+}
+
+/** One audit record to the audit hub and satellite; refusals before a customer was known belong to the ghost tenant. */
+export function mapAuditRecord(record: AuditRecord, position: RecordPosition, rows: VaultRows): void {
+  const tenantHk = record.customer_id ? tenantHashKey(record.customer_id) : GHOST_HASH_KEY;
+  const auditHk = hashKey(record.customer_id ?? '', record.audit_id);
+  const meta = { tenant_hk: tenantHk, load_date: new Date(record.occurred_at), record_source: recordSource(position) };
+  const details = {
+    customer_id: record.customer_id,
+    endpoint: record.endpoint,
+    status_code: record.status_code,
+    outcome: record.outcome,
+    error_code: record.error_code,
+    latency_ms: record.latency_ms,
+    ip_block: record.ip_block,
+    security_score: record.security_score,
+    suspicious: record.suspicious,
+    key_id: record.key_id,
+    events_received: record.events_received,
+    events_accepted: record.events_accepted,
+    events_rejected: record.events_rejected,
+    events_dropped: record.events_dropped,
+  };
+  rows.add(AUDIT_HUB, { audit_hk: auditHk, audit_bk: record.audit_id, ...meta });
+  rows.add(AUDIT_SATELLITE, { audit_hk: auditHk, ...meta, hash_diff: hashDiff(Object.values(details)), ...details });
+}
+
+function safeUrl(value: string): URL | null {
+  try {
+    return new URL(value);
+  } catch {
+    return null;
+  }
+}

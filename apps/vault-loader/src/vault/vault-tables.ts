@@ -1,0 +1,202 @@
+/** The vault's tables as the loader writes them: one declaration per table, from which the load SQL is generated. */
+export type ColumnType = 'bytea' | 'text' | 'timestamptz' | 'integer' | 'bigint' | 'numeric' | 'double precision' | 'boolean' | 'jsonb';
+
+export interface Column {
+  name: string;
+  type: ColumnType;
+}
+
+export type LoadStrategy =
+  /** Natural key in the record: a replayed record conflicts and inserts nothing. */
+  | 'insert-once'
+  /** Hubs and links: one row per key; its load metadata is that of the earliest record, whatever order records arrive in. */
+  | 'earliest-wins'
+  /** Satellites: a row only when the hash diff differs from the row before it (same key, same source). */
+  | 'on-change';
+
+export interface TableSpec {
+  table: string;
+  columns: readonly Column[];
+  key: readonly string[];
+  strategy: LoadStrategy;
+}
+
+const col = (name: string, type: ColumnType): Column => ({ name, type });
+const metadata = [col('tenant_hk', 'bytea'), col('load_date', 'timestamptz'), col('record_source', 'text')];
+const hub = (table: string, hk: string, bk: string): TableSpec => ({
+  table,
+  columns: [col(hk, 'bytea'), col(bk, 'text'), ...metadata],
+  key: [hk],
+  strategy: 'earliest-wins',
+});
+const link = (table: string, hk: string, refs: [string, string]): TableSpec => ({
+  table,
+  columns: [col(hk, 'bytea'), col(refs[0], 'bytea'), col(refs[1], 'bytea'), ...metadata],
+  key: [hk],
+  strategy: 'earliest-wins',
+});
+const satellite = (table: string, hk: string, attributes: Column[]): TableSpec => ({
+  table,
+  columns: [col(hk, 'bytea'), ...metadata, col('hash_diff', 'bytea'), ...attributes],
+  key: [hk, 'load_date', 'record_source'],
+  strategy: 'on-change',
+});
+
+export const RAW_EVENTS: TableSpec = {
+  table: 'raw.site_tracking_events_r',
+  columns: [
+    col('tenant_hk', 'bytea'),
+    col('event_id', 'text'),
+    col('customer_id', 'text'),
+    col('load_date', 'timestamptz'),
+    col('record_source', 'text'),
+    col('kafka_topic', 'text'),
+    col('kafka_partition', 'integer'),
+    col('kafka_offset', 'bigint'),
+    col('schema_id', 'integer'),
+    col('raw_payload', 'jsonb'),
+    col('processing_status', 'text'),
+  ],
+  key: ['tenant_hk', 'event_id'],
+  strategy: 'insert-once',
+};
+
+export const STAGED_EVENTS: TableSpec = {
+  table: 'staging.site_events',
+  columns: [
+    col('tenant_hk', 'bytea'),
+    col('event_id', 'text'),
+    ...metadata.slice(1),
+    col('event_type', 'text'),
+    col('event_name', 'text'),
+    col('occurred_at', 'timestamptz'),
+    col('page_url', 'text'),
+    col('page_host', 'text'),
+    col('page_path', 'text'),
+    col('referrer_domain', 'text'),
+    col('session_id', 'text'),
+    col('visitor_id', 'text'),
+    col('user_id', 'text'),
+    col('location_id', 'text'),
+    col('business_item', 'text'),
+    col('utm_source', 'text'),
+    col('utm_medium', 'text'),
+    col('utm_campaign', 'text'),
+    col('consent_state', 'text'),
+    col('source', 'text'),
+    col('validation_status', 'text'),
+    col('quality_score', 'numeric'),
+    col('validation_errors', 'jsonb'),
+  ],
+  key: ['tenant_hk', 'event_id'],
+  strategy: 'insert-once',
+};
+
+export const QUALITY_LOG: TableSpec = {
+  table: 'staging.data_quality_log',
+  columns: [
+    col('tenant_hk', 'bytea'),
+    col('event_id', 'text'),
+    col('check_name', 'text'),
+    col('severity', 'text'),
+    col('message', 'text'),
+    ...metadata.slice(1),
+  ],
+  key: ['tenant_hk', 'event_id', 'check_name'],
+  strategy: 'insert-once',
+};
+
+export const HUBS = {
+  event: hub('business.site_event_h', 'event_hk', 'event_bk'),
+  session: hub('business.site_session_h', 'session_hk', 'session_bk'),
+  visitor: hub('business.site_visitor_h', 'visitor_hk', 'visitor_bk'),
+  page: hub('business.site_page_h', 'page_hk', 'page_bk'),
+  item: hub('business.business_item_h', 'business_item_hk', 'business_item_bk'),
+} as const;
+
+export const LINKS = {
+  eventSession: link('business.event_session_l', 'event_session_hk', ['event_hk', 'session_hk']),
+  eventPage: link('business.event_page_l', 'event_page_hk', ['event_hk', 'page_hk']),
+  eventVisitor: link('business.event_visitor_l', 'event_visitor_hk', ['event_hk', 'visitor_hk']),
+  sessionVisitor: link('business.session_visitor_l', 'session_visitor_hk', ['session_hk', 'visitor_hk']),
+  eventItem: link('business.event_business_item_l', 'event_business_item_hk', ['event_hk', 'business_item_hk']),
+} as const;
+
+export const SATELLITES = {
+  event: satellite('business.site_event_details_s', 'event_hk', [
+    col('event_type', 'text'),
+    col('event_name', 'text'),
+    col('occurred_at', 'timestamptz'),
+    col('received_at', 'timestamptz'),
+    col('sent_at', 'timestamptz'),
+    col('page_url', 'text'),
+    col('referrer', 'text'),
+    col('referrer_domain', 'text'),
+    col('location_id', 'text'),
+    col('user_id', 'text'),
+    col('consent_state', 'text'),
+    col('ip_address', 'text'),
+    col('user_agent', 'text'),
+    col('event_data', 'jsonb'),
+    col('utm_source', 'text'),
+    col('utm_medium', 'text'),
+    col('utm_campaign', 'text'),
+    col('utm_term', 'text'),
+    col('utm_content', 'text'),
+    col('batch_id', 'text'),
+    col('source', 'text'),
+    col('security_score', 'double precision'),
+    col('suspicious', 'boolean'),
+    col('quality_score', 'numeric'),
+  ]),
+  session: satellite('business.site_session_details_s', 'session_hk', [
+    col('user_id', 'text'),
+    col('location_id', 'text'),
+    col('consent_state', 'text'),
+    col('ip_address', 'text'),
+    col('user_agent', 'text'),
+    col('utm_source', 'text'),
+    col('utm_medium', 'text'),
+    col('utm_campaign', 'text'),
+  ]),
+  visitor: satellite('business.site_visitor_details_s', 'visitor_hk', [
+    col('user_id', 'text'),
+    col('consent_state', 'text'),
+    col('user_agent', 'text'),
+  ]),
+  page: satellite('business.site_page_details_s', 'page_hk', [
+    col('page_host', 'text'),
+    col('page_path', 'text'),
+    col('page_title', 'text'),
+  ]),
+} as const;
+
+export const AUDIT_HUB = hub('audit.audit_event_h', 'audit_hk', 'audit_bk');
+export const AUDIT_SATELLITE = satellite('audit.audit_event_details_s', 'audit_hk', [
+  col('customer_id', 'text'),
+  col('endpoint', 'text'),
+  col('status_code', 'integer'),
+  col('outcome', 'text'),
+  col('error_code', 'text'),
+  col('latency_ms', 'double precision'),
+  col('ip_block', 'text'),
+  col('security_score', 'double precision'),
+  col('suspicious', 'boolean'),
+  col('key_id', 'text'),
+  col('events_received', 'integer'),
+  col('events_accepted', 'integer'),
+  col('events_rejected', 'integer'),
+  col('events_dropped', 'integer'),
+]);
+
+/** Every table the loader fills, in load order (hubs before the links and satellites that refer to them). */
+export const VAULT_TABLES: readonly TableSpec[] = [
+  RAW_EVENTS,
+  STAGED_EVENTS,
+  QUALITY_LOG,
+  ...Object.values(HUBS),
+  ...Object.values(LINKS),
+  ...Object.values(SATELLITES),
+  AUDIT_HUB,
+  AUDIT_SATELLITE,
+];

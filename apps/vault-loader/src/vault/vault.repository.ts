@@ -1,0 +1,80 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Pool, PoolClient } from 'pg';
+import { DATABASE_POOL } from '@tracking/database';
+import { loadStatement } from './vault-statements';
+import { VAULT_TABLES } from './vault-tables';
+import type { VaultRows } from './vault-model';
+
+export interface BatchReport {
+  topic: string;
+  partition: number;
+  firstOffset: string;
+  lastOffset: string;
+  records: number;
+  deadLettered: number;
+  durationMs: number;
+}
+
+export interface ErasedSubject {
+  tenantHk: Buffer;
+  subjectType: 'visitor' | 'user';
+  subjectHk: Buffer;
+}
+
+/** SQL of the load path: every table of a batch in one transaction, one statement per table. */
+@Injectable()
+export class VaultRepository {
+  private readonly statements = new Map(VAULT_TABLES.map((spec) => [spec.table, loadStatement(spec)]));
+
+  constructor(@Inject(DATABASE_POOL) private readonly pool: Pool) {}
+
+  /** Resolves once committed, with the rows inserted per table (zero for what was already there). */
+  async load(rows: VaultRows, report?: BatchReport): Promise<Map<string, number>> {
+    return this.transaction(async (client) => {
+      const inserted = new Map<string, number>();
+      for (const spec of VAULT_TABLES) {
+        const entry = rows.byTable.get(spec.table);
+        if (!entry || entry.rows.length === 0) continue;
+        const parameters = spec.columns.map((column) => entry.rows.map((row) => row[column.name] ?? null));
+        const result = await client.query(this.statements.get(spec.table) as string, parameters);
+        inserted.set(spec.table, result.rowCount ?? 0);
+      }
+      if (report) {
+        const total = [...inserted.values()].reduce((sum, count) => sum + count, 0);
+        await client.query(
+          `INSERT INTO ops.load_batches (topic, kafka_partition, first_offset, last_offset, records, rows_inserted, dead_lettered, duration_ms)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+          [report.topic, report.partition, report.firstOffset, report.lastOffset, report.records, total, report.deadLettered, report.durationMs],
+        );
+      }
+      return inserted;
+    });
+  }
+
+  /** Which of these subjects were erased: their records are anonymised again when replayed. */
+  async erased(candidates: readonly ErasedSubject[]): Promise<Set<string>> {
+    if (candidates.length === 0) return new Set();
+    const { rows } = await this.pool.query<{ subject_hk: Buffer }>(
+      `SELECT e.subject_hk FROM privacy.erasures e
+         JOIN unnest($1::bytea[], $2::text[], $3::bytea[]) AS c(tenant_hk, subject_type, subject_hk)
+           ON e.tenant_hk = c.tenant_hk AND e.subject_type = c.subject_type AND e.subject_hk = c.subject_hk`,
+      [candidates.map((c) => c.tenantHk), candidates.map((c) => c.subjectType), candidates.map((c) => c.subjectHk)],
+    );
+    return new Set(rows.map((row) => row.subject_hk.toString('hex')));
+  }
+
+  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+}
