@@ -28,6 +28,10 @@ import { RedisRateLimitStore } from './rate-limit/redis-rate-limit.store';
 import { IngestionService } from './track/ingestion.service';
 import { TrackController } from './track/track.controller';
 import { DocsController } from './openapi/docs.controller';
+import { AnalyticsController } from './reporting/analytics.controller';
+import { ConsumerLagService } from './reporting/consumer-lag.service';
+import { PipelineController } from './reporting/pipeline.controller';
+import { TenantReader } from './reporting/tenant-reader';
 
 /** Closes the pool after everything else (onApplicationShutdown runs after the HTTP server stopped). */
 class PoolOwner {
@@ -43,7 +47,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [ObservabilityModule.forRoot({ service: 'gateway', logger })],
-      controllers: [TrackController, CollectController, CustomerEndpointsController, TrackingKeysController, DocsController],
+      controllers: [TrackController, CollectController, CustomerEndpointsController, TrackingKeysController, PipelineController, AnalyticsController, DocsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
@@ -70,6 +74,8 @@ export class GatewayModule {
         AdminTokenGuard,
         TrackingEnabledGuard,
         JsonBodyGuard,
+        TenantReader,
+        ConsumerLagService,
       ],
     };
   }

@@ -1,4 +1,5 @@
 export * from './audit-record';
+export * from './business-keys';
 export * from './avro-serde';
 export * from './cloud-events';
 export * from './event-id';

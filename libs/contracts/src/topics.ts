@@ -21,6 +21,15 @@ export const CONSUMER_GROUPS = {
   exporter: 'exporter',
 } as const;
 
+export type ConsumingService = keyof typeof CONSUMER_GROUPS;
+
+/** What each consuming service reads: its consumer lag (the status API) is summed over these. */
+export const CONSUMER_SUBSCRIPTIONS: Readonly<Record<ConsumingService, readonly TopicName[]>> = {
+  vaultLoader: [TOPICS.trackingEvents, TOPICS.trackingAudit],
+  automationTrigger: [TOPICS.trackingEvents],
+  exporter: [TOPICS.trackingEvents],
+};
+
 export type CleanupPolicy = 'delete' | 'compact';
 
 export interface TopicDeclaration {

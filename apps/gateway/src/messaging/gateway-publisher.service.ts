@@ -101,6 +101,11 @@ export class GatewayPublisher implements OnModuleInit, OnApplicationShutdown {
     return this.coalescer.publish(batch);
   }
 
+  /** Records the group has yet to read from the topics (the status API's consumer lag). */
+  consumerLag(groupId: string, topics: readonly string[]): Promise<{ lag: number; partitions: number }> {
+    return this.cluster.consumerLag(groupId, topics);
+  }
+
   async onApplicationShutdown(): Promise<void> {
     // The HTTP server has stopped taking requests by now: send what waits, then disconnect.
     await this.coalescer.drain();

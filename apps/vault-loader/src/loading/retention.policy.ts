@@ -4,11 +4,14 @@ import { LOGGER, type Logger } from '@tracking/observability';
 import { VAULT_LOADER_CONFIG, type VaultLoaderConfig } from '../config/vault-loader.config';
 
 const DAY = 24 * 3_600_000;
+/** A customer added after start-up is picked up on its first event, at most one directory read per this. */
+const UNKNOWN_RELOAD_MS = 5000;
 
 /** Each customer's `privacy.data_retention_days`, from the same customer directory the gateway reads. */
 @Injectable()
 export class RetentionPolicy implements OnModuleInit {
   private days = new Map<string, number>();
+  private loadedAt = 0;
 
   constructor(
     @Inject(VAULT_LOADER_CONFIG) private readonly config: VaultLoaderConfig,
@@ -23,9 +26,11 @@ export class RetentionPolicy implements OnModuleInit {
     const { customers, errors } = loadCustomerDirectory(this.config.customersDir);
     for (const error of errors) this.logger.warn({ customerId: error.customerId, problems: error.problems }, 'customer configuration ignored for retention');
     this.days = new Map([...customers.values()].map((customer) => [customer.customerId, customer.privacy.dataRetentionDays]));
+    this.loadedAt = Date.now();
   }
 
   retentionDays(customerId: string): number {
+    if (!this.days.has(customerId) && Date.now() - this.loadedAt > UNKNOWN_RELOAD_MS) this.reload();
     return this.days.get(customerId) ?? this.config.defaultRetentionDays;
   }
 

@@ -1,6 +1,6 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
-import { TOPICS } from '@tracking/contracts';
+import { CONSUMER_SUBSCRIPTIONS } from '@tracking/contracts';
 import { BatchConsumer } from '@tracking/kafka';
 import { LOGGER, ReadinessRegistry, type Logger } from '@tracking/observability';
 import { VAULT_LOADER_CONFIG, type VaultLoaderConfig } from '../config/vault-loader.config';
@@ -21,7 +21,7 @@ export class VaultConsumer implements OnApplicationBootstrap, BeforeApplicationS
   ) {
     this.consumer = new BatchConsumer(
       kafka,
-      { groupId: config.groupId, topics: [TOPICS.trackingEvents, TOPICS.trackingAudit], fromBeginning: true, sessionTimeoutMs: config.sessionTimeoutMs },
+      { groupId: config.groupId, topics: [...CONSUMER_SUBSCRIPTIONS.vaultLoader], fromBeginning: true, sessionTimeoutMs: config.sessionTimeoutMs },
       logger,
     );
     readiness.register({

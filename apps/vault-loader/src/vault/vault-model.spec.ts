@@ -1,5 +1,4 @@
-import { GHOST_HASH_KEY, hashKey, tenantHashKey, type TrackingEvent } from '@tracking/contracts';
-import { businessItemKey, pageBusinessKey } from './business-keys';
+import { GHOST_HASH_KEY, businessItemKey, hashKey, pageBusinessKey, tenantHashKey, type TrackingEvent } from '@tracking/contracts';
 import { assessQuality } from './quality-checks';
 import { VaultRows, mapTrackingEvent, type Row } from './vault-model';
 import { HUBS, LINKS, QUALITY_LOG, RAW_EVENTS, SATELLITES, STAGED_EVENTS, type TableSpec } from './vault-tables';

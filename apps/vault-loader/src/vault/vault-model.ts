@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { GHOST_HASH_KEY, hashKey, tenantHashKey, type AuditRecord, type TrackingEvent } from '@tracking/contracts';
-import { businessItemKey, pageBusinessKey, parseEventData } from './business-keys';
+import { GHOST_HASH_KEY, businessItemKey, hashKey, pageBusinessKey, parseEventData, tenantHashKey, type AuditRecord, type TrackingEvent } from '@tracking/contracts';
 import { assessQuality } from './quality-checks';
 import { AUDIT_HUB, AUDIT_SATELLITE, HUBS, LINKS, QUALITY_LOG, RAW_EVENTS, SATELLITES, STAGED_EVENTS, type TableSpec } from './vault-tables';
 

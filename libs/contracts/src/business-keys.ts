@@ -1,4 +1,4 @@
-import type { TrackingEvent } from '@tracking/contracts';
+import type { TrackingEvent } from './tracking-event';
 
 /** Where a business item's id may sit in event_data, and the type it names. */
 const ITEM_FIELDS: ReadonlyArray<[field: string, type: string]> = [

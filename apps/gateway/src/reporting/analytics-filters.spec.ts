@@ -1,0 +1,42 @@
+import { ApiError } from '../http/api-error';
+import { filterClause, parseAnalyticsFilters } from './analytics-filters';
+
+const NOW = new Date('2026-11-22T15:30:00Z');
+
+describe('analytics filters', () => {
+  it('defaults to 30 days from 00:00 UTC, ten rows per ranking', () => {
+    const filters = parseAnalyticsFilters({}, NOW);
+    expect(filters).toMatchObject({ windowDays: 30, from: new Date('2026-10-24T00:00:00Z'), to: NOW, limit: 10 });
+  });
+
+  it('takes 7, 30 or 90, with or without a d', () => {
+    expect(parseAnalyticsFilters({ window: '7d' }, NOW).from).toEqual(new Date('2026-11-16T00:00:00Z'));
+    expect(parseAnalyticsFilters({ window: '90' }, NOW).windowDays).toBe(90);
+  });
+
+  it('reads a URL as host and path prefix, and a bare path as a path prefix', () => {
+    expect(parseAnalyticsFilters({ url: 'https://Shop.Example/docs?x=1' }, NOW)).toMatchObject({ pageHost: 'shop.example', pathPrefix: '/docs' });
+    const root = parseAnalyticsFilters({ url: 'https://shop.example/' }, NOW);
+    expect([root.pageHost, root.pathPrefix]).toEqual(['shop.example', undefined]);
+    const path = parseAnalyticsFilters({ url: '/blog' }, NOW);
+    expect([path.pageHost, path.pathPrefix]).toEqual([undefined, '/blog']);
+  });
+
+  it('names every bad parameter in one 400', () => {
+    let error: unknown;
+    try {
+      parseAnalyticsFilters({ window: '14', limit: '500', url: 'javascript:alert(1)', event_name: ['a', 'b'] }, NOW);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).status).toBe(400);
+    expect((error as ApiError).details?.map((detail) => detail.field)).toEqual(['window', 'limit', 'url', 'event_name']);
+  });
+
+  it('matches a path prefix literally: LIKE wildcards in it are escaped', () => {
+    const { where, values } = filterClause(parseAnalyticsFilters({ url: '/50%_off', event_name: 'signup' }, NOW), Buffer.alloc(32));
+    expect(where).toBe("tenant_hk = $1 AND occurred_at >= $2 AND occurred_at <= $3 AND page_path LIKE $4 ESCAPE '\\' AND event_name = $5");
+    expect(values.slice(3)).toEqual(['/50\\%\\_off%', 'signup']);
+  });
+});

@@ -1,0 +1,84 @@
+import type { FieldError } from '@tracking/ingestion';
+import { ApiError } from '../http/api-error';
+
+/** Seed 002: time series over 7, 30 or 90 days. */
+export const WINDOWS = [7, 30, 90] as const;
+export type WindowDays = (typeof WINDOWS)[number];
+
+export interface AnalyticsFilters {
+  windowDays: WindowDays;
+  /** Start of the first UTC day of the window; the window ends now. */
+  from: Date;
+  to: Date;
+  /** Pages on this host (when the filter was a URL) whose path starts with `pathPrefix`. */
+  pageHost?: string;
+  pathPrefix?: string;
+  eventName?: string;
+  eventType?: string;
+  /** Rows in each ranking (top pages, leaderboard, referrers, UTM values). */
+  limit: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Reads `window`, `url`, `event_name`, `event_type` and `limit`; every bad one is named in one 400. */
+export function parseAnalyticsFilters(query: Record<string, unknown>, now = new Date()): AnalyticsFilters {
+  const errors: FieldError[] = [];
+  const text = (field: string, max: number): string | undefined => {
+    const value = query[field];
+    if (value === undefined || value === '') return undefined;
+    if (typeof value !== 'string') errors.push({ field, reason: 'must be given once' });
+    else if (value.length > max) errors.push({ field, reason: `must be at most ${max} characters` });
+    else return value;
+    return undefined;
+  };
+
+  const windowText = text('window', 4) ?? '30';
+  const windowDays = WINDOWS.find((days) => windowText === String(days) || windowText === `${days}d`);
+  if (!windowDays) errors.push({ field: 'window', reason: `must be one of ${WINDOWS.join(', ')} (days), e.g. window=7` });
+
+  const limitText = text('limit', 3) ?? '10';
+  const limit = /^\d+$/.test(limitText) ? Number(limitText) : NaN;
+  if (!(limit >= 1 && limit <= 100)) errors.push({ field: 'limit', reason: 'must be a whole number from 1 to 100' });
+
+  const page = parsePageFilter(text('url', 2048), errors);
+  const eventName = text('event_name', 255);
+  const eventType = text('event_type', 50);
+  if (errors.length > 0) throw ApiError.invalid(errors);
+
+  const days = windowDays ?? 30;
+  const todayStart = Math.floor(now.getTime() / DAY_MS) * DAY_MS;
+  return { windowDays: days, from: new Date(todayStart - (days - 1) * DAY_MS), to: now, ...page, eventName, eventType, limit };
+}
+
+/** A full URL selects a host and a path prefix; `/path` selects a path prefix on any host. */
+function parsePageFilter(value: string | undefined, errors: FieldError[]): Pick<AnalyticsFilters, 'pageHost' | 'pathPrefix'> {
+  if (value === undefined) return {};
+  if (value.startsWith('/')) return { pathPrefix: value };
+  try {
+    const url = new URL(value);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http');
+    return { pageHost: url.hostname.toLowerCase(), pathPrefix: url.pathname === '/' ? undefined : url.pathname };
+  } catch {
+    errors.push({ field: 'url', reason: 'must be an http(s) URL or a path starting with "/"' });
+    return {};
+  }
+}
+
+/**
+ * The WHERE clause every analytics query shares, over analytics.events, with its parameters
+ * numbered from 1. LIKE metacharacters in the path are escaped: a filter is a prefix, not a pattern.
+ */
+export function filterClause(filters: AnalyticsFilters, tenantHk: Buffer): { where: string; values: unknown[] } {
+  const values: unknown[] = [tenantHk, filters.from, filters.to];
+  const conditions = ['tenant_hk = $1', 'occurred_at >= $2', 'occurred_at <= $3'];
+  const add = (condition: (placeholder: string) => string, value: unknown) => {
+    values.push(value);
+    conditions.push(condition(`$${values.length}`));
+  };
+  if (filters.pageHost !== undefined) add((p) => `page_host = ${p}`, filters.pageHost);
+  if (filters.pathPrefix !== undefined) add((p) => `page_path LIKE ${p} ESCAPE '\\'`, `${filters.pathPrefix.replace(/[\\%_]/g, '\\$&')}%`);
+  if (filters.eventName !== undefined) add((p) => `event_name = ${p}`, filters.eventName);
+  if (filters.eventType !== undefined) add((p) => `event_type = ${p}`, filters.eventType);
+  return { where: conditions.join(' AND '), values };
+}

@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import { TOPICS, tenantHashKey } from '@tracking/contracts';
+import { TEST_ADMIN_TOKEN, startVaultLoader, type RunningService } from '@test/support/in-process-services';
+import { groupLag, positionGroup } from '@test/support/kafka-inspection';
+import { customersDirectory, writeTestCustomer } from '@test/support/test-customers';
+import { testEnvironment } from '@test/support/test-environment';
+import { buildEvents, produceEvents, uniqueId } from '@test/support/vault-fixtures';
+import { waitFor } from '@test/support/wait-for';
+
+const DAY = 24 * 3_600_000;
+
+describe("the vault's retention (privacy.data_retention_days)", () => {
+  const env = testEnvironment();
+  const customersDir = customersDirectory();
+  const groupId = `it-retention-${randomUUID()}`;
+  // Known to the loader from its start: retention applies from the first record.
+  const { id: customer } = writeTestCustomer(customersDir, { privacy: { data_retention_days: 30 } });
+  let loader: RunningService;
+  let db: Pool;
+
+  const ids = async (table: string, column: string, tenantHk: Buffer) =>
+    (await db.query<{ id: string }>(`SELECT ${column} AS id FROM ${table} WHERE tenant_hk = $1 ORDER BY 1`, [tenantHk])).rows.map((row) => row.id);
+
+  beforeAll(async () => {
+    db = new Pool({ connectionString: env.databaseUrl });
+    await positionGroup(env.kafkaBrokers, groupId, [TOPICS.trackingEvents, TOPICS.trackingAudit]);
+    loader = await startVaultLoader(env, groupId, { CUSTOMERS_DIR: customersDir });
+  });
+
+  afterAll(async () => {
+    await loader?.close();
+    await db?.end();
+  });
+
+  it('never loads what is already past retention, and purges what passes it, keeping hubs that newer rows still use', async () => {
+    const tenantHk = tenantHashKey(customer);
+    const session = uniqueId('session');
+    const visitor = uniqueId('visitor');
+    const now = Date.now();
+    const at = (daysAgo: number, bodies: Array<Record<string, unknown>>) =>
+      buildEvents(customer, bodies.map((body) => ({ session_id: session, visitor_id: visitor, ...body })), { receivedAt: now - daysAgo * DAY });
+    const ancient = at(40, [{ event_type: 'page_view', page_url: 'https://keep.example/ancient', event_id: 'ancient' }]);
+    const old = at(20, [
+      { event_type: 'page_view', page_url: 'https://keep.example/old-only', event_id: 'old-1' },
+      { event_type: 'page_view', page_url: 'https://keep.example/shared', event_id: 'old-2' },
+      { event_type: 'feature_usage', event_id: 'old-3' },
+    ]);
+    const recent = at(0, [
+      { event_type: 'page_view', page_url: 'https://keep.example/shared', event_id: 'new-1' },
+      { event_type: 'feature_usage', event_id: 'new-2' },
+    ]);
+    await produceEvents(env, [...ancient, ...old, ...recent]);
+    await waitFor(() => groupLag(env.kafkaBrokers, groupId, TOPICS.trackingEvents), (lag) => lag === 0, { what: 'loader caught up', timeoutMs: 60_000 });
+    expect(await ids('raw.site_tracking_events_r', 'event_id', tenantHk)).toEqual(['new-1', 'new-2', 'old-1', 'old-2', 'old-3']);
+
+    // The customer shortens its retention to 10 days; the operator runs the purge now.
+    writeTestCustomer(customersDir, { privacy: { data_retention_days: 10 } }, customer);
+    const response = await fetch(`${loader.url}/api/v1/privacy/retention/run`, { method: 'POST', headers: { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
+    expect(response.status).toBe(200);
+    const { purged } = (await response.json()) as { purged: Record<string, Record<string, number>> };
+    expect(purged[customer]).toMatchObject({ 'raw.site_tracking_events_r': 3, 'staging.site_events': 3, 'business.site_event_h': 3, 'business.site_session_h': 0 });
+
+    for (const table of ['raw.site_tracking_events_r', 'staging.site_events']) expect(await ids(table, 'event_id', tenantHk)).toEqual(['new-1', 'new-2']);
+    expect(await ids('business.site_event_h', 'event_bk', tenantHk)).toEqual(['new-1', 'new-2']);
+    // The session and visitor were first seen 20 days ago, but the recent events still link to them.
+    expect(await ids('business.site_session_h', 'session_bk', tenantHk)).toEqual([session]);
+    expect(await ids('business.site_visitor_h', 'visitor_bk', tenantHk)).toEqual([visitor]);
+    expect(await ids('business.site_page_h', 'page_bk', tenantHk)).toEqual(['keep.example/shared']);
+    const cutoff = new Date(now - 10 * DAY);
+    for (const table of ['business.site_event_details_s', 'business.event_session_l', 'business.event_page_l', 'staging.data_quality_log']) {
+      const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE tenant_hk = $1 AND load_date < $2`, [tenantHk, cutoff]);
+      expect([table, rows[0]?.n]).toEqual([table, 0]);
+    }
+  });
+});
