@@ -9,6 +9,17 @@ import { ConsumerLagService } from './consumer-lag.service';
 import { eventCounts, layerBacklog, lastProcessed, processingPerformance, qualityMetrics, recentEvents } from './pipeline.queries';
 import { TenantReader } from './tenant-reader';
 
+/**
+ * Waits for both, then fails with the first failure: a request must not end (and the app not shut
+ * down) while the other half still talks to Kafka or PostgreSQL.
+ */
+async function settled<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [first, second] = await Promise.allSettled([a, b]);
+  if (first.status === 'rejected') throw first.reason;
+  if (second.status === 'rejected') throw second.reason;
+  return [first.value, second.value];
+}
+
 /** Seed 001's pipeline status and dashboard, for the authenticated customer's tenant. */
 @ApiTags('pipeline')
 @ApiBearerAuth()
@@ -29,7 +40,7 @@ export class PipelineController {
   })
   async status(@AuthenticatedCustomer() customer: CustomerConfig): Promise<object> {
     const tenantHk = Buffer.from(customer.tenantHk, 'hex');
-    const [lag, vault] = await Promise.all([
+    const [lag, vault] = await settled(
       this.lag.current(),
       this.reader.read(customer.tenantHk, async (query) => ({
         backlog: await layerBacklog(query, tenantHk),
@@ -37,7 +48,7 @@ export class PipelineController {
         recent: await recentEvents(query, tenantHk),
         quality: await qualityMetrics(query, tenantHk, 24),
       })),
-    ]);
+    );
     return {
       customer_id: customer.customerId,
       pipeline_status: { raw_pending: lag[CONSUMER_GROUPS.vaultLoader]?.lag ?? null, ...vault.backlog, ...vault.last },
@@ -52,7 +63,7 @@ export class PipelineController {
   @ApiOperation({ summary: 'Pipeline dashboard: event counts, data quality (7 days), the loader’s processing performance (last hour)' })
   async dashboard(@AuthenticatedCustomer() customer: CustomerConfig): Promise<object> {
     const tenantHk = Buffer.from(customer.tenantHk, 'hex');
-    const [lag, vault] = await Promise.all([
+    const [lag, vault] = await settled(
       this.lag.current(),
       this.reader.read(customer.tenantHk, async (query) => ({
         counts: await eventCounts(query, tenantHk),
@@ -61,7 +72,7 @@ export class PipelineController {
         backlog: await layerBacklog(query, tenantHk),
         last: await lastProcessed(query, tenantHk),
       })),
-    ]);
+    );
     return {
       customer_id: customer.customerId,
       event_counts: vault.counts,
