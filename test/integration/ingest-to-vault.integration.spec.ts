@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Pool } from 'pg';
-import { TOPICS, tenantHashKey, valueSubject } from '@tracking/contracts';
+import { CONSUMER_SUBSCRIPTIONS, TOPICS, tenantHashKey, valueSubject } from '@tracking/contracts';
 import { DEV_TOKENS, SEED_000_EVENTS } from '@test/fixtures/seed-000-examples';
 import { startGateway, startVaultLoader, type RunningService } from '@test/support/in-process-services';
 import { groupLag, positionGroup, readRecord } from '@test/support/kafka-inspection';
@@ -10,7 +10,8 @@ import { waitFor } from '@test/support/wait-for';
 
 type Customer = keyof typeof DEV_TOKENS;
 
-const LOADED_TOPICS = [TOPICS.trackingEvents, TOPICS.trackingAudit];
+/** What the vault loader consumes: a replay repositions its group on all of these. */
+const LOADED_TOPICS = CONSUMER_SUBSCRIPTIONS.vaultLoader;
 
 interface RawRow {
   event_id: string;

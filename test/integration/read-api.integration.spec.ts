@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { TOPICS, tenantHashKey } from '@tracking/contracts';
+import { CONSUMER_SUBSCRIPTIONS, tenantHashKey } from '@tracking/contracts';
 import { startGateway, startVaultLoader, type RunningService } from '@test/support/in-process-services';
 import { positionGroup } from '@test/support/kafka-inspection';
 import { customersDirectory, writeTestCustomer, type TestCustomer } from '@test/support/test-customers';
@@ -126,7 +126,7 @@ describe('the read API (status, dashboard, analytics, export) over the vault', (
     db = new Pool({ connectionString: env.databaseUrl });
     customer = writeTestCustomer(customersDir);
     other = writeTestCustomer(customersDir);
-    await positionGroup(env.kafkaBrokers, groupId, [TOPICS.trackingEvents, TOPICS.trackingAudit]);
+    await positionGroup(env.kafkaBrokers, groupId, CONSUMER_SUBSCRIPTIONS.vaultLoader);
     [gateway, loader] = await Promise.all([
       // Accept 80-day-old events: the 90-day window needs history.
       startGateway(env, { CUSTOMERS_DIR: customersDir, TRACKING_MAX_EVENT_AGE_HOURS: String(100 * 24) }),

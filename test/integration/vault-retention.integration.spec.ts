@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { TOPICS, tenantHashKey } from '@tracking/contracts';
+import { CONSUMER_SUBSCRIPTIONS, TOPICS, tenantHashKey } from '@tracking/contracts';
 import { TEST_ADMIN_TOKEN, startVaultLoader, type RunningService } from '@test/support/in-process-services';
 import { groupLag, positionGroup } from '@test/support/kafka-inspection';
 import { customersDirectory, writeTestCustomer } from '@test/support/test-customers';
@@ -24,7 +24,7 @@ describe("the vault's retention (privacy.data_retention_days)", () => {
 
   beforeAll(async () => {
     db = new Pool({ connectionString: env.databaseUrl });
-    await positionGroup(env.kafkaBrokers, groupId, [TOPICS.trackingEvents, TOPICS.trackingAudit]);
+    await positionGroup(env.kafkaBrokers, groupId, CONSUMER_SUBSCRIPTIONS.vaultLoader);
     loader = await startVaultLoader(env, groupId, { CUSTOMERS_DIR: customersDir });
   });
 

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Client, Pool } from 'pg';
 import { Kafka, logLevel } from 'kafkajs';
-import { TOPICS, tenantHashKey, type TrackingEvent } from '@tracking/contracts';
+import { CONSUMER_SUBSCRIPTIONS, TOPICS, tenantHashKey, type TrackingEvent } from '@tracking/contracts';
 import { SEED_000_EVENTS } from '@test/fixtures/seed-000-examples';
 import { TEST_ADMIN_TOKEN, startVaultLoader, type RunningService } from '@test/support/in-process-services';
 import { groupLag, positionGroup } from '@test/support/kafka-inspection';
@@ -11,7 +11,8 @@ import { startLoaderProcess } from '@test/support/vault-loader-process';
 import { buildEvents, countRows, produceEvents, testTenant, uniqueId, vaultChecksums } from '@test/support/vault-fixtures';
 import { waitFor } from '@test/support/wait-for';
 
-const LOADED_TOPICS = [TOPICS.trackingEvents, TOPICS.trackingAudit];
+/** What the vault loader consumes: a replay repositions its group on all of these. */
+const LOADED_TOPICS = CONSUMER_SUBSCRIPTIONS.vaultLoader;
 
 /** Hash keys computed here, independently of libs/contracts: SHA-256 of the upper-cased, trimmed, ||-joined key. */
 const sha = (...parts: string[]): Buffer => createHash('sha256').update(parts.map((part) => part.trim().toUpperCase()).join('||')).digest();

@@ -36,9 +36,9 @@ export async function startGateway(env: TestEnvironment, overrides: Record<strin
   return listen(await createGateway(config, createLogger('gateway', config.logLevel)));
 }
 
-/** The real vault loader on the test database, in its own consumer group unless one is given. */
-export async function startVaultLoader(env: TestEnvironment, groupId: string, overrides: Record<string, string> = {}): Promise<RunningService> {
-  const config = loadVaultLoaderConfig({
+/** The loader's environment in tests, whether it runs in-process or as a child process. */
+export function vaultLoaderSettings(env: TestEnvironment, groupId: string, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
     KAFKA_BROKERS: env.kafkaBrokers.join(','),
     SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
     DATABASE_URL: env.databaseUrl,
@@ -47,6 +47,11 @@ export async function startVaultLoader(env: TestEnvironment, groupId: string, ov
     TRACKING_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     LOG_LEVEL: 'error',
     ...overrides,
-  });
+  };
+}
+
+/** The real vault loader on the test database, in its own consumer group unless one is given. */
+export async function startVaultLoader(env: TestEnvironment, groupId: string, overrides: Record<string, string> = {}): Promise<RunningService> {
+  const config = loadVaultLoaderConfig(vaultLoaderSettings(env, groupId, overrides));
   return listen(await createVaultLoader(config, createLogger('vault-loader', config.logLevel)));
 }

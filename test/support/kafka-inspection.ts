@@ -49,7 +49,7 @@ export async function groupLag(brokers: string[], groupId: string, topic: string
  * Commits a group's offsets at the given positions (default: the current end of each topic), so a
  * loader started with it reads only what a test produces next, not the whole history of the broker.
  */
-export async function positionGroup(brokers: string[], groupId: string, topics: string[], at?: Map<string, Map<number, string>>): Promise<Map<string, Map<number, string>>> {
+export async function positionGroup(brokers: string[], groupId: string, topics: readonly string[], at?: Map<string, Map<number, string>>): Promise<Map<string, Map<number, string>>> {
   const admin = client(brokers).admin();
   await admin.connect();
   const positions = new Map<string, Map<number, string>>();

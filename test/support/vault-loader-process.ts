@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { repositoryRoot } from '@tools/local-stack/stack-paths';
 import { freePort } from './free-port';
-import { TEST_ADMIN_TOKEN } from './in-process-services';
+import { vaultLoaderSettings } from './in-process-services';
 import type { TestEnvironment } from './test-environment';
 import { waitFor } from './wait-for';
 
@@ -17,18 +17,7 @@ export async function startLoaderProcess(env: TestEnvironment, groupId: string, 
   const root = repositoryRoot();
   const child = spawn(process.execPath, [join(root, 'dist', 'apps', 'vault-loader', 'src', 'main.js')], {
     cwd: root,
-    env: {
-      PATH: process.env['PATH'],
-      VAULT_LOADER_PORT: String(port),
-      KAFKA_BROKERS: env.kafkaBrokers.join(','),
-      SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
-      DATABASE_URL: env.databaseUrl,
-      VAULT_LOADER_GROUP_ID: groupId,
-      DB_MIGRATE_ON_START: 'false',
-      TRACKING_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-      LOG_LEVEL: 'error',
-      ...overrides,
-    },
+    env: { PATH: process.env['PATH'], ...vaultLoaderSettings(env, groupId, { VAULT_LOADER_PORT: String(port), ...overrides }) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;

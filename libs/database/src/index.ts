@@ -1,2 +1,3 @@
 export * from './database-pool';
 export * from './migration-runner';
+export * from './transaction';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool, PoolClient } from 'pg';
-import { DATABASE_POOL } from '@tracking/database';
+import { DATABASE_POOL, inTransaction } from '@tracking/database';
 import type { TrackingKey } from './tracking-key';
 
 interface KeyRow {
@@ -64,7 +64,7 @@ export class TrackingKeyRepository {
   }
 
   async create(key: NewKey): Promise<TrackingKey> {
-    return this.transaction(async (client) => {
+    return inTransaction(this.pool, async (client) => {
       const created = await this.insert(client, key);
       await this.audit(client, created, 'created', {});
       return created;
@@ -73,7 +73,7 @@ export class TrackingKeyRepository {
 
   /** The new key and the old key's expiry in one transaction: there is never a moment without a valid key. */
   async rotate(oldKeyId: string, replacement: NewKey, overlapSeconds: number): Promise<{ created: TrackingKey; previous: TrackingKey }> {
-    return this.transaction(async (client) => {
+    return inTransaction(this.pool, async (client) => {
       const { rows } = await client.query<KeyRow>(
         `UPDATE gateway.tracking_keys
             SET expires_at = LEAST(COALESCE(expires_at, 'infinity'), now() + make_interval(secs => $2))
@@ -90,7 +90,7 @@ export class TrackingKeyRepository {
   }
 
   async revoke(keyId: string): Promise<TrackingKey | undefined> {
-    return this.transaction(async (client) => {
+    return inTransaction(this.pool, async (client) => {
       const { rows } = await client.query<KeyRow>(
         `UPDATE gateway.tracking_keys SET revoked_at = COALESCE(revoked_at, now()) WHERE key_id = $1 RETURNING *`,
         [keyId],
@@ -130,20 +130,5 @@ export class TrackingKeyRepository {
       action,
       JSON.stringify(detail),
     ]);
-  }
-
-  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
   }
 }

@@ -1,5 +1,5 @@
 import { filterClause, type AnalyticsFilters } from './analytics-filters';
-import type { ReadQuery } from './tenant-reader';
+import { toNumber as n, type ReadQuery } from './tenant-reader';
 
 /** Seed 002's dashboard rollups over analytics.events (validated events, one row each). */
 export interface AnalyticsReport {
@@ -43,8 +43,6 @@ export const EXPORT_COLUMNS = [
   'quality_score',
 ] as const;
 
-// count() is a bigint, which pg hands over as a string.
-const n = (value: unknown): number => Number(value ?? 0);
 const DAY_MS = 86_400_000;
 
 export async function analyticsReport(query: ReadQuery, filters: AnalyticsFilters, tenantHk: Buffer): Promise<AnalyticsReport> {

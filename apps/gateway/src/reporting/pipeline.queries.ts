@@ -1,4 +1,4 @@
-import type { ReadQuery } from './tenant-reader';
+import { toNumber as n, type ReadQuery } from './tenant-reader';
 
 export interface QualityMetrics {
   window_hours: number;
@@ -20,7 +20,6 @@ export interface RecentEvent {
   quality_score: number;
 }
 
-const n = (value: unknown): number => Number(value ?? 0);
 const iso = (value: unknown): string | null => (value instanceof Date ? value.toISOString() : null);
 
 /**

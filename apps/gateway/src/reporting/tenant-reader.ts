@@ -1,8 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
-import { DATABASE_POOL } from '@tracking/database';
+import { DATABASE_POOL, inTransaction } from '@tracking/database';
 import { LOGGER, type Logger } from '@tracking/observability';
 import { ApiError } from '../http/api-error';
+
+/** count() and sum() are bigint or numeric, which pg hands over as strings; a missing aggregate is zero. */
+export const toNumber = (value: unknown): number => Number(value ?? 0);
 
 export type ReadQuery = <R extends QueryResultRow>(sql: string, values?: unknown[]) => Promise<R[]>;
 
@@ -17,6 +20,13 @@ function isUnavailable(error: unknown): boolean {
   return NOT_MIGRATED.has(code) || ['08', '53', '57'].includes(code.slice(0, 2));
 }
 
+/** For the rest of the transaction: role tracking_reader, this tenant, a bound on each statement. */
+async function scopeToTenant(client: PoolClient, tenantHkHex: string): Promise<void> {
+  await client.query(`SET LOCAL ROLE tracking_reader`);
+  await client.query(`SET LOCAL statement_timeout = '15s'`);
+  await client.query(`SELECT set_config('app.tenant_hk', $1, true)`, [tenantHkHex]);
+}
+
 /**
  * Every read of the vault runs in a read-only transaction as role tracking_reader with the tenant
  * set, so row-level security, not only the WHERE clauses, keeps one customer from another's rows.
@@ -29,16 +39,17 @@ export class TenantReader {
   ) {}
 
   async read<T>(tenantHkHex: string, work: (query: ReadQuery) => Promise<T>): Promise<T> {
-    const client = await this.open(tenantHkHex);
     try {
-      const result = await work(async (sql, values) => (await client.query(sql, values)).rows);
-      await client.query('COMMIT');
-      return result;
+      return await inTransaction(
+        this.pool,
+        async (client) => {
+          await scopeToTenant(client, tenantHkHex);
+          return work(async (sql, values) => (await client.query(sql, values)).rows);
+        },
+        'BEGIN READ ONLY',
+      );
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
       throw this.translate(error);
-    } finally {
-      client.release();
     }
   }
 
@@ -68,9 +79,7 @@ export class TenantReader {
     try {
       client = await this.pool.connect();
       await client.query('BEGIN READ ONLY');
-      await client.query(`SET LOCAL ROLE tracking_reader`);
-      await client.query(`SET LOCAL statement_timeout = '15s'`);
-      await client.query(`SELECT set_config('app.tenant_hk', $1, true)`, [tenantHkHex]);
+      await scopeToTenant(client, tenantHkHex);
       return client;
     } catch (error) {
       if (client) {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool, PoolClient } from 'pg';
 import { hashKey, tenantHashKey, type TrackingEvent } from '@tracking/contracts';
-import { DATABASE_POOL } from '@tracking/database';
+import { DATABASE_POOL, inTransaction } from '@tracking/database';
 import { anonymiseEvent } from '../vault/anonymise';
 import { hashDiff } from '../vault/vault-model';
 
@@ -39,9 +39,7 @@ export class ErasureRepository {
   async erase(request: ErasureRequest): Promise<ErasureResult> {
     const tenantHk = tenantHashKey(request.customerId);
     const requestId = randomUUID();
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return inTransaction(this.pool, async (client) => {
       const counts: Record<string, number> = {};
       const count = (table: string, rows: number | null): void => {
         counts[table] = (counts[table] ?? 0) + (rows ?? 0);
@@ -148,14 +146,8 @@ export class ErasureRepository {
         }
       }
       await this.auditErasure(client, request.customerId, tenantHk, requestId, now, visitors.length + users.length);
-      await client.query('COMMIT');
       return { request_id: requestId, customer_id: request.customerId, erased_visitors: visitors.length, erased_users: users.length, rows_anonymised: counts };
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /** The audit trail says an erasure happened and how much it touched, never whom it concerned. */

@@ -14,8 +14,11 @@ export type LoadStrategy =
   /** Satellites: a row only when the hash diff differs from the row before it (same key, same source). */
   | 'on-change';
 
+export type TableKind = 'raw' | 'staging' | 'hub' | 'link' | 'satellite';
+
 export interface TableSpec {
   table: string;
+  kind: TableKind;
   columns: readonly Column[];
   key: readonly string[];
   strategy: LoadStrategy;
@@ -25,18 +28,21 @@ const col = (name: string, type: ColumnType): Column => ({ name, type });
 const metadata = [col('tenant_hk', 'bytea'), col('load_date', 'timestamptz'), col('record_source', 'text')];
 const hub = (table: string, hk: string, bk: string): TableSpec => ({
   table,
+  kind: 'hub',
   columns: [col(hk, 'bytea'), col(bk, 'text'), ...metadata],
   key: [hk],
   strategy: 'earliest-wins',
 });
 const link = (table: string, hk: string, refs: [string, string]): TableSpec => ({
   table,
+  kind: 'link',
   columns: [col(hk, 'bytea'), col(refs[0], 'bytea'), col(refs[1], 'bytea'), ...metadata],
   key: [hk],
   strategy: 'earliest-wins',
 });
 const satellite = (table: string, hk: string, attributes: Column[]): TableSpec => ({
   table,
+  kind: 'satellite',
   columns: [col(hk, 'bytea'), ...metadata, col('hash_diff', 'bytea'), ...attributes],
   key: [hk, 'load_date', 'record_source'],
   strategy: 'on-change',
@@ -44,6 +50,7 @@ const satellite = (table: string, hk: string, attributes: Column[]): TableSpec =
 
 export const RAW_EVENTS: TableSpec = {
   table: 'raw.site_tracking_events_r',
+  kind: 'raw',
   columns: [
     col('tenant_hk', 'bytea'),
     col('event_id', 'text'),
@@ -63,6 +70,7 @@ export const RAW_EVENTS: TableSpec = {
 
 export const STAGED_EVENTS: TableSpec = {
   table: 'staging.site_events',
+  kind: 'staging',
   columns: [
     col('tenant_hk', 'bytea'),
     col('event_id', 'text'),
@@ -94,6 +102,7 @@ export const STAGED_EVENTS: TableSpec = {
 
 export const QUALITY_LOG: TableSpec = {
   table: 'staging.data_quality_log',
+  kind: 'staging',
   columns: [
     col('tenant_hk', 'bytea'),
     col('event_id', 'text'),

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Pool, PoolClient } from 'pg';
-import { DATABASE_POOL } from '@tracking/database';
+import type { Pool } from 'pg';
+import { DATABASE_POOL, inTransaction } from '@tracking/database';
 import { loadStatement } from './vault-statements';
 import { VAULT_TABLES } from './vault-tables';
 import type { VaultRows } from './vault-model';
@@ -30,7 +30,7 @@ export class VaultRepository {
 
   /** Resolves once committed, with the rows inserted per table (zero for what was already there). */
   async load(rows: VaultRows, report?: BatchReport): Promise<Map<string, number>> {
-    return this.transaction(async (client) => {
+    return inTransaction(this.pool, async (client) => {
       const inserted = new Map<string, number>();
       for (const spec of VAULT_TABLES) {
         const entry = rows.byTable.get(spec.table);
@@ -61,20 +61,5 @@ export class VaultRepository {
       [candidates.map((c) => c.tenantHk), candidates.map((c) => c.subjectType), candidates.map((c) => c.subjectHk)],
     );
     return new Set(rows.map((row) => row.subject_hk.toString('hex')));
-  }
-
-  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
   }
 }
