@@ -3,11 +3,11 @@ import { Client, Pool } from 'pg';
 import { Kafka, logLevel } from 'kafkajs';
 import { CONSUMER_SUBSCRIPTIONS, TOPICS, tenantHashKey, type TrackingEvent } from '@tracking/contracts';
 import { SEED_000_EVENTS } from '@test/fixtures/seed-000-examples';
-import { TEST_ADMIN_TOKEN, startVaultLoader, type RunningService } from '@test/support/in-process-services';
+import { TEST_ADMIN_TOKEN, startVaultLoader, vaultLoaderSettings, type RunningService } from '@test/support/in-process-services';
 import { groupLag, positionGroup } from '@test/support/kafka-inspection';
 import { migrateAll } from '@test/support/stack-commands';
 import { testEnvironment } from '@test/support/test-environment';
-import { startLoaderProcess } from '@test/support/vault-loader-process';
+import { startAppProcess } from '@test/support/app-process';
 import { buildEvents, countRows, produceEvents, testTenant, uniqueId, vaultChecksums } from '@test/support/vault-fixtures';
 import { waitFor } from '@test/support/wait-for';
 
@@ -164,13 +164,13 @@ describe('the Data Vault loader', () => {
       Array.from({ length: 4000 }, (_, index) => ({ event_type: 'page_view', page_url: `https://kill.example/${index % 50}`, session_id: `s${index % 200}`, event_id: `kill-${index}` })),
     );
     await positionGroup(env.kafkaBrokers, killGroup, LOADED_TOPICS);
-    const first = await startLoaderProcess(env, killGroup, { VAULT_LOADER_SESSION_TIMEOUT_MS: '6000' });
+    const first = await startAppProcess('vault-loader', 'VAULT_LOADER_PORT', vaultLoaderSettings(env, killGroup, { VAULT_LOADER_SESSION_TIMEOUT_MS: '6000' }));
     await produceEvents(env, events);
     await waitFor(() => rawCount(tenantHk), (n) => n > 0, { what: 'loading under way', intervalMs: 20 });
     await first.stop('SIGKILL');
     const atKill = await rawCount(tenantHk);
 
-    const second = await startLoaderProcess(env, killGroup, { VAULT_LOADER_SESSION_TIMEOUT_MS: '6000' });
+    const second = await startAppProcess('vault-loader', 'VAULT_LOADER_PORT', vaultLoaderSettings(env, killGroup, { VAULT_LOADER_SESSION_TIMEOUT_MS: '6000' }));
     try {
       await waitFor(() => groupLag(env.kafkaBrokers, killGroup, TOPICS.trackingEvents), (lag) => lag === 0, { what: 'restarted loader caught up', timeoutMs: 90_000 });
       const counts = await db.query<{ rows: number; distinct_ids: number }>(

@@ -1,4 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createAutomationTrigger } from '@apps/automation-trigger/automation-trigger.factory';
+import { loadAutomationTriggerConfig } from '@apps/automation-trigger/config/automation-trigger.config';
 import { loadGatewayConfig } from '@apps/gateway/config/gateway.config';
 import { createGateway } from '@apps/gateway/gateway.factory';
 import { loadVaultLoaderConfig } from '@apps/vault-loader/config/vault-loader.config';
@@ -54,4 +56,30 @@ export function vaultLoaderSettings(env: TestEnvironment, groupId: string, overr
 export async function startVaultLoader(env: TestEnvironment, groupId: string, overrides: Record<string, string> = {}): Promise<RunningService> {
   const config = loadVaultLoaderConfig(vaultLoaderSettings(env, groupId, overrides));
   return listen(await createVaultLoader(config, createLogger('vault-loader', config.logLevel)));
+}
+
+/** The automation trigger's environment in tests, in-process or as a child process. */
+export function automationTriggerSettings(env: TestEnvironment, groupId: string, customersDir: string, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    KAFKA_BROKERS: env.kafkaBrokers.join(','),
+    SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
+    DATABASE_URL: env.databaseUrl,
+    AUTOMATION_TRIGGER_GROUP_ID: groupId,
+    CUSTOMERS_DIR: customersDir,
+    DB_MIGRATE_ON_START: 'false',
+    TRACKING_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    WEBHOOK_POLL_MS: '100',
+    LOG_LEVEL: 'error',
+    ...overrides,
+  };
+}
+
+export async function startAutomationTrigger(
+  env: TestEnvironment,
+  groupId: string,
+  customersDir: string,
+  overrides: Record<string, string> = {},
+): Promise<RunningService> {
+  const config = loadAutomationTriggerConfig(automationTriggerSettings(env, groupId, customersDir, overrides));
+  return listen(await createAutomationTrigger(config, createLogger('automation-trigger', config.logLevel)));
 }

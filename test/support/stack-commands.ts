@@ -34,7 +34,7 @@ export async function stackDown(components: string[]): Promise<void> {
 
 /** Runs every app's migrations on a database, as `npm start` does. */
 export async function migrateAll(databaseUrl: string): Promise<void> {
-  for (const app of ['vault-loader', 'gateway']) {
+  for (const app of ['vault-loader', 'gateway', 'automation-trigger']) {
     await node(`apps/${app}/src/migrate.js`, [], { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' });
   }
 }

@@ -1,7 +1,19 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { ObservabilityModule, type Logger } from '@tracking/observability';
-import { ClusterConnectionService } from './cluster-connection.service';
+import type { Pool } from 'pg';
+import { AvroDeserializer, TRACKING_EVENT_SCHEMA_FILE, readAvroSchema, type TrackingEvent } from '@tracking/contracts';
+import { DATABASE_POOL, DatabasePoolCloser, createDatabasePool } from '@tracking/database';
+import { ConfluentSchemaRegistryAdapter, createKafkaClient } from '@tracking/kafka';
+import { ObservabilityModule, ReadinessRegistry, type Logger } from '@tracking/observability';
+import { AutomationsController } from './admin/automations.controller';
+import { AutomationMetrics } from './automation.metrics';
+import { KAFKA_CLIENT, SCHEMA_REGISTRY, TRACKING_EVENT_DESERIALIZER } from './automation.tokens';
 import { AUTOMATION_TRIGGER_CONFIG, type AutomationTriggerConfig } from './config/automation-trigger.config';
+import { WebhookDispatcher } from './delivery/webhook-dispatcher.service';
+import { TriggerConsumer } from './matching/trigger-consumer';
+import { TriggerMatcher } from './matching/trigger-matcher.service';
+import { TriggerPublisher } from './outbox/trigger-publisher.service';
+import { TriggerRepository } from './triggers/trigger.repository';
+import { WorkflowCatalog } from './workflows/workflow-catalog';
 
 @Module({})
 export class AutomationTriggerModule {
@@ -9,7 +21,43 @@ export class AutomationTriggerModule {
     return {
       module: AutomationTriggerModule,
       imports: [ObservabilityModule.forRoot({ service: 'automation-trigger', logger })],
-      providers: [{ provide: AUTOMATION_TRIGGER_CONFIG, useValue: config }, ClusterConnectionService],
+      controllers: [AutomationsController],
+      providers: [
+        { provide: AUTOMATION_TRIGGER_CONFIG, useValue: config },
+        { provide: KAFKA_CLIENT, useValue: createKafkaClient(config.kafka, logger) },
+        {
+          provide: DATABASE_POOL,
+          inject: [ReadinessRegistry],
+          useFactory: (readiness: ReadinessRegistry): Pool => {
+            const pool = createDatabasePool(config.databaseUrl, config.databasePoolSize, 'automation-trigger', logger);
+            readiness.register({ name: 'postgres', check: async () => void (await pool.query('SELECT 1')) });
+            return pool;
+          },
+        },
+        {
+          provide: SCHEMA_REGISTRY,
+          inject: [ReadinessRegistry],
+          useFactory: (readiness: ReadinessRegistry): ConfluentSchemaRegistryAdapter => {
+            const registry = new ConfluentSchemaRegistryAdapter(config.registry);
+            readiness.register({ name: 'schema_registry', check: () => registry.ping() });
+            return registry;
+          },
+        },
+        {
+          provide: TRACKING_EVENT_DESERIALIZER,
+          inject: [SCHEMA_REGISTRY],
+          useFactory: (registry: ConfluentSchemaRegistryAdapter) =>
+            new AvroDeserializer<TrackingEvent>(registry, readAvroSchema(TRACKING_EVENT_SCHEMA_FILE).type),
+        },
+        DatabasePoolCloser,
+        AutomationMetrics,
+        WorkflowCatalog,
+        TriggerRepository,
+        TriggerPublisher,
+        WebhookDispatcher,
+        TriggerMatcher,
+        TriggerConsumer,
+      ],
     };
   }
 }

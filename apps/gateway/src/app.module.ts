@@ -1,7 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import type { Pool } from 'pg';
-import { DATABASE_POOL, createDatabasePool } from '@tracking/database';
+import { DATABASE_POOL, DatabasePoolCloser, createDatabasePool } from '@tracking/database';
 import { ObservabilityModule, type Logger } from '@tracking/observability';
 import { AuditInterceptor } from './audit/audit.interceptor';
 import { AuditTrail } from './audit/audit-trail.service';
@@ -33,14 +32,6 @@ import { ConsumerLagService } from './reporting/consumer-lag.service';
 import { PipelineController } from './reporting/pipeline.controller';
 import { TenantReader } from './reporting/tenant-reader';
 
-/** Closes the pool after everything else (onApplicationShutdown runs after the HTTP server stopped). */
-class PoolOwner {
-  constructor(readonly pool: Pool) {}
-  onApplicationShutdown(): Promise<void> {
-    return this.pool.end();
-  }
-}
-
 @Module({})
 export class GatewayModule {
   static register(config: GatewayConfig, logger: Logger): DynamicModule {
@@ -51,8 +42,8 @@ export class GatewayModule {
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
-        { provide: PoolOwner, useFactory: () => new PoolOwner(createDatabasePool(config.databaseUrl, config.databasePoolSize, 'gateway', logger)) },
-        { provide: DATABASE_POOL, inject: [PoolOwner], useFactory: (owner: PoolOwner) => owner.pool },
+        { provide: DATABASE_POOL, useFactory: () => createDatabasePool(config.databaseUrl, config.databasePoolSize, 'gateway', logger) },
+        DatabasePoolCloser,
         {
           provide: RATE_LIMIT_STORE,
           useFactory: (): RateLimitStore =>

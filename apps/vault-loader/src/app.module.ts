@@ -8,11 +8,10 @@ import {
   type AuditRecord,
   type TrackingEvent,
 } from '@tracking/contracts';
-import { DATABASE_POOL, createDatabasePool } from '@tracking/database';
+import { DATABASE_POOL, DatabasePoolCloser, createDatabasePool } from '@tracking/database';
 import { ConfluentSchemaRegistryAdapter, createKafkaClient } from '@tracking/kafka';
 import { ObservabilityModule, ReadinessRegistry, type Logger } from '@tracking/observability';
 import { VAULT_LOADER_CONFIG, type VaultLoaderConfig } from './config/vault-loader.config';
-import { DatabasePoolCloser } from './database/database.pool';
 import { DeadLetterPublisher } from './loading/dead-letter.publisher';
 import { LoaderMetrics } from './loading/loader.metrics';
 import { AUDIT_RECORD_DESERIALIZER, KAFKA_CLIENT, TRACKING_EVENT_DESERIALIZER } from './loading/loading.tokens';

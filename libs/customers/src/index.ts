@@ -1,3 +1,4 @@
 export * from './customer-config';
 export * from './customer-config.parser';
 export * from './customer-directory';
+export * from './yaml-reader';

@@ -1,6 +1,7 @@
 export * from './avro-topic-writer';
 export * from './batch-consumer';
 export * from './coalescing-publisher';
+export * from './dead-letter-message';
 export * from './kafka-client.factory';
 export * from './kafka-cluster.probe';
 export * from './kafka-publisher';

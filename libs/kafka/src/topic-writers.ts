@@ -1,11 +1,14 @@
 import {
   AUDIT_RECORD_SCHEMA_FILE,
+  AUTOMATION_TRIGGER_SCHEMA_FILE,
   REJECTED_EVENT_SCHEMA_FILE,
   TOPICS,
   TRACKING_EVENT_SCHEMA_FILE,
+  automationTriggerHeaders,
   eventMessageKey,
   trackingEventHeaders,
   type AuditRecord,
+  type AutomationTrigger,
   type RejectedEvent,
   type TrackingEvent,
 } from '@tracking/contracts';
@@ -33,4 +36,13 @@ export const AUDIT_TOPIC: AvroTopicDefinition<AuditRecord> = {
   // Per customer, so one customer's audit trail is ordered; refusals before identification share one key.
   key: (record) => record.customer_id ?? 'anonymous',
   timestamp: (record) => record.occurred_at,
+};
+
+export const AUTOMATION_TRIGGERS_TOPIC: AvroTopicDefinition<AutomationTrigger> = {
+  topic: TOPICS.automationTriggers,
+  schemaFile: AUTOMATION_TRIGGER_SCHEMA_FILE,
+  // Seed 002's idempotency key: a consumer of the topic deduplicates on the record key.
+  key: (trigger) => trigger.idempotency_key,
+  headers: automationTriggerHeaders,
+  timestamp: (trigger) => trigger.occurred_at,
 };

@@ -32,8 +32,8 @@ async function main(): Promise<void> {
   const { started, connection } = await stack.up();
   const env = serviceEnvironment(connection);
 
-  progress.step('migrations: applying the vault and gateway schemas');
-  for (const app of ['vault-loader', 'gateway']) {
+  progress.step('migrations: applying the vault, gateway and automation schemas');
+  for (const app of ['vault-loader', 'gateway', 'automation-trigger']) {
     await runToCompletion(process.execPath, [join(stack.paths.dist, `apps/${app}/src/migrate.js`)], env);
   }
 

@@ -1,9 +1,8 @@
-import { timingSafeEqual } from 'node:crypto';
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { checkAdminToken } from '@tracking/config';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { ApiError } from '../http/api-error';
 import type { GatewayRequest } from '../http/gateway-request';
-import { bearerToken, hashToken } from './token-verifier';
 
 /** The keys API answers only to the admin token (TRACKING_ADMIN_TOKEN), compared by hash in constant time. */
 @Injectable()
@@ -13,9 +12,9 @@ export class AdminTokenGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const expected = this.config.adminTokenSha256;
     if (!expected) throw new ApiError(403, 'FORBIDDEN', 'The keys API is disabled: set TRACKING_ADMIN_TOKEN to enable it');
-    const token = bearerToken(context.switchToHttp().getRequest<GatewayRequest>().headers.authorization);
-    if (!token) throw new ApiError(401, 'UNAUTHORIZED', 'Missing or invalid Authorization header: expected "Bearer <admin token>"');
-    if (!timingSafeEqual(hashToken(token), expected)) throw new ApiError(401, 'UNAUTHORIZED', 'Invalid admin token');
+    const check = checkAdminToken(expected, context.switchToHttp().getRequest<GatewayRequest>().headers.authorization);
+    if (check === 'missing') throw new ApiError(401, 'UNAUTHORIZED', 'Missing or invalid Authorization header: expected "Bearer <admin token>"');
+    if (check !== 'ok') throw new ApiError(401, 'UNAUTHORIZED', 'Invalid admin token');
     return true;
   }
 }

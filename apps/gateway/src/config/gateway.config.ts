@@ -1,6 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
-import { EnvReader, readDatabaseUrl, readServiceSettings, type Env, type ServiceSettings } from '@tracking/config';
+import { EnvReader, readAdminTokenSha256, readDatabaseUrl, readServiceSettings, type Env, type ServiceSettings } from '@tracking/config';
 import type { IngestionLimits } from '@tracking/ingestion';
 import type { Compression } from '@tracking/kafka';
 
@@ -52,8 +52,6 @@ export function loadGatewayConfig(env: Env, cwd = process.cwd()): GatewayConfig 
   const customersDir = reader.string('CUSTOMERS_DIR', 'example-customers/configurations');
   const hashKey = reader.optionalString('TRACKING_HASH_KEY');
   if (hashKey !== undefined && hashKey.length < 32) reader.problem('TRACKING_HASH_KEY must be at least 32 characters');
-  const adminToken = reader.optionalString('TRACKING_ADMIN_TOKEN');
-  if (adminToken !== undefined && adminToken.length < 24) reader.problem('TRACKING_ADMIN_TOKEN must be at least 24 characters');
   const maxBodyBytes = reader.integer('TRACKING_MAX_BODY_BYTES', 64 * 1024, { min: 1024, max: 16 * 1024 * 1024 });
   const maxBulkBodyBytes = reader.integer('TRACKING_MAX_BULK_BODY_BYTES', 1024 * 1024, { min: 1024, max: 64 * 1024 * 1024 });
   if (maxBulkBodyBytes < maxBodyBytes) reader.problem('TRACKING_MAX_BULK_BODY_BYTES must not be smaller than TRACKING_MAX_BODY_BYTES');
@@ -90,7 +88,7 @@ export function loadGatewayConfig(env: Env, cwd = process.cwd()): GatewayConfig 
       ingestEnabled: reader.boolean('TRACKING_INGEST_ENABLED', true),
       automationEnabled: reader.boolean('TRACKING_AUTOMATION_ENABLED', true),
     },
-    adminTokenSha256: adminToken ? createHash('sha256').update(adminToken).digest() : undefined,
+    adminTokenSha256: readAdminTokenSha256(reader),
     databaseUrl: readDatabaseUrl(reader),
     databasePoolSize: reader.integer('DATABASE_POOL_SIZE', 5, { min: 1, max: 100 }),
     migrateOnStart: reader.boolean('DB_MIGRATE_ON_START', true),

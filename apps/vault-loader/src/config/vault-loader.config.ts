@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import { CONSUMER_GROUPS } from '@tracking/contracts';
-import { EnvReader, readDatabaseUrl, readServiceSettings, type Env, type ServiceSettings } from '@tracking/config';
+import { EnvReader, readAdminTokenSha256, readDatabaseUrl, readServiceSettings, type Env, type ServiceSettings } from '@tracking/config';
 
 export interface VaultLoaderConfig extends ServiceSettings {
   databaseUrl: string;
@@ -25,8 +24,6 @@ export const VAULT_LOADER_CONFIG = Symbol('VAULT_LOADER_CONFIG');
 export function loadVaultLoaderConfig(env: Env, cwd = process.cwd()): VaultLoaderConfig {
   const reader = new EnvReader('vault-loader', env);
   const customersDir = reader.string('CUSTOMERS_DIR', 'example-customers/configurations');
-  const adminToken = reader.optionalString('TRACKING_ADMIN_TOKEN');
-  if (adminToken !== undefined && adminToken.length < 24) reader.problem('TRACKING_ADMIN_TOKEN must be at least 24 characters');
   const config: VaultLoaderConfig = {
     ...readServiceSettings(reader, 'vault-loader', { portVariable: 'VAULT_LOADER_PORT', port: 3001, host: '127.0.0.1' }),
     databaseUrl: readDatabaseUrl(reader),
@@ -37,7 +34,7 @@ export function loadVaultLoaderConfig(env: Env, cwd = process.cwd()): VaultLoade
     customersDir: isAbsolute(customersDir) ? customersDir : resolve(cwd, customersDir),
     defaultRetentionDays: reader.integer('VAULT_DEFAULT_RETENTION_DAYS', 365, { min: 1 }),
     retentionIntervalMs: reader.integer('VAULT_RETENTION_INTERVAL_MINUTES', 60, { min: 0 }) * 60_000,
-    adminTokenSha256: adminToken ? createHash('sha256').update(adminToken).digest() : undefined,
+    adminTokenSha256: readAdminTokenSha256(reader),
   };
   reader.done();
   return config;

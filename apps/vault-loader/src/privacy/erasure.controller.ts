@@ -1,5 +1,5 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
 import { Body, Controller, ForbiddenException, Headers, HttpCode, Inject, Post, UnauthorizedException, BadRequestException } from '@nestjs/common';
+import { checkAdminToken } from '@tracking/config';
 import { CUSTOMER_ID_PATTERN } from '@tracking/customers';
 import { VAULT_LOADER_CONFIG, type VaultLoaderConfig } from '../config/vault-loader.config';
 import { ErasureRepository, type ErasureResult } from './erasure.repository';
@@ -43,9 +43,8 @@ export class PrivacyController {
   }
 
   private authorise(authorization: string | undefined): void {
-    const expected = this.config.adminTokenSha256;
-    if (!expected) throw new ForbiddenException('privacy operations are disabled: set TRACKING_ADMIN_TOKEN');
-    const token = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
-    if (!token || !timingSafeEqual(createHash('sha256').update(token).digest(), expected)) throw new UnauthorizedException('admin token required');
+    const check = checkAdminToken(this.config.adminTokenSha256, authorization);
+    if (check === 'disabled') throw new ForbiddenException('privacy operations are disabled: set TRACKING_ADMIN_TOKEN');
+    if (check !== 'ok') throw new UnauthorizedException('admin token required');
   }
 }

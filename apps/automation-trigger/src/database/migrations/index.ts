@@ -1,0 +1,8 @@
+import type { MigrationSet } from '@tracking/database';
+import { AutomationTriggers1795600000000 } from './1795600000000-automation-triggers';
+
+/** In order. Listed explicitly (no glob) so the same list runs from sources and from dist/. */
+export const AUTOMATION_MIGRATIONS: MigrationSet = {
+  owner: 'automation-trigger',
+  migrations: [AutomationTriggers1795600000000],
+};

@@ -1,0 +1,84 @@
+import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { Kafka, Message } from 'kafkajs';
+import { DEAD_LETTER_HEADERS, TOPICS, type AutomationTrigger } from '@tracking/contracts';
+import { AUTOMATION_TRIGGERS_TOPIC, AvroTopicWriter, KafkaPublisher, type ConfluentSchemaRegistryAdapter } from '@tracking/kafka';
+import { LOGGER, type Logger } from '@tracking/observability';
+import { AutomationMetrics } from '../automation.metrics';
+import { KAFKA_CLIENT, SCHEMA_REGISTRY } from '../automation.tokens';
+import { AUTOMATION_TRIGGER_CONFIG, type AutomationTriggerConfig } from '../config/automation-trigger.config';
+import { TriggerRepository, type OutboxEntry } from '../triggers/trigger.repository';
+import { WorkLoop } from './work-loop';
+
+const BATCH = 500;
+
+/**
+ * Publishes recorded triggers from the outbox to automation.triggers.v1, and triggers whose delivery
+ * died to the dead-letter topic (same Avro value, with the last error and the attempt count in
+ * headers). A crash between the broker's acknowledgement and the outbox update publishes a trigger
+ * again under the same key and CloudEvents id, which consumers of the topic drop.
+ */
+@Injectable()
+export class TriggerPublisher implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly publisher: KafkaPublisher;
+  private readonly loop: WorkLoop;
+  private writer?: AvroTopicWriter<AutomationTrigger>;
+
+  constructor(
+    @Inject(KAFKA_CLIENT) kafka: Kafka,
+    @Inject(SCHEMA_REGISTRY) private readonly registry: ConfluentSchemaRegistryAdapter,
+    @Inject(AUTOMATION_TRIGGER_CONFIG) config: AutomationTriggerConfig,
+    @Inject(LOGGER) logger: Logger,
+    private readonly repository: TriggerRepository,
+    private readonly metrics: AutomationMetrics,
+  ) {
+    this.publisher = new KafkaPublisher(kafka);
+    this.loop = new WorkLoop('trigger publication', config.delivery.pollMs, () => this.publishSome(), logger);
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.writer = await AvroTopicWriter.create(this.registry, AUTOMATION_TRIGGERS_TOPIC);
+    await this.publisher.connect();
+  }
+
+  onApplicationBootstrap(): void {
+    this.loop.start();
+  }
+
+  beforeApplicationShutdown(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.publisher.disconnect();
+  }
+
+  wake(): void {
+    this.loop.wake();
+  }
+
+  private async publishSome(): Promise<boolean> {
+    const writer = this.writer;
+    if (!writer) return false;
+    const published = await this.repository.publishPending('trigger', BATCH, async (entries) => {
+      await this.publisher.send(TOPICS.automationTriggers, entries.map((entry) => writer.toMessage(entry.trigger)));
+      this.metrics.published.inc({ topic: TOPICS.automationTriggers }, entries.length);
+    });
+    const deadLettered = await this.repository.publishPending('dead', BATCH, async (entries) => {
+      await this.publisher.send(TOPICS.automationTriggerDeadLetter, entries.map((entry) => this.deadLetter(writer, entry)));
+      this.metrics.published.inc({ topic: TOPICS.automationTriggerDeadLetter }, entries.length);
+    });
+    return published === BATCH || deadLettered === BATCH;
+  }
+
+  private deadLetter(writer: AvroTopicWriter<AutomationTrigger>, entry: OutboxEntry): Message {
+    const message = writer.toMessage(entry.trigger);
+    return {
+      ...message,
+      headers: {
+        ...message.headers,
+        [DEAD_LETTER_HEADERS.reason]: (entry.lastError ?? 'delivery failed').slice(0, 1000),
+        [DEAD_LETTER_HEADERS.attempts]: String(entry.attempts),
+      },
+    };
+  }
+}

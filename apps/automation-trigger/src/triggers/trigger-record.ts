@@ -1,0 +1,23 @@
+import { triggerId, triggerIdempotencyKey, triggerTypeOf, type AutomationTrigger, type TrackingEvent } from '@tracking/contracts';
+import type { Workflow } from '../workflows/workflow';
+import { eventProperties } from '../workflows/workflow-index';
+
+/** The trigger an event fires for a workflow: every field from the event, so a replay builds the same record. */
+export function buildTrigger(event: TrackingEvent, workflow: Workflow): AutomationTrigger {
+  const idempotencyKey = triggerIdempotencyKey(event);
+  return {
+    trigger_id: triggerId(event.customer_id, workflow.workflowId, idempotencyKey),
+    idempotency_key: idempotencyKey,
+    customer_id: event.customer_id,
+    workflow_id: workflow.workflowId,
+    trigger_type: triggerTypeOf(event),
+    event_id: event.event_id,
+    event_type: event.event_type,
+    event_name: event.event_name,
+    session_id: event.session_id,
+    visitor_id: event.visitor_id,
+    page_url: event.page_url,
+    occurred_at: event.occurred_at,
+    properties: JSON.stringify(eventProperties(event)),
+  };
+}

@@ -1,0 +1,106 @@
+import type { TrackingEvent } from '@tracking/contracts';
+import { AutomationsFileError, parseAutomationsFile } from './automations-file';
+import { globToRegExp } from './path-glob';
+import { WorkflowIndex } from './workflow-index';
+
+const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+const ENV = { HOLIDAY_SECRET: SECRET };
+
+const event = (overrides: Partial<TrackingEvent>): TrackingEvent =>
+  ({
+    event_id: 'e1',
+    customer_id: 'shop',
+    event_type: 'page_view',
+    event_name: 'Holiday',
+    session_id: 's1',
+    page_url: 'https://shop.example/holiday/deals?utm_campaign=holiday_2024',
+    occurred_at: Date.parse('2026-11-22T10:00:00Z'),
+    event_data: '{}',
+    utm_source: null,
+    utm_medium: null,
+    utm_campaign: 'holiday_2024',
+    utm_term: null,
+    utm_content: null,
+    ...overrides,
+  }) as TrackingEvent;
+
+const workflows = parseAutomationsFile(
+  'shop',
+  {
+    workflows: [
+      {
+        id: 'holiday',
+        trigger: 'site_page_view',
+        filters: { url_path: { prefix: '/holiday' }, properties: { utm_campaign: { equals: 'holiday_2024' } } },
+        webhook: { url: 'https://hooks.example/h', secret_env: 'HOLIDAY_SECRET' },
+      },
+      { id: 'blog', trigger: 'site_page_view', filters: { url_path: { glob: '/blog/*' } } },
+      { id: 'signup', trigger: 'site_custom_event', filters: { event_name: ['signup', 'register'], properties: { plan: { one_of: ['pro', 'team'] }, coupon: { exists: false } } } },
+      { id: 'off', trigger: 'site_custom_event', enabled: false },
+    ],
+  },
+  ENV,
+);
+const index = new WorkflowIndex(workflows);
+const ids = (e: TrackingEvent) => index.match(e).map((workflow) => workflow.workflowId);
+
+describe('workflow subscriptions', () => {
+  it('reads workflows, decoding webhook secrets from the environment', () => {
+    expect(workflows.map((workflow) => workflow.workflowId)).toEqual(['holiday', 'blog', 'signup']);
+    expect(workflows[0]?.webhook?.secrets[0]).toEqual(Buffer.alloc(32, 7));
+  });
+
+  it('fires a page view on its URL prefix and UTM campaign, and nothing else', () => {
+    expect(ids(event({}))).toEqual(['holiday']);
+    expect(ids(event({ utm_campaign: 'summer' }))).toEqual([]);
+    expect(ids(event({ page_url: 'https://shop.example/pricing' }))).toEqual([]);
+    expect(ids(event({ event_type: 'click' }))).toEqual([]);
+  });
+
+  it('matches globs within one segment', () => {
+    expect(ids(event({ page_url: 'https://shop.example/blog/post', utm_campaign: null }))).toEqual(['blog']);
+    expect(ids(event({ page_url: 'https://shop.example/blog/a/b', utm_campaign: null }))).toEqual([]);
+    expect(globToRegExp('/docs/**').test('/docs/a/b')).toBe(true);
+    expect(globToRegExp('/a.b/?').test('/aXb/c')).toBe(false);
+  });
+
+  it('matches custom events by name and properties (one of, exists)', () => {
+    const signup = (data: object) => event({ event_type: 'form_submission', event_name: 'signup', event_data: JSON.stringify(data) });
+    expect(ids(signup({ plan: 'pro' }))).toEqual(['signup']);
+    expect(ids(signup({ plan: 'free' }))).toEqual([]);
+    expect(ids(signup({ plan: 'team', coupon: 'X' }))).toEqual([]);
+    expect(ids(event({ event_type: 'form_submission', event_name: 'other', event_data: '{"plan":"pro"}' }))).toEqual([]);
+  });
+
+  it("never matches another customer's workflows", () => {
+    expect(ids(event({ customer_id: 'other' }))).toEqual([]);
+  });
+
+  it('refuses a bad file, naming every bad field', () => {
+    const parse = () =>
+      parseAutomationsFile(
+        'shop',
+        {
+          workflows: [
+            { id: 'Bad Id', trigger: 'page_view', filters: { url_path: { regex: '.*' }, properties: { plan: { greater: 3 } } } },
+            { id: 'hook', trigger: 'site_custom_event', webhook: { url: 'ftp://x', secret_env: 'MISSING_SECRET' } },
+          ],
+        },
+        ENV,
+      );
+    expect(parse).toThrow(AutomationsFileError);
+    try {
+      parse();
+    } catch (error) {
+      const fields = (error as AutomationsFileError).problems.map((problem) => problem.split(' ')[1]);
+      expect(fields).toEqual([
+        'workflows[0].id',
+        'workflows[0].trigger',
+        'workflows[0].filters.url_path',
+        'workflows[0].filters.properties.plan',
+        'workflows[1].webhook.url',
+        'workflows[1].webhook.secret_env',
+      ]);
+    }
+  });
+});

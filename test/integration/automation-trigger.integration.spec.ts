@@ -1,0 +1,272 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { Pool } from 'pg';
+import { Webhook } from 'standardwebhooks';
+import { stringify } from 'yaml';
+import { CONSUMER_SUBSCRIPTIONS, DEAD_LETTER_HEADERS, TOPICS, triggerIdempotencyKey, type TrackingEvent } from '@tracking/contracts';
+import { startAppProcess } from '@test/support/app-process';
+import { TEST_ADMIN_TOKEN, automationTriggerSettings, startAutomationTrigger, type RunningService } from '@test/support/in-process-services';
+import { groupLag, positionGroup } from '@test/support/kafka-inspection';
+import { customersDirectory, writeTestCustomer } from '@test/support/test-customers';
+import { testEnvironment } from '@test/support/test-environment';
+import { readTopic, topicPositions, type Positions } from '@test/support/topic-reader';
+import { buildEvents, produceEvents } from '@test/support/vault-fixtures';
+import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from '@test/support/webhook-receiver';
+import { waitFor } from '@test/support/wait-for';
+
+const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
+const TOPICS_READ = CONSUMER_SUBSCRIPTIONS.automationTrigger;
+
+/** A workflow on page views under /landing/ of the holiday campaign, delivered to `url`. */
+function holidayWorkflow(url: string): Record<string, unknown> {
+  return {
+    id: 'holiday_landing',
+    trigger: 'site_page_view',
+    filters: { url_path: { prefix: '/landing/' }, properties: { utm_campaign: 'holiday_2024' } },
+    webhook: { url, secret_env: 'IT_WEBHOOK_SECRET' },
+  };
+}
+
+function pageView(customerId: string, path: string, campaign: string, session = `s-${randomUUID()}`, occurredAt = new Date().toISOString()): TrackingEvent {
+  const [event] = buildEvents(customerId, [
+    { event_type: 'page_view', event_name: 'Landing', page_url: `https://shop.example${path}?utm_campaign=${campaign}`, session_id: session, occurred_at: occurredAt },
+  ]);
+  return event as TrackingEvent;
+}
+
+const signedBy = (webhook: ReceivedWebhook) => new Webhook(SECRET).verify(webhook.body, webhook.headers as Record<string, string>) as { type: string; data: Record<string, unknown> };
+
+describe('automation trigger (real Kafka, PostgreSQL and HTTP receivers)', () => {
+  const env = testEnvironment();
+  const db = new Pool({ connectionString: env.databaseUrl, max: 3 });
+  const customersDir = customersDirectory();
+  const groupId = `it-automation-${randomUUID()}`;
+  const settings = { IT_WEBHOOK_SECRET: SECRET, WEBHOOK_RETRY_SCHEDULE: '300ms,900ms', WEBHOOK_TIMEOUT_MS: '1000', AUTOMATIONS_RELOAD_SECONDS: '1' };
+  const receivers: WebhookReceiver[] = [];
+  let service: RunningService | undefined;
+  const serviceUrl = () => {
+    if (!service) throw new Error('the shared automation-trigger is not running');
+    return service.url;
+  };
+  let triggerPositions: Positions;
+  let deadLetterPositions: Positions;
+
+  const customer = () => writeTestCustomer(customersDir).id;
+  const receiver = async (respond?: Parameters<typeof startWebhookReceiver>[0]) => {
+    const started = await startWebhookReceiver(respond);
+    receivers.push(started);
+    return started;
+  };
+  const admin = (path: string, init: RequestInit = {}) =>
+    fetch(`${serviceUrl()}/api/v1/automations/${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, ...(init.body ? { 'content-type': 'application/json' } : {}) },
+    });
+  const installWorkflows = async (customerId: string, workflows: unknown[]) => {
+    const response = await admin(`${customerId}/workflows`, { method: 'PUT', body: JSON.stringify({ workflows }) });
+    expect(response.status).toBe(200);
+  };
+  const caughtUp = (group = groupId) => waitFor(() => groupLag(env.kafkaBrokers, group, TOPICS.trackingEvents), (lag) => lag === 0, { what: `${group} caught up`, timeoutMs: 60_000 });
+  const triggersOf = async (customerId: string) =>
+    (
+      await db.query<{ trigger_id: string; idempotency_key: string; delivery_status: string; attempts: number; published_at: Date | null }>(
+        `SELECT trigger_id, idempotency_key, delivery_status, attempts, published_at FROM automation.triggers WHERE customer_id = $1 ORDER BY seq`,
+        [customerId],
+      )
+    ).rows;
+
+  beforeAll(async () => {
+    triggerPositions = await topicPositions(env.kafkaBrokers, TOPICS.automationTriggers);
+    deadLetterPositions = await topicPositions(env.kafkaBrokers, TOPICS.automationTriggerDeadLetter);
+    await positionGroup(env.kafkaBrokers, groupId, TOPICS_READ);
+    service = await startAutomationTrigger(env, groupId, customersDir, settings);
+  });
+
+  afterAll(async () => {
+    await service?.close();
+    for (const started of receivers) await started.close();
+    await db.end();
+  });
+
+  it('fires a matching page view once, published and delivered signed; a non-matching one fires nothing; a duplicate fires nothing new', async () => {
+    const customerId = customer();
+    const hooks = await receiver();
+    await installWorkflows(customerId, [holidayWorkflow(hooks.url)]);
+    const matching = pageView(customerId, '/landing/winter', 'holiday_2024');
+    const otherCampaign = pageView(customerId, '/landing/winter', 'spring_2025');
+    const otherPath = pageView(customerId, '/pricing', 'holiday_2024');
+    await produceEvents(env, [matching, otherCampaign, otherPath]);
+    await produceEvents(env, [matching]);
+
+    await waitFor(async () => hooks.received.length, (n) => n === 1, { what: 'the webhook' });
+    await caughtUp();
+    const key = triggerIdempotencyKey(matching);
+    const recorded = await waitFor(() => triggersOf(customerId), (rows) => rows.every((row) => row.delivery_status === 'delivered' && row.published_at), { what: 'trigger settled' });
+    expect(recorded.map((row) => row.idempotency_key)).toEqual([key]);
+    expect(recorded[0]?.attempts).toBe(1);
+
+    const [webhook] = hooks.received;
+    expect(webhook?.headers['webhook-id']).toBe(key);
+    const payload = signedBy(webhook as ReceivedWebhook);
+    expect(payload.type).toBe('site_page_view');
+    expect(payload.data).toMatchObject({ customer_id: customerId, workflow_id: 'holiday_landing', event_id: matching.event_id, idempotency_key: key });
+    expect(payload.data['properties']).toMatchObject({ utm_campaign: 'holiday_2024' });
+
+    const published = await readTopic<{ trigger_id: string; customer_id: string }>(env, TOPICS.automationTriggers, triggerPositions, (records) =>
+      records.some((record) => record.value.customer_id === customerId),
+    );
+    const mine = published.filter((record) => record.value.customer_id === customerId);
+    expect(mine.map((record) => record.key)).toEqual([key]);
+    expect(mine[0]?.headers['ce_id']).toBe(recorded[0]?.trigger_id);
+
+    // Nothing else arrives once everything has been consumed and settled.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(hooks.received).toHaveLength(1);
+  });
+
+  it('retries a receiver that answers 500 twice, with growing delays, and delivers the one trigger on the third attempt', async () => {
+    const customerId = customer();
+    const hooks = await receiver((index) => (index < 2 ? 500 : 200));
+    await installWorkflows(customerId, [holidayWorkflow(hooks.url)]);
+    const event = pageView(customerId, '/landing/a', 'holiday_2024');
+    await produceEvents(env, [event]);
+
+    await waitFor(async () => hooks.received.length, (n) => n === 3, { what: 'three attempts', timeoutMs: 20_000 });
+    const [first, second, third] = hooks.received.map((webhook) => webhook.receivedAt);
+    expect((third as number) - (second as number)).toBeGreaterThan((second as number) - (first as number));
+    expect(new Set(hooks.received.map((webhook) => webhook.headers['webhook-id']))).toEqual(new Set([triggerIdempotencyKey(event)]));
+    for (const webhook of hooks.received) expect(signedBy(webhook).data['event_id']).toBe(event.event_id);
+
+    const [trigger] = await waitFor(() => triggersOf(customerId), (rows) => rows[0]?.delivery_status === 'delivered', { what: 'delivered' });
+    expect(await triggersOf(customerId)).toHaveLength(1);
+    const listed = (await (await admin(`${customerId}/deliveries`)).json()) as { deliveries: Array<{ trigger_id: string; attempt_log: Array<{ status_code: number }> }> };
+    expect(listed.deliveries).toHaveLength(1);
+    expect(listed.deliveries[0]?.trigger_id).toBe(trigger?.trigger_id);
+    expect(listed.deliveries[0]?.attempt_log.map((attempt) => attempt.status_code)).toEqual([500, 500, 200]);
+  });
+
+  it('dead-letters a trigger whose receiver always fails, and redelivers it by hand', async () => {
+    const customerId = customer();
+    let healthy = false;
+    const hooks = await receiver(() => (healthy ? 200 : 503));
+    await installWorkflows(customerId, [holidayWorkflow(hooks.url)]);
+    const event = pageView(customerId, '/landing/b', 'holiday_2024');
+    await produceEvents(env, [event]);
+
+    const [dead] = await waitFor(() => triggersOf(customerId), (rows) => rows[0]?.delivery_status === 'dead', { what: 'dead trigger', timeoutMs: 20_000 });
+    expect(hooks.received).toHaveLength(3);
+    const letters = await readTopic<{ customer_id: string; trigger_id: string }>(env, TOPICS.automationTriggerDeadLetter, deadLetterPositions, (records) =>
+      records.some((record) => record.value.customer_id === customerId),
+    );
+    const letter = letters.find((record) => record.value.customer_id === customerId);
+    expect(letter?.key).toBe(triggerIdempotencyKey(event));
+    expect(letter?.value.trigger_id).toBe(dead?.trigger_id);
+    expect(letter?.headers[DEAD_LETTER_HEADERS.reason]).toBe('HTTP 503');
+    expect(letter?.headers[DEAD_LETTER_HEADERS.attempts]).toBe('3');
+
+    healthy = true;
+    const redelivery = await admin(`${customerId}/deliveries/${encodeURIComponent(dead?.trigger_id ?? '')}/redeliver`, { method: 'POST' });
+    expect(redelivery.status).toBe(202);
+    await waitFor(() => triggersOf(customerId), (rows) => rows[0]?.delivery_status === 'delivered', { what: 'redelivered' });
+    expect(hooks.received).toHaveLength(4);
+    expect(hooks.received[3]?.headers['webhook-id']).toBe(triggerIdempotencyKey(event));
+    expect((await admin(`${customerId}/deliveries/nope/redeliver`, { method: 'POST' })).status).toBe(404);
+  });
+
+  it('keeps consuming but fires nothing while tracking.automation.enabled is off for the customer', async () => {
+    const customerId = writeTestCustomer(customersDir, { flags: { 'tracking.automation.enabled': false } }).id;
+    const hooks = await receiver();
+    await installWorkflows(customerId, [holidayWorkflow(hooks.url)]);
+    await produceEvents(env, [pageView(customerId, '/landing/off', 'holiday_2024')]);
+    await caughtUp();
+    expect(await triggersOf(customerId)).toEqual([]);
+
+    // Saving the workflows reloads the customers directory, flags included.
+    writeTestCustomer(customersDir, { flags: { 'tracking.automation.enabled': true } }, customerId);
+    await installWorkflows(customerId, [holidayWorkflow(hooks.url)]);
+    await produceEvents(env, [pageView(customerId, '/landing/on', 'holiday_2024')]);
+    await waitFor(async () => hooks.received.length, (n) => n === 1, { what: 'webhook after re-enabling' });
+    expect(await triggersOf(customerId)).toHaveLength(1);
+
+    // Off again, so the replay below does not fire the event that was sent while off.
+    writeTestCustomer(customersDir, { flags: { 'tracking.automation.enabled': false } }, customerId);
+    await installWorkflows(customerId, [holidayWorkflow(hooks.url)]);
+  });
+
+  it('refuses a bad subscription with an error naming the field, and keeps the workflows it had', async () => {
+    const customerId = customer();
+    const hooks = await receiver();
+    await installWorkflows(customerId, [holidayWorkflow(hooks.url)]);
+    const response = await admin(`${customerId}/workflows`, {
+      method: 'PUT',
+      body: JSON.stringify({ workflows: [{ id: 'broken', trigger: 'site_page_view', filters: { url_path: { regex: '.*' } }, webhook: { url: 'ftp://x', secret_env: 'IT_WEBHOOK_SECRET' } }] }),
+    });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { error_code: string; error: string; details: Array<{ field: string }> };
+    expect(body.error_code).toBe('INVALID_REQUEST');
+    expect(body.details.map((detail) => detail.field)).toEqual(['workflows[0].filters.url_path', 'workflows[0].webhook.url']);
+    const current = (await (await admin(`${customerId}/workflows`)).json()) as { workflows: Array<{ id: string }> };
+    expect(current.workflows.map((workflow) => workflow.id)).toEqual(['holiday_landing']);
+    expect((await fetch(`${serviceUrl()}/api/v1/automations/${customerId}/workflows`)).status).toBe(401);
+  });
+
+  it('fires zero new triggers and sends zero new webhooks when the group is reset and the whole topic replayed', async () => {
+    const customerId = customer();
+    const hooks = await receiver();
+    await installWorkflows(customerId, [holidayWorkflow(hooks.url)]);
+    await produceEvents(env, [pageView(customerId, '/landing/replay', 'holiday_2024'), pageView(customerId, '/landing/replay2', 'holiday_2024')]);
+    await waitFor(async () => hooks.received.length, (n) => n === 2, { what: 'two webhooks before the replay' });
+    await caughtUp();
+    const before = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM automation.triggers`)).rows[0]?.n;
+
+    await service?.close();
+    service = undefined;
+    const kafkaAdmin = new Kafka({ brokers: env.kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
+    await kafkaAdmin.connect();
+    await kafkaAdmin.resetOffsets({ groupId, topic: TOPICS.trackingEvents, earliest: true });
+    await kafkaAdmin.disconnect();
+    expect(await groupLag(env.kafkaBrokers, groupId, TOPICS.trackingEvents)).toBeGreaterThan(0);
+
+    service = await startAutomationTrigger(env, groupId, customersDir, settings);
+    await caughtUp();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM automation.triggers`)).rows[0]?.n).toBe(before);
+    expect(hooks.received).toHaveLength(2);
+    const metrics = await (await fetch(`${serviceUrl()}/metrics`)).text();
+    expect(Number(/^automation_triggers_deduplicated_total(?:\{[^}]*\})? (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2);
+  });
+
+  it('redelivers under the same webhook-id, and never fires a second trigger, when killed (SIGKILL) between delivery and recording it', async () => {
+    // Alone: the shared instance would otherwise take part in the delivery.
+    await service?.close();
+    service = undefined;
+    const customerId = customer();
+    const killGroup = `it-automation-kill-${randomUUID()}`;
+    const hooks = await receiver((index) => (index === 0 ? 'hold' : 200));
+    writeFileSync(join(customersDir, customerId, 'automations.yaml'), stringify({ workflows: [holidayWorkflow(hooks.url)] }));
+    await positionGroup(env.kafkaBrokers, killGroup, TOPICS_READ);
+    const processSettings = automationTriggerSettings(env, killGroup, customersDir, { ...settings, AUTOMATION_TRIGGER_SESSION_TIMEOUT_MS: '6000' });
+    const first = await startAppProcess('automation-trigger', 'AUTOMATION_TRIGGER_PORT', processSettings);
+    const event = pageView(customerId, '/landing/kill', 'holiday_2024');
+    try {
+      await produceEvents(env, [event]);
+      await waitFor(async () => hooks.received.length, (n) => n === 1, { what: 'the first delivery' });
+    } finally {
+      await first.stop('SIGKILL');
+    }
+    for (const response of hooks.held) response.destroy();
+
+    const second = await startAppProcess('automation-trigger', 'AUTOMATION_TRIGGER_PORT', processSettings);
+    try {
+      await waitFor(() => triggersOf(customerId), (rows) => rows[0]?.delivery_status === 'delivered', { what: 'redelivered after the kill', timeoutMs: 40_000 });
+      await caughtUp(killGroup);
+      expect(await triggersOf(customerId)).toHaveLength(1);
+      expect(hooks.received).toHaveLength(2);
+      expect(hooks.received.map((webhook) => webhook.headers['webhook-id'])).toEqual([triggerIdempotencyKey(event), triggerIdempotencyKey(event)]);
+    } finally {
+      await second.stop();
+    }
+  });
+});
