@@ -175,6 +175,35 @@ describe('automation trigger (real Kafka, PostgreSQL and HTTP receivers)', () =>
     expect((await admin(`${customerId}/deliveries/nope/redeliver`, { method: 'POST' })).status).toBe(404);
   });
 
+  it("delivers a session's triggers in order even when one has to be retried", async () => {
+    const customerId = customer();
+    const hooks = await receiver((index) => (index === 0 ? 500 : 200));
+    await installWorkflows(customerId, [holidayWorkflow(hooks.url)]);
+    const start = Date.now() - 60_000;
+    const session = `s-${randomUUID()}`;
+    const events = [0, 1, 2].map((i) => pageView(customerId, `/landing/step-${i}`, 'holiday_2024', session, new Date(start + i * 1000).toISOString()));
+    await produceEvents(env, events);
+
+    await waitFor(async () => hooks.received.length, (n) => n === 4, { what: 'four requests' });
+    const keys = events.map((event) => triggerIdempotencyKey(event));
+    expect(hooks.received.map((webhook) => webhook.headers['webhook-id'])).toEqual([keys[0], keys[0], keys[1], keys[2]]);
+  });
+
+  it('keeps delivering to other endpoints while one endpoint hangs, and holds at most 4 requests open to it', async () => {
+    const customerId = customer();
+    const hanging = await receiver(() => 'hold');
+    const healthy = await receiver();
+    await installWorkflows(customerId, [holidayWorkflow(hanging.url), { ...holidayWorkflow(healthy.url), id: 'healthy', filters: { url_path: '/healthy' } }]);
+    const stuck = Array.from({ length: 8 }, (_, i) => pageView(customerId, `/landing/${i}`, 'holiday_2024'));
+    await produceEvents(env, stuck);
+    await waitFor(async () => hanging.received.length, (n) => n >= 4, { what: 'the hanging endpoint busy' });
+    await produceEvents(env, [pageView(customerId, '/healthy', 'any')]);
+
+    await waitFor(async () => healthy.received.length, (n) => n === 1, { what: 'the healthy endpoint served' });
+    expect(hanging.maxOpen()).toBeLessThanOrEqual(4);
+    for (const response of hanging.held) response.destroy();
+  });
+
   it('keeps consuming but fires nothing while tracking.automation.enabled is off for the customer', async () => {
     const customerId = writeTestCustomer(customersDir, { flags: { 'tracking.automation.enabled': false } }).id;
     const hooks = await receiver();

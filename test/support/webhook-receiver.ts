@@ -15,6 +15,8 @@ export interface WebhookReceiver {
   received: ReceivedWebhook[];
   /** Requests whose answer is held back (see Responder). */
   held: ServerResponse[];
+  /** The most requests this receiver had open at once. */
+  maxOpen(): number;
   close(): Promise<void>;
 }
 
@@ -22,7 +24,11 @@ export interface WebhookReceiver {
 export async function startWebhookReceiver(respond: Responder = () => 200): Promise<WebhookReceiver> {
   const received: ReceivedWebhook[] = [];
   const held: ServerResponse[] = [];
+  let open = 0;
+  let maxOpen = 0;
   const server = createServer((request, response) => {
+    maxOpen = Math.max(maxOpen, ++open);
+    response.once('close', () => open--);
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
@@ -39,6 +45,7 @@ export async function startWebhookReceiver(respond: Responder = () => 200): Prom
     url: `http://127.0.0.1:${port}/hooks`,
     received,
     held,
+    maxOpen: () => maxOpen,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
