@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { MIGRATING_APPS } from '../../tools/local-stack/src/stack-paths';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
@@ -34,7 +35,7 @@ export async function stackDown(components: string[]): Promise<void> {
 
 /** Runs every app's migrations on a database, as `npm start` does. */
 export async function migrateAll(databaseUrl: string): Promise<void> {
-  for (const app of ['vault-loader', 'gateway', 'automation-trigger']) {
+  for (const app of MIGRATING_APPS) {
     await node(`apps/${app}/src/migrate.js`, [], { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' });
   }
 }

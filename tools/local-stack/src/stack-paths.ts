@@ -34,3 +34,6 @@ export function stackPaths(stackDir?: string): StackPaths {
     dist: join(root, 'dist'),
   };
 }
+
+/** Apps that own a database schema, in the order their migrations run (each has a `migrate` entry). */
+export const MIGRATING_APPS = ['vault-loader', 'gateway', 'automation-trigger'] as const;

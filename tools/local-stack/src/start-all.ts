@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { LocalStack, type StackConnection } from './local-stack';
 import { portOpen, sleep } from './process-control';
 import { Progress } from './progress';
+import { MIGRATING_APPS } from './stack-paths';
 import { loadStackSettings } from './stack-settings';
 
 interface ServiceSpec {
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
   const env = serviceEnvironment(connection);
 
   progress.step('migrations: applying the vault, gateway and automation schemas');
-  for (const app of ['vault-loader', 'gateway', 'automation-trigger']) {
+  for (const app of MIGRATING_APPS) {
     await runToCompletion(process.execPath, [join(stack.paths.dist, `apps/${app}/src/migrate.js`)], env);
   }
 

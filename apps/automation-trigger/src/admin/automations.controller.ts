@@ -72,7 +72,9 @@ export class AutomationsController {
     @Param('triggerId') triggerId: string,
   ): Promise<{ success: true; trigger_id: string }> {
     this.authorise(authorization, customerId);
-    if (!(await this.triggers.redeliver(customerId, triggerId))) throw failure(404, 'NOT_FOUND', `No trigger ${triggerId} with a webhook for customer ${customerId}`);
+    const outcome = await this.triggers.redeliver(customerId, triggerId);
+    if (outcome === 'not_found') throw failure(404, 'NOT_FOUND', `No trigger ${triggerId} with a webhook for customer ${customerId}`);
+    if (outcome === 'in_flight') throw failure(409, 'CONFLICT', `Trigger ${triggerId} is being delivered right now; try again when the attempt has ended`);
     this.dispatcher.wake();
     return { success: true, trigger_id: triggerId };
   }

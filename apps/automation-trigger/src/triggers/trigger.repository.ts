@@ -145,13 +145,22 @@ export class TriggerRepository {
     return rows;
   }
 
-  /** Queues a customer's trigger for one more delivery now; false when it has no webhook. */
-  async redeliver(customerId: string, triggerId: string): Promise<boolean> {
-    const result = await this.pool.query(
-      `UPDATE automation.triggers SET delivery_status = 'pending', next_attempt_at = now(), lease_until = NULL
-        WHERE customer_id = $1 AND trigger_id = $2 AND webhook_url IS NOT NULL`,
+  /**
+   * Queues a customer's trigger for one more delivery now, whatever its state, unless an attempt is
+   * in flight (its lease has not run out): two concurrent deliveries of one trigger help nobody.
+   */
+  async redeliver(customerId: string, triggerId: string): Promise<'queued' | 'in_flight' | 'not_found'> {
+    const { rows } = await this.pool.query<{ queued: boolean }>(
+      `WITH target AS (
+         SELECT trigger_id, lease_until > now() AS leased FROM automation.triggers
+          WHERE customer_id = $1 AND trigger_id = $2 AND webhook_url IS NOT NULL FOR UPDATE),
+       queued AS (
+         UPDATE automation.triggers t SET delivery_status = 'pending', next_attempt_at = now(), lease_until = NULL
+           FROM target WHERE t.trigger_id = target.trigger_id AND target.leased IS NOT TRUE RETURNING t.trigger_id)
+       SELECT EXISTS (SELECT 1 FROM queued) AS queued FROM target`,
       [customerId, triggerId],
     );
-    return (result.rowCount ?? 0) > 0;
+    if (rows.length === 0) return 'not_found';
+    return rows[0]?.queued ? 'queued' : 'in_flight';
   }
 }

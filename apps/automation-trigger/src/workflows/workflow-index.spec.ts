@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import type { TrackingEvent } from '@tracking/contracts';
 import { AutomationsFileError, parseAutomationsFile } from './automations-file';
 import { globToRegExp } from './path-glob';
@@ -102,5 +105,13 @@ describe('workflow subscriptions', () => {
         'workflows[1].webhook.secret_env',
       ]);
     }
+  });
+
+  it("reads the example customer's workflows", () => {
+    const file = join(__dirname, '../../../../example-customers/configurations/one_spa/automations.yaml');
+    const workflows = parseAutomationsFile('one_spa', parse(readFileSync(file, 'utf8')), {});
+    expect(workflows.map((workflow) => workflow.workflowId)).toEqual(['holiday_landing', 'booking_started']);
+    const index = new WorkflowIndex(workflows);
+    expect(index.match(event({ customer_id: 'one_spa', page_url: 'https://spa.example/landing/x?utm_campaign=holiday_2024' })).map((w) => w.workflowId)).toEqual(['holiday_landing']);
   });
 });
