@@ -4,6 +4,14 @@
  * `npm test` runs both; the summary reporter prints the closing "N passed, N failed" line CI reads.
  */
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }];
+// hyparquet and hyparquet-writer ship ES modules only. The built app require()s them (Node 20.19+
+// does that natively), but Jest's module loader does only from Node 24.9, so compile them to
+// CommonJS here; every other package in node_modules stays untransformed.
+const transform = {
+  '^.+\\.ts$': tsJest,
+  '/node_modules/hyparquet(-writer)?/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true }, diagnostics: false }],
+};
+const transformIgnorePatterns = ['/node_modules/(?!hyparquet(-writer)?/)'];
 const moduleNameMapper = {
   '^@tracking/(.*)$': '<rootDir>/libs/$1/src',
   // Only tests reach into apps and tools by alias; apps never import each other (lint enforces it).
@@ -19,14 +27,16 @@ module.exports = {
     {
       displayName: 'unit',
       testEnvironment: 'node',
-      transform: { '^.+\\.ts$': tsJest },
+      transform,
+      transformIgnorePatterns,
       moduleNameMapper,
       testMatch: ['<rootDir>/{apps,libs,tools}/**/*.spec.ts', '<rootDir>/test/unit/**/*.spec.ts'],
     },
     {
       displayName: 'integration',
       testEnvironment: 'node',
-      transform: { '^.+\\.ts$': tsJest },
+      transform,
+      transformIgnorePatterns,
       moduleNameMapper,
       testMatch: ['<rootDir>/test/integration/**/*.integration.spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',

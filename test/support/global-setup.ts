@@ -22,7 +22,7 @@ async function recreateDatabase(serverUrl: string): Promise<string> {
   return test.toString();
 }
 
-/** Starts what is not running yet (Kafka, registry, PostgreSQL), provisions topics and schemas, migrates a fresh test database. */
+/** Starts what is not running yet (Kafka, registry, PostgreSQL, Redis, S3), provisions topics and schemas, migrates a fresh test database. */
 export default async function globalSetup(): Promise<void> {
   process.stderr.write('\n');
   const stack = await stackUp();
@@ -35,4 +35,5 @@ export default async function globalSetup(): Promise<void> {
   process.env[TEST_ENV_VARIABLES.schemaRegistryUrl] = stack.schemaRegistryUrl;
   process.env[TEST_ENV_VARIABLES.databaseUrl] = databaseUrl;
   process.env[TEST_ENV_VARIABLES.redisUrl] = stack.redisUrl;
+  process.env[TEST_ENV_VARIABLES.s3Endpoint] = stack.s3Endpoint;
 }

@@ -11,6 +11,7 @@ export interface StackUpOutput {
   schemaRegistryUrl: string;
   databaseUrl: string;
   redisUrl: string;
+  s3Endpoint: string;
   started: string[];
 }
 

@@ -5,6 +5,11 @@ export interface TestEnvironment {
   /** A database of its own, created fresh and migrated for each run. */
   databaseUrl: string;
   redisUrl: string;
+  /**
+   * The stack's S3 server (path-style; sign with LOCAL_S3_CREDENTIALS of tools/local-stack, the
+   * only access key it knows), or S3_ENDPOINT when the stack was told to use another.
+   */
+  s3Endpoint: string;
 }
 
 export const TEST_ENV_VARIABLES = {
@@ -12,6 +17,7 @@ export const TEST_ENV_VARIABLES = {
   schemaRegistryUrl: 'TEST_SCHEMA_REGISTRY_URL',
   databaseUrl: 'TEST_DATABASE_URL',
   redisUrl: 'TEST_REDIS_URL',
+  s3Endpoint: 'TEST_S3_ENDPOINT',
 } as const;
 
 export function testEnvironment(): TestEnvironment {
@@ -25,5 +31,6 @@ export function testEnvironment(): TestEnvironment {
     schemaRegistryUrl: read(TEST_ENV_VARIABLES.schemaRegistryUrl),
     databaseUrl: read(TEST_ENV_VARIABLES.databaseUrl),
     redisUrl: read(TEST_ENV_VARIABLES.redisUrl),
+    s3Endpoint: read(TEST_ENV_VARIABLES.s3Endpoint),
   };
 }

@@ -47,6 +47,10 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('gives the exporter the S3 endpoint of the MinIO service', () => {
+    expect(services['exporter']?.environment?.['S3_ENDPOINT']).toBe('http://s3:9000');
+  });
+
   it('gives the loader the database and provisions topics and schemas before any app starts', () => {
     expect(services['vault-loader']?.environment?.['DATABASE_URL']).toMatch(/^postgres:\/\/.*@postgres:5432\//);
     expect(services['provision']?.command?.[1]).toBe('dist/tools/local-stack/src/provision.cli.js');

@@ -3,6 +3,7 @@ export * from './automation-trigger';
 export * from './business-keys';
 export * from './avro-serde';
 export * from './cloud-events';
+export * from './csv-field';
 export * from './dead-letter';
 export * from './event-id';
 export * from './hash-key';

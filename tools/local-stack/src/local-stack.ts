@@ -1,9 +1,12 @@
 import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { EmbeddedPostgres } from './embedded-postgres';
+import { createBuckets, exampleBuckets } from './example-buckets';
 import { KafkaBroker } from './kafka-broker';
 import { LocalSchemaRegistry } from './local-registry';
 import { LocalRedis, redisAnswers } from './local-redis';
+import { LocalS3 } from './local-s3';
 import { Progress } from './progress';
 import { provision, type ProvisioningReport } from './provisioning';
 import { stackPaths, type StackPaths } from './stack-paths';
@@ -30,15 +33,18 @@ export interface StackConnection {
   schemaRegistryUrl: string;
   databaseUrl: string;
   redisUrl: string;
+  /** The stack's own S3 server, or S3_ENDPOINT when that is set. */
+  s3Endpoint: string;
 }
 
-/** Kafka, the schema registry and PostgreSQL for development and tests, started in dependency order. */
+/** Kafka, the schema registry, PostgreSQL, Redis and S3 for development and tests, started in dependency order. */
 export class LocalStack {
   readonly paths: StackPaths;
   readonly kafka: KafkaBroker;
   readonly registry: LocalSchemaRegistry;
   readonly postgres?: EmbeddedPostgres;
   readonly redis?: LocalRedis;
+  readonly s3?: LocalS3;
 
   constructor(
     private readonly settings: StackSettings,
@@ -48,6 +54,7 @@ export class LocalStack {
     this.kafka = new KafkaBroker(this.paths, settings.kafka, progress);
     this.registry = new LocalSchemaRegistry(this.paths, settings.registry, this.kafka.bootstrap, progress);
     if (!settings.externalRedisUrl) this.redis = new LocalRedis(this.paths, settings.redis.port, progress);
+    if (!settings.externalS3Endpoint) this.s3 = new LocalS3(this.paths, settings.s3, progress);
     if (!settings.externalDatabaseUrl) {
       this.postgres = new EmbeddedPostgres(this.paths, new URL(settings.embeddedDatabaseUrl), progress);
     }
@@ -59,6 +66,7 @@ export class LocalStack {
       schemaRegistryUrl: this.registry.url,
       databaseUrl: this.settings.externalDatabaseUrl ?? this.settings.embeddedDatabaseUrl,
       redisUrl: this.settings.externalRedisUrl ?? this.redis?.url ?? '',
+      s3Endpoint: this.settings.externalS3Endpoint ?? this.s3?.url ?? '',
     };
   }
 
@@ -70,17 +78,30 @@ export class LocalStack {
       if (outcome === 'started') started.push(name);
       this.progress.step(`${name}: ${outcome === 'started' ? 'started' : 'already running'} at ${address}`);
     };
-    // The database and Redis do not depend on Kafka; start all three before waiting on any.
-    const [postgres, kafka, redis] = await Promise.all([this.postgres?.up(), this.kafka.up(), this.redis?.up()]);
+    // The database, Redis and S3 do not depend on Kafka; start all four before waiting on any.
+    const [postgres, kafka, redis, s3] = await Promise.all([this.postgres?.up(), this.kafka.up(), this.redis?.up(), this.s3?.up()]);
     if (postgres) note('postgres', postgres, `127.0.0.1:${this.postgres?.port}`);
     else this.progress.step(`postgres: using DATABASE_URL (${redact(this.connection.databaseUrl)})`);
     if (redis) note('redis', redis, this.connection.redisUrl);
     else this.progress.step(`redis: using REDIS_URL (${redact(this.connection.redisUrl)})`);
+    if (s3) note('s3', s3, this.connection.s3Endpoint);
+    else this.progress.step(`s3: using S3_ENDPOINT (${redact(this.connection.s3Endpoint)}); no buckets are created there`);
     note('kafka', kafka, this.kafka.bootstrap);
     note('schema-registry', await this.registry.up(), this.registry.url);
 
     const provisioning = await this.provision();
+    if (this.s3) await this.createExampleBuckets(this.s3.url);
     return { started, provisioning, connection: this.connection };
+  }
+
+  /**
+   * Customers' buckets are theirs to create. The exception: those of the example customers'
+   * `s3_export` blocks, on the stack's own server only, so that `npm start` exports out of the box.
+   */
+  private async createExampleBuckets(endpoint: string): Promise<void> {
+    const { buckets, problems } = exampleBuckets(resolve(this.paths.root, this.settings.customersDir));
+    for (const problem of problems) this.progress.step(`buckets: skipped ${problem}`);
+    for (const report of await createBuckets(endpoint, buckets)) this.progress.step(`bucket ${report.bucket}: ${report.action}`);
   }
 
   /** Topics and schemas from the declaration in libs/contracts. */
@@ -103,6 +124,7 @@ export class LocalStack {
     if (wanted('kafka') && (await this.kafka.down())) stopped.push('kafka');
     if (wanted('postgres') && this.postgres && (await this.postgres.down())) stopped.push('postgres');
     if (wanted('redis') && this.redis && (await this.redis.down())) stopped.push('redis');
+    if (wanted('s3') && this.s3 && (await this.s3.down())) stopped.push('s3');
     for (const name of stopped) this.progress.step(`${name}: stopped`);
     return stopped;
   }
@@ -147,7 +169,31 @@ export class LocalStack {
       const reachable = await databaseAnswers(this.connection.databaseUrl);
       statuses.push({ name: 'postgres', state: reachable ? 'external' : 'unreachable', address: redact(this.connection.databaseUrl) });
     }
+    statuses.push(await this.s3Status());
     return statuses;
+  }
+
+  private async s3Status(): Promise<ComponentStatus> {
+    if (!this.s3) {
+      const address = redact(this.connection.s3Endpoint);
+      // Any HTTP answer will do: S3 and MinIO refuse an anonymous GET / with 403.
+      const reachable = await fetch(this.connection.s3Endpoint, { signal: AbortSignal.timeout(2000) }).then(
+        async (response) => {
+          await response.body?.cancel();
+          return true;
+        },
+        () => false,
+      );
+      return { name: 's3', state: reachable ? 'external' : 'unreachable', address };
+    }
+    const pid = this.s3.process.pid();
+    return {
+      name: 's3',
+      state: pid ? ((await this.s3.answers()) ? 'running' : 'unreachable') : 'stopped',
+      address: this.s3.url,
+      pid,
+      log: this.s3.process.logFile,
+    };
   }
 }
 

@@ -17,6 +17,8 @@ export interface StackPaths {
   run: string;
   kafka: string;
   postgres: string;
+  /** The local S3 server's buckets and objects. */
+  s3: string;
   /** Compiled entry points of the repository (npm run build). */
   dist: string;
 }
@@ -31,6 +33,7 @@ export function stackPaths(stackDir?: string): StackPaths {
     run: join(dir, 'run'),
     kafka: join(dir, 'kafka'),
     postgres: join(dir, 'postgres'),
+    s3: join(dir, 's3'),
     dist: join(root, 'dist'),
   };
 }

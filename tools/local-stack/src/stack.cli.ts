@@ -3,12 +3,13 @@ import { loadStackSettings } from './stack-settings';
 
 const USAGE = `usage: stack <command>
 
-  up         start Kafka, the schema registry, PostgreSQL (embedded unless DATABASE_URL is set) and
-             Redis (the machine's own when one answers on 6379, unless REDIS_URL is set), then
-             create topics and register schemas; what already runs is left as it is
+  up         start Kafka, the schema registry, PostgreSQL (embedded unless DATABASE_URL is set),
+             Redis (the machine's own when one answers on 6379, unless REDIS_URL is set) and an
+             S3 server on 4568 (unless S3_ENDPOINT is set), then create topics, register schemas
+             and create the example customers' s3_export buckets; what already runs is left as it is
   down [component...]
-             stop kafka, schema-registry, postgres and redis (only one the stack started), or only
-             those named (data stays in .local/)
+             stop kafka, schema-registry, postgres, redis (only one the stack started) and s3, or
+             only those named (data stays in .local/)
   status     show each component, its address and pid
   provision  create or update topics and register schemas only
 `;

@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     [
       '',
       `  Gateway listening on http://127.0.0.1:${gatewayPort}`,
-      `  Kafka ${connection.kafkaBrokers.join(',')}  ·  schema registry ${connection.schemaRegistryUrl}  ·  PostgreSQL ${new URL(connection.databaseUrl).host}`,
+      `  Kafka ${connection.kafkaBrokers.join(',')}  ·  schema registry ${connection.schemaRegistryUrl}  ·  PostgreSQL ${new URL(connection.databaseUrl).host}  ·  S3 ${connection.s3Endpoint}`,
       '  Try the curl example of the README; Ctrl-C stops everything.',
       '',
     ].join('\n') + '\n',
@@ -102,6 +102,8 @@ function serviceEnvironment(connection: StackConnection): NodeJS.ProcessEnv {
     SCHEMA_REGISTRY_URL: connection.schemaRegistryUrl,
     DATABASE_URL: connection.databaseUrl,
     REDIS_URL: connection.redisUrl,
+    // The exporter's endpoint for every bucket whose s3_export block names none of its own.
+    S3_ENDPOINT: connection.s3Endpoint,
   };
 }
 

@@ -1,0 +1,185 @@
+import type { TrackingEvent } from '@tracking/contracts';
+import { eventHour, type EventHour } from './object-layout';
+
+export interface AssemblyLimits {
+  /** An object closes when it holds this many records... */
+  maxRecords: number;
+  /** ...or this many bytes of encoded input records. */
+  maxBytes: number;
+  /** A record this much later (event time) than an open object's hour closes that object. */
+  latenessMs: number;
+}
+
+export interface IncomingRecord {
+  offset: bigint;
+  customerId: string;
+  event: TrackingEvent;
+  /** Bytes of the record as consumed: deterministic, unlike the encoded object's size. */
+  size: number;
+}
+
+export type CloseReason = 'records' | 'bytes' | 'event_time' | 'schedule' | 'flush' | 'ledger';
+
+export interface AssembledObject {
+  customerId: string;
+  topic: string;
+  partition: number;
+  hour: EventHour;
+  first: bigint;
+  last: bigint;
+  events: TrackingEvent[];
+  /** Input bytes of its records. */
+  bytes: number;
+  reason: CloseReason;
+}
+
+/**
+ * Where an earlier run closed the object that starts at `first` (its last offset), or undefined if
+ * no such object was written. Throws when the customer's bucket cannot be asked.
+ */
+export type BoundaryLookup = (customerId: string, hour: EventHour, first: bigint) => Promise<bigint | undefined>;
+
+interface OpenObject {
+  customerId: string;
+  hour: EventHour;
+  first: bigint;
+  last: bigint;
+  events: TrackingEvent[];
+  bytes: number;
+  openedAt: number;
+  /** Set when an earlier run wrote this object: it closes exactly there, whatever the rules say. */
+  knownLast?: bigint;
+}
+
+/**
+ * Cuts one topic partition's records into objects per customer and event hour. Every rule that closes
+ * an object looks only at records after the object's first offset (its own count and bytes, a later
+ * record's event time), so reading again from any earlier offset cuts the same objects: a replay or a
+ * restart rewrites identical objects instead of adding new ones. The two rules that depend on the clock
+ * (the customer's schedule, a manual flush) are made repeatable by the boundary lookup: the object they
+ * closed exists under a name that holds its last offset, and a later run closes at that offset too.
+ */
+export class PartitionAssembler {
+  private readonly open = new Map<string, OpenObject>();
+  private oldestOpenHour = Number.POSITIVE_INFINITY;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    private readonly limits: AssemblyLimits,
+    private readonly lookup: BoundaryLookup,
+    private readonly clock: () => number = Date.now,
+    /** Where reading starts, when known: nothing before it may be committed until records arrive. */
+    private nextOffset?: bigint,
+  ) {}
+
+  /** Adds one record and returns the objects it closed, oldest first. A failing lookup throws before anything changes. */
+  async add(record: IncomingRecord): Promise<AssembledObject[]> {
+    const hour = eventHour(record.event.occurred_at);
+    const key = `${record.customerId}|${hour.start}`;
+    let object = this.open.get(key);
+    let knownLast: bigint | undefined;
+    if (!object) knownLast = await this.lookup(record.customerId, hour, record.offset);
+
+    const closed: AssembledObject[] = [];
+    if (hour.start - this.limits.latenessMs > this.oldestOpenHour) {
+      for (const candidate of [...this.open.values()]) {
+        if (candidate.knownLast === undefined && candidate.hour.start < hour.start - this.limits.latenessMs) closed.push(this.close(candidate, 'event_time'));
+      }
+    }
+    if (object?.knownLast !== undefined && record.offset > object.knownLast) {
+      // The earlier run's object ended before this record (its records can only have been deleted by retention).
+      closed.push(this.close(object, 'ledger'));
+      object = undefined;
+      knownLast = await this.lookup(record.customerId, hour, record.offset);
+    }
+    if (!object || !this.open.has(key)) {
+      object = { customerId: record.customerId, hour, first: record.offset, last: record.offset, events: [], bytes: 0, openedAt: this.clock(), knownLast };
+      this.open.set(key, object);
+      this.oldestOpenHour = Math.min(this.oldestOpenHour, hour.start);
+    }
+    object.events.push(record.event);
+    object.last = record.offset;
+    object.bytes += record.size;
+    this.nextOffset = record.offset + 1n;
+
+    if (object.knownLast !== undefined) {
+      if (record.offset >= object.knownLast) closed.push(this.close(object, 'ledger'));
+    } else if (object.events.length >= this.limits.maxRecords) {
+      closed.push(this.close(object, 'records'));
+    } else if (object.bytes >= this.limits.maxBytes) {
+      closed.push(this.close(object, 'bytes'));
+    }
+    return closed;
+  }
+
+  /** A record of this partition that needs no object (another customer's, undecodable): it still moves the position. */
+  skip(offset: bigint): void {
+    this.nextOffset = offset + 1n;
+  }
+
+  /** Closes the objects open longer than their customer's schedule allows. Objects an earlier run wrote wait for their last record. */
+  expire(maxOpenMs: (customerId: string) => number): AssembledObject[] {
+    const now = this.clock();
+    return [...this.open.values()]
+      .filter((object) => object.knownLast === undefined && now - object.openedAt >= maxOpenMs(object.customerId))
+      .map((object) => this.close(object, 'schedule'));
+  }
+
+  /** Closes every open object (of one customer when given), as POST /export/run asks. */
+  flush(customerId?: string): AssembledObject[] {
+    return [...this.open.values()]
+      .filter((object) => object.knownLast === undefined && (customerId === undefined || object.customerId === customerId))
+      .map((object) => this.close(object, 'flush'));
+  }
+
+  /** Drops a customer's open objects unwritten; returns the first offset they held, from where they must be read again. */
+  discard(customerId: string): bigint | undefined {
+    let first: bigint | undefined;
+    for (const [key, object] of this.open) {
+      if (object.customerId !== customerId) continue;
+      this.open.delete(key);
+      if (first === undefined || object.first < first) first = object.first;
+    }
+    this.recomputeOldest();
+    return first;
+  }
+
+  /**
+   * The offset to commit as far as this partition's open objects are concerned: the first record not
+   * yet in a closed object, or the next record to read when nothing is open.
+   */
+  safeOffset(): bigint | undefined {
+    let safe = this.nextOffset;
+    for (const object of this.open.values()) if (safe === undefined || object.first < safe) safe = object.first;
+    return safe;
+  }
+
+  /** Events held in open objects, per customer. */
+  openEvents(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const object of this.open.values()) counts.set(object.customerId, (counts.get(object.customerId) ?? 0) + object.events.length);
+    return counts;
+  }
+
+  private close(object: OpenObject, reason: CloseReason): AssembledObject {
+    this.open.delete(`${object.customerId}|${object.hour.start}`);
+    this.recomputeOldest();
+    return {
+      customerId: object.customerId,
+      topic: this.topic,
+      partition: this.partition,
+      hour: object.hour,
+      first: object.first,
+      last: object.last,
+      events: object.events,
+      bytes: object.bytes,
+      reason,
+    };
+  }
+
+  private recomputeOldest(): void {
+    this.oldestOpenHour = Number.POSITIVE_INFINITY;
+    for (const object of this.open.values()) this.oldestOpenHour = Math.min(this.oldestOpenHour, object.hour.start);
+  }
+}

@@ -1,0 +1,70 @@
+import { type PartitionAssembler } from '../assembly/partition-assembler';
+
+/** Runs tasks one after another: a partition's records, timers and rewinds never interleave. */
+export class SerialQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(task: () => Promise<T> | T): Promise<T> {
+    const result = this.tail.then(task);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+/** Objects closed but not yet durable in S3, by id. */
+export interface PendingObject {
+  customerId: string;
+  first: bigint;
+  bytes: number;
+  events: number;
+}
+
+/** What the exporter holds for one assigned topic partition in one group generation. */
+export class PartitionState {
+  readonly queue = new SerialQueue();
+  readonly pending = new Map<number, PendingObject>();
+  /** Failing customers: the first offset of theirs not exported, from where to read again on recovery. */
+  readonly detached = new Map<string, bigint>();
+  /** After a rewind, records before this offset (fetched before the seek) are ignored. */
+  resumeAt?: bigint;
+  committed?: bigint;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    public assembler: PartitionAssembler,
+  ) {}
+
+  detach(customerId: string, offset: bigint): void {
+    const known = this.detached.get(customerId);
+    if (known === undefined || offset < known) this.detached.set(customerId, offset);
+  }
+
+  /** The offset below which every record is durable in S3 or needs no export. */
+  commitOffset(): bigint | undefined {
+    let offset = this.assembler.safeOffset();
+    const lower = (candidate: bigint): void => {
+      if (offset === undefined || candidate < offset) offset = candidate;
+    };
+    for (const object of this.pending.values()) lower(object.first);
+    for (const first of this.detached.values()) lower(first);
+    return offset;
+  }
+}
+
+/** A customer's export as GET /export/status shows it. */
+export interface CustomerExportState {
+  objectsWritten: number;
+  eventsWritten: number;
+  bytesWritten: number;
+  lastExportAt?: string;
+  lastObjectKey?: string;
+  lastError?: { message: string; at: string };
+  /** Set while its bucket fails: its records are read again from where it stopped once a probe succeeds. */
+  failing?: { since: string; attempts: number; nextProbeAt: number };
+  domains: Set<string>;
+}
+
+export function newCustomerState(): CustomerExportState {
+  return { objectsWritten: 0, eventsWritten: 0, bytesWritten: 0, domains: new Set() };
+}

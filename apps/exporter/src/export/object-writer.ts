@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { TrackingEvent } from '@tracking/contracts';
+import { hourDirectory, meteringKey, objectStem } from '../assembly/object-layout';
+import type { AssembledObject } from '../assembly/partition-assembler';
+import { encodeEvents } from '../formats';
+import type { S3Clients } from '../s3/s3-clients';
+import type { ExportTarget } from '../targets/export-target';
+
+export interface WrittenObject {
+  key: string;
+  bytes: number;
+  /** Hex MD5 of the body: the ETag S3 gives a single-part upload. */
+  md5: string;
+  /** Events per site domain (host of the page URL); events without one count under "". */
+  domains: Map<string, number>;
+}
+
+/** The site a page view or event happened on, lower-cased; "" when the event carries no page URL. */
+export function siteDomain(event: TrackingEvent): string {
+  if (!event.page_url) return '';
+  try {
+    return new URL(event.page_url).hostname.toLowerCase();
+  } catch {
+    return '';
+  }
+}
+
+function countDomains(events: readonly TrackingEvent[]): Map<string, number> {
+  const domains = new Map<string, number>();
+  for (const event of events) {
+    const domain = siteDomain(event);
+    domains.set(domain, (domains.get(domain) ?? 0) + 1);
+  }
+  return domains;
+}
+
+/**
+ * Writes one object: the backup copy and its metering record first, the client's copy last. The
+ * client's bucket is where later runs look for boundaries, so an object found there is complete in
+ * both places. Every body is a function of the records alone: writing again writes the same bytes.
+ */
+export class ObjectWriter {
+  constructor(private readonly clients: S3Clients) {}
+
+  async write(target: ExportTarget, object: AssembledObject): Promise<WrittenObject> {
+    const stem = objectStem(object.topic, object.partition, object.first, object.last);
+    const encoded = encodeEvents(object.events, target.format, target.compression, stem);
+    const key = `${hourDirectory(target.prefix, target.customerId, object.hour)}${stem}.${encoded.extension}`;
+    const md5 = createHash('md5').update(encoded.body).digest();
+    const domains = countDomains(object.events);
+    // No Content-Encoding for .gz objects: HTTP clients would unzip them on download, so a file named .gz would arrive plain.
+    const put = (bucket: ExportTarget['client'], objectKey: string, body: Buffer, contentType: string) =>
+      this.clients.for(bucket).send(
+        new PutObjectCommand({
+          Bucket: bucket.bucket,
+          Key: objectKey,
+          Body: body,
+          ContentType: contentType,
+          ContentMD5: createHash('md5').update(body).digest('base64'),
+          Metadata: { records: String(object.events.length), 'first-offset': object.first.toString(), 'last-offset': object.last.toString() },
+        }),
+      );
+
+    if (target.backup) {
+      await put(target.backup, key, encoded.body, encoded.contentType);
+      const metering = {
+        customer_id: target.customerId,
+        object_key: key,
+        topic: object.topic,
+        partition: object.partition,
+        first_offset: object.first.toString(),
+        last_offset: object.last.toString(),
+        event_date: object.hour.dt,
+        event_hour: object.hour.hour,
+        records: object.events.length,
+        bytes: encoded.body.length,
+        md5: md5.toString('hex'),
+        // Sorted, so the record is byte-identical on every run.
+        site_domains: Object.fromEntries([...domains].filter(([domain]) => domain !== '').sort(([a], [b]) => a.localeCompare(b))),
+      };
+      await put(target.backup, meteringKey(target.prefix, target.customerId, object.hour, stem), Buffer.from(`${JSON.stringify(metering)}\n`), 'application/json');
+    }
+    await put(target.client, key, encoded.body, encoded.contentType);
+    return { key, bytes: encoded.body.length, md5: md5.toString('hex'), domains };
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Bounds the objects being written at once, and the input bytes held by objects waiting to be
+ * written: consumption waits for room instead of growing memory without bound.
+ */
+export class UploadQueue {
+  private active = 0;
+  private readonly slots: Array<() => void> = [];
+  private readonly roomWaiters: Array<() => void> = [];
+  private readonly idleWaiters: Array<() => void> = [];
+  pendingBytes = 0;
+  pendingTasks = 0;
+
+  constructor(
+    private readonly concurrency: number,
+    private readonly maxPendingBytes: number,
+  ) {}
+
+  async run<T>(bytes: number, task: () => Promise<T>): Promise<T> {
+    this.pendingBytes += bytes;
+    this.pendingTasks += 1;
+    try {
+      if (this.active >= this.concurrency) await new Promise<void>((resolve) => this.slots.push(resolve));
+      this.active += 1;
+      try {
+        return await task();
+      } finally {
+        this.active -= 1;
+        this.slots.shift()?.();
+      }
+    } finally {
+      this.pendingBytes -= bytes;
+      this.pendingTasks -= 1;
+      if (this.pendingBytes < this.maxPendingBytes) this.roomWaiters.splice(0).forEach((wake) => wake());
+      if (this.pendingTasks === 0) this.idleWaiters.splice(0).forEach((wake) => wake());
+    }
+  }
+
+  /** Resolves once the bytes waiting are under the limit. */
+  async room(): Promise<void> {
+    while (this.pendingBytes >= this.maxPendingBytes) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  /** Resolves once nothing is queued or being written. */
+  async idle(): Promise<void> {
+    while (this.pendingTasks > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+}

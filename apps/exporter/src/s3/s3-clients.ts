@@ -1,0 +1,33 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import type { BucketTarget } from '../targets/export-target';
+
+/**
+ * One S3 client per endpoint, region and access key. Path-style addressing for custom endpoints
+ * (S3-compatible servers rarely have wildcard DNS); checksums only where S3 requires them, because
+ * S3-compatible servers reject the SDK's newer default trailers.
+ */
+export class S3Clients {
+  private readonly clients = new Map<string, S3Client>();
+
+  for(target: BucketTarget): S3Client {
+    const id = `${target.endpoint ?? ''}|${target.region}|${target.credentials.accessKeyId}`;
+    let client = this.clients.get(id);
+    if (!client) {
+      client = new S3Client({
+        region: target.region,
+        credentials: target.credentials,
+        maxAttempts: 3,
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+        ...(target.endpoint ? { endpoint: target.endpoint, forcePathStyle: true } : {}),
+      });
+      this.clients.set(id, client);
+    }
+    return client;
+  }
+
+  destroy(): void {
+    for (const client of this.clients.values()) client.destroy();
+    this.clients.clear();
+  }
+}

@@ -1,0 +1,303 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import * as avro from 'avsc';
+import type * as Hyparquet from 'hyparquet' with { 'resolution-mode': 'import' };
+import { parse as parseCsv } from 'csv-parse/sync';
+import { parse as parseYaml, stringify } from 'yaml';
+import { CONSUMER_SUBSCRIPTIONS, TOPICS, type TrackingEvent } from '@tracking/contracts';
+import { LOCAL_S3_CREDENTIALS } from '@tools/local-stack/local-s3';
+import { startAppProcess, type AppProcess } from '@test/support/app-process';
+import { TEST_ADMIN_TOKEN } from '@test/support/in-process-services';
+import { groupLag, positionGroup } from '@test/support/kafka-inspection';
+import { customersDirectory, writeTestCustomer } from '@test/support/test-customers';
+import { testEnvironment } from '@test/support/test-environment';
+import { buildEvents, produceEvents } from '@test/support/vault-fixtures';
+import { waitFor } from '@test/support/wait-for';
+
+const PREFIX = 'exports/raw';
+const OBJECT_KEY = /^exports\/raw\/customer=([a-z0-9_]+)\/dt=(\d{4}-\d{2}-\d{2})\/hour=(\d{2})\/tracking\.events\.v1\+(\d+)\+(\d{10})-(\d{10})\.(jsonl\.gz|csv|parquet|avro|jsonl)$/;
+const RECORDS_PER_OBJECT = 25;
+
+interface StoredObject {
+  key: string;
+  etag: string;
+  body: Buffer;
+}
+
+/** Parquet is read with hyparquet, a reader independent of the writer (ES module only; see jest.config.js). */
+async function readParquet(body: Buffer): Promise<Array<Record<string, unknown>>> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { parquetReadObjects } = require('hyparquet') as typeof Hyparquet;
+  const file = body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
+  return parquetReadObjects({ file });
+}
+
+function readAvroContainer(body: Buffer): Promise<Array<Record<string, unknown>>> {
+  return new Promise((resolve, reject) => {
+    const rows: Array<Record<string, unknown>> = [];
+    const decoder = new avro.streams.BlockDecoder();
+    decoder.on('data', (row: Record<string, unknown>) => rows.push(row)).on('end', () => resolve(rows)).on('error', reject);
+    decoder.end(body);
+  });
+}
+
+/** The event ids in an object, read back with the format's own reader. */
+async function eventIds(key: string, body: Buffer): Promise<string[]> {
+  if (key.endsWith('.jsonl.gz')) return gunzipSync(body).toString('utf8').trimEnd().split('\n').map((line) => (JSON.parse(line) as { event_id: string }).event_id);
+  if (key.endsWith('.jsonl')) return body.toString('utf8').trimEnd().split('\n').map((line) => (JSON.parse(line) as { event_id: string }).event_id);
+  if (key.endsWith('.csv')) return (parseCsv(body, { columns: true }) as Array<{ event_id: string }>).map((row) => row.event_id);
+  if (key.endsWith('.parquet')) return (await readParquet(body)).map((row) => String(row['event_id']));
+  if (key.endsWith('.avro')) return (await readAvroContainer(body)).map((row) => String(row['event_id']));
+  throw new Error(`unexpected object ${key}`);
+}
+
+describe('exporter (real Kafka, registry and S3 server)', () => {
+  const env = testEnvironment();
+  const s3 = new S3Client({ endpoint: env.s3Endpoint, region: 'us-east-1', forcePathStyle: true, credentials: LOCAL_S3_CREDENTIALS });
+  const customersDir = customersDirectory();
+  const groupId = `it-exporter-${randomUUID()}`;
+  const run = randomBytes(4).toString('hex');
+  const backupBucket = `it-backup-${run}`;
+  const bucketOf = (customerId: string) => `it-${customerId.replace(/_/g, '-')}-${run}`.slice(0, 63);
+  let start: Map<string, Map<number, string>>;
+  let exporter: AppProcess | undefined;
+
+  const settings = {
+    KAFKA_BROKERS: env.kafkaBrokers.join(','),
+    SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
+    CUSTOMERS_DIR: customersDir,
+    S3_ENDPOINT: env.s3Endpoint,
+    EXPORTER_GROUP_ID: groupId,
+    EXPORTER_MAX_RECORDS_PER_OBJECT: String(RECORDS_PER_OBJECT),
+    EXPORTER_SESSION_TIMEOUT_MS: '6000',
+    EXPORTER_RETRY_BASE_MS: '200',
+    EXPORTER_RETRY_MAX_MS: '1000',
+    IT_S3_ACCESS_KEY: LOCAL_S3_CREDENTIALS.accessKeyId,
+    IT_S3_SECRET_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
+    TRACKING_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    LOG_LEVEL: 'error',
+  };
+
+  /** A test customer exporting to a bucket of its own (created unless told not to) and the shared backup bucket. */
+  const exportingCustomer = async (format: string, options: { compression?: string; createBucket?: boolean } = {}) => {
+    const { id } = writeTestCustomer(customersDir);
+    const file = join(customersDir, id, 'config.yaml');
+    const config = parseYaml(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    config['s3_export'] = {
+      client_bucket: bucketOf(id),
+      backup_bucket: backupBucket,
+      prefix: PREFIX,
+      format,
+      compression: options.compression ?? 'none',
+      schedule: 'daily',
+      credentials: { access_key: { env: 'IT_S3_ACCESS_KEY' }, secret_key: { env: 'IT_S3_SECRET_KEY' } },
+    };
+    writeFileSync(file, stringify(config));
+    if (options.createBucket !== false) await s3.send(new CreateBucketCommand({ Bucket: bucketOf(id) }));
+    return id;
+  };
+
+  const api = async (path: string, method = 'GET') => {
+    if (!exporter) throw new Error('the exporter is not running');
+    const response = await fetch(`${exporter.url}/api/v1/export/${path}`, { method, headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  type CustomerStatus = { customer_id: string; state: string; events_written: number; objects_written: number; pending_events: number; last_error: { message: string } | null; problems?: string[] };
+  const statusOf = async (customerId: string) => (await api(`status?customer_id=${customerId}`)).body['customers'] as CustomerStatus[];
+  const startExporter = async () => {
+    exporter = await startAppProcess('exporter', 'EXPORTER_PORT', settings);
+  };
+
+  const listObjects = async (bucket: string, prefix = `${PREFIX}/`): Promise<StoredObject[]> => {
+    const objects: StoredObject[] = [];
+    let token: string | undefined;
+    do {
+      const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+      for (const entry of page.Contents ?? []) {
+        const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: entry.Key }));
+        objects.push({ key: entry.Key as string, etag: entry.ETag as string, body: Buffer.from(await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray()) });
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return objects;
+  };
+  const exportedIds = async (customerId: string): Promise<string[]> => {
+    const ids: string[] = [];
+    for (const object of await listObjects(bucketOf(customerId))) ids.push(...(await eventIds(object.key, object.body)));
+    return ids.sort();
+  };
+  /** Events of one session (one partition), `count` of them, spread over two event hours. */
+  const events = (customerId: string, count: number, session = `s-${randomUUID()}`): TrackingEvent[] => {
+    const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000;
+    return buildEvents(
+      customerId,
+      Array.from({ length: count }, (_, index) => ({
+        event_type: index % 3 === 0 ? 'page_view' : 'custom_event',
+        event_name: index % 3 === 0 ? 'Page' : 'Clicked, "quoted", =1+1',
+        page_url: `https://${index % 2 ? 'shop' : 'www'}.${customerId.replace(/_/g, '-')}.example/p/${index}`,
+        session_id: session,
+        occurred_at: new Date(hour + (index < count / 2 ? 60_000 : 3_660_000) + index).toISOString(),
+        event_data: { index, nested: { ok: true, text: 'naïve ✓\nsecond line' } },
+      })),
+    );
+  };
+  const idsOf = (list: TrackingEvent[]) => list.map((event) => event.event_id).sort();
+  const caughtUp = () => waitFor(() => groupLag(env.kafkaBrokers, groupId, TOPICS.trackingEvents), (lag) => lag === 0, { what: 'exporter group caught up', timeoutMs: 60_000 });
+
+  beforeAll(async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: backupBucket }));
+    start = await positionGroup(env.kafkaBrokers, groupId, CONSUMER_SUBSCRIPTIONS.exporter);
+  });
+
+  afterAll(async () => {
+    await exporter?.stop();
+    s3.destroy();
+  });
+
+  const sent = new Map<string, TrackingEvent[]>();
+  let formats: Record<string, string> = {};
+
+  it('writes each customer under its own prefix in its bucket and the backup bucket, in each format, read back by independent readers', async () => {
+    formats = {
+      [await exportingCustomer('json', { compression: 'gzip' })]: 'jsonl.gz',
+      [await exportingCustomer('csv')]: 'csv',
+      [await exportingCustomer('parquet')]: 'parquet',
+      [await exportingCustomer('avro')]: 'avro',
+    };
+    await startExporter();
+    for (const customerId of Object.keys(formats)) sent.set(customerId, [...events(customerId, 30), ...events(customerId, 30)]);
+    await produceEvents(env, [...sent.values()].flat());
+
+    // Objects close at 25 records per partition and hour; the rest stay open (the schedule is daily) until POST /export/run.
+    for (const customerId of Object.keys(formats)) {
+      await waitFor(() => statusOf(customerId), ([status]) => (status?.pending_events ?? 0) + (status?.events_written ?? 0) === 60, { what: `${customerId}'s events consumed` });
+    }
+    const flushed = await api('run', 'POST');
+    expect(flushed.status).toBe(200);
+    await caughtUp();
+
+    const backup = await listObjects(backupBucket);
+    for (const [customerId, extension] of Object.entries(formats)) {
+      const objects = await listObjects(bucketOf(customerId));
+      for (const object of objects) {
+        const [, owner, , , , first, last, ext] = OBJECT_KEY.exec(object.key) ?? [];
+        expect({ key: object.key, owner, ext }).toEqual({ key: object.key, owner: customerId, ext: extension });
+        expect(BigInt(last as string)).toBeGreaterThanOrEqual(BigInt(first as string));
+        expect(backup.find((copy) => copy.key === object.key)?.etag).toBe(object.etag);
+      }
+      expect(await exportedIds(customerId)).toEqual(idsOf(sent.get(customerId) ?? []));
+      expect(new Set(objects.map((object) => OBJECT_KEY.exec(object.key)?.slice(2, 4).join(' '))).size).toBe(2);
+      const [status] = await statusOf(customerId);
+      expect(status).toMatchObject({ state: 'exporting', events_written: 60, pending_events: 0, last_error: null });
+    }
+
+    // Seed 004 metering: per object, events per site domain, in the backup bucket.
+    const [customerId] = Object.keys(formats);
+    const metering = (await listObjects(backupBucket, `${PREFIX}/_metering/customer=${customerId}/`)).map((object) => JSON.parse(object.body.toString('utf8')) as { records: number; site_domains: Record<string, number> });
+    expect(metering.reduce((sum, record) => sum + record.records, 0)).toBe(60);
+    const domains = new Set(metering.flatMap((record) => Object.keys(record.site_domains)));
+    expect([...domains].sort()).toEqual([`shop.${customerId.replace(/_/g, '-')}.example`, `www.${customerId.replace(/_/g, '-')}.example`]);
+  });
+
+  it('reports a customer whose export configuration is broken, names the fields, and keeps exporting the others', async () => {
+    await exporter?.stop();
+    const { id } = writeTestCustomer(customersDir);
+    const file = join(customersDir, id, 'config.yaml');
+    const config = parseYaml(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    config['s3_export'] = { format: 'xml', credentials: { access_key: 'AKIAPLAINTEXT', secret_key: { env: 'IT_UNSET_VARIABLE' } } };
+    writeFileSync(file, stringify(config));
+    await startExporter();
+
+    const [status] = await statusOf(id);
+    expect(status?.state).toBe('misconfigured');
+    const problems = (status?.problems ?? []).join('\n');
+    expect(problems).toContain('s3_export.client_bucket is required');
+    expect(problems).toContain('s3_export.format must be one of');
+    expect(problems).toContain('s3_export.credentials.access_key must be a reference');
+    expect(problems).toContain('IT_UNSET_VARIABLE');
+    const config_ = await api(`config`);
+    expect(JSON.stringify(config_.body)).not.toContain(LOCAL_S3_CREDENTIALS.secretAccessKey);
+    expect(JSON.stringify(config_.body)).toContain('env:IT_S3_SECRET_KEY');
+  });
+
+  it('delays only the customer whose bucket fails, and catches it up once the bucket is back', async () => {
+    const failing = await exportingCustomer('jsonl', { createBucket: false });
+    const healthy = await exportingCustomer('jsonl');
+    await exporter?.stop();
+    await startExporter();
+    const failingEvents = events(failing, 20);
+    const healthyEvents = events(healthy, 20);
+    await produceEvents(env, [...failingEvents, ...healthyEvents]);
+
+    await waitFor(() => statusOf(failing), ([status]) => status?.state === 'failing', { what: `${failing} reported failing` });
+    await api('run', 'POST');
+    await waitFor(() => statusOf(healthy), ([status]) => status?.events_written === 20, { what: `${healthy} exported while ${failing} fails` });
+    const [failed] = await statusOf(failing);
+    expect(failed?.last_error?.message).toMatch(/NoSuchBucket|does not exist|bucket/i);
+    expect(failed?.events_written).toBe(0);
+
+    await s3.send(new CreateBucketCommand({ Bucket: bucketOf(failing) }));
+    await waitFor(() => statusOf(failing), ([status]) => status?.state === 'exporting', { what: `${failing} recovered` });
+    await waitFor(
+      async () => {
+        await api('run', 'POST');
+        return exportedIds(failing);
+      },
+      (ids) => ids.length >= 20,
+      { what: `${failing}'s events after recovery` },
+    );
+    expect(await exportedIds(failing)).toEqual(idsOf(failingEvents));
+    expect(await exportedIds(healthy)).toEqual(idsOf(healthyEvents));
+    sent.set(failing, failingEvents).set(healthy, healthyEvents);
+  });
+
+  it('after SIGKILL mid-object and a restart, the same objects hold every event once', async () => {
+    const customerId = await exportingCustomer('parquet');
+    await exporter?.stop();
+    await startExporter();
+    const list = events(customerId, 60);
+    await produceEvents(env, list);
+    // 30 records per event hour: one object of 25 closes by count in each, 5 wait open when the process dies.
+    await waitFor(() => listObjects(bucketOf(customerId)), (objects) => objects.length === 2, { what: 'the objects closed by count' });
+    const before = await listObjects(bucketOf(customerId));
+    await exporter?.stop('SIGKILL');
+
+    await startExporter();
+    await waitFor(
+      async () => {
+        await api('run', 'POST');
+        return listObjects(bucketOf(customerId));
+      },
+      (objects) => objects.length >= 4,
+      { what: 'the open object written after the restart' },
+    );
+    const after = await listObjects(bucketOf(customerId));
+    expect(after).toHaveLength(4);
+    for (const object of before) expect(after.find((candidate) => candidate.key === object.key)?.etag).toBe(object.etag);
+    expect(await exportedIds(customerId)).toEqual(idsOf(list));
+    sent.set(customerId, list);
+  });
+
+  it('a reset group replaying everything rewrites identical objects and adds none', async () => {
+    await caughtUp();
+    const snapshot = async () => {
+      const entries: string[] = [];
+      for (const customerId of sent.keys()) for (const object of await listObjects(bucketOf(customerId))) entries.push(`${object.key} ${object.etag}`);
+      for (const object of await listObjects(backupBucket, '')) entries.push(`backup ${object.key} ${object.etag}`);
+      return entries.sort();
+    };
+    const before = await snapshot();
+    await exporter?.stop();
+    await positionGroup(env.kafkaBrokers, groupId, CONSUMER_SUBSCRIPTIONS.exporter, start);
+    await startExporter();
+    await caughtUp();
+    const [first] = sent.keys();
+    await waitFor(() => statusOf(first as string), ([status]) => (status?.objects_written ?? 0) > 0 && status?.pending_events === 0, { what: 'replay written' });
+    expect(await snapshot()).toEqual(before);
+    const rewritten = await Promise.all([...sent.keys()].map(async (customerId) => (await statusOf(customerId))[0]?.events_written ?? 0));
+    expect(rewritten.reduce((sum, count) => sum + count, 0)).toBe([...sent.values()].reduce((sum, list) => sum + list.length, 0));
+  });
+});
