@@ -14,6 +14,7 @@ import { TEST_ADMIN_TOKEN } from '@test/support/in-process-services';
 import { groupLag, positionGroup } from '@test/support/kafka-inspection';
 import { customersDirectory, writeTestCustomer } from '@test/support/test-customers';
 import { testEnvironment } from '@test/support/test-environment';
+import { readTopic, topicPositions, type Positions } from '@test/support/topic-reader';
 import { buildEvents, produceEvents } from '@test/support/vault-fixtures';
 import { waitFor } from '@test/support/wait-for';
 
@@ -63,6 +64,7 @@ describe('exporter (real Kafka, registry and S3 server)', () => {
   const backupBucket = `it-backup-${run}`;
   const bucketOf = (customerId: string) => `it-${customerId.replace(/_/g, '-')}-${run}`.slice(0, 63);
   let start: Map<string, Map<number, string>>;
+  let billingStart: Positions;
   let exporter: AppProcess | undefined;
 
   const settings = {
@@ -82,7 +84,7 @@ describe('exporter (real Kafka, registry and S3 server)', () => {
   };
 
   /** A test customer exporting to a bucket of its own (created unless told not to) and the shared backup bucket. */
-  const exportingCustomer = async (format: string, options: { compression?: string; createBucket?: boolean } = {}) => {
+  const exportingCustomer = async (format: string, options: { compression?: string; createBucket?: boolean; maxOpenSeconds?: number } = {}) => {
     const { id } = writeTestCustomer(customersDir);
     const file = join(customersDir, id, 'config.yaml');
     const config = parseYaml(readFileSync(file, 'utf8')) as Record<string, unknown>;
@@ -93,6 +95,7 @@ describe('exporter (real Kafka, registry and S3 server)', () => {
       format,
       compression: options.compression ?? 'none',
       schedule: 'daily',
+      ...(options.maxOpenSeconds ? { max_open_seconds: options.maxOpenSeconds } : {}),
       credentials: { access_key: { env: 'IT_S3_ACCESS_KEY' }, secret_key: { env: 'IT_S3_SECRET_KEY' } },
     };
     writeFileSync(file, stringify(config));
@@ -150,6 +153,7 @@ describe('exporter (real Kafka, registry and S3 server)', () => {
   beforeAll(async () => {
     await s3.send(new CreateBucketCommand({ Bucket: backupBucket }));
     start = await positionGroup(env.kafkaBrokers, groupId, CONSUMER_SUBSCRIPTIONS.exporter);
+    billingStart = await topicPositions(env.kafkaBrokers, TOPICS.billingSiteDomains);
   });
 
   afterAll(async () => {
@@ -199,7 +203,16 @@ describe('exporter (real Kafka, registry and S3 server)', () => {
     const metering = (await listObjects(backupBucket, `${PREFIX}/_metering/customer=${customerId}/`)).map((object) => JSON.parse(object.body.toString('utf8')) as { records: number; site_domains: Record<string, number> });
     expect(metering.reduce((sum, record) => sum + record.records, 0)).toBe(60);
     const domains = new Set(metering.flatMap((record) => Object.keys(record.site_domains)));
-    expect([...domains].sort()).toEqual([`shop.${customerId.replace(/_/g, '-')}.example`, `www.${customerId.replace(/_/g, '-')}.example`]);
+    const expected = [`shop.${customerId.replace(/_/g, '-')}.example`, `www.${customerId.replace(/_/g, '-')}.example`];
+    expect([...domains].sort()).toEqual(expected);
+
+    // Each domain seen for the first time is one billing event on the compacted topic.
+    const billing = await readTopic<{ customer_id: string; domain: string }>(env, TOPICS.billingSiteDomains, billingStart, (records) =>
+      records.filter((record) => record.value.customer_id === customerId).length >= 2,
+    );
+    const mine = billing.filter((record) => record.value.customer_id === customerId);
+    expect(mine.map((record) => record.value.domain).sort()).toEqual(expected);
+    expect(mine.map((record) => record.key).sort()).toEqual(expected.map((domain) => `${customerId}|${domain}`));
   });
 
   it('reports a customer whose export configuration is broken, names the fields, and keeps exporting the others', async () => {
@@ -281,6 +294,17 @@ describe('exporter (real Kafka, registry and S3 server)', () => {
     sent.set(customerId, list);
   });
 
+  it('closes objects of a quiet partition after the customer\'s schedule, with no flush', async () => {
+    const customerId = await exportingCustomer('csv', { maxOpenSeconds: 1 });
+    await exporter?.stop();
+    await startExporter();
+    const list = events(customerId, 10);
+    await produceEvents(env, list);
+    await waitFor(() => exportedIds(customerId), (ids) => ids.length === 10, { what: 'objects closed by the schedule' });
+    expect(await exportedIds(customerId)).toEqual(idsOf(list));
+    sent.set(customerId, list);
+  });
+
   it('a reset group replaying everything rewrites identical objects and adds none', async () => {
     await caughtUp();
     const snapshot = async () => {
@@ -290,6 +314,7 @@ describe('exporter (real Kafka, registry and S3 server)', () => {
       return entries.sort();
     };
     const before = await snapshot();
+    const billingBefore = await topicPositions(env.kafkaBrokers, TOPICS.billingSiteDomains);
     await exporter?.stop();
     await positionGroup(env.kafkaBrokers, groupId, CONSUMER_SUBSCRIPTIONS.exporter, start);
     await startExporter();
@@ -297,6 +322,8 @@ describe('exporter (real Kafka, registry and S3 server)', () => {
     const [first] = sent.keys();
     await waitFor(() => statusOf(first as string), ([status]) => (status?.objects_written ?? 0) > 0 && status?.pending_events === 0, { what: 'replay written' });
     expect(await snapshot()).toEqual(before);
+    // Known domains are read back from the topic at start: the replay bills nothing again.
+    expect(await topicPositions(env.kafkaBrokers, TOPICS.billingSiteDomains)).toEqual(billingBefore);
     const rewritten = await Promise.all([...sent.keys()].map(async (customerId) => (await statusOf(customerId))[0]?.events_written ?? 0));
     expect(rewritten.reduce((sum, count) => sum + count, 0)).toBe([...sent.values()].reduce((sum, list) => sum + list.length, 0));
   });

@@ -6,7 +6,7 @@ import { EXPORTER_CONFIG, type ExporterConfig } from './config/exporter.config';
 import { ExportController } from './export/export.controller';
 import { ExportPipeline } from './export/export-pipeline.service';
 import { ExporterMetrics } from './exporter.metrics';
-import { EXPORT_TARGETS, KAFKA_CLIENT, TRACKING_EVENT_DESERIALIZER } from './exporter.tokens';
+import { EXPORT_TARGETS, KAFKA_CLIENT, SCHEMA_REGISTRY, TRACKING_EVENT_DESERIALIZER } from './exporter.tokens';
 import type { ExportTargets } from './targets/export-targets';
 
 @Module({})
@@ -21,13 +21,18 @@ export class ExporterModule {
         { provide: EXPORT_TARGETS, useValue: targets },
         { provide: KAFKA_CLIENT, useValue: createKafkaClient(config.kafka, logger) },
         {
-          provide: TRACKING_EVENT_DESERIALIZER,
+          provide: SCHEMA_REGISTRY,
           inject: [ReadinessRegistry],
-          useFactory: (readiness: ReadinessRegistry) => {
+          useFactory: (readiness: ReadinessRegistry): ConfluentSchemaRegistryAdapter => {
             const registry = new ConfluentSchemaRegistryAdapter(config.registry);
             readiness.register({ name: 'schema_registry', check: () => registry.ping() });
-            return new AvroDeserializer<TrackingEvent>(registry, readAvroSchema(TRACKING_EVENT_SCHEMA_FILE).type);
+            return registry;
           },
+        },
+        {
+          provide: TRACKING_EVENT_DESERIALIZER,
+          inject: [SCHEMA_REGISTRY],
+          useFactory: (registry: ConfluentSchemaRegistryAdapter) => new AvroDeserializer<TrackingEvent>(registry, readAvroSchema(TRACKING_EVENT_SCHEMA_FILE).type),
         },
         ExporterMetrics,
         ExportPipeline,

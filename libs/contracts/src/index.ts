@@ -10,6 +10,7 @@ export * from './hash-key';
 export * from './message-key';
 export * from './rejected-event';
 export * from './schema-files';
+export * from './site-domain';
 export * from './topics';
 export * from './tracking-event';
 export * from './wire-format';

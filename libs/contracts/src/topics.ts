@@ -10,6 +10,7 @@ export const TOPICS = {
   vaultLoaderDeadLetter: 'vault-loader.dead-letter.v1',
   automationTriggerDeadLetter: 'automation-trigger.dead-letter.v1',
   exporterDeadLetter: 'exporter.dead-letter.v1',
+  billingSiteDomains: 'billing.site-domains.v1',
 } as const;
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
@@ -70,6 +71,8 @@ export const TOPIC_DECLARATIONS: readonly TopicDeclaration[] = [
   { name: TOPICS.vaultLoaderDeadLetter, partitions: 1, retentionMs: 30 * DAY_MS, cleanupPolicy: 'delete' },
   { name: TOPICS.automationTriggerDeadLetter, partitions: 1, retentionMs: 30 * DAY_MS, cleanupPolicy: 'delete' },
   { name: TOPICS.exporterDeadLetter, partitions: 1, retentionMs: 30 * DAY_MS, cleanupPolicy: 'delete' },
+  // Compacted and kept forever: one record per customer and domain, the list billing reads.
+  { name: TOPICS.billingSiteDomains, partitions: 3, retentionMs: -1, cleanupPolicy: 'compact', valueSchemaFile: 'site-domain.v1.avsc' },
 ];
 
 /** Confluent's TopicNameStrategy: the value schema of topic T lives under subject `T-value`. */

@@ -2,14 +2,17 @@ import {
   AUDIT_RECORD_SCHEMA_FILE,
   AUTOMATION_TRIGGER_SCHEMA_FILE,
   REJECTED_EVENT_SCHEMA_FILE,
+  SITE_DOMAIN_SCHEMA_FILE,
   TOPICS,
   TRACKING_EVENT_SCHEMA_FILE,
   automationTriggerHeaders,
   eventMessageKey,
+  siteDomainKey,
   trackingEventHeaders,
   type AuditRecord,
   type AutomationTrigger,
   type RejectedEvent,
+  type SiteDomain,
   type TrackingEvent,
 } from '@tracking/contracts';
 import type { AvroTopicDefinition } from './avro-topic-writer';
@@ -45,4 +48,11 @@ export const AUTOMATION_TRIGGERS_TOPIC: AvroTopicDefinition<AutomationTrigger> =
   key: (trigger) => trigger.idempotency_key,
   headers: automationTriggerHeaders,
   timestamp: (trigger) => trigger.occurred_at,
+};
+
+export const SITE_DOMAINS_TOPIC: AvroTopicDefinition<SiteDomain> = {
+  topic: TOPICS.billingSiteDomains,
+  schemaFile: SITE_DOMAIN_SCHEMA_FILE,
+  key: siteDomainKey,
+  timestamp: (domain) => domain.first_seen_at,
 };

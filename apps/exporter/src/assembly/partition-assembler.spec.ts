@@ -50,6 +50,18 @@ describe('PartitionAssembler', () => {
     expect(replayed.slice(2)).toEqual(flushed.slice(2));
   });
 
+  it('closes objects left open past their customer\'s schedule, except those an earlier run already wrote', async () => {
+    let now = 1_000;
+    const assembler = new PartitionAssembler('t', 0, { maxRecords: 10, maxBytes: 1_000_000, latenessMs: HOUR }, async (customer) => (customer === 'known' ? 50n : undefined), () => now);
+    await assembler.add({ offset: 1n, customerId: 'a', event: event('a', T0, 1), size: 1 });
+    await assembler.add({ offset: 2n, customerId: 'known', event: event('known', T0, 2), size: 1 });
+    now += 4_999;
+    expect(assembler.expire(() => 5_000)).toEqual([]);
+    now += 1;
+    expect(assembler.expire(() => 5_000).map((object) => `${object.customerId} ${object.first}-${object.last} ${object.reason}`)).toEqual(['a 1-1 schedule']);
+    expect(assembler.openEvents()).toEqual(new Map([['known', 1]]));
+  });
+
   it('holds the commit at the first record of an open object', async () => {
     const assembler = new PartitionAssembler('t', 0, { maxRecords: 10, maxBytes: 1_000_000, latenessMs: HOUR }, async () => undefined);
     await assembler.add({ offset: 7n, customerId: 'a', event: event('a', T0, 7), size: 1 });

@@ -1,13 +1,14 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { AvroDeserializer, CONSUMER_SUBSCRIPTIONS, HEADERS, TOPICS, customerOfSource, type TrackingEvent } from '@tracking/contracts';
+import { AvroDeserializer, CONSUMER_SUBSCRIPTIONS, HEADERS, TOPICS, customerOfSource, type SchemaRegistryPort, type TrackingEvent } from '@tracking/contracts';
 import { KafkaClusterProbe, KafkaPublisher, deadLetterMessage } from '@tracking/kafka';
 import { LOGGER, ReadinessRegistry, type Logger } from '@tracking/observability';
 import { PartitionAssembler, type AssembledObject } from '../assembly/partition-assembler';
 import { EXPORTER_CONFIG, type ExporterConfig } from '../config/exporter.config';
 import { ExporterMetrics } from '../exporter.metrics';
-import { EXPORT_TARGETS, KAFKA_CLIENT, TRACKING_EVENT_DESERIALIZER } from '../exporter.tokens';
+import { EXPORT_TARGETS, KAFKA_CLIENT, SCHEMA_REGISTRY, TRACKING_EVENT_DESERIALIZER } from '../exporter.tokens';
+import { SiteDomainRegistry } from '../metering/site-domain-registry';
 import { BoundaryLedger } from '../s3/boundary-ledger';
 import { S3Clients } from '../s3/s3-clients';
 import type { ExportTargets } from '../targets/export-targets';
@@ -47,8 +48,9 @@ function headerText(value: Buffer | string | (Buffer | string)[] | undefined): s
 @Injectable()
 export class ExportPipeline implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly consumer: Consumer;
-  private readonly deadLetters: KafkaPublisher;
+  private readonly publisher: KafkaPublisher;
   private readonly cluster: KafkaClusterProbe;
+  readonly domains: SiteDomainRegistry;
   private readonly clients = new S3Clients();
   private readonly ledger = new BoundaryLedger(this.clients);
   private readonly writer = new ObjectWriter(this.clients);
@@ -65,6 +67,7 @@ export class ExportPipeline implements OnApplicationBootstrap, BeforeApplication
     @Inject(KAFKA_CLIENT) kafka: Kafka,
     @Inject(TRACKING_EVENT_DESERIALIZER) private readonly deserializer: AvroDeserializer<TrackingEvent>,
     @Inject(EXPORT_TARGETS) readonly targets: ExportTargets,
+    @Inject(SCHEMA_REGISTRY) registry: SchemaRegistryPort,
     private readonly metrics: ExporterMetrics,
     readiness: ReadinessRegistry,
   ) {
@@ -74,7 +77,8 @@ export class ExportPipeline implements OnApplicationBootstrap, BeforeApplication
       maxWaitTimeInMs: 1000,
       allowAutoTopicCreation: false,
     });
-    this.deadLetters = new KafkaPublisher(kafka);
+    this.publisher = new KafkaPublisher(kafka);
+    this.domains = new SiteDomainRegistry(kafka, this.publisher, registry, logger);
     this.cluster = new KafkaClusterProbe(kafka);
     readiness.register({ name: 'kafka', check: () => this.cluster.check() });
     this.uploads = new UploadQueue(config.uploadConcurrency, config.maxPendingBytes);
@@ -93,7 +97,8 @@ export class ExportPipeline implements OnApplicationBootstrap, BeforeApplication
 
   async onApplicationBootstrap(): Promise<void> {
     await this.cluster.connect();
-    await this.deadLetters.connect();
+    await this.publisher.connect();
+    await this.domains.load();
     await this.consumer.connect();
     // A new generation starts from the committed offsets: whatever was open is read again.
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
@@ -114,7 +119,7 @@ export class ExportPipeline implements OnApplicationBootstrap, BeforeApplication
     await this.uploads.idle();
     await Promise.all([...this.partitions.values()].map((state) => state.queue.run(() => this.commit(state))));
     await this.consumer.disconnect();
-    await this.deadLetters.disconnect();
+    await this.publisher.disconnect();
     await this.cluster.disconnect();
     this.clients.destroy();
   }
@@ -203,7 +208,7 @@ export class ExportPipeline implements OnApplicationBootstrap, BeforeApplication
       event = await this.deserializer.deserialize(message.value);
     } catch (error) {
       const record = { topic: state.topic, partition: state.partition, offset: message.offset, key: message.key, value: message.value, headers: message.headers ?? {}, timestamp: message.timestamp };
-      await this.deadLetters.send(TOPICS.exporterDeadLetter, [deadLetterMessage(record, `undecodable: ${(error as Error).message}`)]);
+      await this.publisher.send(TOPICS.exporterDeadLetter, [deadLetterMessage(record, `undecodable: ${(error as Error).message}`)]);
       this.metrics.recordsDeadLettered.inc();
       return this.skip(state, offset, 'dead_lettered');
     }
@@ -245,7 +250,9 @@ export class ExportPipeline implements OnApplicationBootstrap, BeforeApplication
         stopTimer();
         state.pending.delete(id);
         this.ledger.written(target, object.topic, object.partition, object.hour, object.first, object.last);
-        this.recordWritten(target, object, written.key, written.bytes, written.domains);
+        this.recordWritten(target, object, written.key, written.bytes);
+        await this.domains.observe(target.customerId, object.events);
+        this.metrics.siteDomains.set({ customer: target.customerId }, this.domains.domainsOf(target.customerId).length);
         return true;
       } catch (error) {
         state.pending.delete(id);
@@ -257,18 +264,16 @@ export class ExportPipeline implements OnApplicationBootstrap, BeforeApplication
     });
   }
 
-  private recordWritten(target: ExportTarget, object: AssembledObject, key: string, bytes: number, domains: Map<string, number>): void {
+  private recordWritten(target: ExportTarget, object: AssembledObject, key: string, bytes: number): void {
     const customer = this.customers.get(target.customerId) ?? newCustomerState();
     customer.objectsWritten += 1;
     customer.eventsWritten += object.events.length;
     customer.bytesWritten += bytes;
     customer.lastExportAt = new Date().toISOString();
     customer.lastObjectKey = key;
-    for (const domain of domains.keys()) if (domain) customer.domains.add(domain);
     this.metrics.objectsWritten.inc({ customer: target.customerId, format: target.format, reason: object.reason });
     this.metrics.eventsExported.inc({ customer: target.customerId }, object.events.length);
     this.metrics.bytesWritten.inc({ customer: target.customerId }, bytes);
-    this.metrics.siteDomains.set({ customer: target.customerId }, customer.domains.size);
     this.logger.debug({ customer: target.customerId, key, records: object.events.length, reason: object.reason }, 'object written');
   }
 
@@ -312,6 +317,7 @@ export class ExportPipeline implements OnApplicationBootstrap, BeforeApplication
         }),
       ));
       await this.probeFailingCustomers();
+      await this.domains.publishPending();
       await this.commitAll();
       this.metrics.openEvents.set(this.countOpenEvents());
     } catch (error) {

@@ -62,9 +62,8 @@ export interface CustomerExportState {
   lastError?: { message: string; at: string };
   /** Set while its bucket fails: its records are read again from where it stopped once a probe succeeds. */
   failing?: { since: string; attempts: number; nextProbeAt: number };
-  domains: Set<string>;
 }
 
 export function newCustomerState(): CustomerExportState {
-  return { objectsWritten: 0, eventsWritten: 0, bytesWritten: 0, domains: new Set() };
+  return { objectsWritten: 0, eventsWritten: 0, bytesWritten: 0 };
 }

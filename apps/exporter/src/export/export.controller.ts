@@ -49,7 +49,7 @@ export class ExportController {
       events_written: state.eventsWritten,
       bytes_written: state.bytesWritten,
       pending_events: pending.get(id) ?? 0,
-      site_domains: [...state.domains].sort(),
+      site_domains: this.pipeline.domains.domainsOf(id),
       failing_since: state.failing?.since ?? null,
       next_retry_at: state.failing ? new Date(state.failing.nextProbeAt).toISOString() : null,
       last_error: state.lastError ?? null,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import type { TrackingEvent } from '@tracking/contracts';
+import { siteDomainOf, type TrackingEvent } from '@tracking/contracts';
 import { hourDirectory, meteringKey, objectStem } from '../assembly/object-layout';
 import type { AssembledObject } from '../assembly/partition-assembler';
 import { encodeEvents } from '../formats';
@@ -16,20 +16,10 @@ export interface WrittenObject {
   domains: Map<string, number>;
 }
 
-/** The site a page view or event happened on, lower-cased; "" when the event carries no page URL. */
-export function siteDomain(event: TrackingEvent): string {
-  if (!event.page_url) return '';
-  try {
-    return new URL(event.page_url).hostname.toLowerCase();
-  } catch {
-    return '';
-  }
-}
-
 function countDomains(events: readonly TrackingEvent[]): Map<string, number> {
   const domains = new Map<string, number>();
   for (const event of events) {
-    const domain = siteDomain(event);
+    const domain = siteDomainOf(event) ?? '';
     domains.set(domain, (domains.get(domain) ?? 0) + 1);
   }
   return domains;

@@ -1,0 +1,74 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ExportConfigError, parseExportTarget } from './export-target';
+
+const DEFAULTS = { endpoint: 'http://127.0.0.1:4568', realTimeMs: 60_000 };
+const ENV = { KEY_ID: 'AKIDEXAMPLE', SECRET: 'wJalrXUtnFEMI' };
+
+function problemsOf(block: unknown, env: Record<string, string> = ENV): string[] {
+  try {
+    parseExportTarget('acme', { s3_export: block }, env, DEFAULTS);
+  } catch (error) {
+    if (error instanceof ExportConfigError) return [...error.problems];
+    throw error;
+  }
+  return [];
+}
+
+describe('parseExportTarget', () => {
+  const valid = {
+    client_bucket: 'acme-analytics',
+    backup_bucket: 'platform-backup',
+    prefix: '/raw/events/',
+    format: 'json',
+    compression: 'gzip',
+    schedule: 'real-time',
+    credentials: { access_key: { env: 'KEY_ID' }, secret_key: { env: 'SECRET' }, region: 'eu-west-1' },
+  };
+
+  it('reads seed 004 block with credentials resolved from references', () => {
+    const target = parseExportTarget('acme', { s3_export: valid }, ENV, DEFAULTS);
+    expect(target).toMatchObject({
+      customerId: 'acme',
+      prefix: 'raw/events',
+      format: 'jsonl',
+      compression: 'gzip',
+      schedule: 'real-time',
+      maxOpenMs: 60_000,
+      client: { bucket: 'acme-analytics', region: 'eu-west-1', endpoint: DEFAULTS.endpoint, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI' } },
+      backup: { bucket: 'platform-backup', credentialSources: { 's3_export.credentials.access_key': 'env:KEY_ID', 's3_export.credentials.secret_key': 'env:SECRET' } },
+    });
+  });
+
+  it('skips customers without a block or with enabled: false', () => {
+    expect(parseExportTarget('acme', { customer: { id: 'acme' } }, ENV, DEFAULTS)).toBeUndefined();
+    expect(parseExportTarget('acme', { s3_export: { ...valid, enabled: false } }, ENV, DEFAULTS)).toBeUndefined();
+  });
+
+  it('reads a secret from a file', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'export-target-')), 'secret');
+    writeFileSync(file, 'from-a-file\n');
+    const target = parseExportTarget('acme', { s3_export: { ...valid, credentials: { access_key: { env: 'KEY_ID' }, secret_key: { file } } } }, ENV, DEFAULTS);
+    expect(target?.client.credentials.secretAccessKey).toBe('from-a-file');
+  });
+
+  it('refuses plaintext secrets, missing buckets and credentials, and names every bad field', () => {
+    expect(problemsOf({ format: 'xml', schedule: 'weekly', credentials: { access_key: 'AKIAPLAINTEXT', secret_key: { env: 'UNSET' } } })).toEqual([
+      'acme/config.yaml: s3_export.format must be one of json, jsonl, csv, parquet, avro; got "xml"',
+      'acme/config.yaml: s3_export.schedule must be one of real-time, hourly, daily; got "weekly"',
+      'acme/config.yaml: s3_export.client_bucket is required',
+      'acme/config.yaml: s3_export.credentials.access_key must be a reference { env: NAME } or { file: PATH }, not the secret itself',
+      "acme/config.yaml: s3_export.credentials.secret_key.env names UNSET, which is not set in the exporter's environment",
+    ]);
+    expect(problemsOf({ client_bucket: 'acme-analytics' })).toEqual([
+      'acme/config.yaml: s3_export.credentials is required: access_key and secret_key as { env: NAME } or { file: PATH } references',
+    ]);
+  });
+
+  it('refuses bucket names S3 refuses, gzip for self-compressed formats, and non-HTTP endpoints', () => {
+    expect(problemsOf({ ...valid, client_bucket: 'Acme_Bucket' })[0]).toContain('s3_export.client_bucket must match');
+    expect(problemsOf({ ...valid, format: 'parquet', compression: 'gzip' })).toEqual(['acme/config.yaml: s3_export.compression gzip applies to json and csv only; parquet files are compressed inside']);
+    expect(problemsOf({ ...valid, endpoint: 'ftp://files.example' })).toEqual(['acme/config.yaml: s3_export.endpoint must be an http(s) URL, got "ftp://files.example"']);
+  });
+});

@@ -1,0 +1,26 @@
+import type { TrackingEvent } from './tracking-event';
+
+/** Mirrors schemas/avro/site-domain.v1.avsc. */
+export interface SiteDomain {
+  customer_id: string;
+  domain: string;
+  first_event_id: string;
+  first_seen_at: number;
+}
+
+export const SITE_DOMAIN_SCHEMA_FILE = 'site-domain.v1.avsc';
+
+/** The site an event happened on, for metering (seed 004: billing by unique domains): the page URL's host, lower-cased. */
+export function siteDomainOf(event: Pick<TrackingEvent, 'page_url'>): string | undefined {
+  if (!event.page_url) return undefined;
+  try {
+    return new URL(event.page_url).hostname.toLowerCase() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Key on billing.site-domains.v1: compaction keeps one record per customer and domain. */
+export function siteDomainKey(domain: Pick<SiteDomain, 'customer_id' | 'domain'>): string {
+  return `${domain.customer_id}|${domain.domain}`;
+}
