@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { AvroDeserializer, TOPICS, readAvroSchema, SITE_DOMAIN_SCHEMA_FILE, siteDomainKey, siteDomainOf, type SchemaRegistryPort, type SiteDomain, type TrackingEvent } from '@tracking/contracts';
-import { AvroTopicWriter, KafkaPublisher, SITE_DOMAINS_TOPIC } from '@tracking/kafka';
+import { AvroTopicWriter, type KafkaPublisher, SITE_DOMAINS_TOPIC } from '@tracking/kafka';
 import type { Logger } from '@tracking/observability';
 
 const LOAD_TIMEOUT_MS = 60_000;
