@@ -241,13 +241,22 @@ describe('exporter (real Kafka, registry and S3 server)', () => {
     const healthy = await exportingCustomer('jsonl');
     await exporter?.stop();
     await startExporter();
-    const failingEvents = events(failing, 20);
-    const healthyEvents = events(healthy, 20);
+    // The backup bucket exists: its copies are written, then the client's copy fails. The healthy
+    // customer's sessions spread over the partitions, so its objects straddle the failing one's records.
+    const failingEvents = [...events(failing, 10), ...events(failing, 10)];
+    const healthyEvents = [1, 2, 3, 4, 5].flatMap(() => events(healthy, 4));
     await produceEvents(env, [...failingEvents, ...healthyEvents]);
 
+    await waitFor(() => statusOf(failing), ([status]) => status?.pending_events === 20, { what: `${failing}'s events consumed` });
+    await waitFor(
+      async () => {
+        await api('run', 'POST');
+        return statusOf(healthy);
+      },
+      ([status]) => status?.events_written === 20,
+      { what: `${healthy} exported while ${failing} fails` },
+    );
     await waitFor(() => statusOf(failing), ([status]) => status?.state === 'failing', { what: `${failing} reported failing` });
-    await api('run', 'POST');
-    await waitFor(() => statusOf(healthy), ([status]) => status?.events_written === 20, { what: `${healthy} exported while ${failing} fails` });
     const [failed] = await statusOf(failing);
     expect(failed?.last_error?.message).toMatch(/NoSuchBucket|does not exist|bucket/i);
     expect(failed?.events_written).toBe(0);
@@ -264,6 +273,9 @@ describe('exporter (real Kafka, registry and S3 server)', () => {
     );
     expect(await exportedIds(failing)).toEqual(idsOf(failingEvents));
     expect(await exportedIds(healthy)).toEqual(idsOf(healthyEvents));
+    // Copies written to the backup before the failure were cut again the same way: no second, overlapping object.
+    const clientKeys = (await listObjects(bucketOf(failing))).map((object) => object.key).sort();
+    expect((await listObjects(backupBucket, `${PREFIX}/customer=${failing}/`)).map((object) => object.key).sort()).toEqual(clientKeys);
     sent.set(failing, failingEvents).set(healthy, healthyEvents);
   });
 

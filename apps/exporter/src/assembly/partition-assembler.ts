@@ -33,11 +33,17 @@ export interface AssembledObject {
   reason: CloseReason;
 }
 
+/** An object an earlier run (or this one) wrote or is writing: its first and last offset. */
+export interface WrittenRange {
+  first: bigint;
+  last: bigint;
+}
+
 /**
- * Where an earlier run closed the object that starts at `first` (its last offset), or undefined if
- * no such object was written. Throws when the customer's bucket cannot be asked.
+ * The written object of this customer and hour that holds `offset` (first <= offset <= last), if
+ * any. Throws when the customer's bucket cannot be asked.
  */
-export type BoundaryLookup = (customerId: string, hour: EventHour, first: bigint) => Promise<bigint | undefined>;
+export type BoundaryLookup = (customerId: string, hour: EventHour, offset: bigint) => Promise<WrittenRange | undefined>;
 
 interface OpenObject {
   customerId: string;
@@ -73,35 +79,38 @@ export class PartitionAssembler {
     private nextOffset?: bigint,
   ) {}
 
-  /** Adds one record and returns the objects it closed, oldest first. A failing lookup throws before anything changes. */
+  /**
+   * Adds one record and returns the objects it closed, oldest first. A record already inside a written
+   * object (reading again after a crash, a rewind or a rebalance) is not added: its object exists.
+   * The lookup comes first, so a failing one throws before anything changed.
+   */
   async add(record: IncomingRecord): Promise<AssembledObject[]> {
     const hour = eventHour(record.event.occurred_at);
     const key = `${record.customerId}|${hour.start}`;
-    let object = this.open.get(key);
-    let knownLast: bigint | undefined;
-    if (!object) knownLast = await this.lookup(record.customerId, hour, record.offset);
+    const open = this.open.get(key);
+    const startsObject = !open || (open.knownLast !== undefined && record.offset > open.knownLast);
+    const written = startsObject ? await this.lookup(record.customerId, hour, record.offset) : undefined;
 
+    // Every record applies the event-time rule, even one already written: the cuts must not depend on where reading began.
     const closed: AssembledObject[] = [];
     if (hour.start - this.limits.latenessMs > this.oldestOpenHour) {
       for (const candidate of [...this.open.values()]) {
         if (candidate.knownLast === undefined && candidate.hour.start < hour.start - this.limits.latenessMs) closed.push(this.close(candidate, 'event_time'));
       }
     }
-    if (object?.knownLast !== undefined && record.offset > object.knownLast) {
-      // The earlier run's object ended before this record (its records can only have been deleted by retention).
-      closed.push(this.close(object, 'ledger'));
-      object = undefined;
-      knownLast = await this.lookup(record.customerId, hour, record.offset);
-    }
-    if (!object || !this.open.has(key)) {
-      object = { customerId: record.customerId, hour, first: record.offset, last: record.offset, events: [], bytes: 0, openedAt: this.clock(), knownLast };
+    this.nextOffset = record.offset + 1n;
+    if (open && startsObject && this.open.has(key)) closed.push(this.close(open, 'ledger'));
+    if (written && written.first < record.offset) return closed;
+
+    let object = this.open.get(key);
+    if (!object) {
+      object = { customerId: record.customerId, hour, first: record.offset, last: record.offset, events: [], bytes: 0, openedAt: this.clock(), knownLast: written?.last };
       this.open.set(key, object);
       this.oldestOpenHour = Math.min(this.oldestOpenHour, hour.start);
     }
     object.events.push(record.event);
     object.last = record.offset;
     object.bytes += record.size;
-    this.nextOffset = record.offset + 1n;
 
     if (object.knownLast !== undefined) {
       if (record.offset >= object.knownLast) closed.push(this.close(object, 'ledger'));

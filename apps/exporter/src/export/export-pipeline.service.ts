@@ -1,7 +1,16 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { AvroDeserializer, CONSUMER_SUBSCRIPTIONS, HEADERS, TOPICS, customerOfSource, type SchemaRegistryPort, type TrackingEvent } from '@tracking/contracts';
+import {
+  AvroDecodeError,
+  AvroDeserializer,
+  CONSUMER_SUBSCRIPTIONS,
+  HEADERS,
+  TOPICS,
+  customerOfSource,
+  type SchemaRegistryPort,
+  type TrackingEvent,
+} from '@tracking/contracts';
 import { KafkaClusterProbe, KafkaPublisher, deadLetterMessage } from '@tracking/kafka';
 import { LOGGER, ReadinessRegistry, type Logger } from '@tracking/observability';
 import { PartitionAssembler, type AssembledObject } from '../assembly/partition-assembler';
@@ -11,8 +20,8 @@ import { EXPORT_TARGETS, KAFKA_CLIENT, SCHEMA_REGISTRY, TRACKING_EVENT_DESERIALI
 import { SiteDomainRegistry } from '../metering/site-domain-registry';
 import { BoundaryLedger } from '../s3/boundary-ledger';
 import { S3Clients } from '../s3/s3-clients';
-import type { ExportTargets } from '../targets/export-targets';
 import type { ExportTarget } from '../targets/export-target';
+import type { ExportTargets } from '../targets/export-targets';
 import { newCustomerState, PartitionState, type CustomerExportState } from './export-state';
 import { ObjectWriter } from './object-writer';
 import { UploadQueue } from './upload-queue';
@@ -29,6 +38,8 @@ export interface FlushResult {
 }
 
 const TICK_MS = 1000;
+/** How long consumption waits for upload room before it heartbeats and waits again. */
+const ROOM_WAIT_MS = 1000;
 
 function headerText(value: Buffer | string | (Buffer | string)[] | undefined): string | undefined {
   const first = Array.isArray(value) ? value[0] : value;
@@ -36,14 +47,15 @@ function headerText(value: Buffer | string | (Buffer | string)[] | undefined): s
 }
 
 /**
- * Consumes tracking events and writes them to each customer's buckets as objects (see
- * PartitionAssembler for how objects are cut). A partition's committed offset never passes a record
- * that is not yet durable in S3, so a crash reads again from there and rewrites identical objects.
+ * Consumes tracking events and writes them to each customer's buckets as objects (PartitionAssembler
+ * says how objects are cut). A partition's committed offset never passes a record that is not yet
+ * durable in S3, so a crash reads again from there; records already inside written objects are
+ * recognised by the objects' names and skipped, the others are cut into the same objects as before.
  *
- * A customer whose bucket fails is detached instead of holding everyone up: its open objects are
- * dropped, its records skipped, and the first offset it missed in each partition remembered (and not
- * committed past). Probes retry its buckets with backoff; when one succeeds those partitions are read
- * again from that offset, which rewrites the other customers' objects of that span with the same bytes.
+ * A customer whose bucket fails is detached instead of holding everyone up: its open and waiting
+ * objects are dropped, its records skipped, and the first offset it missed in each partition kept
+ * (and not committed past). Probes retry its buckets with backoff; when one succeeds, each of those
+ * partitions is read again from its commit point.
  */
 @Injectable()
 export class ExportPipeline implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -58,6 +70,7 @@ export class ExportPipeline implements OnApplicationBootstrap, BeforeApplication
   private readonly partitions = new Map<string, PartitionState>();
   readonly customers = new Map<string, CustomerExportState>();
   private timer?: NodeJS.Timeout;
+  private ticking = false;
   private running = false;
   private nextObjectId = 0;
 
@@ -78,10 +91,10 @@ export class ExportPipeline implements OnApplicationBootstrap, BeforeApplication
       allowAutoTopicCreation: false,
     });
     this.publisher = new KafkaPublisher(kafka);
-    this.domains = new SiteDomainRegistry(kafka, this.publisher, registry, logger);
     this.cluster = new KafkaClusterProbe(kafka);
-    readiness.register({ name: 'kafka', check: () => this.cluster.check() });
+    this.domains = new SiteDomainRegistry(kafka, this.publisher, registry, logger);
     this.uploads = new UploadQueue(config.uploadConcurrency, config.maxPendingBytes);
+    readiness.register({ name: 'kafka', check: () => this.cluster.check() });
     for (const customerId of targets.targets.keys()) this.customers.set(customerId, newCustomerState());
     for (const [customerId, error] of targets.broken) {
       this.metrics.customerMisconfigured.set({ customer: customerId }, 1);
@@ -100,10 +113,11 @@ export class ExportPipeline implements OnApplicationBootstrap, BeforeApplication
     await this.publisher.connect();
     await this.domains.load();
     await this.consumer.connect();
-    // A new generation starts from the committed offsets: whatever was open is read again.
+    // A new generation starts from the committed offsets: whatever was open is read again, and what
+    // other members may have written since is listed afresh.
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
       this.partitions.clear();
-      this.ledger.forgetAll();
+      this.ledger.forgetListings();
     });
     await this.consumer.subscribe({ topics: [...CONSUMER_SUBSCRIPTIONS.exporter], fromBeginning: true });
     await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.onBatch(payload) });
@@ -116,8 +130,10 @@ export class ExportPipeline implements OnApplicationBootstrap, BeforeApplication
     if (this.timer) clearInterval(this.timer);
     this.running = false;
     // Open objects are not flushed: their records stay uncommitted and the next run cuts them the same way.
+    this.consumer.pause(CONSUMER_SUBSCRIPTIONS.exporter.map((topic) => ({ topic })));
+    await Promise.all([...this.partitions.values()].map((state) => state.queue.run(() => undefined)));
     await this.uploads.idle();
-    await Promise.all([...this.partitions.values()].map((state) => state.queue.run(() => this.commit(state))));
+    await this.commitAll();
     await this.consumer.disconnect();
     await this.publisher.disconnect();
     await this.cluster.disconnect();
@@ -158,6 +174,10 @@ export class ExportPipeline implements OnApplicationBootstrap, BeforeApplication
     return counts;
   }
 
+  private isCurrent(state: PartitionState): boolean {
+    return this.partitions.get(`${state.topic}:${state.partition}`) === state;
+  }
+
   private partitionState(topic: string, partition: number): PartitionState {
     const id = `${topic}:${partition}`;
     let state = this.partitions.get(id);
@@ -169,23 +189,25 @@ export class ExportPipeline implements OnApplicationBootstrap, BeforeApplication
   }
 
   private newAssembler(topic: string, partition: number, startAt?: bigint): PartitionAssembler {
-    return new PartitionAssembler(topic, partition, this.config.limits, async (customerId, hour, first) => {
+    const lookup = async (customerId: string, hour: Parameters<BoundaryLedger['containing']>[3], offset: bigint) => {
       const target = this.targets.targets.get(customerId);
       if (!target) return undefined;
       try {
-        return await this.ledger.lastOffset(target, topic, partition, hour, first);
+        return await this.ledger.containing(target, topic, partition, hour, offset);
       } catch (error) {
-        throw new BucketError(`cannot list s3://${target.client.bucket}: ${(error as Error).message}`, { cause: error });
+        throw new BucketError(`cannot list the objects of ${customerId}: ${(error as Error).name}: ${(error as Error).message}`, { cause: error });
       }
-    }, Date.now, startAt);
+    };
+    return new PartitionAssembler(topic, partition, this.config.limits, lookup, Date.now, startAt);
   }
 
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const state = this.partitionState(batch.topic, batch.partition);
     await state.queue.run(async () => {
       for (const message of batch.messages) {
-        if (!isRunning() || isStale() || this.partitions.get(`${batch.topic}:${batch.partition}`) !== state) return;
-        await this.uploads.room();
+        if (!isRunning() || isStale() || !this.isCurrent(state)) return;
+        // Waiting for room heartbeats, so a slow bucket does not get this member evicted from the group.
+        while (!(await this.uploads.room(ROOM_WAIT_MS))) await heartbeat();
         await this.consume(state, message);
         resolveOffset(message.offset);
       }
@@ -204,28 +226,33 @@ export class ExportPipeline implements OnApplicationBootstrap, BeforeApplication
 
     let event: TrackingEvent;
     try {
-      if (!message.value) throw new Error('record has no value');
+      if (!message.value) throw new AvroDecodeError('record has no value');
       event = await this.deserializer.deserialize(message.value);
     } catch (error) {
+      // Only a record that can never be read is dead-lettered; a registry outage throws, and the batch is read again.
+      if (!(error instanceof AvroDecodeError)) throw error;
       const record = { topic: state.topic, partition: state.partition, offset: message.offset, key: message.key, value: message.value, headers: message.headers ?? {}, timestamp: message.timestamp };
-      await this.publisher.send(TOPICS.exporterDeadLetter, [deadLetterMessage(record, `undecodable: ${(error as Error).message}`)]);
+      await this.publisher.send(TOPICS.exporterDeadLetter, [deadLetterMessage(record, `undecodable: ${error.message}`)]);
       this.metrics.recordsDeadLettered.inc();
       return this.skip(state, offset, 'dead_lettered');
     }
     const target = this.targets.targets.get(event.customer_id);
     if (!target) return this.skip(state, offset, this.targets.broken.has(event.customer_id) ? 'misconfigured' : 'not_configured');
-    if (this.customers.get(target.customerId)?.failing) {
+    // A customer still detached here: failing, or recovered but this partition not yet read again for it.
+    if (this.customers.get(target.customerId)?.failing || state.detached.has(target.customerId)) {
       state.detach(target.customerId, offset);
       return this.skip(state, offset, 'bucket_failing');
     }
+    let closed: AssembledObject[];
     try {
-      const closed = await state.assembler.add({ offset, customerId: target.customerId, event, size: message.value?.length ?? 0 });
-      for (const object of closed) void this.enqueue(state, object);
+      closed = await state.assembler.add({ offset, customerId: target.customerId, event, size: message.value.length });
     } catch (error) {
       if (!(error instanceof BucketError)) throw error;
-      this.detachCustomer(target.customerId, error, { state, offset });
-      this.skip(state, offset, 'bucket_failing');
+      this.detachCustomer(target.customerId, error);
+      state.detach(target.customerId, offset);
+      return this.skip(state, offset, 'bucket_failing');
     }
+    for (const object of closed) void this.enqueue(state, object);
   }
 
   private skip(state: PartitionState, offset: bigint, reason: string): void {
@@ -233,34 +260,42 @@ export class ExportPipeline implements OnApplicationBootstrap, BeforeApplication
     this.metrics.recordsSkipped.inc({ reason });
   }
 
-  /** Writes a closed object in the background; resolves true once durable, false if it failed. */
+  /** Writes a closed object in the background; resolves true once durable, false if it was dropped or failed. */
   private enqueue(state: PartitionState, object: AssembledObject): Promise<boolean> {
     const target = this.targets.targets.get(object.customerId) as ExportTarget;
+    const range = { first: object.first, last: object.last };
     const id = this.nextObjectId++;
-    const bytes = object.bytes;
-    state.pending.set(id, { customerId: object.customerId, first: object.first, bytes, events: object.events.length });
-    this.metrics.pendingBytes.set(this.uploads.pendingBytes + bytes);
-    return this.uploads.run(bytes, async () => {
-      const customer = this.customers.get(object.customerId);
-      // Dropped while it waited: its customer was detached and these records will be read again.
-      if (!state.pending.has(id) || customer?.failing) return false;
+    state.pending.set(id, { customerId: object.customerId, first: object.first, bytes: object.bytes, events: object.events.length });
+    this.ledger.writing(target, object.topic, object.partition, object.hour, range);
+    const drop = (): false => {
+      // Not durable: its records are read again from here once the customer recovers.
+      state.pending.delete(id);
+      state.detach(object.customerId, object.first);
+      this.ledger.settled(target, object.topic, object.partition, object.hour, range, false);
+      return false;
+    };
+    return this.uploads.run(object.bytes, async () => {
+      this.metrics.pendingBytes.set(this.uploads.pendingBytes);
+      if (!state.pending.has(id)) return false;
+      if (this.customers.get(object.customerId)?.failing) return drop();
       const stopTimer = this.metrics.writeSeconds.startTimer();
+      let key: string;
+      let bytes: number;
       try {
-        const written = await this.writer.write(target, object);
-        stopTimer();
-        state.pending.delete(id);
-        this.ledger.written(target, object.topic, object.partition, object.hour, object.first, object.last);
-        this.recordWritten(target, object, written.key, written.bytes);
-        await this.domains.observe(target.customerId, object.events);
-        this.metrics.siteDomains.set({ customer: target.customerId }, this.domains.domainsOf(target.customerId).length);
-        return true;
+        ({ key, bytes } = await this.writer.write(target, object));
       } catch (error) {
-        state.pending.delete(id);
-        this.detachCustomer(object.customerId, error as Error, { state, offset: object.first });
-        return false;
+        this.detachCustomer(object.customerId, error as Error);
+        return drop();
       } finally {
-        this.metrics.pendingBytes.set(this.uploads.pendingBytes - bytes);
+        stopTimer();
       }
+      this.ledger.settled(target, object.topic, object.partition, object.hour, range, true);
+      this.recordWritten(target, object, key, bytes);
+      // Noted before the commit can pass these records: a domain not yet published holds commits back.
+      await this.domains.observe(target.customerId, object.events);
+      state.pending.delete(id);
+      this.metrics.siteDomains.set({ customer: target.customerId }, this.domains.domainsOf(target.customerId).length);
+      return true;
     });
   }
 
@@ -271,6 +306,7 @@ export class ExportPipeline implements OnApplicationBootstrap, BeforeApplication
     customer.bytesWritten += bytes;
     customer.lastExportAt = new Date().toISOString();
     customer.lastObjectKey = key;
+    customer.consecutiveFailures = 0;
     this.metrics.objectsWritten.inc({ customer: target.customerId, format: target.format, reason: object.reason });
     this.metrics.eventsExported.inc({ customer: target.customerId }, object.events.length);
     this.metrics.bytesWritten.inc({ customer: target.customerId }, bytes);
@@ -279,36 +315,42 @@ export class ExportPipeline implements OnApplicationBootstrap, BeforeApplication
 
   /**
    * Stops exporting a customer whose bucket failed: drops what it has open or waiting, and remembers
-   * per partition the first offset it has not exported.
+   * per partition the first offset it has not exported. The backoff grows with failures in a row, so
+   * a failure that the probe cannot see (a write refused, an object that cannot be encoded) does not
+   * make the partitions spin.
    */
-  private detachCustomer(customerId: string, error: Error, at: { state: PartitionState; offset: bigint }): void {
+  private detachCustomer(customerId: string, error: Error): void {
     const customer = this.customers.get(customerId) ?? newCustomerState();
-    const now = new Date();
-    customer.lastError = { message: error.message, at: now.toISOString() };
+    customer.lastError = { message: `${error.name}: ${error.message}`, at: new Date().toISOString() };
     this.metrics.writeFailures.inc({ customer: customerId });
-    at.state.detach(customerId, at.offset);
     if (customer.failing) return;
-    customer.failing = { since: now.toISOString(), attempts: 0, nextProbeAt: Date.now() + this.backoff(0) };
+    customer.consecutiveFailures += 1;
+    customer.failing = { since: new Date().toISOString(), nextProbeAt: Date.now() + this.backoff(customer.consecutiveFailures - 1) };
     this.metrics.customerFailing.set({ customer: customerId }, 1);
     for (const state of this.partitions.values()) {
-      const open = state.assembler.discard(customerId);
-      if (open !== undefined) state.detach(customerId, open);
       for (const [id, object] of state.pending) {
         if (object.customerId !== customerId) continue;
         state.pending.delete(id);
         state.detach(customerId, object.first);
       }
+      // Inside the partition's queue, so a record being added right now is dropped with the rest.
+      void state.queue.run(() => {
+        const open = state.assembler.discard(customerId);
+        if (open !== undefined) state.detach(customerId, open);
+      });
     }
     this.logger.warn({ customer: customerId, error: error.message }, 'customer bucket failing; its export waits and resumes from where it stopped');
   }
 
-  private backoff(attempts: number): number {
-    const ceiling = Math.min(this.config.retryMaxMs, this.config.retryBaseMs * 2 ** attempts);
-    // Full jitter, so customers failing together do not probe in step.
+  private backoff(failures: number): number {
+    const ceiling = Math.min(this.config.retryMaxMs, this.config.retryBaseMs * 2 ** failures);
+    // Full jitter over the upper half, so customers failing together do not probe in step.
     return ceiling / 2 + Math.random() * (ceiling / 2);
   }
 
   private async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
     try {
       await Promise.all([...this.partitions.values()].map((state) =>
         state.queue.run(() => {
@@ -322,6 +364,8 @@ export class ExportPipeline implements OnApplicationBootstrap, BeforeApplication
       this.metrics.openEvents.set(this.countOpenEvents());
     } catch (error) {
       this.logger.error({ err: error }, 'export housekeeping failed; it runs again on the next tick');
+    } finally {
+      this.ticking = false;
     }
   }
 
@@ -335,8 +379,8 @@ export class ExportPipeline implements OnApplicationBootstrap, BeforeApplication
           if (bucket) await this.clients.for(bucket).send(new HeadBucketCommand({ Bucket: bucket.bucket }));
         }
       } catch (error) {
-        customer.failing.attempts += 1;
-        customer.failing.nextProbeAt = Date.now() + this.backoff(customer.failing.attempts);
+        customer.consecutiveFailures += 1;
+        customer.failing.nextProbeAt = Date.now() + this.backoff(customer.consecutiveFailures - 1);
         customer.lastError = { message: `probe: ${(error as Error).name}: ${(error as Error).message}`, at: new Date().toISOString() };
         continue;
       }
@@ -344,7 +388,11 @@ export class ExportPipeline implements OnApplicationBootstrap, BeforeApplication
     }
   }
 
-  /** The customer's buckets answer again: read its partitions again from where it stopped. */
+  /**
+   * The customer's buckets answer again: each partition it missed records in is read again from its
+   * commit point (which is at or before the first record it missed). Records already in written
+   * objects are skipped on the way, so the others' objects are not rewritten.
+   */
   private async resume(customerId: string): Promise<void> {
     const customer = this.customers.get(customerId);
     if (!customer) return;
@@ -352,12 +400,9 @@ export class ExportPipeline implements OnApplicationBootstrap, BeforeApplication
     this.metrics.customerFailing.set({ customer: customerId }, 0);
     for (const state of [...this.partitions.values()]) {
       await state.queue.run(() => {
-        const from = state.detached.get(customerId);
-        if (from === undefined) return;
+        if (!state.detached.has(customerId) || !this.isCurrent(state)) return;
+        const rewindTo = state.commitOffset() as bigint;
         state.detached.delete(customerId);
-        // Everything open is dropped and cut again from the rewind point: the same objects result.
-        const openFrom = state.assembler.safeOffset();
-        const rewindTo = openFrom !== undefined && openFrom < from ? openFrom : from;
         state.assembler = this.newAssembler(state.topic, state.partition, rewindTo);
         this.consumer.seek({ topic: state.topic, partition: state.partition, offset: rewindTo.toString() });
         this.metrics.rewinds.inc({ customer: customerId });
@@ -371,9 +416,10 @@ export class ExportPipeline implements OnApplicationBootstrap, BeforeApplication
   }
 
   private async commit(state: PartitionState): Promise<void> {
+    // A billing event not yet published is only in memory: keep its records uncommitted until it is.
+    if (this.domains.hasUnpublished()) return;
     const offset = state.commitOffset();
-    if (offset === undefined || (state.committed !== undefined && offset <= state.committed)) return;
-    if (this.partitions.get(`${state.topic}:${state.partition}`) !== state) return;
+    if (offset === undefined || (state.committed !== undefined && offset <= state.committed) || !this.isCurrent(state)) return;
     try {
       await this.consumer.commitOffsets([{ topic: state.topic, partition: state.partition, offset: offset.toString() }]);
       state.committed = offset;

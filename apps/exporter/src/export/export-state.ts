@@ -25,8 +25,6 @@ export class PartitionState {
   readonly pending = new Map<number, PendingObject>();
   /** Failing customers: the first offset of theirs not exported, from where to read again on recovery. */
   readonly detached = new Map<string, bigint>();
-  /** After a rewind, records before this offset (fetched before the seek) are ignored. */
-  resumeAt?: bigint;
   committed?: bigint;
 
   constructor(
@@ -61,9 +59,11 @@ export interface CustomerExportState {
   lastObjectKey?: string;
   lastError?: { message: string; at: string };
   /** Set while its bucket fails: its records are read again from where it stopped once a probe succeeds. */
-  failing?: { since: string; attempts: number; nextProbeAt: number };
+  failing?: { since: string; nextProbeAt: number };
+  /** Failures (writes, listings, probes) since its last successful write: the backoff grows with them. */
+  consecutiveFailures: number;
 }
 
 export function newCustomerState(): CustomerExportState {
-  return { objectsWritten: 0, eventsWritten: 0, bytesWritten: 0 };
+  return { objectsWritten: 0, eventsWritten: 0, bytesWritten: 0, consecutiveFailures: 0 };
 }

@@ -35,9 +35,17 @@ export class UploadQueue {
     }
   }
 
-  /** Resolves once the bytes waiting are under the limit. */
-  async room(): Promise<void> {
-    while (this.pendingBytes >= this.maxPendingBytes) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+  /** True once the bytes waiting are under the limit; false if they still are not after `timeoutMs`. */
+  async room(timeoutMs: number): Promise<boolean> {
+    if (this.pendingBytes < this.maxPendingBytes) return true;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.roomWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    return this.pendingBytes < this.maxPendingBytes;
   }
 
   /** Resolves once nothing is queued or being written. */

@@ -16,6 +16,7 @@ export class SiteDomainRegistry {
   private readonly known = new Set<string>();
   private readonly unpublished = new Map<string, SiteDomain>();
   private writer?: AvroTopicWriter<SiteDomain>;
+  private publishing = 0;
 
   constructor(
     private readonly kafka: Kafka,
@@ -84,13 +85,20 @@ export class SiteDomainRegistry {
     // Taken out before sending, so concurrent calls never send the same domain twice.
     const batch = [...this.unpublished.values()];
     this.unpublished.clear();
+    this.publishing += 1;
     try {
       await this.publisher.send(TOPICS.billingSiteDomains, batch.map((record) => (this.writer as AvroTopicWriter<SiteDomain>).toMessage(record)));
       for (const record of batch) this.logger.info({ customer: record.customer_id, domain: record.domain }, 'new site domain published for billing');
     } catch (error) {
       for (const record of batch) this.unpublished.set(siteDomainKey(record), record);
       this.logger.warn({ err: error, pending: this.unpublished.size }, 'site domain publication failed; retried on the next export');
+    } finally {
+      this.publishing -= 1;
     }
+  }
+
+  hasUnpublished(): boolean {
+    return this.unpublished.size > 0 || this.publishing > 0;
   }
 
   /** Domains known for one customer (from the topic and from this run). */

@@ -1,58 +1,81 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { hourDirectory, parseObjectOffsets, partitionKeyPrefix, type EventHour } from '../assembly/object-layout';
-import type { ExportTarget } from '../targets/export-target';
+import type { WrittenRange } from '../assembly/partition-assembler';
+import type { BucketTarget, ExportTarget } from '../targets/export-target';
 import type { S3Clients } from './s3-clients';
 
 const CACHE_LIMIT = 20_000;
 
+/** Where objects are written first: the backup bucket when there is one, so an object found there may be missing from the client's. */
+function firstWritten(target: ExportTarget): BucketTarget {
+  return target.backup ?? target.client;
+}
+
 /**
- * The objects already in a customer's bucket, read as the record of where earlier runs closed them:
- * their names hold their first and last offsets. One listing per customer, hour and partition, then
- * kept in memory and updated with what this process writes.
+ * The objects already written for a customer, hour and partition, read as the record of where runs
+ * closed them (their names hold their first and last offsets): one listing of the bucket written
+ * first, kept in memory, plus the objects this process is writing right now.
  */
 export class BoundaryLedger {
-  private readonly cache = new Map<string, Map<bigint, bigint>>();
+  /** Listings, by bucket and key prefix; dropped after a rebalance, when other members may have written. */
+  private readonly listed = new Map<string, Map<bigint, bigint>>();
+  /** Objects closed by this process and not yet durable: they will exist with these boundaries, whatever the generation. */
+  private readonly inFlight = new Map<string, Map<bigint, bigint>>();
 
   constructor(private readonly clients: S3Clients) {}
 
-  async lastOffset(target: ExportTarget, topic: string, partition: number, hour: EventHour, first: bigint): Promise<bigint | undefined> {
-    const listing = await this.listing(target, topic, partition, hour);
-    return listing.get(first);
+  /** The written (or being written) object that holds `offset`, if any. */
+  async containing(target: ExportTarget, topic: string, partition: number, hour: EventHour, offset: bigint): Promise<WrittenRange | undefined> {
+    const key = this.cacheKey(target, topic, partition, hour);
+    for (const ranges of [await this.listing(target, key), this.inFlight.get(key)]) {
+      for (const [first, last] of ranges ?? []) if (first <= offset && offset <= last) return { first, last };
+    }
+    return undefined;
   }
 
-  /** Remembers an object this process wrote. */
-  written(target: ExportTarget, topic: string, partition: number, hour: EventHour, first: bigint, last: bigint): void {
-    this.cache.get(this.cacheKey(target, topic, partition, hour))?.set(first, last);
+  /** An object is being written with these boundaries. */
+  writing(target: ExportTarget, topic: string, partition: number, hour: EventHour, range: WrittenRange): void {
+    const key = this.cacheKey(target, topic, partition, hour);
+    let ranges = this.inFlight.get(key);
+    if (!ranges) this.inFlight.set(key, (ranges = new Map()));
+    ranges.set(range.first, range.last);
   }
 
-  /** Forgets everything, e.g. after a rebalance, when another member may have written our partitions. */
-  forgetAll(): void {
-    this.cache.clear();
+  /** The write ended: durable (now part of the listing) or not (gone; its records will be cut again). */
+  settled(target: ExportTarget, topic: string, partition: number, hour: EventHour, range: WrittenRange, durable: boolean): void {
+    const key = this.cacheKey(target, topic, partition, hour);
+    const ranges = this.inFlight.get(key);
+    ranges?.delete(range.first);
+    if (ranges?.size === 0) this.inFlight.delete(key);
+    if (durable) this.listed.get(key)?.set(range.first, range.last);
+  }
+
+  /** Forgets the listings (not the writes in flight), e.g. after a rebalance. */
+  forgetListings(): void {
+    this.listed.clear();
   }
 
   private cacheKey(target: ExportTarget, topic: string, partition: number, hour: EventHour): string {
-    return `${target.client.bucket}|${partitionKeyPrefix(hourDirectory(target.prefix, target.customerId, hour), topic, partition)}`;
+    return `${firstWritten(target).bucket}|${partitionKeyPrefix(hourDirectory(target.prefix, target.customerId, hour), topic, partition)}`;
   }
 
-  private async listing(target: ExportTarget, topic: string, partition: number, hour: EventHour): Promise<Map<bigint, bigint>> {
-    const key = this.cacheKey(target, topic, partition, hour);
-    const cached = this.cache.get(key);
+  private async listing(target: ExportTarget, key: string): Promise<Map<bigint, bigint>> {
+    const cached = this.listed.get(key);
     if (cached) return cached;
-    const keyPrefix = partitionKeyPrefix(hourDirectory(target.prefix, target.customerId, hour), topic, partition);
+    const bucket = firstWritten(target);
+    const keyPrefix = key.slice(key.indexOf('|') + 1);
     const boundaries = new Map<bigint, bigint>();
     let continuationToken: string | undefined;
     do {
-      const page = await this.clients.for(target.client).send(
-        new ListObjectsV2Command({ Bucket: target.client.bucket, Prefix: keyPrefix, ContinuationToken: continuationToken }),
-      );
+      const page = await this.clients.for(bucket).send(new ListObjectsV2Command({ Bucket: bucket.bucket, Prefix: keyPrefix, ContinuationToken: continuationToken }));
       for (const object of page.Contents ?? []) {
         const offsets = object.Key ? parseObjectOffsets(object.Key, keyPrefix) : undefined;
         if (offsets) boundaries.set(offsets.first, offsets.last);
       }
       continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (continuationToken);
-    if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value as string);
-    this.cache.set(key, boundaries);
+    if (this.listed.size >= CACHE_LIMIT) this.listed.delete(this.listed.keys().next().value as string);
+    this.listed.set(key, boundaries);
     return boundaries;
   }
 }

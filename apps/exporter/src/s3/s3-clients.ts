@@ -17,6 +17,8 @@ export class S3Clients {
         region: target.region,
         credentials: target.credentials,
         maxAttempts: 3,
+        // Without timeouts a bucket that drops packets would hold a partition (listing) or every upload slot forever.
+        requestHandler: { connectionTimeout: 5_000, requestTimeout: 20_000, throwOnRequestTimeout: true },
         requestChecksumCalculation: 'WHEN_REQUIRED',
         responseChecksumValidation: 'WHEN_REQUIRED',
         ...(target.endpoint ? { endpoint: target.endpoint, forcePathStyle: true } : {}),
