@@ -1,12 +1,10 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { AvroDeserializer, TRACKING_EVENT_SCHEMA_FILE, readAvroSchema, type TrackingEvent } from '@tracking/contracts';
 import { DATABASE_POOL, DatabasePoolCloser, createDatabasePool } from '@tracking/database';
-import { ConfluentSchemaRegistryAdapter, createKafkaClient } from '@tracking/kafka';
+import { consumerProviders } from '@tracking/kafka';
 import { ObservabilityModule, ReadinessRegistry, type Logger } from '@tracking/observability';
 import { AutomationsController } from './admin/automations.controller';
 import { AutomationMetrics } from './automation.metrics';
-import { KAFKA_CLIENT, SCHEMA_REGISTRY, TRACKING_EVENT_DESERIALIZER } from './automation.tokens';
 import { AUTOMATION_TRIGGER_CONFIG, type AutomationTriggerConfig } from './config/automation-trigger.config';
 import { WebhookDispatcher } from './delivery/webhook-dispatcher.service';
 import { TriggerConsumer } from './matching/trigger-consumer';
@@ -24,7 +22,7 @@ export class AutomationTriggerModule {
       controllers: [AutomationsController],
       providers: [
         { provide: AUTOMATION_TRIGGER_CONFIG, useValue: config },
-        { provide: KAFKA_CLIENT, useValue: createKafkaClient(config.kafka, logger) },
+        ...consumerProviders(config, logger),
         {
           provide: DATABASE_POOL,
           inject: [ReadinessRegistry],
@@ -33,21 +31,6 @@ export class AutomationTriggerModule {
             readiness.register({ name: 'postgres', check: async () => void (await pool.query('SELECT 1')) });
             return pool;
           },
-        },
-        {
-          provide: SCHEMA_REGISTRY,
-          inject: [ReadinessRegistry],
-          useFactory: (readiness: ReadinessRegistry): ConfluentSchemaRegistryAdapter => {
-            const registry = new ConfluentSchemaRegistryAdapter(config.registry);
-            readiness.register({ name: 'schema_registry', check: () => registry.ping() });
-            return registry;
-          },
-        },
-        {
-          provide: TRACKING_EVENT_DESERIALIZER,
-          inject: [SCHEMA_REGISTRY],
-          useFactory: (registry: ConfluentSchemaRegistryAdapter) =>
-            new AvroDeserializer<TrackingEvent>(registry, readAvroSchema(TRACKING_EVENT_SCHEMA_FILE).type),
         },
         DatabasePoolCloser,
         AutomationMetrics,

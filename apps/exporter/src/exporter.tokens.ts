@@ -1,4 +1,1 @@
-export const KAFKA_CLIENT = Symbol('KAFKA_CLIENT');
-export const TRACKING_EVENT_DESERIALIZER = Symbol('TRACKING_EVENT_DESERIALIZER');
 export const EXPORT_TARGETS = Symbol('EXPORT_TARGETS');
-export const SCHEMA_REGISTRY = Symbol('SCHEMA_REGISTRY');

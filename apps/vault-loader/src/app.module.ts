@@ -3,18 +3,16 @@ import type { Pool } from 'pg';
 import {
   AUDIT_RECORD_SCHEMA_FILE,
   AvroDeserializer,
-  TRACKING_EVENT_SCHEMA_FILE,
   readAvroSchema,
   type AuditRecord,
-  type TrackingEvent,
 } from '@tracking/contracts';
 import { DATABASE_POOL, DatabasePoolCloser, createDatabasePool } from '@tracking/database';
-import { ConfluentSchemaRegistryAdapter, createKafkaClient } from '@tracking/kafka';
+import { SCHEMA_REGISTRY, consumerProviders, type ConfluentSchemaRegistryAdapter } from '@tracking/kafka';
 import { ObservabilityModule, ReadinessRegistry, type Logger } from '@tracking/observability';
 import { VAULT_LOADER_CONFIG, type VaultLoaderConfig } from './config/vault-loader.config';
 import { DeadLetterPublisher } from './loading/dead-letter.publisher';
 import { LoaderMetrics } from './loading/loader.metrics';
-import { AUDIT_RECORD_DESERIALIZER, KAFKA_CLIENT, TRACKING_EVENT_DESERIALIZER } from './loading/loading.tokens';
+import { AUDIT_RECORD_DESERIALIZER } from './loading/loading.tokens';
 import { RetentionPolicy } from './loading/retention.policy';
 import { VaultConsumer } from './loading/vault.consumer';
 import { VaultLoadService } from './loading/vault-load.service';
@@ -23,8 +21,6 @@ import { PrivacyController } from './privacy/erasure.controller';
 import { RetentionJob } from './privacy/retention.job';
 import { RetentionRepository } from './privacy/retention.repository';
 import { VaultRepository } from './vault/vault.repository';
-
-const REGISTRY = Symbol('REGISTRY');
 
 @Module({})
 export class VaultLoaderModule {
@@ -35,7 +31,7 @@ export class VaultLoaderModule {
       controllers: [PrivacyController],
       providers: [
         { provide: VAULT_LOADER_CONFIG, useValue: config },
-        { provide: KAFKA_CLIENT, useValue: createKafkaClient(config.kafka, logger) },
+        ...consumerProviders(config, logger),
         {
           provide: DATABASE_POOL,
           inject: [ReadinessRegistry],
@@ -46,23 +42,8 @@ export class VaultLoaderModule {
           },
         },
         {
-          provide: REGISTRY,
-          inject: [ReadinessRegistry],
-          useFactory: (readiness: ReadinessRegistry): ConfluentSchemaRegistryAdapter => {
-            const registry = new ConfluentSchemaRegistryAdapter(config.registry);
-            readiness.register({ name: 'schema_registry', check: () => registry.ping() });
-            return registry;
-          },
-        },
-        {
-          provide: TRACKING_EVENT_DESERIALIZER,
-          inject: [REGISTRY],
-          useFactory: (registry: ConfluentSchemaRegistryAdapter) =>
-            new AvroDeserializer<TrackingEvent>(registry, readAvroSchema(TRACKING_EVENT_SCHEMA_FILE).type),
-        },
-        {
           provide: AUDIT_RECORD_DESERIALIZER,
-          inject: [REGISTRY],
+          inject: [SCHEMA_REGISTRY],
           useFactory: (registry: ConfluentSchemaRegistryAdapter) => new AvroDeserializer<AuditRecord>(registry, readAvroSchema(AUDIT_RECORD_SCHEMA_FILE).type),
         },
         DatabasePoolCloser,

@@ -8,3 +8,4 @@ export * from './kafka-publisher';
 export * from './schema-registry.adapter';
 export * from './topic-provisioner';
 export * from './topic-writers';
+export * from './consumer-providers';

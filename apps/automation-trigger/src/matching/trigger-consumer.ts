@@ -1,9 +1,8 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { CONSUMER_SUBSCRIPTIONS } from '@tracking/contracts';
-import { BatchConsumer } from '@tracking/kafka';
+import { BatchConsumer, KAFKA_CLIENT } from '@tracking/kafka';
 import { LOGGER, ReadinessRegistry, type Logger } from '@tracking/observability';
-import { KAFKA_CLIENT } from '../automation.tokens';
 import { AUTOMATION_TRIGGER_CONFIG, type AutomationTriggerConfig } from '../config/automation-trigger.config';
 import { TriggerMatcher } from './trigger-matcher.service';
 

@@ -1,10 +1,9 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { AvroDecodeError, HEADERS, TOPICS, customerOfSource, type AvroDeserializer, type TrackingEvent } from '@tracking/contracts';
-import { KafkaPublisher, deadLetterMessage, type ConsumedRecord, type RecordBatch } from '@tracking/kafka';
+import { KAFKA_CLIENT, KafkaPublisher, TRACKING_EVENT_DESERIALIZER, deadLetterMessage, type ConsumedRecord, type RecordBatch } from '@tracking/kafka';
 import { LOGGER, type Logger } from '@tracking/observability';
 import { AutomationMetrics } from '../automation.metrics';
-import { KAFKA_CLIENT, TRACKING_EVENT_DESERIALIZER } from '../automation.tokens';
 import { WebhookDispatcher } from '../delivery/webhook-dispatcher.service';
 import { TriggerPublisher } from '../outbox/trigger-publisher.service';
 import { buildTrigger } from '../triggers/trigger-record';

@@ -1,10 +1,9 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Kafka, Message } from 'kafkajs';
 import { DEAD_LETTER_HEADERS, TOPICS, type AutomationTrigger } from '@tracking/contracts';
-import { AUTOMATION_TRIGGERS_TOPIC, AvroTopicWriter, KafkaPublisher, type ConfluentSchemaRegistryAdapter } from '@tracking/kafka';
+import { AUTOMATION_TRIGGERS_TOPIC, AvroTopicWriter, KAFKA_CLIENT, KafkaPublisher, SCHEMA_REGISTRY, type ConfluentSchemaRegistryAdapter } from '@tracking/kafka';
 import { LOGGER, type Logger } from '@tracking/observability';
 import { AutomationMetrics } from '../automation.metrics';
-import { KAFKA_CLIENT, SCHEMA_REGISTRY } from '../automation.tokens';
 import { AUTOMATION_TRIGGER_CONFIG, type AutomationTriggerConfig } from '../config/automation-trigger.config';
 import { TriggerRepository, type OutboxEntry } from '../triggers/trigger.repository';
 import { WorkLoop } from './work-loop';

@@ -11,12 +11,12 @@ import {
   type SchemaRegistryPort,
   type TrackingEvent,
 } from '@tracking/contracts';
-import { KafkaClusterProbe, KafkaPublisher, deadLetterMessage } from '@tracking/kafka';
+import { KAFKA_CLIENT, KafkaClusterProbe, KafkaPublisher, SCHEMA_REGISTRY, TRACKING_EVENT_DESERIALIZER, deadLetterMessage } from '@tracking/kafka';
 import { LOGGER, ReadinessRegistry, type Logger } from '@tracking/observability';
 import { PartitionAssembler, type AssembledObject } from '../assembly/partition-assembler';
 import { EXPORTER_CONFIG, type ExporterConfig } from '../config/exporter.config';
 import { ExporterMetrics } from '../exporter.metrics';
-import { EXPORT_TARGETS, KAFKA_CLIENT, SCHEMA_REGISTRY, TRACKING_EVENT_DESERIALIZER } from '../exporter.tokens';
+import { EXPORT_TARGETS } from '../exporter.tokens';
 import { SiteDomainRegistry } from '../metering/site-domain-registry';
 import { BoundaryLedger } from '../s3/boundary-ledger';
 import { S3Clients } from '../s3/s3-clients';

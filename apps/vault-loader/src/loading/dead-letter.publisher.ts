@@ -1,8 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { TOPICS } from '@tracking/contracts';
-import { KafkaPublisher, deadLetterMessage, type ConsumedRecord } from '@tracking/kafka';
-import { KAFKA_CLIENT } from './loading.tokens';
+import { KAFKA_CLIENT, KafkaPublisher, deadLetterMessage, type ConsumedRecord } from '@tracking/kafka';
 
 export interface DeadLetter {
   record: ConsumedRecord;

@@ -8,7 +8,7 @@ import {
   type AvroDeserializer,
   type TrackingEvent,
 } from '@tracking/contracts';
-import type { ConsumedRecord, RecordBatch } from '@tracking/kafka';
+import { TRACKING_EVENT_DESERIALIZER, type ConsumedRecord, type RecordBatch } from '@tracking/kafka';
 import { LOGGER, type Logger } from '@tracking/observability';
 import { anonymiseEvent } from '../vault/anonymise';
 import { VaultRows, mapAuditRecord, mapTrackingEvent, type RecordPosition } from '../vault/vault-model';
@@ -17,7 +17,7 @@ import { RAW_EVENTS } from '../vault/vault-tables';
 import { isDatabaseUnavailable } from './database-errors';
 import { DeadLetterPublisher, type DeadLetter } from './dead-letter.publisher';
 import { LoaderMetrics } from './loader.metrics';
-import { AUDIT_RECORD_DESERIALIZER, TRACKING_EVENT_DESERIALIZER } from './loading.tokens';
+import { AUDIT_RECORD_DESERIALIZER } from './loading.tokens';
 import { RetentionPolicy } from './retention.policy';
 
 /** A record that will never load, however often it is retried. */

@@ -1,10 +1,9 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { CONSUMER_SUBSCRIPTIONS } from '@tracking/contracts';
-import { BatchConsumer } from '@tracking/kafka';
+import { BatchConsumer, KAFKA_CLIENT } from '@tracking/kafka';
 import { LOGGER, ReadinessRegistry, type Logger } from '@tracking/observability';
 import { VAULT_LOADER_CONFIG, type VaultLoaderConfig } from '../config/vault-loader.config';
-import { KAFKA_CLIENT } from './loading.tokens';
 import { VaultLoadService } from './vault-load.service';
 
 /** The Kafka edge of the loader: batches of events and audit records in, offsets committed after each database commit. */
