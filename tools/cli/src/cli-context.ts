@@ -1,0 +1,36 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { ConfluentSchemaRegistryAdapter } from '@tracking/kafka';
+import { Output } from './output';
+
+/** Global options every command shares. */
+export interface GlobalOptions {
+  json?: boolean;
+  brokers: string;
+  registry: string;
+}
+
+/** What commands get: connections made on first use, and the output. */
+export class CliContext {
+  readonly output: Output;
+  private kafkaClient?: Kafka;
+  private registryClient?: ConfluentSchemaRegistryAdapter;
+
+  constructor(readonly options: GlobalOptions) {
+    this.output = new Output(Boolean(options.json));
+  }
+
+  get brokers(): string[] {
+    return this.options.brokers.split(',').map((broker) => broker.trim()).filter(Boolean);
+  }
+
+  kafka(): Kafka {
+    // kafkajs logs its own retries as text; the commands report failures themselves.
+    this.kafkaClient ??= new Kafka({ clientId: 'tracking-cli', brokers: this.brokers, logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+    return this.kafkaClient;
+  }
+
+  registry(): ConfluentSchemaRegistryAdapter {
+    this.registryClient ??= new ConfluentSchemaRegistryAdapter({ url: this.options.registry });
+    return this.registryClient;
+  }
+}
