@@ -2,3 +2,4 @@ export * from './config-error';
 export * from './env-reader';
 export * from './shared-settings';
 export * from './admin-token';
+export * from './replay-bounds';

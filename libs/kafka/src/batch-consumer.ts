@@ -1,5 +1,7 @@
 import type { Consumer, EachBatchPayload, IHeaders, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
+import type { ReplayBounds } from '@tracking/config';
+import { HEADERS, customerOfSource } from '@tracking/contracts';
 
 export interface ConsumedRecord {
   topic: string;
@@ -30,6 +32,17 @@ export interface BatchConsumerOptions {
   maxBytesPerPartition?: number;
   /** Records handed to the handler at once (one transaction each); default 2000. */
   maxRecordsPerCall?: number;
+  /** A bounded replay (tracking replay --to/--customer): stop offsets, one customer, and what to do once every listed partition reached its stop. */
+  bounds?: ReplayBounds & { onDrained: () => void };
+}
+
+/** The customer a record belongs to: its CloudEvents source header, else its key's customer part (`customer:session`, or the customer id). */
+export function customerOfRecord(record: Pick<ConsumedRecord, 'headers' | 'key'>): string | undefined {
+  const source = record.headers[HEADERS.source];
+  const fromHeader = customerOfSource((Array.isArray(source) ? source[0] : source)?.toString());
+  if (fromHeader !== undefined) return fromHeader;
+  const key = record.key?.toString();
+  return key ? key.split(':')[0] : undefined;
 }
 
 /**
@@ -40,6 +53,8 @@ export interface BatchConsumerOptions {
 export class BatchConsumer {
   private readonly consumer: Consumer;
   private running = false;
+  /** Bounded replay: partitions (`topic:partition`) not yet at their stop offset. */
+  private readonly remaining = new Set<string>();
 
   constructor(
     kafka: Kafka,
@@ -54,6 +69,9 @@ export class BatchConsumer {
       maxWaitTimeInMs: 1000,
       allowAutoTopicCreation: false,
     });
+    for (const [topic, partitions] of Object.entries(options.bounds?.stopOffsets ?? {})) {
+      for (const partition of Object.keys(partitions)) this.remaining.add(`${topic}:${partition}`);
+    }
   }
 
   async start(handler: BatchHandler): Promise<void> {
@@ -65,7 +83,8 @@ export class BatchConsumer {
       eachBatchAutoResolve: false,
       eachBatch: (payload) => this.onBatch(payload, handler),
     });
-    this.logger.info({ groupId: this.options.groupId, topics: this.options.topics }, 'consumer started');
+    this.logger.info({ groupId: this.options.groupId, topics: this.options.topics, bounded: Boolean(this.options.bounds) }, 'consumer started');
+    if (this.options.bounds && this.remaining.size === 0) this.options.bounds.onDrained();
   }
 
   isRunning(): boolean {
@@ -82,7 +101,7 @@ export class BatchConsumer {
 
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload, handler: BatchHandler): Promise<void> {
     if (batch.messages.length === 0) return;
-    const records: ConsumedRecord[] = batch.messages.map((message) => ({
+    let records: ConsumedRecord[] = batch.messages.map((message) => ({
       topic: batch.topic,
       partition: batch.partition,
       offset: message.offset,
@@ -91,6 +110,21 @@ export class BatchConsumer {
       headers: message.headers ?? {},
       timestamp: message.timestamp,
     }));
+    const bounds = this.options.bounds;
+    let reachedStop = false;
+    if (bounds) {
+      const stopText = bounds.stopOffsets[batch.topic]?.[String(batch.partition)];
+      if (stopText === undefined) {
+        // Nothing of this partition is in the replay.
+        this.consumer.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
+        return;
+      }
+      const stop = BigInt(stopText);
+      const before = records.length;
+      records = records.filter((record) => BigInt(record.offset) < stop);
+      reachedStop = records.length < before || (records.length > 0 && BigInt(records[records.length - 1].offset) + 1n >= stop);
+      if (bounds.customer !== undefined) records = records.filter((record) => customerOfRecord(record) === bounds.customer);
+    }
     // A fetch can hold tens of thousands of records. Handled in slices, each committed and followed by
     // a heartbeat, no single transaction outlasts the session timeout (the group would evict us and
     // the whole fetch would be read again), and a stop takes effect between slices.
@@ -99,10 +133,30 @@ export class BatchConsumer {
       if (!isRunning() || isStale()) return;
       const slice = records.slice(start, start + size);
       await handler({ topic: batch.topic, partition: batch.partition, records: slice });
-      const last = start + size >= records.length ? batch.lastOffset() : slice[slice.length - 1].offset;
+      const last = start + size >= records.length && !bounds ? batch.lastOffset() : slice[slice.length - 1].offset;
       resolveOffset(last);
       await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
       await heartbeat();
     }
+    if (bounds && reachedStop) this.partitionDone(batch.topic, batch.partition, bounds);
   }
+
+  private partitionDone(topic: string, partition: number, bounds: NonNullable<BatchConsumerOptions['bounds']>): void {
+    if (!this.remaining.delete(`${topic}:${partition}`)) return;
+    this.consumer.pause([{ topic, partitions: [partition] }]);
+    this.logger.info({ topic, partition, left: this.remaining.size }, 'replay reached its stop offset');
+    if (this.remaining.size === 0) bounds.onDrained();
+  }
+}
+
+/** Bounds of a replay run that ends the process (gracefully, through its SIGTERM handler) once every partition is done. */
+export function replayBoundsEndingProcess(bounds: ReplayBounds | undefined, logger: Logger): BatchConsumerOptions['bounds'] {
+  if (!bounds) return undefined;
+  return {
+    ...bounds,
+    onDrained: () => {
+      logger.info({ customer: bounds.customer ?? null }, 'replay reached its end; stopping');
+      process.kill(process.pid, 'SIGTERM');
+    },
+  };
 }

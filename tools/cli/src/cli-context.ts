@@ -15,7 +15,11 @@ export class CliContext {
   private kafkaClient?: Kafka;
   private registryClient?: ConfluentSchemaRegistryAdapter;
 
-  constructor(readonly options: GlobalOptions) {
+  /** The environment the command runs in (main.ts passes process.env): settings such as CUSTOMERS_DIR, and what child services inherit. */
+  constructor(
+    readonly options: GlobalOptions,
+    readonly env: NodeJS.ProcessEnv,
+  ) {
     this.output = new Output(Boolean(options.json));
   }
 

@@ -16,7 +16,7 @@ export function buildProgram(): Command {
     .option('--registry <url>', 'schema registry URL', process.env['SCHEMA_REGISTRY_URL'] ?? 'http://127.0.0.1:8081')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  const context = (): CliContext => new CliContext(program.opts<GlobalOptions>());
+  const context = (): CliContext => new CliContext(program.opts<GlobalOptions>(), process.env);
   for (const register of COMMANDS) register(program, context);
   return program;
 }

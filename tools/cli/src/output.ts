@@ -50,7 +50,12 @@ export class ProgressBar {
   }
 
   tick(count = 1): void {
-    this.done += count;
+    this.update(this.done + count);
+  }
+
+  /** Sets how much is done (for work measured from outside, e.g. a group's committed offsets). */
+  update(done: number): void {
+    this.done = done;
     const now = Date.now();
     if (now - this.lastDraw >= (this.tty ? 100 : 5000)) this.draw(now);
   }

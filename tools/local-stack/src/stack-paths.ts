@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import type { ConsumingService } from '@tracking/contracts';
 
 /** The repository root, found from this module whether it runs from the sources or from dist/. */
 export function repositoryRoot(): string {
@@ -40,3 +41,22 @@ export function stackPaths(stackDir?: string): StackPaths {
 
 /** Apps that own a database schema, in the order their migrations run (each has a `migrate` entry). */
 export const MIGRATING_APPS = ['vault-loader', 'gateway', 'automation-trigger'] as const;
+
+export interface ServiceSpec {
+  name: string;
+  /** Compiled entry point, relative to dist/. */
+  entry: string;
+  /** Environment variable that sets its HTTP port, and the default port. */
+  portVariable: string;
+  port: number;
+  /** For consuming services: the variable naming its consumer group, and the group's key in CONSUMER_GROUPS. */
+  consumer?: { groupVariable: string; key: ConsumingService };
+}
+
+/** The platform's services, consumers first (npm start starts them in this order; tracking replay runs consumers). */
+export const SERVICES: readonly ServiceSpec[] = [
+  { name: 'vault-loader', entry: 'apps/vault-loader/src/main.js', portVariable: 'VAULT_LOADER_PORT', port: 3001, consumer: { groupVariable: 'VAULT_LOADER_GROUP_ID', key: 'vaultLoader' } },
+  { name: 'automation-trigger', entry: 'apps/automation-trigger/src/main.js', portVariable: 'AUTOMATION_TRIGGER_PORT', port: 3002, consumer: { groupVariable: 'AUTOMATION_TRIGGER_GROUP_ID', key: 'automationTrigger' } },
+  { name: 'exporter', entry: 'apps/exporter/src/main.js', portVariable: 'EXPORTER_PORT', port: 3003, consumer: { groupVariable: 'EXPORTER_GROUP_ID', key: 'exporter' } },
+  { name: 'gateway', entry: 'apps/gateway/src/main.js', portVariable: 'PORT', port: 3000 },
+];

@@ -5,23 +5,8 @@ import { LocalStack, type StackConnection } from './local-stack';
 import { LOCAL_S3_CREDENTIALS } from './local-s3';
 import { portOpen, sleep } from './process-control';
 import { Progress } from './progress';
-import { MIGRATING_APPS } from './stack-paths';
+import { MIGRATING_APPS, SERVICES } from './stack-paths';
 import { loadStackSettings } from './stack-settings';
-
-interface ServiceSpec {
-  name: string;
-  entry: string;
-  /** Environment variable that sets its HTTP port, and the default port. */
-  portVariable: string;
-  port: number;
-}
-
-const SERVICES: readonly ServiceSpec[] = [
-  { name: 'vault-loader', entry: 'apps/vault-loader/src/main.js', portVariable: 'VAULT_LOADER_PORT', port: 3001 },
-  { name: 'automation-trigger', entry: 'apps/automation-trigger/src/main.js', portVariable: 'AUTOMATION_TRIGGER_PORT', port: 3002 },
-  { name: 'exporter', entry: 'apps/exporter/src/main.js', portVariable: 'EXPORTER_PORT', port: 3003 },
-  { name: 'gateway', entry: 'apps/gateway/src/main.js', portVariable: 'PORT', port: 3000 },
-];
 
 /**
  * `npm start`: the local stack, topics and schemas, migrations, then the four services in the

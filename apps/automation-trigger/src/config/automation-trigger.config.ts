@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { CONSUMER_GROUPS } from '@tracking/contracts';
-import { EnvReader, readAdminTokenSha256, readDatabaseUrl, readServiceSettings, type Env, type ServiceSettings } from '@tracking/config';
+import { EnvReader, readAdminTokenSha256, readDatabaseUrl, readReplayBounds, readServiceSettings, type Env, type ReplayBounds, type ServiceSettings } from '@tracking/config';
 import { parseRetrySchedule } from '../delivery/retry-schedule';
 
 export interface AutomationTriggerConfig extends ServiceSettings {
@@ -20,6 +20,8 @@ export interface AutomationTriggerConfig extends ServiceSettings {
   automationEnabled: boolean;
   /** Variables the workflows' `secret_env` may name. */
   env: Env;
+  /** Set by `tracking replay --to/--customer` for a bounded run under a temporary group, which then exits. */
+  replay?: ReplayBounds;
   delivery: {
     /** Delays before the 2nd, 3rd, ... attempt; after the last one the trigger is dead-lettered. */
     retrySchedule: number[];
@@ -54,6 +56,7 @@ export function loadAutomationTriggerConfig(env: Env, cwd = process.cwd()): Auto
     reloadMs: reader.integer('AUTOMATIONS_RELOAD_SECONDS', 10, { min: 1, max: 3600 }) * 1000,
     automationEnabled: reader.boolean('TRACKING_AUTOMATION_ENABLED', true),
     env,
+    replay: readReplayBounds(reader),
     delivery: {
       retrySchedule: retrySchedule ?? [],
       timeoutMs: reader.integer('WEBHOOK_TIMEOUT_MS', 10_000, { min: 100, max: 120_000 }),

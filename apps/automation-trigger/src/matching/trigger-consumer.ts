@@ -1,7 +1,7 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { CONSUMER_SUBSCRIPTIONS } from '@tracking/contracts';
-import { BatchConsumer, KAFKA_CLIENT } from '@tracking/kafka';
+import { BatchConsumer, KAFKA_CLIENT, replayBoundsEndingProcess } from '@tracking/kafka';
 import { LOGGER, ReadinessRegistry, type Logger } from '@tracking/observability';
 import { AUTOMATION_TRIGGER_CONFIG, type AutomationTriggerConfig } from '../config/automation-trigger.config';
 import { TriggerMatcher } from './trigger-matcher.service';
@@ -23,7 +23,13 @@ export class TriggerConsumer implements OnApplicationBootstrap, BeforeApplicatio
   ) {
     this.consumer = new BatchConsumer(
       kafka,
-      { groupId: config.groupId, topics: [...CONSUMER_SUBSCRIPTIONS.automationTrigger], fromBeginning: true, sessionTimeoutMs: config.sessionTimeoutMs },
+      {
+        groupId: config.groupId,
+        topics: [...CONSUMER_SUBSCRIPTIONS.automationTrigger],
+        fromBeginning: true,
+        sessionTimeoutMs: config.sessionTimeoutMs,
+        bounds: replayBoundsEndingProcess(config.replay, logger),
+      },
       logger,
     );
     readiness.register({

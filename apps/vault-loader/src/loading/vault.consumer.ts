@@ -1,7 +1,7 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { CONSUMER_SUBSCRIPTIONS } from '@tracking/contracts';
-import { BatchConsumer, KAFKA_CLIENT } from '@tracking/kafka';
+import { BatchConsumer, KAFKA_CLIENT, replayBoundsEndingProcess } from '@tracking/kafka';
 import { LOGGER, ReadinessRegistry, type Logger } from '@tracking/observability';
 import { VAULT_LOADER_CONFIG, type VaultLoaderConfig } from '../config/vault-loader.config';
 import { VaultLoadService } from './vault-load.service';
@@ -20,7 +20,13 @@ export class VaultConsumer implements OnApplicationBootstrap, BeforeApplicationS
   ) {
     this.consumer = new BatchConsumer(
       kafka,
-      { groupId: config.groupId, topics: [...CONSUMER_SUBSCRIPTIONS.vaultLoader], fromBeginning: true, sessionTimeoutMs: config.sessionTimeoutMs },
+      {
+        groupId: config.groupId,
+        topics: [...CONSUMER_SUBSCRIPTIONS.vaultLoader],
+        fromBeginning: true,
+        sessionTimeoutMs: config.sessionTimeoutMs,
+        bounds: replayBoundsEndingProcess(config.replay, logger),
+      },
       logger,
     );
     readiness.register({
