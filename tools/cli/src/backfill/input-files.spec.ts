@@ -1,0 +1,41 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CliError } from '../cli-error';
+import { formatOfName, resolveInputFiles } from './input-files';
+
+describe(formatOfName.name, () => {
+  it.each([
+    ['events.jsonl', 'jsonl'],
+    ['events.NDJSON.gz', 'jsonl'],
+    ['history-2024.csv.gz', 'csv'],
+    ['access.log', 'access-log'],
+    ['access.log.3.gz', 'access-log'],
+    ['www_access_log', 'access-log'],
+    ['notes.txt', undefined],
+  ])('%s is %s', (name, format) => {
+    expect(formatOfName(name)).toBe(format);
+  });
+});
+
+describe(resolveInputFiles.name, () => {
+  it('reads a directory as its files in name order, without hidden files, subdirectories or earlier rejects', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'backfill-inputs-'));
+    for (const name of ['b.log', 'a.log.gz', '.hidden.log', 'a.log.gz.rejects.jsonl']) writeFileSync(join(dir, name), 'x');
+    mkdirSync(join(dir, 'sub.log'));
+    expect(resolveInputFiles([dir], undefined)).toEqual([
+      { path: join(dir, 'a.log.gz'), size: 1, gzip: true, format: 'access-log' },
+      { path: join(dir, 'b.log'), size: 1, gzip: false, format: 'access-log' },
+    ]);
+  });
+
+  it('says what is wrong with a path before anything is read', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'backfill-inputs-'));
+    writeFileSync(join(dir, 'notes.txt'), 'x');
+    expect(() => resolveInputFiles([join(dir, 'missing.csv')], undefined)).toThrow(new CliError(`${join(dir, 'missing.csv')} does not exist`));
+    expect(() => resolveInputFiles([join(dir, 'notes.txt')], undefined)).toThrow(/cannot tell the format/);
+    expect(resolveInputFiles([join(dir, 'notes.txt')], 'jsonl')).toMatchObject([{ format: 'jsonl' }]);
+    mkdirSync(join(dir, 'empty'));
+    expect(() => resolveInputFiles([join(dir, 'empty')], undefined)).toThrow(/holds no files/);
+  });
+});
