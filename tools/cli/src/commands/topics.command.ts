@@ -1,7 +1,111 @@
 import type { Command } from 'commander';
+import { TOPIC_DECLARATIONS } from '@tracking/contracts';
+import { ensureTopics, type TopicReport } from '@tracking/kafka';
 import type { CliContext } from '../cli-context';
+import { CliError } from '../cli-error';
+import { listUserTopics, withAdmin } from '../inspect/kafka-admin';
+import { positiveInteger } from '../inspect/option-parsers';
+import { RegistryRestClient } from '../inspect/registry-rest.client';
+import { formatRetention, table } from '../inspect/text-format';
+import { describeTopics, type TopicDescription } from '../inspect/topic-describer';
 
 export function registerTopics(program: Command, context: () => CliContext): void {
-  void program;
-  void context;
+  const topics = program
+    .command('topics')
+    .description('Create, update and inspect the topics declared in libs/contracts (TOPIC_DECLARATIONS)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ npm run --silent tracking -- topics ensure
+  $ npm run --silent tracking -- topics describe tracking.events.v1
+  $ npm run --silent tracking -- --json topics describe | jq '.topics[] | {topic, records, mismatches}'`,
+    );
+
+  topics
+    .command('ensure')
+    .description('Create missing topics and bring existing ones to their declaration (the code `npm run stack:up` provisions with)')
+    .option('--partitions <n>', 'use this partition count for every topic instead of the declared ones (KAFKA_TOPIC_PARTITIONS of the stack); partitions only ever grow', positiveInteger)
+    .addHelpText(
+      'after',
+      `
+Partitions only grow (shrinking would reorder keys); retention.ms and cleanup.policy are set to the
+declared values. Running it again changes nothing. Value schemas are registered by
+\`npm run stack:provision\` or the first producer, not here.
+
+Output (--json): {"topics": [{"topic", "action": "created" | "updated" | "unchanged", "changes": [..]}]}
+
+Examples:
+  $ npm run --silent tracking -- topics ensure
+  $ npm run --silent tracking -- --brokers kafka-1:9092,kafka-2:9092 --json topics ensure`,
+    )
+    .action(async (options: { partitions?: number }) => {
+      const ctx = context();
+      const reports = await withAdmin(ctx, (admin) => ensureTopics(admin, TOPIC_DECLARATIONS, { partitions: options.partitions }));
+      ctx.output.result({ topics: reports }, renderEnsure);
+    });
+
+  topics
+    .command('describe [topic]')
+    .description('Partitions, replication, retention, cleanup, offsets, records and value schema of each declared topic (or of one topic), with differences from the declaration')
+    .addHelpText(
+      'after',
+      `
+Records per partition are high - low offset: exact for plain topics, an upper bound once compaction
+or transaction markers leave gaps. Size on disk is shown as n/a: kafkajs cannot ask brokers for
+log dir sizes (use kafka-log-dirs.sh for that). "mismatches" lists where a topic differs from its
+declaration, each with what to do.
+
+Output (--json): {"topics": [{"topic", "exists", "partitions", "replicationFactor", "retentionMs",
+  "cleanupPolicy", "records", "sizeBytes": null, "declaration", "valueSchema": {"subject", "file",
+  "latestVersion", "latestId", "matchesFile"}, "partitionOffsets": [{"partition", "leader",
+  "replicas", "inSync", "low", "high", "records"}], "mismatches": [..]}]}
+
+Examples:
+  $ npm run --silent tracking -- topics describe
+  $ npm run --silent tracking -- topics describe billing.site-domains.v1
+  $ npm run --silent tracking -- --json topics describe | jq '.topics[] | select(.mismatches != [])'`,
+    )
+    .action(async (topic: string | undefined) => {
+      const ctx = context();
+      const registry = new RegistryRestClient(ctx.options.registry);
+      const descriptions = await withAdmin(ctx, async (admin) => {
+        const existing = await listUserTopics(admin);
+        if (topic !== undefined && !existing.includes(topic)) {
+          throw new CliError(`topic ${topic} does not exist on ${ctx.brokers.join(',')}`, `Topics: ${existing.join(', ') || '(none)'}`);
+        }
+        const wanted = topic !== undefined ? [topic] : TOPIC_DECLARATIONS.map((declaration) => declaration.name);
+        return describeTopics(admin, registry, wanted, new Set(existing));
+      });
+      ctx.output.result({ topics: descriptions }, (data) => data.topics.map(renderDescription).join('\n\n'));
+    });
+}
+
+function renderEnsure({ topics }: { topics: TopicReport[] }): string {
+  const counts = ['created', 'updated', 'unchanged'].map((action) => `${topics.filter((topic) => topic.action === action).length} ${action}`).join(', ');
+  return `${table(['topic', 'action', 'changes'], topics.map((topic) => [topic.topic, topic.action, topic.changes.join('; ')]))}\n${counts}`;
+}
+
+function renderDescription(topic: TopicDescription): string {
+  if (!topic.exists) return `${topic.topic}: does not exist\n${topic.mismatches.map((mismatch) => `  ! ${mismatch}`).join('\n')}`;
+  const declared = topic.declaration ? ` (declared ${topic.declaration.partitions})` : '';
+  const schema = topic.valueSchema;
+  const schemaText = !schema
+    ? 'none'
+    : schema.latestVersion === null
+      ? `${schema.subject}: not registered`
+      : `${schema.subject} v${schema.latestVersion} (id ${schema.latestId})${schema.file ? `, file ${schema.file}${schema.matchesFile ? '' : ' (differs)'}` : ''}`;
+  const lines = [
+    topic.topic,
+    `  partitions ${topic.partitions}${declared}, replication ${topic.replicationFactor ?? '?'}, retention ${formatRetention(topic.retentionMs)}, cleanup ${topic.cleanupPolicy ?? 'unknown'}`,
+    `  records ${topic.records.toLocaleString('en-US')}, size n/a (kafkajs cannot read log dir sizes)`,
+    `  value schema ${schemaText}`,
+    table(
+      ['partition', 'leader', 'replicas', 'isr', 'low', 'high', 'records'],
+      topic.partitionOffsets.map((p) => [p.partition, p.leader, p.replicas, p.inSync, p.low, p.high, p.records]),
+      '  ',
+    ),
+    ...topic.mismatches.map((mismatch) => `  ! ${mismatch}`),
+  ];
+  return lines.join('\n');
 }
