@@ -145,6 +145,8 @@ describe('tracking backfill', () => {
           referrer: `${SITE}/pricing`,
           occurred_at: new Date(reset.occurred_at).toISOString(),
           session_id: reset.session_id,
+          // A log cannot know the visitor's answer to a consent banner: backfilled page views say so.
+          consent_state: 'pending',
         }),
       });
       expect(response.status).toBe(200);
@@ -193,6 +195,15 @@ describe('tracking backfill', () => {
       [6, 'missing_time'],
       [8, 'invalid_json'],
     ]);
+  });
+
+  it('publishes no access-log page view for a customer that requires consent, and copies none of those lines to the rejects file', async () => {
+    const customer = writeTestCustomer(customersDir, { privacy: { consent_required: true } });
+    const path = fixture('access.log', (content) => content, 'consent-access.log');
+    const summary = summaryOf(await backfill(['--customer', customer.id, '--site', SITE, path]));
+    expect(summary).toMatchObject({ published: 0, rejected: { byReason: { consent_pending: 7 } } });
+    const rejects = readFileSync(`${path}.rejects.jsonl`, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { code: string; raw: string });
+    expect(rejects.filter((reject) => reject.code === 'consent_pending').every((reject) => reject.raw === '')).toBe(true);
   });
 
   it('backfills CSV with quoted commas, quotes and line breaks, extra columns going into event_data', async () => {

@@ -112,6 +112,8 @@ export class BatchConsumer {
     }));
     const bounds = this.options.bounds;
     let reachedStop = false;
+    /** Bounded: the last record below the stop offset, handled or filtered out (the position must pass it either way). */
+    let lastExamined: string | undefined;
     if (bounds) {
       const stopText = bounds.stopOffsets[batch.topic]?.[String(batch.partition)];
       if (stopText === undefined) {
@@ -123,6 +125,7 @@ export class BatchConsumer {
       const before = records.length;
       records = records.filter((record) => BigInt(record.offset) < stop);
       reachedStop = records.length < before || (records.length > 0 && BigInt(records[records.length - 1].offset) + 1n >= stop);
+      lastExamined = records[records.length - 1]?.offset;
       if (bounds.customer !== undefined) records = records.filter((record) => customerOfRecord(record) === bounds.customer);
     }
     // A fetch can hold tens of thousands of records. Handled in slices, each committed and followed by
@@ -137,6 +140,11 @@ export class BatchConsumer {
       resolveOffset(last);
       await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
       await heartbeat();
+    }
+    if (bounds && lastExamined !== undefined && isRunning() && !isStale()) {
+      // Records of other customers were filtered out: without moving past them the next fetch would return them again, forever.
+      resolveOffset(lastExamined);
+      await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(lastExamined) + 1n).toString() }]);
     }
     if (bounds && reachedStop) this.partitionDone(batch.topic, batch.partition, bounds);
   }

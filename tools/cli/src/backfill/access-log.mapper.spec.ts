@@ -34,6 +34,7 @@ describe(AccessLogMapper.name, () => {
           page_url: 'https://www.example.com/a?token=secret',
           occurred_at: '2024-03-10T08:00:00.000Z',
           session_id: `s:${JSON.stringify(['203.0.113.7', 'Mozilla/5.0'])}:${T0}`,
+          consent_state: 'pending',
           referrer: 'https://www.google.com/',
         },
         clientIp: '203.0.113.7',

@@ -68,6 +68,9 @@ export class AccessLogMapper {
       page_url: pageUrl,
       occurred_at: new Date(entry.time).toISOString(),
       session_id: this.sessions.sessionFor(JSON.stringify([entry.remoteHost, entry.userAgent ?? '']), entry.time),
+      // A log does not know what the visitor answered to the consent banner: for a customer that
+      // requires consent the pipeline then drops the request, as the gateway never received it.
+      consent_state: 'pending',
       ...(referrer ? { referrer } : {}),
     };
     // The request as logged, on this site: the same line gives the same id whatever was read before it.

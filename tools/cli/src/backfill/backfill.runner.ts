@@ -115,7 +115,8 @@ export class BackfillRunner {
       return;
     }
     if (outcome.status === 'dropped') {
-      this.reject(file, line, raw, outcome.reason, `${outcome.eventType} dropped by the privacy rules of ${customer.customerId} (${outcome.reason}), as the gateway drops it`);
+      // The line itself is not copied: it may hold the address and data of a visitor who did not consent.
+      this.reject(file, line, '', outcome.reason, `${outcome.eventType} dropped by the privacy rules of ${customer.customerId} (${outcome.reason}), as the gateway drops it`);
       return;
     }
     if (this.seen.has(outcome.event.event_id)) {

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CliError } from '../cli-error';
-import { formatOfName, resolveInputFiles } from './input-files';
+import { compareByAge, formatOfName, resolveInputFiles } from './input-files';
 
 describe(formatOfName.name, () => {
   it.each([
@@ -19,7 +19,7 @@ describe(formatOfName.name, () => {
 });
 
 describe(resolveInputFiles.name, () => {
-  it('reads a directory as its files in name order, without hidden files, subdirectories or earlier rejects', () => {
+  it('reads a directory as its files oldest first, without hidden files, subdirectories or earlier rejects', () => {
     const dir = mkdtempSync(join(tmpdir(), 'backfill-inputs-'));
     for (const name of ['b.log', 'a.log.gz', '.hidden.log', 'a.log.gz.rejects.jsonl']) writeFileSync(join(dir, name), 'x');
     mkdirSync(join(dir, 'sub.log'));
@@ -27,6 +27,11 @@ describe(resolveInputFiles.name, () => {
       { path: join(dir, 'a.log.gz'), size: 1, gzip: true, format: 'access-log' },
       { path: join(dir, 'b.log'), size: 1, gzip: false, format: 'access-log' },
     ]);
+  });
+
+  it("reads logrotate's files oldest first: .10 before .2 before the current file", () => {
+    const names = ['access.log', 'access.log.1', 'access.log.10.gz', 'access.log.2.gz', 'error.log', '2024-11-01.csv', '2024-10-31.csv'];
+    expect([...names].sort(compareByAge)).toEqual(['2024-10-31.csv', '2024-11-01.csv', 'access.log.10.gz', 'access.log.2.gz', 'access.log.1', 'access.log', 'error.log']);
   });
 
   it('says what is wrong with a path before anything is read', () => {

@@ -34,22 +34,38 @@ function statOf(path: string): Stats {
   }
 }
 
-/** A directory stands for every file directly in it, in name order (so rotated logs read oldest first when named by date). */
+/** `access.log.3.gz` -> stem `access.log`, rotation 3; `access.log` -> rotation -1 (the current file, newest). */
+function rotationOf(path: string): { stem: string; rotation: number } {
+  const match = /^(.*)\.(\d+)(\.gz)?$/.exec(path);
+  return match ? { stem: match[1] as string, rotation: Number(match[2]) } : { stem: path.replace(/\.gz$/, ''), rotation: -1 };
+}
+
+/**
+ * Oldest first, which sessions need (a visit is cut after 30 minutes without a request, so reading a
+ * newer file first would split it): logrotate's `.N` suffixes count backwards in time (`.10` before
+ * `.2` before the current file); other names (dates) sort as text.
+ */
+export function compareByAge(a: string, b: string): number {
+  const [left, right] = [rotationOf(a), rotationOf(b)];
+  if (left.stem !== right.stem) return left.stem < right.stem ? -1 : 1;
+  return right.rotation - left.rotation;
+}
+
+/** A directory stands for every file directly in it. */
 function filesOf(path: string): string[] {
   const stats = statOf(path);
   if (stats.isFile()) return [path];
   if (!stats.isDirectory()) throw new CliError(`${path} is neither a file nor a directory`);
   const names = readdirSync(path, { withFileTypes: true })
     .filter((entry) => entry.isFile() && !entry.name.startsWith('.') && !entry.name.endsWith(REJECTS_SUFFIX))
-    .map((entry) => entry.name)
-    .sort();
+    .map((entry) => entry.name);
   if (names.length === 0) throw new CliError(`${path} holds no files to backfill`);
   return names.map((name) => join(path, name));
 }
 
 /** The files to read, each with its format (given, or from its name) and size; fails before anything is read. */
 export function resolveInputFiles(paths: readonly string[], format: InputFormat | undefined): InputFile[] {
-  return paths.flatMap(filesOf).map((path) => {
+  return paths.flatMap(filesOf).sort(compareByAge).map((path) => {
     const detected = format ?? formatOfName(basename(path));
     if (!detected) {
       throw new CliError(`cannot tell the format of ${path} from its name`, `Name it .jsonl, .csv or .log (optionally .gz), or pass --format ${INPUT_FORMATS.join('|')}.`);

@@ -30,18 +30,23 @@ export async function* readLines(path: string, gzip: boolean, onBytes: (bytes: n
       let start = 0;
       while (newline >= 0) {
         number += 1;
-        yield { number, text: stripCarriageReturn(pending.slice(start, newline)) };
+        yield { number, text: withoutByteOrderMark(number, stripCarriageReturn(pending.slice(start, newline))) };
         start = newline + 1;
         newline = pending.indexOf('\n', start);
       }
       pending = pending.slice(start);
     }
     pending += decoder.end();
-    if (pending !== '') yield { number: number + 1, text: stripCarriageReturn(pending) };
+    if (pending !== '') yield { number: number + 1, text: withoutByteOrderMark(number + 1, stripCarriageReturn(pending)) };
   } finally {
     file.destroy();
     gunzip?.destroy();
   }
+}
+
+/** Files saved by Windows tools often start with a UTF-8 byte order mark, which no parser expects. */
+function withoutByteOrderMark(number: number, line: string): string {
+  return number === 1 && line.startsWith('\uFEFF') ? line.slice(1) : line;
 }
 
 function stripCarriageReturn(line: string): string {

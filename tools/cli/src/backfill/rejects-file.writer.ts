@@ -4,7 +4,7 @@ import type { RejectEntry, RejectsSink } from './backfill.runner';
 
 /**
  * The rejects file: one JSON object a line (file, line, code, reason, raw), replaced on every run so
- * it always describes the last one. The raw line is kept as read: it is the operator's own input.
+ * it always describes the last one. The raw line is kept as read (the operator's own input), except for lines dropped by privacy rules.
  */
 export class RejectsFileWriter implements RejectsSink {
   private readonly stream: WriteStream;

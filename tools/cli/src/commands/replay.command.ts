@@ -124,6 +124,7 @@ Examples:
       if (!start) throw new CliError(`--from "${options.from}" is not a point on the log`, 'use beginning, end, an ISO 8601 time such as 2026-11-30T10:00:00Z, or 0:1200,1:1180');
       const to = options.to === undefined ? undefined : Date.parse(options.to);
       if (to !== undefined && (Number.isNaN(to) || !/^\d{4}-\d{2}-\d{2}/.test(options.to ?? ''))) throw new CliError(`--to "${options.to}" is not an ISO 8601 time`, 'for example 2026-11-30T12:00:00Z');
+      if (options.wait !== undefined && !(Number(options.wait) >= 0)) throw new CliError(`--wait "${options.wait}" is not a number of seconds`, 'for example --wait 60');
       const bounded = to !== undefined || options.customer !== undefined;
       if (bounded && service.consumer.key === 'exporter') {
         throw new CliError('the exporter replays whole groups only', 'its objects are cut per partition from the group position; drop --to/--customer and replay the group (objects already written are recognised and kept)');
@@ -230,12 +231,21 @@ async function replayWindow(
   const timer = setInterval(() => {
     void partitionsDone(admin, tempGroup, plans, stopOffsets).then((done) => progress.update(done), () => undefined);
   }, 1000);
+  // Ctrl-C stops the service cleanly and still deletes the temporary group.
+  let interrupted = false;
+  const interrupt = (): void => {
+    interrupted = true;
+    child.kill('SIGTERM');
+  };
+  process.once('SIGINT', interrupt);
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  process.off('SIGINT', interrupt);
   clearInterval(timer);
   if (code === 0) progress.update(Number(total));
   progress.finish();
   await admin.deleteGroups([tempGroup]).catch(() => undefined);
-  if (code !== 0) throw new CliError(`${service.name} ended with exit code ${code} before the replay finished`, errors.trim().split('\n').slice(-3).join('\n  ') || 'see its logs');
+  if (interrupted) throw new CliError('replay interrupted; the live group was not touched and the temporary group is deleted', 'run the same command again to replay the whole window', 130);
+  if (code !== 0) throw new CliError(`${service.name} ended with exit code ${code ?? 'none (killed)'} before the replay finished`, errors.trim().split('\n').slice(-3).join('\n  ') || 'see its logs');
   cli.output.result(summary, () => `replayed ${total} records of the window through ${service.name}${options.customer ? ` for ${options.customer}` : ''}; temporary group ${tempGroup} deleted`);
 }
 
