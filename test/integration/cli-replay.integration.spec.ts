@@ -39,6 +39,9 @@ describe('tracking replay (real Kafka, registry and PostgreSQL)', () => {
   });
 
   it('refuses to move the group while the loader is running, and a dry run changes nothing', async () => {
+    // Something to read again, even when this spec runs first on a fresh broker.
+    await produceEvents(env, pageViews(uniqueId('it_cli_dry_run'), 6));
+    await caughtUp();
     const before = await committed();
     const refused = await runCli(env, ['replay', 'vault-loader', '--group', groupId, '--from', 'beginning']);
     expect(refused.code).toBe(1);
