@@ -17,6 +17,7 @@ const moduleNameMapper = {
   // Only tests reach into apps and tools by alias; apps never import each other (lint enforces it).
   '^@apps/([^/]+)/(.*)$': '<rootDir>/apps/$1/src/$2',
   '^@tools/([^/]+)/(.*)$': '<rootDir>/tools/$1/src/$2',
+  '^@sdks/([^/]+)/(.*)$': '<rootDir>/sdks/$1/src/$2',
   '^@test/(.*)$': '<rootDir>/test/$1',
 };
 
@@ -30,7 +31,7 @@ module.exports = {
       transform,
       transformIgnorePatterns,
       moduleNameMapper,
-      testMatch: ['<rootDir>/{apps,libs,tools}/**/*.spec.ts', '<rootDir>/test/unit/**/*.spec.ts'],
+      testMatch: ['<rootDir>/{apps,libs,tools,sdks}/**/*.spec.ts', '<rootDir>/test/unit/**/*.spec.ts'],
     },
     {
       displayName: 'integration',
