@@ -31,13 +31,14 @@ import { AnalyticsController } from './reporting/analytics.controller';
 import { ConsumerLagService } from './reporting/consumer-lag.service';
 import { PipelineController } from './reporting/pipeline.controller';
 import { TenantReader } from './reporting/tenant-reader';
+import { TrackingScriptModule } from './tracking-script/tracking-script.module';
 
 @Module({})
 export class GatewayModule {
   static register(config: GatewayConfig, logger: Logger): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [ObservabilityModule.forRoot({ service: 'gateway', logger })],
+      imports: [ObservabilityModule.forRoot({ service: 'gateway', logger }), TrackingScriptModule],
       controllers: [TrackController, CollectController, CustomerEndpointsController, TrackingKeysController, PipelineController, AnalyticsController, DocsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },

@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { TrackingScriptController } from './tracking-script.controller';
+import { TrackingScriptStore } from './tracking-script.store';
+
+/** GET /js/tracking.js: the browser SDK bundle, served by the gateway it reports to. */
+@Module({
+  controllers: [TrackingScriptController],
+  providers: [TrackingScriptStore],
+})
+export class TrackingScriptModule {}
