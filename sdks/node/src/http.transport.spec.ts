@@ -24,6 +24,34 @@ describe(HttpTransport.name, () => {
       await expect(sut.send([event], 'b1', new AbortController().signal)).rejects.toMatchObject({ errorCode: 'NETWORK_ERROR', retriable: true });
     });
 
+    it('keeps the timeout running until the body is read: headers then silence is a TIMEOUT', async () => {
+      jest.useFakeTimers();
+      try {
+        const { sut } = setup(async () => answer(200, () => new Promise<string>(() => undefined)));
+        const sending = sut.send([event], 'b1', new AbortController().signal);
+        const rejection = expect(sending).rejects.toMatchObject({ errorCode: 'TIMEOUT', retriable: true, status: 200 });
+        await jest.advanceTimersByTimeAsync(1000);
+        await rejection;
+      } finally {
+        jest.useRealTimers();
+      }
+    });
+
+    it('aborts a body still arriving when the caller aborts (close() gave up)', async () => {
+      let bodySignal: AbortSignal | undefined;
+      const { sut, mocks } = setup(async () => answer(200, () => new Promise<string>(() => undefined)));
+      mocks.fetch.mockImplementation(async (_url, init) => {
+        bodySignal = init.signal;
+        return answer(200, () => new Promise<string>(() => undefined));
+      });
+      const closing = new AbortController();
+      const sending = sut.send([event], 'b1', closing.signal);
+      await new Promise((resolve) => setImmediate(resolve));
+      closing.abort();
+      await expect(sending).rejects.toMatchObject({ errorCode: 'CLIENT_CLOSED', retriable: true });
+      expect(bodySignal?.aborted).toBe(true);
+    });
+
     it('keeps the status of a refusal without a seed body, and says when a 2xx has no JSON', async () => {
       const { sut } = setup(async () => answer(502, async () => '<html>Bad gateway</html>'));
       await expect(sut.send([event], 'b1', new AbortController().signal)).rejects.toMatchObject({ status: 502, errorCode: 'INTERNAL_ERROR', retriable: true });

@@ -81,14 +81,9 @@ export class HttpTransport {
     const single = events.length === 1;
     const url = `${this.baseUrl}/api/v1/track${single ? '' : '/bulk'}`;
     const body = JSON.stringify(single ? events[0] : { batch_id: batchId, events });
-    const response = await this.exchange(url, body, signal);
-    let text: string;
-    try {
-      text = await response.text();
-    } catch (error) {
-      // The connection broke while the answer was arriving: whether the events got in is unknown.
-      throw new TrackingError(`answer from ${url} cut off: ${(error as Error).message}`, { status: response.status, errorCode: 'NETWORK_ERROR', retriable: true, cause: error });
-    }
+    // The request timeout and the close() abort cover the body as well as the headers: a gateway
+    // that sends headers and then stalls must not hold the batch (or close({ timeoutMs })) for ever.
+    const { response, text } = await this.exchange(url, body, signal);
     const parsed = parseJson(text);
     if (response.status < 200 || response.status >= 300) throw this.refusal(response, parsed);
     if (!isObject(parsed)) {
@@ -119,7 +114,7 @@ export class HttpTransport {
     };
   }
 
-  private async exchange(url: string, body: string, signal: AbortSignal): Promise<FetchResponseLike> {
+  private async exchange(url: string, body: string, signal: AbortSignal): Promise<{ response: FetchResponseLike; text: string }> {
     // A controller of our own (not AbortSignal.timeout) so the timeout runs on the timers that the
     // caller controls and tells a timeout apart from close() aborting.
     const controller = new AbortController();
@@ -132,8 +127,18 @@ export class HttpTransport {
     const onAbort = (): void => controller.abort();
     if (signal.aborted) onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
+    // Rejects when the controller aborts, so a body read that ignores the signal (a custom fetch)
+    // still ends on time.
+    let stopAborted: () => void = () => undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      const listener = (): void => reject(new Error('This operation was aborted'));
+      controller.signal.addEventListener('abort', listener, { once: true });
+      stopAborted = () => controller.signal.removeEventListener('abort', listener);
+    });
+    aborted.catch(() => undefined);
+    let response: FetchResponseLike;
     try {
-      const response = await this.options.fetch(url, {
+      response = await Promise.race([this.options.fetch(url, {
         method: 'POST',
         headers: {
           'Content-Type': 'application/json',
@@ -143,18 +148,31 @@ export class HttpTransport {
         },
         body,
         signal: controller.signal,
-      });
-      return response;
+      }), aborted]);
     } catch (error) {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      stopAborted();
       if (timedOut) {
         throw new TrackingError(`no answer from ${url} within ${this.options.timeoutMs} ms`, { status: null, errorCode: 'TIMEOUT', retriable: true, cause: error });
       }
       if (signal.aborted) throw new TrackingError('request aborted: the client was closed', { status: null, errorCode: 'CLIENT_CLOSED', retriable: true, cause: error });
       const reason = error instanceof Error ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ''}` : String(error);
       throw new TrackingError(`request to ${url} failed: ${reason}`, { status: null, errorCode: 'NETWORK_ERROR', retriable: true, cause: error });
+    }
+    try {
+      return { response, text: await Promise.race([response.text(), aborted]) };
+    } catch (error) {
+      if (timedOut) {
+        throw new TrackingError(`answer from ${url} not read within ${this.options.timeoutMs} ms`, { status: response.status, errorCode: 'TIMEOUT', retriable: true, cause: error });
+      }
+      if (signal.aborted) throw new TrackingError('request aborted: the client was closed', { status: response.status, errorCode: 'CLIENT_CLOSED', retriable: true, cause: error });
+      // The connection broke while the answer was arriving: whether the events got in is unknown.
+      throw new TrackingError(`answer from ${url} cut off: ${(error as Error).message}`, { status: response.status, errorCode: 'NETWORK_ERROR', retriable: true, cause: error });
     } finally {
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
+      stopAborted();
     }
   }
 

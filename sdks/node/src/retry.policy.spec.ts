@@ -1,4 +1,4 @@
-import { RetryPolicy, isRetriableStatus, parseRetryAfter } from './retry.policy';
+import { DEFAULT_RETRY_OPTIONS, RetryPolicy, isRetriableStatus, parseRetryAfter } from './retry.policy';
 
 describe(RetryPolicy.name, () => {
   const policy = (random: number, overrides: Partial<ConstructorParameters<typeof RetryPolicy>[0]> = {}) =>
@@ -19,6 +19,15 @@ describe(RetryPolicy.name, () => {
   });
 
   describe('canRetry', () => {
+    it("honours the gateway's hourly Retry-After by default and says which waits are honoured in full", () => {
+      const defaults = new RetryPolicy({ ...DEFAULT_RETRY_OPTIONS, maxRetries: 3, random: () => 0 });
+      expect(defaults.delayMs(0, 3_600_000)).toBe(3_600_000);
+      expect(defaults.honoursRetryAfter(3_600_000)).toBe(true);
+      expect(defaults.honoursRetryAfter(3_600_001)).toBe(false);
+      expect(defaults.honoursRetryAfter(undefined)).toBe(false);
+      expect(defaults.honoursRetryAfter(null)).toBe(false);
+    });
+
     it('allows maxRetries retries after the first attempt', () => {
       expect([0, 1, 2, 3].map((done) => policy(0).canRetry(done))).toEqual([true, true, true, false]);
     });

@@ -5,7 +5,11 @@ export interface RetryPolicyOptions {
   baseDelayMs: number;
   /** Ceiling of the exponential backoff. */
   maxDelayMs: number;
-  /** Longest Retry-After honoured: a misconfigured server must not park the client for hours. */
+  /**
+   * Longest Retry-After honoured. A wait the server asked for within this cap is the server's
+   * schedule, not a failed attempt, so it does not count against maxRetries; a longer one is cut to
+   * the cap and counts as an ordinary retry (a misconfigured server cannot park the client for ever).
+   */
   maxRetryAfterMs: number;
   /** Source of jitter, in [0, 1). */
   random?: () => number;
@@ -14,7 +18,8 @@ export interface RetryPolicyOptions {
 export const DEFAULT_RETRY_OPTIONS: Omit<RetryPolicyOptions, 'maxRetries'> = {
   baseDelayMs: 500,
   maxDelayMs: 30_000,
-  maxRetryAfterMs: 60_000,
+  // The gateway's hourly per-customer limit answers 429 with Retry-After of up to 3600 s.
+  maxRetryAfterMs: 3_600_000,
 };
 
 /**
@@ -53,6 +58,11 @@ export class RetryPolicy {
   /** Whether another attempt is allowed after `retriesDone` retries. */
   canRetry(retriesDone: number): boolean {
     return retriesDone < this.options.maxRetries;
+  }
+
+  /** Whether waiting out this Retry-After is honoured in full, and so does not use up a retry. */
+  honoursRetryAfter(retryAfterMs?: number | null): boolean {
+    return retryAfterMs !== undefined && retryAfterMs !== null && retryAfterMs <= this.options.maxRetryAfterMs;
   }
 
   /**

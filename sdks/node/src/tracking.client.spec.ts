@@ -165,6 +165,33 @@ describe(TrackingClient.name, () => {
     });
   });
 
+  describe('when the gateway rate-limits for longer than maxRetries retries would last', () => {
+    it("waits out an hour's Retry-After as often as asked without using up maxRetries, then delivers", async () => {
+      const hourly = { status: 429, headers: { 'Retry-After': '3600' }, body: { error_code: 'RATE_LIMITED', error: 'Hourly limit exceeded' } };
+      const { sut, mocks } = setup({ flushAt: 1, maxRetries: 1 }, [hourly, hourly, hourly]);
+      const result = sut.track({ event_type: 'a' });
+      await advance(0);
+      await advance(3_600_000 - 1);
+      expect(mocks.gateway.requests).toHaveLength(1);
+      await advance(1);
+      expect(mocks.gateway.requests).toHaveLength(2);
+      await advance(2 * 3_600_000);
+      expect(mocks.gateway.requests).toHaveLength(4);
+      await expect(result).resolves.toMatchObject({ status: 'accepted' });
+      expect(mocks.errors).toEqual([]);
+    });
+
+    it('counts a Retry-After cut to retry.maxRetryAfterMs as an ordinary retry', async () => {
+      const hourly = { status: 429, headers: { 'Retry-After': '3600' }, body: { error_code: 'RATE_LIMITED' } };
+      const { sut, mocks } = setup({ flushAt: 1, maxRetries: 1, retry: { maxRetryAfterMs: 1000 } }, [hourly, hourly]);
+      const result = sut.track({ event_type: 'a' });
+      const rejection = expect(result).rejects.toMatchObject({ errorCode: 'RATE_LIMITED', attempts: 2 });
+      await advance(5000);
+      await rejection;
+      expect(mocks.gateway.requests).toHaveLength(2);
+    });
+  });
+
   describe('when a request fails on the way', () => {
     it('retries network errors, timeouts and 5xx with the same event ids, batch id and occurred_at', async () => {
       const hang = (request: SentRequest): Reply =>
@@ -324,7 +351,7 @@ describe(TrackingClient.name, () => {
         closed = true;
         return summary;
       });
-      await advance(30_000);
+      await advance(9_000); // under timeoutMs (10 s), after which the request would time out
       expect(closed).toBe(false);
       await expect(sut.track({ event_type: 'late' })).rejects.toMatchObject({ errorCode: 'CLIENT_CLOSED', retriable: false, message: expect.stringMatching(/closed/) });
 
@@ -393,12 +420,36 @@ describe(TrackingClient.name, () => {
 });
 
 describe(`${TrackingClient.name} timers`, () => {
-  it('never keeps the process alive with its flush timer', async () => {
+  const timersOf = (spy: jest.SpyInstance) => spy.mock.results.map((result) => result.value as NodeJS.Timeout).filter((timer) => timer?.hasRef !== undefined);
+
+  it('keeps the process alive while events are queued, and holds nothing once idle', async () => {
     const setTimeoutSpy = jest.spyOn(global, 'setTimeout');
+    const listeners = process.listenerCount('beforeExit');
     const sut = new TrackingClient({ endpoint: ENDPOINT, customerId: 'c', token: 't', flushInterval: 60_000, fetch: fakeFetch().fetch, onError: () => undefined });
-    void sut.track({ event_type: 'a' });
-    const flushTimer = setTimeoutSpy.mock.results.map((result) => result.value as NodeJS.Timeout).find((timer) => timer.hasRef !== undefined);
-    expect(flushTimer?.hasRef()).toBe(false);
+    const tracked = sut.track({ event_type: 'a' });
+    const [flushTimer] = timersOf(setTimeoutSpy);
+    expect(flushTimer.hasRef()).toBe(true);
+    expect(process.listenerCount('beforeExit')).toBe(listeners + 1);
+
+    // The loop ran dry (a script's last line awaited track()): the queue is sent now.
+    process.emit('beforeExit', 0);
+    await expect(tracked).resolves.toMatchObject({ status: 'accepted' });
+    expect(flushTimer.hasRef()).toBe(false);
+    expect(process.listenerCount('beforeExit')).toBe(listeners);
+    await sut.close();
+    setTimeoutSpy.mockRestore();
+  });
+
+  it('keeps the process alive during a retry wait nobody flush()es for', async () => {
+    const setTimeoutSpy = jest.spyOn(global, 'setTimeout');
+    const { fetch, requests } = fakeFetch([{ status: 503, headers: { 'Retry-After': '1' }, body: { error_code: 'SERVICE_UNAVAILABLE' } }]);
+    const sut = new TrackingClient({ endpoint: ENDPOINT, customerId: 'c', token: 't', flushAt: 1, retry: { baseDelayMs: 1 }, fetch, onError: () => undefined });
+    const tracked = sut.track({ event_type: 'a' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const retryWait = setTimeoutSpy.mock.calls.findIndex(([, ms]) => ms === 1000);
+    expect((setTimeoutSpy.mock.results[retryWait].value as NodeJS.Timeout).hasRef()).toBe(true);
+    await expect(tracked).resolves.toMatchObject({ status: 'accepted' });
+    expect(requests).toHaveLength(2);
     await sut.close();
     setTimeoutSpy.mockRestore();
   });

@@ -26,13 +26,21 @@ export interface TrackingClientOptions {
   maxBatchSize?: number;
   /** Bytes in one request. Default 900 KB, under the gateway's 1 MB bulk limit. */
   maxBatchBytes?: number;
-  /** Retries of a request after the first attempt, on network errors, timeouts, 408, 429 and 5xx. Default 8. */
+  /**
+   * Retries of a request after the first attempt, on network errors, timeouts, 408, 429 and 5xx.
+   * Default 8. Waits the gateway asks for with Retry-After (up to retry.maxRetryAfterMs) do not
+   * count: a rate-limited batch is sent again once the limit resets.
+   */
   maxRetries?: number;
   /** Events waiting to be sent before track() refuses more (QUEUE_FULL). Default 10 000. */
   maxQueueSize?: number;
   /** Per request. Default 10 000 ms. */
   timeoutMs?: number;
-  /** Backoff tuning: first ceiling (500 ms), its maximum (30 s) and the longest Retry-After honoured (60 s). */
+  /**
+   * Backoff tuning: first ceiling (500 ms), its maximum (30 s) and the longest Retry-After honoured
+   * (1 hour, the gateway's hourly customer limit). A longer Retry-After is cut to maxRetryAfterMs
+   * and counts against maxRetries.
+   */
   retry?: { baseDelayMs?: number; maxDelayMs?: number; maxRetryAfterMs?: number };
   /**
    * Called once for every failure: a refused event, a batch given up on, an event refused on
@@ -125,8 +133,10 @@ function handled<T>(promise: Promise<T>): Promise<T> {
  * they leave in order and a rate-limited client backs off as a whole) and retried with the same ids
  * until the gateway acknowledges them. Each call's promise settles with its own event's outcome.
  *
- * Call `close()` before the process exits: queued events are sent then, and the client's own timers
- * never keep the process alive on their own.
+ * While events are queued or in flight the client keeps the process alive (its flush timer and
+ * retry waits are ref'd, and 'beforeExit' sends what is still queued), so `await client.track()`
+ * in a short script always settles; once idle, it holds nothing open. Call `close()` before a
+ * long-running process exits: queued events are sent then and new ones refused.
  */
 export class TrackingClient {
   private readonly settings: Settings;
@@ -144,8 +154,8 @@ export class TrackingClient {
   private timer: NodeJS.Timeout | undefined;
   private pumping: Promise<void> | undefined;
   private retryWait: NodeJS.Timeout | undefined;
-  /** flush()/close() calls waiting: while any does, the retry wait keeps the process alive. */
-  private waiters = 0;
+  /** Registered on process 'beforeExit' while events are pending. */
+  private listening = false;
   private closing: Promise<FlushSummary> | undefined;
 
   constructor(options: TrackingClientOptions) {
@@ -274,24 +284,37 @@ export class TrackingClient {
     });
     this.abort.abort(error);
     const never = this.queue.drain();
+    this.keepAlive();
     if (never.length > 0) this.fail(never, error.withEvents(ids(never), 0));
   }
 
   private async waitFor(outcomes: ReadonlyArray<Promise<Outcome>>): Promise<FlushSummary> {
-    this.hold(1);
-    try {
-      return summarize(await Promise.all(outcomes));
-    } finally {
-      this.hold(-1);
-    }
+    return summarize(await Promise.all(outcomes));
   }
 
-  /** While someone awaits flush()/close(), a retry wait must keep the process alive, or `await client.close()` would exit mid-retry. */
-  private hold(change: 1 | -1): void {
-    this.waiters += change;
-    if (this.waiters > 0) this.retryWait?.ref?.();
-    else this.retryWait?.unref?.();
+  /**
+   * Node exits when nothing holds its event loop, even with promises unsettled; `await
+   * client.track()` in a script would then end without sending. So while events are queued the
+   * flush timer is ref'd, and while any is pending 'beforeExit' sends what is queued. Idle, the
+   * client holds nothing.
+   */
+  private keepAlive(): void {
+    if (this.timer !== undefined) {
+      if (this.queue.length > 0) this.timer.ref?.();
+      else this.timer.unref?.();
+    }
+    const busy = this.pending.size > 0;
+    if (busy && !this.listening) process.on('beforeExit', this.onBeforeExit);
+    else if (!busy && this.listening) process.removeListener('beforeExit', this.onBeforeExit);
+    this.listening = busy;
   }
+
+  /** The event loop ran dry with events still queued: send them now rather than at the flush timer. */
+  private readonly onBeforeExit = (): void => {
+    if (this.queue.length === 0) return;
+    this.drainUntil = this.lastSeq;
+    this.kick();
+  };
 
   private submit(inputs: readonly TrackEventInput[]): Array<Promise<Outcome>> {
     if (this.closing !== undefined) {
@@ -344,11 +367,13 @@ export class TrackingClient {
       done,
       settle: (outcome) => {
         this.pending.delete(entry);
+        this.keepAlive();
         settle(outcome);
       },
     };
     this.pending.add(entry);
     this.queue.push(entry);
+    this.keepAlive();
     return done;
   }
 
@@ -359,8 +384,8 @@ export class TrackingClient {
       this.drainUntil = this.lastSeq;
       this.kick();
     }, this.settings.flushInterval);
-    // An idle queue must not hold the process open; close() is how queued events get out at exit.
-    this.timer.unref?.();
+    // Ref'd while events wait for it (keepAlive), so a script's queued events still leave.
+    this.keepAlive();
   }
 
   private shouldSend(): boolean {
@@ -385,6 +410,7 @@ export class TrackingClient {
     await Promise.resolve();
     while (this.shouldSend()) {
       const batch = this.queue.take(this.settings.maxBatchSize, this.settings.maxBatchBytes);
+      this.keepAlive();
       try {
         await this.deliver(batch);
       } catch (cause) {
@@ -407,26 +433,31 @@ export class TrackingClient {
    */
   private async deliver(batch: Entry[]): Promise<void> {
     const batchId = randomUUID();
-    for (let retries = 0; ; retries += 1) {
+    // Retries that count against maxRetries; waits the server asked for (Retry-After within the
+    // cap) do not, so a batch held back by the hourly limit goes out once it resets.
+    let retries = 0;
+    for (let attempts = 1; ; attempts += 1) {
       if (this.abort.signal.aborted) {
-        this.fail(batch, (this.abort.signal.reason as TrackingError).withEvents(ids(batch), retries));
+        this.fail(batch, (this.abort.signal.reason as TrackingError).withEvents(ids(batch), attempts - 1));
         return;
       }
       const sentAt = new Date().toISOString();
       const events = batch.map(({ prepared }) => (prepared.stampSentAt ? { ...prepared.body, sent_at: sentAt } : prepared.body));
       let failure: TrackingError;
       try {
-        this.settle(batch, await this.transport.send(events, batchId, this.abort.signal), retries + 1);
+        this.settle(batch, await this.transport.send(events, batchId, this.abort.signal), attempts);
         return;
       } catch (error) {
         failure = error instanceof TrackingError ? error : new TrackingError(String(error), { status: null, errorCode: 'NETWORK_ERROR', retriable: true, cause: error });
       }
-      if (!failure.retriable || this.abort.signal.aborted || !this.policy.canRetry(retries)) {
-        const message = failure.retriable && !this.abort.signal.aborted ? `gave up after ${retries + 1} attempts: ${failure.message}` : failure.message;
-        this.fail(batch, failure.withEvents(ids(batch), retries + 1, message));
+      const scheduled = this.policy.honoursRetryAfter(failure.retryAfterMs);
+      if (!failure.retriable || this.abort.signal.aborted || (!scheduled && !this.policy.canRetry(retries))) {
+        const message = failure.retriable && !this.abort.signal.aborted ? `gave up after ${attempts} attempts: ${failure.message}` : failure.message;
+        this.fail(batch, failure.withEvents(ids(batch), attempts, message));
         return;
       }
       await this.pause(this.policy.delayMs(retries, failure.retryAfterMs));
+      if (!scheduled) retries += 1;
     }
   }
 
@@ -440,8 +471,8 @@ export class TrackingClient {
         signal.removeEventListener('abort', done);
         resolve();
       };
+      // Ref'd: a batch is pending, and its callers' promises must settle before the process exits.
       this.retryWait = setTimeout(done, ms);
-      if (this.waiters === 0) this.retryWait.unref?.();
       signal.addEventListener('abort', done, { once: true });
     });
   }
