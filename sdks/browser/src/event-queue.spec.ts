@@ -173,15 +173,28 @@ describe(EventQueue.name, () => {
   });
 
   describe('drain', () => {
-    it('hands over what waits, a batch waiting for its retry included, and cancels the retry', async () => {
-      const { sut, outcomes, enqueue, send } = setup();
-      outcomes.push(unavailable);
+    it('hands over a copy of a batch waiting for its retry, which stays queued and honours its backoff', async () => {
+      const { sut, outcomes, enqueue, sentIds } = setup();
+      outcomes.push({ kind: 'retry', reason: 'HTTP 429', retryAfterMs: 30_000 });
       enqueue(1, 2);
       await jest.advanceTimersByTimeAsync(1000);
       enqueue(3);
       expect(sut.drain()).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }]);
-      await jest.advanceTimersByTimeAsync(60_000);
-      expect(send).toHaveBeenCalledTimes(1);
+      expect(sut.size).toBe(2);
+      await jest.advanceTimersByTimeAsync(29_000);
+      expect(sentIds()).toEqual([[1, 2]]);
+      await jest.advanceTimersByTimeAsync(1000);
+      expect(sentIds()).toEqual([[1, 2], [1, 2]]);
+    });
+
+    it('takes back, in order, what the browser would not take', async () => {
+      const { sut, enqueue, sentIds } = setup();
+      enqueue(1, 2, 3);
+      const drained = sut.drain();
+      expect(sut.size).toBe(0);
+      sut.restore(drained.slice(1));
+      await jest.advanceTimersByTimeAsync(1000);
+      expect(sentIds()).toEqual([[2, 3]]);
     });
 
     it('hands over nothing while consent is pending', () => {
@@ -214,6 +227,60 @@ describe(EventQueue.name, () => {
       await jest.advanceTimersByTimeAsync(500);
       expect(send).toHaveBeenCalledTimes(2);
       expect(resolved).toBe(true);
+    });
+  });
+
+  describe('limits', () => {
+    const sizeOf = (event: Event & { bytes?: number }): number => event.bytes ?? 10;
+
+    it('cuts batches by body size as well as by count', async () => {
+      const batches: number[][] = [];
+      const sut = new EventQueue<Event & { bytes?: number }>(
+        { maxSize: 50, flushAt: 3, flushIntervalMs: 1000, baseDelayMs: 1000, maxDelayMs: 60_000, maxBatchBytes: 1000 },
+        { send: async (batch) => (batches.push(batch.map((event) => event.id)), delivered), random: () => 0, sizeOf },
+      );
+      [1, 2, 3].forEach((id) => sut.enqueue({ id, bytes: 400 }));
+      await sut.flush();
+      expect(batches).toEqual([[1, 2], [3]]);
+    });
+
+    it('drops, with a warning, an event too big for a request of its own instead of retrying it forever', async () => {
+      const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+      const batches: number[][] = [];
+      const drops: string[] = [];
+      const sut = new EventQueue<Event & { bytes?: number }>(
+        { maxSize: 50, flushAt: 3, flushIntervalMs: 1000, baseDelayMs: 1000, maxDelayMs: 60_000, maxBatchBytes: 1000 },
+        { send: async (batch) => (batches.push(batch.map((event) => event.id)), delivered), random: () => 0, sizeOf, onDrop: (_, reason) => drops.push(reason) },
+      );
+      sut.enqueue({ id: 1 });
+      sut.enqueue({ id: 2, bytes: 5000 });
+      sut.enqueue({ id: 3 });
+      await sut.flush();
+      expect(batches).toEqual([[1], [3]]);
+      expect(drops).toEqual(['too large']);
+      expect(warn).toHaveBeenCalledTimes(1);
+      warn.mockRestore();
+    });
+
+    it('does not re-queue a failed batch whose events may no longer be sent', async () => {
+      let allowed = true;
+      const batches: number[][] = [];
+      const sut = new EventQueue<Event>(
+        { maxSize: 50, flushAt: 1, flushIntervalMs: 1000, baseDelayMs: 1000, maxDelayMs: 60_000 },
+        {
+          send: async (batch) => {
+            batches.push(batch.map((event) => event.id));
+            allowed = false;
+            return unavailable;
+          },
+          random: () => 0,
+          admit: () => allowed,
+        },
+      );
+      sut.enqueue({ id: 1 });
+      await jest.advanceTimersByTimeAsync(120_000);
+      expect(batches).toEqual([[1]]);
+      expect(sut.size).toBe(0);
     });
   });
 });

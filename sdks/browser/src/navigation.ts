@@ -29,14 +29,22 @@ export function watchNavigation(onChange: () => void): () => void {
   patchHistory();
   window.addEventListener(LOCATION_CHANGE_EVENT, onChange);
   window.addEventListener('popstate', onChange);
+  // Hash routers (`#/route`) navigate by changing the fragment only.
+  window.addEventListener('hashchange', onChange);
   return () => {
     window.removeEventListener(LOCATION_CHANGE_EVENT, onChange);
     window.removeEventListener('popstate', onChange);
+    window.removeEventListener('hashchange', onChange);
   };
 }
 
-/** The page a view is counted for: the fragment is left out, so in-page anchors are no new view. */
+/**
+ * The page a view is counted for: the fragment is left out, so in-page anchors are no new view,
+ * unless it is a hash router's route (`#/route`).
+ */
 export function pageKey(href: string): string {
   const hash = href.indexOf('#');
-  return hash < 0 ? href : href.slice(0, hash);
+  if (hash < 0) return href;
+  if (href.startsWith('#/', hash)) return href;
+  return href.slice(0, hash);
 }

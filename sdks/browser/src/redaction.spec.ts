@@ -19,6 +19,14 @@ describe(redactUrl.name, () => {
     expect(redactUrl('https://a.example/#/reset?token=abc')).toBe(`https://a.example/#/reset?token=${REDACTED}`);
   });
 
+  it('redacts a fragment parameter even when a later value holds a question mark', () => {
+    expect(redactUrl('https://a.example/cb#access_token=SECRET&state=/back?to=1')).toBe(`https://a.example/cb#access_token=${REDACTED}&state=/back?to=1`);
+  });
+
+  it('strips user:password@ credentials', () => {
+    expect(redactUrl('https://ann:hunter2@a.example/p?q=1')).toBe('https://a.example/p?q=1');
+  });
+
   it('returns a URL that needs nothing redacted unchanged, byte for byte', () => {
     const raw = 'https://a.example/p?q=a%20b&utm_source=news#top';
     expect(redactUrl(raw)).toBe(raw);

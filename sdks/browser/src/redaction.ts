@@ -32,11 +32,43 @@ function redactParameters(query: string, extraNames: ReadonlySet<string>): strin
   return changed ? params.toString() : undefined;
 }
 
+/** Where a fragment parameter may start: `#a=1`, `#/p?a=1`, `&a=1`, `;a=1`, `/a=1`. */
+const FRAGMENT_NAME = /(^|[?&;/])([^=&?;/#]+)=/g;
+
+function decodeName(name: string): string {
+  try {
+    return decodeURIComponent(name.replace(/\+/g, ' '));
+  } catch {
+    return name;
+  }
+}
+
+/**
+ * The fragment with sensitive values replaced, or undefined when nothing had to change. Fragments
+ * follow no grammar (`#access_token=x&state=/back?to=1`, `#/reset?token=x`), so every `name=`
+ * after a separator is looked at, and a sensitive value is replaced up to the next `&` or `;`.
+ */
+function redactFragment(fragment: string, extraNames: ReadonlySet<string>): string | undefined {
+  let result = '';
+  let copied = 0;
+  FRAGMENT_NAME.lastIndex = 0;
+  for (let match = FRAGMENT_NAME.exec(fragment); match; match = FRAGMENT_NAME.exec(fragment)) {
+    if (!isSensitiveParameter(decodeName(match[2] ?? ''), extraNames)) continue;
+    const valueStart = match.index + match[0].length;
+    const rest = fragment.slice(valueStart).search(/[&;]/);
+    const valueEnd = rest < 0 ? fragment.length : valueStart + rest;
+    result += `${fragment.slice(copied, valueStart)}${REDACTED}`;
+    copied = valueEnd;
+    FRAGMENT_NAME.lastIndex = valueEnd;
+  }
+  return copied === 0 ? undefined : result + fragment.slice(copied);
+}
+
 /**
  * The URL with sensitive query values replaced by REDACTED, in the query string and in a fragment
- * that holds parameters too (OAuth's `#access_token=`, hash routers' `#/reset?token=`). Untouched
- * URLs come back byte for byte; a string that is not an absolute URL comes back undefined, so
- * nothing unparsed is ever sent.
+ * that holds parameters too (OAuth's `#access_token=`, hash routers' `#/reset?token=`), and without
+ * `user:password@` credentials. Untouched URLs come back byte for byte; a string that is not an
+ * absolute URL comes back undefined, so nothing unparsed is ever sent.
  */
 export function redactUrl(raw: string, extraNames: ReadonlySet<string> = new Set()): string | undefined {
   let url: URL;
@@ -46,17 +78,20 @@ export function redactUrl(raw: string, extraNames: ReadonlySet<string> = new Set
     return undefined;
   }
   let changed = false;
+  if (url.username || url.password) {
+    url.username = '';
+    url.password = '';
+    changed = true;
+  }
   const query = redactParameters(url.search, extraNames);
   if (query !== undefined) {
     url.search = query;
     changed = true;
   }
   if (url.hash.includes('=')) {
-    const fragment = url.hash.slice(1);
-    const start = fragment.indexOf('?') + 1;
-    const redacted = redactParameters(fragment.slice(start), extraNames);
+    const redacted = redactFragment(url.hash.slice(1), extraNames);
     if (redacted !== undefined) {
-      url.hash = fragment.slice(0, start) + redacted;
+      url.hash = redacted;
       changed = true;
     }
   }

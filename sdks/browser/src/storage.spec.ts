@@ -43,4 +43,12 @@ describe(safeStore.name, () => {
     sut.remove('cp_track_id');
     expect(sut.get('cp_track_id')).toBeUndefined();
   });
+
+  it('does not answer from memory when the browser storage works and another tab removed the value', () => {
+    const storage = fakeLocalStorage();
+    const sut = safeStore(localStorageStore(storage, () => 0), memoryStore(() => 0));
+    sut.set('cp_track_id', 'v1', 60);
+    storage.items.delete('cp_track_id');
+    expect(sut.get('cp_track_id')).toBeUndefined();
+  });
 });

@@ -91,30 +91,40 @@ export function memoryStore(now: () => number): KeyValueStore {
 /**
  * A store that never throws: browsers refuse storage in private modes, sandboxed iframes and with
  * cookies blocked, and a tracker must never break the page it is on. Failures fall back to memory.
+ * The memory copy is read only once the browser's storage has failed (a read or write threw, or a
+ * value written did not stay): when it works, "not there" means another tab removed it (consent
+ * withdrawn, ids erased), and answering from memory would bring it back.
  */
 export function safeStore(primary: KeyValueStore, fallback: KeyValueStore): KeyValueStore {
+  let failed = false;
   return {
     get(name) {
+      if (failed) return fallback.get(name);
       try {
-        return primary.get(name) ?? fallback.get(name);
+        return primary.get(name);
       } catch {
+        failed = true;
         return fallback.get(name);
       }
     },
     set(name, value, maxAgeSeconds) {
       fallback.set(name, value, maxAgeSeconds);
+      if (failed) return;
       try {
         primary.set(name, value, maxAgeSeconds);
+        // Blocked cookies are dropped without an error: only reading the value back tells.
+        if (primary.get(name) !== value) failed = true;
       } catch {
-        // The memory copy above keeps this page working.
+        failed = true;
       }
     },
     remove(name) {
       fallback.remove(name);
+      if (failed) return;
       try {
         primary.remove(name);
       } catch {
-        // Nothing to undo: the memory copy is gone.
+        failed = true;
       }
     },
   };

@@ -6,7 +6,7 @@ import { pageKey, watchNavigation } from './navigation';
 import { resolveOptions, type ResolvedOptions } from './options';
 import { redactionNames, redactUrl } from './redaction';
 import { browserStore, type KeyValueStore } from './storage';
-import { beaconBodies, browserTransport, type Transport } from './transport';
+import { batchBody, beaconBatches, browserTransport, byteLength, KEEPALIVE_LIMIT_BYTES, type Transport } from './transport';
 import type { ConsentState, Properties, TrackerOptions, WireEvent } from './types';
 import { extractUtm } from './utm';
 import { uuidv4 } from './uuid';
@@ -80,11 +80,21 @@ export class Tracker {
         flushIntervalMs: this.options.flushIntervalMs,
         baseDelayMs: this.options.retryBaseDelayMs,
         maxDelayMs: this.options.retryMaxDelayMs,
+        // The gateway refuses bodies over 64 KiB (a 413 the browser reports as a network error).
+        maxBatchBytes: KEEPALIVE_LIMIT_BYTES,
       },
       {
-        send: (batch) => this.transport.send(batch.map((event) => this.stamp(event))),
+        send: (batch) => {
+          // Another tab may have withdrawn consent since these events were queued.
+          this.syncConsent();
+          const allowed = batch.filter((event) => this.mayStillSend(event));
+          if (allowed.length === 0) return Promise.resolve({ kind: 'delivered' });
+          return this.transport.send(allowed.map((event) => this.stamp(event)));
+        },
         random: Math.random,
         onDrop: (count, reason) => this.log(`dropped ${count} event(s): ${reason}`),
+        sizeOf: (event) => byteLength(JSON.stringify(this.stamp(event))),
+        admit: (event) => this.mayStillSend(event),
       },
       !this.gateOpen(),
     );
@@ -157,23 +167,11 @@ export class Tracker {
    */
   setConsent(state: ConsentState, metadata?: Properties): void {
     if (this.disabled || (state !== 'granted' && state !== 'denied' && state !== 'pending')) return;
+    this.syncConsent();
     const changed = state !== this.consent;
-    this.consent = state;
     if (state === 'pending') this.store.remove(CONSENT_KEY);
     else this.store.set(CONSENT_KEY, state, VISITOR_TTL_SECONDS);
-    if (state === 'denied') {
-      this.queue.clear();
-      this.identity.disablePersistence();
-    }
-    if (this.gateOpen()) {
-      this.identity.enablePersistence();
-      this.queue.resume();
-    } else if (state === 'denied') {
-      // Open for the consent record only: emit() refuses everything else from now on.
-      this.queue.resume();
-    } else {
-      this.queue.pause();
-    }
+    this.applyConsent(state);
     if (changed && state !== 'pending') this.emit(CONSENT_EVENT, { properties: { consent: state, ...metadata }, essential: true });
   }
 
@@ -193,18 +191,55 @@ export class Tracker {
     for (const stop of this.stops.splice(0)) stop();
   }
 
+  private applyConsent(state: ConsentState): void {
+    this.consent = state;
+    if (state === 'denied') {
+      this.queue.clear();
+      this.identity.disablePersistence();
+    }
+    if (this.gateOpen()) {
+      this.identity.enablePersistence();
+      this.queue.resume();
+    } else if (state === 'denied') {
+      // Open for the consent record only: emit() refuses everything else from now on.
+      this.queue.resume();
+    } else {
+      // Back to undecided: no identifier may be written until the visitor agrees again.
+      this.identity.disablePersistence();
+      this.queue.pause();
+    }
+  }
+
+  /** The choice as persisted (cp_consent is shared by every tab): another tab may have changed it. */
+  private syncConsent(): void {
+    if (this.disabled) return;
+    const stored = this.store.get(CONSENT_KEY);
+    const state: ConsentState = stored === 'granted' || stored === 'denied' ? stored : 'pending';
+    if (state !== this.consent) {
+      this.log(`consent changed in another tab: ${state}`);
+      this.applyConsent(state);
+    }
+  }
+
+  /** Once consent is denied, nothing but the record of the choice may leave, even if queued before. */
+  private mayStillSend(event: WireEvent): boolean {
+    return this.consent !== 'denied' || event.event_type === CONSENT_EVENT;
+  }
+
   private gateOpen(): boolean {
     return this.consent === 'granted' || (!this.options.requireConsent && this.consent === 'pending');
   }
 
   private emit(type: string, fields: EventFields): void {
     if (this.disabled) return;
+    this.syncConsent();
     if (this.consent === 'denied' && !fields.essential) return;
     let properties: Properties | undefined;
     const anonymous = fields.essential && this.consent === 'denied';
-    const href = fields.url ?? location.href;
+    const redacted = redactUrl(fields.url ?? location.href, this.redactNames);
     const ids = anonymous ? undefined : this.identity.touch();
-    const utm = ids && this.identity.attribution(extractUtm(href), ids.sessionId);
+    // From the redacted URL: a parameter the site asked to redact never leaves, not even as a UTM.
+    const utm = ids && this.identity.attribution(redacted === undefined ? undefined : extractUtm(redacted), ids.sessionId);
     try {
       // Checked now, not at send time: a value JSON cannot hold would otherwise fail the whole batch.
       properties = utm || fields.properties ? (JSON.parse(JSON.stringify({ ...utm, ...fields.properties })) as Properties) : undefined;
@@ -212,7 +247,7 @@ export class Tracker {
       this.log(`event "${fields.name ?? type}" dropped: its properties are not JSON (${String(error)})`);
       return;
     }
-    const url = this.redact(href);
+    const url = redacted?.slice(0, MAX_URL);
     const referrer = fields.referrer === undefined ? undefined : this.redact(fields.referrer);
     this.queue.enqueue({
       event_id: uuidv4(),
@@ -237,12 +272,28 @@ export class Tracker {
     return redactUrl(url, this.redactNames)?.slice(0, MAX_URL);
   }
 
+  /**
+   * Hands what waits to the browser. Beacons and keepalive fetches share one allowance of about
+   * 64 KB in flight, so only what fits in KEEPALIVE_LIMIT_BYTES goes; the rest, and whatever the
+   * browser refuses, stays queued for the next ordinary send.
+   */
   private pageHidden(leaving: boolean): void {
     this.behaviour?.pageHidden(leaving);
+    this.syncConsent();
     const events = this.queue.drain();
     if (events.length === 0) return;
-    for (const body of beaconBodies(events.map((event) => this.stamp(event)), MAX_BATCH)) {
-      if (!this.transport.beacon(body)) this.log('the browser refused a beacon; its events are lost');
+    let budget = KEEPALIVE_LIMIT_BYTES;
+    let handed = 0;
+    for (const batch of beaconBatches(events.map((event) => this.stamp(event)), MAX_BATCH)) {
+      const body = batchBody(batch);
+      const size = byteLength(body);
+      if (size > budget || !this.transport.beacon(body)) break;
+      budget -= size;
+      handed += batch.length;
+    }
+    if (handed < events.length) {
+      this.log(`${events.length - handed} event(s) did not fit in a beacon the browser took; kept queued`);
+      this.queue.restore(events.slice(handed));
     }
   }
 

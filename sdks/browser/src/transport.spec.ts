@@ -1,4 +1,4 @@
-import { batchBody, beaconBodies, collectUrl } from './transport';
+import { batchBody, beaconBodies, browserTransport, collectUrl } from './transport';
 import type { WireEvent } from './types';
 
 const event = (index: number, padding = 0): WireEvent => ({
@@ -28,5 +28,34 @@ describe(beaconBodies.name, () => {
     const ids = bodies.map((body) => (JSON.parse(body) as { events: WireEvent[] }).events.map((e) => e.event_id));
     expect(ids).toEqual([['e-0', 'e-1'], ['e-2', 'e-3'], ['e-4']]);
     expect(beaconBodies(events, 50, 1000)).toHaveLength(3);
+  });
+});
+
+describe('browserTransport beacon', () => {
+  const address = { endpoint: 'https://collect.example.com', customerId: 'c', publishableKey: 'pk_test' };
+  const saved = { navigator: Object.getOwnPropertyDescriptor(globalThis, 'navigator'), fetch: globalThis.fetch };
+  afterEach(() => {
+    if (saved.navigator) Object.defineProperty(globalThis, 'navigator', saved.navigator);
+    globalThis.fetch = saved.fetch;
+  });
+
+  function install(sendBeacon: (() => boolean) | undefined) {
+    Object.defineProperty(globalThis, 'navigator', { value: { sendBeacon }, configurable: true, writable: true });
+    const fetch = jest.fn(() => Promise.reject(new Error('keepalive budget exceeded')));
+    globalThis.fetch = fetch as unknown as typeof globalThis.fetch;
+    return fetch;
+  }
+
+  it('is true when the browser took the beacon', () => {
+    install(() => true);
+    expect(browserTransport(address).beacon('{}')).toBe(true);
+  });
+
+  it('does not claim success for the keepalive fetch fallback, which nobody can confirm', () => {
+    const fetch = install(() => false);
+    expect(browserTransport(address).beacon('{}')).toBe(false);
+    expect(fetch).toHaveBeenCalledTimes(1);
+    install(undefined);
+    expect(browserTransport(address).beacon('{}')).toBe(false);
   });
 });

@@ -28,26 +28,41 @@ export function batchBody(events: WireEvent[]): string {
   return JSON.stringify({ events });
 }
 
-/** Splits events into bodies that each fit the keepalive/beacon budget (and the collector's 50). */
-export function beaconBodies(events: WireEvent[], maxEvents: number, maxBytes = KEEPALIVE_LIMIT_BYTES): string[] {
-  const bodies: string[] = [];
+const encoder = new TextEncoder();
+
+/** The bytes a string takes on the wire (UTF-8). */
+export function byteLength(text: string): number {
+  return encoder.encode(text).length;
+}
+
+/** Splits events into batches whose bodies each fit the keepalive/beacon budget (and the collector's 50). */
+export function beaconBatches(events: WireEvent[], maxEvents: number, maxBytes = KEEPALIVE_LIMIT_BYTES): WireEvent[][] {
+  const batches: WireEvent[][] = [];
   let batch: WireEvent[] = [];
   for (const event of events) {
     const candidate = batch.concat(event);
-    if (batch.length > 0 && (candidate.length > maxEvents || new Blob([batchBody(candidate)]).size > maxBytes)) {
-      bodies.push(batchBody(batch));
+    if (batch.length > 0 && (candidate.length > maxEvents || byteLength(batchBody(candidate)) > maxBytes)) {
+      batches.push(batch);
       batch = [event];
     } else {
       batch = candidate;
     }
   }
-  if (batch.length > 0) bodies.push(batchBody(batch));
-  return bodies;
+  if (batch.length > 0) batches.push(batch);
+  return batches;
+}
+
+/** The bodies of beaconBatches. */
+export function beaconBodies(events: WireEvent[], maxEvents: number, maxBytes = KEEPALIVE_LIMIT_BYTES): string[] {
+  return beaconBatches(events, maxEvents, maxBytes).map(batchBody);
 }
 
 export interface Transport {
   send(events: WireEvent[]): Promise<SendOutcome>;
-  /** Hands events to the browser to deliver after the page is gone; false if it would not take them. */
+  /**
+   * Hands events to the browser to deliver after the page is gone; true only when the browser said
+   * it took them (sendBeacon's answer), false when it refused or cannot say.
+   */
   beacon(body: string): boolean;
 }
 
@@ -69,7 +84,7 @@ export function browserTransport(address: CollectorAddress): Transport {
         headers: { 'Content-Type': CONTENT_TYPE },
         body,
         // Lets the request finish if the page closes while it is on the wire.
-        keepalive: new Blob([body]).size <= KEEPALIVE_LIMIT_BYTES,
+        keepalive: byteLength(body) <= KEEPALIVE_LIMIT_BYTES,
       });
       return classifyResponse(response.status, response.headers.get('Retry-After'), Date.now());
     },
@@ -81,12 +96,15 @@ export function browserTransport(address: CollectorAddress): Transport {
           // Some browsers throw on a cross-origin beacon; the keepalive fetch below is the fallback.
         }
       }
+      // A last try that nobody can confirm (the page is going, and a keepalive fetch over the
+      // browser's allowance fails): the events are reported not taken and stay queued, and if this
+      // copy arrives too, their fixed event ids make the second delivery harmless.
       try {
         void fetch(url, { method: 'POST', mode: 'cors', credentials: 'omit', headers: { 'Content-Type': CONTENT_TYPE }, body, keepalive: true }).catch(() => undefined);
-        return true;
       } catch {
-        return false;
+        // Refused synchronously: nothing more to try.
       }
+      return false;
     },
   };
 }

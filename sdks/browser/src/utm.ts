@@ -18,7 +18,8 @@ export function extractUtm(raw: string): Utm | undefined {
   let found = false;
   for (const key of UTM_KEYS) {
     const value = params.get(key)?.trim();
-    if (value) {
+    // The URL given is the redacted one: a parameter the site had redacted is no campaign.
+    if (value && value !== 'REDACTED') {
       utm[key] = value.slice(0, MAX_LENGTH);
       found = true;
     }
