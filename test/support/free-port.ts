@@ -1,13 +1,2 @@
-import { createServer } from 'node:net';
-
-/** A port nothing listens on right now, for a server a test starts as a separate process. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+/** Tests start servers as separate processes the same way the local stack does. */
+export { freePort } from '@tools/local-stack/process-control';

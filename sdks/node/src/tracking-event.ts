@@ -31,21 +31,11 @@ export interface TrackEventInput {
 export type PageViewInput = Omit<TrackEventInput, 'event_type' | 'page_url'> & { page_url: string };
 
 /** What goes over the wire for one event: ids and times already fixed as RFC 3339 strings. */
-export interface WireEvent {
-  event_type: string;
-  event_name?: string;
-  page_url?: string;
-  referrer?: string;
-  event_data?: Record<string, unknown>;
-  session_id?: string;
-  user_id?: string;
-  visitor_id?: string;
-  location_id?: string;
-  consent_state?: ConsentState;
+export type WireEvent = Omit<TrackEventInput, 'event_id' | 'occurred_at' | 'sent_at'> & {
   event_id: string;
   occurred_at: string;
   sent_at?: string;
-}
+};
 
 /** How an event ended when the gateway took it. */
 export interface TrackResult {

@@ -5,13 +5,11 @@ import {
   AvroDecodeError,
   AvroDeserializer,
   CONSUMER_SUBSCRIPTIONS,
-  HEADERS,
   TOPICS,
-  customerOfSource,
   type SchemaRegistryPort,
   type TrackingEvent,
 } from '@tracking/contracts';
-import { KAFKA_CLIENT, KafkaClusterProbe, KafkaPublisher, SCHEMA_REGISTRY, TRACKING_EVENT_DESERIALIZER, deadLetterMessage } from '@tracking/kafka';
+import { KAFKA_CLIENT, KafkaClusterProbe, KafkaPublisher, SCHEMA_REGISTRY, TRACKING_EVENT_DESERIALIZER, customerOfRecord, deadLetterMessage } from '@tracking/kafka';
 import { LOGGER, ReadinessRegistry, type Logger } from '@tracking/observability';
 import { PartitionAssembler, type AssembledObject } from '../assembly/partition-assembler';
 import { EXPORTER_CONFIG, type ExporterConfig } from '../config/exporter.config';
@@ -40,11 +38,6 @@ export interface FlushResult {
 const TICK_MS = 1000;
 /** How long consumption waits for upload room before it heartbeats and waits again. */
 const ROOM_WAIT_MS = 1000;
-
-function headerText(value: Buffer | string | (Buffer | string)[] | undefined): string | undefined {
-  const first = Array.isArray(value) ? value[0] : value;
-  return first === undefined ? undefined : first.toString();
-}
 
 /**
  * Consumes tracking events and writes them to each customer's buckets as objects (PartitionAssembler
@@ -220,8 +213,8 @@ export class ExportPipeline implements OnApplicationBootstrap, BeforeApplication
   private async consume(state: PartitionState, message: KafkaMessage): Promise<void> {
     const offset = BigInt(message.offset);
     this.metrics.recordsConsumed.inc();
-    // The CloudEvents source header names the customer: records of customers without an export are not even decoded.
-    const hinted = customerOfSource(headerText(message.headers?.[HEADERS.source]));
+    // The CloudEvents source header (or the key) names the customer: records of customers without an export are not even decoded.
+    const hinted = customerOfRecord({ headers: message.headers ?? {}, key: message.key });
     if (hinted !== undefined && !this.targets.targets.has(hinted)) return this.skip(state, offset, this.targets.broken.has(hinted) ? 'misconfigured' : 'not_configured');
 
     let event: TrackingEvent;

@@ -3,6 +3,7 @@ import { IngestionPipeline, DEFAULT_INGESTION_LIMITS } from '@tracking/ingestion
 import { PublishError } from '@tracking/kafka';
 import type { CliContext } from '../cli-context';
 import { CliError } from '../cli-error';
+import { STACK_HINT, registryUnreachable } from '../inspect/connection-errors';
 import { AccessLogMapper } from './access-log.mapper';
 import { loadBackfillCustomer } from './backfill-customer';
 import { renderSummary, type BackfillSummary } from './backfill-summary';
@@ -17,7 +18,6 @@ import { RejectsFileWriter } from './rejects-file.writer';
 import { Sessionizer } from './sessionizer';
 import type { RecordSource } from './source-record';
 
-const STACK_HINT = 'Start the local stack with `npm run stack:up` (check it with `npm run stack:status`)';
 /** A batch of a backfill is larger than a gateway request; give the broker longer to acknowledge it. */
 const ACK_TIMEOUT_MS = 30_000;
 const CONNECT_TIMEOUT_MS = 20_000;
@@ -36,9 +36,7 @@ async function openKafkaSink(context: CliContext): Promise<KafkaEventSink> {
   try {
     await registry.ping();
   } catch (error) {
-    // fetch() says only "fetch failed"; the socket error (ECONNREFUSED, ENOTFOUND) is its cause.
-    const reason = error instanceof Error && error.cause instanceof Error ? error.cause.message : (error as Error).message;
-    throw new CliError(`cannot reach the schema registry at ${context.options.registry}: ${reason}`, `${STACK_HINT}, or pass --registry.`);
+    throw registryUnreachable(context.options.registry, error);
   }
   try {
     return await withDeadline(KafkaEventSink.open(context.kafka(), registry, { ackTimeoutMs: ACK_TIMEOUT_MS }), CONNECT_TIMEOUT_MS, 'Kafka');

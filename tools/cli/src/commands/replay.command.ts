@@ -1,13 +1,14 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Admin } from 'kafkajs';
 import { CONSUMER_GROUPS, CONSUMER_SUBSCRIPTIONS } from '@tracking/contracts';
+import { freePort } from '../../../local-stack/src/process-control';
 import { repositoryRoot, SERVICES, type ServiceSpec } from '../../../local-stack/src/stack-paths';
 import type { CliContext } from '../cli-context';
 import { CliError } from '../cli-error';
+import { explainKafkaFailure } from '../inspect/connection-errors';
 import { parseReplayStart, planMoves, type PartitionMove, type PartitionState, type ReplayStart } from '../replay/replay-plan';
 
 interface ReplayOptions {
@@ -67,17 +68,6 @@ async function liveMembers(admin: Admin, groupId: string): Promise<number> {
   return groups[0]?.members.length ?? 0;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
-    });
-  });
-}
-
 function renderPlan(plans: readonly TopicPlan[]): string {
   const lines = ['topic                            partition  committed -> target   records'];
   for (const plan of plans) {
@@ -122,8 +112,9 @@ Examples:
       const service = consumerService(serviceName);
       const start = parseReplayStart(options.from);
       if (!start) throw new CliError(`--from "${options.from}" is not a point on the log`, 'use beginning, end, an ISO 8601 time such as 2026-11-30T10:00:00Z, or 0:1200,1:1180');
-      const to = options.to === undefined ? undefined : Date.parse(options.to);
-      if (to !== undefined && (Number.isNaN(to) || !/^\d{4}-\d{2}-\d{2}/.test(options.to ?? ''))) throw new CliError(`--to "${options.to}" is not an ISO 8601 time`, 'for example 2026-11-30T12:00:00Z');
+      const end = options.to === undefined ? undefined : parseReplayStart(options.to);
+      if (options.to !== undefined && end?.kind !== 'time') throw new CliError(`--to "${options.to}" is not an ISO 8601 time`, 'for example 2026-11-30T12:00:00Z');
+      const to = end?.kind === 'time' ? end.at : undefined;
       if (options.wait !== undefined && !(Number(options.wait) >= 0)) throw new CliError(`--wait "${options.wait}" is not a number of seconds`, 'for example --wait 60');
       const bounded = to !== undefined || options.customer !== undefined;
       if (bounded && service.consumer.key === 'exporter') {
@@ -135,7 +126,7 @@ Examples:
       try {
         await admin.connect();
       } catch (error) {
-        throw new CliError(`cannot reach Kafka at ${cli.brokers.join(',')}: ${(error as Error).message}`, 'start the stack (npm run stack:up) or pass --brokers');
+        throw explainKafkaFailure(error, cli.brokers);
       }
       try {
         const plans: TopicPlan[] = [];

@@ -1,6 +1,6 @@
 import { CliError } from '../cli-error';
 
-const STACK_HINT = 'Start the local stack with `npm run stack:up` (check it with `npm run stack:status`)';
+export const STACK_HINT = 'Start the local stack with `npm run stack:up` (check it with `npm run stack:status`)';
 
 /** kafkajs errors that mean "no broker answered", as opposed to a broker refusing a request. */
 const KAFKA_CONNECTION_ERRORS = new Set([

@@ -1,16 +1,24 @@
+import { parseStartPosition, type StartPosition } from '../inspect/start-position';
+
 /** Where a replay starts: the log's beginning or end, a time on the log, or explicit offsets. */
 export type ReplayStart = { kind: 'beginning' } | { kind: 'end' } | { kind: 'time'; at: number } | { kind: 'offsets'; offsets: Map<number, bigint> };
 
-/** `beginning`, `end`, an ISO 8601 time, or `<partition>:<offset>[,<partition>:<offset>…]`. */
+/**
+ * `beginning`, `end` or an ISO 8601 time, read as `tail --from` reads them, or
+ * `<partition>:<offset>[,<partition>:<offset>…]`. A bare offset is refused: a group spans partitions.
+ */
 export function parseReplayStart(text: string): ReplayStart | undefined {
-  if (text === 'beginning' || text === 'end') return { kind: text };
   if (/^\d+:\d+(,\d+:\d+)*$/.test(text)) {
     return { kind: 'offsets', offsets: new Map(text.split(',').map((pair) => pair.split(':')).map(([partition, offset]) => [Number(partition), BigInt(offset as string)])) };
   }
-  // A time must say which day it is: "10:00" alone would be read as local midnight of some date.
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text)) return undefined;
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : { kind: 'time', at };
+  let position: StartPosition;
+  try {
+    position = parseStartPosition(text);
+  } catch {
+    return undefined;
+  }
+  if (position.kind === 'timestamp') return { kind: 'time', at: position.at };
+  return position.kind === 'offset' ? undefined : position;
 }
 
 export interface PartitionState {
