@@ -2,7 +2,8 @@ import { Client } from 'pg';
 import { migrateAll, stackUp } from './stack-commands';
 import { TEST_ENV_VARIABLES } from './test-environment';
 
-const TEST_DATABASE = 'tracking_test';
+// Overridable so two runs on one machine (e.g. a drill beside the suite) do not drop each other's database.
+const TEST_DATABASE = process.env['TEST_DATABASE_NAME'] ?? 'tracking_test';
 
 /** A fresh database for this run, so no test sees rows of an earlier run or of `npm start`. */
 async function recreateDatabase(serverUrl: string): Promise<string> {

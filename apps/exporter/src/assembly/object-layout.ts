@@ -49,3 +49,12 @@ export function parseObjectOffsets(key: string, keyPrefix: string): { first: big
 export function meteringKey(prefix: string, customerId: string, hour: EventHour, stem: string): string {
   return `${prefix ? `${prefix}/` : ''}_metering/customer=${customerId}/dt=${hour.dt}/hour=${hour.hour}/${stem}.json`;
 }
+
+/**
+ * The event ids of an object, one a line in the object's order, in the bucket written first (beside
+ * the metering records when there is a backup bucket). A later run reads them to skip a record whose
+ * event id an earlier object of the same customer, hour and partition already holds.
+ */
+export function manifestKey(prefix: string, customerId: string, hour: EventHour, stem: string): string {
+  return `${prefix ? `${prefix}/` : ''}_manifests/customer=${customerId}/dt=${hour.dt}/hour=${hour.hour}/${stem}.ids`;
+}

@@ -101,6 +101,64 @@ describe('PartitionAssembler', () => {
     }
   });
 
+  it('skips a record whose event id its customer and hour already exported, in an open or an earlier object, and counts it', async () => {
+    const assembler = new PartitionAssembler('t', 0, { maxRecords: 2, maxBytes: 1_000_000, latenessMs: HOUR }, async () => undefined, Date.now, undefined, async (customer, _hour, offset) =>
+      customer === 'a' && offset > 0n ? ['earlier'] : [],
+    );
+    const add = (offset: number, customer: string, id: string, occurredAt = T0) =>
+      assembler.add({ offset: BigInt(offset), customerId: customer, event: { ...event(customer, occurredAt, offset), event_id: id }, size: 1 });
+    expect(await add(1, 'a', 'earlier')).toEqual([]);
+    expect(await add(2, 'a', 'x')).toEqual([]);
+    expect(await add(3, 'a', 'x')).toEqual([]);
+    expect((await add(4, 'a', 'y')).map((object) => object.events.map((e) => e.event_id))).toEqual([['x', 'y']]);
+    expect(await add(5, 'a', 'y')).toEqual([]);
+    // Another customer, or another hour, is another scope.
+    expect(await add(6, 'b', 'y')).toEqual([]);
+    expect(assembler.openEvents()).toEqual(new Map([['b', 1]]));
+    expect(assembler.duplicates).toBe(3);
+    expect(assembler.safeOffset()).toBe(6n);
+  });
+
+  it('with duplicates in the stream, a crash at any record and reading again ends with the same objects and every event id once', async () => {
+    let seed = 11;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    // Every fifth record repeats one of the twenty before it (same customer, time and id), as a client's retry does.
+    const records: Array<{ customer: string; occurredAt: number; id: number }> = [];
+    for (let index = 0; index < 150; index++) {
+      const original = records[index - 1 - Math.floor(random() * Math.min(20, index))];
+      if (index % 5 === 4 && original) records.push(original);
+      else records.push({ customer: ['a', 'b'][Math.floor(random() * 2)] as string, occurredAt: T0 + Math.floor(index / 40) * HOUR, id: index });
+    }
+    const name = (object: AssembledObject) => `${object.customerId} ${object.hour.start} ${object.first}-${object.last}`;
+    const run = async (written: Map<string, AssembledObject>, from: number, to: number, flushAt?: number) => {
+      const mine = (customer: string, hour: { start: number }) => [...written.values()].filter((object) => object.customerId === customer && object.hour.start === hour.start);
+      const lookup: BoundaryLookup = async (customer, hour, offset) => mine(customer, hour).find((object) => object.first <= offset && offset <= object.last);
+      const exportedIds = async (customer: string, hour: { start: number }, offset: bigint) =>
+        mine(customer, hour).filter((object) => object.first < offset).flatMap((object) => object.events.map((e) => e.event_id));
+      const assembler = new PartitionAssembler('t', 0, { maxRecords: 4, maxBytes: 1_000_000, latenessMs: HOUR }, lookup, Date.now, undefined, exportedIds);
+      for (let offset = from; offset < to; offset++) {
+        const { customer, occurredAt, id } = records[offset] as (typeof records)[number];
+        for (const object of await assembler.add({ offset: BigInt(offset), customerId: customer, event: event(customer, occurredAt, id), size: 1 })) written.set(name(object), object);
+        if (offset === flushAt) for (const object of assembler.flush()) written.set(name(object), object);
+      }
+      return assembler;
+    };
+    const reference = new Map<string, AssembledObject>();
+    const whole = await run(reference, 0, records.length, 60);
+    for (const object of whole.flush()) reference.set(name(object), object);
+    const unique = [...new Set(records.map((record) => `e${record.id}`))].sort();
+    expect(whole.duplicates).toBe(records.length - unique.length);
+
+    for (let crash = 1; crash < records.length; crash += 3) {
+      const written = new Map<string, AssembledObject>();
+      const before = await run(written, 0, crash, crash > 60 ? 60 : undefined);
+      const after = await run(written, Number(before.safeOffset()), records.length, crash <= 60 ? 60 : undefined);
+      for (const object of after.flush()) written.set(name(object), object);
+      expect([...written.values()].flatMap((object) => object.events.map((e) => e.event_id)).sort()).toEqual(unique);
+      expect([...written.keys()].sort()).toEqual([...reference.keys()].sort());
+    }
+  });
+
   it('holds the commit at the first record of an open object', async () => {
     const assembler = new PartitionAssembler('t', 0, { maxRecords: 10, maxBytes: 1_000_000, latenessMs: HOUR }, async () => undefined);
     await assembler.add({ offset: 7n, customerId: 'a', event: event('a', T0, 7), size: 1 });

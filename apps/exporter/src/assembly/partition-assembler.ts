@@ -45,6 +45,12 @@ export interface WrittenRange {
  */
 export type BoundaryLookup = (customerId: string, hour: EventHour, offset: bigint) => Promise<WrittenRange | undefined>;
 
+/**
+ * The event ids held by the written (or being written) objects of this customer and hour that start
+ * before `offset`. Throws when the customer's bucket cannot be asked.
+ */
+export type ExportedIdsLookup = (customerId: string, hour: EventHour, offset: bigint) => Promise<Iterable<string>>;
+
 interface OpenObject {
   customerId: string;
   hour: EventHour;
@@ -64,10 +70,21 @@ interface OpenObject {
  * restart rewrites identical objects instead of adding new ones. The two rules that depend on the clock
  * (the customer's schedule, a manual flush) are made repeatable by the boundary lookup: the object they
  * closed exists under a name that holds its last offset, and a later run closes at that offset too.
+ *
+ * A record whose event id an object of its customer and hour that started before it already holds (a
+ * client's retry, a producer's duplicate) is skipped. A duplicate keeps its session's key, so it lands
+ * on the same partition, and its occurred_at, so in the same hour: that scope is complete. The ids of
+ * objects started before this assembler's first record come from the exported-ids lookup, so the
+ * decision, too, depends only on the records, not on where reading began.
  */
 export class PartitionAssembler {
   private readonly open = new Map<string, OpenObject>();
   private oldestOpenHour = Number.POSITIVE_INFINITY;
+  /** Event ids in the objects (closed or open) of each customer and hour, by the same key as `open`. */
+  private readonly exported = new Map<string, { hourStart: number; ids: Set<string> }>();
+  private newestHour = Number.NEGATIVE_INFINITY;
+  /** Records skipped because their event id was already exported. */
+  duplicates = 0;
 
   constructor(
     readonly topic: string,
@@ -77,12 +94,14 @@ export class PartitionAssembler {
     private readonly clock: () => number = Date.now,
     /** Where reading starts, when known: nothing before it may be committed until records arrive. */
     private nextOffset?: bigint,
+    private readonly exportedIds: ExportedIdsLookup = async () => [],
   ) {}
 
   /**
    * Adds one record and returns the objects it closed, oldest first. A record already inside a written
    * object (reading again after a crash, a rewind or a rebalance) is not added: its object exists.
-   * The lookup comes first, so a failing one throws before anything changed.
+   * Neither is a record whose event id is already exported (see the class comment).
+   * The lookups come first, so a failing one throws before anything changed.
    */
   async add(record: IncomingRecord): Promise<AssembledObject[]> {
     const hour = eventHour(record.event.occurred_at);
@@ -90,6 +109,9 @@ export class PartitionAssembler {
     const open = this.open.get(key);
     const startsObject = !open || (open.knownLast !== undefined && record.offset > open.knownLast);
     const written = startsObject ? await this.lookup(record.customerId, hour, record.offset) : undefined;
+    const exported = this.exported.get(key) ?? { hourStart: hour.start, ids: new Set(await this.exportedIds(record.customerId, hour, record.offset)) };
+    this.exported.set(key, exported);
+    if (hour.start > this.newestHour) this.forgetHoursBefore((this.newestHour = hour.start) - this.limits.latenessMs);
 
     // Every record applies the event-time rule, even one already written: the cuts must not depend on where reading began.
     const closed: AssembledObject[] = [];
@@ -100,7 +122,16 @@ export class PartitionAssembler {
     }
     this.nextOffset = record.offset + 1n;
     if (open && startsObject && this.open.has(key)) closed.push(this.close(open, 'ledger'));
-    if (written && written.first < record.offset) return closed;
+    if (written && written.first < record.offset) {
+      exported.ids.add(record.event.event_id);
+      return closed;
+    }
+    // After every rule above, as for a record already written: a duplicate moves the position and the event time like any record.
+    if (exported.ids.has(record.event.event_id)) {
+      this.duplicates += 1;
+      return closed;
+    }
+    exported.ids.add(record.event.event_id);
 
     let object = this.open.get(key);
     if (!object) {
@@ -185,6 +216,14 @@ export class PartitionAssembler {
       bytes: object.bytes,
       reason,
     };
+  }
+
+  /**
+   * Drops the ids of hours that no open object holds and that the event-time rule has passed: a late
+   * record of such an hour asks the lookup again, which answers from the objects themselves.
+   */
+  private forgetHoursBefore(hourStart: number): void {
+    for (const [key, entry] of this.exported) if (entry.hourStart < hourStart && !this.open.has(key)) this.exported.delete(key);
   }
 
   private recomputeOldest(): void {

@@ -191,7 +191,16 @@ export class ExportPipeline implements OnApplicationBootstrap, BeforeApplication
         throw new BucketError(`cannot list the objects of ${customerId}: ${(error as Error).name}: ${(error as Error).message}`, { cause: error });
       }
     };
-    return new PartitionAssembler(topic, partition, this.config.limits, lookup, Date.now, startAt);
+    const exportedIds = async (customerId: string, hour: Parameters<BoundaryLedger['exportedIds']>[3], offset: bigint) => {
+      const target = this.targets.targets.get(customerId);
+      if (!target) return [];
+      try {
+        return await this.ledger.exportedIds(target, topic, partition, hour, offset);
+      } catch (error) {
+        throw new BucketError(`cannot read the exported ids of ${customerId}: ${(error as Error).name}: ${(error as Error).message}`, { cause: error });
+      }
+    };
+    return new PartitionAssembler(topic, partition, this.config.limits, lookup, Date.now, startAt, exportedIds);
   }
 
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
@@ -237,6 +246,7 @@ export class ExportPipeline implements OnApplicationBootstrap, BeforeApplication
       return this.skip(state, offset, 'bucket_failing');
     }
     let closed: AssembledObject[];
+    const duplicates = state.assembler.duplicates;
     try {
       closed = await state.assembler.add({ offset, customerId: target.customerId, event, size: message.value.length });
     } catch (error) {
@@ -245,6 +255,7 @@ export class ExportPipeline implements OnApplicationBootstrap, BeforeApplication
       state.detach(target.customerId, offset);
       return this.skip(state, offset, 'bucket_failing');
     }
+    if (state.assembler.duplicates > duplicates) this.metrics.recordsSkipped.inc({ reason: 'duplicate' });
     for (const object of closed) void this.enqueue(state, object);
   }
 
@@ -259,7 +270,7 @@ export class ExportPipeline implements OnApplicationBootstrap, BeforeApplication
     const range = { first: object.first, last: object.last };
     const id = this.nextObjectId++;
     state.pending.set(id, { customerId: object.customerId, first: object.first, bytes: object.bytes, events: object.events.length });
-    this.ledger.writing(target, object.topic, object.partition, object.hour, range);
+    this.ledger.writing(target, object.topic, object.partition, object.hour, range, object.events.map((event) => event.event_id));
     const drop = (): false => {
       // Not durable: its records are read again from here once the customer recovers.
       state.pending.delete(id);

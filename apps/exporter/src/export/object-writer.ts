@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { siteDomainOf, type TrackingEvent } from '@tracking/contracts';
-import { hourDirectory, meteringKey, objectStem } from '../assembly/object-layout';
+import { hourDirectory, manifestKey, meteringKey, objectStem } from '../assembly/object-layout';
 import type { AssembledObject } from '../assembly/partition-assembler';
 import { encodeEvents } from '../formats';
+import { firstWritten } from '../s3/boundary-ledger';
 import type { S3Clients } from '../s3/s3-clients';
 import type { ExportTarget } from '../targets/export-target';
 
@@ -26,9 +27,10 @@ function countDomains(events: readonly TrackingEvent[]): Map<string, number> {
 }
 
 /**
- * Writes one object: the backup copy and its metering record first, the client's copy last. The
- * client's bucket is where later runs look for boundaries, so an object found there is complete in
- * both places. Every body is a function of the records alone: writing again writes the same bytes.
+ * Writes one object: its manifest of event ids first (in the bucket written first, where later runs
+ * find objects), then the backup copy and its metering record, the client's copy last. The client's
+ * bucket is where later runs look for boundaries, so an object found there is complete in both
+ * places. Every body is a function of the records alone: writing again writes the same bytes.
  */
 export class ObjectWriter {
   constructor(private readonly clients: S3Clients) {}
@@ -52,6 +54,8 @@ export class ObjectWriter {
         }),
       );
 
+    const manifest = object.events.map((event) => `${event.event_id}\n`).join('');
+    await put(firstWritten(target), manifestKey(target.prefix, target.customerId, object.hour, stem), Buffer.from(manifest, 'utf8'), 'text/plain; charset=utf-8');
     if (target.backup) {
       await put(target.backup, key, encoded.body, encoded.contentType);
       const metering = {

@@ -1,5 +1,5 @@
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { hourDirectory, parseObjectOffsets, partitionKeyPrefix, type EventHour } from '../assembly/object-layout';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { hourDirectory, manifestKey, objectStem, parseObjectOffsets, partitionKeyPrefix, type EventHour } from '../assembly/object-layout';
 import type { WrittenRange } from '../assembly/partition-assembler';
 import type { BucketTarget, ExportTarget } from '../targets/export-target';
 import type { S3Clients } from './s3-clients';
@@ -7,7 +7,7 @@ import type { S3Clients } from './s3-clients';
 const CACHE_LIMIT = 20_000;
 
 /** Where objects are written first: the backup bucket when there is one, so an object found there may be missing from the client's. */
-function firstWritten(target: ExportTarget): BucketTarget {
+export function firstWritten(target: ExportTarget): BucketTarget {
   return target.backup ?? target.client;
 }
 
@@ -19,26 +19,49 @@ function firstWritten(target: ExportTarget): BucketTarget {
 export class BoundaryLedger {
   /** Listings, by bucket and key prefix; dropped after a rebalance, when other members may have written. */
   private readonly listed = new Map<string, Map<bigint, bigint>>();
-  /** Objects closed by this process and not yet durable: they will exist with these boundaries, whatever the generation. */
-  private readonly inFlight = new Map<string, Map<bigint, bigint>>();
+  /** Objects closed by this process and not yet durable: they will exist with these boundaries and ids, whatever the generation. */
+  private readonly inFlight = new Map<string, Map<bigint, { last: bigint; ids: readonly string[] }>>();
 
   constructor(private readonly clients: S3Clients) {}
 
   /** The written (or being written) object that holds `offset`, if any. */
   async containing(target: ExportTarget, topic: string, partition: number, hour: EventHour, offset: bigint): Promise<WrittenRange | undefined> {
     const key = this.cacheKey(target, topic, partition, hour);
-    for (const ranges of [await this.listing(target, key), this.inFlight.get(key)]) {
-      for (const [first, last] of ranges ?? []) if (first <= offset && offset <= last) return { first, last };
-    }
+    for (const [first, last] of await this.listing(target, key)) if (first <= offset && offset <= last) return { first, last };
+    for (const [first, { last }] of this.inFlight.get(key) ?? []) if (first <= offset && offset <= last) return { first, last };
     return undefined;
   }
 
-  /** An object is being written with these boundaries. */
-  writing(target: ExportTarget, topic: string, partition: number, hour: EventHour, range: WrittenRange): void {
+  /**
+   * The event ids of the written (or being written) objects that start before `offset`, read from
+   * their manifests. An object written before manifests existed has none and counts as holding no ids.
+   */
+  async exportedIds(target: ExportTarget, topic: string, partition: number, hour: EventHour, offset: bigint): Promise<string[]> {
+    const key = this.cacheKey(target, topic, partition, hour);
+    const bucket = firstWritten(target);
+    const ids: string[] = [];
+    for (const [first, last] of await this.listing(target, key)) {
+      if (first >= offset) continue;
+      let body: string;
+      try {
+        const object = await this.clients.for(bucket).send(new GetObjectCommand({ Bucket: bucket.bucket, Key: manifestKey(target.prefix, target.customerId, hour, objectStem(topic, partition, first, last)) }));
+        body = (await object.Body?.transformToString('utf8')) ?? '';
+      } catch (error) {
+        if ((error as Error).name === 'NoSuchKey') continue;
+        throw error;
+      }
+      for (const id of body.split('\n')) if (id) ids.push(id);
+    }
+    for (const [first, entry] of this.inFlight.get(key) ?? []) if (first < offset) ids.push(...entry.ids);
+    return ids;
+  }
+
+  /** An object is being written with these boundaries and event ids. */
+  writing(target: ExportTarget, topic: string, partition: number, hour: EventHour, range: WrittenRange, ids: readonly string[]): void {
     const key = this.cacheKey(target, topic, partition, hour);
     let ranges = this.inFlight.get(key);
     if (!ranges) this.inFlight.set(key, (ranges = new Map()));
-    ranges.set(range.first, range.last);
+    ranges.set(range.first, { last: range.last, ids });
   }
 
   /** The write ended: durable (now part of the listing) or not (gone; its records will be cut again). */
