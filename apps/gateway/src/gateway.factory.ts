@@ -5,6 +5,7 @@ import { METRICS_REGISTRY, createHttpService, createLogger, type Logger } from '
 import { GatewayModule } from './app.module';
 import type { GatewayConfig } from './config/gateway.config';
 import { observeRequests } from './http/request-observer';
+import { TRANSPORT_ERROR_OPTIONS, refuseLikeTheApi } from './http/transport-errors';
 import { GATEWAY_MIGRATIONS } from './keys/migrations';
 
 const BULK_ROUTE = '/api/v1/track/bulk';
@@ -16,6 +17,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger = crea
     bodyLimit: config.maxBodyBytes,
     trustProxy: config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true },
+    ...TRANSPORT_ERROR_OPTIONS,
   }, false);
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRoute', (route) => {
@@ -37,6 +39,8 @@ export async function createGateway(config: GatewayConfig, logger: Logger = crea
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, parseJson);
   observeRequests(fastify, logger, app.get(METRICS_REGISTRY));
+  // After observeRequests: a refused request still gets its request id (and audit record).
+  refuseLikeTheApi(fastify);
 
   const document = SwaggerModule.createDocument(
     app,

@@ -69,6 +69,12 @@ describe(validateTrackRequest.name, () => {
       expect(fieldsOf({ event_type: 'x', event_data: deep })[0]).toMatch(/^event_data(\.d)+$/);
     });
 
+    it('refuses nesting thousands of levels deep without overflowing the stack (hostile-input drill)', () => {
+      const deep = JSON.parse(`${'{"d":'.repeat(20_000)}1${'}'.repeat(20_000)}`) as unknown;
+      expect(fieldsOf({ event_type: 'x', event_data: { deep } })[0]).toMatch(/^event_data\.deep(\.d)+$/);
+      expect(fieldsOf({ event_type: 'x', event_data: { list: JSON.parse(`${'['.repeat(20_000)}${']'.repeat(20_000)}`) as unknown } })[0]).toMatch(/^event_data\.list(\[0\])+$/);
+    });
+
     it('refuses occurred_at that is not RFC 3339 or outside the window', () => {
       expect(fieldsOf({ event_type: 'x', occurred_at: '28/12/2024' })).toEqual(['occurred_at']);
       expect(fieldsOf({ event_type: 'x', occurred_at: '2024-12-28T11:30:00Z' })).toEqual(['occurred_at']);

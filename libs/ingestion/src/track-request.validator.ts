@@ -104,9 +104,13 @@ export function validateTrackRequest(body: unknown, limits: IngestionLimits, rec
   else {
     const problems = inspectJson(rawData, `${prefix}${dataField}`, limits.maxDepth);
     errors.push(...problems);
-    eventDataJson = JSON.stringify(rawData);
-    const bytes = Buffer.byteLength(eventDataJson, 'utf8');
-    if (bytes > limits.maxPropertiesBytes) fail(dataField, `is ${bytes} bytes; at most ${limits.maxPropertiesBytes} are allowed`);
+    // JSON.stringify recurses: thousands of levels (a 64 KB body holds 30,000) overflow the stack.
+    // A value already refused for its depth is not measured; the limit keeps the others shallow.
+    if (!problems.some((problem) => problem.reason.startsWith('nesting deeper'))) {
+      eventDataJson = JSON.stringify(rawData);
+      const bytes = Buffer.byteLength(eventDataJson, 'utf8');
+      if (bytes > limits.maxPropertiesBytes) fail(dataField, `is ${bytes} bytes; at most ${limits.maxPropertiesBytes} are allowed`);
+    }
     if (problems.length === 0) eventData = rawData;
   }
 

@@ -40,8 +40,18 @@ export class AutomationsController {
   }
 
   @Put('workflows')
-  replaceWorkflows(@Headers('authorization') authorization: string | undefined, @Param('customerId') customerId: string, @Body() body: unknown): unknown {
+  replaceWorkflows(
+    @Headers('authorization') authorization: string | undefined,
+    @Headers('content-type') contentType: string | undefined,
+    @Param('customerId') customerId: string,
+    @Body() body: unknown,
+  ): unknown {
     this.authorise(authorization, customerId);
+    // A form-encoded body (curl -d without a Content-Type) parses to an object without "workflows",
+    // which reads as "no workflows" and would wipe the customer's automations.
+    if ((contentType ?? '').split(';')[0]?.trim().toLowerCase() !== 'application/json') {
+      throw failure(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the workflows document as application/json');
+    }
     try {
       const workflows = this.catalog.replace(customerId, body);
       return { success: true, workflows: workflows.map((workflow) => workflow.workflowId) };
@@ -72,6 +82,8 @@ export class AutomationsController {
     @Param('triggerId') triggerId: string,
   ): Promise<{ success: true; trigger_id: string }> {
     this.authorise(authorization, customerId);
+    // An id no trigger can have (NUL, which PostgreSQL text cannot hold, or other control characters) is simply not found.
+    if (!/^[\x21-\x7e]{1,128}$/.test(triggerId)) throw failure(404, 'NOT_FOUND', `No trigger ${JSON.stringify(triggerId.slice(0, 128))} for customer ${customerId}`);
     const outcome = await this.triggers.redeliver(customerId, triggerId);
     if (outcome === 'not_found') throw failure(404, 'NOT_FOUND', `No trigger ${triggerId} with a webhook for customer ${customerId}`);
     if (outcome === 'in_flight') throw failure(409, 'CONFLICT', `Trigger ${triggerId} is being delivered right now; try again when the attempt has ended`);

@@ -90,7 +90,16 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
     const route = request.routeOptions?.url;
     if (request.auditLogged === undefined && route && !UNAUDITED.test(route)) {
-      request.auditLogged = await this.audit.publish(this.audit.recordFor(request, error.status, error.code));
+      const record = this.audit.recordFor(request, error.status, error.code);
+      if (exception instanceof PublishError) {
+        // Kafka has just let the acknowledgement deadline pass; waiting as long again for the audit
+        // record would double the answer time past what clients wait (the Kafka outage drill saw
+        // timeouts, not 503s). The record still goes to the producer; the answer says it is unconfirmed.
+        void this.audit.publish(record);
+        request.auditLogged = false;
+      } else {
+        request.auditLogged = await this.audit.publish(record);
+      }
     }
     // A verified browser origin may read its own errors; an unverified one gets no CORS header.
     if (request.customer && route?.startsWith('/api/v1/tracking/collect') && request.headers.origin) allowOrigin(reply, request.headers.origin);

@@ -25,6 +25,15 @@ function customerIdOf(value: unknown, field: string): string {
   return value;
 }
 
+/**
+ * A key id as the path gives it. One no key can have (NUL, which PostgreSQL text cannot hold, or
+ * other control characters) is simply not found, instead of failing the query as a fault of ours.
+ */
+function keyIdOf(value: string): string {
+  if (!/^[\x21-\x7e]{1,128}$/.test(value)) throw new ApiError(404, 'INVALID_REQUEST', `No tracking key ${JSON.stringify(value.slice(0, 128))}`);
+  return value;
+}
+
 /** Seed 002's `/api/v1/tracking/keys/`: create, list, rotate and revoke a customer's keys, for admins only. */
 @ApiTags('keys')
 @ApiBearerAuth()
@@ -63,12 +72,12 @@ export class TrackingKeysController {
     if (typeof overlap !== 'number' || !Number.isInteger(overlap) || overlap < 0 || overlap > MAX_ROTATION_OVERLAP_SECONDS) {
       throw ApiError.invalid([{ field: 'overlap_seconds', reason: `must be an integer from 0 to ${MAX_ROTATION_OVERLAP_SECONDS}` }]);
     }
-    return this.keys.rotate(keyId, overlap);
+    return this.keys.rotate(keyIdOf(keyId), overlap);
   }
 
   @Delete(':keyId')
   @ApiOperation(API_DOCS.keys.revoke)
   revoke(@Param('keyId') keyId: string): Promise<KeyView> {
-    return this.keys.revoke(keyId);
+    return this.keys.revoke(keyIdOf(keyId));
   }
 }

@@ -34,6 +34,19 @@ describe('analytics filters', () => {
     expect((error as ApiError).details?.map((detail) => detail.field)).toEqual(['window', 'limit', 'url', 'event_name']);
   });
 
+  it('refuses NUL characters, which PostgreSQL text cannot hold (hostile-input drill)', () => {
+    expect(() => parseAnalyticsFilters({ url: '/\u0000' }, NOW)).toThrow(ApiError);
+    for (const field of ['event_name', 'event_type', 'window', 'limit']) {
+      let error: unknown;
+      try {
+        parseAnalyticsFilters({ [field]: 'a\u0000' }, NOW);
+      } catch (caught) {
+        error = caught;
+      }
+      expect((error as ApiError).details?.map((detail) => detail.field)).toEqual([field]);
+    }
+  });
+
   it('matches a path prefix literally: LIKE wildcards in it are escaped', () => {
     const { where, values } = filterClause(parseAnalyticsFilters({ url: '/50%_off', event_name: 'signup' }, NOW), Buffer.alloc(32));
     expect(where).toBe("tenant_hk = $1 AND occurred_at >= $2 AND occurred_at <= $3 AND page_path LIKE $4 ESCAPE '\\' AND event_name = $5");

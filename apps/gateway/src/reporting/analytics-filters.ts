@@ -29,6 +29,8 @@ export function parseAnalyticsFilters(query: Record<string, unknown>, now = new 
     if (value === undefined || value === '') return undefined;
     if (typeof value !== 'string') errors.push({ field, reason: 'must be given once' });
     else if (value.length > max) errors.push({ field, reason: `must be at most ${max} characters` });
+    // PostgreSQL text cannot hold NUL: the query would fail as a fault of ours instead of a 400.
+    else if (value.includes('\u0000')) errors.push({ field, reason: 'must not contain a NUL character' });
     else return value;
     return undefined;
   };

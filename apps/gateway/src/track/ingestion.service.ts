@@ -20,6 +20,7 @@ import { AuditTrail } from '../audit/audit-trail.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import type { GatewayRequest } from '../http/gateway-request';
 import { GatewayPublisher } from '../messaging/gateway-publisher.service';
+import { rejectedPayload } from './rejected-payload';
 
 export interface IngestOptions {
   source: EventSource;
@@ -128,7 +129,7 @@ export class IngestionService {
     body: unknown,
     errors: FieldError[],
   ): RejectedEvent {
-    const payload = JSON.stringify(body) ?? 'null';
+    const { payload, truncated } = rejectedPayload(body, MAX_REJECTED_PAYLOAD_CHARS);
     return {
       rejection_id: randomUUID(),
       customer_id: customer.customerId,
@@ -137,8 +138,8 @@ export class IngestionService {
       batch_id: options.batchId,
       event_index: index,
       errors: errors.map(({ field, reason }) => ({ field, reason })),
-      payload: payload.slice(0, MAX_REJECTED_PAYLOAD_CHARS),
-      payload_truncated: payload.length > MAX_REJECTED_PAYLOAD_CHARS,
+      payload,
+      payload_truncated: truncated,
       ip_block: anonymiseIp(facts.clientIp, { mode: 'truncate' }),
       key_id: facts.keyId,
     };

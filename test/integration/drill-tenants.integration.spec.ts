@@ -1,0 +1,424 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Pool } from 'pg';
+import { stringify } from 'yaml';
+import { CONSUMER_SUBSCRIPTIONS, TOPICS, tenantHashKey, type AuditRecord } from '@tracking/contracts';
+import { startAppProcess, type AppProcess } from '@test/support/app-process';
+import { printBooks, type Books } from '@test/support/drill-books';
+import { startGatewayProcess, type GatewayProcess } from '@test/support/gateway-process';
+import { TEST_ADMIN_TOKEN, automationTriggerSettings, vaultLoaderSettings } from '@test/support/in-process-services';
+import { positionGroup } from '@test/support/kafka-inspection';
+import { writeTestCustomer, type TestCustomer } from '@test/support/test-customers';
+import { testEnvironment } from '@test/support/test-environment';
+import { appended, decodeValues, endOffsets, mentions, recordsBetween, type EndOffsets } from '@test/support/topic-ledger';
+import { waitFor } from '@test/support/wait-for';
+
+/*
+ * Fault drill: every endpoint that takes a customer, tried by customer A with B's credentials (B's
+ * token, B's key secret, B's publishable key, B's origin, B's key ids, B's path), and the other way
+ * round. Each must be refused with seed 000's status and error code, answer nothing of the other
+ * tenant, and publish nothing but its own audit record. The consuming services' operators' APIs
+ * must refuse a customer's own token as the admin token. And on the read side, B's loaded events
+ * never show in A's status, dashboard, analytics or CSV export, even with A's valid token and
+ * filters that name B's pages and events.
+ */
+
+interface Tenant extends TestCustomer {
+  /** A tracking key made through the keys API: a second secret and publishable key. */
+  key: { keyId: string; secret: string; publishable: string };
+  /** Strings that appear only in this tenant's events; finding them in the other's answers is a leak. */
+  markers: { page: string; eventName: string; session: string; visitor: string; campaign: string; referrerHost: string };
+}
+
+interface Probe {
+  name: string;
+  service: 'gateway' | 'vault-loader' | 'automation-trigger' | 'exporter';
+  method: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: unknown;
+  status: number;
+  errorCode?: string;
+}
+
+interface Answer {
+  status: number;
+  text: string;
+  requestId: string | null;
+  allowedOrigin: string | null;
+}
+
+const run = randomUUID().slice(0, 8);
+
+function markersOf(label: string): Tenant['markers'] {
+  return {
+    page: `/${label}-secret-page-${run}`,
+    eventName: `${label}_secret_event_${run}`,
+    session: `${label}-secret-session-${run}`,
+    visitor: `${label}-secret-visitor-${run}`,
+    campaign: `${label}_secret_campaign_${run}`,
+    referrerHost: `${label}-secret-referrer-${run}.example`,
+  };
+}
+
+/** Page views and custom events carrying every marker of the tenant, a minute old. */
+function eventsOf(tenant: Tenant, count: number): object[] {
+  const { markers } = tenant;
+  return Array.from({ length: count }, (_, i) => ({
+    event_type: i % 2 === 0 ? 'page_view' : 'feature_usage',
+    event_name: markers.eventName,
+    page_url: `${tenant.origin}${markers.page}?utm_source=drill&utm_campaign=${markers.campaign}`,
+    referrer: `https://${markers.referrerHost}/from`,
+    session_id: markers.session,
+    visitor_id: markers.visitor,
+    occurred_at: new Date(Date.now() - 60_000 - i * 1000).toISOString(),
+    consent_state: 'granted',
+  }));
+}
+
+describe('fault drill: one tenant with another tenant\'s credentials', () => {
+  const env = testEnvironment();
+  // Only the drill's customers, so anything the gateway publishes names one of them.
+  const customersDir = mkdtempSync(join(tmpdir(), 'drill-tenants-customers-'));
+  const books: Books = {};
+  let gateway: GatewayProcess | undefined;
+  const consumers: Partial<Record<'vault-loader' | 'automation-trigger' | 'exporter', AppProcess>> = {};
+  let db: Pool;
+  let a: Tenant;
+  let b: Tenant;
+  const B_EVENTS = 6;
+  const A_EVENTS = 4;
+
+  const urlOf = (service: Probe['service']): string => (service === 'gateway' ? gateway?.url : consumers[service]?.url) ?? '';
+
+  async function call(probe: Omit<Probe, 'status' | 'errorCode' | 'name'>): Promise<Answer> {
+    const response = await fetch(`${urlOf(probe.service)}${probe.path}`, {
+      method: probe.method,
+      headers: { ...(probe.body === undefined ? {} : { 'Content-Type': 'application/json' }), ...probe.headers },
+      body: probe.body === undefined ? undefined : JSON.stringify(probe.body),
+    });
+    return {
+      status: response.status,
+      text: await response.text(),
+      requestId: response.headers.get('x-request-id'),
+      allowedOrigin: response.headers.get('access-control-allow-origin'),
+    };
+  }
+
+  const as = (customerId: string, token: string): Record<string, string> => ({ 'X-Customer-ID': customerId, Authorization: `Bearer ${token}` });
+
+  /** Everything of B that must never reach A: credentials, ids, and what B's events hold. */
+  const secretsOf = (tenant: Tenant): string[] => [
+    tenant.token,
+    tenant.key.secret,
+    tenant.key.keyId,
+    tenant.key.publishable,
+    tenant.publishableKey,
+    tenant.origin,
+    tenantHashKey(tenant.id).toString('hex'),
+    ...Object.values(tenant.markers),
+  ];
+
+  beforeAll(async () => {
+    const setupStartedAt = Date.now();
+    const tenantOf = (customer: TestCustomer, label: string): Tenant => ({ ...customer, key: { keyId: '', secret: '', publishable: '' }, markers: markersOf(label) });
+    a = tenantOf(writeTestCustomer(customersDir), 'a');
+    b = tenantOf(writeTestCustomer(customersDir), 'b');
+    // A workflow of B that no event matches: content for A to try to read, nothing fired.
+    writeFileSync(
+      join(customersDir, b.id, 'automations.yaml'),
+      stringify({ workflows: [{ id: `b_secret_workflow_${run}`, trigger: 'site_page_view', filters: { url_path: '/never/matched' } }] }),
+    );
+    db = new Pool({ connectionString: env.databaseUrl });
+
+    const groups = { loader: `drill-tenants-loader-${run}`, automation: `drill-tenants-automation-${run}`, exporter: `drill-tenants-exporter-${run}` };
+    await Promise.all([
+      positionGroup(env.kafkaBrokers, groups.loader, CONSUMER_SUBSCRIPTIONS.vaultLoader),
+      positionGroup(env.kafkaBrokers, groups.automation, CONSUMER_SUBSCRIPTIONS.automationTrigger),
+      positionGroup(env.kafkaBrokers, groups.exporter, CONSUMER_SUBSCRIPTIONS.exporter),
+    ]);
+    const [started, loader, automation, exporter] = await Promise.all([
+      startGatewayProcess(env, { CUSTOMERS_DIR: customersDir, LOG_LEVEL: 'info' }),
+      startAppProcess('vault-loader', 'VAULT_LOADER_PORT', { ...vaultLoaderSettings(env, groups.loader), CUSTOMERS_DIR: customersDir, VAULT_RETENTION_INTERVAL_MINUTES: '0' }),
+      startAppProcess('automation-trigger', 'AUTOMATION_TRIGGER_PORT', automationTriggerSettings(env, groups.automation, customersDir, { WEBHOOK_POLL_MS: '1000' })),
+      startAppProcess('exporter', 'EXPORTER_PORT', {
+        KAFKA_BROKERS: env.kafkaBrokers.join(','),
+        SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
+        CUSTOMERS_DIR: customersDir,
+        S3_ENDPOINT: env.s3Endpoint,
+        EXPORTER_GROUP_ID: groups.exporter,
+        TRACKING_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+        LOG_LEVEL: 'error',
+      }),
+    ]);
+    gateway = started;
+    consumers['vault-loader'] = loader;
+    consumers['automation-trigger'] = automation;
+    consumers.exporter = exporter;
+
+    for (const tenant of [a, b]) {
+      const issued = await call({
+        service: 'gateway',
+        method: 'POST',
+        path: '/api/v1/tracking/keys',
+        headers: { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+        body: { customer_id: tenant.id, description: 'tenants drill' },
+      });
+      expect(issued.status).toBe(201);
+      const key = JSON.parse(issued.text) as { key_id: string; secret: string; publishable_key: string };
+      tenant.key = { keyId: key.key_id, secret: key.secret, publishable: key.publishable_key };
+    }
+
+    // Data for both, through the real gateway (bulk for one half, the browser collector for the
+    // other) and the real vault loader.
+    for (const [tenant, count] of [[b, B_EVENTS], [a, A_EVENTS]] as const) {
+      const events = eventsOf(tenant, count);
+      const half = Math.ceil(count / 2);
+      const bulk = await call({ service: 'gateway', method: 'POST', path: '/api/v1/track/bulk', headers: as(tenant.id, tenant.token), body: { events: events.slice(0, half) } });
+      expect({ status: bulk.status, processed: (JSON.parse(bulk.text) as { events_processed: number }).events_processed }).toEqual({ status: 200, processed: half });
+      const browser = await call({
+        service: 'gateway',
+        method: 'POST',
+        path: `/api/v1/tracking/collect?customer_id=${tenant.id}&key=${tenant.publishableKey}`,
+        headers: { Origin: tenant.origin },
+        body: { events: events.slice(half) },
+      });
+      expect({ status: browser.status, processed: (JSON.parse(browser.text) as { events_processed: number }).events_processed }).toEqual({ status: 200, processed: count - half });
+    }
+    const staged = async (tenant: Tenant): Promise<number> =>
+      (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM staging.site_events WHERE tenant_hk = $1', [tenantHashKey(tenant.id)])).rows[0]?.n ?? 0;
+    await waitFor(async () => [await staged(a), await staged(b)], ([inA, inB]) => inA === A_EVENTS && inB === B_EVENTS, { timeoutMs: 30_000, what: 'both tenants\' events in the vault' });
+    books['events of B loaded into the vault'] = B_EVENTS;
+    books['events of A loaded into the vault'] = A_EVENTS;
+    books['seconds starting and loading'] = Math.round((Date.now() - setupStartedAt) / 100) / 10;
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all([gateway?.stop(), ...Object.values(consumers).map((app) => app.stop()), db?.end()]);
+    printBooks('tenants', books);
+  });
+
+  it('refuses every endpoint that takes a customer when called with the other tenant\'s credentials, and publishes nothing', async () => {
+    const validEvent = (tenant: Tenant) => eventsOf(tenant, 1)[0];
+    const bearerRoutes: Array<[string, string, unknown]> = [
+      ['POST', '/api/v1/track', validEvent(a)],
+      ['POST', '/api/v1/track/async', validEvent(a)],
+      ['POST', '/api/v1/track/bulk', { events: eventsOf(a, 2) }],
+      ['GET', '/api/v1/track/status', undefined],
+      ['GET', '/api/v1/track/dashboard', undefined],
+      ['GET', '/api/v1/tracking/analytics?window=7', undefined],
+      ['GET', `/api/v1/tracking/analytics/export?window=7&event_name=${b.markers.eventName}`, undefined],
+      ['GET', `/api/v1/customer/${a.id}/tracking-config`, undefined],
+      ['GET', `/api/v1/customer/${b.id}/tracking-config`, undefined],
+    ];
+    const probes: Probe[] = [];
+    for (const [method, path, body] of bearerRoutes) {
+      // A valid token of another customer is 403 FORBIDDEN (README: logged as abuse), whichever tenant is named.
+      probes.push(
+        { name: `A with B's token: ${method} ${path}`, service: 'gateway', method, path, body, headers: as(a.id, b.token), status: 403, errorCode: 'FORBIDDEN' },
+        { name: `A with B's key secret: ${method} ${path}`, service: 'gateway', method, path, body, headers: as(a.id, b.key.secret), status: 403, errorCode: 'FORBIDDEN' },
+        { name: `B with A's token: ${method} ${path}`, service: 'gateway', method, path, body, headers: as(b.id, a.token), status: 403, errorCode: 'FORBIDDEN' },
+      );
+    }
+    probes.push(
+      // B's publishable key is public by design, but it is no API token.
+      { name: "A with B's publishable key as token", service: 'gateway', method: 'GET', path: '/api/v1/track/status', headers: as(a.id, b.publishableKey), status: 401, errorCode: 'UNAUTHORIZED' },
+      { name: "A with B's key-API publishable key as token", service: 'gateway', method: 'POST', path: '/api/v1/track', body: validEvent(a), headers: as(a.id, b.key.publishable), status: 401, errorCode: 'UNAUTHORIZED' },
+      // Authenticated as one tenant, asking for the other's configuration.
+      { name: "A's credentials, B's configuration", service: 'gateway', method: 'GET', path: `/api/v1/customer/${b.id}/tracking-config`, headers: as(a.id, a.token), status: 403, errorCode: 'FORBIDDEN' },
+      { name: "A's key secret, B's configuration", service: 'gateway', method: 'GET', path: `/api/v1/customer/${b.id}/tracking-config`, headers: as(a.id, a.key.secret), status: 403, errorCode: 'FORBIDDEN' },
+      { name: "B's credentials, A's configuration", service: 'gateway', method: 'GET', path: `/api/v1/customer/${a.id}/tracking-config`, headers: as(b.id, b.token), status: 403, errorCode: 'FORBIDDEN' },
+    );
+    const collect = (query: string, origin: string | undefined, body: unknown = validEvent(a)): Pick<Probe, 'method' | 'path' | 'headers' | 'body' | 'service'> => ({
+      service: 'gateway',
+      method: 'POST',
+      path: `/api/v1/tracking/collect${query}`,
+      headers: origin ? { Origin: origin } : {},
+      body,
+    });
+    probes.push(
+      // A publishable key proves nothing for another customer: 401; an origin the customer does not allow: 403.
+      { name: "collect: A with B's publishable key", ...collect(`?customer_id=${a.id}&key=${b.publishableKey}`, a.origin), status: 401, errorCode: 'UNAUTHORIZED' },
+      { name: "collect: A with B's key-API publishable key", ...collect(`?customer_id=${a.id}&key=${b.key.publishable}`, a.origin), status: 401, errorCode: 'UNAUTHORIZED' },
+      { name: "collect: B with A's publishable key", ...collect(`?customer_id=${b.id}&key=${a.publishableKey}`, b.origin), status: 401, errorCode: 'UNAUTHORIZED' },
+      { name: "collect: A's key from B's origin", ...collect(`?customer_id=${a.id}&key=${a.publishableKey}`, b.origin), status: 403, errorCode: 'FORBIDDEN' },
+      { name: "collect: B's key from A's origin", ...collect(`?customer_id=${b.id}&key=${b.publishableKey}`, a.origin), status: 403, errorCode: 'FORBIDDEN' },
+      { name: "collect: A's key-API key from B's origin", ...collect(`?customer_id=${a.id}&key=${a.key.publishable}`, b.origin), status: 403, errorCode: 'FORBIDDEN' },
+      {
+        name: "collect: credentials in the body, A with B's key",
+        ...collect('', a.origin, { ...(validEvent(a) as object), customer_id: a.id, publishable_key: b.publishableKey }),
+        status: 401,
+        errorCode: 'UNAUTHORIZED',
+      },
+      {
+        name: "collect: A in the query, B's key in the body",
+        ...collect(`?customer_id=${a.id}`, a.origin, { ...(validEvent(a) as object), customer_id: b.id, publishable_key: b.publishableKey }),
+        status: 401,
+        errorCode: 'UNAUTHORIZED',
+      },
+      {
+        name: "collect: a batch for A with B's key",
+        ...collect(`?customer_id=${a.id}&key=${b.publishableKey}`, a.origin, { events: eventsOf(a, 3) }),
+        status: 401,
+        errorCode: 'UNAUTHORIZED',
+      },
+      { name: "collect preflight: A named, B's origin", service: 'gateway', method: 'OPTIONS', path: `/api/v1/tracking/collect?customer_id=${a.id}`, headers: { Origin: b.origin, 'Access-Control-Request-Method': 'POST' }, status: 403, errorCode: 'FORBIDDEN' },
+    );
+    // The keys API belongs to the operators: no customer credential opens it, for its own keys or another's.
+    for (const [label, headers] of [
+      ["A's token", as(a.id, a.token)],
+      ["A's key secret", { Authorization: `Bearer ${a.key.secret}` }],
+      ["B's token", { Authorization: `Bearer ${b.token}` }],
+    ] as const) {
+      probes.push(
+        { name: `keys with ${label}: create for B`, service: 'gateway', method: 'POST', path: '/api/v1/tracking/keys', headers, body: { customer_id: b.id }, status: 401, errorCode: 'UNAUTHORIZED' },
+        { name: `keys with ${label}: list B's`, service: 'gateway', method: 'GET', path: `/api/v1/tracking/keys?customer_id=${b.id}`, headers, status: 401, errorCode: 'UNAUTHORIZED' },
+        { name: `keys with ${label}: list A's`, service: 'gateway', method: 'GET', path: `/api/v1/tracking/keys?customer_id=${a.id}`, headers, status: 401, errorCode: 'UNAUTHORIZED' },
+        { name: `keys with ${label}: rotate B's key`, service: 'gateway', method: 'POST', path: `/api/v1/tracking/keys/${b.key.keyId}/rotate`, headers, body: {}, status: 401, errorCode: 'UNAUTHORIZED' },
+        { name: `keys with ${label}: revoke B's key`, service: 'gateway', method: 'DELETE', path: `/api/v1/tracking/keys/${b.key.keyId}`, headers, status: 401, errorCode: 'UNAUTHORIZED' },
+      );
+    }
+    // The consuming services' operators' APIs: a customer's own token is not the admin token.
+    for (const [label, token] of [
+      ["A's token", a.token],
+      ["A's key secret", a.key.secret],
+      ["B's token", b.token],
+    ] as const) {
+      const headers = { Authorization: `Bearer ${token}`, 'X-Customer-ID': b.id };
+      probes.push(
+        { name: `vault-loader with ${label}: erase B's visitor`, service: 'vault-loader', method: 'POST', path: '/api/v1/privacy/erasures', headers, body: { customer_id: b.id, visitor_id: b.markers.visitor }, status: 401 },
+        { name: `vault-loader with ${label}: retention run`, service: 'vault-loader', method: 'POST', path: '/api/v1/privacy/retention/run', headers, status: 401 },
+        { name: `automation-trigger with ${label}: B's workflows`, service: 'automation-trigger', method: 'GET', path: `/api/v1/automations/${b.id}/workflows`, headers, status: 401, errorCode: 'UNAUTHORIZED' },
+        { name: `automation-trigger with ${label}: replace B's workflows`, service: 'automation-trigger', method: 'PUT', path: `/api/v1/automations/${b.id}/workflows`, headers, body: { workflows: [] }, status: 401, errorCode: 'UNAUTHORIZED' },
+        { name: `automation-trigger with ${label}: B's deliveries`, service: 'automation-trigger', method: 'GET', path: `/api/v1/automations/${b.id}/deliveries`, headers, status: 401, errorCode: 'UNAUTHORIZED' },
+        { name: `automation-trigger with ${label}: redeliver for B`, service: 'automation-trigger', method: 'POST', path: `/api/v1/automations/${b.id}/deliveries/${'0'.repeat(32)}/redeliver`, headers, status: 401, errorCode: 'UNAUTHORIZED' },
+        { name: `exporter with ${label}: run for B`, service: 'exporter', method: 'POST', path: `/api/v1/export/run?customer_id=${b.id}`, headers, status: 401, errorCode: 'UNAUTHORIZED' },
+        { name: `exporter with ${label}: status of B`, service: 'exporter', method: 'GET', path: `/api/v1/export/status?customer_id=${b.id}`, headers, status: 401, errorCode: 'UNAUTHORIZED' },
+        { name: `exporter with ${label}: config of all`, service: 'exporter', method: 'GET', path: '/api/v1/export/config', headers, status: 401, errorCode: 'UNAUTHORIZED' },
+      );
+    }
+
+    const keysBefore = (await db.query('SELECT key_id, revoked_at, expires_at FROM gateway.tracking_keys WHERE customer_id = ANY($1) ORDER BY key_id', [[a.id, b.id]])).rows;
+    const workflowsBefore = readFileSync(join(customersDir, b.id, 'automations.yaml'), 'utf8');
+    const before = await endOffsets(env.kafkaBrokers);
+    const wrong: string[] = [];
+    const requestIds = new Set<string>();
+    const statuses = new Map<number, number>();
+    for (const probe of probes) {
+      const answer = await call(probe);
+      if (answer.requestId) requestIds.add(answer.requestId);
+      statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+      const body = ((): Record<string, unknown> => {
+        try {
+          return JSON.parse(answer.text) as Record<string, unknown>;
+        } catch {
+          return {};
+        }
+      })();
+      const problems: string[] = [];
+      if (answer.status !== probe.status) problems.push(`status ${answer.status}, expected ${probe.status}`);
+      if (probe.errorCode && body['error_code'] !== probe.errorCode) problems.push(`error_code ${String(body['error_code'])}, expected ${probe.errorCode}`);
+      if (probe.service === 'gateway' && body['success'] !== false) problems.push('not seed 000\'s error shape');
+      // A refused browser call gets no CORS grant: the other site's script cannot even read the refusal.
+      if (answer.allowedOrigin !== null) problems.push(`Access-Control-Allow-Origin: ${answer.allowedOrigin}`);
+      // Neither tenant's secrets nor data appear, beyond what the caller itself sent (an error may
+      // name the origin or customer it was given; it must add nothing).
+      const sent = `${probe.path} ${JSON.stringify(probe.headers ?? {})} ${JSON.stringify(probe.body ?? null)}`;
+      const leaked = [...secretsOf(a), ...secretsOf(b)].filter((secret) => answer.text.includes(secret) && !sent.includes(secret));
+      if (leaked.length > 0) problems.push(`answer holds ${leaked.join(', ')}`);
+      if (problems.length > 0) wrong.push(`${probe.name}: ${problems.join('; ')}\n  answer: ${answer.text.slice(0, 300)}`);
+    }
+    books['refusal probes'] = probes.length;
+    for (const service of ['gateway', 'vault-loader', 'automation-trigger', 'exporter'] as const) books[`refusal probes of ${service}`] = probes.filter((probe) => probe.service === service).length;
+    for (const [status, count] of [...statuses].sort()) books[`answered ${status}`] = count;
+    books['probes answered wrongly'] = wrong.length;
+
+    // Nothing was published for either tenant: only the refusals' own audit records.
+    const after: EndOffsets = await endOffsets(env.kafkaBrokers);
+    const drillRecords = async (topic: string) =>
+      appended(before, after, topic) === 0 ? [] : (await recordsBetween(env.kafkaBrokers, topic, before, after)).filter((record) => mentions(record, [a.id, b.id], requestIds));
+    const audit = await decodeValues<AuditRecord>(env.schemaRegistryUrl, await drillRecords(TOPICS.trackingAudit));
+    const published = new Map<string, number>();
+    for (const topic of Object.values(TOPICS)) {
+      published.set(topic, topic === TOPICS.trackingAudit ? audit.length : (await drillRecords(topic)).length);
+      const total = (offsets: EndOffsets): bigint => [...(offsets.get(topic)?.values() ?? [])].reduce((sum, end) => sum + end, 0n);
+      books[`${topic}: end offsets before -> after (all writers)`] = `${total(before)} -> ${total(after)}`;
+      books[`${topic}: records of the drill`] = published.get(topic) ?? 0;
+    }
+
+    if (wrong.length > 0) process.stdout.write(`\n${wrong.join('\n')}\n`);
+    expect(wrong).toEqual([]);
+    for (const topic of Object.values(TOPICS).filter((name) => name !== TOPICS.trackingAudit)) expect({ topic, records: published.get(topic) }).toEqual({ topic, records: 0 });
+    // Every audit record of the drill is a refusal, none an accepted event; the cross-tenant ones name no customer.
+    expect(audit.filter((record) => record.status_code < 400 || record.events_accepted > 0)).toEqual([]);
+    // One record per refused interaction with the gateway; only a caller that did authenticate (as
+    // itself, asking for the other's configuration) is named in it.
+    expect(audit.length).toBe(probes.filter((probe) => probe.service === 'gateway').length);
+    expect(audit.filter((record) => record.customer_id !== null && !record.endpoint.includes('tracking-config'))).toEqual([]);
+
+    // Nothing of B changed: keys, workflows, erasures.
+    expect((await db.query('SELECT key_id, revoked_at, expires_at FROM gateway.tracking_keys WHERE customer_id = ANY($1) ORDER BY key_id', [[a.id, b.id]])).rows).toEqual(keysBefore);
+    expect(readFileSync(join(customersDir, b.id, 'automations.yaml'), 'utf8')).toBe(workflowsBefore);
+    expect((await db.query('SELECT count(*)::int AS n FROM privacy.erasures WHERE tenant_hk = $1', [tenantHashKey(b.id)])).rows[0]).toEqual({ n: 0 });
+
+    // A token of another customer is logged as abuse, and no token is logged at all.
+    const log = gateway?.output() ?? '';
+    const abuse = log.split('\n').filter((line) => line.includes('"tracking.abuse"'));
+    books['abuse log lines'] = abuse.length;
+    expect(abuse.length).toBe(probes.filter((probe) => probe.service === 'gateway' && probe.status === 403 && /token|key secret/.test(probe.name) && !probe.name.includes('configuration')).length);
+    for (const secret of [a.token, b.token, a.key.secret, b.key.secret, TEST_ADMIN_TOKEN]) expect(log.includes(secret)).toBe(false);
+  });
+
+  it('never shows B\'s events in A\'s status, dashboard, analytics or export, whatever A asks for', async () => {
+    const read = async (tenant: Tenant, path: string): Promise<string> => {
+      const answer = await call({ service: 'gateway', method: 'GET', path, headers: as(tenant.id, tenant.token) });
+      expect({ path, status: answer.status }).toEqual({ path, status: 200 });
+      return answer.text;
+    };
+    const filters = [
+      '',
+      '?window=7',
+      '?window=90&limit=100',
+      `?url=${encodeURIComponent(`${b.origin}${b.markers.page}`)}`,
+      `?url=${encodeURIComponent(b.markers.page)}`,
+      `?event_name=${b.markers.eventName}`,
+      '?event_type=feature_usage',
+    ];
+    const paths = ['/api/v1/track/status', '/api/v1/track/dashboard', ...filters.flatMap((query) => [`/api/v1/tracking/analytics${query}`, `/api/v1/tracking/analytics/export${query}`])];
+    const leaks: string[] = [];
+    let aSeesItself = 0;
+    for (const path of paths) {
+      const text = await read(a, path);
+      // The answer repeats the filters A gave (window, url, event_name): those are A's words, not B's data.
+      const leaked = [b.id, ...secretsOf(b)].filter((secret) => text.includes(secret) && !decodeURIComponent(path).includes(secret));
+      if (leaked.length > 0) leaks.push(`${path}: ${leaked.join(', ')}`);
+      if (text.includes(a.markers.eventName)) aSeesItself++;
+      // A filter naming B's page or event finds nothing for A: no row, however it is counted.
+      if (path.includes('secret')) {
+        if (path.includes('/export')) expect({ path, rows: text.trim().split('\r\n').length }).toEqual({ path, rows: 1 });
+        else expect({ path, events: (JSON.parse(text) as { totals: { events: number } }).totals.events }).toEqual({ path, events: 0 });
+      }
+    }
+    books['read probes as A'] = paths.length;
+    books['read answers of A holding anything of B'] = leaks.length;
+    books['read answers of A holding A\'s own events'] = aSeesItself;
+    expect(leaks).toEqual([]);
+
+    // The health answer is public by seed 000 ("Customer ID only"): it may name B, never B's secrets or data.
+    const health = await read(a, `/health/${b.id}`);
+    expect(JSON.parse(health)).toMatchObject({ customer_id: b.id, status: 'healthy' });
+    expect(secretsOf(b).filter((secret) => health.includes(secret))).toEqual([]);
+
+    // Not vacuous: the same reads as B do show B's events, and A's unfiltered reads show A's own.
+    const bAnalytics = JSON.parse(await read(b, '/api/v1/tracking/analytics?window=7')) as { totals: { events: number } };
+    expect(bAnalytics.totals.events).toBe(B_EVENTS);
+    expect(await read(b, `/api/v1/tracking/analytics/export?event_name=${b.markers.eventName}`)).toContain(b.markers.session);
+    const aAnalytics = JSON.parse(await read(a, '/api/v1/tracking/analytics?window=7')) as { totals: { events: number } };
+    expect(aAnalytics.totals.events).toBe(A_EVENTS);
+    const aFilteredOnB = JSON.parse(await read(a, `/api/v1/tracking/analytics?event_name=${b.markers.eventName}`)) as { totals: { events: number } };
+    expect(aFilteredOnB.totals.events).toBe(0);
+    expect(aSeesItself).toBeGreaterThan(0);
+  });
+});
