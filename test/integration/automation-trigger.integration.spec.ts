@@ -90,7 +90,7 @@ describe('automation trigger (real Kafka, PostgreSQL and HTTP receivers)', () =>
     await db.end();
   });
 
-  it('fires a matching page view once, published and delivered signed; a non-matching one fires nothing; a duplicate fires nothing new', async () => {
+  it('fires a matching page view once, published and delivered signed; a non-matching one fires nothing; a duplicate (also one retried with a shifted occurred_at) fires nothing new', async () => {
     const customerId = customer();
     const hooks = await receiver();
     await installWorkflows(customerId, [holidayWorkflow(hooks.url)]);
@@ -99,6 +99,8 @@ describe('automation trigger (real Kafka, PostgreSQL and HTTP receivers)', () =>
     const otherPath = pageView(customerId, '/pricing', 'holiday_2024');
     await produceEvents(env, [matching, otherCampaign, otherPath]);
     await produceEvents(env, [matching]);
+    // A client's retry with a new sent_at: the same event id, its skew-corrected occurred_at a few ms off.
+    await produceEvents(env, [{ ...matching, occurred_at: matching.occurred_at + 7 }]);
 
     await waitFor(async () => hooks.received.length, (n) => n === 1, { what: 'the webhook' });
     await caughtUp();
