@@ -1,0 +1,50 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import type { PacedSendRequest, PacedSendResult } from './paced-sender';
+
+const now = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * Open-loop sender, its own process: single events at a fixed rate whatever the answers' pace
+ * (a closed loop would slow down with the server and hide its queueing), recording when each
+ * event id was acknowledged. Writes "event_id<TAB>epoch ms" lines to the output file.
+ */
+async function main(): Promise<void> {
+  const job = JSON.parse(process.argv[2] ?? '{}') as PacedSendRequest;
+  const bodies = readFileSync(job.bodiesFile, 'utf8').split('\n').filter(Boolean);
+  const total = Math.round(job.rate * job.seconds);
+  const acks: string[] = [];
+  const result: PacedSendResult = { sent: 0, acked: 0, failed: 0 };
+  const inFlight = new Set<Promise<void>>();
+  const send = async (body: string): Promise<void> => {
+    try {
+      const response = await fetch(`${job.url}${job.path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...job.headers }, body });
+      const answer = (await response.json()) as { event_id?: string };
+      if (response.ok && answer.event_id) {
+        acks.push(`${answer.event_id}\t${now().toFixed(3)}`);
+        result.acked++;
+      } else result.failed++;
+    } catch {
+      result.failed++;
+    }
+  };
+  const startedAt = now();
+  while (result.sent < total) {
+    const due = Math.min(total, Math.floor(((now() - startedAt) / 1000) * job.rate) + 1);
+    while (result.sent < due) {
+      const request = send(bodies[result.sent % bodies.length] ?? '{}');
+      inFlight.add(request);
+      void request.finally(() => inFlight.delete(request));
+      result.sent++;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await Promise.all([...inFlight]);
+  writeFileSync(job.outFile, `${acks.join('\n')}\n`);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`paced sender: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

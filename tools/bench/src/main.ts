@@ -1,0 +1,108 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LocalStack } from '@tools/local-stack/local-stack';
+import { Progress } from '@tools/local-stack/progress';
+import { loadStackSettings } from '@tools/local-stack/stack-settings';
+import { BenchContext } from './bench-context';
+import { MEASUREMENTS } from './measurements';
+import { PROFILES } from './profiles';
+import { markdownTable, met, type BenchRow } from './results';
+import { ServiceLauncher } from './service-process';
+
+interface Options {
+  quick: boolean;
+  /** Services write V8 CPU profiles (.cpuprofile, open in Chrome DevTools) into the run's directory. */
+  cpuProf: boolean;
+  only?: string[];
+  out: string;
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  const options: Options = { quick: false, cpuProf: false, out: 'bench/results' };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--quick') options.quick = true;
+    else if (arg === '--cpu-prof') options.cpuProf = true;
+    else if (arg === '--only') options.only = (argv[++i] ?? '').split(',').filter(Boolean);
+    else if (arg === '--out') options.out = argv[++i] ?? options.out;
+    else if (arg === '--help' || arg === '-h') {
+      process.stdout.write(`npm run bench -- [--quick] [--cpu-prof] [--only ${MEASUREMENTS.map((m) => m.name).join(',')}] [--out bench/results]\n`);
+      process.exit(0);
+    } else throw new Error(`unknown option ${arg} (see --help)`);
+  }
+  const unknown = options.only?.filter((name) => !MEASUREMENTS.some((measurement) => measurement.name === name)) ?? [];
+  if (unknown.length > 0) throw new Error(`unknown measurement(s) ${unknown.join(', ')}; known: ${MEASUREMENTS.map((m) => m.name).join(', ')}`);
+  return options;
+}
+
+/**
+ * `npm run bench`: starts the local stack if it is not running, runs every measurement against it
+ * with the services as their own processes and the load from separate processes, and writes
+ * bench/results/<date>.json and .md. Every figure is printed beside a baseline of the same run.
+ */
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const profile = PROFILES[options.quick ? 'quick' : 'full'];
+  const progress = new Progress();
+  const stack = new LocalStack(loadStackSettings(process.env), progress);
+  const { started, connection } = await stack.up();
+  const startedAt = new Date();
+  const workDir = join(stack.paths.stackDir, 'bench', startedAt.toISOString().replace(/[:.]/g, '-'));
+  mkdirSync(join(workDir, 'logs'), { recursive: true });
+  const profiles = join(workDir, 'profiles');
+  const services = new ServiceLauncher(
+    stack.paths.dist,
+    { PATH: process.env['PATH'] ?? '' },
+    (name) => join(workDir, 'logs', `${name}.log`),
+    options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : [],
+  );
+  if (options.cpuProf) progress.step(`bench: services write CPU profiles to ${profiles}`);
+  const context = new BenchContext(profile, connection, stack.paths, workDir, services, stack.kafka.classpath(), (message) => progress.step(`bench: ${message}`));
+  await context.admin.connect();
+
+  const rows: BenchRow[] = [];
+  const failures: string[] = [];
+  const selected = MEASUREMENTS.filter((measurement) => !options.only || options.only.includes(measurement.name));
+  try {
+    for (const [index, measurement] of selected.entries()) {
+      context.progress(`[${index + 1}/${selected.length}] ${measurement.name}`);
+      try {
+        const measured = await measurement.run(context);
+        rows.push(...measured);
+        process.stderr.write(`${markdownTable(measured).split('\n').slice(2).join('\n')}\n`);
+      } catch (error) {
+        failures.push(`${measurement.name}: ${(error as Error).stack ?? String(error)}`);
+        context.progress(`${measurement.name} failed: ${(error as Error).message}`);
+      } finally {
+        await services.stopAll();
+      }
+    }
+  } finally {
+    await context.admin.disconnect();
+    if (started.length > 0) await stack.down(started);
+  }
+  for (const [name, bytes] of [...services.peaks].sort()) {
+    rows.push({ what: `memory: ${name}`, figure: { value: bytes / 1024 / 1024, unit: 'MiB peak RSS' }, target: { kind: 'report' } });
+  }
+
+  const table = markdownTable(rows);
+  const day = startedAt.toISOString().slice(0, 10);
+  const outDir = join(stack.paths.root, options.out);
+  mkdirSync(outDir, { recursive: true });
+  const name = `${day}${profile.name === 'quick' ? '-quick' : ''}`;
+  const machine = `${(await import('node:os')).cpus().length} cores, Node ${process.version}`;
+  writeFileSync(join(outDir, `${name}.json`), `${JSON.stringify({ startedAt: startedAt.toISOString(), profile, machine, rows, failures }, null, 2)}\n`);
+  writeFileSync(join(outDir, `${name}.md`), `# Benchmark ${startedAt.toISOString()} (${profile.name}, ${machine})\n\n${table}\n${failures.length ? `\nFailed:\n\n${failures.map((f) => `- ${f.split('\n')[0]}`).join('\n')}\n` : ''}`);
+  process.stdout.write(`\n${table}\n\nwritten: ${join(options.out, `${name}.json`)} and .md\n`);
+  const missed = rows.filter((row) => met(row) === false).map((row) => row.what);
+  if (missed.length) process.stdout.write(`targets missed: ${missed.join('; ')}\n`);
+  if (failures.length) {
+    process.stderr.write(`\n${failures.join('\n\n')}\n`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

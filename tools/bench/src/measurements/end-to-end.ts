@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Client } from 'pg';
+import { CONSUMER_GROUPS, TOPICS } from '@tracking/contracts';
+import { sleep } from '@tools/local-stack/process-control';
+import { createConsumerGroup } from '../consumer-run';
+import { endOffsets } from '../kafka-positions';
+import { pacedSend } from '../load/paced-sender';
+import type { Measurement } from '../measurement';
+import type { BenchRow } from '../results';
+import { authHeaders, benchCustomerToken, benchDatabase, singleBodiesFile, startBenchGateway } from './gateway';
+import { gatewaySingleSaturation } from './gateway-single';
+
+const SHARE_OF_MAXIMUM = 0.4;
+const CHANNEL = 'bench_loaded';
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+/**
+ * From the gateway's acknowledgement to the event's row in the vault, at a steady 40% of the
+ * single-event maximum. A trigger on the raw table notifies at commit (the loader writes all of an
+ * event's vault rows in one transaction), so "loaded" is when the row became visible.
+ */
+export const END_TO_END: Measurement = {
+  name: 'end-to-end',
+  async run(context): Promise<BenchRow[]> {
+    const token = await benchCustomerToken(context);
+    const databaseUrl = await benchDatabase(context);
+    const bodiesFile = singleBodiesFile(context);
+    const gateway = await startBenchGateway(context, databaseUrl);
+    const request = { url: gateway.url, path: '/api/v1/track', headers: authHeaders(token), bodiesFile, connections: 32, seconds: context.profile.httpSeconds };
+    const maximum = await gatewaySingleSaturation(context, request);
+    const rate = Math.max(1, Math.round(maximum * SHARE_OF_MAXIMUM));
+
+    const group = `${CONSUMER_GROUPS.vaultLoader}-bench-e2e-${Date.now()}`;
+    await createConsumerGroup(context, group, await endOffsets(context.admin, TOPICS.trackingEvents), [TOPICS.trackingAudit]);
+    const listener = new Client({ connectionString: databaseUrl });
+    await listener.connect();
+    const loadedAt = new Map<string, number>();
+    listener.on('notification', (message) => {
+      if (message.payload) loadedAt.set(message.payload, performance.timeOrigin + performance.now());
+    });
+    try {
+      await listener.query(`
+        CREATE OR REPLACE FUNCTION public.bench_notify_loaded() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_notify('${CHANNEL}', NEW.event_id); RETURN NULL; END $$;
+        DROP TRIGGER IF EXISTS bench_loaded ON raw.site_tracking_events_r;
+        CREATE TRIGGER bench_loaded AFTER INSERT ON raw.site_tracking_events_r FOR EACH ROW EXECUTE FUNCTION public.bench_notify_loaded();
+        LISTEN ${CHANNEL};`);
+      await context.services.start('vault-loader', { ...context.serviceEnv(databaseUrl), VAULT_LOADER_GROUP_ID: group });
+
+      context.progress(`end to end: ${rate} events/s (${SHARE_OF_MAXIMUM * 100}% of ${Math.round(maximum)} req/s) for ${context.profile.latencySeconds} s`);
+      const outFile = join(context.workDir, 'end-to-end-acks.tsv');
+      const sent = await pacedSend({ ...request, rate, seconds: context.profile.latencySeconds, outFile });
+      const acked = readFileSync(outFile, 'utf8').split('\n').filter(Boolean).map((line) => line.split('\t') as [string, string]);
+      const deadline = Date.now() + 60_000;
+      while (acked.some(([id]) => !loadedAt.has(id)) && Date.now() < deadline) await sleep(100);
+      const latencies = acked.filter(([id]) => loadedAt.has(id)).map(([id, at]) => (loadedAt.get(id) ?? 0) - Number(at)).sort((a, b) => a - b);
+      const missing = acked.length - latencies.length;
+      if (missing > 0 || sent.failed > 0) throw new Error(`end to end: ${sent.failed} of ${sent.sent} requests failed, ${missing} acknowledged events not in the vault within 60 s`);
+      return [
+        {
+          what: `end to end, gateway ack → vault row, at ${rate} events/s (${SHARE_OF_MAXIMUM * 100}% of single-event max)`,
+          figure: { value: percentile(latencies, 99), unit: 'ms p99' },
+          target: { kind: 'at-most', value: 1000, unit: 'ms' },
+          details: { 'p50 ms': percentile(latencies, 50).toFixed(0), 'max ms': (latencies.at(-1) ?? 0).toFixed(0), events: String(latencies.length) },
+        },
+      ];
+    } finally {
+      await listener.query('DROP TRIGGER IF EXISTS bench_loaded ON raw.site_tracking_events_r').catch(() => undefined);
+      await listener.end();
+    }
+  },
+};
