@@ -44,27 +44,38 @@ export class PublishError extends Error {
 /**
  * Idempotent producer with acks=all: a send resolves only once every in-sync replica has the
  * records, and broker-side retries never duplicate them.
+ *
+ * Sends run one at a time, and a producer whose send failed or outlived its deadline is replaced by
+ * a new one (a new producer id) before the next send. The reason: when a produce request fails,
+ * kafkajs gives its sequence numbers back, even if the broker had appended the records before the
+ * connection dropped (a broker stopping or killed). Any later batch would take those numbers, and
+ * the broker, seeing the same producer, sequence and record count again, would acknowledge it as a
+ * duplicate of the appended batch without writing it: an acknowledged record lost, as the Kafka
+ * outage drill found. A failed request retried alone reuses its own numbers, which is safe; a new
+ * producer id starts sequences the broker cannot confuse with the old ones.
  */
 export class KafkaPublisher {
-  private readonly producer: Producer;
+  private producer: Producer;
+  private connecting: Promise<void> = Promise.resolve();
   private readonly compression: CompressionTypes;
   private readonly timeoutMs: number;
+  /** Settles when the send in progress has succeeded, failed or passed its deadline. */
+  private tail: Promise<void> = Promise.resolve();
+  /** The current producer's sequence numbers may be out of step with the broker's: replace it. */
+  private renew = false;
 
-  constructor(kafka: Kafka, options: PublisherOptions = {}) {
-    this.producer = kafka.producer({
-      idempotent: true,
-      // kafkajs keeps idempotent ordering only with a single request in flight per broker.
-      maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
-      allowAutoTopicCreation: false,
-      retry: IDEMPOTENT_RETRY,
-    });
+  constructor(
+    private readonly kafka: Kafka,
+    options: PublisherOptions = {},
+  ) {
+    this.producer = this.newProducer();
     this.compression = CODECS[options.compression ?? 'none'];
     this.timeoutMs = options.timeoutMs ?? 10_000;
   }
 
   connect(): Promise<void> {
-    return this.producer.connect();
+    this.connecting = this.producer.connect();
+    return this.connecting;
   }
 
   disconnect(): Promise<void> {
@@ -82,19 +93,66 @@ export class KafkaPublisher {
     // The idempotent producer retries without end while the broker is away; callers get a bounded
     // answer instead. A send that lands after the deadline is harmless: consumers dedupe on event id.
     let timer: NodeJS.Timeout | undefined;
+    let expired = false;
+    let started = false;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no acknowledgement within ${this.timeoutMs} ms`)), this.timeoutMs);
+      timer = setTimeout(() => {
+        expired = true;
+        reject(new Error(`no acknowledgement within ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
     });
+    const attempt = this.tail.then(async () => {
+      // The caller has been told it failed and may have sent the records again; do not add a copy.
+      if (expired) throw new Error('not sent: the deadline passed while earlier sends held the producer');
+      started = true;
+      if (this.renew) this.renewProducer();
+      const producer = this.producer;
+      await this.connecting;
+      if (expired) throw new Error('not sent: the deadline passed while the producer connected');
+      try {
+        return await producer.sendBatch({ topicMessages: [...batch], acks: -1, timeout: this.timeoutMs, compression: this.compression });
+      } finally {
+        // Replaced while this send still retried: those retries may have reconnected it.
+        if (producer !== this.producer) void producer.disconnect().catch(() => undefined);
+      }
+    });
+    const outcome = Promise.race([attempt, deadline]);
+    // The next send waits for this one's answer or deadline, never longer; after a failure it gets a new producer.
+    this.tail = outcome.then(
+      () => undefined,
+      () => {
+        if (started) this.renew = true;
+      },
+    );
     try {
-      return await Promise.race([
-        this.producer.sendBatch({ topicMessages: [...batch], acks: -1, timeout: this.timeoutMs, compression: this.compression }),
-        deadline,
-      ]);
+      return await outcome;
     } catch (error) {
       const topics = [...new Set(batch.map((target) => target.topic))].join(', ');
       throw new PublishError(`Kafka did not acknowledge ${records} record(s) on ${topics}: ${(error as Error).message}`, { cause: error });
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  private newProducer(): Producer {
+    return this.kafka.producer({
+      idempotent: true,
+      // kafkajs keeps idempotent ordering only with a single request in flight per broker.
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false,
+      retry: IDEMPOTENT_RETRY,
+    });
+  }
+
+  /** The old producer is disconnected; if its retries reconnect it, it is disconnected again when they end (see sendBatch). */
+  private renewProducer(): void {
+    this.renew = false;
+    const previous = this.producer;
+    this.producer = this.newProducer();
+    void previous.disconnect().catch(() => undefined);
+    this.connecting = this.producer.connect();
+    // Awaited by the send that needs it; a failure there fails that send, which renews again.
+    this.connecting.catch(() => undefined);
   }
 }

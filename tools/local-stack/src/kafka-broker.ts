@@ -29,7 +29,7 @@ export class KafkaBroker {
   }
 
   private get libs(): string {
-    return join(this.home, `libs-${this.settings.version}`);
+    return join(this.paths.kafkaLibs, `libs-${this.settings.version}`);
   }
 
   private get dataDir(): string {

@@ -17,6 +17,11 @@ export interface StackPaths {
   logs: string;
   run: string;
   kafka: string;
+  /**
+   * Where the Kafka jars are resolved (one `libs-<version>` directory per release). Its own field so
+   * that a second stack directory, such as a fault drill's broker, can reuse the jars already resolved.
+   */
+  kafkaLibs: string;
   postgres: string;
   /** The local S3 server's buckets and objects. */
   s3: string;
@@ -33,6 +38,7 @@ export function stackPaths(stackDir?: string): StackPaths {
     logs: join(dir, 'logs'),
     run: join(dir, 'run'),
     kafka: join(dir, 'kafka'),
+    kafkaLibs: join(dir, 'kafka'),
     postgres: join(dir, 'postgres'),
     s3: join(dir, 's3'),
     dist: join(root, 'dist'),
