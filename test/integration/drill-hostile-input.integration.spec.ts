@@ -8,7 +8,7 @@ import { DEV_TOKENS } from '@test/fixtures/seed-000-examples';
 import { startAppProcess, type AppProcess } from '@test/support/app-process';
 import { printBooks, type Books } from '@test/support/drill-books';
 import { startGatewayProcess, type GatewayProcess } from '@test/support/gateway-process';
-import { TEST_ADMIN_TOKEN, automationTriggerSettings, vaultLoaderSettings } from '@test/support/in-process-services';
+import { TEST_ADMIN_TOKEN, automationTriggerSettings, exporterSettings, vaultLoaderSettings } from '@test/support/in-process-services';
 import { positionGroup } from '@test/support/kafka-inspection';
 import { encodeRequest, runBounded, sendRaw, type RawAnswer, type RawOutcome, type RawRequest } from '@test/support/raw-http';
 import { writeTestCustomer, type TestCustomer } from '@test/support/test-customers';
@@ -1051,15 +1051,7 @@ describe('fault drill: hostile input at every public endpoint', () => {
       startGatewayProcess(env, { CUSTOMERS_DIR: customersDir, LOG_LEVEL: 'info', TRUST_PROXY: 'true', ...limits }),
       startAppProcess('vault-loader', 'VAULT_LOADER_PORT', { ...vaultLoaderSettings(env, groups.loader), CUSTOMERS_DIR: customersDir, VAULT_RETENTION_INTERVAL_MINUTES: '0' }),
       startAppProcess('automation-trigger', 'AUTOMATION_TRIGGER_PORT', automationTriggerSettings(env, groups.automation, customersDir, { WEBHOOK_POLL_MS: '1000' })),
-      startAppProcess('exporter', 'EXPORTER_PORT', {
-        KAFKA_BROKERS: env.kafkaBrokers.join(','),
-        SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
-        CUSTOMERS_DIR: customersDir,
-        S3_ENDPOINT: env.s3Endpoint,
-        EXPORTER_GROUP_ID: groups.exporter,
-        TRACKING_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-        LOG_LEVEL: 'error',
-      }),
+      startAppProcess('exporter', 'EXPORTER_PORT', exporterSettings(env, groups.exporter, customersDir)),
     ]);
     gateway = started;
     consumers['vault-loader'] = loader;

@@ -83,3 +83,17 @@ export async function startAutomationTrigger(
   const config = loadAutomationTriggerConfig(automationTriggerSettings(env, groupId, customersDir, overrides));
   return listen(await createAutomationTrigger(config, createLogger('automation-trigger', config.logLevel)));
 }
+
+/** The exporter's environment in tests (it always runs as a child process). */
+export function exporterSettings(env: TestEnvironment, groupId: string, customersDir: string, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    KAFKA_BROKERS: env.kafkaBrokers.join(','),
+    SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
+    CUSTOMERS_DIR: customersDir,
+    S3_ENDPOINT: env.s3Endpoint,
+    EXPORTER_GROUP_ID: groupId,
+    TRACKING_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    LOG_LEVEL: 'error',
+    ...overrides,
+  };
+}

@@ -89,7 +89,8 @@ async function main(): Promise<void> {
   const day = startedAt.toISOString().slice(0, 10);
   const outDir = join(stack.paths.root, options.out);
   mkdirSync(outDir, { recursive: true });
-  const name = `${day}${profile.name === 'quick' ? '-quick' : ''}`;
+  // A partial run (--only) never replaces the day's full table.
+  const name = `${day}${profile.name === 'quick' ? '-quick' : ''}${options.only ? `-only-${options.only.join('-')}` : ''}`;
   const machine = `${(await import('node:os')).cpus().length} cores, Node ${process.version}`;
   writeFileSync(join(outDir, `${name}.json`), `${JSON.stringify({ startedAt: startedAt.toISOString(), profile, machine, rows, failures }, null, 2)}\n`);
   writeFileSync(join(outDir, `${name}.md`), `# Benchmark ${startedAt.toISOString()} (${profile.name}, ${machine})\n\n${table}\n${failures.length ? `\nFailed:\n\n${failures.map((f) => `- ${f.split('\n')[0]}`).join('\n')}\n` : ''}`);

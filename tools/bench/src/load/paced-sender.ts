@@ -9,7 +9,7 @@ export interface PacedSendRequest {
   /** Requests per second, started on schedule whether or not earlier ones were answered. */
   rate: number;
   seconds: number;
-  /** Where the sender writes "event_id<TAB>acknowledged at (epoch ms)" lines. */
+  /** Where the sender writes "event_id<TAB>sent at<TAB>acknowledged at" lines (epoch ms). */
   outFile: string;
 }
 

@@ -7,7 +7,8 @@ const now = (): number => performance.timeOrigin + performance.now();
 /**
  * Open-loop sender, its own process: single events at a fixed rate whatever the answers' pace
  * (a closed loop would slow down with the server and hide its queueing), recording when each
- * event id was acknowledged. Writes "event_id<TAB>epoch ms" lines to the output file.
+ * event's request was sent and when its id was acknowledged. Writes "event_id<TAB>sent<TAB>acked"
+ * lines (epoch ms) to the output file.
  */
 async function main(): Promise<void> {
   const job = JSON.parse(process.argv[2] ?? '{}') as PacedSendRequest;
@@ -17,11 +18,12 @@ async function main(): Promise<void> {
   const result: PacedSendResult = { sent: 0, acked: 0, failed: 0 };
   const inFlight = new Set<Promise<void>>();
   const send = async (body: string): Promise<void> => {
+    const sentAt = now();
     try {
       const response = await fetch(`${job.url}${job.path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...job.headers }, body });
       const answer = (await response.json()) as { event_id?: string };
       if (response.ok && answer.event_id) {
-        acks.push(`${answer.event_id}\t${now().toFixed(3)}`);
+        acks.push(`${answer.event_id}\t${sentAt.toFixed(3)}\t${now().toFixed(3)}`);
         result.acked++;
       } else result.failed++;
     } catch {

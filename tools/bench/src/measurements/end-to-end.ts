@@ -56,18 +56,33 @@ export const END_TO_END: Measurement = {
       context.progress(`end to end: ${rate} events/s (${SHARE_OF_MAXIMUM * 100}% of ${Math.round(maximum)} req/s) for ${context.profile.latencySeconds} s`);
       const outFile = join(context.workDir, 'end-to-end-acks.tsv');
       const sent = await pacedSend({ ...request, rate, seconds: context.profile.latencySeconds, outFile });
-      const acked = readFileSync(outFile, 'utf8').split('\n').filter(Boolean).map((line) => line.split('\t') as [string, string]);
+      const acked = readFileSync(outFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+          const [id = '', sentAt, ackedAt] = line.split('\t');
+          return { id, sentAt: Number(sentAt), ackedAt: Number(ackedAt) };
+        });
+      const ids = acked.map((event) => event.id);
       const deadline = Date.now() + 60_000;
-      while (acked.some(([id]) => !loadedAt.has(id)) && Date.now() < deadline) await sleep(100);
-      const latencies = acked.filter(([id]) => loadedAt.has(id)).map(([id, at]) => (loadedAt.get(id) ?? 0) - Number(at)).sort((a, b) => a - b);
-      const missing = acked.length - latencies.length;
+      while (ids.some((id) => !loadedAt.has(id)) && Date.now() < deadline) await sleep(100);
+      const missing = ids.filter((id) => !loadedAt.has(id)).length;
       if (missing > 0 || sent.failed > 0) throw new Error(`end to end: ${sent.failed} of ${sent.sent} requests failed, ${missing} acknowledged events not in the vault within 60 s`);
+      // Measured from when the request was sent: an upper bound of "from the acknowledgement" that
+      // does not depend on how soon the sender's busy event loop reads the answer (on a loaded
+      // machine the row can become visible before the sender has read the 200).
+      const fromSend = acked.map((event) => (loadedAt.get(event.id) ?? 0) - event.sentAt).sort((a, b) => a - b);
+      const fromAck = acked.map((event) => (loadedAt.get(event.id) ?? 0) - event.ackedAt).sort((a, b) => a - b);
       return [
         {
-          what: `end to end, gateway ack → vault row, at ${rate} events/s (${SHARE_OF_MAXIMUM * 100}% of single-event max)`,
-          figure: { value: percentile(latencies, 99), unit: 'ms p99' },
+          what: `end to end, request sent → vault row (upper bound of ack → row), at ${rate} events/s (${SHARE_OF_MAXIMUM * 100}% of single-event max)`,
+          figure: { value: percentile(fromSend, 99), unit: 'ms p99' },
           target: { kind: 'at-most', value: 1000, unit: 'ms' },
-          details: { 'p50 ms': percentile(latencies, 50).toFixed(0), 'max ms': (latencies.at(-1) ?? 0).toFixed(0), events: String(latencies.length) },
+          details: {
+            'p50 ms': percentile(fromSend, 50).toFixed(0),
+            'ack → row p50/p99 ms': `${percentile(fromAck, 50).toFixed(0)}/${percentile(fromAck, 99).toFixed(0)}`,
+            events: String(ids.length),
+          },
         },
       ];
     } finally {
