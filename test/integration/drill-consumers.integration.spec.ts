@@ -11,7 +11,7 @@ import { LOCAL_S3_CREDENTIALS } from '@tools/local-stack/local-s3';
 import { startAppProcess, type AppProcess } from '@test/support/app-process';
 import { printBooks } from '@test/support/drill-books';
 import { startGatewayProcess, type GatewayProcess } from '@test/support/gateway-process';
-import { TEST_ADMIN_TOKEN, automationTriggerSettings, vaultLoaderSettings } from '@test/support/in-process-services';
+import { TEST_ADMIN_TOKEN, automationTriggerSettings, exporterSettings, vaultLoaderSettings } from '@test/support/in-process-services';
 import { positionGroup } from '@test/support/kafka-inspection';
 import { produceAgain, readCustomerRecords } from '@test/support/record-duplicates';
 import { writeTestCustomer, type TestCustomer } from '@test/support/test-customers';
@@ -222,21 +222,14 @@ describe('fault drill: consumers SIGKILLed while events flow, duplicates on the 
     exporter = new KilledService(
       'exporter',
       'EXPORTER_PORT',
-      {
-        KAFKA_BROKERS: env.kafkaBrokers.join(','),
-        SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
-        CUSTOMERS_DIR: customersDir,
-        S3_ENDPOINT: env.s3Endpoint,
-        EXPORTER_GROUP_ID: groups.exporter,
+      exporterSettings(env, groups.exporter, customersDir, {
         EXPORTER_MAX_RECORDS_PER_OBJECT: String(RECORDS_PER_OBJECT),
         EXPORTER_SESSION_TIMEOUT_MS: '6000',
         EXPORTER_RETRY_BASE_MS: '200',
         EXPORTER_RETRY_MAX_MS: '1000',
         IT_S3_ACCESS_KEY: LOCAL_S3_CREDENTIALS.accessKeyId,
         IT_S3_SECRET_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
-        TRACKING_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-        LOG_LEVEL: 'error',
-      },
+      }),
       'exporter_records_consumed_total',
     );
     const [started] = await Promise.all([

@@ -22,12 +22,12 @@ import { loadStackSettings } from '@tools/local-stack/stack-settings';
 import { startAppProcess, type AppProcess } from '@test/support/app-process';
 import { printBooks, type Books } from '@test/support/drill-books';
 import { startGatewayProcess, type GatewayProcess } from '@test/support/gateway-process';
-import { TEST_ADMIN_TOKEN, vaultLoaderSettings } from '@test/support/in-process-services';
+import { TEST_ADMIN_TOKEN, exporterSettings, vaultLoaderSettings } from '@test/support/in-process-services';
 import { positionGroup } from '@test/support/kafka-inspection';
 import { migrateAll } from '@test/support/stack-commands';
 import { writeTestCustomer } from '@test/support/test-customers';
 import { testEnvironment, type TestEnvironment } from '@test/support/test-environment';
-import { readTopic, topicPositions, type Positions } from '@test/support/topic-reader';
+import { consumeFrom, readTopic, topicPositions, type Positions } from '@test/support/topic-reader';
 import { buildEvents } from '@test/support/vault-fixtures';
 import { waitFor } from '@test/support/wait-for';
 
@@ -68,34 +68,19 @@ function drillCustomers(name: string, apiRateLimit = 1_000_000): { dir: string; 
 async function recordsBetween(brokers: string[], topic: string, from: Positions, to: Positions): Promise<KafkaMessage[]> {
   const expected = [...to].reduce((sum, [partition, end]) => sum + Number(BigInt(end) - BigInt(from.get(partition) ?? '0')), 0);
   if (expected === 0) return [];
-  const consumer = new Kafka({ brokers, logLevel: logLevel.NOTHING }).consumer({ groupId: `drill-reader-${randomUUID()}` });
   const records: KafkaMessage[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: false });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read ${records.length} of ${expected} records of ${topic}`)), 30_000);
-      consumer
-        .run({
-          autoCommit: false,
-          eachMessage: async ({ partition, message }) => {
-            if (BigInt(message.offset) < BigInt(from.get(partition) ?? '0') || BigInt(message.offset) >= BigInt(to.get(partition) ?? '0')) return;
-            records.push(message);
-            if (records.length >= expected) {
-              clearTimeout(timer);
-              resolve();
-            }
-          },
-        })
-        .then(() => {
-          for (const [partition, offset] of from) consumer.seek({ topic, partition, offset });
-        })
-        .catch(reject);
-    });
-    return records;
-  } finally {
-    await consumer.disconnect();
-  }
+  const complete = await consumeFrom(
+    brokers,
+    topic,
+    from,
+    (partition, message) => {
+      if (BigInt(message.offset) < BigInt(to.get(partition) ?? '0')) records.push(message);
+      return records.length >= expected;
+    },
+    30_000,
+  );
+  if (!complete) throw new Error(`read ${records.length} of ${expected} records of ${topic}`);
+  return records;
 }
 
 /** Empties and removes a bucket the drill made on the shared S3 server. */
@@ -521,21 +506,16 @@ describe('fault drills: infrastructure outages', () => {
 
       const groupId = `drill-exporter-${randomUUID()}`;
       await positionGroup(env.kafkaBrokers, groupId, CONSUMER_SUBSCRIPTIONS.exporter);
-      const exporter = await startAppProcess('exporter', 'EXPORTER_PORT', {
-        KAFKA_BROKERS: env.kafkaBrokers.join(','),
-        SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
-        CUSTOMERS_DIR: customer.dir,
+      // Through the failing proxy, not the stack's S3 server.
+      const exporter = await startAppProcess('exporter', 'EXPORTER_PORT', exporterSettings(env, groupId, customer.dir, {
         S3_ENDPOINT: proxy.url,
-        EXPORTER_GROUP_ID: groupId,
         EXPORTER_MAX_RECORDS_PER_OBJECT: String(RECORDS_PER_OBJECT),
         EXPORTER_SESSION_TIMEOUT_MS: '6000',
         EXPORTER_RETRY_BASE_MS: '200',
         EXPORTER_RETRY_MAX_MS: '1000',
         DRILL_S3_ACCESS_KEY: LOCAL_S3_CREDENTIALS.accessKeyId,
         DRILL_S3_SECRET_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
-        TRACKING_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-        LOG_LEVEL: 'error',
-      });
+      }));
       onCleanup('drill exporter', () => exporter.stop('SIGKILL'));
 
       type Status = { state: string; events_written: number; objects_written: number; pending_events: number; failing_since: string | null; last_error: { message: string } | null };

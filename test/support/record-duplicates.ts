@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type IHeaders } from 'kafkajs';
 import { HEADERS, customerSource } from '@tracking/contracts';
-import type { Positions } from './topic-reader';
+import { consumeFrom, type Positions } from './topic-reader';
 
 /** A record as it lies on the topic: bytes, key and headers untouched, so it can be produced again as is. */
 export interface RawRecord {
@@ -18,35 +17,21 @@ export interface RawRecord {
  */
 export async function readCustomerRecords(brokers: string[], topic: string, from: Positions, customerId: string, limit: number, timeoutMs = 20_000): Promise<RawRecord[]> {
   const source = customerSource(customerId);
-  const consumer = new Kafka({ brokers, clientId: 'it-record-reader', logLevel: logLevel.NOTHING }).consumer({ groupId: `it-raw-reader-${randomUUID()}`, maxWaitTimeInMs: 200 });
   const records: RawRecord[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: false });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => resolve(), timeoutMs);
-      consumer
-        .run({
-          autoCommit: false,
-          eachMessage: async ({ partition, message }) => {
-            if (records.length >= limit || BigInt(message.offset) < BigInt(from.get(partition) ?? '0')) return;
-            if (message.headers?.[HEADERS.source]?.toString() !== source) return;
-            records.push({ partition, offset: message.offset, key: message.key, value: message.value, headers: message.headers ?? {} });
-            if (records.length >= limit) {
-              clearTimeout(timer);
-              resolve();
-            }
-          },
-        })
-        .then(() => {
-          for (const [partition, offset] of from) consumer.seek({ topic, partition, offset });
-        })
-        .catch(reject);
-    });
-    return records;
-  } finally {
-    await consumer.disconnect();
-  }
+  await consumeFrom(
+    brokers,
+    topic,
+    from,
+    (partition, message) => {
+      if (records.length < limit && message.headers?.[HEADERS.source]?.toString() === source) {
+        records.push({ partition, offset: message.offset, key: message.key, value: message.value, headers: message.headers ?? {} });
+      }
+      return records.length >= limit;
+    },
+    timeoutMs,
+    { maxWaitTimeInMs: 200 },
+  );
+  return records;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type ConsumerConfig, type KafkaMessage } from 'kafkajs';
 
 export type Positions = Map<number, string>;
 
@@ -24,6 +24,45 @@ export async function topicPositions(brokers: string[], topic: string): Promise<
 }
 
 /**
+ * Runs a throwaway consumer over a topic from the given positions, handing each record to `take`
+ * until it answers true (resolves true) or the time is up (resolves false).
+ */
+export async function consumeFrom(
+  brokers: string[],
+  topic: string,
+  from: Positions,
+  take: (partition: number, message: KafkaMessage) => boolean | Promise<boolean>,
+  timeoutMs: number,
+  options: Partial<ConsumerConfig> = {},
+): Promise<boolean> {
+  const consumer = new Kafka({ brokers, logLevel: logLevel.NOTHING }).consumer({ groupId: `it-topic-reader-${randomUUID()}`, ...options });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: false });
+    return await new Promise<boolean>((resolve, reject) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      consumer
+        .run({
+          autoCommit: false,
+          eachMessage: async ({ partition, message }) => {
+            if (BigInt(message.offset) < BigInt(from.get(partition) ?? '0')) return;
+            if (await take(partition, message)) {
+              clearTimeout(timer);
+              resolve(true);
+            }
+          },
+        })
+        .then(() => {
+          for (const [partition, offset] of from) consumer.seek({ topic, partition, offset });
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+/**
  * Reads a topic from the given positions, decoding values through the registry as any consumer
  * would, until `done` accepts what was collected or the time is up. Returns what it collected.
  */
@@ -35,38 +74,22 @@ export async function readTopic<T = Record<string, unknown>>(
   timeoutMs = 20_000,
 ): Promise<DecodedRecord<T>[]> {
   const registry = new SchemaRegistry({ host: env.schemaRegistryUrl });
-  const consumer = new Kafka({ brokers: env.kafkaBrokers, logLevel: logLevel.NOTHING }).consumer({ groupId: `it-topic-reader-${randomUUID()}` });
   const records: DecodedRecord<T>[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: false });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => resolve(), timeoutMs);
-      consumer
-        .run({
-          autoCommit: false,
-          eachMessage: async ({ partition, message }) => {
-            if (BigInt(message.offset) < BigInt(from.get(partition) ?? '0')) return;
-            records.push({
-              partition,
-              offset: message.offset,
-              key: message.key?.toString() ?? null,
-              headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)])),
-              value: (await registry.decode(message.value as Buffer)) as T,
-            });
-            if (done(records)) {
-              clearTimeout(timer);
-              resolve();
-            }
-          },
-        })
-        .then(() => {
-          for (const [partition, offset] of from) consumer.seek({ topic, partition, offset });
-        })
-        .catch(reject);
-    });
-    return records;
-  } finally {
-    await consumer.disconnect();
-  }
+  await consumeFrom(
+    env.kafkaBrokers,
+    topic,
+    from,
+    async (partition, message) => {
+      records.push({
+        partition,
+        offset: message.offset,
+        key: message.key?.toString() ?? null,
+        headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)])),
+        value: (await registry.decode(message.value as Buffer)) as T,
+      });
+      return done(records);
+    },
+    timeoutMs,
+  );
+  return records;
 }
