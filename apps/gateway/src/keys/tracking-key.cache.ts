@@ -16,6 +16,8 @@ export class TrackingKeyCache implements OnModuleInit, OnApplicationShutdown {
   private byPublishable = new Map<string, TrackingKey>();
   private usage = new Map<string, Date>();
   private refreshedAt = 0;
+  /** Changes applied while a refresh reads: its snapshot may predate them, so they are applied on top. */
+  private appliedDuringRefresh: TrackingKey[] | undefined;
   private timers: NodeJS.Timeout[] = [];
   private readonly age: Gauge;
 
@@ -48,13 +50,19 @@ export class TrackingKeyCache implements OnModuleInit, OnApplicationShutdown {
   }
 
   async refresh(): Promise<void> {
+    const applied: TrackingKey[] = [];
+    this.appliedDuringRefresh = applied;
     try {
       const keys = await this.repository.listActive();
       this.bySecret = new Map(keys.map((key) => [key.secretSha256.toString('hex'), key]));
       this.byPublishable = new Map(keys.map((key) => [key.publishableKey, key]));
+      // A key created, rotated or revoked after the query began would otherwise vanish (or come back) until the next refresh.
+      for (const key of applied) this.store(key);
       this.refreshedAt = Date.now();
     } catch (error) {
       this.logger.warn({ err: error, cachedKeys: this.bySecret.size }, 'tracking keys not refreshed; authenticating with the keys last read');
+    } finally {
+      if (this.appliedDuringRefresh === applied) this.appliedDuringRefresh = undefined;
     }
   }
 
@@ -74,6 +82,11 @@ export class TrackingKeyCache implements OnModuleInit, OnApplicationShutdown {
 
   /** Applies a change made through this gateway at once, before the next refresh. */
   apply(key: TrackingKey): void {
+    this.appliedDuringRefresh?.push(key);
+    this.store(key);
+  }
+
+  private store(key: TrackingKey): void {
     const hash = key.secretSha256.toString('hex');
     if (isActive(key, Date.now())) {
       this.bySecret.set(hash, key);
