@@ -217,7 +217,7 @@ describe('fault drill: consumers SIGKILLed while events flow, duplicates on the 
         WEBHOOK_TIMEOUT_MS: '2000',
         WEBHOOK_ENDPOINT_CONCURRENCY: String(ENDPOINT_CONCURRENCY),
       }),
-      'automation_events_consumed_total',
+      'automation_records_consumed_total',
     );
     exporter = new KilledService(
       'exporter',

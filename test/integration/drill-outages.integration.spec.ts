@@ -461,7 +461,7 @@ describe('fault drills: infrastructure outages', () => {
         'loader readiness (fast stop down / back)': `${loaderReady['fast stop: down']} / ${loaderReady['fast stop: back']}`,
         'loader readiness (crash down / back)': `${loaderReady['crash: down']} / ${loaderReady['crash: back']}`,
         'loader /livez at the end (same process)': alive,
-        'loader dead-letter counter': /^vault_loader_dead_lettered_total(?:\{[^}]*\})? (\d+)/m.exec(metrics)?.[1] ?? 'n/a',
+        'loader dead-letter counter': /^vault_loader_records_dead_lettered_total(?:\{[^}]*\})? (\d+)/m.exec(metrics)?.[1] ?? 'n/a',
         'seconds to resume loading (fast stop / crash)': `${resumedAfter['fast stop']} / ${resumedAfter['crash']}`,
       });
 

@@ -1,13 +1,13 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { DATABASE_POOL, DatabasePoolCloser, createDatabasePool } from '@tracking/database';
-import { consumerProviders } from '@tracking/kafka';
+import { consumingServiceProviders } from '@tracking/kafka';
 import { ObservabilityModule, ReadinessRegistry, type Logger } from '@tracking/observability';
 import { AutomationsController } from './admin/automations.controller';
 import { AutomationMetrics } from './automation.metrics';
 import { AUTOMATION_TRIGGER_CONFIG, type AutomationTriggerConfig } from './config/automation-trigger.config';
 import { WebhookDispatcher } from './delivery/webhook-dispatcher.service';
-import { TriggerConsumer } from './matching/trigger-consumer';
+import { TriggerConsumer } from './matching/trigger.consumer';
 import { TriggerMatcher } from './matching/trigger-matcher.service';
 import { TriggerPublisher } from './outbox/trigger-publisher.service';
 import { TriggerRepository } from './triggers/trigger.repository';
@@ -19,10 +19,10 @@ export class AutomationTriggerModule {
     return {
       module: AutomationTriggerModule,
       imports: [ObservabilityModule.forRoot({ service: 'automation-trigger', logger })],
-      controllers: [AutomationsController],
+      controllers: [AutomationsController, TriggerConsumer],
       providers: [
         { provide: AUTOMATION_TRIGGER_CONFIG, useValue: config },
-        ...consumerProviders(config, logger),
+        ...consumingServiceProviders('automationTrigger', config, logger),
         {
           provide: DATABASE_POOL,
           inject: [ReadinessRegistry],
@@ -39,7 +39,6 @@ export class AutomationTriggerModule {
         TriggerPublisher,
         WebhookDispatcher,
         TriggerMatcher,
-        TriggerConsumer,
       ],
     };
   }

@@ -1,12 +1,16 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { runMigrations } from '@tracking/database';
+import { startKafkaConsumer } from '@tracking/kafka';
 import { createHttpService, type Logger } from '@tracking/observability';
 import { AutomationTriggerModule } from './app.module';
 import type { AutomationTriggerConfig } from './config/automation-trigger.config';
 import { AUTOMATION_MIGRATIONS } from './database/migrations';
+import { TriggerMatcher } from './matching/trigger-matcher.service';
 
-/** Migrates (unless told not to), then builds the service; its consumer and loops start when the app starts. */
+/** Migrates (unless told not to), then builds the service: HTTP for health and the admin API, and its Kafka consumer, already consuming. */
 export async function createAutomationTrigger(config: AutomationTriggerConfig, logger: Logger): Promise<NestFastifyApplication> {
   if (config.migrateOnStart) await runMigrations(config.databaseUrl, AUTOMATION_MIGRATIONS, logger);
-  return createHttpService(AutomationTriggerModule.register(config, logger), logger);
+  const app = await createHttpService(AutomationTriggerModule.register(config, logger), logger);
+  await startKafkaConsumer(app, TriggerMatcher);
+  return app;
 }

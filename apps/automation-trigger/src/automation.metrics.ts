@@ -4,13 +4,11 @@ import { METRICS_REGISTRY } from '@tracking/observability';
 
 @Injectable()
 export class AutomationMetrics {
-  readonly eventsConsumed: Counter;
   readonly matched: Counter<'trigger_type'>;
   readonly fired: Counter;
   readonly deduplicated: Counter;
   readonly suppressed: Counter;
   readonly published: Counter<'topic'>;
-  readonly recordsDeadLettered: Counter;
   readonly delivered: Counter;
   readonly failed: Counter<'outcome'>;
   readonly deliveryLatency: Histogram;
@@ -18,13 +16,11 @@ export class AutomationMetrics {
 
   constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
     const counter = <L extends string>(name: string, help: string, labelNames: L[] = []) => new Counter<L>({ name, help, labelNames, registers: [registry] });
-    this.eventsConsumed = counter('automation_events_consumed_total', 'Events read from tracking.events.v1');
     this.matched = counter('automation_triggers_matched_total', 'Event and workflow pairs that matched, by trigger type', ['trigger_type']);
     this.fired = counter('automation_triggers_fired_total', 'Triggers recorded for the first time');
     this.deduplicated = counter('automation_triggers_deduplicated_total', 'Matches whose idempotency key had already fired (duplicates, replays)');
     this.suppressed = counter('automation_events_suppressed_total', 'Events of customers whose tracking.automation.enabled is off');
     this.published = counter('automation_triggers_published_total', 'Triggers published, by topic (triggers or dead letters)', ['topic']);
-    this.recordsDeadLettered = counter('automation_records_dead_lettered_total', 'Input records that could not be decoded, sent to the dead-letter topic');
     this.delivered = counter('automation_webhooks_delivered_total', 'Webhooks the receiver acknowledged with 2xx');
     this.failed = counter('automation_webhook_attempts_failed_total', 'Failed webhook attempts: retry (tried again later) or dead (no attempt left, or refused)', ['outcome']);
     this.deliveryLatency = new Histogram({

@@ -1,26 +1,52 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { consumerProviders } from '@tracking/kafka';
+import { consumingServiceProviders } from '@tracking/kafka';
 import { ObservabilityModule, type Logger } from '@tracking/observability';
 import { EXPORTER_CONFIG, type ExporterConfig } from './config/exporter.config';
 import { ExportController } from './export/export.controller';
-import { ExportPipeline } from './export/export-pipeline.service';
+import { ExportConsumer } from './export/export.consumer';
+import { ExportService } from './export/export.service';
+import { ExportStatusService } from './export/export-status.service';
 import { ExporterMetrics } from './exporter.metrics';
 import { EXPORT_TARGETS } from './exporter.tokens';
+import { BucketProbe } from './health/bucket.probe';
+import { CustomerHealthMonitor } from './health/customer-health.monitor';
+import { SiteDomainRegistry } from './metering/site-domain.registry';
+import { PartitionRegistry } from './partitions/partition.registry';
+import { BoundaryLedger } from './s3/boundary.ledger';
+import { S3Clients } from './s3/s3-clients';
 import type { ExportTargets } from './targets/export-targets';
+import { ObjectUploader } from './upload/object.uploader';
+import { S3ObjectWriter } from './upload/s3-object.writer';
 
+/**
+ * The exporter's parts: the consumption edge (ExportConsumer) hands batches to ExportService, which
+ * cuts objects per partition (PartitionRegistry owns the partitions and their commits), writes them
+ * through ObjectUploader (queue + S3ObjectWriter + BoundaryLedger), detaches and resumes customers whose
+ * buckets fail (CustomerHealthMonitor, BucketProbe), and publishes first-seen site domains
+ * (SiteDomainRegistry). ExportStatusService is what the operations API reads.
+ */
 @Module({})
 export class ExporterModule {
   static register(config: ExporterConfig, targets: ExportTargets, logger: Logger): DynamicModule {
     return {
       module: ExporterModule,
       imports: [ObservabilityModule.forRoot({ service: 'exporter', logger })],
-      controllers: [ExportController],
+      controllers: [ExportController, ExportConsumer],
       providers: [
         { provide: EXPORTER_CONFIG, useValue: config },
         { provide: EXPORT_TARGETS, useValue: targets },
-        ...consumerProviders(config, logger),
+        ...consumingServiceProviders('exporter', config, logger),
         ExporterMetrics,
-        ExportPipeline,
+        S3Clients,
+        BoundaryLedger,
+        S3ObjectWriter,
+        BucketProbe,
+        CustomerHealthMonitor,
+        SiteDomainRegistry,
+        PartitionRegistry,
+        ObjectUploader,
+        ExportService,
+        ExportStatusService,
       ],
     };
   }

@@ -4,9 +4,6 @@ import { METRICS_REGISTRY } from '@tracking/observability';
 
 @Injectable()
 export class ExporterMetrics {
-  readonly recordsConsumed: Counter;
-  readonly recordsSkipped: Counter<'reason'>;
-  readonly recordsDeadLettered: Counter;
   readonly objectsWritten: Counter<'customer' | 'format' | 'reason'>;
   readonly eventsExported: Counter<'customer'>;
   readonly bytesWritten: Counter<'customer'>;
@@ -22,9 +19,6 @@ export class ExporterMetrics {
   constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
     const counter = <L extends string>(name: string, help: string, labelNames: L[] = []) => new Counter<L>({ name, help, labelNames, registers: [registry] });
     const gauge = <L extends string>(name: string, help: string, labelNames: L[] = []) => new Gauge<L>({ name, help, labelNames, registers: [registry] });
-    this.recordsConsumed = counter('exporter_records_consumed_total', 'Records read from tracking.events.v1');
-    this.recordsSkipped = counter('exporter_records_skipped_total', 'Records not exported: the customer has no export, a broken one, or its bucket is failing (read again once it recovers)', ['reason']);
-    this.recordsDeadLettered = counter('exporter_records_dead_lettered_total', 'Records that could not be decoded, sent to exporter.dead-letter.v1');
     this.objectsWritten = counter('exporter_objects_written_total', 'Objects written to the client bucket (and the backup bucket), by why they closed', ['customer', 'format', 'reason']);
     this.eventsExported = counter('exporter_events_exported_total', 'Events in written objects', ['customer']);
     this.bytesWritten = counter('exporter_bytes_written_total', 'Bytes of written objects (one copy)', ['customer']);

@@ -1,7 +1,6 @@
-import { createHttpService, createLogger, exitOnShutdownSignal, exitOnStartupFailure } from '@tracking/observability';
-import { ExporterModule } from './app.module';
+import { createLogger, exitOnShutdownSignal, exitOnStartupFailure } from '@tracking/observability';
 import { loadExporterConfig } from './config/exporter.config';
-import { loadExportTargets } from './targets/export-targets';
+import { createExporter } from './exporter.factory';
 
 async function main(): Promise<void> {
   const config = loadExporterConfig(process.env);
@@ -11,11 +10,10 @@ async function main(): Promise<void> {
     process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
     logger.warn({ node: process.versions.node }, 'AWS SDK releases after January 2027 need Node.js 22; this one works on Node.js 20');
   }
-  const targets = loadExportTargets(config.customersDir, config.env, { endpoint: config.s3Endpoint, realTimeMs: config.realTimeMs });
-  const app = await createHttpService(ExporterModule.register(config, targets, logger), logger);
+  const app = await createExporter(config, logger);
   exitOnShutdownSignal(app, logger);
   await app.listen({ host: config.host, port: config.port });
-  logger.info({ health: `http://${config.host}:${config.port}/readyz`, customers: [...targets.targets.keys()] }, 'exporter running');
+  logger.info({ health: `http://${config.host}:${config.port}/readyz` }, 'exporter running');
 }
 
 main().catch(exitOnStartupFailure('exporter'));

@@ -1,18 +1,10 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { Pool } from 'pg';
-import {
-  AUDIT_RECORD_SCHEMA_FILE,
-  AvroDeserializer,
-  readAvroSchema,
-  type AuditRecord,
-} from '@tracking/contracts';
 import { DATABASE_POOL, DatabasePoolCloser, createDatabasePool } from '@tracking/database';
-import { SCHEMA_REGISTRY, consumerProviders, type ConfluentSchemaRegistryAdapter } from '@tracking/kafka';
+import { consumingServiceProviders } from '@tracking/kafka';
 import { ObservabilityModule, ReadinessRegistry, type Logger } from '@tracking/observability';
 import { VAULT_LOADER_CONFIG, type VaultLoaderConfig } from './config/vault-loader.config';
-import { DeadLetterPublisher } from './loading/dead-letter.publisher';
 import { LoaderMetrics } from './loading/loader.metrics';
-import { AUDIT_RECORD_DESERIALIZER } from './loading/loading.tokens';
 import { RetentionPolicy } from './loading/retention.policy';
 import { VaultConsumer } from './loading/vault.consumer';
 import { VaultLoadService } from './loading/vault-load.service';
@@ -28,10 +20,10 @@ export class VaultLoaderModule {
     return {
       module: VaultLoaderModule,
       imports: [ObservabilityModule.forRoot({ service: 'vault-loader', logger })],
-      controllers: [PrivacyController],
+      controllers: [PrivacyController, VaultConsumer],
       providers: [
         { provide: VAULT_LOADER_CONFIG, useValue: config },
-        ...consumerProviders(config, logger),
+        ...consumingServiceProviders('vaultLoader', config, logger),
         {
           provide: DATABASE_POOL,
           inject: [ReadinessRegistry],
@@ -41,11 +33,6 @@ export class VaultLoaderModule {
             return pool;
           },
         },
-        {
-          provide: AUDIT_RECORD_DESERIALIZER,
-          inject: [SCHEMA_REGISTRY],
-          useFactory: (registry: ConfluentSchemaRegistryAdapter) => new AvroDeserializer<AuditRecord>(registry, readAvroSchema(AUDIT_RECORD_SCHEMA_FILE).type),
-        },
         DatabasePoolCloser,
         LoaderMetrics,
         VaultRepository,
@@ -53,9 +40,7 @@ export class VaultLoaderModule {
         RetentionRepository,
         RetentionJob,
         ErasureRepository,
-        DeadLetterPublisher,
         VaultLoadService,
-        VaultConsumer,
       ],
     };
   }

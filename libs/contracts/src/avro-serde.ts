@@ -1,4 +1,5 @@
 import type * as avro from 'avsc';
+import { RecordRejectedError, TrackingError } from './errors';
 import { decodeWireFormat, encodeWireFormat } from './wire-format';
 
 /** What the serde needs from a Confluent-compatible schema registry. */
@@ -10,7 +11,7 @@ export interface SchemaRegistryPort {
 }
 
 /** A record that does not match the schema. Not retriable: the same record fails the same way. */
-export class AvroEncodeError extends Error {
+export class AvroEncodeError extends TrackingError {
   override readonly name = 'AvroEncodeError';
   readonly retriable = false;
   constructor(readonly invalidPaths: string[], cause: unknown) {
@@ -19,9 +20,8 @@ export class AvroEncodeError extends Error {
 }
 
 /** Bytes that cannot be read as the expected record. Not retriable: a poison record. */
-export class AvroDecodeError extends Error {
+export class AvroDecodeError extends RecordRejectedError {
   override readonly name = 'AvroDecodeError';
-  readonly retriable = false;
 }
 
 export class AvroSerializer<T> {

@@ -31,6 +31,13 @@ export const CONSUMER_SUBSCRIPTIONS: Readonly<Record<ConsumingService, readonly 
   exporter: [TOPICS.trackingEvents],
 };
 
+/** Where each consuming service parks the records it can never process. */
+export const DEAD_LETTER_TOPICS: Readonly<Record<ConsumingService, TopicName>> = {
+  vaultLoader: TOPICS.vaultLoaderDeadLetter,
+  automationTrigger: TOPICS.automationTriggerDeadLetter,
+  exporter: TOPICS.exporterDeadLetter,
+};
+
 export type CleanupPolicy = 'delete' | 'compact';
 
 export interface TopicDeclaration {

@@ -1,6 +1,6 @@
 import type { Message } from 'kafkajs';
 import { DEAD_LETTER_HEADERS } from '@tracking/contracts';
-import type { ConsumedRecord } from './batch-consumer';
+import type { ConsumedRecord } from './consumer/consumed-record';
 
 /** A record a consumer can never process, copied untouched to its dead-letter topic with the reason and its place. */
 export function deadLetterMessage(record: ConsumedRecord, reason: string): Message {

@@ -1,6 +1,6 @@
 export * from './avro-topic-writer';
-export * from './batch-consumer';
 export * from './coalescing-publisher';
+export * from './consumer';
 export * from './dead-letter-message';
 export * from './kafka-client.factory';
 export * from './kafka-cluster.probe';
@@ -8,4 +8,3 @@ export * from './kafka-publisher';
 export * from './schema-registry.adapter';
 export * from './topic-provisioner';
 export * from './topic-writers';
-export * from './consumer-providers';

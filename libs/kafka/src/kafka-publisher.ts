@@ -6,6 +6,7 @@ import {
   type Producer,
   type RecordMetadata,
 } from 'kafkajs';
+import { DependencyUnavailableError } from '@tracking/contracts';
 
 export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 
@@ -36,9 +37,8 @@ export interface TopicRecords {
 const IDEMPOTENT_RETRY = { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 5000 };
 
 /** A broker that did not acknowledge: the caller must not report success. Retriable. */
-export class PublishError extends Error {
+export class PublishError extends DependencyUnavailableError {
   override readonly name = 'PublishError';
-  readonly retriable = true;
 }
 
 /**

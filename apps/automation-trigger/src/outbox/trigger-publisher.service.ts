@@ -1,7 +1,7 @@
-import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import type { Kafka, Message } from 'kafkajs';
+import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
+import type { Message } from 'kafkajs';
 import { DEAD_LETTER_HEADERS, TOPICS, type AutomationTrigger } from '@tracking/contracts';
-import { AUTOMATION_TRIGGERS_TOPIC, AvroTopicWriter, KAFKA_CLIENT, KafkaPublisher, SCHEMA_REGISTRY, type ConfluentSchemaRegistryAdapter } from '@tracking/kafka';
+import { AUTOMATION_TRIGGERS_TOPIC, AvroTopicWriter, SCHEMA_REGISTRY, ServicePublisher, type ConfluentSchemaRegistryAdapter } from '@tracking/kafka';
 import { LOGGER, type Logger } from '@tracking/observability';
 import { AutomationMetrics } from '../automation.metrics';
 import { AUTOMATION_TRIGGER_CONFIG, type AutomationTriggerConfig } from '../config/automation-trigger.config';
@@ -17,26 +17,23 @@ const BATCH = 500;
  * again under the same key and CloudEvents id, which consumers of the topic drop.
  */
 @Injectable()
-export class TriggerPublisher implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
-  private readonly publisher: KafkaPublisher;
+export class TriggerPublisher implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly loop: WorkLoop;
   private writer?: AvroTopicWriter<AutomationTrigger>;
 
   constructor(
-    @Inject(KAFKA_CLIENT) kafka: Kafka,
+    private readonly publisher: ServicePublisher,
     @Inject(SCHEMA_REGISTRY) private readonly registry: ConfluentSchemaRegistryAdapter,
     @Inject(AUTOMATION_TRIGGER_CONFIG) config: AutomationTriggerConfig,
     @Inject(LOGGER) logger: Logger,
     private readonly repository: TriggerRepository,
     private readonly metrics: AutomationMetrics,
   ) {
-    this.publisher = new KafkaPublisher(kafka);
     this.loop = new WorkLoop('trigger publication', config.delivery.pollMs, () => this.publishSome(), logger);
   }
 
   async onModuleInit(): Promise<void> {
     this.writer = await AvroTopicWriter.create(this.registry, AUTOMATION_TRIGGERS_TOPIC);
-    await this.publisher.connect();
   }
 
   onApplicationBootstrap(): void {
@@ -45,10 +42,6 @@ export class TriggerPublisher implements OnModuleInit, OnApplicationBootstrap, B
 
   beforeApplicationShutdown(): Promise<void> {
     return this.loop.stop();
-  }
-
-  onApplicationShutdown(): Promise<void> {
-    return this.publisher.disconnect();
   }
 
   wake(): void {

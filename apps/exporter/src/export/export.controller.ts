@@ -2,17 +2,12 @@ import { Controller, Get, Headers, HttpCode, HttpException, Inject, Post, Query 
 import { checkAdminToken } from '@tracking/config';
 import { CUSTOMER_ID_PATTERN } from '@tracking/customers';
 import { EXPORTER_CONFIG, type ExporterConfig } from '../config/exporter.config';
-import type { BucketTarget } from '../targets/export-target';
-import { ExportPipeline, type FlushResult } from './export-pipeline.service';
+import { ExportStatusService } from './export-status.service';
+import { ExportService, type FlushResult } from './export.service';
 
 /** Seed 000's error shape: success false, a code, a message saying what and where. */
 function failure(status: number, code: string, message: string): HttpException {
   return new HttpException({ success: false, error_code: code, error: message }, status);
-}
-
-function bucketView(bucket: BucketTarget | undefined): Record<string, unknown> | null {
-  if (!bucket) return null;
-  return { bucket: bucket.bucket, region: bucket.region, endpoint: bucket.endpoint ?? null, credentials: bucket.credentialSources };
 }
 
 /**
@@ -24,7 +19,8 @@ function bucketView(bucket: BucketTarget | undefined): Record<string, unknown> |
 export class ExportController {
   constructor(
     @Inject(EXPORTER_CONFIG) private readonly config: ExporterConfig,
-    private readonly pipeline: ExportPipeline,
+    private readonly exports: ExportService,
+    private readonly status_: ExportStatusService,
   ) {}
 
   @Post('run')
@@ -32,65 +28,21 @@ export class ExportController {
   async run(@Headers('authorization') authorization: string | undefined, @Query('customer_id') customerId: string | undefined): Promise<{ success: true } & FlushResult> {
     this.authorise(authorization);
     this.checkCustomer(customerId);
-    return { success: true, ...(await this.pipeline.flush(customerId)) };
+    return { success: true, ...(await this.exports.flush(customerId)) };
   }
 
   @Get('status')
-  async status(@Headers('authorization') authorization: string | undefined, @Query('customer_id') customerId: string | undefined): Promise<Record<string, unknown>> {
+  status(@Headers('authorization') authorization: string | undefined, @Query('customer_id') customerId: string | undefined): Promise<Record<string, unknown>> {
     this.authorise(authorization);
     this.checkCustomer(customerId);
-    const pending = this.pipeline.pendingEvents();
-    const customers = [...this.pipeline.customers].filter(([id]) => customerId === undefined || id === customerId).map(([id, state]) => ({
-      customer_id: id,
-      state: state.failing ? 'failing' : 'exporting',
-      last_export_at: state.lastExportAt ?? null,
-      last_object_key: state.lastObjectKey ?? null,
-      objects_written: state.objectsWritten,
-      events_written: state.eventsWritten,
-      bytes_written: state.bytesWritten,
-      pending_events: pending.get(id) ?? 0,
-      site_domains: this.pipeline.domains.domainsOf(id),
-      failing_since: state.failing?.since ?? null,
-      next_retry_at: state.failing ? new Date(state.failing.nextProbeAt).toISOString() : null,
-      last_error: state.lastError ?? null,
-    }));
-    const refused = [...this.pipeline.targets.broken]
-      .filter(([id]) => customerId === undefined || id === customerId)
-      .map(([id, error]) => ({ customer_id: id, state: 'misconfigured', problems: error.problems }));
-    let lag: number | null = null;
-    try {
-      lag = (await this.pipeline.lag()).lag;
-    } catch {
-      // Status still answers while Kafka is away; lag is then unknown.
-    }
-    return { success: true, consumer_lag: lag, customers: [...customers, ...refused] };
+    return this.status_.status(customerId);
   }
 
   @Get('config')
   config_(@Headers('authorization') authorization: string | undefined, @Query('customer_id') customerId: string | undefined): Record<string, unknown> {
     this.authorise(authorization);
     this.checkCustomer(customerId);
-    const customers = [...this.pipeline.targets.targets.values()]
-      .filter((target) => customerId === undefined || target.customerId === customerId)
-      .map((target) => ({
-        customer_id: target.customerId,
-        client: bucketView(target.client),
-        backup: bucketView(target.backup),
-        prefix: target.prefix,
-        format: target.format,
-        compression: target.compression,
-        schedule: target.schedule,
-        max_open_seconds: target.maxOpenMs / 1000,
-      }));
-    return {
-      success: true,
-      limits: {
-        max_records_per_object: this.config.limits.maxRecords,
-        max_object_bytes: this.config.limits.maxBytes,
-        lateness_seconds: this.config.limits.latenessMs / 1000,
-      },
-      customers,
-    };
+    return this.status_.configuration(customerId);
   }
 
   private authorise(authorization: string | undefined): void {
@@ -102,7 +54,7 @@ export class ExportController {
   private checkCustomer(customerId: string | undefined): void {
     if (customerId === undefined) return;
     if (!CUSTOMER_ID_PATTERN.test(customerId)) throw failure(400, 'INVALID_REQUEST', `customer_id must match ${CUSTOMER_ID_PATTERN}`);
-    if (!this.pipeline.customers.has(customerId) && !this.pipeline.targets.broken.has(customerId)) {
+    if (!this.status_.knows(customerId)) {
       throw failure(404, 'NOT_FOUND', `Customer ${customerId} has no s3_export configuration`);
     }
   }

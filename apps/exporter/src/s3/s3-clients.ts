@@ -1,3 +1,4 @@
+import { type OnApplicationShutdown, Injectable } from '@nestjs/common';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { BucketTarget } from '../targets/export-target';
 
@@ -6,7 +7,8 @@ import type { BucketTarget } from '../targets/export-target';
  * (S3-compatible servers rarely have wildcard DNS); checksums only where S3 requires them, because
  * S3-compatible servers reject the SDK's newer default trailers.
  */
-export class S3Clients {
+@Injectable()
+export class S3Clients implements OnApplicationShutdown {
   private readonly clients = new Map<string, S3Client>();
 
   for(target: BucketTarget): S3Client {
@@ -28,7 +30,7 @@ export class S3Clients {
     return client;
   }
 
-  destroy(): void {
+  onApplicationShutdown(): void {
     for (const client of this.clients.values()) client.destroy();
     this.clients.clear();
   }

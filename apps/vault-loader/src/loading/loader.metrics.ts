@@ -4,19 +4,11 @@ import { METRICS_REGISTRY } from '@tracking/observability';
 
 @Injectable()
 export class LoaderMetrics {
-  readonly recordsConsumed: Counter<'topic'>;
   readonly rowsInserted: Counter<'table'>;
   readonly duplicatesSkipped: Counter;
-  readonly deadLettered: Counter;
   readonly batchSeconds: Histogram<'topic'>;
 
   constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
-    this.recordsConsumed = new Counter({
-      name: 'vault_loader_records_consumed_total',
-      help: 'Records read from Kafka, by topic',
-      labelNames: ['topic'],
-      registers: [registry],
-    });
     this.rowsInserted = new Counter({
       name: 'vault_loader_rows_inserted_total',
       help: 'Rows inserted, by table',
@@ -28,7 +20,6 @@ export class LoaderMetrics {
       help: 'Records already loaded (replays, duplicates)',
       registers: [registry],
     });
-    this.deadLettered = new Counter({ name: 'vault_loader_dead_lettered_total', help: 'Records sent to the dead-letter topic', registers: [registry] });
     this.batchSeconds = new Histogram({
       name: 'vault_loader_batch_seconds',
       help: 'Time to load one batch, decode to commit, by topic',

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { AvroDeserializer, TOPICS, readAvroSchema, SITE_DOMAIN_SCHEMA_FILE, siteDomainKey, siteDomainOf, type SchemaRegistryPort, type SiteDomain, type TrackingEvent } from '@tracking/contracts';
-import { AvroTopicWriter, type KafkaPublisher, SITE_DOMAINS_TOPIC } from '@tracking/kafka';
-import type { Logger } from '@tracking/observability';
+import { AvroTopicWriter, KAFKA_CLIENT, SCHEMA_REGISTRY, SITE_DOMAINS_TOPIC, ServicePublisher } from '@tracking/kafka';
+import { LOGGER, type Logger } from '@tracking/observability';
 
 const LOAD_TIMEOUT_MS = 60_000;
 
@@ -12,20 +13,22 @@ const LOAD_TIMEOUT_MS = 60_000;
  * of known domains, read to its end at start; a publication that fails is retried on the next call,
  * and a repeated one is harmless (same key, compaction keeps one).
  */
-export class SiteDomainRegistry {
+@Injectable()
+export class SiteDomainRegistry implements OnModuleInit {
   private readonly known = new Set<string>();
   private readonly unpublished = new Map<string, SiteDomain>();
   private writer?: AvroTopicWriter<SiteDomain>;
   private publishing = 0;
 
   constructor(
-    private readonly kafka: Kafka,
-    private readonly publisher: KafkaPublisher,
-    private readonly registry: SchemaRegistryPort,
-    private readonly logger: Logger,
+    @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
+    private readonly publisher: ServicePublisher,
+    @Inject(SCHEMA_REGISTRY) private readonly registry: SchemaRegistryPort,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async load(): Promise<void> {
+  /** Reads the known domains before the consumer starts (the app initialises before it consumes). */
+  async onModuleInit(): Promise<void> {
     this.writer = await AvroTopicWriter.create(this.registry, SITE_DOMAINS_TOPIC);
     const deserializer = new AvroDeserializer<SiteDomain>(this.registry, readAvroSchema(SITE_DOMAIN_SCHEMA_FILE).type);
     const admin = this.kafka.admin();

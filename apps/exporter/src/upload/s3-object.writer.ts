@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { siteDomainOf, type TrackingEvent } from '@tracking/contracts';
 import { hourDirectory, manifestKey, meteringKey, objectStem } from '../assembly/object-layout';
 import type { AssembledObject } from '../assembly/partition-assembler';
 import { encodeEvents } from '../formats';
-import { firstWritten } from '../s3/boundary-ledger';
-import type { S3Clients } from '../s3/s3-clients';
+import { firstWritten } from '../s3/boundary.ledger';
+import { S3Clients } from '../s3/s3-clients';
 import type { ExportTarget } from '../targets/export-target';
 
 export interface WrittenObject {
@@ -32,7 +33,8 @@ function countDomains(events: readonly TrackingEvent[]): Map<string, number> {
  * bucket is where later runs look for boundaries, so an object found there is complete in both
  * places. Every body is a function of the records alone: writing again writes the same bytes.
  */
-export class ObjectWriter {
+@Injectable()
+export class S3ObjectWriter {
   constructor(private readonly clients: S3Clients) {}
 
   async write(target: ExportTarget, object: AssembledObject): Promise<WrittenObject> {

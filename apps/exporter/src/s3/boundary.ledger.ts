@@ -1,8 +1,9 @@
+import { Injectable } from '@nestjs/common';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { hourDirectory, manifestKey, objectStem, parseObjectOffsets, partitionKeyPrefix, type EventHour } from '../assembly/object-layout';
 import type { WrittenRange } from '../assembly/partition-assembler';
 import type { BucketTarget, ExportTarget } from '../targets/export-target';
-import type { S3Clients } from './s3-clients';
+import { S3Clients } from './s3-clients';
 
 const CACHE_LIMIT = 20_000;
 
@@ -16,6 +17,7 @@ export function firstWritten(target: ExportTarget): BucketTarget {
  * closed them (their names hold their first and last offsets): one listing of the bucket written
  * first, kept in memory, plus the objects this process is writing right now.
  */
+@Injectable()
 export class BoundaryLedger {
   /** Listings, by bucket and key prefix; dropped after a rebalance, when other members may have written. */
   private readonly listed = new Map<string, Map<bigint, bigint>>();

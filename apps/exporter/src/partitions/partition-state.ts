@@ -1,4 +1,4 @@
-import { type PartitionAssembler } from '../assembly/partition-assembler';
+import type { PartitionAssembler } from '../assembly/partition-assembler';
 
 /** Runs tasks one after another: a partition's records, timers and rewinds never interleave. */
 export class SerialQueue {
@@ -48,22 +48,4 @@ export class PartitionState {
     for (const first of this.detached.values()) lower(first);
     return offset;
   }
-}
-
-/** A customer's export as GET /export/status shows it. */
-export interface CustomerExportState {
-  objectsWritten: number;
-  eventsWritten: number;
-  bytesWritten: number;
-  lastExportAt?: string;
-  lastObjectKey?: string;
-  lastError?: { message: string; at: string };
-  /** Set while its bucket fails: its records are read again from where it stopped once a probe succeeds. */
-  failing?: { since: string; nextProbeAt: number };
-  /** Failures (writes, listings, probes) since its last successful write: the backoff grows with them. */
-  consecutiveFailures: number;
-}
-
-export function newCustomerState(): CustomerExportState {
-  return { objectsWritten: 0, eventsWritten: 0, bytesWritten: 0, consecutiveFailures: 0 };
 }

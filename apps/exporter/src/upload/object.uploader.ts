@@ -1,0 +1,102 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { LOGGER, type Logger } from '@tracking/observability';
+import type { AssembledObject } from '../assembly/partition-assembler';
+import { EXPORTER_CONFIG, type ExporterConfig } from '../config/exporter.config';
+import { ExporterMetrics } from '../exporter.metrics';
+import { EXPORT_TARGETS } from '../exporter.tokens';
+import { CustomerHealthMonitor } from '../health/customer-health.monitor';
+import { SiteDomainRegistry } from '../metering/site-domain.registry';
+import type { PartitionState } from '../partitions/partition-state';
+import { BoundaryLedger } from '../s3/boundary.ledger';
+import type { ExportTargets } from '../targets/export-targets';
+import { S3ObjectWriter } from './s3-object.writer';
+import { UploadQueue } from './upload.queue';
+
+export type UploadOutcome =
+  | { kind: 'written' }
+  /** Not written because its customer was already failing: its records are read again once it recovers. */
+  | { kind: 'dropped' }
+  /** The write failed: the customer is now failing (`newlyFailing` the first time), its records are read again once it recovers. */
+  | { kind: 'failed'; newlyFailing: boolean };
+
+/**
+ * Writes closed objects in the background, a bounded number at once and with a bounded number of
+ * input bytes waiting, so consumption waits for room instead of growing memory without bound. An
+ * object is pending in its partition (holding the commit back at its first offset) until it is
+ * durable in both buckets.
+ */
+@Injectable()
+export class ObjectUploader {
+  private readonly queue: UploadQueue;
+  private nextObjectId = 0;
+
+  constructor(
+    @Inject(EXPORTER_CONFIG) config: ExporterConfig,
+    @Inject(EXPORT_TARGETS) private readonly targets: ExportTargets,
+    private readonly writer: S3ObjectWriter,
+    private readonly ledger: BoundaryLedger,
+    private readonly health: CustomerHealthMonitor,
+    private readonly domains: SiteDomainRegistry,
+    private readonly metrics: ExporterMetrics,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.queue = new UploadQueue(config.uploadConcurrency, config.maxPendingBytes);
+  }
+
+  /** True once the bytes waiting are under the limit; false if they still are not after `timeoutMs`. */
+  room(timeoutMs: number): Promise<boolean> {
+    return this.queue.room(timeoutMs);
+  }
+
+  /** Resolves once nothing is queued or being written. */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  upload(state: PartitionState, object: AssembledObject): Promise<UploadOutcome> {
+    const target = this.targets.targets.get(object.customerId);
+    if (!target) throw new Error(`no export target for ${object.customerId}`);
+    const range = { first: object.first, last: object.last };
+    const id = this.nextObjectId++;
+    state.pending.set(id, { customerId: object.customerId, first: object.first, bytes: object.bytes, events: object.events.length });
+    this.ledger.writing(target, object.topic, object.partition, object.hour, range, object.events.map((event) => event.event_id));
+    const drop = (): void => {
+      // Not durable: its records are read again from here once the customer recovers.
+      state.pending.delete(id);
+      state.detach(object.customerId, object.first);
+      this.ledger.settled(target, object.topic, object.partition, object.hour, range, false);
+    };
+    return this.queue.run(object.bytes, async (): Promise<UploadOutcome> => {
+      this.metrics.pendingBytes.set(this.queue.pendingBytes);
+      // Taken back while it waited: its customer was detached from the partition.
+      if (!state.pending.has(id)) return { kind: 'dropped' };
+      if (this.health.isFailing(object.customerId)) {
+        drop();
+        return { kind: 'dropped' };
+      }
+      const stopTimer = this.metrics.writeSeconds.startTimer();
+      let written;
+      try {
+        written = await this.writer.write(target, object);
+      } catch (error) {
+        // Marked failing before the slot frees, so the customer's next objects in the queue are dropped, not tried.
+        const newlyFailing = this.health.failed(object.customerId, error as Error);
+        drop();
+        return { kind: 'failed', newlyFailing };
+      } finally {
+        stopTimer();
+      }
+      this.ledger.settled(target, object.topic, object.partition, object.hour, range, true);
+      this.health.written(target.customerId, { key: written.key, bytes: written.bytes, events: object.events.length });
+      this.metrics.objectsWritten.inc({ customer: target.customerId, format: target.format, reason: object.reason });
+      this.metrics.eventsExported.inc({ customer: target.customerId }, object.events.length);
+      this.metrics.bytesWritten.inc({ customer: target.customerId }, written.bytes);
+      this.logger.debug({ customer: target.customerId, key: written.key, records: object.events.length, reason: object.reason }, 'object written');
+      // Noted before the commit can pass these records: a domain not yet published holds commits back.
+      await this.domains.observe(target.customerId, object.events);
+      state.pending.delete(id);
+      this.metrics.siteDomains.set({ customer: target.customerId }, this.domains.domainsOf(target.customerId).length);
+      return { kind: 'written' };
+    });
+  }
+}
