@@ -2,14 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONSUMER_SUBSCRIPTIONS, TOPICS, type AuditRecord } from '@tracking/contracts';
-import { startAppProcess, type AppProcess } from '@test/support/app-process';
+import { TOPICS, type AuditRecord } from '@tracking/contracts';
 import { printBooks, type Books } from '@test/support/drill-books';
-import { startGatewayProcess, type GatewayProcess } from '@test/support/gateway-process';
 import { corpus } from '@test/support/hostile-requests/corpus';
 import { HOST, type DrillCase, type Service, type World } from '@test/support/hostile-requests/drill-case';
-import { TEST_ADMIN_TOKEN, automationTriggerSettings, exporterSettings, vaultLoaderSettings } from '@test/support/in-process-services';
-import { positionGroup } from '@test/support/kafka-inspection';
+import { TEST_ADMIN_TOKEN } from '@test/support/in-process-services';
+import { startPipeline, type Pipeline } from '@test/support/pipeline';
 import { encodeRequest, runBounded, sendRaw, type RawAnswer, type RawOutcome } from '@test/support/raw-http';
 import { writeTestCustomer } from '@test/support/test-customers';
 import { testEnvironment } from '@test/support/test-environment';
@@ -114,12 +112,11 @@ describe('fault drill: hostile input at every public endpoint', () => {
   // Only the drill's own customers: anything the gateway publishes must name one of them.
   const customersDir = mkdtempSync(join(tmpdir(), 'drill-hostile-customers-'));
   const run = randomUUID().slice(0, 8);
-  let gateway: GatewayProcess | undefined;
-  const consumers: Partial<Record<Exclude<Service, 'gateway'>, AppProcess>> = {};
+  let pipeline: Pipeline | undefined;
   const books: Books = {};
 
   afterAll(async () => {
-    await Promise.all([gateway?.stop(), ...Object.values(consumers).map((app) => app.stop())]);
+    await pipeline?.stop();
     printBooks('hostile input', books);
   });
 
@@ -135,27 +132,18 @@ describe('fault drill: hostile input at every public endpoint', () => {
       HEALTH_RATE_LIMIT_PER_MINUTE: '10000000',
       CONFIG_RATE_LIMIT_PER_MINUTE: '10000000',
     };
-    const groups = { loader: `drill-hostile-loader-${run}`, automation: `drill-hostile-automation-${run}`, exporter: `drill-hostile-exporter-${run}` };
-    await Promise.all([
-      positionGroup(env.kafkaBrokers, groups.loader, CONSUMER_SUBSCRIPTIONS.vaultLoader),
-      positionGroup(env.kafkaBrokers, groups.automation, CONSUMER_SUBSCRIPTIONS.automationTrigger),
-      positionGroup(env.kafkaBrokers, groups.exporter, CONSUMER_SUBSCRIPTIONS.exporter),
-    ]);
-    const [started, loader, automation, exporterApp] = await Promise.all([
-      startGatewayProcess(env, { CUSTOMERS_DIR: customersDir, LOG_LEVEL: 'info', TRUST_PROXY: 'true', ...limits }),
-      startAppProcess('vault-loader', 'VAULT_LOADER_PORT', { ...vaultLoaderSettings(env, groups.loader), CUSTOMERS_DIR: customersDir, VAULT_RETENTION_INTERVAL_MINUTES: '0' }),
-      startAppProcess('automation-trigger', 'AUTOMATION_TRIGGER_PORT', automationTriggerSettings(env, groups.automation, customersDir, { WEBHOOK_POLL_MS: '1000' })),
-      startAppProcess('exporter', 'EXPORTER_PORT', exporterSettings(env, groups.exporter, customersDir)),
-    ]);
-    gateway = started;
-    consumers['vault-loader'] = loader;
-    consumers['automation-trigger'] = automation;
-    consumers.exporter = exporterApp;
+    const services = await startPipeline({
+      name: `drill-hostile-${run}`,
+      customersDir,
+      settings: { gateway: { LOG_LEVEL: 'info', TRUST_PROXY: 'true', ...limits }, 'automation-trigger': { WEBHOOK_POLL_MS: '1000' } },
+    });
+    pipeline = services;
+    const started = services.gateway;
     const ports: Record<Service, number> = {
       gateway: Number(new URL(started.url).port),
-      'vault-loader': Number(new URL(loader.url).port),
-      'automation-trigger': Number(new URL(automation.url).port),
-      exporter: Number(new URL(exporterApp.url).port),
+      'vault-loader': Number(new URL(services['vault-loader'].url).port),
+      'automation-trigger': Number(new URL(services['automation-trigger'].url).port),
+      exporter: Number(new URL(services.exporter.url).port),
     };
 
     // A second key of A, and a revoked one, made before the books open.
@@ -243,7 +231,7 @@ describe('fault drill: hostile input at every public endpoint', () => {
       send,
     );
     await probeHealth(consumerServices);
-    await Promise.all(consumerServices.map((service) => consumers[service]?.stop()));
+    await Promise.all(consumerServices.map((service) => services[service].stop()));
     await runBounded(
       cases.filter((drillCase) => drillCase.service === 'gateway'),
       IN_FLIGHT,

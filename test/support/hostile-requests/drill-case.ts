@@ -1,3 +1,4 @@
+import type { PipelineService } from '../pipeline';
 import type { RawRequest } from '../raw-http';
 import type { TestCustomer } from '../test-customers';
 import type { Prng } from './prng';
@@ -18,7 +19,8 @@ export interface World {
   recentIso: () => string;
 }
 
-export type Service = 'gateway' | 'vault-loader' | 'automation-trigger' | 'exporter';
+/** The services the drill sends requests to: every one of the pipeline. */
+export type Service = PipelineService;
 
 export interface DrillCase {
   index: number;
