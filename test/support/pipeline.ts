@@ -13,13 +13,8 @@ export type ConsumerService = Exclude<PipelineService, 'gateway'>;
 
 const ALL_SERVICES: readonly PipelineService[] = ['gateway', 'vault-loader', 'automation-trigger', 'exporter'];
 
-interface ServiceProcess {
-  url: string;
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
-}
-
 /** One service of a pipeline: the process running now, which a test may stop, kill and start again. */
-export class ServiceHandle<P extends ServiceProcess = ServiceProcess> {
+export class ServiceHandle<P extends AppProcess = AppProcess> {
   constructor(
     readonly name: PipelineService,
     private readonly boot: () => Promise<P>,
