@@ -1,7 +1,9 @@
 /**
- * Two projects: `unit` (specs beside the code, no I/O, mocks allowed) and `integration` (test/,
- * against the real Kafka broker, schema registry and PostgreSQL that the local stack starts).
- * `npm test` runs both; the summary reporter prints the closing "N passed, N failed" line CI reads.
+ * Three projects: `unit` (specs beside the code, no I/O, mocks allowed), `integration`
+ * (test/integration, against the real Kafka broker, schema registry, PostgreSQL and S3 server that
+ * the local stack starts) and `drills` (test/drills: the same stack, with something broken while
+ * events flow). `npm test` runs all three; the summary reporter prints the closing
+ * "N passed, N failed" line CI reads.
  */
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }];
 // hyparquet and hyparquet-writer ship ES modules only. The built app require()s them (Node 20.19+
@@ -19,6 +21,14 @@ const moduleNameMapper = {
   '^@tools/([^/]+)/(.*)$': '<rootDir>/tools/$1/src/$2',
   '^@sdks/([^/]+)/(.*)$': '<rootDir>/sdks/$1/src/$2',
   '^@test/(.*)$': '<rootDir>/test/$1',
+};
+
+// Jest runs a global setup once per run however many selected projects name it: one stack check,
+// one fresh test database, shared by integration specs and drills.
+const stackTier = {
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  slowTestThreshold: 30,
 };
 
 /** @type {import('jest').Config} */
@@ -40,9 +50,16 @@ module.exports = {
       transformIgnorePatterns,
       moduleNameMapper,
       testMatch: ['<rootDir>/test/integration/**/*.integration.spec.ts'],
-      globalSetup: '<rootDir>/test/support/global-setup.ts',
-      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-      slowTestThreshold: 30,
+      ...stackTier,
+    },
+    {
+      displayName: 'drills',
+      testEnvironment: 'node',
+      transform,
+      transformIgnorePatterns,
+      moduleNameMapper,
+      testMatch: ['<rootDir>/test/drills/**/*.drill.spec.ts'],
+      ...stackTier,
     },
   ],
   testTimeout: 60_000,

@@ -6,9 +6,9 @@ import { Pool } from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { stringify } from 'yaml';
 import { CONSUMER_SUBSCRIPTIONS, DEAD_LETTER_HEADERS, TOPICS, triggerIdempotencyKey, type TrackingEvent } from '@tracking/contracts';
-import { startAppProcess } from '@test/support/app-process';
-import { TEST_ADMIN_TOKEN, automationTriggerSettings, startAutomationTrigger, type RunningService } from '@test/support/in-process-services';
-import { groupLag, positionGroup } from '@test/support/kafka-inspection';
+import { TEST_ADMIN_TOKEN, startAutomationTrigger, type RunningService } from '@test/support/in-process-services';
+import { groupLag, positionGroup, waitForCommittedPast } from '@test/support/kafka-inspection';
+import { startPipeline } from '@test/support/pipeline';
 import { customersDirectory, writeTestCustomer } from '@test/support/test-customers';
 import { testEnvironment } from '@test/support/test-environment';
 import { readTopic, topicPositions, type Positions } from '@test/support/topic-reader';
@@ -68,7 +68,12 @@ describe('automation trigger (real Kafka, PostgreSQL and HTTP receivers)', () =>
     const response = await admin(`${customerId}/workflows`, { method: 'PUT', body: JSON.stringify({ workflows }) });
     expect(response.status).toBe(200);
   };
-  const caughtUp = (group = groupId) => waitFor(() => groupLag(env.kafkaBrokers, group, TOPICS.trackingEvents), (lag) => lag === 0, { what: `${group} caught up`, timeoutMs: 60_000 });
+  /**
+   * The group has committed past everything on the topic now. Triggers are recorded before the
+   * offsets are committed, so from then on no record produced before the call fires anything more.
+   */
+  const caughtUp = async (group = groupId) =>
+    waitForCommittedPast(env.kafkaBrokers, group, TOPICS.trackingEvents, await topicPositions(env.kafkaBrokers, TOPICS.trackingEvents));
   const triggersOf = async (customerId: string) =>
     (
       await db.query<{ trigger_id: string; idempotency_key: string; delivery_status: string; attempts: number; published_at: Date | null }>(
@@ -123,8 +128,8 @@ describe('automation trigger (real Kafka, PostgreSQL and HTTP receivers)', () =>
     expect(mine.map((record) => record.key)).toEqual([key]);
     expect(mine[0]?.headers['ce_id']).toBe(recorded[0]?.trigger_id);
 
-    // Nothing else arrives once everything has been consumed and settled.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Nothing else arrives: the group committed past the duplicates above, and the one trigger they
+    // recorded was delivered once (attempts 1), so nothing is left to send.
     expect(hooks.received).toHaveLength(1);
   });
 
@@ -262,8 +267,10 @@ describe('automation trigger (real Kafka, PostgreSQL and HTTP receivers)', () =>
 
     service = await startAutomationTrigger(env, groupId, customersDir, settings);
     await caughtUp();
-    await new Promise((resolve) => setTimeout(resolve, 500));
     expect((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM automation.triggers`)).rows[0]?.n).toBe(before);
+    // Nothing left to send: both triggers delivered, so no later webhook can follow the two.
+    const settled = await waitFor(() => triggersOf(customerId), (rows) => rows.every((row) => row.delivery_status === 'delivered'), { what: 'triggers settled after the replay' });
+    expect(settled).toHaveLength(2);
     expect(hooks.received).toHaveLength(2);
     const metrics = await (await fetch(`${serviceUrl()}/metrics`)).text();
     expect(Number(/^automation_triggers_deduplicated_total(?:\{[^}]*\})? (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2);
@@ -274,30 +281,32 @@ describe('automation trigger (real Kafka, PostgreSQL and HTTP receivers)', () =>
     await service?.close();
     service = undefined;
     const customerId = customer();
-    const killGroup = `it-automation-kill-${randomUUID()}`;
     const hooks = await receiver((index) => (index === 0 ? 'hold' : 200));
     writeFileSync(join(customersDir, customerId, 'automations.yaml'), stringify({ workflows: [holidayWorkflow(hooks.url)] }));
-    await positionGroup(env.kafkaBrokers, killGroup, TOPICS_READ);
-    const processSettings = automationTriggerSettings(env, killGroup, customersDir, { ...settings, AUTOMATION_TRIGGER_SESSION_TIMEOUT_MS: '6000' });
-    const first = await startAppProcess('automation-trigger', 'AUTOMATION_TRIGGER_PORT', processSettings);
+    const { 'automation-trigger': killable } = await startPipeline({
+      name: 'it-automation-kill',
+      services: ['automation-trigger'],
+      customersDir,
+      settings: { 'automation-trigger': { ...settings, AUTOMATION_TRIGGER_SESSION_TIMEOUT_MS: '6000' } },
+    });
     const event = pageView(customerId, '/landing/kill', 'holiday_2024');
     try {
       await produceEvents(env, [event]);
       await waitFor(async () => hooks.received.length, (n) => n === 1, { what: 'the first delivery' });
     } finally {
-      await first.stop('SIGKILL');
+      await killable.kill();
     }
     for (const response of hooks.held) response.destroy();
 
-    const second = await startAppProcess('automation-trigger', 'AUTOMATION_TRIGGER_PORT', processSettings);
+    await killable.restart();
     try {
       await waitFor(() => triggersOf(customerId), (rows) => rows[0]?.delivery_status === 'delivered', { what: 'redelivered after the kill', timeoutMs: 40_000 });
-      await caughtUp(killGroup);
+      await caughtUp(killable.group);
       expect(await triggersOf(customerId)).toHaveLength(1);
       expect(hooks.received).toHaveLength(2);
       expect(hooks.received.map((webhook) => webhook.headers['webhook-id'])).toEqual([triggerIdempotencyKey(event), triggerIdempotencyKey(event)]);
     } finally {
-      await second.stop();
+      await killable.stop();
     }
   });
 });

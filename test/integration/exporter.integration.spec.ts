@@ -10,7 +10,7 @@ import { parse as parseYaml, stringify } from 'yaml';
 import { CONSUMER_SUBSCRIPTIONS, TOPICS, type TrackingEvent } from '@tracking/contracts';
 import { LOCAL_S3_CREDENTIALS } from '@tools/local-stack/local-s3';
 import { startAppProcess, type AppProcess } from '@test/support/app-process';
-import { TEST_ADMIN_TOKEN, exporterSettings } from '@test/support/in-process-services';
+import { EXPORTER_ON_STACK_S3, TEST_ADMIN_TOKEN, exporterSettings } from '@test/support/in-process-services';
 import { groupLag, positionGroup } from '@test/support/kafka-inspection';
 import { customersDirectory, writeTestCustomer } from '@test/support/test-customers';
 import { testEnvironment } from '@test/support/test-environment';
@@ -67,14 +67,7 @@ describe('exporter (real Kafka, registry and S3 server)', () => {
   let billingStart: Positions;
   let exporter: AppProcess | undefined;
 
-  const settings = exporterSettings(env, groupId, customersDir, {
-    EXPORTER_MAX_RECORDS_PER_OBJECT: String(RECORDS_PER_OBJECT),
-    EXPORTER_SESSION_TIMEOUT_MS: '6000',
-    EXPORTER_RETRY_BASE_MS: '200',
-    EXPORTER_RETRY_MAX_MS: '1000',
-    IT_S3_ACCESS_KEY: LOCAL_S3_CREDENTIALS.accessKeyId,
-    IT_S3_SECRET_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
-  });
+  const settings = exporterSettings(env, groupId, customersDir, { ...EXPORTER_ON_STACK_S3, EXPORTER_MAX_RECORDS_PER_OBJECT: String(RECORDS_PER_OBJECT) });
 
   /** A test customer exporting to a bucket of its own (created unless told not to) and the shared backup bucket. */
   const exportingCustomer = async (format: string, options: { compression?: string; createBucket?: boolean; maxOpenSeconds?: number } = {}) => {

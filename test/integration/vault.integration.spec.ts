@@ -3,11 +3,11 @@ import { Client, Pool } from 'pg';
 import { Kafka, logLevel } from 'kafkajs';
 import { CONSUMER_SUBSCRIPTIONS, TOPICS, tenantHashKey, type TrackingEvent } from '@tracking/contracts';
 import { SEED_000_EVENTS } from '@test/fixtures/seed-000-examples';
-import { TEST_ADMIN_TOKEN, startVaultLoader, vaultLoaderSettings, type RunningService } from '@test/support/in-process-services';
+import { TEST_ADMIN_TOKEN, startVaultLoader, type RunningService } from '@test/support/in-process-services';
 import { groupLag, positionGroup } from '@test/support/kafka-inspection';
+import { startPipeline } from '@test/support/pipeline';
 import { migrateAll } from '@test/support/stack-commands';
 import { testEnvironment } from '@test/support/test-environment';
-import { startAppProcess } from '@test/support/app-process';
 import { buildEvents, countRows, produceEvents, testTenant, uniqueId, vaultChecksums } from '@test/support/vault-fixtures';
 import { waitFor } from '@test/support/wait-for';
 
@@ -158,21 +158,19 @@ describe('the Data Vault loader', () => {
   it('loses nothing and duplicates nothing when the loader is killed (SIGKILL) in the middle of loading', async () => {
     const customer = testTenant();
     const tenantHk = tenantHashKey(customer);
-    const killGroup = `it-vault-kill-${randomUUID()}`;
     const events = buildEvents(
       customer,
       Array.from({ length: 4000 }, (_, index) => ({ event_type: 'page_view', page_url: `https://kill.example/${index % 50}`, session_id: `s${index % 200}`, event_id: `kill-${index}` })),
     );
-    await positionGroup(env.kafkaBrokers, killGroup, LOADED_TOPICS);
-    const first = await startAppProcess('vault-loader', 'VAULT_LOADER_PORT', vaultLoaderSettings(env, killGroup, { VAULT_LOADER_SESSION_TIMEOUT_MS: '6000' }));
+    const { 'vault-loader': killable } = await startPipeline({ name: 'it-vault-kill', services: ['vault-loader'], settings: { 'vault-loader': { VAULT_LOADER_SESSION_TIMEOUT_MS: '6000' } } });
     await produceEvents(env, events);
     await waitFor(() => rawCount(tenantHk), (n) => n > 0, { what: 'loading under way', intervalMs: 20 });
-    await first.stop('SIGKILL');
+    await killable.kill();
     const atKill = await rawCount(tenantHk);
 
-    const second = await startAppProcess('vault-loader', 'VAULT_LOADER_PORT', vaultLoaderSettings(env, killGroup, { VAULT_LOADER_SESSION_TIMEOUT_MS: '6000' }));
+    await killable.restart();
     try {
-      await waitFor(() => groupLag(env.kafkaBrokers, killGroup, TOPICS.trackingEvents), (lag) => lag === 0, { what: 'restarted loader caught up', timeoutMs: 90_000 });
+      await waitFor(() => groupLag(env.kafkaBrokers, killable.group, TOPICS.trackingEvents), (lag) => lag === 0, { what: 'restarted loader caught up', timeoutMs: 90_000 });
       const counts = await db.query<{ rows: number; distinct_ids: number }>(
         `SELECT count(*)::int AS rows, count(DISTINCT event_id)::int AS distinct_ids FROM raw.site_tracking_events_r WHERE tenant_hk = $1`,
         [tenantHk],
@@ -182,7 +180,7 @@ describe('the Data Vault loader', () => {
       expect(satellites.rows[0].n).toBe(events.length);
       expect(atKill).toBeLessThan(events.length + 1);
     } finally {
-      await second.stop();
+      await killable.stop();
     }
   });
 

@@ -6,7 +6,8 @@ import { waitFor } from './wait-for';
 
 export interface AppProcess {
   url: string;
-  stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Resolves with the exit code once the process is gone (null when a signal ended it). */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 /** A compiled app as its own process, so a test can SIGKILL it at the worst moment. */
@@ -28,8 +29,8 @@ export async function startAppProcess(app: string, portVariable: string, setting
     url,
     stop: (signal = 'SIGTERM') =>
       new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
+        child.once('exit', (code) => resolve(code));
         child.kill(signal);
       }),
   };

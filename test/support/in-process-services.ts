@@ -6,6 +6,7 @@ import { createGateway } from '@apps/gateway/gateway.factory';
 import { loadVaultLoaderConfig } from '@apps/vault-loader/config/vault-loader.config';
 import { createVaultLoader } from '@apps/vault-loader/vault-loader.factory';
 import { createLogger } from '@tracking/observability';
+import { LOCAL_S3_CREDENTIALS } from '@tools/local-stack/local-s3';
 import type { TestEnvironment } from './test-environment';
 
 export const TEST_HASH_KEY = 'integration-test-hash-key-0123456789abcdef';
@@ -83,6 +84,20 @@ export async function startAutomationTrigger(
   const config = loadAutomationTriggerConfig(automationTriggerSettings(env, groupId, customersDir, overrides));
   return listen(await createAutomationTrigger(config, createLogger('automation-trigger', config.logLevel)));
 }
+
+/**
+ * What an exporter exporting to the stack's S3 server needs besides its environment: the
+ * credentials under the names a test customer's s3_export block refers to
+ * (`{ env: 'IT_S3_ACCESS_KEY' }`, `{ env: 'IT_S3_SECRET_KEY' }`), retries in fractions of a second
+ * rather than minutes, and a session a SIGKILLed member loses after 6 s rather than 30.
+ */
+export const EXPORTER_ON_STACK_S3: Readonly<Record<string, string>> = {
+  EXPORTER_SESSION_TIMEOUT_MS: '6000',
+  EXPORTER_RETRY_BASE_MS: '200',
+  EXPORTER_RETRY_MAX_MS: '1000',
+  IT_S3_ACCESS_KEY: LOCAL_S3_CREDENTIALS.accessKeyId,
+  IT_S3_SECRET_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
+};
 
 /** The exporter's environment in tests (it always runs as a child process). */
 export function exporterSettings(env: TestEnvironment, groupId: string, customersDir: string, overrides: Record<string, string> = {}): Record<string, string> {

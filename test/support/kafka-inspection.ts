@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import { waitFor } from './wait-for';
 
 function client(brokers: string[]): Kafka {
   return new Kafka({ brokers, clientId: 'integration-test', logLevel: logLevel.NOTHING });
@@ -43,6 +44,35 @@ export async function groupLag(brokers: string[], groupId: string, topic: string
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * How many records before `marks` (end offsets per partition) the group has not committed yet;
+ * 0 once it has committed past all of them, whatever came after.
+ */
+export async function uncommitted(brokers: string[], groupId: string, topic: string, marks: ReadonlyMap<number, string>): Promise<number> {
+  const admin = client(brokers).admin();
+  await admin.connect();
+  try {
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    let missing = 0n;
+    for (const [partition, mark] of marks) {
+      const at = BigInt(committed?.partitions.find((p) => p.partition === partition)?.offset ?? '-1');
+      if (BigInt(mark) > at) missing += BigInt(mark) - at;
+    }
+    return Number(missing);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Waits until the group has committed past `marks`: the topic's end offsets taken after producing
+ * the records in question. The consumers commit only after a record's effects are written, so from
+ * then on a check that nothing more happened for those records is a check, not a bet on timing.
+ */
+export async function waitForCommittedPast(brokers: string[], groupId: string, topic: string, marks: ReadonlyMap<number, string>, timeoutMs = 60_000): Promise<void> {
+  await waitFor(() => uncommitted(brokers, groupId, topic, marks), (missing) => missing === 0, { what: `${groupId} committed past ${topic} ${JSON.stringify([...marks])}`, timeoutMs, intervalMs: 250 });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -7,7 +7,7 @@ import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, GetObje
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { Client } from 'pg';
 import { parse as parseYaml, stringify } from 'yaml';
-import { CONSUMER_SUBSCRIPTIONS, TOPICS, type TrackingEvent } from '@tracking/contracts';
+import { TOPICS, type TrackingEvent } from '@tracking/contracts';
 import { AvroTopicWriter, ConfluentSchemaRegistryAdapter, KafkaPublisher, TRACKING_EVENTS_TOPIC, customerOfRecord } from '@tracking/kafka';
 import { TrackingClient, type FetchLike } from '@sdks/node/index';
 import { EmbeddedPostgres } from '@tools/local-stack/embedded-postgres';
@@ -19,11 +19,9 @@ import { Progress } from '@tools/local-stack/progress';
 import { provision } from '@tools/local-stack/provisioning';
 import { repositoryRoot, stackPaths, type StackPaths } from '@tools/local-stack/stack-paths';
 import { loadStackSettings } from '@tools/local-stack/stack-settings';
-import { startAppProcess, type AppProcess } from '@test/support/app-process';
 import { printBooks, type Books } from '@test/support/drill-books';
-import { startGatewayProcess, type GatewayProcess } from '@test/support/gateway-process';
-import { TEST_ADMIN_TOKEN, exporterSettings, vaultLoaderSettings } from '@test/support/in-process-services';
-import { positionGroup } from '@test/support/kafka-inspection';
+import { EXPORTER_ON_STACK_S3, TEST_ADMIN_TOKEN } from '@test/support/in-process-services';
+import { startPipeline } from '@test/support/pipeline';
 import { migrateAll } from '@test/support/stack-commands';
 import { writeTestCustomer } from '@test/support/test-customers';
 import { testEnvironment, type TestEnvironment } from '@test/support/test-environment';
@@ -157,12 +155,14 @@ describe('fault drills: infrastructure outages', () => {
       const from = await waitFor(() => topicPositions(drillEnv.kafkaBrokers, TOPICS.trackingEvents), () => true, { what: 'partition leaders of the drill broker', timeoutMs: 30_000 });
 
       const customer = drillCustomers('kafka');
-      const gateway: GatewayProcess = await startGatewayProcess(drillEnv, {
-        CUSTOMERS_DIR: customer.dir,
-        CUSTOMERS_WATCH: 'false',
-        KAFKA_ACK_TIMEOUT_MS: String(ACK_TIMEOUT_MS),
-        TRACKING_INGEST_RATE_LIMIT_PER_MINUTE: '1000000',
-        TRACKING_KEY_RATE_LIMIT_PER_MINUTE: '1000000',
+      const { gateway } = await startPipeline({
+        name: 'drill-outages-kafka',
+        env: drillEnv,
+        services: ['gateway'],
+        customersDir: customer.dir,
+        settings: {
+          gateway: { CUSTOMERS_WATCH: 'false', KAFKA_ACK_TIMEOUT_MS: String(ACK_TIMEOUT_MS), TRACKING_INGEST_RATE_LIMIT_PER_MINUTE: '1000000', TRACKING_KEY_RATE_LIMIT_PER_MINUTE: '1000000' },
+        },
       });
       onCleanup('drill gateway', () => gateway.stop('SIGKILL'));
 
@@ -359,10 +359,8 @@ describe('fault drills: infrastructure outages', () => {
       await migrateAll(databaseUrl);
 
       const customerId = `drill_pg_${randomBytes(4).toString('hex')}`;
-      const groupId = `drill-vault-loader-${randomUUID()}`;
-      await positionGroup(env.kafkaBrokers, groupId, CONSUMER_SUBSCRIPTIONS.vaultLoader);
       const deadLettersFrom = await topicPositions(env.kafkaBrokers, TOPICS.vaultLoaderDeadLetter);
-      const loader: AppProcess = await startAppProcess('vault-loader', 'VAULT_LOADER_PORT', vaultLoaderSettings({ ...env, databaseUrl }, groupId));
+      const { 'vault-loader': loader } = await startPipeline({ name: 'drill-outages-postgres', env: { ...env, databaseUrl }, services: ['vault-loader'] });
       onCleanup('drill vault-loader', () => loader.stop('SIGKILL'));
 
       const raw = async (): Promise<{ rows: number; ids: number }> => {
@@ -500,22 +498,17 @@ describe('fault drills: infrastructure outages', () => {
         format: 'jsonl',
         compression: 'none',
         schedule: 'daily',
-        credentials: { access_key: { env: 'DRILL_S3_ACCESS_KEY' }, secret_key: { env: 'DRILL_S3_SECRET_KEY' } },
+        credentials: { access_key: { env: 'IT_S3_ACCESS_KEY' }, secret_key: { env: 'IT_S3_SECRET_KEY' } },
       };
       writeFileSync(file, stringify(config));
 
-      const groupId = `drill-exporter-${randomUUID()}`;
-      await positionGroup(env.kafkaBrokers, groupId, CONSUMER_SUBSCRIPTIONS.exporter);
-      // Through the failing proxy, not the stack's S3 server.
-      const exporter = await startAppProcess('exporter', 'EXPORTER_PORT', exporterSettings(env, groupId, customer.dir, {
-        S3_ENDPOINT: proxy.url,
-        EXPORTER_MAX_RECORDS_PER_OBJECT: String(RECORDS_PER_OBJECT),
-        EXPORTER_SESSION_TIMEOUT_MS: '6000',
-        EXPORTER_RETRY_BASE_MS: '200',
-        EXPORTER_RETRY_MAX_MS: '1000',
-        DRILL_S3_ACCESS_KEY: LOCAL_S3_CREDENTIALS.accessKeyId,
-        DRILL_S3_SECRET_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
-      }));
+      const { exporter } = await startPipeline({
+        name: 'drill-outages-s3',
+        services: ['exporter'],
+        customersDir: customer.dir,
+        // Through the failing proxy, not the stack's S3 server.
+        settings: { exporter: { ...EXPORTER_ON_STACK_S3, S3_ENDPOINT: proxy.url, EXPORTER_MAX_RECORDS_PER_OBJECT: String(RECORDS_PER_OBJECT) } },
+      });
       onCleanup('drill exporter', () => exporter.stop('SIGKILL'));
 
       type Status = { state: string; events_written: number; objects_written: number; pending_events: number; failing_since: string | null; last_error: { message: string } | null };

@@ -4,12 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { stringify } from 'yaml';
-import { CONSUMER_SUBSCRIPTIONS, TOPICS, tenantHashKey, type AuditRecord } from '@tracking/contracts';
-import { startAppProcess, type AppProcess } from '@test/support/app-process';
+import { TOPICS, tenantHashKey, type AuditRecord } from '@tracking/contracts';
 import { printBooks, type Books } from '@test/support/drill-books';
-import { startGatewayProcess, type GatewayProcess } from '@test/support/gateway-process';
-import { TEST_ADMIN_TOKEN, automationTriggerSettings, exporterSettings, vaultLoaderSettings } from '@test/support/in-process-services';
-import { positionGroup } from '@test/support/kafka-inspection';
+import { TEST_ADMIN_TOKEN } from '@test/support/in-process-services';
+import { startPipeline, type Pipeline, type PipelineService } from '@test/support/pipeline';
 import { writeTestCustomer, type TestCustomer } from '@test/support/test-customers';
 import { testEnvironment } from '@test/support/test-environment';
 import { appended, decodeValues, endOffsets, mentions, recordsBetween, type EndOffsets } from '@test/support/topic-ledger';
@@ -34,7 +32,7 @@ interface Tenant extends TestCustomer {
 
 interface Probe {
   name: string;
-  service: 'gateway' | 'vault-loader' | 'automation-trigger' | 'exporter';
+  service: PipelineService;
   method: string;
   path: string;
   headers?: Record<string, string>;
@@ -83,15 +81,14 @@ describe('fault drill: one tenant with another tenant\'s credentials', () => {
   // Only the drill's customers, so anything the gateway publishes names one of them.
   const customersDir = mkdtempSync(join(tmpdir(), 'drill-tenants-customers-'));
   const books: Books = {};
-  let gateway: GatewayProcess | undefined;
-  const consumers: Partial<Record<'vault-loader' | 'automation-trigger' | 'exporter', AppProcess>> = {};
+  let pipeline: Pipeline | undefined;
   let db: Pool;
   let a: Tenant;
   let b: Tenant;
   const B_EVENTS = 6;
   const A_EVENTS = 4;
 
-  const urlOf = (service: Probe['service']): string => (service === 'gateway' ? gateway?.url : consumers[service]?.url) ?? '';
+  const urlOf = (service: Probe['service']): string => pipeline?.[service].url ?? '';
 
   async function call(probe: Omit<Probe, 'status' | 'errorCode' | 'name'>): Promise<Answer> {
     const response = await fetch(`${urlOf(probe.service)}${probe.path}`, {
@@ -133,22 +130,11 @@ describe('fault drill: one tenant with another tenant\'s credentials', () => {
     );
     db = new Pool({ connectionString: env.databaseUrl });
 
-    const groups = { loader: `drill-tenants-loader-${run}`, automation: `drill-tenants-automation-${run}`, exporter: `drill-tenants-exporter-${run}` };
-    await Promise.all([
-      positionGroup(env.kafkaBrokers, groups.loader, CONSUMER_SUBSCRIPTIONS.vaultLoader),
-      positionGroup(env.kafkaBrokers, groups.automation, CONSUMER_SUBSCRIPTIONS.automationTrigger),
-      positionGroup(env.kafkaBrokers, groups.exporter, CONSUMER_SUBSCRIPTIONS.exporter),
-    ]);
-    const [started, loader, automation, exporter] = await Promise.all([
-      startGatewayProcess(env, { CUSTOMERS_DIR: customersDir, LOG_LEVEL: 'info' }),
-      startAppProcess('vault-loader', 'VAULT_LOADER_PORT', { ...vaultLoaderSettings(env, groups.loader), CUSTOMERS_DIR: customersDir, VAULT_RETENTION_INTERVAL_MINUTES: '0' }),
-      startAppProcess('automation-trigger', 'AUTOMATION_TRIGGER_PORT', automationTriggerSettings(env, groups.automation, customersDir, { WEBHOOK_POLL_MS: '1000' })),
-      startAppProcess('exporter', 'EXPORTER_PORT', exporterSettings(env, groups.exporter, customersDir)),
-    ]);
-    gateway = started;
-    consumers['vault-loader'] = loader;
-    consumers['automation-trigger'] = automation;
-    consumers.exporter = exporter;
+    pipeline = await startPipeline({
+      name: `drill-tenants-${run}`,
+      customersDir,
+      settings: { gateway: { LOG_LEVEL: 'info' }, 'automation-trigger': { WEBHOOK_POLL_MS: '1000' } },
+    });
 
     for (const tenant of [a, b]) {
       const issued = await call({
@@ -188,7 +174,7 @@ describe('fault drill: one tenant with another tenant\'s credentials', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.all([gateway?.stop(), ...Object.values(consumers).map((app) => app.stop()), db?.end()]);
+    await Promise.all([pipeline?.stop(), db?.end()]);
     printBooks('tenants', books);
   });
 
@@ -356,7 +342,7 @@ describe('fault drill: one tenant with another tenant\'s credentials', () => {
     expect((await db.query('SELECT count(*)::int AS n FROM privacy.erasures WHERE tenant_hk = $1', [tenantHashKey(b.id)])).rows[0]).toEqual({ n: 0 });
 
     // A token of another customer is logged as abuse, and no token is logged at all.
-    const log = gateway?.output() ?? '';
+    const log = pipeline?.gateway.output() ?? '';
     const abuse = log.split('\n').filter((line) => line.includes('"tracking.abuse"'));
     books['abuse log lines'] = abuse.length;
     expect(abuse.length).toBe(probes.filter((probe) => probe.service === 'gateway' && probe.status === 403 && /token|key secret/.test(probe.name) && !probe.name.includes('configuration')).length);

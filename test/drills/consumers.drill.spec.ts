@@ -1,18 +1,16 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { parse as parseYaml, stringify } from 'yaml';
-import { CONSUMER_SUBSCRIPTIONS, TOPICS } from '@tracking/contracts';
+import { TOPICS } from '@tracking/contracts';
 import { LOCAL_S3_CREDENTIALS } from '@tools/local-stack/local-s3';
-import { startAppProcess, type AppProcess } from '@test/support/app-process';
 import { printBooks } from '@test/support/drill-books';
-import { startGatewayProcess, type GatewayProcess } from '@test/support/gateway-process';
-import { TEST_ADMIN_TOKEN, automationTriggerSettings, exporterSettings, vaultLoaderSettings } from '@test/support/in-process-services';
-import { positionGroup } from '@test/support/kafka-inspection';
+import { EXPORTER_ON_STACK_S3, TEST_ADMIN_TOKEN } from '@test/support/in-process-services';
+import { uncommitted } from '@test/support/kafka-inspection';
+import { startPipeline, type ConsumerHandle, type Pipeline } from '@test/support/pipeline';
 import { produceAgain, readCustomerRecords } from '@test/support/record-duplicates';
 import { writeTestCustomer, type TestCustomer } from '@test/support/test-customers';
 import { testEnvironment } from '@test/support/test-environment';
@@ -92,31 +90,19 @@ function requestsOf(events: DrillEvent[]): Request[] {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A consumer service as a child process that the drill kills and restarts; it keeps the count. */
+/** A consumer service of the pipeline that the drill kills and restarts; it keeps the count. */
 class KilledService {
-  private process?: AppProcess;
   /** Records the process had consumed when it was killed, one entry per kill. */
   readonly killedAfter: number[] = [];
 
   constructor(
-    readonly name: string,
-    private readonly portVariable: string,
-    private readonly settings: Record<string, string>,
+    readonly service: ConsumerHandle,
     private readonly consumedMetric: string,
   ) {}
 
-  get url(): string {
-    if (!this.process) throw new Error(`${this.name} is not running`);
-    return this.process.url;
-  }
-
-  async start(): Promise<void> {
-    this.process = await startAppProcess(this.name, this.portVariable, this.settings);
-  }
-
   /** What this process (since its start) has read from Kafka, from its own metrics. */
   async consumed(): Promise<number> {
-    const text = await (await fetch(`${this.url}/metrics`)).text();
+    const text = await (await fetch(`${this.service.url}/metrics`)).text();
     const pattern = new RegExp(`^${this.consumedMetric}(?:\\{[^}]*\\})? (\\d+(?:\\.\\d+)?)$`, 'gm');
     return [...text.matchAll(pattern)].reduce((sum, match) => sum + Number(match[1]), 0);
   }
@@ -135,13 +121,9 @@ class KilledService {
       if (consumed >= records) break;
       await sleep(20);
     }
-    await this.process?.stop('SIGKILL');
+    await this.service.kill();
     this.killedAfter.push(consumed);
-    await this.start();
-  }
-
-  stop(): Promise<void> {
-    return this.process?.stop() ?? Promise.resolve();
+    await this.service.restart();
   }
 }
 
@@ -155,10 +137,9 @@ describe('fault drill: consumers SIGKILLed while events flow, duplicates on the 
   const clientBucket = `drill-${run}-client`;
   const backupBucket = `drill-${run}-backup`;
   const prefix = 'drill/events';
-  const groups = { vault: `drill-vault-${randomUUID()}`, automation: `drill-automation-${randomUUID()}`, exporter: `drill-exporter-${randomUUID()}` };
   let customer: TestCustomer;
   let start: Positions;
-  let gateway: GatewayProcess | undefined;
+  let pipeline: Pipeline | undefined;
   let hooks: WebhookReceiver | undefined;
   let vault: KilledService;
   let automation: KilledService;
@@ -193,62 +174,33 @@ describe('fault drill: consumers SIGKILLed while events flow, duplicates on the 
     customer = configureCustomer(hooks.url);
     await s3.send(new CreateBucketCommand({ Bucket: clientBucket }));
     await s3.send(new CreateBucketCommand({ Bucket: backupBucket }));
-    // Each service in a fresh group placed at the topic's end: the shared topic holds every earlier test's events.
+    // Each service's fresh group is placed at the topic's end: the shared topic holds every earlier test's events.
     start = await topicPositions(env.kafkaBrokers, TOPIC);
-    await Promise.all([
-      positionGroup(env.kafkaBrokers, groups.vault, CONSUMER_SUBSCRIPTIONS.vaultLoader),
-      positionGroup(env.kafkaBrokers, groups.automation, CONSUMER_SUBSCRIPTIONS.automationTrigger),
-      positionGroup(env.kafkaBrokers, groups.exporter, CONSUMER_SUBSCRIPTIONS.exporter),
-    ]);
-    vault = new KilledService(
-      'vault-loader',
-      'VAULT_LOADER_PORT',
-      vaultLoaderSettings(env, groups.vault, { CUSTOMERS_DIR: customersDir, VAULT_LOADER_SESSION_TIMEOUT_MS: '6000' }),
-      'vault_loader_records_consumed_total',
-    );
-    automation = new KilledService(
-      'automation-trigger',
-      'AUTOMATION_TRIGGER_PORT',
-      automationTriggerSettings(env, groups.automation, customersDir, {
-        IT_WEBHOOK_SECRET: SECRET,
-        AUTOMATION_TRIGGER_SESSION_TIMEOUT_MS: '6000',
-        WEBHOOK_RETRY_SCHEDULE: '300ms,900ms',
-        // The delivery lease is twice this plus a second: room enough that only a kill, never a slow attempt, repeats a delivery.
-        WEBHOOK_TIMEOUT_MS: '2000',
-        WEBHOOK_ENDPOINT_CONCURRENCY: String(ENDPOINT_CONCURRENCY),
-      }),
-      'automation_records_consumed_total',
-    );
-    exporter = new KilledService(
-      'exporter',
-      'EXPORTER_PORT',
-      exporterSettings(env, groups.exporter, customersDir, {
-        EXPORTER_MAX_RECORDS_PER_OBJECT: String(RECORDS_PER_OBJECT),
-        EXPORTER_SESSION_TIMEOUT_MS: '6000',
-        EXPORTER_RETRY_BASE_MS: '200',
-        EXPORTER_RETRY_MAX_MS: '1000',
-        IT_S3_ACCESS_KEY: LOCAL_S3_CREDENTIALS.accessKeyId,
-        IT_S3_SECRET_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
-      }),
-      'exporter_records_consumed_total',
-    );
-    const [started] = await Promise.all([
-      startGatewayProcess(env, {
-        CUSTOMERS_DIR: customersDir,
-        CUSTOMERS_WATCH: 'false',
-        TRACKING_INGEST_RATE_LIMIT_PER_MINUTE: '1000000',
-        TRACKING_KEY_RATE_LIMIT_PER_MINUTE: '1000000',
-      }),
-      vault.start(),
-      automation.start(),
-      exporter.start(),
-    ]);
-    gateway = started;
+    pipeline = await startPipeline({
+      name: 'drill-consumers',
+      customersDir,
+      settings: {
+        gateway: { CUSTOMERS_WATCH: 'false', TRACKING_INGEST_RATE_LIMIT_PER_MINUTE: '1000000', TRACKING_KEY_RATE_LIMIT_PER_MINUTE: '1000000' },
+        'vault-loader': { VAULT_LOADER_SESSION_TIMEOUT_MS: '6000' },
+        'automation-trigger': {
+          IT_WEBHOOK_SECRET: SECRET,
+          AUTOMATION_TRIGGER_SESSION_TIMEOUT_MS: '6000',
+          WEBHOOK_RETRY_SCHEDULE: '300ms,900ms',
+          // The delivery lease is twice this plus a second: room enough that only a kill, never a slow attempt, repeats a delivery.
+          WEBHOOK_TIMEOUT_MS: '2000',
+          WEBHOOK_ENDPOINT_CONCURRENCY: String(ENDPOINT_CONCURRENCY),
+        },
+        exporter: { ...EXPORTER_ON_STACK_S3, EXPORTER_MAX_RECORDS_PER_OBJECT: String(RECORDS_PER_OBJECT) },
+      },
+    });
+    vault = new KilledService(pipeline['vault-loader'], 'vault_loader_records_consumed_total');
+    automation = new KilledService(pipeline['automation-trigger'], 'automation_records_consumed_total');
+    exporter = new KilledService(pipeline.exporter, 'exporter_records_consumed_total');
     setupSeconds = (Date.now() - setupBegan) / 1000;
   }, 90_000);
 
   afterAll(async () => {
-    await Promise.all([gateway?.stop(), vault?.stop(), automation?.stop(), exporter?.stop()]);
+    await pipeline?.stop();
     await hooks?.close();
     await db.end();
     s3.destroy();
@@ -256,7 +208,7 @@ describe('fault drill: consumers SIGKILLed while events flow, duplicates on the 
 
   /** Sends every request through the gateway, paced over SEND_MS, adding each event id it acknowledged (2xx, not refused) to `acked`. */
   const send = async (requests: Request[], acked: Set<string>): Promise<{ failedRequests: number }> => {
-    const url = gateway?.url as string;
+    const url = pipeline?.gateway.url as string;
     const headers = {
       'content-type': 'application/json',
       'x-customer-id': customer.id,
@@ -301,24 +253,8 @@ describe('fault drill: consumers SIGKILLed while events flow, duplicates on the 
     return { failedRequests };
   };
 
-  /** How many records of the topic, up to `marks`, the group has not committed yet. */
-  const behind = async (groupId: string, marks: Positions): Promise<number> => {
-    const admin = new Kafka({ brokers: env.kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    try {
-      const [committed] = await admin.fetchOffsets({ groupId, topics: [TOPIC] });
-      let missing = 0;
-      for (const [partition, mark] of marks) {
-        const at = BigInt(committed?.partitions.find((p) => p.partition === partition)?.offset ?? '-1');
-        const from = BigInt(start.get(partition) ?? '0');
-        const done = at < from ? from : at;
-        if (BigInt(mark) > done) missing += Number(BigInt(mark) - done);
-      }
-      return missing;
-    } finally {
-      await admin.disconnect();
-    }
-  };
+  /** How many records of the topic, up to `marks`, the service's group has not committed yet. */
+  const behind = (service: KilledService, marks: Positions): Promise<number> => uncommitted(env.kafkaBrokers, service.service.group, TOPIC, marks);
 
   const exportedLines = async (): Promise<string[]> => {
     const ids: string[] = [];
@@ -400,16 +336,16 @@ describe('fault drill: consumers SIGKILLed while events flow, duplicates on the 
         )
       ).rows;
     await Promise.all([
-      settle('vault loader caught up', () => behind(groups.vault, marks), (n) => n === 0),
-      settle('automation trigger caught up', () => behind(groups.automation, marks), (n) => n === 0).then(() =>
+      settle('vault loader caught up', () => behind(vault, marks), (n) => n === 0),
+      settle('automation trigger caught up', () => behind(automation, marks), (n) => n === 0).then(() =>
         settle('every trigger delivered', triggersOf, (rows) => rows.every((row) => row.delivery_status === 'delivered'), 30_000),
       ),
       // Objects of a daily schedule stay open until flushed; the commit follows the flush.
       settle(
         'exporter caught up',
         async () => {
-          await fetch(`${exporter.url}/api/v1/export/run`, { method: 'POST', headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
-          return behind(groups.exporter, marks);
+          await fetch(`${exporter.service.url}/api/v1/export/run`, { method: 'POST', headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
+          return behind(exporter, marks);
         },
         (n) => n === 0,
       ),
