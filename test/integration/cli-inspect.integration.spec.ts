@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { CONSUMER_GROUPS, CONSUMER_SUBSCRIPTIONS, TOPICS, TOPIC_DECLARATIONS, valueSubject, type TrackingEvent } from '@tracking/contracts';
-import { repositoryRoot } from '@tools/local-stack/stack-paths';
+import { repositoryRoot } from '@tracking/services';
 import { RegistryRestClient } from '@tools/cli/inspect/registry-rest.client';
 import type { TailLine } from '@tools/cli/inspect/record-decoder';
 import { runCli } from '@test/support/cli';

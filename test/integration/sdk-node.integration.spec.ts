@@ -3,18 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { CONSUMER_SUBSCRIPTIONS, TOPICS, tenantHashKey, type TrackingEvent } from '@tracking/contracts';
-import type { BulkResponse, TrackResponse } from '@apps/gateway/track/track.responses';
 import { TrackingClient, TrackingError, type FetchLike, type TrackingClientOptions } from '@sdks/node/index';
-import type { BulkAnswer, SingleAnswer } from '@sdks/node/http.transport';
 import { startGateway, startVaultLoader, type RunningService } from '@test/support/in-process-services';
 import { positionGroup } from '@test/support/kafka-inspection';
 import { waitFor } from '@test/support/wait-for';
 import { customersDirectory, writeTestCustomer, type TestCustomer } from '@test/support/test-customers';
 import { readTopic, topicPositions, type Positions } from '@test/support/topic-reader';
 import { testEnvironment } from '@test/support/test-environment';
-
-// Compile-time: the answers the SDK reads are the answers the gateway gives (npm run typecheck).
-export const answersConform: [(answer: TrackResponse) => SingleAnswer, (answer: BulkResponse) => BulkAnswer] = [(answer) => answer, (answer) => answer];
 
 interface Exchange {
   url: string;

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { repositoryRoot } from '@tools/local-stack/stack-paths';
+import { repositoryRoot } from '@tracking/services';
 import { freePort } from './free-port';
 import { waitFor } from './wait-for';
 

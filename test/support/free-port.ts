@@ -1,2 +1,2 @@
 /** Tests start servers as separate processes the same way the local stack does. */
-export { freePort } from '@tools/local-stack/process-control';
+export { freePort } from '@tracking/services';

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { repositoryRoot } from '@tools/local-stack/stack-paths';
+import { repositoryRoot } from '@tracking/services';
 import { freePort } from './free-port';
 import type { TestEnvironment } from './test-environment';
 import { TEST_ADMIN_TOKEN, TEST_HASH_KEY } from './in-process-services';

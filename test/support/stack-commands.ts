@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { MIGRATING_APPS } from '../../tools/local-stack/src/stack-paths';
+import type * as Services from '@tracking/services';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
@@ -36,7 +36,11 @@ export async function stackDown(components: string[]): Promise<void> {
 
 /** Runs every app's migrations on a database, as `npm start` does. */
 export async function migrateAll(databaseUrl: string): Promise<void> {
+  // The service catalogue comes compiled too, for the same reason: the global setup runs this
+  // outside the module mapper, where @tracking/services does not resolve.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
+  const { MIGRATING_APPS, migrationEntry } = require(join(ROOT, 'dist', 'libs', 'services', 'src')) as typeof Services;
   for (const app of MIGRATING_APPS) {
-    await node(`apps/${app}/src/migrate.js`, [], { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' });
+    await node(migrationEntry(app), [], { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' });
   }
 }

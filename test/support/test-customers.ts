@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, createHash } from 'node:crypto';
 import { stringify } from 'yaml';
-import { repositoryRoot } from '@tools/local-stack/stack-paths';
+import { repositoryRoot } from '@tracking/services';
 
 export interface TestCustomer {
   id: string;

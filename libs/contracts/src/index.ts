@@ -1,3 +1,4 @@
+export * from './api-error-codes';
 export * from './audit-record';
 export * from './automation-trigger';
 export * from './business-keys';

@@ -1,5 +1,6 @@
 export { TrackingClient, SDK_VERSION, type CloseOptions, type FlushSummary, type TrackingClientOptions } from './tracking.client';
 export {
+  GATEWAY_ERROR_CODES,
   TrackingBulkError,
   TrackingError,
   type BulkEventOutcome,
@@ -9,5 +10,5 @@ export {
   type GatewayErrorCode,
   type TrackingErrorCode,
 } from './tracking.errors';
-export type { PageViewInput, TrackEventInput, TrackResult, WireEvent } from './tracking-event';
+export type { ConsentState, PageViewInput, TrackEventInput, TrackResult, WireEvent } from './tracking-event';
 export type { FetchLike, FetchResponseLike } from './http.transport';

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { ConsentState } from '@tracking/contracts';
+
+/** The visitor's answer to the consent question (seed 002). */
+export type ConsentState = 'pending' | 'granted' | 'denied';
 
 /**
  * One event as the caller hands it over: the gateway's request model (seed 000's fields plus

@@ -1,15 +1,22 @@
-/** Seed 000's error codes and those the gateway adds (413/415/503); any other string the gateway may send later. */
-export type GatewayErrorCode =
-  | 'INVALID_REQUEST'
-  | 'UNAUTHORIZED'
-  | 'FORBIDDEN'
-  | 'CUSTOMER_NOT_FOUND'
-  | 'NOT_FOUND'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'UNSUPPORTED_MEDIA_TYPE'
-  | 'RATE_LIMITED'
-  | 'SERVICE_UNAVAILABLE'
-  | 'INTERNAL_ERROR';
+/**
+ * Seed 000's error codes and those the gateway adds (413/415/503). The SDK imports nothing from the
+ * platform's repository, so this is a copy of the gateway's list (API_ERROR_CODES in libs/contracts);
+ * test/unit/sdk-node-contract.spec.ts fails when the two differ.
+ */
+export const GATEWAY_ERROR_CODES = [
+  'INVALID_REQUEST',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'CUSTOMER_NOT_FOUND',
+  'NOT_FOUND',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'RATE_LIMITED',
+  'SERVICE_UNAVAILABLE',
+  'INTERNAL_ERROR',
+] as const;
+
+export type GatewayErrorCode = (typeof GATEWAY_ERROR_CODES)[number];
 
 /** Failures that happen on this side, with no answer from the gateway. */
 export type ClientErrorCode =

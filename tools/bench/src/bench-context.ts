@@ -7,10 +7,10 @@ import { stringify } from 'yaml';
 import type { SchemaRegistryPort } from '@tracking/contracts';
 import { loadCustomerDirectory, type CustomerConfig } from '@tracking/customers';
 import { ConfluentSchemaRegistryAdapter } from '@tracking/kafka';
+import { MIGRATING_APPS, migrationEntry } from '@tracking/services';
 import type { StackConnection } from '@tools/local-stack/local-stack';
 import { LOCAL_S3_CREDENTIALS } from '@tools/local-stack/local-s3';
 import type { StackPaths } from '@tools/local-stack/stack-paths';
-import { MIGRATING_APPS } from '@tools/local-stack/stack-paths';
 import type { BenchProfile } from './profiles';
 import type { ServiceLauncher } from './service-process';
 import { runNode } from './child-node';
@@ -130,7 +130,7 @@ export class BenchContext {
     const template = await this.memo('database-template', async () => {
       const url = await this.createDatabase(MIGRATED_TEMPLATE);
       for (const app of MIGRATING_APPS) {
-        await runNode(join(this.paths.dist, `apps/${app}/src/migrate.js`), [], { ...this.services.baseEnv, DATABASE_URL: url, LOG_LEVEL: 'warn' });
+        await runNode(join(this.paths.dist, migrationEntry(app)), [], { ...this.services.baseEnv, DATABASE_URL: url, LOG_LEVEL: 'warn' });
       }
       return MIGRATED_TEMPLATE;
     });

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, sleep } from '@tools/local-stack/process-control';
-import { SERVICES } from '@tools/local-stack/stack-paths';
+import { freePort, SERVICES } from '@tracking/services';
+import { sleep } from '@tools/local-stack/process-control';
 
 export interface ServiceProcess {
   name: string;

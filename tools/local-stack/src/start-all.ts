@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { MIGRATING_APPS, SERVICES, migrationEntry } from '@tracking/services';
 import { LocalStack, type StackConnection } from './local-stack';
 import { LOCAL_S3_CREDENTIALS } from './local-s3';
 import { portOpen, sleep } from './process-control';
 import { Progress } from './progress';
-import { MIGRATING_APPS, SERVICES } from './stack-paths';
 import { loadStackSettings } from './stack-settings';
 
 /**
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
 
   progress.step('migrations: applying the vault, gateway and automation schemas');
   for (const app of MIGRATING_APPS) {
-    await runToCompletion(process.execPath, [join(stack.paths.dist, `apps/${app}/src/migrate.js`)], env);
+    await runToCompletion(process.execPath, [join(stack.paths.dist, migrationEntry(app))], env);
   }
 
   const children = new Map<string, ChildProcess>();

@@ -1,17 +1,5 @@
+import type { ApiErrorCode } from '@tracking/contracts';
 import type { FieldError } from '@tracking/ingestion';
-
-/** Seed 000's error codes, plus those a gateway in front of Kafka needs (413/415/503). */
-export type ApiErrorCode =
-  | 'INVALID_REQUEST'
-  | 'UNAUTHORIZED'
-  | 'FORBIDDEN'
-  | 'CUSTOMER_NOT_FOUND'
-  | 'NOT_FOUND'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'UNSUPPORTED_MEDIA_TYPE'
-  | 'RATE_LIMITED'
-  | 'SERVICE_UNAVAILABLE'
-  | 'INTERNAL_ERROR';
 
 /** An answer the gateway gives on purpose: status, error code, a message saying what and where. */
 export class ApiError extends Error {

@@ -1,10 +1,11 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import type { ApiErrorCode } from '@tracking/contracts';
 import { LOGGER, type Logger } from '@tracking/observability';
 import { PublishError } from '@tracking/kafka';
 import { AuditTrail } from '../audit/audit-trail.service';
 import { allowOrigin } from '../collect/cors';
-import { ApiError, type ApiErrorCode } from './api-error';
+import { ApiError } from './api-error';
 import type { GatewayRequest } from './gateway-request';
 
 const CODE_BY_STATUS: Record<number, ApiErrorCode> = {

@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Admin } from 'kafkajs';
 import { CONSUMER_GROUPS, CONSUMER_SUBSCRIPTIONS } from '@tracking/contracts';
-import { freePort } from '../../../local-stack/src/process-control';
-import { repositoryRoot, SERVICES, type ServiceSpec } from '../../../local-stack/src/stack-paths';
+import { CONSUMING_SERVICES, freePort, repositoryRoot, type ConsumingServiceSpec, type ServiceSpec } from '@tracking/services';
 import type { CliContext } from '../cli-context';
 import { CliError } from '../cli-error';
 import { explainKafkaFailure } from '../inspect/connection-errors';
@@ -25,12 +24,10 @@ interface TopicPlan {
   moves: PartitionMove[];
 }
 
-const CONSUMERS = SERVICES.filter((service) => service.consumer);
-
-function consumerService(name: string): ServiceSpec & Required<Pick<ServiceSpec, 'consumer'>> {
-  const service = CONSUMERS.find((candidate) => candidate.name === name);
-  if (!service?.consumer) throw new CliError(`unknown service "${name}"`, `replay one of: ${CONSUMERS.map((candidate) => candidate.name).join(', ')}`);
-  return service as ServiceSpec & Required<Pick<ServiceSpec, 'consumer'>>;
+function consumerService(name: string): ConsumingServiceSpec {
+  const service = CONSUMING_SERVICES.find((candidate) => candidate.name === name);
+  if (!service) throw new CliError(`unknown service "${name}"`, `replay one of: ${CONSUMING_SERVICES.map((candidate) => candidate.name).join(', ')}`);
+  return service;
 }
 
 async function partitionStates(admin: Admin, groupId: string, topic: string): Promise<PartitionState[]> {
@@ -83,7 +80,7 @@ export function registerReplay(program: Command, context: () => CliContext): voi
   program
     .command('replay')
     .description("Move a consuming service's group to a point on the log (it reads again from there), or run a window or one customer through a temporary group")
-    .argument('<service>', `the consuming service: ${CONSUMERS.map((service) => service.name).join(', ')}`)
+    .argument('<service>', `the consuming service: ${CONSUMING_SERVICES.map((service) => service.name).join(', ')}`)
     .requiredOption('--from <point>', 'beginning, end, an ISO 8601 time on the log (when the gateway received the events), or <partition>:<offset>[,…] of tracking.events.v1')
     .option('--to <time>', 'ISO 8601 time: replay only records before it, through a temporary group (the live group is not moved)')
     .option('--customer <id>', "only this customer's records, through a temporary group (the live group is not moved)")
@@ -175,7 +172,7 @@ async function moveGroup(cli: CliContext, admin: Admin, service: ServiceSpec, gr
 async function replayWindow(
   cli: CliContext,
   admin: Admin,
-  service: ServiceSpec & Required<Pick<ServiceSpec, 'consumer'>>,
+  service: ConsumingServiceSpec,
   liveGroup: string,
   plans: TopicPlan[],
   stops: Map<string, Map<number, bigint>>,

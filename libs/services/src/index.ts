@@ -1,0 +1,3 @@
+export * from './free-port';
+export * from './repository-root';
+export * from './service-catalogue';
