@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { CONSUMER_SUBSCRIPTIONS } from '@tracking/contracts';
-import { repositoryRoot } from '@tools/local-stack/stack-paths';
+import { repositoryRoot } from '@tracking/services';
 import { startAppProcess, type AppProcess } from './app-process';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process';
 import { automationTriggerSettings, exporterSettings, vaultLoaderSettings } from './in-process-services';
