@@ -10,10 +10,10 @@ import {
 } from '@tracking/contracts';
 import { TRACKING_EVENT_DESERIALIZER, type ConsumedRecord, type RecordBatch } from '@tracking/kafka';
 import { LOGGER, type Logger } from '@tracking/observability';
+import { RAW_EVENTS } from '@tracking/vault-schema';
 import { anonymiseEvent } from '../vault/anonymise';
 import { VaultRows, mapAuditRecord, mapTrackingEvent, type RecordPosition } from '../vault/vault-model';
 import { VaultRepository, type ErasedSubject } from '../vault/vault.repository';
-import { RAW_EVENTS } from '../vault/vault-tables';
 import { isDatabaseUnavailable } from './database-errors';
 import { DeadLetterPublisher, type DeadLetter } from './dead-letter.publisher';
 import { LoaderMetrics } from './loader.metrics';
