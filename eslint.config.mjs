@@ -27,6 +27,15 @@ const boundaries = [
       'no-restricted-imports': ['error', { patterns: [{ group: ['@apps/*', '@tools/*', '**/apps/**'], message: 'libs never import apps' }] }],
     },
   },
+  {
+    files: ['tools/**/*.ts', 'test/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@apps/vault-loader/vault/*', '**/apps/vault-loader/src/vault/**'], message: "the vault's tables and views are @tracking/vault-schema" }] },
+      ],
+    },
+  },
 ];
 
 export default tseslint.config(
