@@ -5,10 +5,6 @@ import tseslint from 'typescript-eslint';
 
 const appNames = ['gateway', 'vault-loader', 'automation-trigger', 'exporter'];
 
-// removed by the vault-schema lib: until the vault's tables are a lib, the bench and the test
-// fixtures still read them from the loader.
-const VAULT_TABLES = 'vault-loader/vault/vault-tables';
-
 /**
  * The app modules tests may import. Tests start apps (their compiled entries, or in-process through
  * these factories and config loaders) and otherwise use only what the apps share through libs.
@@ -25,7 +21,6 @@ const APP_MODULES_TESTS_USE = [
   'gateway/openapi/seed-examples',
   // The answers the Node SDK is held to (test/unit/sdk-node-contract.spec.ts).
   'gateway/track/track.responses',
-  VAULT_TABLES, // removed by the vault-schema lib
 ];
 
 /**
@@ -108,9 +103,7 @@ const boundaries = [
         'error',
         {
           patterns: [
-            // The exception is removed by the vault-schema lib: appImportsExcept([], ...) then.
-            appImportsExcept([VAULT_TABLES], 'tools reach apps only through libs (and start them as processes)'),
-            { group: ['**/apps/**'], message: 'tools reach apps only through libs (and start them as processes)' },
+            { group: ['@apps/*', '**/apps/**'], message: 'tools reach apps only through libs (and start them as processes)' },
             { group: ['@test/*'], message: 'tools never import tests' },
           ],
         },

@@ -4,8 +4,8 @@ import { TOPICS, type TrackingEvent } from '@tracking/contracts';
 import { parseCustomerConfig } from '@tracking/customers';
 import { DEFAULT_INGESTION_LIMITS, IngestionPipeline, type RequestFacts } from '@tracking/ingestion';
 import { AvroTopicWriter, ConfluentSchemaRegistryAdapter, KafkaPublisher, TRACKING_EVENTS_TOPIC } from '@tracking/kafka';
+import { VAULT_TABLES } from '@tracking/vault-schema';
 import { Kafka, logLevel, type Message } from 'kafkajs';
-import { VAULT_TABLES } from '@apps/vault-loader/vault/vault-tables';
 import type { TestEnvironment } from './test-environment';
 
 /** A tenant of its own per test: its rows are the only ones a tenant-scoped query can see. */

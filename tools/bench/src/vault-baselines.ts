@@ -1,5 +1,5 @@
 import { Client, type QueryArrayConfig } from 'pg';
-import { VAULT_TABLES, type TableSpec } from '@apps/vault-loader/vault/vault-tables';
+import { VAULT_TABLES, type TableSpec } from '@tracking/vault-schema';
 import { copyIn, copyOut } from './pg-copy';
 
 export interface TableDump {

@@ -1,4 +1,5 @@
 import type { FieldError } from '@tracking/ingestion';
+import { EVENTS_VIEW } from '@tracking/vault-schema';
 import { ApiError } from '../http/api-error';
 
 /** Seed 002: time series over 7, 30 or 90 days. */
@@ -68,19 +69,20 @@ function parsePageFilter(value: string | undefined, errors: FieldError[]): Pick<
 }
 
 /**
- * The WHERE clause every analytics query shares, over analytics.events, with its parameters
+ * The WHERE clause every analytics query shares, over the events view, with its parameters
  * numbered from 1. LIKE metacharacters in the path are escaped: a filter is a prefix, not a pattern.
  */
 export function filterClause(filters: AnalyticsFilters, tenantHk: Buffer): { where: string; values: unknown[] } {
+  const e = EVENTS_VIEW.column;
   const values: unknown[] = [tenantHk, filters.from, filters.to];
-  const conditions = ['tenant_hk = $1', 'occurred_at >= $2', 'occurred_at <= $3'];
+  const conditions = [`${e.tenant_hk} = $1`, `${e.occurred_at} >= $2`, `${e.occurred_at} <= $3`];
   const add = (condition: (placeholder: string) => string, value: unknown) => {
     values.push(value);
     conditions.push(condition(`$${values.length}`));
   };
-  if (filters.pageHost !== undefined) add((p) => `page_host = ${p}`, filters.pageHost);
-  if (filters.pathPrefix !== undefined) add((p) => `page_path LIKE ${p} ESCAPE '\\'`, `${filters.pathPrefix.replace(/[\\%_]/g, '\\$&')}%`);
-  if (filters.eventName !== undefined) add((p) => `event_name = ${p}`, filters.eventName);
-  if (filters.eventType !== undefined) add((p) => `event_type = ${p}`, filters.eventType);
+  if (filters.pageHost !== undefined) add((p) => `${e.page_host} = ${p}`, filters.pageHost);
+  if (filters.pathPrefix !== undefined) add((p) => `${e.page_path} LIKE ${p} ESCAPE '\\'`, `${filters.pathPrefix.replace(/[\\%_]/g, '\\$&')}%`);
+  if (filters.eventName !== undefined) add((p) => `${e.event_name} = ${p}`, filters.eventName);
+  if (filters.eventType !== undefined) add((p) => `${e.event_type} = ${p}`, filters.eventType);
   return { where: conditions.join(' AND '), values };
 }

@@ -1,7 +1,10 @@
+import { EVENTS_VIEW } from '@tracking/vault-schema';
 import { filterClause, type AnalyticsFilters } from './analytics-filters';
 import { toNumber as n, type ReadQuery } from './tenant-reader';
 
-/** Seed 002's dashboard rollups over analytics.events (validated events, one row each). */
+const e = EVENTS_VIEW.column;
+
+/** Seed 002's dashboard rollups over the events view (validated events, one row each). */
 export interface AnalyticsReport {
   totals: { events: number; page_views: number; unique_visitors: number; sessions: number };
   daily: Array<{ date: string; page_views: number; events: number; unique_visitors: number }>;
@@ -24,23 +27,23 @@ export const TIMELINE_LENGTH = 25;
 
 /** Columns of the CSV export, in order. */
 export const EXPORT_COLUMNS = [
-  'event_id',
-  'occurred_at',
-  'event_type',
-  'event_name',
-  'page_url',
-  'referrer_domain',
-  'session_id',
-  'visitor_id',
-  'user_id',
-  'location_id',
-  'utm_source',
-  'utm_medium',
-  'utm_campaign',
-  'consent_state',
-  'source',
-  'validation_status',
-  'quality_score',
+  e.event_id,
+  e.occurred_at,
+  e.event_type,
+  e.event_name,
+  e.page_url,
+  e.referrer_domain,
+  e.session_id,
+  e.visitor_id,
+  e.user_id,
+  e.location_id,
+  e.utm_source,
+  e.utm_medium,
+  e.utm_campaign,
+  e.consent_state,
+  e.source,
+  e.validation_status,
+  e.quality_score,
 ] as const;
 
 const DAY_MS = 86_400_000;
@@ -48,40 +51,41 @@ const DAY_MS = 86_400_000;
 export async function analyticsReport(query: ReadQuery, filters: AnalyticsFilters, tenantHk: Buffer): Promise<AnalyticsReport> {
   const { where, values } = filterClause(filters, tenantHk);
   const limit = `LIMIT ${filters.limit}`;
-  const from = `FROM analytics.events WHERE ${where}`;
+  const from = `FROM ${EVENTS_VIEW.table} WHERE ${where}`;
   const ranked = (column: string) =>
-    query(`SELECT ${column} AS value, count(*) AS events, count(DISTINCT session_id) AS sessions ${from} AND ${column} IS NOT NULL
+    query(`SELECT ${column} AS value, count(*) AS events, count(DISTINCT ${e.session_id}) AS sessions ${from} AND ${column} IS NOT NULL
             GROUP BY ${column} ORDER BY events DESC, value ${limit}`, values);
 
   const [totals] = await query(
-    `SELECT count(*) AS events, count(*) FILTER (WHERE event_type = 'page_view') AS page_views,
-            count(DISTINCT visitor_id) AS unique_visitors, count(DISTINCT session_id) AS sessions ${from}`,
+    `SELECT count(*) AS events, count(*) FILTER (WHERE ${e.event_type} = 'page_view') AS page_views,
+            count(DISTINCT ${e.visitor_id}) AS unique_visitors, count(DISTINCT ${e.session_id}) AS sessions ${from}`,
     values,
   );
   const daily = await query(
-    `SELECT to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS date, count(*) FILTER (WHERE event_type = 'page_view') AS page_views,
-            count(*) AS events, count(DISTINCT visitor_id) AS unique_visitors ${from} GROUP BY 1`,
+    `SELECT to_char(${e.occurred_at} AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS date, count(*) FILTER (WHERE ${e.event_type} = 'page_view') AS page_views,
+            count(*) AS events, count(DISTINCT ${e.visitor_id}) AS unique_visitors ${from} GROUP BY 1`,
     values,
   );
   const pages = await query(
-    `SELECT page, count(*) AS page_views, count(DISTINCT visitor_id) AS unique_visitors ${from} AND event_type = 'page_view' AND page IS NOT NULL
-      GROUP BY page ORDER BY page_views DESC, page ${limit}`,
+    `SELECT ${e.page}, count(*) AS page_views, count(DISTINCT ${e.visitor_id}) AS unique_visitors ${from} AND ${e.event_type} = 'page_view' AND ${e.page} IS NOT NULL
+      GROUP BY ${e.page} ORDER BY page_views DESC, ${e.page} ${limit}`,
     values,
   );
   const leaderboard = await query(
-    `SELECT event_type, event_name, count(*) AS events, count(DISTINCT visitor_id) AS unique_visitors ${from} AND event_type <> 'page_view'
-      GROUP BY event_type, event_name ORDER BY events DESC, event_type, event_name NULLS LAST ${limit}`,
+    `SELECT ${e.event_type}, ${e.event_name}, count(*) AS events, count(DISTINCT ${e.visitor_id}) AS unique_visitors ${from} AND ${e.event_type} <> 'page_view'
+      GROUP BY ${e.event_type}, ${e.event_name} ORDER BY events DESC, ${e.event_type}, ${e.event_name} NULLS LAST ${limit}`,
     values,
   );
   const referrers = await query(
-    `SELECT referrer_domain, count(*) AS page_views, count(DISTINCT visitor_id) AS unique_visitors ${from} AND event_type = 'page_view' AND referrer_domain IS NOT NULL
-      GROUP BY referrer_domain ORDER BY page_views DESC, referrer_domain ${limit}`,
+    `SELECT ${e.referrer_domain}, count(*) AS page_views, count(DISTINCT ${e.visitor_id}) AS unique_visitors ${from}
+        AND ${e.event_type} = 'page_view' AND ${e.referrer_domain} IS NOT NULL
+      GROUP BY ${e.referrer_domain} ORDER BY page_views DESC, ${e.referrer_domain} ${limit}`,
     values,
   );
-  const [sources, mediums, campaigns] = [await ranked('utm_source'), await ranked('utm_medium'), await ranked('utm_campaign')];
+  const [sources, mediums, campaigns] = [await ranked(e.utm_source), await ranked(e.utm_medium), await ranked(e.utm_campaign)];
   const timeline = await query(
-    `SELECT event_id, occurred_at, event_type, event_name, page_url, referrer_domain, session_id ${from}
-      ORDER BY occurred_at DESC, event_id DESC LIMIT ${TIMELINE_LENGTH}`,
+    `SELECT ${e.event_id}, ${e.occurred_at}, ${e.event_type}, ${e.event_name}, ${e.page_url}, ${e.referrer_domain}, ${e.session_id} ${from}
+      ORDER BY ${e.occurred_at} DESC, ${e.event_id} DESC LIMIT ${TIMELINE_LENGTH}`,
     values,
   );
 
@@ -95,23 +99,23 @@ export async function analyticsReport(query: ReadQuery, filters: AnalyticsFilter
       const row = byDate.get(date);
       return { date, page_views: n(row?.['page_views']), events: n(row?.['events']), unique_visitors: n(row?.['unique_visitors']) };
     }),
-    top_pages: pages.map((row) => ({ page: String(row['page']), page_views: n(row['page_views']), unique_visitors: n(row['unique_visitors']) })),
+    top_pages: pages.map((row) => ({ page: String(row[e.page]), page_views: n(row['page_views']), unique_visitors: n(row['unique_visitors']) })),
     event_leaderboard: leaderboard.map((row) => ({
-      event_type: String(row['event_type']),
-      event_name: (row['event_name'] as string | null) ?? null,
+      event_type: String(row[e.event_type]),
+      event_name: (row[e.event_name] as string | null) ?? null,
       events: n(row['events']),
       unique_visitors: n(row['unique_visitors']),
     })),
-    referrers: referrers.map((row) => ({ referrer_domain: String(row['referrer_domain']), page_views: n(row['page_views']), unique_visitors: n(row['unique_visitors']) })),
+    referrers: referrers.map((row) => ({ referrer_domain: String(row[e.referrer_domain]), page_views: n(row['page_views']), unique_visitors: n(row['unique_visitors']) })),
     utm: { sources: utm(sources), mediums: utm(mediums), campaigns: utm(campaigns) },
     timeline: timeline.map((row) => ({
-      event_id: String(row['event_id']),
-      occurred_at: (row['occurred_at'] as Date).toISOString(),
-      event_type: String(row['event_type']),
-      event_name: (row['event_name'] as string | null) ?? null,
-      page_url: (row['page_url'] as string | null) ?? null,
-      referrer_domain: (row['referrer_domain'] as string | null) ?? null,
-      session_id: (row['session_id'] as string | null) ?? null,
+      event_id: String(row[e.event_id]),
+      occurred_at: (row[e.occurred_at] as Date).toISOString(),
+      event_type: String(row[e.event_type]),
+      event_name: (row[e.event_name] as string | null) ?? null,
+      page_url: (row[e.page_url] as string | null) ?? null,
+      referrer_domain: (row[e.referrer_domain] as string | null) ?? null,
+      session_id: (row[e.session_id] as string | null) ?? null,
     })),
   };
 }
@@ -119,5 +123,5 @@ export async function analyticsReport(query: ReadQuery, filters: AnalyticsFilter
 /** The export's SELECT and parameters, oldest event first. */
 export function exportQuery(filters: AnalyticsFilters, tenantHk: Buffer): { sql: string; values: unknown[] } {
   const { where, values } = filterClause(filters, tenantHk);
-  return { sql: `SELECT ${EXPORT_COLUMNS.join(', ')} FROM analytics.events WHERE ${where} ORDER BY occurred_at, event_id`, values };
+  return { sql: `SELECT ${EXPORT_COLUMNS.join(', ')} FROM ${EVENTS_VIEW.table} WHERE ${where} ORDER BY ${e.occurred_at}, ${e.event_id}`, values };
 }

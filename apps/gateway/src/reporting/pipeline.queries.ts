@@ -1,4 +1,12 @@
+import { HUBS, LOAD_BATCHES, QUALITY_LOG, RAW_EVENTS, STAGED_EVENTS } from '@tracking/vault-schema';
 import { toNumber as n, type ReadQuery } from './tenant-reader';
+
+// The loader's tables, by the names its schema lib declares (checked against its migrations).
+const raw = RAW_EVENTS.column;
+const staged = STAGED_EVENTS.column;
+const eventHub = HUBS.event.column;
+const quality = QUALITY_LOG.column;
+const batches = LOAD_BATCHES.column;
 
 export interface QualityMetrics {
   window_hours: number;
@@ -28,11 +36,14 @@ const iso = (value: unknown): string | null => (value instanceof Date ? value.to
  * raw rows not processed, and validated staging rows of the last day without their event hub.
  */
 export async function layerBacklog(query: ReadQuery, tenantHk: Buffer): Promise<{ staging_pending: number; business_pending: number }> {
-  const [staging] = await query(`SELECT count(*) AS n FROM raw.site_tracking_events_r WHERE tenant_hk = $1 AND processing_status = 'PENDING'`, [tenantHk]);
+  const [staging] = await query(
+    `SELECT count(*) AS n FROM ${RAW_EVENTS.table} WHERE ${raw.tenant_hk} = $1 AND ${raw.processing_status} = 'PENDING'`,
+    [tenantHk],
+  );
   const [business] = await query(
-    `SELECT count(*) AS n FROM staging.site_events s
-      WHERE s.tenant_hk = $1 AND s.load_date >= now() - interval '1 day' AND s.validation_status <> 'INVALID'
-        AND NOT EXISTS (SELECT 1 FROM business.site_event_h h WHERE h.tenant_hk = s.tenant_hk AND h.event_bk = s.event_id)`,
+    `SELECT count(*) AS n FROM ${STAGED_EVENTS.table} s
+      WHERE s.${staged.tenant_hk} = $1 AND s.${staged.load_date} >= now() - interval '1 day' AND s.${staged.validation_status} <> 'INVALID'
+        AND NOT EXISTS (SELECT 1 FROM ${HUBS.event.table} h WHERE h.${eventHub.tenant_hk} = s.${staged.tenant_hk} AND h.${eventHub.event_bk} = s.${staged.event_id})`,
     [tenantHk],
   );
   return { staging_pending: n(staging?.['n']), business_pending: n(business?.['n']) };
@@ -40,25 +51,25 @@ export async function layerBacklog(query: ReadQuery, tenantHk: Buffer): Promise<
 
 /** When the loader last committed a batch (any tenant), and when this tenant's newest loaded event arrived. */
 export async function lastProcessed(query: ReadQuery, tenantHk: Buffer): Promise<{ last_processed: string | null; latest_event_received_at: string | null }> {
-  const [batch] = await query(`SELECT max(loaded_at) AS at FROM ops.load_batches`);
-  const [event] = await query(`SELECT max(load_date) AS at FROM staging.site_events WHERE tenant_hk = $1`, [tenantHk]);
+  const [batch] = await query(`SELECT max(${batches.loaded_at}) AS at FROM ${LOAD_BATCHES.table}`);
+  const [event] = await query(`SELECT max(${staged.load_date}) AS at FROM ${STAGED_EVENTS.table} WHERE ${staged.tenant_hk} = $1`, [tenantHk]);
   return { last_processed: iso(batch?.['at']), latest_event_received_at: iso(event?.['at']) };
 }
 
 export async function recentEvents(query: ReadQuery, tenantHk: Buffer, limit = 10): Promise<RecentEvent[]> {
   const rows = await query(
-    `SELECT event_id, event_type, event_name, occurred_at, load_date, validation_status, quality_score
-       FROM staging.site_events WHERE tenant_hk = $1 ORDER BY load_date DESC, event_id DESC LIMIT ${limit}`,
+    `SELECT ${staged.event_id}, ${staged.event_type}, ${staged.event_name}, ${staged.occurred_at}, ${staged.load_date}, ${staged.validation_status}, ${staged.quality_score}
+       FROM ${STAGED_EVENTS.table} WHERE ${staged.tenant_hk} = $1 ORDER BY ${staged.load_date} DESC, ${staged.event_id} DESC LIMIT ${limit}`,
     [tenantHk],
   );
   return rows.map((row) => ({
-    event_id: String(row['event_id']),
-    event_type: String(row['event_type']),
-    event_name: (row['event_name'] as string | null) ?? null,
-    occurred_at: iso(row['occurred_at']) ?? '',
-    received_at: iso(row['load_date']) ?? '',
-    validation_status: String(row['validation_status']),
-    quality_score: n(row['quality_score']),
+    event_id: String(row[staged.event_id]),
+    event_type: String(row[staged.event_type]),
+    event_name: (row[staged.event_name] as string | null) ?? null,
+    occurred_at: iso(row[staged.occurred_at]) ?? '',
+    received_at: iso(row[staged.load_date]) ?? '',
+    validation_status: String(row[staged.validation_status]),
+    quality_score: n(row[staged.quality_score]),
   }));
 }
 
@@ -67,16 +78,17 @@ export async function qualityMetrics(query: ReadQuery, tenantHk: Buffer, hours: 
   const since = `now() - make_interval(hours => ${hours})`;
   const [counts] = await query(
     `SELECT count(*) AS events,
-            count(*) FILTER (WHERE validation_status = 'VALID') AS valid,
-            count(*) FILTER (WHERE validation_status = 'WARNING') AS warning,
-            count(*) FILTER (WHERE validation_status = 'INVALID') AS invalid,
-            round(avg(quality_score), 2) AS average
-       FROM staging.site_events WHERE tenant_hk = $1 AND load_date >= ${since}`,
+            count(*) FILTER (WHERE ${staged.validation_status} = 'VALID') AS valid,
+            count(*) FILTER (WHERE ${staged.validation_status} = 'WARNING') AS warning,
+            count(*) FILTER (WHERE ${staged.validation_status} = 'INVALID') AS invalid,
+            round(avg(${staged.quality_score}), 2) AS average
+       FROM ${STAGED_EVENTS.table} WHERE ${staged.tenant_hk} = $1 AND ${staged.load_date} >= ${since}`,
     [tenantHk],
   );
   const issues = await query(
-    `SELECT check_name, severity, count(*) AS events FROM staging.data_quality_log
-      WHERE tenant_hk = $1 AND load_date >= ${since} GROUP BY check_name, severity ORDER BY events DESC, check_name LIMIT 5`,
+    `SELECT ${quality.check_name}, ${quality.severity}, count(*) AS events FROM ${QUALITY_LOG.table}
+      WHERE ${quality.tenant_hk} = $1 AND ${quality.load_date} >= ${since}
+      GROUP BY ${quality.check_name}, ${quality.severity} ORDER BY events DESC, ${quality.check_name} LIMIT 5`,
     [tenantHk],
   );
   return {
@@ -86,7 +98,7 @@ export async function qualityMetrics(query: ReadQuery, tenantHk: Buffer, hours: 
     warning: n(counts?.['warning']),
     invalid: n(counts?.['invalid']),
     average_quality_score: counts?.['average'] == null ? null : n(counts['average']),
-    top_issues: issues.map((row) => ({ check: String(row['check_name']), severity: String(row['severity']), events: n(row['events']) })),
+    top_issues: issues.map((row) => ({ check: String(row[quality.check_name]), severity: String(row[quality.severity]), events: n(row['events']) })),
   };
 }
 
@@ -101,21 +113,22 @@ export interface EventCounts {
 export async function eventCounts(query: ReadQuery, tenantHk: Buffer): Promise<EventCounts> {
   const [counts] = await query(
     `SELECT count(*) AS total,
-            count(*) FILTER (WHERE occurred_at >= now() - interval '24 hours') AS day,
-            count(*) FILTER (WHERE occurred_at >= now() - interval '7 days') AS week
-       FROM staging.site_events WHERE tenant_hk = $1`,
+            count(*) FILTER (WHERE ${staged.occurred_at} >= now() - interval '24 hours') AS day,
+            count(*) FILTER (WHERE ${staged.occurred_at} >= now() - interval '7 days') AS week
+       FROM ${STAGED_EVENTS.table} WHERE ${staged.tenant_hk} = $1`,
     [tenantHk],
   );
   const types = await query(
-    `SELECT event_type, count(*) AS events FROM staging.site_events
-      WHERE tenant_hk = $1 AND occurred_at >= now() - interval '7 days' GROUP BY event_type ORDER BY events DESC, event_type`,
+    `SELECT ${staged.event_type}, count(*) AS events FROM ${STAGED_EVENTS.table}
+      WHERE ${staged.tenant_hk} = $1 AND ${staged.occurred_at} >= now() - interval '7 days'
+      GROUP BY ${staged.event_type} ORDER BY events DESC, ${staged.event_type}`,
     [tenantHk],
   );
   return {
     total: n(counts?.['total']),
     last_24_hours: n(counts?.['day']),
     last_7_days: n(counts?.['week']),
-    by_type_last_7_days: types.map((row) => ({ event_type: String(row['event_type']), events: n(row['events']) })),
+    by_type_last_7_days: types.map((row) => ({ event_type: String(row[staged.event_type]), events: n(row['events']) })),
   };
 }
 
@@ -133,9 +146,10 @@ export interface ProcessingPerformance {
 /** The loader's own batches (all tenants share them): how much it loaded lately and how fast. */
 export async function processingPerformance(query: ReadQuery, minutes: number): Promise<ProcessingPerformance> {
   const [row] = await query(
-    `SELECT count(*) AS batches, sum(records) AS records, sum(rows_inserted) AS rows_inserted, sum(dead_lettered) AS dead_lettered,
-            avg(duration_ms) AS average, percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95, sum(duration_ms) AS busy_ms
-       FROM ops.load_batches WHERE loaded_at >= now() - make_interval(mins => ${minutes})`,
+    `SELECT count(*) AS batches, sum(${batches.records}) AS records, sum(${batches.rows_inserted}) AS rows_inserted,
+            sum(${batches.dead_lettered}) AS dead_lettered, avg(${batches.duration_ms}) AS average,
+            percentile_cont(0.95) WITHIN GROUP (ORDER BY ${batches.duration_ms}) AS p95, sum(${batches.duration_ms}) AS busy_ms
+       FROM ${LOAD_BATCHES.table} WHERE ${batches.loaded_at} >= now() - make_interval(mins => ${minutes})`,
   );
   const busyMs = n(row?.['busy_ms']);
   const round = (value: unknown) => (value == null ? null : Math.round(n(value) * 10) / 10);

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { DATABASE_POOL, inTransaction } from '@tracking/database';
 import { LOGGER, type Logger } from '@tracking/observability';
+import { TENANT_SETTING, VAULT_ROLES } from '@tracking/vault-schema';
 import { ApiError } from '../http/api-error';
 
 /** count() and sum() are bigint or numeric, which pg hands over as strings; a missing aggregate is zero. */
@@ -20,11 +21,11 @@ function isUnavailable(error: unknown): boolean {
   return NOT_MIGRATED.has(code) || ['08', '53', '57'].includes(code.slice(0, 2));
 }
 
-/** For the rest of the transaction: role tracking_reader, this tenant, a bound on each statement. */
+/** For the rest of the transaction: the vault's reader role, this tenant, a bound on each statement. */
 async function scopeToTenant(client: PoolClient, tenantHkHex: string): Promise<void> {
-  await client.query(`SET LOCAL ROLE tracking_reader`);
+  await client.query(`SET LOCAL ROLE ${VAULT_ROLES.reader}`);
   await client.query(`SET LOCAL statement_timeout = '15s'`);
-  await client.query(`SELECT set_config('app.tenant_hk', $1, true)`, [tenantHkHex]);
+  await client.query(`SELECT set_config($1, $2, true)`, [TENANT_SETTING, tenantHkHex]);
 }
 
 /**

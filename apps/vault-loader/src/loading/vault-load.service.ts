@@ -8,10 +8,10 @@ import {
 } from '@tracking/contracts';
 import type { ConsumerBatch, ConsumedRecord, DecodedRecord, RejectedRecord } from '@tracking/kafka';
 import { LOGGER, type Logger } from '@tracking/observability';
+import { RAW_EVENTS } from '@tracking/vault-schema';
 import { anonymiseEvent } from '../vault/anonymise';
 import { VaultRows, mapAuditRecord, mapTrackingEvent, type RecordPosition } from '../vault/vault-model';
 import { VaultRepository, type ErasedSubject } from '../vault/vault.repository';
-import { RAW_EVENTS } from '../vault/vault-tables';
 import { isDatabaseUnavailable } from './database-errors';
 import { LoaderMetrics } from './loader.metrics';
 import { RetentionPolicy } from './retention.policy';

@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Pool, PoolClient } from 'pg';
 import { hashKey, tenantHashKey, type TrackingEvent } from '@tracking/contracts';
 import { DATABASE_POOL, inTransaction } from '@tracking/database';
+import { AUDIT_HUB, AUDIT_SATELLITE, ERASURES, HUBS, RAW_EVENTS, SATELLITES, STAGED_EVENTS } from '@tracking/vault-schema';
 import { anonymiseEvent } from '../vault/anonymise';
 import { hashDiff } from '../vault/vault-model';
 
@@ -54,7 +55,7 @@ export class ErasureRepository {
       let events: StagedIds[] = [];
       for (let round = 0; round < 5; round++) {
         ({ rows: events } = await client.query<StagedIds>(
-          `SELECT event_id, session_id, visitor_id, user_id FROM staging.site_events
+          `SELECT event_id, session_id, visitor_id, user_id FROM ${STAGED_EVENTS.table}
             WHERE tenant_hk = $1 AND (visitor_id = ANY($2) OR user_id = ANY($3))`,
           [tenantHk, visitors, users],
         ));
@@ -70,13 +71,13 @@ export class ErasureRepository {
 
       // Raw: the stored payload is replaced by its anonymised form.
       const { rows: raw } = await client.query<{ event_id: string; raw_payload: TrackingEvent }>(
-        `SELECT event_id, raw_payload FROM raw.site_tracking_events_r WHERE tenant_hk = $1 AND event_id = ANY($2)`,
+        `SELECT event_id, raw_payload FROM ${RAW_EVENTS.table} WHERE tenant_hk = $1 AND event_id = ANY($2)`,
         [tenantHk, eventIds],
       );
       for (const row of raw) {
         count(
-          'raw.site_tracking_events_r',
-          (await client.query(`UPDATE raw.site_tracking_events_r SET raw_payload = $3 WHERE tenant_hk = $1 AND event_id = $2`, [
+          RAW_EVENTS.table,
+          (await client.query(`UPDATE ${RAW_EVENTS.table} SET raw_payload = $3 WHERE tenant_hk = $1 AND event_id = $2`, [
             tenantHk,
             row.event_id,
             JSON.stringify(anonymiseEvent(row.raw_payload)),
@@ -85,9 +86,9 @@ export class ErasureRepository {
       }
 
       count(
-        'staging.site_events',
+        STAGED_EVENTS.table,
         (await client.query(
-          `UPDATE staging.site_events
+          `UPDATE ${STAGED_EVENTS.table}
               SET session_id = NULL, visitor_id = NULL, user_id = NULL, referrer_domain = NULL,
                   event_name = CASE WHEN event_type = 'page_view' THEN event_name END,
                   page_url = CASE WHEN page_host IS NULL THEN NULL ELSE split_part(split_part(page_url, '#', 1), '?', 1) END
@@ -99,7 +100,7 @@ export class ErasureRepository {
       // Event details: anonymised in place; the hash diff is recomputed over what remains, so not even a
       // hash of the removed values stays behind.
       const { rows: details } = await client.query<Record<string, unknown> & { event_hk: Buffer; load_date: Date; record_source: string }>(
-        `SELECT * FROM business.site_event_details_s WHERE event_hk = ANY($1)`,
+        `SELECT * FROM ${SATELLITES.event.table} WHERE event_hk = ANY($1)`,
         [hks(eventIds)],
       );
       for (const row of details) {
@@ -118,9 +119,9 @@ export class ErasureRepository {
         };
         const values = EVENT_DETAIL_COLUMNS.map((column) => (column === 'event_data' ? event_data : anonymised[column]));
         count(
-          'business.site_event_details_s',
+          SATELLITES.event.table,
           (await client.query(
-            `UPDATE business.site_event_details_s
+            `UPDATE ${SATELLITES.event.table}
                 SET event_name = $4, page_url = $5, referrer = NULL, referrer_domain = NULL, user_id = NULL,
                     ip_address = NULL, user_agent = NULL, event_data = '{}'::jsonb, hash_diff = $6
               WHERE event_hk = $1 AND load_date = $2 AND record_source = $3`,
@@ -130,16 +131,16 @@ export class ErasureRepository {
       }
 
       // What described the person's sessions and devices goes; the hubs keep only that something was there.
-      count('business.site_session_details_s', (await client.query(`DELETE FROM business.site_session_details_s WHERE session_hk = ANY($1)`, [hks(sessions)])).rowCount);
-      count('business.site_visitor_details_s', (await client.query(`DELETE FROM business.site_visitor_details_s WHERE visitor_hk = ANY($1)`, [hks(visitors)])).rowCount);
-      count('business.site_session_h', (await client.query(`UPDATE business.site_session_h SET session_bk = '(erased)' WHERE session_hk = ANY($1)`, [hks(sessions)])).rowCount);
-      count('business.site_visitor_h', (await client.query(`UPDATE business.site_visitor_h SET visitor_bk = '(erased)' WHERE visitor_hk = ANY($1)`, [hks(visitors)])).rowCount);
+      count(SATELLITES.session.table, (await client.query(`DELETE FROM ${SATELLITES.session.table} WHERE session_hk = ANY($1)`, [hks(sessions)])).rowCount);
+      count(SATELLITES.visitor.table, (await client.query(`DELETE FROM ${SATELLITES.visitor.table} WHERE visitor_hk = ANY($1)`, [hks(visitors)])).rowCount);
+      count(HUBS.session.table, (await client.query(`UPDATE ${HUBS.session.table} SET session_bk = '(erased)' WHERE session_hk = ANY($1)`, [hks(sessions)])).rowCount);
+      count(HUBS.visitor.table, (await client.query(`UPDATE ${HUBS.visitor.table} SET visitor_bk = '(erased)' WHERE visitor_hk = ANY($1)`, [hks(visitors)])).rowCount);
 
       const now = new Date();
       for (const [subjectType, ids] of [['visitor', visitors], ['user', users]] as const) {
         for (const id of ids) {
           await client.query(
-            `INSERT INTO privacy.erasures (tenant_hk, subject_type, subject_hk, request_id, requested_at, rows_anonymised)
+            `INSERT INTO ${ERASURES.table} (tenant_hk, subject_type, subject_hk, request_id, requested_at, rows_anonymised)
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_hk, subject_type, subject_hk) DO NOTHING`,
             [tenantHk, subjectType, hashKey(request.customerId, id), randomUUID(), now, JSON.stringify(counts)],
           );
@@ -155,11 +156,11 @@ export class ErasureRepository {
     const auditHk = hashKey(customerId, requestId);
     const details = [customerId, 'PRIVACY erasure', 200, 'erased', null, 0, null, null, false, null, subjects, 0, 0, 0];
     await client.query(
-      `INSERT INTO audit.audit_event_h (audit_hk, audit_bk, tenant_hk, load_date, record_source) VALUES ($1, $2, $3, $4, 'vault-loader/privacy')`,
+      `INSERT INTO ${AUDIT_HUB.table} (audit_hk, audit_bk, tenant_hk, load_date, record_source) VALUES ($1, $2, $3, $4, 'vault-loader/privacy')`,
       [auditHk, requestId, tenantHk, at],
     );
     await client.query(
-      `INSERT INTO audit.audit_event_details_s
+      `INSERT INTO ${AUDIT_SATELLITE.table}
          (audit_hk, tenant_hk, load_date, record_source, hash_diff, customer_id, endpoint, status_code, outcome, error_code, latency_ms,
           ip_block, security_score, suspicious, key_id, events_received, events_accepted, events_rejected, events_dropped)
        VALUES ($1, $2, $3, 'vault-loader/privacy', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { DATABASE_POOL, inTransaction } from '@tracking/database';
-import { VAULT_TABLES } from '../vault/vault-tables';
+import { VAULT_TABLES } from '@tracking/vault-schema';
 
 /** Every table but the hubs is purged by load_date; the hubs' only foreign keys point at them from links and satellites. */
 const DATED_TABLES = VAULT_TABLES.filter((spec) => spec.kind !== 'hub').map((spec) => spec.table);

@@ -1,7 +1,7 @@
 import { GHOST_HASH_KEY, businessItemKey, hashKey, pageBusinessKey, tenantHashKey, type TrackingEvent } from '@tracking/contracts';
+import { HUBS, LINKS, QUALITY_LOG, RAW_EVENTS, SATELLITES, STAGED_EVENTS, type TableSpec } from '@tracking/vault-schema';
 import { assessQuality } from './quality-checks';
 import { VaultRows, mapTrackingEvent, type Row } from './vault-model';
-import { HUBS, LINKS, QUALITY_LOG, RAW_EVENTS, SATELLITES, STAGED_EVENTS, type TableSpec } from './vault-tables';
 
 const base: TrackingEvent = {
   event_id: 'evt_1',

@@ -1,5 +1,5 @@
+import { VAULT_TABLES } from '@tracking/vault-schema';
 import { loadStatement } from './vault-statements';
-import { VAULT_TABLES } from './vault-tables';
 
 /** The hot load path's SQL, generated from the table declarations; a change to it shows in review. */
 describe(loadStatement.name, () => {

@@ -1,4 +1,4 @@
-import type { TableSpec } from './vault-tables';
+import type { TableSpec } from '@tracking/vault-schema';
 
 const list = (names: readonly string[]): string => names.join(', ');
 const unnest = (spec: TableSpec): string =>

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { DATABASE_POOL, inTransaction } from '@tracking/database';
+import { ERASURES, LOAD_BATCHES, VAULT_TABLES } from '@tracking/vault-schema';
 import { loadStatement } from './vault-statements';
-import { VAULT_TABLES } from './vault-tables';
 import type { VaultRows } from './vault-model';
 
 export interface BatchReport {
@@ -42,7 +42,7 @@ export class VaultRepository {
       if (report) {
         const total = [...inserted.values()].reduce((sum, count) => sum + count, 0);
         await client.query(
-          `INSERT INTO ops.load_batches (topic, kafka_partition, first_offset, last_offset, records, rows_inserted, dead_lettered, duration_ms)
+          `INSERT INTO ${LOAD_BATCHES.table} (topic, kafka_partition, first_offset, last_offset, records, rows_inserted, dead_lettered, duration_ms)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
           [report.topic, report.partition, report.firstOffset, report.lastOffset, report.records, total, report.deadLettered, report.durationMs],
         );
@@ -55,7 +55,7 @@ export class VaultRepository {
   async erased(candidates: readonly ErasedSubject[]): Promise<Set<string>> {
     if (candidates.length === 0) return new Set();
     const { rows } = await this.pool.query<{ subject_hk: Buffer }>(
-      `SELECT e.subject_hk FROM privacy.erasures e
+      `SELECT e.subject_hk FROM ${ERASURES.table} e
          JOIN unnest($1::bytea[], $2::text[], $3::bytea[]) AS c(tenant_hk, subject_type, subject_hk)
            ON e.tenant_hk = c.tenant_hk AND e.subject_type = c.subject_type AND e.subject_hk = c.subject_hk`,
       [candidates.map((c) => c.tenantHk), candidates.map((c) => c.subjectType), candidates.map((c) => c.subjectHk)],

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { CONSUMER_GROUPS, TOPICS } from '@tracking/contracts';
+import { RAW_EVENTS } from '@tracking/vault-schema';
 import { sleep } from '@tools/local-stack/process-control';
 import { createConsumerGroup } from '../consumer-run';
 import { endOffsets } from '../kafka-positions';
@@ -47,9 +48,9 @@ export const END_TO_END: Measurement = {
     try {
       await listener.query(`
         CREATE OR REPLACE FUNCTION public.bench_notify_loaded() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN PERFORM pg_notify('${CHANNEL}', NEW.event_id); RETURN NULL; END $$;
-        DROP TRIGGER IF EXISTS bench_loaded ON raw.site_tracking_events_r;
-        CREATE TRIGGER bench_loaded AFTER INSERT ON raw.site_tracking_events_r FOR EACH ROW EXECUTE FUNCTION public.bench_notify_loaded();
+        BEGIN PERFORM pg_notify('${CHANNEL}', NEW.${RAW_EVENTS.column.event_id}); RETURN NULL; END $$;
+        DROP TRIGGER IF EXISTS bench_loaded ON ${RAW_EVENTS.table};
+        CREATE TRIGGER bench_loaded AFTER INSERT ON ${RAW_EVENTS.table} FOR EACH ROW EXECUTE FUNCTION public.bench_notify_loaded();
         LISTEN ${CHANNEL};`);
       await context.services.start('vault-loader', { ...context.serviceEnv(databaseUrl), VAULT_LOADER_GROUP_ID: group });
 
@@ -86,7 +87,7 @@ export const END_TO_END: Measurement = {
         },
       ];
     } finally {
-      await listener.query('DROP TRIGGER IF EXISTS bench_loaded ON raw.site_tracking_events_r').catch(() => undefined);
+      await listener.query(`DROP TRIGGER IF EXISTS bench_loaded ON ${RAW_EVENTS.table}`).catch(() => undefined);
       await listener.end();
     }
   },

@@ -1,10 +1,4 @@
-/** The vault's tables as the loader writes them: one declaration per table, from which the load SQL is generated. */
-export type ColumnType = 'bytea' | 'text' | 'timestamptz' | 'integer' | 'bigint' | 'numeric' | 'double precision' | 'boolean' | 'jsonb';
-
-export interface Column {
-  name: string;
-  type: ColumnType;
-}
+import { col, relation, type Column, type Relation } from './relation';
 
 export type LoadStrategy =
   /** Natural key in the record: a replayed record conflicts and inserts nothing. */
@@ -16,39 +10,38 @@ export type LoadStrategy =
 
 export type TableKind = 'raw' | 'staging' | 'hub' | 'link' | 'satellite';
 
-export interface TableSpec {
-  table: string;
+/** A table the loader fills: one declaration per table, from which the loader generates its load SQL. */
+export interface TableSpec<N extends string = string> extends Relation<N> {
   kind: TableKind;
-  columns: readonly Column[];
-  key: readonly string[];
+  key: readonly N[];
   strategy: LoadStrategy;
 }
 
-const col = (name: string, type: ColumnType): Column => ({ name, type });
-const metadata = [col('tenant_hk', 'bytea'), col('load_date', 'timestamptz'), col('record_source', 'text')];
-const hub = (table: string, hk: string, bk: string): TableSpec => ({
-  table,
-  kind: 'hub',
-  columns: [col(hk, 'bytea'), col(bk, 'text'), ...metadata],
-  key: [hk],
-  strategy: 'earliest-wins',
-});
-const link = (table: string, hk: string, refs: [string, string]): TableSpec => ({
-  table,
-  kind: 'link',
-  columns: [col(hk, 'bytea'), col(refs[0], 'bytea'), col(refs[1], 'bytea'), ...metadata],
-  key: [hk],
-  strategy: 'earliest-wins',
-});
-const satellite = (table: string, hk: string, attributes: Column[]): TableSpec => ({
-  table,
-  kind: 'satellite',
-  columns: [col(hk, 'bytea'), ...metadata, col('hash_diff', 'bytea'), ...attributes],
-  key: [hk, 'load_date', 'record_source'],
-  strategy: 'on-change',
-});
+interface TableDeclaration<C extends Column> extends Pick<TableSpec, 'table' | 'kind' | 'strategy'> {
+  columns: readonly C[];
+  /** NoInfer: the columns alone decide which names exist, so a key naming another one does not compile. */
+  key: readonly NoInfer<C['name']>[];
+}
 
-export const RAW_EVENTS: TableSpec = {
+function loaded<C extends Column>({ table, columns, ...load }: TableDeclaration<C>): TableSpec<C['name']> {
+  return { ...relation(table, columns), ...load };
+}
+
+const metadata = [col('tenant_hk', 'bytea'), col('load_date', 'timestamptz'), col('record_source', 'text')];
+const hub = <H extends string, B extends string>(table: string, hk: H, bk: B) =>
+  loaded({ table, kind: 'hub', columns: [col(hk, 'bytea'), col(bk, 'text'), ...metadata], key: [hk], strategy: 'earliest-wins' });
+const link = <H extends string, L extends string, R extends string>(table: string, hk: H, refs: [L, R]) =>
+  loaded({ table, kind: 'link', columns: [col(hk, 'bytea'), col(refs[0], 'bytea'), col(refs[1], 'bytea'), ...metadata], key: [hk], strategy: 'earliest-wins' });
+const satellite = <H extends string, A extends string>(table: string, hk: H, attributes: readonly Column<A>[]) =>
+  loaded<Column<H | 'hash_diff' | A> | (typeof metadata)[number]>({
+    table,
+    kind: 'satellite',
+    columns: [col(hk, 'bytea'), ...metadata, col('hash_diff', 'bytea'), ...attributes],
+    key: [hk, 'load_date', 'record_source'],
+    strategy: 'on-change',
+  });
+
+export const RAW_EVENTS = loaded({
   table: 'raw.site_tracking_events_r',
   kind: 'raw',
   columns: [
@@ -66,9 +59,9 @@ export const RAW_EVENTS: TableSpec = {
   ],
   key: ['tenant_hk', 'event_id'],
   strategy: 'insert-once',
-};
+});
 
-export const STAGED_EVENTS: TableSpec = {
+export const STAGED_EVENTS = loaded({
   table: 'staging.site_events',
   kind: 'staging',
   columns: [
@@ -98,9 +91,9 @@ export const STAGED_EVENTS: TableSpec = {
   ],
   key: ['tenant_hk', 'event_id'],
   strategy: 'insert-once',
-};
+});
 
-export const QUALITY_LOG: TableSpec = {
+export const QUALITY_LOG = loaded({
   table: 'staging.data_quality_log',
   kind: 'staging',
   columns: [
@@ -113,7 +106,7 @@ export const QUALITY_LOG: TableSpec = {
   ],
   key: ['tenant_hk', 'event_id', 'check_name'],
   strategy: 'insert-once',
-};
+});
 
 export const HUBS = {
   event: hub('business.site_event_h', 'event_hk', 'event_bk'),

@@ -1,0 +1,6 @@
+export * from './analytics-views';
+export * from './bookkeeping-tables';
+export * from './relation';
+export * from './tenant-isolation';
+export * from './vault-schemas';
+export * from './vault-tables';
