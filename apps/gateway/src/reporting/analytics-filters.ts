@@ -1,5 +1,5 @@
 import type { FieldError } from '@tracking/ingestion';
-import { ApiError } from '../http/api-error';
+import { ApiError } from '@tracking/http';
 
 /** Seed 002: time series over 7, 30 or 90 days. */
 export const WINDOWS = [7, 30, 90] as const;
