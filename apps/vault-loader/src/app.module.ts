@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import type { Pool } from 'pg';
 import {
   AUDIT_RECORD_SCHEMA_FILE,
@@ -7,6 +8,7 @@ import {
   type AuditRecord,
 } from '@tracking/contracts';
 import { DATABASE_POOL, DatabasePoolCloser, createDatabasePool } from '@tracking/database';
+import { ADMIN_TOKEN_SHA256, ApiExceptionFilter } from '@tracking/http';
 import { SCHEMA_REGISTRY, consumerProviders, type ConfluentSchemaRegistryAdapter } from '@tracking/kafka';
 import { ObservabilityModule, ReadinessRegistry, type Logger } from '@tracking/observability';
 import { VAULT_LOADER_CONFIG, type VaultLoaderConfig } from './config/vault-loader.config';
@@ -31,6 +33,8 @@ export class VaultLoaderModule {
       controllers: [PrivacyController],
       providers: [
         { provide: VAULT_LOADER_CONFIG, useValue: config },
+        { provide: APP_FILTER, useClass: ApiExceptionFilter },
+        { provide: ADMIN_TOKEN_SHA256, useValue: config.adminTokenSha256 },
         ...consumerProviders(config, logger),
         {
           provide: DATABASE_POOL,

@@ -1,14 +1,9 @@
-import { Controller, Get, Headers, HttpCode, HttpException, Inject, Post, Query } from '@nestjs/common';
-import { checkAdminToken } from '@tracking/config';
+import { Controller, Get, HttpCode, Inject, Post, Query, UseGuards } from '@nestjs/common';
 import { CUSTOMER_ID_PATTERN } from '@tracking/customers';
+import { AdminTokenGuard, ApiError } from '@tracking/http';
 import { EXPORTER_CONFIG, type ExporterConfig } from '../config/exporter.config';
 import type { BucketTarget } from '../targets/export-target';
 import { ExportPipeline, type FlushResult } from './export-pipeline.service';
-
-/** Seed 000's error shape: success false, a code, a message saying what and where. */
-function failure(status: number, code: string, message: string): HttpException {
-  return new HttpException({ success: false, error_code: code, error: message }, status);
-}
 
 function bucketView(bucket: BucketTarget | undefined): Record<string, unknown> | null {
   if (!bucket) return null;
@@ -21,6 +16,7 @@ function bucketView(bucket: BucketTarget | undefined): Record<string, unknown> |
  * `customer_id` narrows each to one customer.
  */
 @Controller('api/v1/export')
+@UseGuards(AdminTokenGuard)
 export class ExportController {
   constructor(
     @Inject(EXPORTER_CONFIG) private readonly config: ExporterConfig,
@@ -29,15 +25,13 @@ export class ExportController {
 
   @Post('run')
   @HttpCode(200)
-  async run(@Headers('authorization') authorization: string | undefined, @Query('customer_id') customerId: string | undefined): Promise<{ success: true } & FlushResult> {
-    this.authorise(authorization);
+  async run(@Query('customer_id') customerId: string | undefined): Promise<{ success: true } & FlushResult> {
     this.checkCustomer(customerId);
     return { success: true, ...(await this.pipeline.flush(customerId)) };
   }
 
   @Get('status')
-  async status(@Headers('authorization') authorization: string | undefined, @Query('customer_id') customerId: string | undefined): Promise<Record<string, unknown>> {
-    this.authorise(authorization);
+  async status(@Query('customer_id') customerId: string | undefined): Promise<Record<string, unknown>> {
     this.checkCustomer(customerId);
     const pending = this.pipeline.pendingEvents();
     const customers = [...this.pipeline.customers].filter(([id]) => customerId === undefined || id === customerId).map(([id, state]) => ({
@@ -67,8 +61,7 @@ export class ExportController {
   }
 
   @Get('config')
-  config_(@Headers('authorization') authorization: string | undefined, @Query('customer_id') customerId: string | undefined): Record<string, unknown> {
-    this.authorise(authorization);
+  config_(@Query('customer_id') customerId: string | undefined): Record<string, unknown> {
     this.checkCustomer(customerId);
     const customers = [...this.pipeline.targets.targets.values()]
       .filter((target) => customerId === undefined || target.customerId === customerId)
@@ -93,17 +86,11 @@ export class ExportController {
     };
   }
 
-  private authorise(authorization: string | undefined): void {
-    const check = checkAdminToken(this.config.adminTokenSha256, authorization);
-    if (check === 'disabled') throw failure(404, 'NOT_FOUND', 'Export operations are disabled: set TRACKING_ADMIN_TOKEN to enable them');
-    if (check !== 'ok') throw failure(401, 'UNAUTHORIZED', 'Export operations need Authorization: Bearer <TRACKING_ADMIN_TOKEN>');
-  }
-
   private checkCustomer(customerId: string | undefined): void {
     if (customerId === undefined) return;
-    if (!CUSTOMER_ID_PATTERN.test(customerId)) throw failure(400, 'INVALID_REQUEST', `customer_id must match ${CUSTOMER_ID_PATTERN}`);
+    if (!CUSTOMER_ID_PATTERN.test(customerId)) throw ApiError.invalid([{ field: 'customer_id', reason: `must match ${CUSTOMER_ID_PATTERN}` }]);
     if (!this.pipeline.customers.has(customerId) && !this.pipeline.targets.broken.has(customerId)) {
-      throw failure(404, 'NOT_FOUND', `Customer ${customerId} has no s3_export configuration`);
+      throw new ApiError(404, 'NOT_FOUND', `Customer ${customerId} has no s3_export configuration`);
     }
   }
 }
