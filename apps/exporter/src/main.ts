@@ -1,4 +1,5 @@
-import { createHttpService, createLogger, exitOnShutdownSignal, exitOnStartupFailure } from '@tracking/observability';
+import { createApiService } from '@tracking/http';
+import { createLogger, exitOnShutdownSignal, exitOnStartupFailure } from '@tracking/observability';
 import { ExporterModule } from './app.module';
 import { loadExporterConfig } from './config/exporter.config';
 import { loadExportTargets } from './targets/export-targets';
@@ -12,7 +13,7 @@ async function main(): Promise<void> {
     logger.warn({ node: process.versions.node }, 'AWS SDK releases after January 2027 need Node.js 22; this one works on Node.js 20');
   }
   const targets = loadExportTargets(config.customersDir, config.env, { endpoint: config.s3Endpoint, realTimeMs: config.realTimeMs });
-  const app = await createHttpService(ExporterModule.register(config, targets, logger), logger);
+  const app = await createApiService(ExporterModule.register(config, targets, logger), logger);
   exitOnShutdownSignal(app, logger);
   await app.listen({ host: config.host, port: config.port });
   logger.info({ health: `http://${config.host}:${config.port}/readyz`, customers: [...targets.targets.keys()] }, 'exporter running');

@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createHttpService, type Logger } from '@tracking/observability';
+import { createApiService } from '@tracking/http';
+import type { Logger } from '@tracking/observability';
 import { VaultLoaderModule } from './app.module';
 import type { VaultLoaderConfig } from './config/vault-loader.config';
 import { runMigrations } from '@tracking/database';
@@ -8,5 +9,5 @@ import { VAULT_MIGRATIONS } from './database/migrations';
 /** Migrates (unless told not to), then builds the loader; its consumer starts when the app starts. */
 export async function createVaultLoader(config: VaultLoaderConfig, logger: Logger): Promise<NestFastifyApplication> {
   if (config.migrateOnStart) await runMigrations(config.databaseUrl, VAULT_MIGRATIONS, logger);
-  return createHttpService(VaultLoaderModule.register(config, logger), logger);
+  return createApiService(VaultLoaderModule.register(config, logger), logger);
 }

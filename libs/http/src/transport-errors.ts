@@ -1,7 +1,8 @@
 import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { ApiError, errorEnvelope, type ApiErrorCode } from '@tracking/http';
+import { ApiError, type ApiErrorCode } from './api-error';
+import { errorEnvelope } from './error-envelope';
 
 /**
  * Seed 000's error body for refusals made before any route runs. No customer is known yet and
