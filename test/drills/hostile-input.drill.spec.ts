@@ -52,7 +52,7 @@ const ERROR_CODES: Record<number, readonly string[]> = {
   404: ['CUSTOMER_NOT_FOUND', 'NOT_FOUND', 'INVALID_REQUEST'],
   405: ['INVALID_REQUEST'],
   408: ['INVALID_REQUEST'],
-  409: ['INVALID_REQUEST'],
+  409: ['INVALID_REQUEST', 'CONFLICT'],
   413: ['PAYLOAD_TOO_LARGE'],
   414: ['INVALID_REQUEST'],
   415: ['UNSUPPORTED_MEDIA_TYPE'],
@@ -81,7 +81,7 @@ function judge(drillCase: DrillCase, outcome: RawOutcome): string[] {
   if (status >= 400 && !isHead) {
     const json = parseJson(body) as Record<string, unknown> | undefined;
     if (!json || typeof json !== 'object') problems.push('error answer is not JSON');
-    else if (drillCase.service === 'gateway') {
+    else {
       const codes = ERROR_CODES[status];
       if (json['success'] !== false) problems.push('error envelope: success is not false');
       if (typeof json['error_code'] !== 'string' || (codes && !codes.includes(json['error_code']))) problems.push(`error envelope: error_code ${String(json['error_code'])} for ${status}`);

@@ -1,7 +1,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { runMigrations } from '@tracking/database';
+import { createApiService } from '@tracking/http';
 import { startKafkaConsumer } from '@tracking/kafka';
-import { createHttpService, type Logger } from '@tracking/observability';
+import type { Logger } from '@tracking/observability';
 import { AutomationTriggerModule } from './app.module';
 import type { AutomationTriggerConfig } from './config/automation-trigger.config';
 import { AUTOMATION_MIGRATIONS } from './database/migrations';
@@ -10,7 +11,7 @@ import { TriggerMatcher } from './matching/trigger-matcher.service';
 /** Migrates (unless told not to), then builds the service: HTTP for health and the admin API, and its Kafka consumer, already consuming. */
 export async function createAutomationTrigger(config: AutomationTriggerConfig, logger: Logger): Promise<NestFastifyApplication> {
   if (config.migrateOnStart) await runMigrations(config.databaseUrl, AUTOMATION_MIGRATIONS, logger);
-  const app = await createHttpService(AutomationTriggerModule.register(config, logger), logger);
+  const app = await createApiService(AutomationTriggerModule.register(config, logger), logger);
   await startKafkaConsumer(app, TriggerMatcher);
   return app;
 }

@@ -1,4 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { ADMIN_TOKEN_SHA256, ApiExceptionFilter } from '@tracking/http';
 import { consumingServiceProviders } from '@tracking/kafka';
 import { ObservabilityModule, type Logger } from '@tracking/observability';
 import { EXPORTER_CONFIG, type ExporterConfig } from './config/exporter.config';
@@ -34,6 +36,8 @@ export class ExporterModule {
       controllers: [ExportController, ExportConsumer],
       providers: [
         { provide: EXPORTER_CONFIG, useValue: config },
+        { provide: APP_FILTER, useClass: ApiExceptionFilter },
+        { provide: ADMIN_TOKEN_SHA256, useValue: config.adminTokenSha256 },
         { provide: EXPORT_TARGETS, useValue: targets },
         ...consumingServiceProviders('exporter', config, logger),
         ExporterMetrics,

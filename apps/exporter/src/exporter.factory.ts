@@ -1,6 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { startKafkaConsumer } from '@tracking/kafka';
-import { createHttpService, type Logger } from '@tracking/observability';
+import { createApiService } from '@tracking/http';
+import type { Logger } from '@tracking/observability';
 import { ExporterModule } from './app.module';
 import { ExportService } from './export/export.service';
 import type { ExporterConfig } from './config/exporter.config';
@@ -9,7 +10,7 @@ import { loadExportTargets } from './targets/export-targets';
 /** Builds the exporter from its configuration and the customers' s3_export blocks: HTTP for health and export operations, and its Kafka consumer, already consuming. */
 export async function createExporter(config: ExporterConfig, logger: Logger): Promise<NestFastifyApplication> {
   const targets = loadExportTargets(config.customersDir, config.env, { endpoint: config.s3Endpoint, realTimeMs: config.realTimeMs });
-  const app = await createHttpService(ExporterModule.register(config, targets, logger), logger);
+  const app = await createApiService(ExporterModule.register(config, targets, logger), logger);
   await startKafkaConsumer(app, ExportService);
   logger.info({ groupId: config.groupId, customers: [...targets.targets.keys()], refused: [...targets.broken.keys()] }, 'exporter consuming');
   return app;

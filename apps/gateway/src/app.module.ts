@@ -1,10 +1,10 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { DATABASE_POOL, DatabasePoolCloser, createDatabasePool } from '@tracking/database';
+import { ADMIN_TOKEN_SHA256, AdminTokenGuard } from '@tracking/http';
 import { ObservabilityModule, type Logger } from '@tracking/observability';
 import { AuditInterceptor } from './audit/audit.interceptor';
 import { AuditTrail } from './audit/audit-trail.service';
-import { AdminTokenGuard } from './auth/admin-token.guard';
 import { ApiTokenGuard } from './auth/api-token.guard';
 import { PublishableKeyGuard } from './auth/publishable-key.guard';
 import { TrackingEnabledGuard } from './auth/tracking-enabled.guard';
@@ -12,7 +12,7 @@ import { CollectController } from './collect/collect.controller';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
 import { CustomerEndpointsController } from './customers/customer-endpoints.controller';
 import { CustomerRegistry } from './customers/customer.registry';
-import { ApiExceptionFilter } from './http/api-exception.filter';
+import { GatewayExceptionFilter } from './http/gateway-exception.filter';
 import { JsonBodyGuard } from './http/json-body.guard';
 import { TrackingKeyCache } from './keys/tracking-key.cache';
 import { TrackingKeyRepository } from './keys/tracking-key.repository';
@@ -42,7 +42,8 @@ export class GatewayModule {
       controllers: [TrackController, CollectController, CustomerEndpointsController, TrackingKeysController, PipelineController, AnalyticsController, DocsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
-        { provide: APP_FILTER, useClass: ApiExceptionFilter },
+        { provide: APP_FILTER, useClass: GatewayExceptionFilter },
+        { provide: ADMIN_TOKEN_SHA256, useValue: config.adminTokenSha256 },
         { provide: DATABASE_POOL, useFactory: () => createDatabasePool(config.databaseUrl, config.databasePoolSize, 'gateway', logger) },
         DatabasePoolCloser,
         {

@@ -1,11 +1,11 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { runMigrations } from '@tracking/database';
+import { TRANSPORT_ERROR_OPTIONS, refuseLikeTheApi } from '@tracking/http';
 import { METRICS_REGISTRY, createHttpService, createLogger, type Logger } from '@tracking/observability';
 import { GatewayModule } from './app.module';
 import type { GatewayConfig } from './config/gateway.config';
 import { observeRequests } from './http/request-observer';
-import { TRANSPORT_ERROR_OPTIONS, refuseLikeTheApi } from './http/transport-errors';
 import { GATEWAY_MIGRATIONS } from './keys/migrations';
 
 const BULK_ROUTE = '/api/v1/track/bulk';

@@ -1,6 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import type { Pool } from 'pg';
 import { DATABASE_POOL, DatabasePoolCloser, createDatabasePool } from '@tracking/database';
+import { ADMIN_TOKEN_SHA256, ApiExceptionFilter } from '@tracking/http';
 import { consumingServiceProviders } from '@tracking/kafka';
 import { ObservabilityModule, ReadinessRegistry, type Logger } from '@tracking/observability';
 import { VAULT_LOADER_CONFIG, type VaultLoaderConfig } from './config/vault-loader.config';
@@ -23,6 +25,8 @@ export class VaultLoaderModule {
       controllers: [PrivacyController, VaultConsumer],
       providers: [
         { provide: VAULT_LOADER_CONFIG, useValue: config },
+        { provide: APP_FILTER, useClass: ApiExceptionFilter },
+        { provide: ADMIN_TOKEN_SHA256, useValue: config.adminTokenSha256 },
         ...consumingServiceProviders('vaultLoader', config, logger),
         {
           provide: DATABASE_POOL,

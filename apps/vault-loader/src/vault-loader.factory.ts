@@ -1,7 +1,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { runMigrations } from '@tracking/database';
+import { createApiService } from '@tracking/http';
 import { startKafkaConsumer } from '@tracking/kafka';
-import { createHttpService, type Logger } from '@tracking/observability';
+import type { Logger } from '@tracking/observability';
 import { VaultLoaderModule } from './app.module';
 import type { VaultLoaderConfig } from './config/vault-loader.config';
 import { VAULT_MIGRATIONS } from './database/migrations';
@@ -9,7 +10,7 @@ import { VAULT_MIGRATIONS } from './database/migrations';
 /** Migrates (unless told not to), then builds the loader: HTTP for health and privacy operations, and its Kafka consumer, already consuming. */
 export async function createVaultLoader(config: VaultLoaderConfig, logger: Logger): Promise<NestFastifyApplication> {
   if (config.migrateOnStart) await runMigrations(config.databaseUrl, VAULT_MIGRATIONS, logger);
-  const app = await createHttpService(VaultLoaderModule.register(config, logger), logger);
+  const app = await createApiService(VaultLoaderModule.register(config, logger), logger);
   await startKafkaConsumer(app);
   return app;
 }

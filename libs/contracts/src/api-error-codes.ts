@@ -1,6 +1,6 @@
 /**
  * The `error_code` of every error answer of the HTTP API: seed 000's codes, plus those a gateway in
- * front of Kafka needs (413, 415, 503). Clients branch on these, so a code is never renamed; the Node
+ * front of Kafka needs (409, 413, 415, 503). Clients branch on these, so a code is never renamed; the Node
  * SDK keeps its own copy (it imports nothing from this repository), checked against this list by
  * test/unit/sdk-node-contract.spec.ts.
  */
@@ -10,6 +10,7 @@ export const API_ERROR_CODES = [
   'FORBIDDEN',
   'CUSTOMER_NOT_FOUND',
   'NOT_FOUND',
+  'CONFLICT',
   'PAYLOAD_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
   'RATE_LIMITED',

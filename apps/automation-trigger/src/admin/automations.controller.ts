@@ -1,16 +1,10 @@
-import { Body, Controller, Get, Headers, HttpCode, HttpException, Inject, Param, Post, Put, Query } from '@nestjs/common';
-import { checkAdminToken } from '@tracking/config';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
 import { CUSTOMER_ID_PATTERN } from '@tracking/customers';
-import { AUTOMATION_TRIGGER_CONFIG, type AutomationTriggerConfig } from '../config/automation-trigger.config';
+import { AdminTokenGuard, ApiError } from '@tracking/http';
 import { WebhookDispatcher } from '../delivery/webhook-dispatcher.service';
 import { TriggerRepository } from '../triggers/trigger.repository';
 import { AutomationsFileError } from '../workflows/automations-file';
 import { WorkflowCatalog } from '../workflows/workflow-catalog';
-
-/** Seed 000's error shape: success false, a code, a message saying what and where. */
-function failure(status: number, code: string, message: string, details?: Array<{ field: string; reason: string }>): HttpException {
-  return new HttpException({ success: false, error_code: code, error: message, ...(details ? { details } : {}) }, status);
-}
 
 /** A reader problem, `<file>: workflows[0].webhook.url must be an http(s) URL`, as a field and a reason. */
 function fieldError(problem: string): { field: string; reason: string } {
@@ -25,80 +19,72 @@ function fieldError(problem: string): { field: string; reason: string } {
  * written), list its triggers with their delivery attempts, and redeliver one by hand.
  */
 @Controller('api/v1/automations/:customerId')
+@UseGuards(AdminTokenGuard)
 export class AutomationsController {
   constructor(
-    @Inject(AUTOMATION_TRIGGER_CONFIG) private readonly config: AutomationTriggerConfig,
     private readonly catalog: WorkflowCatalog,
     private readonly triggers: TriggerRepository,
     private readonly dispatcher: WebhookDispatcher,
   ) {}
 
   @Get('workflows')
-  workflows(@Headers('authorization') authorization: string | undefined, @Param('customerId') customerId: string): unknown {
-    this.authorise(authorization, customerId);
+  workflows(@Param('customerId') customerId: string): unknown {
+    this.checkCustomer(customerId);
     return this.catalog.document(customerId);
   }
 
   @Put('workflows')
   replaceWorkflows(
-    @Headers('authorization') authorization: string | undefined,
     @Headers('content-type') contentType: string | undefined,
     @Param('customerId') customerId: string,
     @Body() body: unknown,
   ): unknown {
-    this.authorise(authorization, customerId);
+    this.checkCustomer(customerId);
     // A form-encoded body (curl -d without a Content-Type) parses to an object without "workflows",
     // which reads as "no workflows" and would wipe the customer's automations.
     if ((contentType ?? '').split(';')[0]?.trim().toLowerCase() !== 'application/json') {
-      throw failure(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the workflows document as application/json');
+      throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the workflows document as application/json');
     }
     try {
       const workflows = this.catalog.replace(customerId, body);
       return { success: true, workflows: workflows.map((workflow) => workflow.workflowId) };
     } catch (error) {
       if (!(error instanceof AutomationsFileError)) throw error;
-      const details = error.problems.map(fieldError);
-      throw failure(400, 'INVALID_REQUEST', `Invalid automations: ${details[0]?.field} ${details[0]?.reason}${details.length > 1 ? ` (and ${details.length - 1} more)` : ''}`, details);
+      throw ApiError.invalid(error.problems.map(fieldError), 'automations');
     }
   }
 
   @Get('deliveries')
   async deliveries(
-    @Headers('authorization') authorization: string | undefined,
     @Param('customerId') customerId: string,
     @Query('limit') limitText: string | undefined,
   ): Promise<{ deliveries: Array<Record<string, unknown>> }> {
-    this.authorise(authorization, customerId);
+    this.checkCustomer(customerId);
     const limit = limitText === undefined ? 100 : Number(limitText);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw failure(400, 'INVALID_REQUEST', 'limit must be an integer from 1 to 1000', [{ field: 'limit', reason: 'must be an integer from 1 to 1000' }]);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw ApiError.invalid([{ field: 'limit', reason: 'must be an integer from 1 to 1000' }]);
     return { deliveries: await this.triggers.deliveries(customerId, limit) };
   }
 
   @Post('deliveries/:triggerId/redeliver')
   @HttpCode(202)
   async redeliver(
-    @Headers('authorization') authorization: string | undefined,
     @Param('customerId') customerId: string,
     @Param('triggerId') triggerId: string,
   ): Promise<{ success: true; trigger_id: string }> {
-    this.authorise(authorization, customerId);
+    this.checkCustomer(customerId);
     // An id no trigger can have (NUL, which PostgreSQL text cannot hold, or other control characters) is simply not found.
-    if (!/^[\x21-\x7e]{1,128}$/.test(triggerId)) throw failure(404, 'NOT_FOUND', `No trigger ${JSON.stringify(triggerId.slice(0, 128))} for customer ${customerId}`);
+    if (!/^[\x21-\x7e]{1,128}$/.test(triggerId)) throw new ApiError(404, 'NOT_FOUND', `No trigger ${JSON.stringify(triggerId.slice(0, 128))} for customer ${customerId}`);
     const outcome = await this.triggers.redeliver(customerId, triggerId);
-    if (outcome === 'not_found') throw failure(404, 'NOT_FOUND', `No trigger ${triggerId} with a webhook for customer ${customerId}`);
-    if (outcome === 'in_flight') throw failure(409, 'CONFLICT', `Trigger ${triggerId} is being delivered right now; try again when the attempt has ended`);
+    if (outcome === 'not_found') throw new ApiError(404, 'NOT_FOUND', `No trigger ${triggerId} with a webhook for customer ${customerId}`);
+    if (outcome === 'in_flight') throw new ApiError(409, 'CONFLICT', `Trigger ${triggerId} is being delivered right now; try again when the attempt has ended`);
     this.dispatcher.wake();
     return { success: true, trigger_id: triggerId };
   }
 
-  private authorise(authorization: string | undefined, customerId: string): void {
-    const check = checkAdminToken(this.config.adminTokenSha256, authorization);
-    if (check === 'disabled') throw failure(403, 'FORBIDDEN', 'The automations admin API is disabled: set TRACKING_ADMIN_TOKEN to enable it');
-    if (check === 'missing') throw failure(401, 'UNAUTHORIZED', 'Missing or invalid Authorization header: expected "Bearer <admin token>"');
-    if (check === 'invalid') throw failure(401, 'UNAUTHORIZED', 'Invalid admin token');
-    if (!CUSTOMER_ID_PATTERN.test(customerId)) throw failure(404, 'CUSTOMER_NOT_FOUND', `Customer ${customerId} is not configured`);
+  private checkCustomer(customerId: string): void {
+    if (!CUSTOMER_ID_PATTERN.test(customerId)) throw new ApiError(404, 'CUSTOMER_NOT_FOUND', `Customer ${customerId} is not configured`);
     // A customer added since the last reload is known after one more read of the directory.
     if (!this.catalog.knows(customerId)) this.catalog.reload();
-    if (!this.catalog.knows(customerId)) throw failure(404, 'CUSTOMER_NOT_FOUND', `Customer ${customerId} is not configured`);
+    if (!this.catalog.knows(customerId)) throw new ApiError(404, 'CUSTOMER_NOT_FOUND', `Customer ${customerId} is not configured`);
   }
 }

@@ -2,7 +2,7 @@ import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@ne
 import { anonymiseIp } from '@tracking/ingestion';
 import { LOGGER, type Logger } from '@tracking/observability';
 import { CustomerRegistry } from '../customers/customer.registry';
-import { ApiError } from '../http/api-error';
+import { ApiError } from '@tracking/http';
 import type { GatewayRequest } from '../http/gateway-request';
 import { TrackingKeyCache } from '../keys/tracking-key.cache';
 import { bearerToken, hashToken, matchesCustomerToken } from './token-verifier';

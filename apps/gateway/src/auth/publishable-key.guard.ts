@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import type { CustomerConfig } from '@tracking/customers';
 import { CustomerRegistry } from '../customers/customer.registry';
-import { ApiError } from '../http/api-error';
+import { ApiError } from '@tracking/http';
 import type { GatewayRequest } from '../http/gateway-request';
 import { TrackingKeyCache } from '../keys/tracking-key.cache';
 import { browserCredentials } from './browser-credentials';

@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { trackingEnabled } from '@tracking/customers';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
-import { ApiError } from '../http/api-error';
+import { ApiError } from '@tracking/http';
 import type { GatewayRequest } from '../http/gateway-request';
 
 /** Seed 002's `tracking.ingest.enabled`: off for everyone by configuration, or for one customer by its features.yaml. */

@@ -1,6 +1,6 @@
 import type { FieldError } from '@tracking/ingestion';
 import { BROWSER_ENVELOPE_FIELDS } from '../auth/browser-credentials';
-import { ApiError } from '../http/api-error';
+import { ApiError } from '@tracking/http';
 
 /** The browser's body without its credentials: one event, or `{ events: [...] }`. */
 export function browserEvents(body: unknown, maxEvents: number): unknown[] {

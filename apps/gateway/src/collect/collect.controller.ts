@@ -6,7 +6,7 @@ import { AuthenticatedCustomer } from '../auth/authenticated-customer';
 import { PublishableKeyGuard } from '../auth/publishable-key.guard';
 import { TrackingEnabledGuard } from '../auth/tracking-enabled.guard';
 import { CustomerRegistry } from '../customers/customer.registry';
-import { ApiError } from '../http/api-error';
+import { ApiError } from '@tracking/http';
 import type { GatewayRequest } from '../http/gateway-request';
 import { API_DOCS } from '../openapi/api-docs';
 import { ClientAddressRateLimitGuard, CustomerRateLimitGuard } from '../rate-limit/rate-limit.guards';

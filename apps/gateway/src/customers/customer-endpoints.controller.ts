@@ -6,7 +6,7 @@ import { ReadinessRegistry } from '@tracking/observability';
 import { AuditInterceptor } from '../audit/audit.interceptor';
 import { ApiTokenGuard } from '../auth/api-token.guard';
 import { AuthenticatedCustomer } from '../auth/authenticated-customer';
-import { ApiError } from '../http/api-error';
+import { ApiError } from '@tracking/http';
 import type { GatewayRequest } from '../http/gateway-request';
 import { API_DOCS } from '../openapi/api-docs';
 import { RateLimiter } from '../rate-limit/rate-limiter.service';

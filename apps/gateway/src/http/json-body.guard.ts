@@ -1,6 +1,6 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { ApiError } from './api-error';
+import { ApiError } from '@tracking/http';
 
 /**
  * JSON only on the API routes. Fastify also parses text/plain for the browser collector (sendBeacon

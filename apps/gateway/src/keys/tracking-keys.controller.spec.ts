@@ -1,4 +1,4 @@
-import { ApiError } from '../http/api-error';
+import { ApiError } from '@tracking/http';
 import { TrackingKeysController } from './tracking-keys.controller';
 import type { TrackingKeysService } from './tracking-keys.service';
 

@@ -1,9 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CUSTOMER_ID_PATTERN } from '@tracking/customers';
-import { AdminTokenGuard } from '../auth/admin-token.guard';
 import { AuditInterceptor } from '../audit/audit.interceptor';
-import { ApiError } from '../http/api-error';
+import { AdminTokenGuard, ApiError } from '@tracking/http';
 import { JsonBodyGuard } from '../http/json-body.guard';
 import { API_DOCS } from '../openapi/api-docs';
 import {

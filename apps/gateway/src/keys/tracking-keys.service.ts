@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { hashToken } from '../auth/token-verifier';
 import { CustomerRegistry } from '../customers/customer.registry';
-import { ApiError } from '../http/api-error';
+import { ApiError } from '@tracking/http';
 import type { TrackingKey } from './tracking-key';
 import { TrackingKeyCache } from './tracking-key.cache';
 import { TrackingKeyRepository, type NewKey } from './tracking-key.repository';

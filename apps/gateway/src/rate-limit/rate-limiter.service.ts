@@ -5,7 +5,7 @@ import type { CustomerConfig } from '@tracking/customers';
 import { assessRequest } from '@tracking/ingestion';
 import { LOGGER, METRICS_REGISTRY, type Logger } from '@tracking/observability';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
-import { ApiError } from '../http/api-error';
+import { ApiError } from '@tracking/http';
 import type { GatewayRequest, RateLimitState } from '../http/gateway-request';
 import { RATE_LIMIT_STORE, type RateLimitStore, type WindowCheck } from './rate-limit.store';
 

@@ -1,4 +1,4 @@
-import { ApiError } from '../http/api-error';
+import { ApiError } from '@tracking/http';
 import { filterClause, parseAnalyticsFilters } from './analytics-filters';
 
 const NOW = new Date('2026-11-22T15:30:00Z');

@@ -1,6 +1,6 @@
 import type { FieldError } from '@tracking/ingestion';
+import { ApiError } from '@tracking/http';
 import { EVENTS_VIEW } from '@tracking/vault-schema';
-import { ApiError } from '../http/api-error';
 
 /** Seed 002: time series over 7, 30 or 90 days. */
 export const WINDOWS = [7, 30, 90] as const;

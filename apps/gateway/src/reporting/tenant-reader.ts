@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { DATABASE_POOL, inTransaction } from '@tracking/database';
 import { LOGGER, type Logger } from '@tracking/observability';
+import { ApiError } from '@tracking/http';
 import { TENANT_SETTING, VAULT_ROLES } from '@tracking/vault-schema';
-import { ApiError } from '../http/api-error';
 
 /** count() and sum() are bigint or numeric, which pg hands over as strings; a missing aggregate is zero. */
 export const toNumber = (value: unknown): number => Number(value ?? 0);

@@ -1,5 +1,5 @@
 import type { FieldError } from '@tracking/ingestion';
-import { ApiError } from '../http/api-error';
+import { ApiError } from '@tracking/http';
 
 export interface BulkEnvelope {
   batchId: string | null;

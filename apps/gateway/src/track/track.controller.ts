@@ -5,7 +5,7 @@ import { ApiTokenGuard } from '../auth/api-token.guard';
 import { AuthenticatedCustomer } from '../auth/authenticated-customer';
 import { TrackingEnabledGuard } from '../auth/tracking-enabled.guard';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
-import { ApiError } from '../http/api-error';
+import { ApiError } from '@tracking/http';
 import type { GatewayRequest } from '../http/gateway-request';
 import { JsonBodyGuard } from '../http/json-body.guard';
 import { API_DOCS } from '../openapi/api-docs';

@@ -1,7 +1,7 @@
 import { Controller, Get, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError } from '../http/api-error';
+import { ApiError } from '@tracking/http';
 import { scriptResponse } from './tracking-script.response';
 import { TrackingScriptStore } from './tracking-script.store';
 

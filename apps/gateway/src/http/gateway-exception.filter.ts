@@ -1,31 +1,11 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject } from '@nestjs/common';
+import { type ArgumentsHost, Catch, type ExceptionFilter, Inject } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import type { ApiErrorCode } from '@tracking/contracts';
+import { ApiError, errorEnvelope, toApiError } from '@tracking/http';
 import { LOGGER, type Logger } from '@tracking/observability';
 import { PublishError } from '@tracking/kafka';
 import { AuditTrail } from '../audit/audit-trail.service';
 import { allowOrigin } from '../collect/cors';
-import { ApiError } from './api-error';
 import type { GatewayRequest } from './gateway-request';
-
-const CODE_BY_STATUS: Record<number, ApiErrorCode> = {
-  400: 'INVALID_REQUEST',
-  401: 'UNAUTHORIZED',
-  403: 'FORBIDDEN',
-  404: 'NOT_FOUND',
-  405: 'INVALID_REQUEST',
-  413: 'PAYLOAD_TOO_LARGE',
-  415: 'UNSUPPORTED_MEDIA_TYPE',
-  429: 'RATE_LIMITED',
-};
-
-/** Fastify's own refusals (bad JSON, size, media type) carry a status and a FST_ code. */
-function fastifyStatus(error: unknown): number | undefined {
-  const candidate = error as { statusCode?: unknown; code?: unknown };
-  return typeof candidate?.statusCode === 'number' && typeof candidate.code === 'string' && candidate.code.startsWith('FST_')
-    ? candidate.statusCode
-    : undefined;
-}
 
 /**
  * PostgreSQL unreachable or refusing connections (connection exceptions, shutdown, too many
@@ -39,8 +19,8 @@ function databaseUnavailable(error: unknown): boolean {
   return /^(08|57P0|53300)/.test(code) || code === '3D000' || code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT';
 }
 
-function toApiError(error: unknown): ApiError | undefined {
-  if (error instanceof ApiError) return error;
+/** The gateway's own outages, told apart from faults: its dependencies (PostgreSQL, Kafka) are away. */
+function outageError(error: unknown): ApiError | undefined {
   if (databaseUnavailable(error) || (error instanceof Error && /timeout exceeded when trying to connect/.test(error.message))) {
     return new ApiError(503, 'SERVICE_UNAVAILABLE', 'The key store is unavailable; retry later. Event ingestion is not affected.', undefined, {
       'Retry-After': '5',
@@ -51,18 +31,7 @@ function toApiError(error: unknown): ApiError | undefined {
       'Retry-After': '5',
     });
   }
-  const status = error instanceof HttpException ? error.getStatus() : fastifyStatus(error);
-  if (status === undefined || status >= 500) return undefined;
-  const code = CODE_BY_STATUS[status] ?? 'INVALID_REQUEST';
-  const message =
-    status === 413
-      ? 'Request body is too large'
-      : status === 415
-        ? 'Unsupported Content-Type: send application/json'
-        : status === 404
-          ? 'No such endpoint'
-          : (error as Error).message.replace(/^FST_\w+: /, '');
-  return new ApiError(status, code, message);
+  return undefined;
 }
 
 /** Routes whose answers are not API interactions and are never audited. */
@@ -73,7 +42,7 @@ const UNAUDITED = /^\/(livez|readyz|metrics|docs)/;
  * whether the audit record was acknowledged), and nothing but a real fault is a 500.
  */
 @Catch()
-export class ApiExceptionFilter implements ExceptionFilter {
+export class GatewayExceptionFilter implements ExceptionFilter {
   constructor(
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly audit: AuditTrail,
@@ -83,10 +52,10 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<GatewayRequest>();
     const reply = http.getResponse<FastifyReply>();
-    let error = toApiError(exception);
+    let error = toApiError(exception) ?? outageError(exception);
     if (!error) {
       this.logger.error({ err: exception, route: request.routeOptions?.url, method: request.method, requestId: request.requestId }, 'request failed');
-      error = new ApiError(500, 'INTERNAL_ERROR', 'Internal error; the request was not processed');
+      error = ApiError.internal();
     }
 
     const route = request.routeOptions?.url;
@@ -109,15 +78,11 @@ export class ApiExceptionFilter implements ExceptionFilter {
     reply
       .status(error.status)
       .headers(error.headers)
-      .send({
-        success: false,
-        error_code: error.code,
-        error: error.message,
-        ...error.extra,
-        ...(error.details ? { details: error.details } : {}),
-        customer_id: request.customer?.customerId ?? (typeof customerHeader === 'string' ? customerHeader.slice(0, 100) : null),
-        timestamp: new Date().toISOString(),
-        audit_logged: request.auditLogged ?? false,
-      });
+      .send(
+        errorEnvelope(error, {
+          customerId: request.customer?.customerId ?? (typeof customerHeader === 'string' ? customerHeader.slice(0, 100) : null),
+          auditLogged: request.auditLogged ?? false,
+        }),
+      );
   }
 }

@@ -1,15 +1,15 @@
 import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import type { ApiErrorCode } from '@tracking/contracts';
-import { ApiError } from './api-error';
+import { ApiError, type ApiErrorCode } from './api-error';
+import { errorEnvelope } from './error-envelope';
 
 /**
  * Seed 000's error body for refusals made before any route runs. No customer is known yet and
  * nothing is audited: the bytes never became an API interaction.
  */
 export function transportErrorBody(code: ApiErrorCode, message: string): string {
-  return JSON.stringify({ success: false, error_code: code, error: message, customer_id: null, timestamp: new Date().toISOString(), audit_logged: false });
+  return JSON.stringify(errorEnvelope({ code, message }, { customerId: null, auditLogged: false }));
 }
 
 const PARSER_REFUSALS: Record<string, [number, string]> = {

@@ -2,15 +2,15 @@ import type { ArgumentsHost } from '@nestjs/common';
 import { PublishError } from '@tracking/kafka';
 import type { Logger } from '@tracking/observability';
 import type { AuditTrail } from '../audit/audit-trail.service';
-import { ApiError } from './api-error';
-import { ApiExceptionFilter } from './api-exception.filter';
+import { ApiError } from '@tracking/http';
+import { GatewayExceptionFilter } from './gateway-exception.filter';
 import type { GatewayRequest } from './gateway-request';
 
-describe(ApiExceptionFilter.name, () => {
+describe(GatewayExceptionFilter.name, () => {
   const setup = (publish: () => Promise<boolean>) => {
     const audit = { recordFor: jest.fn(() => ({ audit_id: 'a-1' })), publish: jest.fn(publish) };
     const logger = { error: jest.fn(), warn: jest.fn() };
-    const sut = new ApiExceptionFilter(logger as unknown as Logger, audit as unknown as AuditTrail);
+    const sut = new GatewayExceptionFilter(logger as unknown as Logger, audit as unknown as AuditTrail);
     const request = { method: 'POST', url: '/api/v1/track', routeOptions: { url: '/api/v1/track' }, headers: { 'x-customer-id': 'one_spa' } } as unknown as GatewayRequest;
     const sent: { status?: number; body?: Record<string, unknown> } = {};
     interface Reply {

@@ -1,0 +1,6 @@
+export * from './api-error';
+export * from './error-envelope';
+export * from './api-exception.filter';
+export * from './admin-token.guard';
+export * from './transport-errors';
+export * from './api-service.factory';
