@@ -8,10 +8,10 @@ import { ObservabilityModule, ReadinessRegistry, type Logger } from '@tracking/o
 import { AutomationsController } from './admin/automations.controller';
 import { AutomationMetrics } from './automation.metrics';
 import { AUTOMATION_TRIGGER_CONFIG, type AutomationTriggerConfig } from './config/automation-trigger.config';
-import { WebhookDispatcher } from './delivery/webhook-dispatcher.service';
+import { WebhookDispatcher } from './delivery/webhook.dispatcher';
 import { TriggerConsumer } from './matching/trigger.consumer';
-import { TriggerMatcher } from './matching/trigger-matcher.service';
-import { TriggerPublisher } from './outbox/trigger-publisher.service';
+import { TriggerMatcher } from './matching/trigger.matcher';
+import { TriggerPublisher } from './outbox/trigger.publisher';
 import { TriggerRepository } from './triggers/trigger.repository';
 import { WorkflowCatalog } from './workflows/workflow-catalog';
 

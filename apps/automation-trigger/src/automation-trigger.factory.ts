@@ -6,7 +6,7 @@ import type { Logger } from '@tracking/observability';
 import { AutomationTriggerModule } from './app.module';
 import type { AutomationTriggerConfig } from './config/automation-trigger.config';
 import { AUTOMATION_MIGRATIONS } from './database/migrations';
-import { TriggerMatcher } from './matching/trigger-matcher.service';
+import { TriggerMatcher } from './matching/trigger.matcher';
 
 /** Migrates (unless told not to), then builds the service: HTTP for health and the admin API, and its Kafka consumer, already consuming. */
 export async function createAutomationTrigger(config: AutomationTriggerConfig, logger: Logger): Promise<NestFastifyApplication> {

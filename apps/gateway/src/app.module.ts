@@ -4,7 +4,7 @@ import { DATABASE_POOL, DatabasePoolCloser, createDatabasePool } from '@tracking
 import { ADMIN_TOKEN_SHA256, AdminTokenGuard } from '@tracking/http';
 import { ObservabilityModule, type Logger } from '@tracking/observability';
 import { AuditInterceptor } from './audit/audit.interceptor';
-import { AuditTrail } from './audit/audit-trail.service';
+import { AuditTrail } from './audit/audit-trail';
 import { ApiTokenGuard } from './auth/api-token.guard';
 import { PublishableKeyGuard } from './auth/publishable-key.guard';
 import { TrackingEnabledGuard } from './auth/tracking-enabled.guard';
@@ -18,11 +18,11 @@ import { TrackingKeyCache } from './keys/tracking-key.cache';
 import { TrackingKeyRepository } from './keys/tracking-key.repository';
 import { TrackingKeysController } from './keys/tracking-keys.controller';
 import { TrackingKeysService } from './keys/tracking-keys.service';
-import { GatewayPublisher } from './messaging/gateway-publisher.service';
+import { GatewayPublisher } from './messaging/gateway.publisher';
 import { MemoryRateLimitStore } from './rate-limit/memory-rate-limit.store';
 import { RATE_LIMIT_STORE, type RateLimitStore } from './rate-limit/rate-limit.store';
 import { ClientAddressRateLimitGuard, CustomerRateLimitGuard } from './rate-limit/rate-limit.guards';
-import { RateLimiter } from './rate-limit/rate-limiter.service';
+import { RateLimiter } from './rate-limit/rate-limiter';
 import { RedisRateLimitStore } from './rate-limit/redis-rate-limit.store';
 import { IngestionService } from './track/ingestion.service';
 import { TrackController } from './track/track.controller';
@@ -30,7 +30,7 @@ import { DocsController } from './openapi/docs.controller';
 import { AnalyticsController } from './reporting/analytics.controller';
 import { ConsumerLagService } from './reporting/consumer-lag.service';
 import { PipelineController } from './reporting/pipeline.controller';
-import { TenantReader } from './reporting/tenant-reader';
+import { TenantReadRepository } from './reporting/tenant-read.repository';
 import { TrackingScriptModule } from './tracking-script/tracking-script.module';
 
 @Module({})
@@ -67,7 +67,7 @@ export class GatewayModule {
         AdminTokenGuard,
         TrackingEnabledGuard,
         JsonBodyGuard,
-        TenantReader,
+        TenantReadRepository,
         ConsumerLagService,
       ],
     };

@@ -6,7 +6,7 @@ import { METRICS_REGISTRY, createHttpService, createLogger, type Logger } from '
 import { GatewayModule } from './app.module';
 import type { GatewayConfig } from './config/gateway.config';
 import { observeRequests } from './http/request-observer';
-import { GATEWAY_MIGRATIONS } from './keys/migrations';
+import { GATEWAY_MIGRATIONS } from './database/migrations';
 
 const BULK_ROUTE = '/api/v1/track/bulk';
 

@@ -1,7 +1,7 @@
 import { runMigrations } from '@tracking/database';
 import { createLogger, exitOnStartupFailure } from '@tracking/observability';
 import { loadGatewayConfig } from './config/gateway.config';
-import { GATEWAY_MIGRATIONS } from './keys/migrations';
+import { GATEWAY_MIGRATIONS } from './database/migrations';
 
 /** Applies the gateway's pending migrations (tracking keys) and exits. */
 async function main(): Promise<void> {

@@ -11,7 +11,7 @@ import { RetentionPolicy } from './loading/retention.policy';
 import { VaultConsumer } from './loading/vault.consumer';
 import { VaultLoadService } from './loading/vault-load.service';
 import { ErasureRepository } from './privacy/erasure.repository';
-import { PrivacyController } from './privacy/erasure.controller';
+import { PrivacyController } from './privacy/privacy.controller';
 import { RetentionJob } from './privacy/retention.job';
 import { RetentionRepository } from './privacy/retention.repository';
 import { VaultRepository } from './vault/vault.repository';

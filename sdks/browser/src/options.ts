@@ -1,4 +1,4 @@
-import { MAX_BATCH } from './event-queue';
+import { MAX_BATCH } from './event.queue';
 import type { BehaviourFeature, StorageKind, TrackerOptions } from './types';
 
 /** Every option with its default filled in. */

@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 import { behaviourFeatures, startBehaviour, type BehaviourTracker } from './behaviour';
-import { EventQueue, MAX_BATCH } from './event-queue';
+import { EventQueue, MAX_BATCH } from './event.queue';
 import { IdentityStore, VISITOR_TTL_SECONDS } from './identity';
 import { pageKey, watchNavigation } from './navigation';
 import { resolveOptions, type ResolvedOptions } from './options';

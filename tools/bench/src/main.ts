@@ -18,7 +18,7 @@ interface Options {
 }
 
 function parseOptions(argv: readonly string[]): Options {
-  const options: Options = { quick: false, cpuProf: false, out: 'bench/results' };
+  const options: Options = { quick: false, cpuProf: false, out: 'tools/bench/results' };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') options.quick = true;
@@ -26,7 +26,7 @@ function parseOptions(argv: readonly string[]): Options {
     else if (arg === '--only') options.only = (argv[++i] ?? '').split(',').filter(Boolean);
     else if (arg === '--out') options.out = argv[++i] ?? options.out;
     else if (arg === '--help' || arg === '-h') {
-      process.stdout.write(`npm run bench -- [--quick] [--cpu-prof] [--only ${MEASUREMENTS.map((m) => m.name).join(',')}] [--out bench/results]\n`);
+      process.stdout.write(`npm run bench -- [--quick] [--cpu-prof] [--only ${MEASUREMENTS.map((m) => m.name).join(',')}] [--out tools/bench/results]\n`);
       process.exit(0);
     } else throw new Error(`unknown option ${arg} (see --help)`);
   }
@@ -38,7 +38,7 @@ function parseOptions(argv: readonly string[]): Options {
 /**
  * `npm run bench`: starts the local stack if it is not running, runs every measurement against it
  * with the services as their own processes and the load from separate processes, and writes
- * bench/results/<date>.json and .md. Every figure is printed beside a baseline of the same run.
+ * tools/bench/results/<date>.json and .md. Every figure is printed beside a baseline of the same run.
  */
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));

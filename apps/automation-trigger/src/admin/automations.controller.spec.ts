@@ -1,5 +1,5 @@
 import { ApiError } from '@tracking/http';
-import type { WebhookDispatcher } from '../delivery/webhook-dispatcher.service';
+import type { WebhookDispatcher } from '../delivery/webhook.dispatcher';
 import type { TriggerRepository } from '../triggers/trigger.repository';
 import type { WorkflowCatalog } from '../workflows/workflow-catalog';
 import { AutomationsController } from './automations.controller';

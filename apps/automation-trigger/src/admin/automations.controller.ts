@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
 import { CUSTOMER_ID_PATTERN } from '@tracking/customers';
 import { AdminTokenGuard, ApiError } from '@tracking/http';
-import { WebhookDispatcher } from '../delivery/webhook-dispatcher.service';
+import { WebhookDispatcher } from '../delivery/webhook.dispatcher';
 import { TriggerRepository } from '../triggers/trigger.repository';
 import { AutomationsFileError } from '../workflows/automations-file';
 import { WorkflowCatalog } from '../workflows/workflow-catalog';

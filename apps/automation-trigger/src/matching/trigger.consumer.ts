@@ -2,7 +2,7 @@ import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { TOPICS, type TrackingEvent } from '@tracking/contracts';
 import type { ConsumerBatch } from '@tracking/kafka';
-import { TriggerMatcher } from './trigger-matcher.service';
+import { TriggerMatcher } from './trigger.matcher';
 
 /**
  * The Kafka edge: batches of tracking events in; the transport commits after their triggers are

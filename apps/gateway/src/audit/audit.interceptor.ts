@@ -2,7 +2,7 @@ import { type CallHandler, type ExecutionContext, Injectable, type NestIntercept
 import type { FastifyReply } from 'fastify';
 import { from, mergeMap, type Observable } from 'rxjs';
 import type { GatewayRequest } from '../http/gateway-request';
-import { AuditTrail } from './audit-trail.service';
+import { AuditTrail } from './audit-trail';
 
 /**
  * Audits successful answers of routes without events (health, configuration, keys) and fills in

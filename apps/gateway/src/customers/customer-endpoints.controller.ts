@@ -9,7 +9,7 @@ import { AuthenticatedCustomer } from '../auth/authenticated-customer';
 import { ApiError } from '@tracking/http';
 import type { GatewayRequest } from '../http/gateway-request';
 import { API_DOCS } from '../openapi/api-docs';
-import { RateLimiter } from '../rate-limit/rate-limiter.service';
+import { RateLimiter } from '../rate-limit/rate-limiter';
 import { CustomerRegistry } from './customer.registry';
 
 const SERVICE_NAME = 'Enhanced Site Tracking API';

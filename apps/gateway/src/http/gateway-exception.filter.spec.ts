@@ -1,7 +1,7 @@
 import type { ArgumentsHost } from '@nestjs/common';
 import { PublishError } from '@tracking/kafka';
 import type { Logger } from '@tracking/observability';
-import type { AuditTrail } from '../audit/audit-trail.service';
+import type { AuditTrail } from '../audit/audit-trail';
 import { ApiError } from '@tracking/http';
 import { GatewayExceptionFilter } from './gateway-exception.filter';
 import type { GatewayRequest } from './gateway-request';

@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { ApiError, errorEnvelope, toApiError } from '@tracking/http';
 import { LOGGER, type Logger } from '@tracking/observability';
 import { PublishError } from '@tracking/kafka';
-import { AuditTrail } from '../audit/audit-trail.service';
+import { AuditTrail } from '../audit/audit-trail';
 import { allowOrigin } from '../collect/cors';
 import type { GatewayRequest } from './gateway-request';
 

@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { GatewayRequest } from '../http/gateway-request';
-import { RateLimiter } from './rate-limiter.service';
+import { RateLimiter } from './rate-limiter';
 
 function parts(context: ExecutionContext): { request: GatewayRequest; reply: FastifyReply } {
   const http = context.switchToHttp();

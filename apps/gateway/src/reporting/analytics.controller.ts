@@ -9,7 +9,7 @@ import { CustomerRateLimitGuard } from '../rate-limit/rate-limit.guards';
 import { parseAnalyticsFilters, type AnalyticsFilters } from './analytics-filters';
 import { EXPORT_COLUMNS, analyticsReport, exportQuery } from './analytics.queries';
 import { csvLine } from './csv';
-import { TenantReader } from './tenant-reader';
+import { TenantReadRepository } from './tenant-read.repository';
 
 const FILTER_DOCS = [
   { name: 'window', required: false, description: 'Days: 7, 30 (default) or 90; the window ends now and starts at 00:00 UTC' },
@@ -25,7 +25,7 @@ const FILTER_DOCS = [
 @Controller('api/v1/tracking/analytics')
 @UseGuards(ApiTokenGuard, CustomerRateLimitGuard)
 export class AnalyticsController {
-  constructor(private readonly reader: TenantReader) {}
+  constructor(private readonly reader: TenantReadRepository) {}
 
   @Get()
   @ApiOperation({ summary: 'Daily page views, unique visitors, top pages, event leaderboard, referrers, UTM breakdowns and a recent timeline' })

@@ -1,6 +1,6 @@
 import { EVENTS_VIEW } from '@tracking/vault-schema';
 import { filterClause, type AnalyticsFilters } from './analytics-filters';
-import { toNumber as n, type ReadQuery } from './tenant-reader';
+import { toNumber as n, type ReadQuery } from './tenant-read.repository';
 
 const e = EVENTS_VIEW.column;
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONSUMER_GROUPS, CONSUMER_SUBSCRIPTIONS, type ConsumingService } from '@tracking/contracts';
 import { LOGGER, type Logger } from '@tracking/observability';
-import { GatewayPublisher } from '../messaging/gateway-publisher.service';
+import { GatewayPublisher } from '../messaging/gateway.publisher';
 
 export interface ServiceLag {
   group: string;

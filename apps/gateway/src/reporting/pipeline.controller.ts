@@ -7,7 +7,7 @@ import { AuthenticatedCustomer } from '../auth/authenticated-customer';
 import { CustomerRateLimitGuard } from '../rate-limit/rate-limit.guards';
 import { ConsumerLagService } from './consumer-lag.service';
 import { eventCounts, layerBacklog, lastProcessed, processingPerformance, qualityMetrics, recentEvents } from './pipeline.queries';
-import { TenantReader } from './tenant-reader';
+import { TenantReadRepository } from './tenant-read.repository';
 
 /**
  * Waits for both, then fails with the first failure: a request must not end (and the app not shut
@@ -28,7 +28,7 @@ async function settled<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
 @UseGuards(ApiTokenGuard, CustomerRateLimitGuard)
 export class PipelineController {
   constructor(
-    private readonly reader: TenantReader,
+    private readonly reader: TenantReadRepository,
     private readonly lag: ConsumerLagService,
   ) {}
 

@@ -1,5 +1,5 @@
 import { HUBS, LOAD_BATCHES, QUALITY_LOG, RAW_EVENTS, STAGED_EVENTS } from '@tracking/vault-schema';
-import { toNumber as n, type ReadQuery } from './tenant-reader';
+import { toNumber as n, type ReadQuery } from './tenant-read.repository';
 
 // The loader's tables, by the names its schema lib declares (checked against its migrations).
 const raw = RAW_EVENTS.column;

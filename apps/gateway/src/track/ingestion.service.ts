@@ -16,10 +16,10 @@ import {
   type SecurityAssessment,
 } from '@tracking/ingestion';
 import { LOGGER, type Logger } from '@tracking/observability';
-import { AuditTrail } from '../audit/audit-trail.service';
+import { AuditTrail } from '../audit/audit-trail';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import type { GatewayRequest } from '../http/gateway-request';
-import { GatewayPublisher } from '../messaging/gateway-publisher.service';
+import { GatewayPublisher } from '../messaging/gateway.publisher';
 import { rejectedPayload } from './rejected-payload';
 
 export interface IngestOptions {

@@ -1,6 +1,6 @@
 import type { AccessLogMapper } from './access-log.mapper';
 import { parseCombinedLogLine } from './combined-log.parser';
-import { CsvRecordAssembler, type CsvRecord } from './csv.reader';
+import { CsvRecordAssembler, type CsvRecord } from './csv-record.assembler';
 import { csvRowToTrackRequest, readCsvHeader } from './csv-row.mapper';
 import type { NumberedLine, RecordSource, SourceRecord } from './source-record';
 

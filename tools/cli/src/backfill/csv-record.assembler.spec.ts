@@ -1,4 +1,4 @@
-import { CsvRecordAssembler, parseCsvRecord } from './csv.reader';
+import { CsvRecordAssembler, parseCsvRecord } from './csv-record.assembler';
 
 describe(parseCsvRecord.name, () => {
   it('splits plain fields, keeping empty ones', () => {

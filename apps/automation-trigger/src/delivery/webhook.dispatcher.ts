@@ -2,7 +2,7 @@ import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationB
 import { LOGGER, type Logger } from '@tracking/observability';
 import { AutomationMetrics } from '../automation.metrics';
 import { AUTOMATION_TRIGGER_CONFIG, type AutomationTriggerConfig } from '../config/automation-trigger.config';
-import { TriggerPublisher } from '../outbox/trigger-publisher.service';
+import { TriggerPublisher } from '../outbox/trigger.publisher';
 import { WorkLoop } from '../outbox/work-loop';
 import { TriggerRepository, type DueDelivery } from '../triggers/trigger.repository';
 import { WorkflowCatalog } from '../workflows/workflow-catalog';

@@ -4,7 +4,7 @@ import type { AuditOutcome, AuditRecord } from '@tracking/contracts';
 import { anonymiseIp } from '@tracking/ingestion';
 import { LOGGER, type Logger } from '@tracking/observability';
 import type { GatewayRequest } from '../http/gateway-request';
-import { GatewayPublisher } from '../messaging/gateway-publisher.service';
+import { GatewayPublisher } from '../messaging/gateway.publisher';
 
 const OUTCOME_BY_STATUS: Record<number, AuditOutcome> = {
   400: 'invalid',

@@ -1,5 +1,5 @@
 import type { SendOutcome } from './backoff';
-import { EventQueue, type QueueSettings } from './event-queue';
+import { EventQueue, type QueueSettings } from './event.queue';
 
 interface Event {
   id: number;

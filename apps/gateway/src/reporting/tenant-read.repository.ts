@@ -33,7 +33,7 @@ async function scopeToTenant(client: PoolClient, tenantHkHex: string): Promise<v
  * set, so row-level security, not only the WHERE clauses, keeps one customer from another's rows.
  */
 @Injectable()
-export class TenantReader {
+export class TenantReadRepository {
   constructor(
     @Inject(DATABASE_POOL) private readonly pool: Pool,
     @Inject(LOGGER) private readonly logger: Logger,
