@@ -1,9 +1,9 @@
 import { PublishError, type KafkaPublisher, type TopicRecords } from './kafka-publisher';
 
 export interface CoalescingOptions {
-  /** How long the first record of a batch waits for company. */
+  /** How long the first record waits for company when no request is in flight. */
   lingerMs: number;
-  /** A batch is sent as soon as it holds this many records. */
+  /** Records in one produce request at most (a caller's records are never split). */
   maxRecords: number;
   /**
    * Records waiting or in flight beyond which new publishes are refused at once: while Kafka is away
@@ -16,21 +16,26 @@ export interface CoalescingOptions {
 
 interface Waiting {
   batch: readonly TopicRecords[];
+  records: number;
   resolve: () => void;
   reject: (error: unknown) => void;
 }
 
 /**
- * Gathers the records of concurrent callers into shared produce requests: the first caller waits at
- * most `lingerMs`, a full batch leaves at once. Each caller's promise settles with the request that
- * carried its records, so "resolved" still means "acknowledged by Kafka".
+ * Gathers the records of concurrent callers into shared produce requests, by group commit: one
+ * request is in flight at a time (KafkaPublisher sends one at a time anyway, see its comment on
+ * sequence numbers), and while it waits for its acknowledgement every new caller joins the next one,
+ * which leaves as soon as the first returns, up to `maxRecords`. Under load the requests grow with
+ * the load instead of queueing one small batch per round trip; when idle the first caller waits at
+ * most `lingerMs`. Each caller's promise settles with the request that carried its records, so
+ * "resolved" still means "acknowledged by Kafka".
  */
 export class CoalescingPublisher {
   private waiting: Waiting[] = [];
   private waitingRecords = 0;
   private timer: NodeJS.Timeout | undefined;
-  private readonly inFlight = new Set<Promise<void>>();
-  private inFlightRecords = 0;
+  private sending: Promise<void> | undefined;
+  private sendingRecords = 0;
 
   constructor(
     private readonly publisher: KafkaPublisher,
@@ -41,53 +46,71 @@ export class CoalescingPublisher {
   publish(batch: readonly TopicRecords[]): Promise<void> {
     const records = batch.reduce((sum, target) => sum + target.messages.length, 0);
     if (records === 0) return Promise.resolve();
-    const queued = this.waitingRecords + this.inFlightRecords;
+    const queued = this.waitingRecords + this.sendingRecords;
     if (this.options.maxQueuedRecords !== undefined && queued + records > this.options.maxQueuedRecords) {
       throw new PublishError(`${queued} records are already waiting for Kafka; refusing more until it catches up`);
     }
     return new Promise<void>((resolve, reject) => {
-      this.waiting.push({ batch, resolve, reject });
+      this.waiting.push({ batch, records, resolve, reject });
       this.waitingRecords += records;
-      if (this.waitingRecords >= this.options.maxRecords) this.flush();
-      else this.timer ??= setTimeout(() => this.flush(), this.options.lingerMs);
+      // While a request is in flight, its return sends what gathered meanwhile.
+      if (this.sending) return;
+      if (this.waitingRecords >= this.options.maxRecords) this.sendNext();
+      else this.timer ??= setTimeout(() => this.sendNext(), this.options.lingerMs);
     });
   }
 
-  /** Sends what waits and resolves once every request in flight has settled (used at shutdown). */
+  /** Sends what waits and resolves once nothing waits or is in flight (used at shutdown). */
   async drain(): Promise<void> {
-    this.flush();
-    await Promise.allSettled([...this.inFlight]);
+    this.sendNext();
+    while (this.sending) await this.sending;
   }
 
-  private flush(): void {
+  private sendNext(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.waiting.length === 0) return;
-    const callers = this.waiting;
-    const records = this.waitingRecords;
-    this.waiting = [];
-    this.waitingRecords = 0;
-
-    const byTopic = new Map<string, TopicRecords['messages']>();
+    if (this.sending || this.waiting.length === 0) return;
+    const callers = this.take();
+    const records = callers.reduce((sum, caller) => sum + caller.records, 0);
+    const byTopic = new Map<string, Array<TopicRecords['messages'][number]>>();
     for (const { batch } of callers) {
-      for (const target of batch) byTopic.set(target.topic, [...(byTopic.get(target.topic) ?? []), ...target.messages]);
+      for (const target of batch) {
+        let messages = byTopic.get(target.topic);
+        if (!messages) byTopic.set(target.topic, (messages = []));
+        for (const message of target.messages) messages.push(message);
+      }
     }
     const started = process.hrtime.bigint();
-    this.inFlightRecords += records;
-    const request = this.publisher.sendBatch([...byTopic].map(([topic, messages]) => ({ topic, messages }))).then(
+    const seconds = (): number => Number(process.hrtime.bigint() - started) / 1e9;
+    this.sendingRecords = records;
+    this.sending = this.publisher.sendBatch([...byTopic].map(([topic, messages]) => ({ topic, messages }))).then(
       () => {
-        this.options.onSend?.(records, Number(process.hrtime.bigint() - started) / 1e9, true);
+        this.options.onSend?.(records, seconds(), true);
         for (const caller of callers) caller.resolve();
       },
       (error: unknown) => {
-        this.options.onSend?.(records, Number(process.hrtime.bigint() - started) / 1e9, false);
+        this.options.onSend?.(records, seconds(), false);
         for (const caller of callers) caller.reject(error);
       },
     );
-    this.inFlight.add(request);
-    void request.finally(() => {
-      this.inFlight.delete(request);
-      this.inFlightRecords -= records;
+    void this.sending.finally(() => {
+      this.sending = undefined;
+      this.sendingRecords = 0;
+      // Group commit: what gathered while this request was out leaves now, without lingering.
+      this.sendNext();
     });
+  }
+
+  /** The oldest callers whose records fit one request (at least one, however large). */
+  private take(): Waiting[] {
+    let count = 0;
+    let records = 0;
+    while (count < this.waiting.length && (count === 0 || records + this.waiting[count].records <= this.options.maxRecords)) {
+      records += this.waiting[count].records;
+      count += 1;
+    }
+    const taken = this.waiting.splice(0, count);
+    this.waitingRecords -= records;
+    return taken;
   }
 }

@@ -114,4 +114,27 @@ describe('workflow subscriptions', () => {
     const index = new WorkflowIndex(workflows);
     expect(index.match(event({ customer_id: 'one_spa', page_url: 'https://spa.example/landing/x?utm_campaign=holiday_2024' })).map((w) => w.workflowId)).toEqual(['holiday_landing']);
   });
+
+  it('finds by path index exactly the workflows a filter-by-filter check would fire, in declaration order', () => {
+    const filters = [{ exact: '/a/b' }, { prefix: '/a' }, { prefix: '/a/b/' }, { glob: '/a/*/c' }, { glob: '/**/c' }, { prefix: '/' }, { exact: '/a' }, undefined];
+    const many = parseAutomationsFile(
+      'shop',
+      { workflows: Array.from({ length: 400 }, (_, i) => ({ id: `w${i}`, trigger: 'site_page_view', ...(filters[i % filters.length] ? { filters: { url_path: filters[i % filters.length] } } : {}) })) },
+      ENV,
+    );
+    const sut = new WorkflowIndex(many);
+    const bruteForce = (path: string) =>
+      many
+        .filter((workflow) => {
+          const filter = workflow.path;
+          if (!filter) return true;
+          if (filter.kind === 'exact') return path === filter.value;
+          if (filter.kind === 'prefix') return path.startsWith(filter.value);
+          return globToRegExp(filter.value).test(path);
+        })
+        .map((workflow) => workflow.workflowId);
+    for (const path of ['/a/b', '/a', '/a/b/c', '/a/x/c', '/b/c', '/', '/ab', '/a/b/']) {
+      expect(sut.match(event({ event_name: null, page_url: `https://shop.example${path}` })).map((workflow) => workflow.workflowId)).toEqual(bruteForce(path));
+    }
+  });
 });

@@ -1,11 +1,67 @@
 import { parseEventData, triggerTypeOf, type TrackingEvent, type TriggerType } from '@tracking/contracts';
 import type { PathFilter, PropertyFilter, Workflow } from './workflow';
 
+/** A workflow with its place in the declaration order, so matches come back in that order. */
+interface Entry {
+  workflow: Workflow;
+  order: number;
+}
+
+interface TrieNode {
+  next: Map<string, TrieNode>;
+  entries: Entry[];
+}
+
+/**
+ * The workflows of one customer, trigger type and event name, by their path filter: exact paths in a
+ * map, prefixes (and the literal start of globs) in a character trie walked along the event's path,
+ * so the candidates for a page view cost the length of its path, not the number of workflows.
+ */
+class PathIndex {
+  private readonly unfiltered: Entry[] = [];
+  private readonly exact = new Map<string, Entry[]>();
+  private readonly root: TrieNode = { next: new Map(), entries: [] };
+
+  add(entry: Entry): void {
+    const filter = entry.workflow.path;
+    if (!filter) return void this.unfiltered.push(entry);
+    if (filter.kind === 'exact') {
+      const entries = this.exact.get(filter.value);
+      if (entries) entries.push(entry);
+      else this.exact.set(filter.value, [entry]);
+      return;
+    }
+    // A glob's text before its first wildcard is a prefix every matching path has.
+    const prefix = filter.kind === 'prefix' ? filter.value : filter.value.slice(0, filter.value.search(/[*?]|$/));
+    let node = this.root;
+    for (const char of prefix) {
+      let child = node.next.get(char);
+      if (!child) node.next.set(char, (child = { next: new Map(), entries: [] }));
+      node = child;
+    }
+    node.entries.push(entry);
+  }
+
+  /** Workflows whose path filter lets this path through (globs still to be tested), or that have none. */
+  candidates(path: string | null, into: Entry[]): void {
+    into.push(...this.unfiltered);
+    if (path === null) return;
+    into.push(...(this.exact.get(path) ?? []));
+    let node: TrieNode | undefined = this.root;
+    into.push(...node.entries);
+    for (const char of path) {
+      node = node.next.get(char);
+      if (!node) break;
+      into.push(...node.entries);
+    }
+  }
+}
+
 interface Bucket {
   /** Workflows that name event names, by name. */
-  byName: Map<string, Workflow[]>;
+  byName: Map<string, PathIndex>;
   /** Workflows for any name. */
-  anyName: Workflow[];
+  anyName: PathIndex;
 }
 
 const UTM_FIELDS = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'] as const;
@@ -26,9 +82,9 @@ function pathOf(pageUrl: string | null): string | null {
   }
 }
 
+/** Exact and prefix filters are settled by the PathIndex; a glob's pattern is tested here. */
 function pathMatches(filter: PathFilter, path: string): boolean {
-  if (filter.kind === 'glob') return filter.pattern.test(path);
-  return filter.kind === 'exact' ? path === filter.value : path.startsWith(filter.value);
+  return filter.kind !== 'glob' || filter.pattern.test(path);
 }
 
 function propertyMatches(filter: PropertyFilter, value: unknown): boolean {
@@ -39,43 +95,49 @@ function propertyMatches(filter: PropertyFilter, value: unknown): boolean {
 }
 
 /**
- * Workflows indexed by customer, trigger type and event name, so an event is checked only against
- * the workflows that could fire for it: cost follows the matching candidates, not every rule.
+ * Workflows indexed by customer, trigger type, event name and path, so an event is checked only
+ * against the workflows that could fire for it: cost follows the matching candidates, not every rule.
  */
 export class WorkflowIndex {
   private readonly buckets = new Map<string, Bucket>();
 
   constructor(workflows: readonly Workflow[]) {
-    for (const workflow of workflows) {
+    for (const [order, workflow] of workflows.entries()) {
       const key = `${workflow.customerId}\u0000${workflow.trigger}`;
       let bucket = this.buckets.get(key);
-      if (!bucket) this.buckets.set(key, (bucket = { byName: new Map(), anyName: [] }));
-      if (!workflow.eventNames) bucket.anyName.push(workflow);
-      else for (const name of workflow.eventNames) bucket.byName.set(name, [...(bucket.byName.get(name) ?? []), workflow]);
+      if (!bucket) this.buckets.set(key, (bucket = { byName: new Map(), anyName: new PathIndex() }));
+      if (!workflow.eventNames) bucket.anyName.add({ workflow, order });
+      else {
+        for (const name of workflow.eventNames) {
+          let byPath = bucket.byName.get(name);
+          if (!byPath) bucket.byName.set(name, (byPath = new PathIndex()));
+          byPath.add({ workflow, order });
+        }
+      }
     }
-  }
-
-  get size(): number {
-    return [...this.buckets.values()].reduce((sum, bucket) => sum + bucket.anyName.length + [...bucket.byName.values()].flat().length, 0);
   }
 
   match(event: TrackingEvent): Workflow[] {
     const type: TriggerType = triggerTypeOf(event);
     const bucket = this.buckets.get(`${event.customer_id}\u0000${type}`);
     if (!bucket) return [];
-    const candidates = [...bucket.anyName, ...(event.event_name === null ? [] : (bucket.byName.get(event.event_name) ?? []))];
-    if (candidates.length === 0) return [];
     const path = pathOf(event.page_url);
+    const candidates: Entry[] = [];
+    bucket.anyName.candidates(path, candidates);
+    if (event.event_name !== null) bucket.byName.get(event.event_name)?.candidates(path, candidates);
+    if (candidates.length === 0) return [];
     let properties: Record<string, unknown> | undefined;
-    return candidates.filter((workflow) => {
-      if (workflow.path) {
-        if (path === null) return false;
-        if (!pathMatches(workflow.path, path)) return false;
-      }
-      if (workflow.properties.length === 0) return true;
-      properties ??= eventProperties(event);
-      const values = properties;
-      return workflow.properties.every(([name, filter]) => propertyMatches(filter, values[name]));
-    });
+    return candidates
+      .filter(({ workflow }) => {
+        if (workflow.path) {
+          if (path === null || !pathMatches(workflow.path, path)) return false;
+        }
+        if (workflow.properties.length === 0) return true;
+        properties ??= eventProperties(event);
+        const values = properties;
+        return workflow.properties.every(([name, filter]) => propertyMatches(filter, values[name]));
+      })
+      .sort((a, b) => a.order - b.order)
+      .map(({ workflow }) => workflow);
   }
 }
