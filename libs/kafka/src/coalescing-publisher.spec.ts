@@ -2,7 +2,7 @@ import { CoalescingPublisher } from './coalescing-publisher';
 import type { KafkaPublisher, TopicRecords } from './kafka-publisher';
 
 /** A publisher whose requests stay in flight until the test acknowledges or fails them. */
-function newSut(options: { lingerMs?: number; maxRecords?: number; maxQueuedRecords?: number } = {}) {
+function newSut(options: { lingerMs?: number; maxRecords?: number; maxQueuedRecords?: number; deadlineMs?: number } = {}) {
   const requests: Array<{ values: string[]; settle: (error?: Error) => void }> = [];
   const publisher = {
     sendBatch: (batch: readonly TopicRecords[]) =>
@@ -11,7 +11,7 @@ function newSut(options: { lingerMs?: number; maxRecords?: number; maxQueuedReco
         requests.push({ values, settle: (error) => (error ? reject(error) : resolve([])) });
       }),
   } as unknown as KafkaPublisher;
-  const sut = new CoalescingPublisher(publisher, { lingerMs: options.lingerMs ?? 5, maxRecords: options.maxRecords ?? 100, maxQueuedRecords: options.maxQueuedRecords });
+  const sut = new CoalescingPublisher(publisher, { lingerMs: options.lingerMs ?? 5, maxRecords: options.maxRecords ?? 100, maxQueuedRecords: options.maxQueuedRecords, deadlineMs: options.deadlineMs });
   const publish = (topic: string, ...values: string[]) => sut.publish([{ topic, messages: values.map((value) => ({ value })) }]);
   return { sut, requests, publish };
 }
@@ -82,6 +82,31 @@ describe(CoalescingPublisher.name, () => {
       expect(await settled(first)).toBe('rejected');
       requests[1].settle();
       expect(await settled(second)).toBe('resolved');
+    });
+  });
+
+  describe("when a caller's deadline passes", () => {
+    it('fails a caller still queued behind a request that hangs, and never sends its records', async () => {
+      const { requests, publish } = newSut({ deadlineMs: 3000 });
+      void publish('t', 'a').catch(() => undefined);
+      jest.advanceTimersByTime(5);
+      jest.advanceTimersByTime(1000);
+      const queued = publish('t', 'b');
+      jest.advanceTimersByTime(3000);
+      expect(await settled(queued)).toBe('rejected');
+      await expect(queued).rejects.toThrow('not sent');
+      requests[0].settle();
+      await settled(Promise.resolve());
+      expect(requests).toHaveLength(1);
+    });
+
+    it("fails a caller whose request is still in flight, at its deadline rather than the request's", async () => {
+      const { publish } = newSut({ deadlineMs: 3000 });
+      const inFlight = publish('t', 'a');
+      jest.advanceTimersByTime(2999);
+      expect(await settled(inFlight)).toBe('pending');
+      jest.advanceTimersByTime(1);
+      await expect(inFlight).rejects.toThrow('did not acknowledge these records within 3000 ms');
     });
   });
 

@@ -10,6 +10,12 @@ export interface CoalescingOptions {
    * callers get an immediate error (the gateway answers 503) instead of memory growing without bound.
    */
   maxQueuedRecords?: number;
+  /**
+   * The longest a caller waits, queued and in flight together, before its promise rejects with a
+   * PublishError (the gateway answers 503 within its deadline, not after two round trips of a broker
+   * that is away). A caller still queued then is never sent; one in flight may still land.
+   */
+  deadlineMs?: number;
   /** Told about every produce request: its size, duration and whether the broker acknowledged it. */
   onSend?: (records: number, seconds: number, acknowledged: boolean) => void;
 }
@@ -19,6 +25,7 @@ interface Waiting {
   records: number;
   resolve: () => void;
   reject: (error: unknown) => void;
+  deadline?: NodeJS.Timeout;
 }
 
 /**
@@ -51,7 +58,9 @@ export class CoalescingPublisher {
       throw new PublishError(`${queued} records are already waiting for Kafka; refusing more until it catches up`);
     }
     return new Promise<void>((resolve, reject) => {
-      this.waiting.push({ batch, records, resolve, reject });
+      const caller: Waiting = { batch, records, resolve, reject };
+      if (this.options.deadlineMs !== undefined) caller.deadline = setTimeout(() => this.expire(caller), this.options.deadlineMs);
+      this.waiting.push(caller);
       this.waitingRecords += records;
       // While a request is in flight, its return sends what gathered meanwhile.
       if (this.sending) return;
@@ -86,11 +95,17 @@ export class CoalescingPublisher {
     this.sending = this.publisher.sendBatch([...byTopic].map(([topic, messages]) => ({ topic, messages }))).then(
       () => {
         this.options.onSend?.(records, seconds(), true);
-        for (const caller of callers) caller.resolve();
+        for (const caller of callers) {
+          clearTimeout(caller.deadline);
+          caller.resolve();
+        }
       },
       (error: unknown) => {
         this.options.onSend?.(records, seconds(), false);
-        for (const caller of callers) caller.reject(error);
+        for (const caller of callers) {
+          clearTimeout(caller.deadline);
+          caller.reject(error);
+        }
       },
     );
     void this.sending.finally(() => {
@@ -99,6 +114,18 @@ export class CoalescingPublisher {
       // Group commit: what gathered while this request was out leaves now, without lingering.
       this.sendNext();
     });
+  }
+
+  /** The caller's deadline passed: a queued caller leaves the queue unsent; one in flight is told now (a promise settles once). */
+  private expire(caller: Waiting): void {
+    const queued = this.waiting.indexOf(caller);
+    if (queued >= 0) {
+      this.waiting.splice(queued, 1);
+      this.waitingRecords -= caller.records;
+      caller.reject(new PublishError(`not sent: no produce request could take these records within ${this.options.deadlineMs} ms`));
+    } else {
+      caller.reject(new PublishError(`Kafka did not acknowledge these records within ${this.options.deadlineMs} ms`));
+    }
   }
 
   /** The oldest callers whose records fit one request (at least one, however large). */

@@ -67,6 +67,7 @@ export class GatewayPublisher implements OnModuleInit, OnApplicationShutdown {
       lingerMs: config.producer.lingerMs,
       maxRecords: config.producer.maxBatchRecords,
       maxQueuedRecords: config.producer.maxBatchRecords * 50,
+      deadlineMs: config.producer.ackTimeoutMs,
       onSend: (records, seconds, acknowledged) => {
         produceSeconds.observe({ acknowledged: String(acknowledged) }, seconds);
         batchRecords.observe(records);
