@@ -94,7 +94,7 @@ export class CustomerHealthMonitor {
       } catch (error) {
         customer.consecutiveFailures += 1;
         customer.failing.nextProbeAt = Date.now() + this.backoff(customer.consecutiveFailures - 1);
-        customer.lastError = { message: `probe: ${(error as Error).name}: ${(error as Error).message}`, at: new Date(Date.now()).toISOString() };
+        customer.lastError = { message: `probe: ${(error as Error).message}`, at: new Date(Date.now()).toISOString() };
         continue;
       }
       customer.failing = undefined;
