@@ -1,9 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LocalStack } from '@tools/local-stack/local-stack';
 import { Progress } from '@tools/local-stack/progress';
+import { stackPaths } from '@tools/local-stack/stack-paths';
 import { loadStackSettings } from '@tools/local-stack/stack-settings';
 import { BenchContext } from './bench-context';
+import { startBenchStack } from './bench-stack';
 import { MEASUREMENTS } from './measurements';
 import { PROFILES } from './profiles';
 import { markdownTable, met, type BenchRow } from './results';
@@ -36,18 +37,18 @@ function parseOptions(argv: readonly string[]): Options {
 }
 
 /**
- * `npm run bench`: starts the local stack if it is not running, runs every measurement against it
- * with the services as their own processes and the load from separate processes, and writes
- * tools/bench/results/<date>.json and .md. Every figure is printed beside a baseline of the same run.
+ * `npm run bench`: starts a stack of its own (see bench-stack.ts), runs every measurement against it
+ * with the services as their own processes and the load from separate processes, removes that stack,
+ * and writes tools/bench/results/<date>.json and .md. Every figure is printed beside a baseline of
+ * the same run. Logs and CPU profiles stay in .local/bench/<start time>.
  */
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const profile = PROFILES[options.quick ? 'quick' : 'full'];
   const progress = new Progress();
-  const stack = new LocalStack(loadStackSettings(process.env), progress);
-  const { started, connection } = await stack.up();
+  const { stack, remove } = await startBenchStack(process.env, progress);
   const startedAt = new Date();
-  const workDir = join(stack.paths.stackDir, 'bench', startedAt.toISOString().replace(/[:.]/g, '-'));
+  const workDir = join(stackPaths(loadStackSettings(process.env).stackDir).stackDir, 'bench', startedAt.toISOString().replace(/[:.]/g, '-'));
   mkdirSync(join(workDir, 'logs'), { recursive: true });
   const profiles = join(workDir, 'profiles');
   const services = new ServiceLauncher(
@@ -57,7 +58,7 @@ async function main(): Promise<void> {
     options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : [],
   );
   if (options.cpuProf) progress.step(`bench: services write CPU profiles to ${profiles}`);
-  const context = new BenchContext(profile, connection, stack.paths, workDir, services, stack.kafka.classpath(), (message) => progress.step(`bench: ${message}`));
+  const context = new BenchContext(profile, stack.connection, stack.paths, workDir, services, stack.kafka.classpath(), (message) => progress.step(`bench: ${message}`));
   await context.admin.connect();
 
   const rows: BenchRow[] = [];
@@ -79,7 +80,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await context.admin.disconnect();
-    if (started.length > 0) await stack.down(started);
+    await remove();
   }
   for (const [name, bytes] of [...services.peaks].sort()) {
     rows.push({ what: `memory: ${name}`, figure: { value: bytes / 1024 / 1024, unit: 'MiB peak RSS' }, target: { kind: 'report' } });

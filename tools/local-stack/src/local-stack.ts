@@ -49,8 +49,10 @@ export class LocalStack {
   constructor(
     private readonly settings: StackSettings,
     private readonly progress = new Progress(),
+    /** Another stack directory may share the Kafka jars already resolved (see StackPaths.kafkaLibs). */
+    paths: StackPaths = stackPaths(settings.stackDir),
   ) {
-    this.paths = stackPaths(settings.stackDir);
+    this.paths = paths;
     this.kafka = new KafkaBroker(this.paths, settings.kafka, progress);
     this.registry = new LocalSchemaRegistry(this.paths, settings.registry, this.kafka.bootstrap, progress);
     if (!settings.externalRedisUrl) this.redis = new LocalRedis(this.paths, settings.redis.port, progress);
