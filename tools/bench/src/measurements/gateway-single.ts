@@ -4,7 +4,9 @@ import type { BenchContext } from '../bench-context';
 import type { HttpLoadRequest } from '../load/http-load';
 import type { Measurement } from '../measurement';
 import { ratioRow, type BenchRow } from '../results';
-import { assertAllAccepted, authHeaders, benchCustomerToken, benchDatabase, singleBodiesFile, startBenchGateway, warmedLoad } from './gateway';
+import type { DurableBaselineSettings } from '../load/durable-fastify.server';
+import { BENCH_CUSTOMER } from './producers';
+import { GATEWAY_PRODUCER, assertAllAccepted, authHeaders, benchCustomerToken, benchDatabase, singleBodiesFile, startBenchGateway, warmedLoad } from './gateway';
 
 const CONNECTIONS = 32;
 
@@ -18,8 +20,9 @@ export function gatewaySingleSaturation(context: BenchContext, request: Omit<Htt
 }
 
 /**
- * Single-event requests: the gateway's saturation throughput against a bare Fastify route answering
- * 202 to the same bodies over the same connections, then its latency at half that rate.
+ * Single-event requests: the gateway's saturation throughput against two baselines over the same
+ * connections and bodies (a bare Fastify route answering 202, and the minimal durable gateway, which
+ * also awaits Kafka's acknowledgement of the same records), then its latency at half that rate.
  */
 export const GATEWAY_SINGLE: Measurement = {
   name: 'gateway-single',
@@ -32,6 +35,20 @@ export const GATEWAY_SINGLE: Measurement = {
     const bare = await startNodeServer(join(__dirname, '..', 'load', 'bare-fastify.server.js'));
     const baseline = await warmedLoad({ ...request, url: bare.url }).finally(() => bare.stop());
     assertAllAccepted('bare Fastify', baseline);
+
+    context.progress(`minimal durable gateway: single events, ${CONNECTIONS} connections, ${request.seconds} s`);
+    const settings: DurableBaselineSettings = {
+      brokers: context.connection.kafkaBrokers,
+      registryUrl: context.connection.schemaRegistryUrl,
+      customersDir: context.customersDir,
+      customerId: BENCH_CUSTOMER,
+      hashKey: context.hashKey,
+      bodiesFile,
+      ...GATEWAY_PRODUCER,
+    };
+    const durableServer = await startNodeServer(join(__dirname, '..', 'load', 'durable-fastify.server.js'), [JSON.stringify(settings)]);
+    const durable = await warmedLoad({ ...request, url: durableServer.url }).finally(() => durableServer.stop());
+    assertAllAccepted('minimal durable gateway', durable);
 
     const gateway = await startBenchGateway(context, await benchDatabase(context));
     context.progress(`gateway: single events at saturation, ${CONNECTIONS} connections, ${request.seconds} s`);
@@ -46,6 +63,12 @@ export const GATEWAY_SINGLE: Measurement = {
         { value: saturation, unit: 'req/s at saturation' },
         { value: baseline.ok / baseline.seconds, unit: 'req/s', what: 'bare Fastify route answering 202 to the same bodies' },
         { kind: 'ratio-at-least', value: 0.55 },
+      ),
+      ratioRow(
+        `gateway, single events (${CONNECTIONS} connections)`,
+        { value: saturation, unit: 'req/s at saturation' },
+        { value: durable.ok / durable.seconds, unit: 'req/s', what: 'minimal durable gateway: bare Fastify route awaiting the same Avro records through the same coalescing acks=all producer' },
+        { kind: 'ratio-at-least', value: 0.8 },
       ),
       {
         what: `gateway, single events at half of saturation (${half} req/s)`,

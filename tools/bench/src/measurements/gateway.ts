@@ -16,12 +16,18 @@ export async function benchCustomerToken(context: BenchContext): Promise<string>
   return context.memo('bench-customer', () => Promise.resolve(context.writeCustomer(BENCH_CUSTOMER).token));
 }
 
+/** The gateway's producer settings, given to the gateway and to the minimal durable gateway alike. */
+export const GATEWAY_PRODUCER = { lingerMs: 2, maxBatchRecords: 2000, ackTimeoutMs: 10_000 } as const;
+
 /** The compiled gateway with the address and key rate limits out of the way (one load generator is one address). */
 export async function startBenchGateway(context: BenchContext, databaseUrl: string): Promise<ServiceProcess> {
   return context.services.start('gateway', {
     ...context.serviceEnv(databaseUrl),
     TRACKING_INGEST_RATE_LIMIT_PER_MINUTE: '1000000000',
     TRACKING_KEY_RATE_LIMIT_PER_MINUTE: '1000000000',
+    KAFKA_LINGER_MS: String(GATEWAY_PRODUCER.lingerMs),
+    KAFKA_MAX_BATCH_RECORDS: String(GATEWAY_PRODUCER.maxBatchRecords),
+    KAFKA_ACK_TIMEOUT_MS: String(GATEWAY_PRODUCER.ackTimeoutMs),
   });
 }
 
