@@ -1,13 +1,26 @@
 import type { TableSpec } from '@tracking/vault-schema';
 
 const list = (names: readonly string[]): string => names.join(', ');
-const unnest = (spec: TableSpec): string =>
-  `unnest(${spec.columns.map((column, index) => `$${index + 1}::${column.type}[]`).join(', ')}) WITH ORDINALITY AS i(${list(spec.columns.map((c) => c.name))}, ord)`;
+
+/** The session's temporary table a batch's rows of `spec` are copied into: the target's columns and `ord`, the row's place in the batch. */
+export function stagingTable(spec: TableSpec): string {
+  return `load_${spec.table.replace('.', '__')}`;
+}
+
+/** Emptied at every commit (and by a rollback), so each transaction starts from empty staging tables. */
+export function createStagingTable(spec: TableSpec): string {
+  const columns = spec.columns.map((column) => `${column.name} ${column.type}`);
+  return `CREATE TEMP TABLE IF NOT EXISTS ${stagingTable(spec)} (${list([...columns, 'ord bigint'])}) ON COMMIT DELETE ROWS`;
+}
+
+export function copyStatement(spec: TableSpec): string {
+  return `COPY ${stagingTable(spec)} (${list([...spec.columns.map((column) => column.name), 'ord'])}) FROM STDIN`;
+}
 
 /**
- * The load SQL, generated from the table declarations: one statement per table and batch, the
- * batch bound as one array per column (constant statement text, any batch size). A snapshot test
- * keeps the generated text in front of reviewers.
+ * The load SQL, generated from the table declarations: one set-based statement per table and batch
+ * from its staging table (constant statement text, any batch size). A snapshot test keeps the
+ * generated text in front of reviewers.
  */
 export function loadStatement(spec: TableSpec): string {
   const columns = list(spec.columns.map((column) => column.name));
@@ -16,14 +29,14 @@ export function loadStatement(spec: TableSpec): string {
     case 'insert-once':
       return [
         `INSERT INTO ${spec.table} (${columns})`,
-        `SELECT ${columns} FROM ${unnest(spec)}`,
+        `SELECT ${columns} FROM ${stagingTable(spec)}`,
         // A replayed or duplicated record carries the same natural key: it inserts nothing.
         `ON CONFLICT (${key}) DO NOTHING`,
       ].join('\n');
     case 'earliest-wins':
       return [
         `INSERT INTO ${spec.table} AS t (${columns})`,
-        `SELECT DISTINCT ON (${key}) ${columns} FROM ${unnest(spec)}`,
+        `SELECT DISTINCT ON (${key}) ${columns} FROM ${stagingTable(spec)}`,
         `ORDER BY ${key}, load_date, record_source`,
         // One row per key ever. Its load_date and record_source are those of the earliest record that
         // carried the key, so the rows do not depend on the order partitions are read in a replay.
@@ -33,7 +46,7 @@ export function loadStatement(spec: TableSpec): string {
     case 'on-change': {
       const hk = spec.key[0];
       return [
-        `WITH incoming AS (SELECT * FROM ${unnest(spec)}),`,
+        `WITH incoming AS (SELECT * FROM ${stagingTable(spec)}),`,
         // The row before each incoming one: the previous one in this batch, or the latest stored row at
         // or before its load_date, whichever is later. Same key and same source only: each partition
         // is a source, read in one fixed order, so change detection gives the same rows in any replay.

@@ -1,9 +1,13 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable } from '@nestjs/common';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient, QueryResult } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { DATABASE_POOL, inTransaction } from '@tracking/database';
-import { ERASURES, LOAD_BATCHES, VAULT_TABLES } from '@tracking/vault-schema';
-import { loadStatement } from './vault-statements';
-import type { VaultRows } from './vault-model';
+import { ERASURES, LOAD_BATCHES, VAULT_TABLES, type TableSpec } from '@tracking/vault-schema';
+import { copyText } from './copy-text';
+import { copyStatement, createStagingTable, loadStatement } from './vault-statements';
+import type { Row, VaultRows } from './vault-model';
 
 export interface BatchReport {
   topic: string;
@@ -21,7 +25,10 @@ export interface ErasedSubject {
   subjectHk: Buffer;
 }
 
-/** SQL of the load path: every table of a batch in one transaction, one statement per table. */
+/**
+ * SQL of the load path: every table of a batch in one transaction. The batch's rows are copied into
+ * temporary staging tables (COPY), then one set-based statement per table moves them into the vault.
+ */
 @Injectable()
 export class VaultRepository {
   private readonly statements = new Map(VAULT_TABLES.map((spec) => [spec.table, loadStatement(spec)]));
@@ -30,14 +37,19 @@ export class VaultRepository {
 
   /** Resolves once committed, with the rows inserted per table (zero for what was already there). */
   async load(rows: VaultRows, report?: BatchReport): Promise<Map<string, number>> {
+    const batch = VAULT_TABLES.flatMap((spec) => {
+      const entry = rows.byTable.get(spec.table);
+      return entry && entry.rows.length > 0 ? [{ spec, rows: entry.rows }] : [];
+    });
     return inTransaction(this.pool, async (client) => {
       const inserted = new Map<string, number>();
-      for (const spec of VAULT_TABLES) {
-        const entry = rows.byTable.get(spec.table);
-        if (!entry || entry.rows.length === 0) continue;
-        const parameters = spec.columns.map((column) => entry.rows.map((row) => row[column.name] ?? null));
-        const result = await client.query(this.statements.get(spec.table) as string, parameters);
-        inserted.set(spec.table, result.rowCount ?? 0);
+      if (batch.length > 0) {
+        // IF NOT EXISTS: a session keeps its tables, but one created in a transaction that rolled back is gone.
+        await client.query(['SET LOCAL client_min_messages = warning', ...batch.map(({ spec }) => createStagingTable(spec))].join(';\n'));
+        for (const { spec, rows: tableRows } of batch) await copyInto(client, spec, tableRows);
+        const results = await client.query(batch.map(({ spec }) => this.statements.get(spec.table) as string).join(';\n'));
+        const perStatement = (Array.isArray(results) ? results : [results]) as QueryResult[];
+        batch.forEach(({ spec }, index) => inserted.set(spec.table, perStatement[index]?.rowCount ?? 0));
       }
       if (report) {
         const total = [...inserted.values()].reduce((sum, count) => sum + count, 0);
@@ -62,4 +74,9 @@ export class VaultRepository {
     );
     return new Set(rows.map((row) => row.subject_hk.toString('hex')));
   }
+}
+
+async function copyInto(client: PoolClient, spec: TableSpec, rows: readonly Row[]): Promise<void> {
+  const body = copyText(spec.columns.map((column) => column.name), rows);
+  await pipeline(Readable.from([body]), client.query(copyFrom(copyStatement(spec))));
 }
