@@ -9,6 +9,12 @@ export interface VaultLoaderConfig extends ServiceSettings {
   groupId: string;
   /** How long the group waits for a member that stopped heartbeating (e.g. a killed process) before rebalancing. */
   sessionTimeoutMs: number;
+  /**
+   * Partitions loaded at the same time, each in its own transaction: the vault's rows do not depend
+   * on the order partitions are loaded in (see vault-statements.ts), and while one batch waits on
+   * PostgreSQL the next can be mapped and sent.
+   */
+  partitionsConcurrently: number;
   /** Where each customer's data_retention_days comes from (the gateway's customer directory). */
   customersDir: string;
   /** Retention of customers without a configuration. */
@@ -33,6 +39,7 @@ export function loadVaultLoaderConfig(env: Env, cwd = process.cwd()): VaultLoade
     migrateOnStart: reader.boolean('DB_MIGRATE_ON_START', true),
     groupId: reader.string('VAULT_LOADER_GROUP_ID', CONSUMER_GROUPS.vaultLoader),
     sessionTimeoutMs: reader.integer('VAULT_LOADER_SESSION_TIMEOUT_MS', 30_000, { min: 6000, max: 300_000 }),
+    partitionsConcurrently: reader.integer('VAULT_LOADER_PARTITIONS_CONCURRENTLY', 3, { min: 1, max: 64 }),
     customersDir: isAbsolute(customersDir) ? customersDir : resolve(cwd, customersDir),
     defaultRetentionDays: reader.integer('VAULT_DEFAULT_RETENTION_DAYS', 365, { min: 1 }),
     retentionIntervalMs: reader.integer('VAULT_RETENTION_INTERVAL_MINUTES', 60, { min: 0 }) * 60_000,
@@ -40,5 +47,8 @@ export function loadVaultLoaderConfig(env: Env, cwd = process.cwd()): VaultLoade
     replay: readReplayBounds(reader),
   };
   reader.done();
+  if (config.partitionsConcurrently > config.databasePoolSize) {
+    throw new Error(`vault-loader: VAULT_LOADER_PARTITIONS_CONCURRENTLY (${config.partitionsConcurrently}) needs as many database connections; DATABASE_POOL_SIZE is ${config.databasePoolSize}`);
+  }
   return config;
 }

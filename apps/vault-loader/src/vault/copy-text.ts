@@ -14,18 +14,23 @@ function field(value: unknown): string {
 }
 
 /**
- * Rows as the body of `COPY ... FROM STDIN` (text format), each followed by its 1-based position in
- * the batch (the `ord` column the load statements order by). COPY sends the values as they are; bound
- * as arrays (what the loader did before) they were first written as array literals and parsed again,
- * which cost more than the inserts.
+ * Rows of the batch as the body of the staging table's COPY (text format): per row its table, its
+ * 1-based place among that table's rows (the `ord` the load statements order by), then its values,
+ * padded to the staging table's `width` value columns.
+ * COPY sends the values as they are; bound as arrays (what the loader did before) they were first
+ * written as array literals and parsed again, which cost more than the inserts.
  */
-export function copyText(columns: readonly string[], rows: readonly Row[]): Buffer {
-  const lines = new Array<string>(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i] as Row;
-    let line = '';
-    for (const column of columns) line += `${field(row[column])}\t`;
-    lines[i] = `${line}${i + 1}\n`;
+export function copyText(tables: ReadonlyArray<{ table: string; columns: readonly string[]; rows: readonly Row[] }>, width: number): Buffer {
+  const lines: string[] = [];
+  for (const { table, columns, rows } of tables) {
+    // COPY wants every column of the staging table on every line: those this table lacks are NULL.
+    const padding = '\t\\N'.repeat(width - columns.length);
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as Row;
+      let line = `${field(table)}\t${i + 1}`;
+      for (const column of columns) line += `\t${field(row[column])}`;
+      lines.push(`${line}${padding}\n`);
+    }
   }
   return Buffer.from(lines.join(''), 'utf8');
 }

@@ -1,25 +1,36 @@
-import type { TableSpec } from '@tracking/vault-schema';
+import { VAULT_TABLES, type TableSpec } from '@tracking/vault-schema';
 
 const list = (names: readonly string[]): string => names.join(', ');
 
-/** The session's temporary table a batch's rows of `spec` are copied into: the target's columns and `ord`, the row's place in the batch. */
-export function stagingTable(spec: TableSpec): string {
-  return `load_${spec.table.replace('.', '__')}`;
-}
+/**
+ * One temporary table holds a whole batch, every vault table's rows in it as text (`tbl` names the
+ * table, `ord` is the row's place in the batch): one COPY a batch instead of one per table, each of
+ * which cost two round trips. The load statements cast the text back to the columns' types.
+ */
+export const STAGING_TABLE = 'load_batch';
+/** Value columns of the staging table: as many as the widest vault table has. */
+export const STAGING_COLUMNS = Math.max(...VAULT_TABLES.map((spec) => spec.columns.length));
+const stagingColumn = (index: number): string => `c${index + 1}`;
 
-/** Emptied at every commit (and by a rollback), so each transaction starts from empty staging tables. */
-export function createStagingTable(spec: TableSpec): string {
-  const columns = spec.columns.map((column) => `${column.name} ${column.type}`);
-  return `CREATE TEMP TABLE IF NOT EXISTS ${stagingTable(spec)} (${list([...columns, 'ord bigint'])}) ON COMMIT DELETE ROWS`;
-}
+/** Emptied at every commit (and by a rollback), so each transaction starts from an empty staging table. */
+export const CREATE_STAGING_TABLE = `CREATE TEMP TABLE IF NOT EXISTS ${STAGING_TABLE} (${list([
+  'tbl text',
+  'ord bigint',
+  ...Array.from({ length: STAGING_COLUMNS }, (_, index) => `${stagingColumn(index)} text`),
+])}) ON COMMIT DELETE ROWS`;
 
-export function copyStatement(spec: TableSpec): string {
-  return `COPY ${stagingTable(spec)} (${list([...spec.columns.map((column) => column.name), 'ord'])}) FROM STDIN`;
+/** COPY of rows of any table: `tbl`, `ord`, then the table's columns in declaration order, the rest NULL. */
+export const COPY_STAGING = `COPY ${STAGING_TABLE} (${list(['tbl', 'ord', ...Array.from({ length: STAGING_COLUMNS }, (_, index) => stagingColumn(index))])}) FROM STDIN`;
+
+/** The batch's rows of `spec`, typed and named as its columns. */
+function staged(spec: TableSpec): string {
+  const columns = spec.columns.map((column, index) => `${stagingColumn(index)}::${column.type} AS ${column.name}`);
+  return `(SELECT ${list([...columns, 'ord'])} FROM ${STAGING_TABLE} WHERE tbl = '${spec.table}') AS i`;
 }
 
 /**
  * The load SQL, generated from the table declarations: one set-based statement per table and batch
- * from its staging table (constant statement text, any batch size). A snapshot test keeps the
+ * from the staging table (constant statement text, any batch size). A snapshot test keeps the
  * generated text in front of reviewers.
  */
 export function loadStatement(spec: TableSpec): string {
@@ -29,14 +40,14 @@ export function loadStatement(spec: TableSpec): string {
     case 'insert-once':
       return [
         `INSERT INTO ${spec.table} (${columns})`,
-        `SELECT ${columns} FROM ${stagingTable(spec)}`,
+        `SELECT ${columns} FROM ${staged(spec)}`,
         // A replayed or duplicated record carries the same natural key: it inserts nothing.
         `ON CONFLICT (${key}) DO NOTHING`,
       ].join('\n');
     case 'earliest-wins':
       return [
         `INSERT INTO ${spec.table} AS t (${columns})`,
-        `SELECT DISTINCT ON (${key}) ${columns} FROM ${stagingTable(spec)}`,
+        `SELECT DISTINCT ON (${key}) ${columns} FROM ${staged(spec)}`,
         `ORDER BY ${key}, load_date, record_source`,
         // One row per key ever. Its load_date and record_source are those of the earliest record that
         // carried the key, so the rows do not depend on the order partitions are read in a replay.
@@ -46,7 +57,7 @@ export function loadStatement(spec: TableSpec): string {
     case 'on-change': {
       const hk = spec.key[0];
       return [
-        `WITH incoming AS (SELECT * FROM ${stagingTable(spec)}),`,
+        `WITH incoming AS (SELECT * FROM ${staged(spec)}),`,
         // The row before each incoming one: the previous one in this batch, or the latest stored row at
         // or before its load_date, whichever is later. Same key and same source only: each partition
         // is a source, read in one fixed order, so change detection gives the same rows in any replay.

@@ -1,13 +1,13 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable } from '@nestjs/common';
-import type { Pool, PoolClient, QueryResult } from 'pg';
+import type { Pool, QueryResult } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DATABASE_POOL, inTransaction } from '@tracking/database';
-import { ERASURES, LOAD_BATCHES, VAULT_TABLES, type TableSpec } from '@tracking/vault-schema';
+import { ERASURES, LOAD_BATCHES, VAULT_TABLES } from '@tracking/vault-schema';
 import { copyText } from './copy-text';
-import { copyStatement, createStagingTable, loadStatement } from './vault-statements';
-import type { Row, VaultRows } from './vault-model';
+import { COPY_STAGING, CREATE_STAGING_TABLE, STAGING_COLUMNS, loadStatement } from './vault-statements';
+import type { VaultRows } from './vault-model';
 
 export interface BatchReport {
   topic: string;
@@ -26,8 +26,9 @@ export interface ErasedSubject {
 }
 
 /**
- * SQL of the load path: every table of a batch in one transaction. The batch's rows are copied into
- * temporary staging tables (COPY), then one set-based statement per table moves them into the vault.
+ * SQL of the load path: every table of a batch in one transaction. The batch's rows are copied into a
+ * temporary staging table (one COPY), then one set-based statement per table moves them into the
+ * vault, all statements in one round trip.
  */
 @Injectable()
 export class VaultRepository {
@@ -44,9 +45,10 @@ export class VaultRepository {
     return inTransaction(this.pool, async (client) => {
       const inserted = new Map<string, number>();
       if (batch.length > 0) {
-        // IF NOT EXISTS: a session keeps its tables, but one created in a transaction that rolled back is gone.
-        await client.query(['SET LOCAL client_min_messages = warning', ...batch.map(({ spec }) => createStagingTable(spec))].join(';\n'));
-        for (const { spec, rows: tableRows } of batch) await copyInto(client, spec, tableRows);
+        // IF NOT EXISTS: a session keeps its table, but one created in a transaction that rolled back is gone.
+        await client.query(`SET LOCAL client_min_messages = warning; ${CREATE_STAGING_TABLE}`);
+        const body = copyText(batch.map(({ spec, rows: tableRows }) => ({ table: spec.table, columns: spec.columns.map((column) => column.name), rows: tableRows })), STAGING_COLUMNS);
+        await pipeline(Readable.from([body]), client.query(copyFrom(COPY_STAGING)));
         const results = await client.query(batch.map(({ spec }) => this.statements.get(spec.table) as string).join(';\n'));
         const perStatement = (Array.isArray(results) ? results : [results]) as QueryResult[];
         batch.forEach(({ spec }, index) => inserted.set(spec.table, perStatement[index]?.rowCount ?? 0));
@@ -74,9 +76,4 @@ export class VaultRepository {
     );
     return new Set(rows.map((row) => row.subject_hk.toString('hex')));
   }
-}
-
-async function copyInto(client: PoolClient, spec: TableSpec, rows: readonly Row[]): Promise<void> {
-  const body = copyText(spec.columns.map((column) => column.name), rows);
-  await pipeline(Readable.from([body]), client.query(copyFrom(copyStatement(spec))));
 }

@@ -21,6 +21,12 @@ export interface KafkaConsumerOptions {
   maxBytesPerPartition?: number;
   /** Records handed to a handler at once (one transaction each); default 2000. */
   maxRecordsPerCall?: number;
+  /**
+   * Partitions handled at the same time (kafkajs partitionsConsumedConcurrently; each partition's
+   * records stay in order); default 1. Only for handlers whose result does not depend on the order
+   * partitions are handled in.
+   */
+  partitionsConcurrently?: number;
 }
 
 export interface KafkaBatchTransportParts {
@@ -130,7 +136,12 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     }
     await this.consumer.connect();
     await this.consumer.subscribe({ topics, fromBeginning: this.options.fromBeginning });
-    await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.onBatch(payload) });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConcurrently ?? 1,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
     this.running = true;
     this.parts.logger.info({ groupId: this.options.groupId, topics, bounded: Boolean(this.parts.replay) }, 'consumer started');
     this.parts.replay?.started();

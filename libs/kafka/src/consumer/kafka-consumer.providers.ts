@@ -26,6 +26,8 @@ export interface ConsumingServiceSettings {
   groupId: string;
   /** How long the group waits for a member that stopped heartbeating (e.g. a killed process) before rebalancing. */
   sessionTimeoutMs: number;
+  /** See KafkaConsumerOptions.partitionsConcurrently. */
+  partitionsConcurrently?: number;
   /** Set by `tracking replay --to/--customer`: a bounded run under a temporary group, which then exits. */
   replay?: ReplayBounds;
 }
@@ -61,7 +63,13 @@ export function consumingServiceProviders(service: ConsumingService, settings: C
       provide: KafkaBatchTransport,
       inject: [KAFKA_CLIENT, RecordDecoders, DeadLetterPublisher, ConsumerMetrics, ReadinessRegistry],
       useFactory: (kafka: Kafka, decoders: RecordDecoders, deadLetters: DeadLetterPublisher, metrics: ConsumerMetrics, readiness: ReadinessRegistry) => {
-        const options = { groupId: settings.groupId, subscriptions: CONSUMER_SUBSCRIPTIONS[service], fromBeginning: true, sessionTimeoutMs: settings.sessionTimeoutMs };
+        const options = {
+          groupId: settings.groupId,
+          subscriptions: CONSUMER_SUBSCRIPTIONS[service],
+          fromBeginning: true,
+          sessionTimeoutMs: settings.sessionTimeoutMs,
+          partitionsConcurrently: settings.partitionsConcurrently,
+        };
         const transport = new KafkaBatchTransport(options, {
           kafka,
           decoders,
