@@ -57,10 +57,18 @@ export class BenchContext {
     let value = this.memos.get(key) as Promise<T> | undefined;
     if (!value) {
       value = measure();
+      value.then((settled) => this.settled.set(key, settled), () => undefined);
       this.memos.set(key, value);
     }
     return value;
   }
+
+  /** The value a memo holds once `memo(key, ...)` has settled in this run, if it has. */
+  memoized<T>(key: string): T | undefined {
+    return this.settled.get(key) as T | undefined;
+  }
+
+  private readonly settled = new Map<string, unknown>();
 
   get customersDir(): string {
     return join(this.workDir, 'customers');

@@ -18,6 +18,8 @@ import { gatewaySingleSaturation } from './gateway-single';
 const CATCH_UP_MS = 120_000;
 
 const SHARE_OF_MAXIMUM = 0.4;
+/** Memo key of the rate the steady run used (the soak runs at it too). */
+export const END_TO_END_RATE = 'end-to-end-rate';
 const CHANNEL = 'bench_loaded';
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -76,7 +78,7 @@ export const END_TO_END: Measurement = {
       const lastLoaded = [...loadedAt.values()].reduce((latest, at) => Math.max(latest, at), 0);
       const pipelineSeconds = (lastLoaded - startedAt) / 1000;
       const maximum = saturation.ok / pipelineSeconds;
-      const rate = Math.max(1, Math.round(maximum * SHARE_OF_MAXIMUM));
+      const rate = await context.memo(END_TO_END_RATE, () => Promise.resolve(Math.max(1, Math.round(maximum * SHARE_OF_MAXIMUM))));
       loadedAt.clear();
 
       context.progress(`end to end: ${rate} events/s (${SHARE_OF_MAXIMUM * 100}% of the pipeline's ${Math.round(maximum)} events/s) for ${context.profile.latencySeconds} s`);

@@ -7,6 +7,7 @@ import { GATEWAY_BULK } from './gateway-bulk';
 import { GATEWAY_SINGLE } from './gateway-single';
 import { PRODUCERS } from './producers';
 import { REPLAY } from './replay';
+import { SOAK } from './soak';
 import { VAULT } from './vault';
 
 /** In the order they run: producers first (they need nothing but the broker), then the services. */
@@ -20,5 +21,6 @@ export const MEASUREMENTS: readonly Measurement[] = [
   VAULT,
   EXPORTER,
   AUTOMATION,
+  SOAK,
   REPLAY,
 ];

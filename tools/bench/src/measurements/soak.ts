@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TOPICS } from '@tracking/contracts';
+import { createConsumerGroup } from '../consumer-run';
+import { endOffsets } from '../kafka-positions';
+import { pacedSend } from '../load/paced-sender';
+import type { Measurement } from '../measurement';
+import { formatNumber, type BenchRow } from '../results';
+import type { ServiceProcess } from '../service-process';
+import { authHeaders, benchCustomerToken, benchDatabase, singleBodiesFile, startBenchGateway } from './gateway';
+import { END_TO_END_RATE } from './end-to-end';
+import { gatewaySingleSaturation } from './gateway-single';
+
+const MIB = 1024 * 1024;
+const SAMPLE_MS = 5_000;
+const GROWTH_TARGET_PERCENT = 10;
+const PEAK_TARGET_MIB = 256;
+
+/** Linux's current resident memory of a process, in bytes; 0 once it is gone. */
+function currentRss(pid: number): number {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * All four services under the end-to-end rate for the profile's soak time (ten minutes in the full
+ * run): each service's resident memory after the first sixth of the run (a minute of ten), at the end,
+ * and its peak. Growth after warm-up is what a leak looks like; the peak is what a container limit must hold.
+ */
+export const SOAK: Measurement = {
+  name: 'soak',
+  async run(context): Promise<BenchRow[]> {
+    const token = await benchCustomerToken(context);
+    const databaseUrl = await benchDatabase(context);
+    const bodiesFile = singleBodiesFile(context);
+    const gateway = await startBenchGateway(context, databaseUrl);
+    const request = { url: gateway.url, path: '/api/v1/track', headers: authHeaders(token), bodiesFile, connections: 32, seconds: context.profile.httpSeconds };
+    // The end-to-end measurement's rate when it ran; otherwise 40% of the gateway alone (stated in the rows).
+    const measured = context.memoized<number>(END_TO_END_RATE);
+    const rate = measured ?? Math.max(1, Math.round((await gatewaySingleSaturation(context, request)) * 0.4));
+    const rateSource = measured ? 'the end-to-end rate' : "40% of the gateway's single-event maximum";
+
+    const suffix = `bench-soak-${Date.now()}`;
+    const from = await endOffsets(context.admin, TOPICS.trackingEvents);
+    const services: ServiceProcess[] = [gateway];
+    for (const [service, groupVariable] of [
+      ['vault-loader', 'VAULT_LOADER_GROUP_ID'],
+      ['automation-trigger', 'AUTOMATION_TRIGGER_GROUP_ID'],
+      ['exporter', 'EXPORTER_GROUP_ID'],
+    ] as const) {
+      const groupId = `${service}-${suffix}`;
+      await createConsumerGroup(context, groupId, from, service === 'vault-loader' ? [TOPICS.trackingAudit] : []);
+      services.push(await context.services.start(service, { ...context.serviceEnv(databaseUrl), [groupVariable]: groupId }));
+    }
+
+    const seconds = context.profile.soakSeconds;
+    const warmUpMs = (seconds * 1000) / 10;
+    const startedAt = Date.now();
+    const afterWarmUp = new Map<string, number>();
+    const sampler = setInterval(() => {
+      if (Date.now() - startedAt < warmUpMs) return;
+      for (const service of services) if (!afterWarmUp.has(service.name)) afterWarmUp.set(service.name, currentRss(service.pid));
+    }, Math.min(SAMPLE_MS, warmUpMs / 2));
+    context.progress(`soak: ${formatNumber(rate)} events/s (${rateSource}) through all four services for ${seconds} s`);
+    try {
+      const sent = await pacedSend({ ...request, rate, seconds, outFile: join(context.workDir, 'soak-acks.tsv') });
+      if (sent.failed > 0) throw new Error(`soak: ${sent.failed} of ${sent.sent} requests failed`);
+    } finally {
+      clearInterval(sampler);
+    }
+    return services.flatMap((service): BenchRow[] => {
+      const warm = afterWarmUp.get(service.name) ?? 0;
+      const end = currentRss(service.pid);
+      const peak = service.peakRssBytes();
+      const what = `memory, ${formatNumber(seconds / 60)}-minute soak at ${formatNumber(rate)} events/s: ${service.name}`;
+      return [
+        {
+          what: `${what}, growth after the first ${formatNumber(warmUpMs / 1000)} s`,
+          figure: { value: warm > 0 ? ((end - warm) / warm) * 100 : Number.NaN, unit: '%' },
+          target: { kind: 'at-most', value: GROWTH_TARGET_PERCENT, unit: '%' },
+          details: { 'MiB after warm-up': formatNumber(warm / MIB), 'MiB at the end': formatNumber(end / MIB), rate: rateSource },
+        },
+        { what: `${what}, peak`, figure: { value: peak / MIB, unit: 'MiB peak RSS' }, target: { kind: 'at-most', value: PEAK_TARGET_MIB, unit: 'MiB' } },
+      ];
+    });
+  },
+};
