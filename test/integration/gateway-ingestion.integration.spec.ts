@@ -47,6 +47,7 @@ describe('gateway ingestion', () => {
     for (const example of Object.values(SEED_000_EVENTS)) {
       const response = await send('/api/v1/track', example, oneSpa);
       expect(response.status).toBe(200);
+      expect(response.headers.get('x-customer-id')).toBe('one_spa');
       sent.set(((await response.json()) as { event_id: string }).event_id, example);
     }
     const batchId = `${SEED_000_BULK.batch_id}-${randomUUID()}`;
@@ -251,8 +252,13 @@ describe('gateway ingestion', () => {
         audit_logged: true,
       });
       expect(own.headers.get('x-ratelimit-limit')).toBe('100');
+      expect(own.headers.get('x-customer-id')).toBe('one_spa');
       const other = await fetch(`${gateway.url}/api/v1/customer/retail_chain/tracking-config`, { headers: { 'X-Customer-ID': 'one_spa', Authorization: `Bearer ${DEV_TOKENS.one_spa}` } });
       expect(other.status).toBe(403);
+      // A caller that did not authenticate is not told which customer it claimed to be.
+      const anonymous = await fetch(`${gateway.url}/api/v1/customer/one_spa/tracking-config`, { headers: { 'X-Customer-ID': 'one_spa', Authorization: 'Bearer wrong' } });
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers.get('x-customer-id')).toBeNull();
     });
 
     it('reloads a customer\'s configuration when its YAML changes', async () => {

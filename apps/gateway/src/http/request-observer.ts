@@ -9,7 +9,8 @@ const INGEST_ROUTES = /^\/api\/v1\/(track|tracking\/collect)/;
 const QUIET_ROUTES = /^\/(livez|readyz|metrics)$/;
 
 /**
- * Stamps each request with an id and its arrival time, and after the answer records metrics and
+ * Stamps each request with an id and its arrival time, each answer to an authenticated customer
+ * with its X-Customer-ID, and after the answer records metrics and
  * one structured log line: `tracking.ingest` for ingestion routes (seed 002), `http.request` for
  * the rest. Lines carry the client's network block, never its address, and never a credential.
  */
@@ -38,6 +39,12 @@ export function observeRequests(fastify: FastifyInstance, logger: Logger, regist
     request.requestId = randomUUID();
     request.receivedAt = Date.now();
     reply.header('X-Request-ID', request.requestId);
+  });
+
+  // Seed 000's response headers name the customer the answer is for: the authenticated one only, never an echo of the request's claim.
+  fastify.addHook('onSend', async (request: GatewayRequest, reply, payload) => {
+    if (request.customer) reply.header('X-Customer-ID', request.customer.customerId);
+    return payload;
   });
 
   fastify.addHook('onResponse', async (request: GatewayRequest, reply) => {
