@@ -195,7 +195,31 @@ describe('gateway ingestion', () => {
       status_code: 401,
       outcome: 'unauthorized',
       error_code: 'UNAUTHORIZED',
+      abuse_kind: 'invalid_credentials',
+      abuse_customer_id: 'one_spa',
     });
+    expect(audits.find((record) => record.value.audit_id === ids[0])?.value).toMatchObject({ abuse_kind: null, abuse_customer_id: null });
+  });
+
+  it('records abuse aimed at a customer on the audit topic and counts it by kind and customer', async () => {
+    const counted = async (kind: string): Promise<number> => {
+      const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+      const line = metrics.split('\n').find((entry) => entry.startsWith(`gateway_abuse_events_total{kind="${kind}",customer="one_spa",`));
+      return Number(line?.split(' ').pop() ?? 0);
+    };
+    const from = await topicPositions(env.kafkaBrokers, TOPICS.trackingAudit);
+    const [invalidBefore, crossBefore] = [await counted('invalid_credentials'), await counted('cross_tenant_token')];
+    const invalid = await send('/api/v1/track', { event_type: 'page_view' }, { id: 'one_spa', token: 'ovt_dev_one_spa_111111111111111111111111' });
+    const cross = await send('/api/v1/track', { event_type: 'page_view' }, { id: 'one_spa', token: DEV_TOKENS.retail_chain });
+    expect([invalid.status, cross.status]).toEqual([401, 403]);
+    const ids = [invalid.headers.get('x-request-id'), cross.headers.get('x-request-id')];
+    const audits = await readTopic<AuditRecord>(env, TOPICS.trackingAudit, from, (seen) => ids.every((id) => seen.some((r) => r.value.audit_id === id)));
+    expect(ids.map((id) => audits.find((record) => record.value.audit_id === id)?.value)).toEqual([
+      expect.objectContaining({ abuse_kind: 'invalid_credentials', abuse_customer_id: 'one_spa', customer_id: null }),
+      expect.objectContaining({ abuse_kind: 'cross_tenant_token', abuse_customer_id: 'one_spa', customer_id: null }),
+    ]);
+    expect(await counted('invalid_credentials')).toBe(invalidBefore + 1);
+    expect(await counted('cross_tenant_token')).toBe(crossBefore + 1);
   });
 
   describe('refusals, each with seed 000\'s error shape', () => {

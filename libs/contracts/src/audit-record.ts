@@ -16,7 +16,17 @@ export interface AuditRecord {
   events_accepted: number;
   events_rejected: number;
   events_dropped: number;
+  abuse_kind: AbuseKind | null;
+  abuse_customer_id: string | null;
 }
+
+/**
+ * Refusals that look like an attack on a customer rather than a mistake (seed 002's
+ * TrackingAbuseEvent): a wrong secret or publishable key for a configured customer, another
+ * customer's valid token, a browser origin the customer does not allow, a rate limit hit.
+ */
+export const ABUSE_KINDS = ['invalid_credentials', 'cross_tenant_token', 'origin_mismatch', 'rate_limited'] as const;
+export type AbuseKind = (typeof ABUSE_KINDS)[number];
 
 export const AUDIT_RECORD_SCHEMA_FILE = 'audit-record.v1.avsc';
 

@@ -53,6 +53,8 @@ export class AuditTrail {
       events_accepted: summary?.accepted ?? 0,
       events_rejected: summary?.rejected ?? 0,
       events_dropped: summary?.dropped ?? 0,
+      abuse_kind: request.abuse?.kind ?? null,
+      abuse_customer_id: request.abuse?.customerId ?? null,
     };
   }
 

@@ -42,8 +42,10 @@ export class ApiTokenGuard implements CanActivate {
           { event: 'tracking.abuse', kind: 'cross_tenant_token', customerId, tokenOwner: owner, ipBlock: anonymiseIp(request.ip, { mode: 'truncate' }) },
           'token of another customer presented',
         );
+        request.abuse = { kind: 'cross_tenant_token', customerId: customer.customerId };
         throw new ApiError(403, 'FORBIDDEN', `This token is not valid for customer "${customerId}"`);
       }
+      request.abuse = { kind: 'invalid_credentials', customerId: customer.customerId };
       throw new ApiError(401, 'UNAUTHORIZED', 'Invalid API token');
     }
     request.customer = customer;

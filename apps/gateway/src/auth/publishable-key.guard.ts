@@ -27,9 +27,13 @@ export class PublishableKeyGuard implements CanActivate {
     const customer = this.customers.find(customerId);
     if (!customer) throw new ApiError(404, 'CUSTOMER_NOT_FOUND', `Customer configuration not found for "${customerId.slice(0, 100)}"`);
     const keyId = this.keyIdFor(customer, publishableKey);
-    if (!keyId) throw new ApiError(401, 'UNAUTHORIZED', 'Unknown publishable key for this customer');
+    if (!keyId) {
+      request.abuse = { kind: 'invalid_credentials', customerId: customer.customerId };
+      throw new ApiError(401, 'UNAUTHORIZED', 'Unknown publishable key for this customer');
+    }
     const origin = request.headers.origin;
     if (!origin || !customer.tracking.allowedOrigins.includes(origin)) {
+      request.abuse = { kind: 'origin_mismatch', customerId: customer.customerId };
       throw new ApiError(403, 'FORBIDDEN', `Origin ${origin ? `"${origin.slice(0, 200)}"` : '(none)'} is not allowed for customer "${customerId}"`);
     }
     request.customer = customer;

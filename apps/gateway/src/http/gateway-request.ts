@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { CustomerConfig } from '@tracking/customers';
+import type { AbuseKind } from '@tracking/contracts';
 import type { SecurityAssessment } from '@tracking/ingestion';
 
 export interface RateLimitState {
@@ -29,6 +30,8 @@ export interface GatewayRequest extends FastifyRequest {
   keyId?: string | null;
   rateLimit?: RateLimitState;
   ingest?: IngestSummary;
+  /** Set by the guard or limit that refused the request as abuse aimed at a configured customer (or none named). */
+  abuse?: { kind: AbuseKind; customerId: string | null };
   /** Whether this request's audit record was acknowledged by Kafka. */
   auditLogged?: boolean;
 }

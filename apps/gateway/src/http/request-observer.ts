@@ -28,6 +28,12 @@ export function observeRequests(fastify: FastifyInstance, logger: Logger, regist
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  const abuse = new Counter({
+    name: 'gateway_abuse_events_total',
+    help: "Refusals that look like abuse aimed at a customer (seed 002's TrackingAbuseEvent), by kind and the customer named ('none' when none was)",
+    labelNames: ['kind', 'customer'],
+    registers: [registry],
+  });
   const events = new Counter({
     name: 'gateway_events_total',
     help: 'Events received by outcome',
@@ -52,6 +58,7 @@ export function observeRequests(fastify: FastifyInstance, logger: Logger, regist
     const seconds = reply.elapsedTime / 1000;
     requests.inc({ method: request.method, route, status: String(reply.statusCode) });
     duration.observe({ method: request.method, route }, seconds);
+    if (request.abuse) abuse.inc({ kind: request.abuse.kind, customer: request.abuse.customerId ?? 'none' });
     const ingest = request.ingest;
     if (ingest) {
       events.inc({ outcome: 'accepted' }, ingest.accepted);

@@ -123,6 +123,7 @@ export class RateLimiter implements OnApplicationShutdown {
 
     const refusedBy = checks[result.refusedBy];
     this.refusals.inc({ limit: refusedBy.label });
+    request.abuse = { kind: 'rate_limited', customerId: request.customer?.customerId ?? null };
     const retryAfter = Math.max(1, Math.ceil((shown.resetAt - now) / 1000));
     const assessment = assessRequest({ userAgent: request.headers['user-agent'] ?? null, fromBrowser: false, clockSkewMs: null });
     throw new ApiError(429, 'RATE_LIMITED', refusedBy.refusal, undefined, { ...headers, 'Retry-After': String(retryAfter) }, {
