@@ -271,5 +271,13 @@ window.Tracking = tracker;
     expect(moving.headers.get('cache-control')).toContain('max-age=300');
     expect(Buffer.from(await moving.arrayBuffer()).equals(packaged)).toBe(true);
     expect((await fetch(`${gateway.url}/js/v0.0.1/tracking.min.js`)).status).toBe(404);
+    // The source map the script names, beside either URL.
+    const packagedMap = readFileSync(join(installed('@tracking-platform/browser'), 'dist', 'tracking.min.js.map'));
+    expect(packaged.toString()).toMatch(/\/\/# sourceMappingURL=tracking\.min\.js\.map\s*$/);
+    for (const path of [`/js/v${version}/tracking.min.js.map`, '/js/tracking.min.js.map']) {
+      const map = await fetch(`${gateway.url}${path}`);
+      expect(map.status).toBe(200);
+      expect(Buffer.from(await map.arrayBuffer()).equals(packagedMap)).toBe(true);
+    }
   });
 });

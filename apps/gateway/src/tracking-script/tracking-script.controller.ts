@@ -39,11 +39,39 @@ export class TrackingScriptController {
   @ApiResponse({ status: 304, description: 'Not modified (If-None-Match)' })
   @ApiResponse({ status: 404, description: 'Another release than the one this gateway ships, or the SDK has not been built' })
   release(@Param('release') release: string, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Buffer | string {
+    return this.answer(this.pinned(release), request, reply, VERSIONED_SCRIPT_CACHE_CONTROL);
+  }
+
+  @Get('tracking.min.js.map')
+  @ApiOperation({ summary: "The current script's source map", description: 'Named by the script itself; developer tools fetch it beside /js/tracking.js.' })
+  @ApiResponse({ status: 200, description: 'The source map (JSON)' })
+  @ApiResponse({ status: 404, description: 'Not built' })
+  sourceMap(@Res({ passthrough: true }) reply: FastifyReply): Buffer {
+    return this.mapOf(this.built(), reply, SCRIPT_CACHE_CONTROL);
+  }
+
+  @Get(':release/tracking.min.js.map')
+  @ApiOperation({ summary: "One release's source map", description: 'Beside /js/v<version>/tracking.min.js, immutable like it.' })
+  @ApiParam({ name: 'release', description: '`v` and the version, e.g. v1.0.0' })
+  @ApiResponse({ status: 200, description: 'The source map (JSON)' })
+  @ApiResponse({ status: 404, description: 'Another release, or not built' })
+  releaseSourceMap(@Param('release') release: string, @Res({ passthrough: true }) reply: FastifyReply): Buffer {
+    return this.mapOf(this.pinned(release), reply, VERSIONED_SCRIPT_CACHE_CONTROL);
+  }
+
+  private mapOf(script: TrackingScript, reply: FastifyReply, cacheControl: string): Buffer {
+    if (!script.sourceMap) throw new ApiError(404, 'NOT_FOUND', 'The browser SDK was built without its source map');
+    reply.headers({ 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': cacheControl, 'Access-Control-Allow-Origin': '*', 'X-Content-Type-Options': 'nosniff' });
+    return script.sourceMap;
+  }
+
+  /** The script when `release` names the version this gateway ships (`v1.0.0`); 404 otherwise. */
+  private pinned(release: string): TrackingScript {
     const script = this.built();
     if (release !== `v${script.version}`) {
       throw new ApiError(404, 'NOT_FOUND', `This gateway serves the browser SDK v${script.version} only (/js/v${script.version}/tracking.min.js, or /js/tracking.js for the current release)`);
     }
-    return this.answer(script, request, reply, VERSIONED_SCRIPT_CACHE_CONTROL);
+    return script;
   }
 
   private built(): TrackingScript {

@@ -1,7 +1,7 @@
 import { SCRIPT_CACHE_CONTROL, VERSIONED_SCRIPT_CACHE_CONTROL, acceptsGzip, notModified, scriptResponse } from './tracking-script.response';
 import type { TrackingScript } from './tracking-script.store';
 
-const script: TrackingScript = { version: '1.0.0', body: Buffer.from('js'), gzipped: Buffer.from('gz'), etag: '"abc"', gzippedEtag: '"abc-gzip"' };
+const script: TrackingScript = { version: '1.0.0', body: Buffer.from('js'), gzipped: Buffer.from('gz'), etag: '"abc"', gzippedEtag: '"abc-gzip"', sourceMap: undefined };
 
 describe(scriptResponse.name, () => {
   it('answers the script as JavaScript, cacheable, with its ETag', () => {

@@ -19,6 +19,8 @@ export interface TrackingScript {
   /** Strong validator of the uncompressed bytes; the gzipped representation gets its own. */
   etag: string;
   gzippedEtag: string;
+  /** tracking.min.js.map, which the script names (devtools fetch it beside the script); absent if not built. */
+  sourceMap: Buffer | undefined;
 }
 
 /**
@@ -59,7 +61,9 @@ export class TrackingScriptStore {
     const { version } = JSON.parse(readFileSync(join(root, BROWSER_SDK_DIR, 'package.json'), 'utf8')) as { version: string };
     const body = readFileSync(path);
     const digest = createHash('sha256').update(body).digest('base64url').slice(0, 27);
-    this.script = { version, body, gzipped: gzipSync(body, { level: 9 }), etag: `"${digest}"`, gzippedEtag: `"${digest}-gzip"` };
+    const mapPath = `${path}.map`;
+    const sourceMap = existsSync(mapPath) ? readFileSync(mapPath) : undefined;
+    this.script = { version, body, gzipped: gzipSync(body, { level: 9 }), etag: `"${digest}"`, gzippedEtag: `"${digest}-gzip"`, sourceMap };
     return this.script;
   }
 }
