@@ -19,31 +19,31 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 const print = (line) => process.stdout.write(`${line}\n`);
 
-function fail(packageDir, message) {
-  process.stderr.write(`${relative(process.cwd(), packageDir) || '.'} build: ${message}\n`);
+function fail(message) {
+  process.stderr.write(`${relative(process.cwd(), here) || '.'} build: ${message}\n`);
   process.exit(1);
 }
 
-function readManifest(packageDir) {
-  return JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
+function readManifest() {
+  return JSON.parse(readFileSync(join(here, 'package.json'), 'utf8'));
 }
 
 /** Empties dist/, so a file that is no longer built is never packed. */
-function cleanDist(packageDir) {
-  rmSync(join(packageDir, 'dist'), { recursive: true, force: true });
+function cleanDist() {
+  rmSync(join(here, 'dist'), { recursive: true, force: true });
 }
 
 /** dist/types/*.d.ts by the package's tsconfig.types.json; any type error fails the build. */
-function emitDeclarations(packageDir) {
-  const configPath = join(packageDir, 'tsconfig.types.json');
+function emitDeclarations() {
+  const configPath = join(here, 'tsconfig.types.json');
   const { config, error } = ts.readConfigFile(configPath, ts.sys.readFile);
-  if (error) fail(packageDir, ts.flattenDiagnosticMessageText(error.messageText, '\n'));
-  const parsed = ts.parseJsonConfigFileContent(config, ts.sys, packageDir, undefined, configPath);
+  if (error) fail(ts.flattenDiagnosticMessageText(error.messageText, '\n'));
+  const parsed = ts.parseJsonConfigFileContent(config, ts.sys, here, undefined, configPath);
   const program = ts.createProgram(parsed.fileNames, parsed.options);
   const emitted = program.emit();
   const diagnostics = ts.getPreEmitDiagnostics(program).concat(emitted.diagnostics);
   if (diagnostics.length > 0) {
-    fail(packageDir, ts.formatDiagnosticsWithColorAndContext(diagnostics, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => packageDir, getNewLine: () => '\n' }));
+    fail(ts.formatDiagnosticsWithColorAndContext(diagnostics, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => here, getNewLine: () => '\n' }));
   }
 }
 
@@ -57,7 +57,7 @@ function sizes(bytes) {
 
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
 
-const manifest = readManifest(here);
+const manifest = readManifest();
 /** The issue's budget for what every page of every customer downloads. */
 const GZIP_BUDGET_BYTES = 8 * 1024;
 
@@ -87,16 +87,16 @@ if (process.argv.includes('--integrity')) {
   process.exit(0);
 }
 
-cleanDist(here);
+cleanDist();
 const [{ outputFiles }] = await Promise.all([
   buildScript(false),
   build({ ...common, entryPoints: ['src/index.ts'], format: 'esm', outfile: 'dist/index.mjs' }),
   build({ ...common, entryPoints: ['src/index.ts'], format: 'cjs', outfile: 'dist/index.cjs' }),
 ]);
 for (const file of outputFiles) writeFileSync(file.path, file.contents);
-emitDeclarations(here);
+emitDeclarations();
 
 const script = outputFiles.find((file) => file.path.endsWith('.js')).contents;
 const { bytes, gzipBytes } = sizes(script);
 print(`${manifest.name} ${manifest.version}: dist/tracking.min.js ${kb(bytes)}, ${kb(gzipBytes)} gzipped (${gzipBytes} bytes), integrity ${integrityOf(script)}`);
-if (gzipBytes > GZIP_BUDGET_BYTES) fail(here, `dist/tracking.min.js is ${gzipBytes} bytes gzipped, over the budget of ${GZIP_BUDGET_BYTES}`);
+if (gzipBytes > GZIP_BUDGET_BYTES) fail(`dist/tracking.min.js is ${gzipBytes} bytes gzipped, over the budget of ${GZIP_BUDGET_BYTES}`);

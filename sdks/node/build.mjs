@@ -13,31 +13,31 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 const print = (line) => process.stdout.write(`${line}\n`);
 
-function fail(packageDir, message) {
-  process.stderr.write(`${relative(process.cwd(), packageDir) || '.'} build: ${message}\n`);
+function fail(message) {
+  process.stderr.write(`${relative(process.cwd(), here) || '.'} build: ${message}\n`);
   process.exit(1);
 }
 
-function readManifest(packageDir) {
-  return JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
+function readManifest() {
+  return JSON.parse(readFileSync(join(here, 'package.json'), 'utf8'));
 }
 
 /** Empties dist/, so a file that is no longer built is never packed. */
-function cleanDist(packageDir) {
-  rmSync(join(packageDir, 'dist'), { recursive: true, force: true });
+function cleanDist() {
+  rmSync(join(here, 'dist'), { recursive: true, force: true });
 }
 
 /** dist/types/*.d.ts by the package's tsconfig.types.json; any type error fails the build. */
-function emitDeclarations(packageDir) {
-  const configPath = join(packageDir, 'tsconfig.types.json');
+function emitDeclarations() {
+  const configPath = join(here, 'tsconfig.types.json');
   const { config, error } = ts.readConfigFile(configPath, ts.sys.readFile);
-  if (error) fail(packageDir, ts.flattenDiagnosticMessageText(error.messageText, '\n'));
-  const parsed = ts.parseJsonConfigFileContent(config, ts.sys, packageDir, undefined, configPath);
+  if (error) fail(ts.flattenDiagnosticMessageText(error.messageText, '\n'));
+  const parsed = ts.parseJsonConfigFileContent(config, ts.sys, here, undefined, configPath);
   const program = ts.createProgram(parsed.fileNames, parsed.options);
   const emitted = program.emit();
   const diagnostics = ts.getPreEmitDiagnostics(program).concat(emitted.diagnostics);
   if (diagnostics.length > 0) {
-    fail(packageDir, ts.formatDiagnosticsWithColorAndContext(diagnostics, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => packageDir, getNewLine: () => '\n' }));
+    fail(ts.formatDiagnosticsWithColorAndContext(diagnostics, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => here, getNewLine: () => '\n' }));
   }
 }
 
@@ -48,7 +48,7 @@ function sizes(bytes) {
 
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
 
-const manifest = readManifest(here);
+const manifest = readManifest();
 
 const common = {
   absWorkingDir: here,
@@ -65,12 +65,12 @@ const common = {
   logLevel: 'warning',
 };
 
-cleanDist(here);
+cleanDist();
 await Promise.all([
   build({ ...common, format: 'esm', outfile: 'dist/index.mjs' }),
   build({ ...common, format: 'cjs', outfile: 'dist/index.cjs' }),
 ]);
-emitDeclarations(here);
+emitDeclarations();
 for (const file of ['index.mjs', 'index.cjs']) {
   const { bytes, gzipBytes } = sizes(readFileSync(join(here, 'dist', file)));
   print(`${manifest.name} ${manifest.version}: dist/${file} ${kb(bytes)}, ${kb(gzipBytes)} gzipped`);
