@@ -2,6 +2,8 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY sdks/browser/package.json sdks/browser/
+COPY sdks/node/package.json sdks/node/
 RUN npm ci --ignore-scripts
 COPY . .
 RUN npm run build && npm prune --omit=dev --ignore-scripts
@@ -12,6 +14,9 @@ ENV NODE_ENV=production
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The gateway serves the browser SDK's bundle (/js/tracking.js) and names its URL by the package's version.
+COPY --from=build /app/sdks/browser/package.json ./sdks/browser/
+COPY --from=build /app/sdks/browser/dist ./sdks/browser/dist
 COPY schemas ./schemas
 COPY example-customers ./example-customers
 USER node

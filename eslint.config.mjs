@@ -125,7 +125,7 @@ const boundaries = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.local/**', 'coverage/**', 'tools/bench/results/**'] },
+  { ignores: ['dist/**', 'sdks/*/dist/**', 'node_modules/**', '.local/**', 'coverage/**', 'tools/bench/results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

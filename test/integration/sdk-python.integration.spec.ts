@@ -22,11 +22,12 @@ interface ScriptOutput {
   queued: string[];
   flushed: { accepted: number; failed: number };
   refused: { status: number; error_code: string };
+  version: string;
 }
 
 const SCRIPT = `
 import json, sys
-from tracking_client import TrackingClient, TrackingError
+from tracking_client import TrackingClient, TrackingError, __version__
 
 endpoint, customer, token = sys.argv[1:4]
 with TrackingClient(endpoint, customer, token, flush_at=10, flush_interval=0.5) as client:
@@ -43,7 +44,7 @@ try:
     refused = None
 except TrackingError as error:
     refused = {"status": error.status, "error_code": error.error_code}
-print(json.dumps({"single": single, "bulk": bulk, "queued": queued, "flushed": {"accepted": flushed.accepted, "failed": flushed.failed}, "refused": refused}))
+print(json.dumps({"single": single, "bulk": bulk, "queued": queued, "flushed": {"accepted": flushed.accepted, "failed": flushed.failed}, "refused": refused, "version": __version__}))
 `;
 
 describe('Python client, installed with pip from sdks/python, against the real gateway', () => {
@@ -94,5 +95,6 @@ describe('Python client, installed with pip from sdks/python, against the real g
     const ours = records.map((record) => record.value).filter((event) => event.customer_id === customer.id);
     expect(ours.map((event) => event.event_id).sort()).toEqual([...expected].sort());
     expect(ours.find((event) => event.event_id === output.single.event_id)?.page_url).toBe('https://shop.example/python');
+    expect(new Set(ours.map((event) => `${event.library_name} ${event.library_version}`))).toEqual(new Set([`tracking-platform-client ${output.version}`]));
   }, 90_000);
 });

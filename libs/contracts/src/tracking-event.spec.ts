@@ -34,6 +34,8 @@ const sample: TrackingEvent = {
   security_score: 100,
   suspicious: false,
   key_id: 'dev',
+  library_name: '@tracking-platform/node',
+  library_version: '1.0.0',
 };
 
 describe('TrackingEvent', () => {

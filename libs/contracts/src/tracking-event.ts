@@ -30,6 +30,9 @@ export interface TrackingEvent {
   security_score: number | null;
   suspicious: boolean;
   key_id: string | null;
+  /** The SDK that sent the event and its version, as it said (null from plain HTTP clients and older records). */
+  library_name: string | null;
+  library_version: string | null;
 }
 
 export const TRACKING_EVENT_SCHEMA_FILE = 'tracking-event.v1.avsc';

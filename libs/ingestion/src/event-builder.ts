@@ -78,5 +78,7 @@ export function buildTrackingEvent(request: ValidTrackRequest, context: EventCon
     security_score: context.securityScore,
     suspicious: context.suspicious,
     key_id: context.keyId,
+    library_name: request.libraryName,
+    library_version: request.libraryVersion,
   };
 }

@@ -20,6 +20,9 @@ export interface TrackEventRequest {
   /** RFC 3339, by the client's clock; used to correct its skew. */
   sent_at?: string;
   consent_state?: ConsentState;
+  /** The SDK sending the event, e.g. `@tracking-platform/node`, and its version: kept on the record. */
+  library_name?: string;
+  library_version?: string;
 }
 
 /** What is wrong with one field of one event. */
@@ -46,4 +49,6 @@ export interface ValidTrackRequest {
   occurredAt: number | null;
   sentAt: number | null;
   consentState: ConsentState | null;
+  libraryName: string | null;
+  libraryVersion: string | null;
 }

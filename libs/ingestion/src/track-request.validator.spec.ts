@@ -29,6 +29,24 @@ describe(validateTrackRequest.name, () => {
     });
   });
 
+  describe('the sending library', () => {
+    it('keeps the SDK name and version the event names', () => {
+      const result = validate({ event_type: 'signup', library_name: '@tracking-platform/node', library_version: '1.0.0-rc.1' });
+      expect(result.ok && result.value).toMatchObject({ libraryName: '@tracking-platform/node', libraryVersion: '1.0.0-rc.1' });
+    });
+
+    it('leaves them null for a client that does not say', () => {
+      const result = validate({ event_type: 'signup' });
+      expect(result.ok && result.value).toMatchObject({ libraryName: null, libraryVersion: null });
+    });
+
+    it('refuses one too long, empty or with control characters', () => {
+      expect(fieldsOf({ event_type: 'signup', library_name: 'x'.repeat(215), library_version: '1'.repeat(65) })).toEqual(['library_name', 'library_version']);
+      expect(fieldsOf({ event_type: 'signup', library_name: '', library_version: '1.0\n' })).toEqual(['library_name', 'library_version']);
+      expect(fieldsOf({ event_type: 'signup', library_name: 7 })).toEqual(['library_name']);
+    });
+  });
+
   describe('when the body is not an event', () => {
     it.each([[null], [[]], ['page_view'], [42]])('refuses %j as a whole', (body) => {
       expect(fieldsOf(body)).toEqual(['(body)']);

@@ -22,6 +22,8 @@ const FIELDS = [
   'occurred_at',
   'sent_at',
   'consent_state',
+  'library_name',
+  'library_version',
 ] as const;
 const KNOWN_FIELDS: ReadonlySet<string> = new Set(FIELDS);
 
@@ -29,6 +31,9 @@ const EVENT_TYPE_PATTERN = /^[A-Za-z][A-Za-z0-9_.:-]{0,49}$/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 const MAX_ID_LENGTH = 255;
 const MAX_URL_LENGTH = 2048;
+/** npm's own limit on a package name is 214; a version is semver, prerelease and build included. */
+const MAX_LIBRARY_NAME_LENGTH = 214;
+const MAX_LIBRARY_VERSION_LENGTH = 64;
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -165,6 +170,8 @@ export function validateTrackRequest(body: unknown, limits: IngestionLimits, rec
     occurredAt,
     sentAt,
     consentState,
+    libraryName: text('library_name', body['library_name'], MAX_LIBRARY_NAME_LENGTH),
+    libraryVersion: text('library_version', body['library_version'], MAX_LIBRARY_VERSION_LENGTH),
   };
   return errors.length > 0 ? { ok: false, errors } : { ok: true, value };
 }

@@ -10,6 +10,7 @@ import { batchBody, beaconBatches, browserTransport, byteLength, KEEPALIVE_LIMIT
 import type { ConsentState, Properties, TrackerOptions, WireEvent } from './types';
 import { extractUtm } from './utm';
 import { uuidv4 } from './uuid';
+import { SDK_NAME, SDK_VERSION } from './version';
 
 /** The visitor's consent choice is itself kept (essential storage), so it holds on every page. */
 export const CONSENT_KEY = 'cp_consent';
@@ -263,9 +264,9 @@ export class Tracker {
     });
   }
 
-  /** sent_at and consent as of this attempt; the event id stays, so a retry is recognisable. */
+  /** sent_at and consent as of this attempt, and the SDK that sends it; the event id stays, so a retry is recognisable. */
   private stamp(event: WireEvent): WireEvent {
-    return { ...event, sent_at: new Date().toISOString(), consent_state: this.consent };
+    return { ...event, sent_at: new Date().toISOString(), consent_state: this.consent, library_name: SDK_NAME, library_version: SDK_VERSION };
   }
 
   private redact(url: string): string | undefined {

@@ -59,4 +59,7 @@ export interface WireEvent {
   /** Set on every attempt, so the gateway can correct the client's clock; the event id stays. */
   sent_at?: string;
   consent_state?: ConsentState;
+  /** This SDK's package name and version, on every attempt. */
+  library_name?: string;
+  library_version?: string;
 }

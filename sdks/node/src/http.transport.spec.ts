@@ -7,7 +7,7 @@ function setup(reply: () => Promise<FetchResponseLike>) {
 }
 
 const answer = (status: number, text: () => Promise<string>): FetchResponseLike => ({ status, headers: { get: () => null }, text });
-const event = { event_type: 'a', event_id: 'e1', occurred_at: '2026-03-01T10:00:00Z' };
+const event = { event_type: 'a', event_id: 'e1', occurred_at: '2026-03-01T10:00:00Z', library_name: '@tracking-platform/node', library_version: '1.0.0' };
 
 describe(HttpTransport.name, () => {
   describe('send', () => {

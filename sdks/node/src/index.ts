@@ -1,4 +1,4 @@
-export { TrackingClient, SDK_VERSION, type CloseOptions, type FlushSummary, type TrackingClientOptions } from './tracking.client';
+export { TrackingClient, type CloseOptions, type FlushSummary, type TrackingClientOptions } from './tracking.client';
 export {
   GATEWAY_ERROR_CODES,
   TrackingBulkError,
@@ -12,3 +12,4 @@ export {
 } from './tracking.errors';
 export type { ConsentState, PageViewInput, TrackEventInput, TrackResult, WireEvent } from './tracking-event';
 export type { FetchLike, FetchResponseLike } from './http.transport';
+export { SDK_NAME, SDK_VERSION } from './version';

@@ -1,11 +1,12 @@
 import { prepareEvent } from './tracking-event';
+import { SDK_NAME, SDK_VERSION } from './version';
 
 describe(prepareEvent.name, () => {
   const now = Date.parse('2026-03-01T10:00:00Z');
 
   it('fixes a UUIDv4 event id and the enqueue time, and leaves sent_at to each attempt', () => {
     const sut = prepareEvent({ event_type: 'signup', event_data: { plan: 'pro' } }, now);
-    expect(sut.body).toEqual({ event_type: 'signup', event_data: { plan: 'pro' }, event_id: expect.stringMatching(/^[0-9a-f-]{36}$/), occurred_at: '2026-03-01T10:00:00.000Z' });
+    expect(sut.body).toEqual({ event_type: 'signup', event_data: { plan: 'pro' }, event_id: expect.stringMatching(/^[0-9a-f-]{36}$/), occurred_at: '2026-03-01T10:00:00.000Z', library_name: SDK_NAME, library_version: SDK_VERSION });
     expect(sut.stampSentAt).toBe(true);
     expect(sut.bytes).toBeGreaterThan(JSON.stringify(sut.body).length);
   });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { SDK_NAME, SDK_VERSION } from './version';
 
 /** The visitor's answer to the consent question (seed 002). */
 export type ConsentState = 'pending' | 'granted' | 'denied';
@@ -37,6 +38,9 @@ export type WireEvent = Omit<TrackEventInput, 'event_id' | 'occurred_at' | 'sent
   event_id: string;
   occurred_at: string;
   sent_at?: string;
+  /** This SDK's package name and version, kept on the event by the gateway. */
+  library_name: string;
+  library_version: string;
 };
 
 /** How an event ended when the gateway took it. */
@@ -76,6 +80,8 @@ export function prepareEvent(input: TrackEventInput, now: number): PreparedEvent
     event_id: event_id ?? randomUUID(),
     occurred_at: toRfc3339(occurred_at ?? new Date(now)),
     ...(sent_at !== undefined ? { sent_at: toRfc3339(sent_at) } : {}),
+    library_name: SDK_NAME,
+    library_version: SDK_VERSION,
   };
   // Serialize once now: a cycle or a BigInt fails the call that caused it, not a whole batch later.
   let json: string;

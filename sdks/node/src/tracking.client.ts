@@ -4,8 +4,7 @@ import { HttpTransport, type FetchLike, type GatewayAnswer } from './http.transp
 import { DEFAULT_RETRY_OPTIONS, RetryPolicy } from './retry.policy';
 import { TrackingBulkError, TrackingError, type BulkEventOutcome, type BulkFailure, type FieldErrorDetail } from './tracking.errors';
 import { prepareEvent, type PageViewInput, type PreparedEvent, type TrackEventInput, type TrackResult } from './tracking-event';
-
-export const SDK_VERSION = '0.1.0';
+import { SDK_NAME, SDK_VERSION } from './version';
 
 /** The gateway's defaults: at most 500 events and 1 MB in one bulk request. */
 const GATEWAY_MAX_BULK_EVENTS = 500;
@@ -177,7 +176,7 @@ export class TrackingClient {
       token: options.token,
       timeoutMs,
       fetch: options.fetch ?? ((url, init) => globalThis.fetch(url, init)),
-      userAgent: `tracking-sdk-node/${SDK_VERSION} node/${process.versions.node}`,
+      userAgent: `${SDK_NAME}/${SDK_VERSION} node/${process.versions.node}`,
     });
   }
 

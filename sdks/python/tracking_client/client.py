@@ -15,6 +15,8 @@ from .errors import TrackingBulkError, TrackingError
 from .retry import RetryPolicy
 from .transport import Transport, iso_time
 
+#: The distribution's name (pyproject.toml), sent with every event as library_name.
+LIBRARY_NAME = "tracking-platform-client"
 #: The gateway's limits on one bulk request.
 MAX_BULK_EVENTS = 500
 MAX_BULK_BYTES = 900_000
@@ -253,5 +255,8 @@ def _prepare(event: Event) -> Event:
     prepared = copy.deepcopy(event)
     prepared.setdefault("event_id", str(uuid.uuid4()))
     prepared.setdefault("occurred_at", iso_time(time.time()))
+    # Kept on the record by the gateway: which client, in which release, sent the event.
+    prepared.setdefault("library_name", LIBRARY_NAME)
+    prepared.setdefault("library_version", __version__)
     return prepared
 

@@ -53,6 +53,8 @@ const spaPageView: TrackingEvent = {
   security_score: 100,
   suspicious: false,
   key_id: 'tok_one_spa_dev',
+  library_name: null,
+  library_version: null,
 };
 
 /** An item interaction from a bulk request, most optional fields null. */
@@ -92,6 +94,8 @@ const bulkItemInteraction: TrackingEvent = {
   security_score: null,
   suspicious: false,
   key_id: null,
+  library_name: null,
+  library_version: null,
 };
 
 /** A browser event the bot check flagged, carrying text aimed at spreadsheets and CSV parsers. */
@@ -124,6 +128,8 @@ const suspiciousBrowserEvent: TrackingEvent = {
   security_score: 35.5,
   suspicious: true,
   key_id: 'pk_live_retail_chain_6dd7b6e2ef4e32de',
+  library_name: null,
+  library_version: null,
 };
 
 const EVENTS: readonly TrackingEvent[] = [spaPageView, bulkItemInteraction, suspiciousBrowserEvent];

@@ -19,6 +19,8 @@ const eventSchema = {
     occurred_at: { type: 'string', format: 'date-time', description: 'RFC 3339; defaults to the time received' },
     sent_at: { type: 'string', format: 'date-time', description: 'RFC 3339 by your clock; corrects clock skew' },
     consent_state: { type: 'string', enum: ['pending', 'granted', 'denied'] },
+    library_name: { type: 'string', maxLength: 214, description: 'The SDK sending the event, e.g. @tracking-platform/node; kept on the record' },
+    library_version: { type: 'string', maxLength: 64, description: "That SDK's version, e.g. 1.0.0" },
   },
 };
 

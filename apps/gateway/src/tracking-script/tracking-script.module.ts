@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { TrackingScriptController } from './tracking-script.controller';
 import { TrackingScriptStore } from './tracking-script.store';
 
-/** GET /js/tracking.js: the browser SDK bundle, served by the gateway it reports to. */
+/** GET /js/tracking.js and /js/v<version>/tracking.min.js: the browser SDK bundle, served by the gateway it reports to. */
 @Module({
   controllers: [TrackingScriptController],
   providers: [TrackingScriptStore],

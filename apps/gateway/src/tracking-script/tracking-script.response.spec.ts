@@ -1,7 +1,7 @@
-import { SCRIPT_CACHE_CONTROL, acceptsGzip, notModified, scriptResponse } from './tracking-script.response';
+import { SCRIPT_CACHE_CONTROL, VERSIONED_SCRIPT_CACHE_CONTROL, acceptsGzip, notModified, scriptResponse } from './tracking-script.response';
 import type { TrackingScript } from './tracking-script.store';
 
-const script: TrackingScript = { body: Buffer.from('js'), gzipped: Buffer.from('gz'), etag: '"abc"', gzippedEtag: '"abc-gzip"' };
+const script: TrackingScript = { version: '1.0.0', body: Buffer.from('js'), gzipped: Buffer.from('gz'), etag: '"abc"', gzippedEtag: '"abc-gzip"', sourceMap: undefined };
 
 describe(scriptResponse.name, () => {
   it('answers the script as JavaScript, cacheable, with its ETag', () => {
@@ -10,6 +10,10 @@ describe(scriptResponse.name, () => {
     expect(sut.body).toBe(script.body);
     expect(sut.headers).toMatchObject({ 'Content-Type': 'application/javascript; charset=utf-8', 'Cache-Control': SCRIPT_CACHE_CONTROL, ETag: '"abc"' });
     expect(sut.headers['Content-Encoding']).toBeUndefined();
+  });
+
+  it('answers the versioned URL as immutable for a year', () => {
+    expect(scriptResponse(script, { acceptEncoding: 'gzip' }, VERSIONED_SCRIPT_CACHE_CONTROL).headers['Cache-Control']).toBe('public, max-age=31536000, immutable');
   });
 
   it('answers gzip, under its own ETag, to a client that accepts it', () => {

@@ -7,11 +7,14 @@ export interface ScriptResponse {
 }
 
 /**
- * The URL is not versioned (the snippet pages embed never changes), so caches keep it briefly
- * and revalidate with the ETag: a fixed SDK reaches every page within minutes, at the cost of a
- * 304 now and then.
+ * /js/tracking.js is not versioned (the snippet pages embed never changes), so caches keep it
+ * briefly and revalidate with the ETag: a fixed SDK reaches every page within minutes, at the cost
+ * of a 304 now and then.
  */
 export const SCRIPT_CACHE_CONTROL = 'public, max-age=300, stale-while-revalidate=3600';
+
+/** /js/v<version>/tracking.min.js never changes: a release is a new URL (and a new integrity hash). */
+export const VERSIONED_SCRIPT_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 
 /** `gzip` accepted by Accept-Encoding, and not with q=0. */
 export function acceptsGzip(acceptEncoding: string | undefined): boolean {
@@ -32,12 +35,16 @@ export function notModified(ifNoneMatch: string | undefined, etags: string[]): b
   });
 }
 
-/** The answer to GET /js/tracking.js for these request headers. */
-export function scriptResponse(script: TrackingScript, request: { ifNoneMatch?: string; acceptEncoding?: string }): ScriptResponse {
+/** The answer to GET /js/tracking.js (or, with its cache control, the versioned URL) for these request headers. */
+export function scriptResponse(
+  script: TrackingScript,
+  request: { ifNoneMatch?: string; acceptEncoding?: string },
+  cacheControl: string = SCRIPT_CACHE_CONTROL,
+): ScriptResponse {
   const gzip = acceptsGzip(request.acceptEncoding);
   const headers: Record<string, string> = {
     'Content-Type': 'application/javascript; charset=utf-8',
-    'Cache-Control': SCRIPT_CACHE_CONTROL,
+    'Cache-Control': cacheControl,
     ETag: gzip ? script.gzippedEtag : script.etag,
     Vary: 'Accept-Encoding',
     'X-Content-Type-Options': 'nosniff',

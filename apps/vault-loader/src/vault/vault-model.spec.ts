@@ -32,6 +32,8 @@ const base: TrackingEvent = {
   security_score: 100,
   suspicious: false,
   key_id: null,
+  library_name: null,
+  library_version: null,
 };
 const position = { topic: 'tracking.events.v1', partition: 2, offset: '17', schemaId: 4 };
 

@@ -132,6 +132,7 @@ export function mapTrackingEvent(event: TrackingEvent, position: RecordPosition,
     rows.add(LINKS.eventItem, { event_business_item_hk: hashKey(customer, event.event_id, item), event_hk: eventHk, business_item_hk: itemHk, ...meta });
   }
 
+  // What the event says, not how it arrived: key_id, library_name and library_version stay in the raw layer only.
   const eventDetails = {
     event_type: event.event_type,
     event_name: event.event_name,
