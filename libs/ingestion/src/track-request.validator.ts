@@ -7,7 +7,8 @@ import type { FieldError, ValidTrackRequest } from './track-request';
 
 export type ValidationResult = { ok: true; value: ValidTrackRequest } | { ok: false; errors: FieldError[] };
 
-const eventSchema = schemaValidator(TrackEventSchema);
+/** The compiled check of TrackEventSchema every event goes through. */
+export const trackEventValidator = schemaValidator(TrackEventSchema);
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -20,7 +21,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  */
 export function validateTrackRequest(body: unknown, limits: IngestionLimits, receivedAt: number, prefix = ''): ValidationResult {
   if (!isPlainObject(body)) return { ok: false, errors: [{ field: `${prefix}${prefix ? '(event)' : '(body)'}`, reason: 'must be a JSON object' }] };
-  const errors = eventSchema.check(body, prefix);
+  const errors = trackEventValidator.check(body, prefix);
   // A field the schema refused is not judged again.
   const refused = new Set(errors.map((error) => error.field.slice(prefix.length)));
   const fail = (field: string, reason: string): void => {
