@@ -19,7 +19,8 @@ export interface SchemaValidator<T extends TSchema = TSchema> {
 
 // One Ajv for every schema: `verbose` hands each error its schema, where the reason lives.
 // `format` only documents (uri, date-time): patterns and the validators' own parsing check those.
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, validateFormats: false, keywords: [REASON_KEYWORD, 'example'] });
+// The patterns are ASCII classes, which need no `u` flag; without it the engine runs them faster.
+const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, validateFormats: false, unicodeRegExp: false, keywords: [REASON_KEYWORD, 'example'] });
 const compiled = new WeakMap<TSchema, SchemaValidator>();
 
 /** Compiles a schema once (a second call returns the same validator). */
