@@ -21,6 +21,15 @@ const APP_MODULES_TESTS_USE = [
   'gateway/openapi/seed-examples',
   // The answers the Node SDK is held to (test/unit/sdk-node-contract.spec.ts).
   'gateway/track/track.responses',
+  // The controllers with request bodies and their checks: the OpenAPI drift test (test/unit/openapi-drift.spec.ts).
+  'gateway/track/track.controller',
+  'gateway/track/bulk-envelope',
+  'gateway/collect/collect.controller',
+  'gateway/collect/browser-batch',
+  'gateway/keys/tracking-keys.controller',
+  'vault-loader/privacy/privacy.controller',
+  'automation-trigger/admin/automations.controller',
+  'exporter/export/export.controller',
 ];
 
 /**

@@ -11,7 +11,11 @@ import { TriggerMatcher } from './matching/trigger.matcher';
 /** Migrates (unless told not to), then builds the service: HTTP for health and the admin API, and its Kafka consumer, already consuming. */
 export async function createAutomationTrigger(config: AutomationTriggerConfig, logger: Logger): Promise<NestFastifyApplication> {
   if (config.migrateOnStart) await runMigrations(config.databaseUrl, AUTOMATION_MIGRATIONS, logger);
-  const app = await createApiService(AutomationTriggerModule.register(config, logger), logger);
+  const app = await createApiService(AutomationTriggerModule.register(config, logger), logger, {
+    title: 'Automation trigger',
+    description: "Operators' API of the automation trigger: a customer's workflows, its webhook deliveries, redelivery. Every route needs Bearer TRACKING_ADMIN_TOKEN.",
+    version: '1.0.0',
+  });
   await startKafkaConsumer(app, TriggerMatcher);
   return app;
 }

@@ -26,7 +26,6 @@ import { RateLimiter } from './rate-limit/rate-limiter';
 import { RedisRateLimitStore } from './rate-limit/redis-rate-limit.store';
 import { IngestionService } from './track/ingestion.service';
 import { TrackController } from './track/track.controller';
-import { DocsController } from './openapi/docs.controller';
 import { AnalyticsController } from './reporting/analytics.controller';
 import { ConsumerLagService } from './reporting/consumer-lag.service';
 import { PipelineController } from './reporting/pipeline.controller';
@@ -39,7 +38,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [ObservabilityModule.forRoot({ service: 'gateway', logger }), TrackingScriptModule],
-      controllers: [TrackController, CollectController, CustomerEndpointsController, TrackingKeysController, PipelineController, AnalyticsController, DocsController],
+      controllers: [TrackController, CollectController, CustomerEndpointsController, TrackingKeysController, PipelineController, AnalyticsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: GatewayExceptionFilter },

@@ -1,7 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { runMigrations } from '@tracking/database';
-import { TRANSPORT_ERROR_OPTIONS, refuseLikeTheApi } from '@tracking/http';
+import { TRANSPORT_ERROR_OPTIONS, refuseLikeTheApi, serveOpenApi } from '@tracking/http';
 import { METRICS_REGISTRY, createHttpService, createLogger, type Logger } from '@tracking/observability';
 import { GatewayModule } from './app.module';
 import type { GatewayConfig } from './config/gateway.config';
@@ -42,16 +41,12 @@ export async function createGateway(config: GatewayConfig, logger: Logger = crea
   // After observeRequests: a refused request still gets its request id (and audit record).
   refuseLikeTheApi(fastify);
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Tracking gateway')
-      .setDescription('Ingestion API of the tracking platform (seed 000 contract, seed 002 browser collection and keys).')
-      .setVersion('2.0.0')
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { swaggerUiEnabled: false, jsonDocumentUrl: 'docs/openapi.json', yamlDocumentUrl: 'docs/openapi.yaml' });
+  serveOpenApi(app, {
+    title: 'Tracking gateway',
+    description: 'Ingestion API of the tracking platform (seed 000 contract, seed 002 browser collection and keys).',
+    version: '2.0.0',
+    customerToken: true,
+  });
 
   if (config.hashKeyGenerated) {
     logger.warn('TRACKING_HASH_KEY is not set: IP and PII hashes use a random key and will not match across restarts');

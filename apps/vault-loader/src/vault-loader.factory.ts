@@ -10,7 +10,11 @@ import { VAULT_MIGRATIONS } from './database/migrations';
 /** Migrates (unless told not to), then builds the loader: HTTP for health and privacy operations, and its Kafka consumer, already consuming. */
 export async function createVaultLoader(config: VaultLoaderConfig, logger: Logger): Promise<NestFastifyApplication> {
   if (config.migrateOnStart) await runMigrations(config.databaseUrl, VAULT_MIGRATIONS, logger);
-  const app = await createApiService(VaultLoaderModule.register(config, logger), logger);
+  const app = await createApiService(VaultLoaderModule.register(config, logger), logger, {
+    title: 'Vault loader',
+    description: "Operators' API of the Data Vault loader: erase a person, run the retention purge now. Every route needs Bearer TRACKING_ADMIN_TOKEN.",
+    version: '1.0.0',
+  });
   await startKafkaConsumer(app);
   return app;
 }

@@ -4,3 +4,5 @@ export * from './api-exception.filter';
 export * from './admin-token.guard';
 export * from './transport-errors';
 export * from './api-service.factory';
+export * from './openapi';
+export * from './request-body';

@@ -9,3 +9,5 @@ export * from './track-request';
 export * from './track-request.validator';
 export * from './url-redaction';
 export * from './user-agent';
+export * from './schema-validator';
+export * from './track-event.schema';

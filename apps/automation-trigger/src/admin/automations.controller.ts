@@ -1,6 +1,8 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CUSTOMER_ID_PATTERN } from '@tracking/customers';
-import { AdminTokenGuard, ApiError } from '@tracking/http';
+import { ADMIN_AUTH, AdminTokenGuard, ApiError, RequestBody } from '@tracking/http';
+import { AutomationsDocumentSchema } from '../workflows/automations-document.schema';
 import { WebhookDispatcher } from '../delivery/webhook.dispatcher';
 import { TriggerRepository } from '../triggers/trigger.repository';
 import { AutomationsFileError } from '../workflows/automations-file';
@@ -18,6 +20,8 @@ function fieldError(problem: string): { field: string; reason: string } {
  * workflows (the same document as automations.yaml, checked field by field before anything is
  * written), list its triggers with their delivery attempts, and redeliver one by hand.
  */
+@ApiTags('automations')
+@ApiBearerAuth(ADMIN_AUTH)
 @Controller('api/v1/automations/:customerId')
 @UseGuards(AdminTokenGuard)
 export class AutomationsController {
@@ -28,12 +32,17 @@ export class AutomationsController {
   ) {}
 
   @Get('workflows')
+  @ApiOperation({ summary: "The customer's workflows document, as last saved (automations.yaml or PUT)" })
   workflows(@Param('customerId') customerId: string): unknown {
     this.checkCustomer(customerId);
     return this.catalog.document(customerId);
   }
 
   @Put('workflows')
+  @RequestBody(AutomationsDocumentSchema, { subject: 'automations' })
+  @ApiOperation({ summary: "Replace the customer's workflows: checked field by field first, nothing written unless all are valid; application/json only" })
+  @ApiResponse({ status: 400, description: 'INVALID_REQUEST: details name every bad field (workflows[i]....)' })
+  @ApiResponse({ status: 415, description: 'UNSUPPORTED_MEDIA_TYPE: not application/json' })
   replaceWorkflows(
     @Headers('content-type') contentType: string | undefined,
     @Param('customerId') customerId: string,
@@ -55,6 +64,8 @@ export class AutomationsController {
   }
 
   @Get('deliveries')
+  @ApiOperation({ summary: "The customer's latest triggers with their webhook delivery attempts" })
+  @ApiQuery({ name: 'limit', required: false, description: 'From 1 to 1000; default 100' })
   async deliveries(
     @Param('customerId') customerId: string,
     @Query('limit') limitText: string | undefined,
@@ -67,6 +78,7 @@ export class AutomationsController {
 
   @Post('deliveries/:triggerId/redeliver')
   @HttpCode(202)
+  @ApiOperation({ summary: "Deliver a trigger's webhook again now (409 while an attempt is in flight)" })
   async redeliver(
     @Param('customerId') customerId: string,
     @Param('triggerId') triggerId: string,

@@ -1,18 +1,18 @@
 import { Body, Controller, HttpCode, Options, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { CustomerConfig } from '@tracking/customers';
 import { AuthenticatedCustomer } from '../auth/authenticated-customer';
 import { PublishableKeyGuard } from '../auth/publishable-key.guard';
 import { TrackingEnabledGuard } from '../auth/tracking-enabled.guard';
 import { CustomerRegistry } from '../customers/customer.registry';
-import { ApiError } from '@tracking/http';
+import { ApiError, DocumentedBody } from '@tracking/http';
 import type { GatewayRequest } from '../http/gateway-request';
 import { API_DOCS } from '../openapi/api-docs';
 import { ClientAddressRateLimitGuard, CustomerRateLimitGuard } from '../rate-limit/rate-limit.guards';
 import { IngestionService } from '../track/ingestion.service';
 import { bulkResponse, type BulkResponse } from '../track/track.responses';
-import { browserEvents } from './browser-batch';
+import { CollectBodySchema, browserEvents } from './browser-batch';
 import { allowOrigin } from './cors';
 
 /** The SDK's queue holds at most 50 events (seed 002); a batch is one flush of it. */
@@ -47,7 +47,7 @@ export class CollectController {
   @ApiOperation(API_DOCS.collect.operation)
   @ApiQuery({ name: 'customer_id', required: false })
   @ApiQuery({ name: 'key', required: false, description: 'Publishable key (pk_...), never a secret token' })
-  @ApiBody(API_DOCS.collect.body)
+  @DocumentedBody(CollectBodySchema)
   @ApiResponse(API_DOCS.bulk.ok)
   @ApiResponse(API_DOCS.errors.forbidden)
   async collect(

@@ -1,8 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards, UseInterceptors } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Type, type Static } from '@sinclair/typebox';
 import { CUSTOMER_ID_PATTERN } from '@tracking/customers';
+import { REASON_KEYWORD } from '@tracking/ingestion';
 import { AuditInterceptor } from '../audit/audit.interceptor';
-import { AdminTokenGuard, ApiError } from '@tracking/http';
+import { ADMIN_AUTH, AdminTokenGuard, ApiError, RequestBody } from '@tracking/http';
 import { JsonBodyGuard } from '../http/json-body.guard';
 import { API_DOCS } from '../openapi/api-docs';
 import {
@@ -13,11 +15,30 @@ import {
   type KeyView,
 } from './tracking-keys.service';
 
-function object(body: unknown): Record<string, unknown> {
-  if (body === undefined || body === null) return {};
-  if (typeof body !== 'object' || Array.isArray(body)) throw ApiError.invalid([{ field: '(body)', reason: 'must be a JSON object' }]);
-  return body as Record<string, unknown>;
-}
+export const CreateKeySchema = Type.Object(
+  {
+    customer_id: Type.String({ pattern: CUSTOMER_ID_PATTERN.source, description: 'The customer the key is for', [REASON_KEYWORD]: 'must be a customer id' }),
+    description: Type.Optional(Type.String({ maxLength: 200, [REASON_KEYWORD]: 'must be a string of at most 200 characters' })),
+  },
+  { additionalProperties: false },
+);
+
+export const RotateKeySchema = Type.Object(
+  {
+    overlap_seconds: Type.Optional(
+      Type.Unsafe<number | null>({
+        type: 'integer',
+        nullable: true,
+        minimum: 0,
+        maximum: MAX_ROTATION_OVERLAP_SECONDS,
+        default: DEFAULT_ROTATION_OVERLAP_SECONDS,
+        description: 'How long the old key stays valid; null or absent: one day',
+        [REASON_KEYWORD]: `must be an integer from 0 to ${MAX_ROTATION_OVERLAP_SECONDS}`,
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 function customerIdOf(value: unknown, field: string): string {
   if (typeof value !== 'string' || !CUSTOMER_ID_PATTERN.test(value)) throw ApiError.invalid([{ field, reason: 'must be a customer id' }]);
@@ -35,7 +56,7 @@ function keyIdOf(value: string): string {
 
 /** Seed 002's `/api/v1/tracking/keys/`: create, list, rotate and revoke a customer's keys, for admins only. */
 @ApiTags('keys')
-@ApiBearerAuth()
+@ApiBearerAuth(ADMIN_AUTH)
 @Controller('api/v1/tracking/keys')
 @UseGuards(AdminTokenGuard)
 @UseInterceptors(AuditInterceptor)
@@ -44,34 +65,27 @@ export class TrackingKeysController {
 
   @Post()
   @HttpCode(201)
+  @RequestBody(CreateKeySchema)
   @UseGuards(JsonBodyGuard)
   @ApiOperation(API_DOCS.keys.create)
-  @ApiBody(API_DOCS.keys.createBody)
   @ApiResponse(API_DOCS.keys.issued)
-  create(@Body() body: unknown): Promise<IssuedKey> {
-    const fields = object(body);
-    const description = fields['description'];
-    if (description !== undefined && (typeof description !== 'string' || description.length > 200)) {
-      throw ApiError.invalid([{ field: 'description', reason: 'must be a string of at most 200 characters' }]);
-    }
-    return this.keys.create(customerIdOf(fields['customer_id'], 'customer_id'), (description as string | undefined) ?? null);
+  create(@Body() body: Static<typeof CreateKeySchema>): Promise<IssuedKey> {
+    return this.keys.create(body.customer_id, body.description ?? null);
   }
 
   @Get()
   @ApiOperation(API_DOCS.keys.list)
+  @ApiQuery({ name: 'customer_id', required: true })
   async list(@Query('customer_id') customerId: unknown): Promise<{ keys: KeyView[] }> {
     return { keys: await this.keys.list(customerIdOf(customerId, 'customer_id')) };
   }
 
   @Post(':keyId/rotate')
   @HttpCode(201)
+  @RequestBody(RotateKeySchema, { optional: true })
   @ApiOperation(API_DOCS.keys.rotate)
-  rotate(@Param('keyId') keyId: string, @Body() body: unknown): Promise<{ key: IssuedKey; previous: KeyView }> {
-    const overlap = object(body)['overlap_seconds'] ?? DEFAULT_ROTATION_OVERLAP_SECONDS;
-    if (typeof overlap !== 'number' || !Number.isInteger(overlap) || overlap < 0 || overlap > MAX_ROTATION_OVERLAP_SECONDS) {
-      throw ApiError.invalid([{ field: 'overlap_seconds', reason: `must be an integer from 0 to ${MAX_ROTATION_OVERLAP_SECONDS}` }]);
-    }
-    return this.keys.rotate(keyIdOf(keyId), overlap);
+  rotate(@Param('keyId') keyId: string, @Body() body: Static<typeof RotateKeySchema> | undefined | null): Promise<{ key: IssuedKey; previous: KeyView }> {
+    return this.keys.rotate(keyIdOf(keyId), body?.overlap_seconds ?? DEFAULT_ROTATION_OVERLAP_SECONDS);
   }
 
   @Delete(':keyId')

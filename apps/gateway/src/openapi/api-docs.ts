@@ -1,28 +1,5 @@
-import type { ApiBodyOptions, ApiOperationOptions, ApiResponseOptions } from '@nestjs/swagger';
+import type { ApiOperationOptions, ApiResponseOptions } from '@nestjs/swagger';
 import { SEED_000_BULK, SEED_000_EVENTS } from './seed-examples';
-
-const eventSchema = {
-  type: 'object',
-  required: ['event_type'],
-  additionalProperties: false,
-  properties: {
-    event_type: { type: 'string', maxLength: 50, description: "A seed 000 type (page_view, item_interaction, ...) or a custom one" },
-    page_url: { type: 'string', format: 'uri', description: 'Absolute http(s) URL; alias: url' },
-    event_data: { type: 'object', description: 'Properties, at most 16 KB; alias: properties' },
-    event_id: { type: 'string', description: 'Your own id; retries with the same id are deduplicated' },
-    event_name: { type: 'string', description: 'Page title or event name; alias: name' },
-    session_id: { type: 'string' },
-    visitor_id: { type: 'string' },
-    user_id: { type: 'string' },
-    location_id: { type: 'string' },
-    referrer: { type: 'string', format: 'uri' },
-    occurred_at: { type: 'string', format: 'date-time', description: 'RFC 3339; defaults to the time received' },
-    sent_at: { type: 'string', format: 'date-time', description: 'RFC 3339 by your clock; corrects clock skew' },
-    consent_state: { type: 'string', enum: ['pending', 'granted', 'denied'] },
-    library_name: { type: 'string', maxLength: 214, description: 'The SDK sending the event, e.g. @tracking-platform/node; kept on the record' },
-    library_version: { type: 'string', maxLength: 64, description: "That SDK's version, e.g. 1.0.0" },
-  },
-};
 
 const trackingResult = {
   type: 'object',
@@ -54,14 +31,17 @@ const errorResponse = (status: number, code: string, message: string): ApiRespon
 
 const examples = Object.fromEntries(Object.entries(SEED_000_EVENTS).map(([name, value]) => [name, { summary: name, value }]));
 
-/** The OpenAPI description of every route, beside the code that serves it; served at /docs. */
+/**
+ * The OpenAPI description of every route but its request body, whose schema is the one the
+ * validator is compiled from (libs/ingestion's TypeBox schemas, `DocumentedBody`/`RequestBody`); served at /docs.
+ */
 export const API_DOCS = {
   track: {
     operation: {
       summary: 'Track one event',
       description: 'Answers 200 only after Kafka acknowledged the event (acks=all). Invalid events are answered 400 and recorded on tracking.events.rejected.v1.',
     } satisfies ApiOperationOptions,
-    body: { schema: eventSchema, examples } satisfies ApiBodyOptions,
+    examples,
     ok: {
       status: 200,
       description: 'Tracked',
@@ -95,10 +75,7 @@ export const API_DOCS = {
       summary: 'Track many events in one request',
       description: 'Valid events are published in one acknowledged write; each invalid one is reported (index, field, reason) and recorded on tracking.events.rejected.v1.',
     } satisfies ApiOperationOptions,
-    body: {
-      schema: { type: 'object', required: ['events'], properties: { batch_id: { type: 'string' }, events: { type: 'array', items: eventSchema } } },
-      examples: { seed: { summary: 'seed 000 bulk example', value: SEED_000_BULK } },
-    } satisfies ApiBodyOptions,
+    examples: { seed: { summary: 'seed 000 bulk example', value: SEED_000_BULK } },
     ok: {
       status: 200,
       description: 'Processed; see events_failed and errors for events that were not',
@@ -134,16 +111,6 @@ export const API_DOCS = {
       description: 'Single or batched events from the browser SDK; JSON or text/plain (navigator.sendBeacon). The Origin must be one the customer allows.',
     } satisfies ApiOperationOptions,
     preflight: { summary: 'CORS preflight for the browser collector' } satisfies ApiOperationOptions,
-    body: {
-      schema: {
-        type: 'object',
-        properties: {
-          customer_id: { type: 'string' },
-          publishable_key: { type: 'string' },
-          events: { type: 'array', items: eventSchema },
-        },
-      },
-    } satisfies ApiBodyOptions,
   },
   health: {
     operation: { summary: "A customer's view of the service (seed 000), 10 requests per minute" } satisfies ApiOperationOptions,
@@ -155,9 +122,6 @@ export const API_DOCS = {
   },
   keys: {
     create: { summary: 'Create a tracking key (admin token); the secret is shown once' } satisfies ApiOperationOptions,
-    createBody: {
-      schema: { type: 'object', required: ['customer_id'], properties: { customer_id: { type: 'string' }, description: { type: 'string' } } },
-    } satisfies ApiBodyOptions,
     issued: { status: 201, description: 'The key, its publishable id and (once) its secret' } satisfies ApiResponseOptions,
     list: { summary: "List a customer's keys, never their secrets" } satisfies ApiOperationOptions,
     rotate: { summary: 'Issue a replacement; the old key stays valid for overlap_seconds (default one day)' } satisfies ApiOperationOptions,

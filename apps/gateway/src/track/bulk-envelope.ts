@@ -1,4 +1,4 @@
-import type { FieldError } from '@tracking/ingestion';
+import { BulkTrackSchema, schemaValidator } from '@tracking/ingestion';
 import { ApiError } from '@tracking/http';
 
 export interface BulkEnvelope {
@@ -6,28 +6,21 @@ export interface BulkEnvelope {
   events: unknown[];
 }
 
-const BATCH_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-const FIELDS = new Set(['batch_id', 'events']);
+/** The check of the envelope the document shows (BulkTrackSchema). */
+export const bulkEnvelopeValidator = schemaValidator(BulkTrackSchema);
+const EVENT_FIELD = /^events\[\d+\]/;
 
-/** `{ batch_id?, events[] }` (seed 000): the envelope is all or nothing; the events are judged one by one. */
+/**
+ * `{ batch_id?, events[] }` (seed 000), checked against BulkTrackSchema, the schema the document
+ * shows. The envelope is all or nothing; what the schema says of each event is left to the
+ * ingestion pipeline, which judges every event on its own against the same event schema.
+ */
 export function parseBulkEnvelope(body: unknown, maxEvents: number): BulkEnvelope {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw ApiError.invalid([{ field: '(body)', reason: 'must be a JSON object with an "events" list' }]);
-  }
-  const envelope = body as Record<string, unknown>;
-  const errors: FieldError[] = Object.keys(envelope)
-    .filter((key) => !FIELDS.has(key))
-    .map((key) => ({ field: key, reason: 'is not a known field (known: batch_id, events)' }));
-  const batchId = envelope['batch_id'];
-  if (batchId !== undefined && batchId !== null && (typeof batchId !== 'string' || !BATCH_ID.test(batchId))) {
-    errors.push({ field: 'batch_id', reason: 'must be 1-128 characters of letters, digits, . _ : or -' });
-  }
-  const events = envelope['events'];
-  if (!Array.isArray(events)) errors.push({ field: 'events', reason: 'must be a list of events' });
-  else if (events.length === 0) errors.push({ field: 'events', reason: 'must hold at least one event' });
+  const errors = bulkEnvelopeValidator.check(body).filter((error) => !EVENT_FIELD.test(error.field));
   if (errors.length > 0) throw ApiError.invalid(errors);
-  if ((events as unknown[]).length > maxEvents) {
-    throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `A bulk request holds at most ${maxEvents} events; this one has ${(events as unknown[]).length}`);
+  const { batch_id: batchId, events } = body as { batch_id?: string | null; events: unknown[] };
+  if (events.length > maxEvents) {
+    throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `A bulk request holds at most ${maxEvents} events; this one has ${events.length}`);
   }
-  return { batchId: typeof batchId === 'string' ? batchId : null, events: events as unknown[] };
+  return { batchId: batchId ?? null, events };
 }

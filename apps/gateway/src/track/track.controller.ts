@@ -1,11 +1,12 @@
 import { Body, Controller, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { CustomerConfig } from '@tracking/customers';
 import { ApiTokenGuard } from '../auth/api-token.guard';
 import { AuthenticatedCustomer } from '../auth/authenticated-customer';
 import { TrackingEnabledGuard } from '../auth/tracking-enabled.guard';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
-import { ApiError } from '@tracking/http';
+import { ApiError, DocumentedBody } from '@tracking/http';
+import { BulkTrackSchema, TrackEventSchema } from '@tracking/ingestion';
 import type { GatewayRequest } from '../http/gateway-request';
 import { JsonBodyGuard } from '../http/json-body.guard';
 import { API_DOCS } from '../openapi/api-docs';
@@ -28,7 +29,7 @@ export class TrackController {
   @Post()
   @HttpCode(200)
   @ApiOperation(API_DOCS.track.operation)
-  @ApiBody(API_DOCS.track.body)
+  @DocumentedBody(TrackEventSchema, { examples: API_DOCS.track.examples })
   @ApiResponse(API_DOCS.track.ok)
   @ApiResponse(API_DOCS.errors.invalid)
   @ApiResponse(API_DOCS.errors.unauthorized)
@@ -51,7 +52,7 @@ export class TrackController {
   @Post('bulk')
   @HttpCode(200)
   @ApiOperation(API_DOCS.bulk.operation)
-  @ApiBody(API_DOCS.bulk.body)
+  @DocumentedBody(BulkTrackSchema, { examples: API_DOCS.bulk.examples })
   @ApiResponse(API_DOCS.bulk.ok)
   @ApiResponse(API_DOCS.errors.invalid)
   @ApiResponse(API_DOCS.errors.tooLarge)
@@ -71,7 +72,7 @@ export class TrackController {
   @Post('async')
   @HttpCode(202)
   @ApiOperation(API_DOCS.async.operation)
-  @ApiBody(API_DOCS.track.body)
+  @DocumentedBody(TrackEventSchema, { examples: API_DOCS.track.examples })
   @ApiResponse(API_DOCS.async.accepted)
   @ApiResponse(API_DOCS.errors.invalid)
   async trackAsync(@Body() body: unknown, @AuthenticatedCustomer() customer: CustomerConfig, @Req() request: GatewayRequest): Promise<TrackResponse> {
