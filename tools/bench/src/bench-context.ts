@@ -90,7 +90,6 @@ export class BenchContext {
       TRACKING_ADMIN_TOKEN: this.adminToken,
       DB_MIGRATE_ON_START: 'false',
       LOG_LEVEL: 'warn',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     };
   }
 
