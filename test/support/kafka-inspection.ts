@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import { registerCompressionCodecs } from '@tracking/kafka';
 import { waitFor } from './wait-for';
 
 function client(brokers: string[]): Kafka {
+  registerCompressionCodecs();
   return new Kafka({ brokers, clientId: 'integration-test', logLevel: logLevel.NOTHING });
 }
 

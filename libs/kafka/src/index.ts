@@ -1,5 +1,6 @@
 export * from './avro-topic-writer';
 export * from './coalescing-publisher';
+export * from './compression-codecs';
 export * from './consumer';
 export * from './dead-letter-message';
 export * from './kafka-client.factory';
