@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
-import { registerCompressionCodecs } from '@tracking/kafka';
+import { prepareKafkajs } from '@tracking/kafka';
 import { waitFor } from './wait-for';
 
 function client(brokers: string[]): Kafka {
-  registerCompressionCodecs();
+  prepareKafkajs();
   return new Kafka({ brokers, clientId: 'integration-test', logLevel: logLevel.NOTHING });
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel, type ConsumerConfig, type KafkaMessage } from 'kafkajs';
-import { registerCompressionCodecs } from '@tracking/kafka';
+import { prepareKafkajs } from '@tracking/kafka';
 
 export type Positions = Map<number, string>;
 
@@ -36,7 +36,7 @@ export async function consumeFrom(
   timeoutMs: number,
   options: Partial<ConsumerConfig> = {},
 ): Promise<boolean> {
-  registerCompressionCodecs();
+  prepareKafkajs();
   const consumer = new Kafka({ brokers, logLevel: logLevel.NOTHING }).consumer({ groupId: `it-topic-reader-${randomUUID()}`, ...options });
   await consumer.connect();
   try {

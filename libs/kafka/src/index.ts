@@ -6,6 +6,7 @@ export * from './dead-letter-message';
 export * from './kafka-client.factory';
 export * from './kafka-cluster.probe';
 export * from './kafka-publisher';
+export * from './prepare-kafkajs';
 export * from './schema-registry.adapter';
 export * from './topic-provisioner';
 export * from './topic-writers';

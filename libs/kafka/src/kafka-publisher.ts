@@ -7,7 +7,7 @@ import {
   type RecordMetadata,
 } from 'kafkajs';
 import { DependencyUnavailableError } from '@tracking/contracts';
-import { registerCompressionCodecs } from './compression-codecs';
+import { prepareKafkajs } from './prepare-kafkajs';
 
 export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 
@@ -70,7 +70,7 @@ export class KafkaPublisher {
     options: PublisherOptions = {},
   ) {
     // The Kafka client may come from anywhere; the codec must be there before the first send.
-    registerCompressionCodecs();
+    prepareKafkajs();
     this.producer = this.newProducer();
     this.compression = CODECS[options.compression ?? 'none'];
     this.timeoutMs = options.timeoutMs ?? 10_000;

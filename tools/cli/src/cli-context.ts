@@ -1,5 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { ConfluentSchemaRegistryAdapter, registerCompressionCodecs } from '@tracking/kafka';
+import { ConfluentSchemaRegistryAdapter, prepareKafkajs } from '@tracking/kafka';
 import { Output } from './output';
 
 /** Global options every command shares. */
@@ -30,7 +30,7 @@ export class CliContext {
   kafka(): Kafka {
     // kafkajs logs its own retries as text; the commands report failures themselves. tail and
     // replay read topics a producer may have compressed with any codec.
-    registerCompressionCodecs();
+    prepareKafkajs();
     this.kafkaClient ??= new Kafka({ clientId: 'tracking-cli', brokers: this.brokers, logLevel: logLevel.NOTHING, retry: { retries: 3 } });
     return this.kafkaClient;
   }
