@@ -29,6 +29,7 @@ const moduleNameMapper = {
 const stackTier = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  setupFiles: ['<rootDir>/test/support/prepare-kafkajs.setup.ts'],
   slowTestThreshold: 30,
 };
 

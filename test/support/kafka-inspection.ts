@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
-import { prepareKafkajs } from '@tracking/kafka';
 import { waitFor } from './wait-for';
 
 function client(brokers: string[]): Kafka {
-  prepareKafkajs();
   return new Kafka({ brokers, clientId: 'integration-test', logLevel: logLevel.NOTHING });
 }
 

@@ -1,6 +1,5 @@
 import { Kafka, logLevel, type IHeaders } from 'kafkajs';
 import { HEADERS, customerSource } from '@tracking/contracts';
-import { prepareKafkajs } from '@tracking/kafka';
 import { consumeFrom, type Positions } from './topic-reader';
 
 /** A record as it lies on the topic: bytes, key and headers untouched, so it can be produced again as is. */
@@ -40,7 +39,6 @@ export async function readCustomerRecords(brokers: string[], topic: string, from
  * retrying after a lost answer, or a producer without idempotence retrying a write, leaves on the log.
  */
 export async function produceAgain(brokers: string[], topic: string, records: readonly RawRecord[]): Promise<void> {
-  prepareKafkajs();
   const producer = new Kafka({ brokers, clientId: 'it-duplicator', logLevel: logLevel.NOTHING }).producer({ allowAutoTopicCreation: false });
   await producer.connect();
   try {

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel } from 'kafkajs';
-import { prepareKafkajs } from '@tracking/kafka';
 import { TOPICS } from '@tracking/contracts';
 
 /** End offset (high watermark) of every partition of every topic: topic -> partition -> offset. */
@@ -19,7 +18,6 @@ export interface RawRecord {
 const ALL_TOPICS: readonly string[] = Object.values(TOPICS);
 
 function kafka(brokers: string[]): Kafka {
-  prepareKafkajs();
   return new Kafka({ brokers, clientId: 'drill-ledger', logLevel: logLevel.NOTHING });
 }
 

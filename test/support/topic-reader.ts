@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel, type ConsumerConfig, type KafkaMessage } from 'kafkajs';
-import { prepareKafkajs } from '@tracking/kafka';
 
 export type Positions = Map<number, string>;
 
@@ -36,7 +35,6 @@ export async function consumeFrom(
   timeoutMs: number,
   options: Partial<ConsumerConfig> = {},
 ): Promise<boolean> {
-  prepareKafkajs();
   const consumer = new Kafka({ brokers, logLevel: logLevel.NOTHING }).consumer({ groupId: `it-topic-reader-${randomUUID()}`, ...options });
   await consumer.connect();
   try {
