@@ -6,9 +6,10 @@
  * "N passed, N failed" line CI reads.
  */
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }];
-// hyparquet and hyparquet-writer ship ES modules only. The built app require()s them (Node 20.19+
-// does that natively), but Jest's module loader does only from Node 24.9, so compile them to
-// CommonJS here; every other package in node_modules stays untransformed.
+// hyparquet and hyparquet-writer ship ES modules only. The built app require()s them natively, but
+// Jest's module loader does so only when Node exposes vm.SourceTextModule, which even Node 24 does
+// only under --experimental-vm-modules; rather than that flag on every `jest` and `npx jest`,
+// compile them to CommonJS here. Every other package in node_modules stays untransformed.
 const transform = {
   '^.+\\.ts$': tsJest,
   '/node_modules/hyparquet(-writer)?/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true }, diagnostics: false }],
@@ -28,6 +29,7 @@ const moduleNameMapper = {
 const stackTier = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  setupFiles: ['<rootDir>/test/support/prepare-kafkajs.setup.ts'],
   slowTestThreshold: 30,
 };
 

@@ -32,8 +32,6 @@ export default async function globalSetup(): Promise<void> {
   const databaseUrl = await recreateDatabase(stack.databaseUrl);
   await migrateAll(databaseUrl);
 
-  // The AWS SDK's Node 20 deprecation notice would otherwise interrupt the test output once per run.
-  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   process.env[TEST_ENV_VARIABLES.kafkaBrokers] = stack.kafkaBrokers.join(',');
   process.env[TEST_ENV_VARIABLES.schemaRegistryUrl] = stack.schemaRegistryUrl;
   process.env[TEST_ENV_VARIABLES.databaseUrl] = databaseUrl;

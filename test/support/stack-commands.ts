@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type * as Services from '@tracking/services';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
@@ -34,13 +33,7 @@ export async function stackDown(components: string[]): Promise<void> {
   await node('tools/local-stack/src/stack.cli.js', ['down', ...components]);
 }
 
-/** Runs every app's migrations on a database, as `npm start` does. */
+/** Runs every app's migrations on a database: `npm run migrate`'s entry, which `npm start` uses too. */
 export async function migrateAll(databaseUrl: string): Promise<void> {
-  // The service catalogue comes compiled too, for the same reason: the global setup runs this
-  // outside the module mapper, where @tracking/services does not resolve.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
-  const { MIGRATING_APPS, migrationEntry } = require(join(ROOT, 'dist', 'libs', 'services', 'src')) as typeof Services;
-  for (const app of MIGRATING_APPS) {
-    await node(migrationEntry(app), [], { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' });
-  }
+  await node('tools/local-stack/src/migrate-all.js', [], { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' });
 }

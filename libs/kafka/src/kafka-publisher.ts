@@ -7,6 +7,7 @@ import {
   type RecordMetadata,
 } from 'kafkajs';
 import { DependencyUnavailableError } from '@tracking/contracts';
+import { prepareKafkajs } from './prepare-kafkajs';
 
 export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 
@@ -68,6 +69,8 @@ export class KafkaPublisher {
     private readonly kafka: Kafka,
     options: PublisherOptions = {},
   ) {
+    // The Kafka client may come from anywhere; the codec must be there before the first send.
+    prepareKafkajs();
     this.producer = this.newProducer();
     this.compression = CODECS[options.compression ?? 'none'];
     this.timeoutMs = options.timeoutMs ?? 10_000;

@@ -6,7 +6,7 @@ import { Client } from 'pg';
 import { stringify } from 'yaml';
 import type { SchemaRegistryPort } from '@tracking/contracts';
 import { loadCustomerDirectory, type CustomerConfig } from '@tracking/customers';
-import { ConfluentSchemaRegistryAdapter } from '@tracking/kafka';
+import { ConfluentSchemaRegistryAdapter, prepareKafkajs } from '@tracking/kafka';
 import { MIGRATING_APPS, migrationEntry } from '@tracking/services';
 import type { StackConnection } from '@tools/local-stack/local-stack';
 import { LOCAL_S3_CREDENTIALS } from '@tools/local-stack/local-s3';
@@ -44,6 +44,7 @@ export class BenchContext {
     /** Progress on stderr; a measurement reports what it does and how far it is. */
     readonly progress: (message: string) => void,
   ) {
+    prepareKafkajs();
     this.kafka = new Kafka({ clientId: 'bench', brokers: connection.kafkaBrokers, logLevel: logLevel.NOTHING });
     this.admin = this.kafka.admin();
     this.registry = new ConfluentSchemaRegistryAdapter({ url: connection.schemaRegistryUrl });
@@ -90,7 +91,6 @@ export class BenchContext {
       TRACKING_ADMIN_TOKEN: this.adminToken,
       DB_MIGRATE_ON_START: 'false',
       LOG_LEVEL: 'warn',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     };
   }
 

@@ -2,7 +2,7 @@ import type { Admin } from 'kafkajs';
 import type * as Platformatic from '@platformatic/kafka' with { 'resolution-mode': 'import' };
 import { sleep } from '@tools/local-stack/process-control';
 
-// @platformatic/kafka is published as ES modules only; Node 20.19+ require()s them.
+// @platformatic/kafka is published as ES modules only; Node 24 require()s them.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Admin: PlatformaticAdmin } = require('@platformatic/kafka') as typeof Platformatic;
 

@@ -1,5 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { ConfluentSchemaRegistryAdapter } from '@tracking/kafka';
+import { ConfluentSchemaRegistryAdapter, prepareKafkajs } from '@tracking/kafka';
 import { Output } from './output';
 
 /** Global options every command shares. */
@@ -28,7 +28,9 @@ export class CliContext {
   }
 
   kafka(): Kafka {
-    // kafkajs logs its own retries as text; the commands report failures themselves.
+    // kafkajs logs its own retries as text; the commands report failures themselves. tail and
+    // replay read topics a producer may have compressed with any codec.
+    prepareKafkajs();
     this.kafkaClient ??= new Kafka({ clientId: 'tracking-cli', brokers: this.brokers, logLevel: logLevel.NOTHING, retry: { retries: 3 } });
     return this.kafkaClient;
   }

@@ -57,12 +57,10 @@ export function exampleBuckets(customersDir: string): ExampleBuckets {
 }
 
 /**
- * Creates the buckets on the stack's own S3 server; one that exists is left as it is. Only the
- * stack tool talks to S3 here, so only it silences the SDK's notice about Node 20.
+ * Creates the buckets on the stack's own S3 server; one that exists is left as it is.
  */
 export async function createBuckets(endpoint: string, buckets: readonly string[]): Promise<BucketReport[]> {
   if (buckets.length === 0) return [];
-  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   const client = new S3Client({ endpoint, forcePathStyle: true, region: 'us-east-1', credentials: LOCAL_S3_CREDENTIALS });
   try {
     const reports: BucketReport[] = [];

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
+import { prepareKafkajs } from '@tracking/kafka';
 import { ManagedProcess, portOpen, waitUntil } from './process-control';
 import type { StackPaths } from './stack-paths';
 import type { StackSettings } from './stack-settings';
@@ -61,6 +62,7 @@ export class KafkaBroker {
    */
   async answers(): Promise<boolean> {
     if (!(await portOpen(this.settings.host, this.settings.port))) return false;
+    prepareKafkajs();
     const admin = new Kafka({ brokers: [this.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
     try {
       await admin.connect();

@@ -1,6 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { TOPIC_DECLARATIONS, readAvroSchema, valueSubject } from '@tracking/contracts';
-import { ConfluentSchemaRegistryAdapter, ensureTopics, type TopicOverrides, type TopicReport } from '@tracking/kafka';
+import { ConfluentSchemaRegistryAdapter, ensureTopics, prepareKafkajs, type TopicOverrides, type TopicReport } from '@tracking/kafka';
 
 export interface SchemaReport {
   subject: string;
@@ -14,6 +14,7 @@ export interface ProvisioningReport {
 
 /** Topics and value schemas from the declaration in libs/contracts; running it again changes nothing. */
 export async function provision(brokers: string[], registryUrl: string, overrides: TopicOverrides): Promise<ProvisioningReport> {
+  prepareKafkajs();
   const admin = new Kafka({ brokers, clientId: 'provisioning', logLevel: logLevel.ERROR }).admin();
   await admin.connect();
   let topics: TopicReport[];

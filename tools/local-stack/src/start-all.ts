@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { MIGRATING_APPS, SERVICES, migrationEntry } from '@tracking/services';
+import { SERVICES } from '@tracking/services';
 import { LocalStack, type StackConnection } from './local-stack';
 import { LOCAL_S3_CREDENTIALS } from './local-s3';
+import { migrateAll } from './migrate-all';
 import { portOpen, sleep } from './process-control';
 import { Progress } from './progress';
 import { loadStackSettings } from './stack-settings';
@@ -20,9 +21,7 @@ async function main(): Promise<void> {
   const env = serviceEnvironment(connection);
 
   progress.step('migrations: applying the vault, gateway and automation schemas');
-  for (const app of MIGRATING_APPS) {
-    await runToCompletion(process.execPath, [join(stack.paths.dist, migrationEntry(app))], env);
-  }
+  await migrateAll(env, stack.paths.dist);
 
   const children = new Map<string, ChildProcess>();
   let stopping = false;
@@ -94,14 +93,6 @@ function serviceEnvironment(connection: StackConnection): NodeJS.ProcessEnv {
     LOCAL_S3_ACCESS_KEY_ID: process.env['LOCAL_S3_ACCESS_KEY_ID'] ?? LOCAL_S3_CREDENTIALS.accessKeyId,
     LOCAL_S3_SECRET_ACCESS_KEY: process.env['LOCAL_S3_SECRET_ACCESS_KEY'] ?? LOCAL_S3_CREDENTIALS.secretAccessKey,
   };
-}
-
-function runToCompletion(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ['ignore', 'inherit', 'inherit'] });
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${args.join(' ')} exited with code ${code}`))));
-    child.on('error', reject);
-  });
 }
 
 async function waitForReady(name: string, url: string, timeoutMs: number): Promise<void> {

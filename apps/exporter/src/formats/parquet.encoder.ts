@@ -2,7 +2,7 @@ import type { TrackingEvent } from '@tracking/contracts';
 import type * as HyparquetWriter from 'hyparquet-writer' with { 'resolution-mode': 'import' };
 import { EVENT_COLUMNS, parsedJson, type ColumnKind, type EventColumn } from './event-columns';
 
-// hyparquet-writer is published as ES modules only. Node 20.19+ require()s an ES module that has no
+// hyparquet-writer is published as ES modules only. Node 24 require()s an ES module that has no
 // top-level await (this one has none), which keeps this CommonJS build and encodeEvents synchronous;
 // jest.config.js compiles the package to CommonJS for the tests, whose module loader cannot.
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above

@@ -6,7 +6,7 @@ import { RecordFactory, trackBodies } from '../event-corpus';
 import type { Measurement } from '../measurement';
 import { ratioRow, type BenchRow, type Figure } from '../results';
 
-// @platformatic/kafka is published as ES modules only; Node 20.19+ require()s them (as the exporter does hyparquet-writer).
+// @platformatic/kafka is published as ES modules only; Node 24 require()s them (as the exporter does hyparquet-writer).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Producer: PlatformaticProducer } = require('@platformatic/kafka') as typeof Platformatic;
 
