@@ -5,6 +5,7 @@ export * from './dead-letter-message';
 export * from './kafka-client.factory';
 export * from './kafka-cluster.probe';
 export * from './kafka-publisher';
+export * from './schema-provisioner';
 export * from './schema-registry.adapter';
 export * from './topic-provisioner';
 export * from './topic-writers';

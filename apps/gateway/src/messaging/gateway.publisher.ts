@@ -88,7 +88,7 @@ export class GatewayPublisher implements OnModuleInit, OnApplicationShutdown {
       AvroTopicWriter.create(this.registry, AUDIT_TOPIC),
     ]);
     this.writers = { events, rejected, audit };
-    this.logger.info({ schemaIds: { events: events.schemaId, rejected: rejected.schemaId, audit: audit.schemaId } }, 'value schemas registered');
+    this.logger.info({ schemaIds: { events: events.schemaId, rejected: rejected.schemaId, audit: audit.schemaId } }, 'value schemas found in the registry');
   }
 
   /** Resolves once Kafka acknowledged every record; rejects with PublishError otherwise. */
