@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ManagedProcess, portOpen, waitUntil } from './process-control';
@@ -25,6 +25,15 @@ export async function s3Answers(endpoint: string): Promise<boolean> {
     return response.ok && (await response.text()).includes('<ListAllMyBucketsResult');
   } catch {
     return false;
+  }
+}
+
+/** Whether the process is S3Proxy; true where its command line cannot be read (no /proc). */
+function runsS3Proxy(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('org.gaul.s3proxy.Main');
+  } catch {
+    return true;
   }
 }
 
@@ -58,7 +67,13 @@ export class LocalS3 {
   }
 
   async up(): Promise<'started' | 'running'> {
-    if (this.process.pid() !== undefined && (await this.answers())) return 'running';
+    const pid = this.process.pid();
+    if (pid !== undefined && (await this.answers())) {
+      if (runsS3Proxy(pid)) return 'running';
+      // A stack directory from before S3Proxy still runs s3rver, which refuses every key but its own.
+      this.progress.step(`s3: the running S3 server (pid ${pid}) is not S3Proxy; stopping it to start S3Proxy (its data in .local/s3 stays)`);
+      await this.down();
+    }
     if (await portOpen(this.settings.host, this.settings.port)) {
       throw new Error(`port ${this.settings.port} is taken by a process this stack did not start; stop it or set STACK_S3_PORT`);
     }
