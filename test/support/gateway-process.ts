@@ -14,27 +14,28 @@ export interface GatewayProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+function gatewayEnv(env: TestEnvironment, port: number, overrides: Record<string, string>): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env['PATH'],
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    KAFKA_BROKERS: env.kafkaBrokers.join(','),
+    SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
+    DATABASE_URL: env.databaseUrl,
+    DB_MIGRATE_ON_START: 'false',
+    TRACKING_HASH_KEY: TEST_HASH_KEY,
+    TRACKING_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    LOG_LEVEL: 'error',
+    ...overrides,
+  };
+}
+
+const gatewayEntry = (): string => join(repositoryRoot(), 'dist', 'apps', 'gateway', 'src', 'main.js');
+
 /** The compiled gateway as its own process (npm test builds it first), as production runs it. */
 export async function startGatewayProcess(env: TestEnvironment, overrides: Record<string, string> = {}): Promise<GatewayProcess> {
   const port = await freePort();
-  const root = repositoryRoot();
-  const child = spawn(process.execPath, [join(root, 'dist', 'apps', 'gateway', 'src', 'main.js')], {
-    cwd: root,
-    env: {
-      PATH: process.env['PATH'],
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      KAFKA_BROKERS: env.kafkaBrokers.join(','),
-      SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
-      DATABASE_URL: env.databaseUrl,
-      DB_MIGRATE_ON_START: 'false',
-      TRACKING_HASH_KEY: TEST_HASH_KEY,
-      TRACKING_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-      LOG_LEVEL: 'error',
-      ...overrides,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(process.execPath, [gatewayEntry()], { cwd: repositoryRoot(), env: gatewayEnv(env, port, overrides), stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
@@ -56,4 +57,16 @@ export async function startGatewayProcess(env: TestEnvironment, overrides: Recor
         child.kill(signal);
       }),
   };
+}
+
+/** Starts the gateway expecting it to refuse to start: resolves with its exit code and stderr once it exits. */
+export async function gatewayStartFailure(env: TestEnvironment, overrides: Record<string, string> = {}, timeoutMs = 60_000): Promise<{ code: number | null; stderr: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [gatewayEntry()], { cwd: repositoryRoot(), env: gatewayEnv(env, port, overrides), stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (exitCode) => resolve(exitCode)));
+  clearTimeout(timer);
+  return { code, stderr };
 }

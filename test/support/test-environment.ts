@@ -6,8 +6,8 @@ export interface TestEnvironment {
   databaseUrl: string;
   redisUrl: string;
   /**
-   * The stack's S3 server (path-style; sign with LOCAL_S3_CREDENTIALS of tools/local-stack, the
-   * only access key it knows), or S3_ENDPOINT when the stack was told to use another.
+   * The stack's S3 server (path-style; it takes any access key, the tests sign with
+   * LOCAL_S3_CREDENTIALS of tools/local-stack), or S3_ENDPOINT when the stack was told to use another.
    */
   s3Endpoint: string;
 }

@@ -2,12 +2,29 @@ import type * as avro from 'avsc';
 import { RecordRejectedError, TrackingError } from './errors';
 import { decodeWireFormat, encodeWireFormat } from './wire-format';
 
-/** What the serde needs from a Confluent-compatible schema registry. */
+/**
+ * What the serde needs from a Confluent-compatible schema registry. It never registers: schemas are
+ * registered before deploy (provisioning, `tracking schemas register`), services only look theirs up.
+ */
 export interface SchemaRegistryPort {
-  /** Registers the schema under the subject, or finds it if already there; returns its global id. */
-  register(subject: string, schema: string): Promise<number>;
+  /** The global id of the schema among the subject's versions; SchemaNotRegisteredError when it is none of them. */
+  lookup(subject: string, schema: string): Promise<number>;
   /** The writer schema registered under this id. */
   typeById(schemaId: number): Promise<avro.Type>;
+}
+
+/**
+ * The schema a service writes with is not a version of its subject: the service must not start.
+ * The message names the subject and its versions and says how to register.
+ */
+export class SchemaNotRegisteredError extends Error {
+  override readonly name = 'SchemaNotRegisteredError';
+  constructor(
+    readonly subject: string,
+    readonly detail: string,
+  ) {
+    super(`${detail}. Services do not register schemas: run \`tracking schemas register\` (or the deployment's provisioning) with this release's schemas/avro first`);
+  }
 }
 
 /** A record that does not match the schema. Not retriable: the same record fails the same way. */
@@ -46,9 +63,15 @@ export class AvroSerializer<T> {
 export async function createAvroSerializer<T>(
   registry: SchemaRegistryPort,
   subject: string,
-  schema: { text: string; type: avro.Type },
+  schema: { text: string; type: avro.Type; fileName?: string },
 ): Promise<AvroSerializer<T>> {
-  const schemaId = await registry.register(subject, schema.text);
+  let schemaId: number;
+  try {
+    schemaId = await registry.lookup(subject, schema.text);
+  } catch (error) {
+    if (!(error instanceof SchemaNotRegisteredError) || !schema.fileName) throw error;
+    throw new SchemaNotRegisteredError(subject, `value schema schemas/avro/${schema.fileName} is not registered: ${error.detail}`);
+  }
   return new AvroSerializer<T>(schemaId, schema.type);
 }
 

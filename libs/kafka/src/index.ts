@@ -7,6 +7,7 @@ export * from './kafka-client.factory';
 export * from './kafka-cluster.probe';
 export * from './kafka-publisher';
 export * from './prepare-kafkajs';
+export * from './schema-provisioner';
 export * from './schema-registry.adapter';
 export * from './topic-provisioner';
 export * from './topic-writers';

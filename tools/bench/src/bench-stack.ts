@@ -39,7 +39,9 @@ export function benchStackSettings(env: Env): StackSettings {
  */
 export async function startBenchStack(env: Env, progress: Progress): Promise<{ stack: LocalStack; remove: () => Promise<void> }> {
   const settings = benchStackSettings(env);
-  const paths = { ...stackPaths(settings.stackDir), kafkaLibs: stackPaths(loadStackSettings(env).stackDir).kafkaLibs };
+  // The jars are resolved once for the user's stack; the bench's directory is deleted after each run.
+  const shared = stackPaths(loadStackSettings(env).stackDir);
+  const paths = { ...stackPaths(settings.stackDir), kafkaLibs: shared.kafkaLibs, s3Libs: shared.s3Libs };
   const stack = new LocalStack(settings, progress, paths);
   const remove = async (): Promise<void> => {
     await stack.down();

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { bucketsOfCustomerConfig, exampleBuckets } from './example-buckets';
 
-// S3's bucket naming rules (the common subset every region accepts); s3rver refuses fewer than 3 characters.
+// S3's bucket naming rules (the common subset every region accepts).
 const BUCKET_NAME = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 describe(bucketsOfCustomerConfig.name, () => {

@@ -69,7 +69,7 @@ export async function createBuckets(endpoint: string, buckets: readonly string[]
         await client.send(new CreateBucketCommand({ Bucket: bucket }));
         reports.push({ bucket, action: 'created' });
       } catch (error) {
-        // s3rver answers BucketAlreadyExists for its own buckets; S3 and MinIO BucketAlreadyOwnedByYou.
+        // S3, MinIO and S3Proxy answer BucketAlreadyOwnedByYou for one's own bucket; some servers BucketAlreadyExists.
         const name = (error as Error).name;
         if (name !== 'BucketAlreadyExists' && name !== 'BucketAlreadyOwnedByYou') {
           throw new Error(`bucket ${bucket} could not be created on ${endpoint}: ${name}: ${(error as Error).message}`, { cause: error });

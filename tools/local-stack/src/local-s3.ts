@@ -1,18 +1,24 @@
-import { existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { ManagedProcess, portOpen, waitUntil } from './process-control';
 import type { Progress } from './progress';
 import type { StackPaths } from './stack-paths';
 import type { StackSettings } from './stack-settings';
 
-/**
- * What a client of the stack's own S3 server signs with. s3rver checks no signature, but it does
- * look the access key id up among its accounts, and it has one: `S3RVER`. Any other key id is
- * refused with InvalidAccessKeyId; the secret is never compared.
- */
-export const LOCAL_S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+const run = promisify(execFile);
 
-/** GET / lists the buckets (ListAllMyBuckets) with 200: the port answers as s3rver. */
+/** The S3Proxy release tools/local-stack/s3proxy/pom.xml resolves; its jars live in libs-<version>. */
+export const S3PROXY_VERSION = '4.1.0';
+
+/**
+ * What the stack's own clients sign with. S3Proxy runs with `s3proxy.authorization=none`: it checks
+ * no signature and accepts any access key id, so these are only names that show up in its log.
+ */
+export const LOCAL_S3_CREDENTIALS = { accessKeyId: 'local-stack', secretAccessKey: 'local-stack' } as const;
+
+/** GET / lists the buckets (ListAllMyBuckets) with 200: the port answers as an S3 server. */
 export async function s3Answers(endpoint: string): Promise<boolean> {
   try {
     const response = await fetch(new URL('/', endpoint), { signal: AbortSignal.timeout(1000) });
@@ -22,7 +28,20 @@ export async function s3Answers(endpoint: string): Promise<boolean> {
   }
 }
 
-/** An S3-compatible server (s3rver, from npm) for development and tests; data in .local/s3. */
+/** Whether the process is S3Proxy; true where its command line cannot be read (no /proc). */
+function runsS3Proxy(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('org.gaul.s3proxy.Main');
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * An S3-compatible server for development and tests: S3Proxy (org.gaul:s3proxy) from its Maven
+ * Central jars on the Java the stack already needs for Kafka, storing on the file system under
+ * .local/s3proxy/buckets. Path-style addressing only.
+ */
 export class LocalS3 {
   readonly process: ManagedProcess;
 
@@ -38,26 +57,40 @@ export class LocalS3 {
     return `http://${this.settings.host}:${this.settings.port}`;
   }
 
+  private get libs(): string {
+    return join(this.paths.s3Libs, `libs-${S3PROXY_VERSION}`);
+  }
+
+  /** Each bucket a directory, each object a file (S3Proxy's filesystem-nio2 blob store). */
+  get bucketsDir(): string {
+    return join(this.paths.s3, 'buckets');
+  }
+
   async up(): Promise<'started' | 'running'> {
-    if (this.process.pid() !== undefined && (await this.answers())) return 'running';
+    const pid = this.process.pid();
+    if (pid !== undefined && (await this.answers())) {
+      if (runsS3Proxy(pid)) return 'running';
+      // A stack directory from before S3Proxy still runs s3rver, which refuses every key but its own.
+      this.progress.step(`s3: the running S3 server (pid ${pid}) is not S3Proxy; stopping it to start S3Proxy (its data in .local/s3 stays)`);
+      await this.down();
+    }
     if (await portOpen(this.settings.host, this.settings.port)) {
       throw new Error(`port ${this.settings.port} is taken by a process this stack did not start; stop it or set STACK_S3_PORT`);
     }
-    const entry = join(this.paths.dist, 'tools', 'local-stack', 'src', 's3-server.js');
-    if (!existsSync(entry)) throw new Error(`${entry} is missing: run npm run build first`);
-    this.progress.step(`s3: starting on ${this.url}`);
-    // s3rver encrypts ListObjects continuation tokens with DES, which OpenSSL 3 keeps in its legacy
-    // provider: without it every truncated listing (more than one page) fails with a 500.
-    this.process.start(process.execPath, ['--openssl-legacy-provider', entry], {
-      cwd: this.paths.root,
-      env: {
-        ...process.env,
-        S3_SERVER_HOST: this.settings.host,
-        S3_SERVER_PORT: String(this.settings.port),
-        S3_SERVER_DIR: this.paths.s3,
-      },
-    });
-    await waitUntil('S3 server', () => this.answers(), { timeoutMs: 20_000, process: this.process });
+    await this.resolveJars();
+    const properties = this.writeProperties();
+    this.progress.step(`s3: starting S3Proxy ${S3PROXY_VERSION} on ${this.url}`);
+    this.process.start('java', [
+      '-Xmx256m',
+      '-Djava.awt.headless=true',
+      `-Dlogback.configurationFile=${join(this.paths.root, 'tools', 'local-stack', 's3proxy', 'logback.xml')}`,
+      '-cp',
+      join(this.libs, '*'),
+      'org.gaul.s3proxy.Main',
+      '--properties',
+      properties,
+    ]);
+    await waitUntil('S3 server', () => this.answers(), { timeoutMs: 60_000, process: this.process });
     return 'started';
   }
 
@@ -67,5 +100,40 @@ export class LocalS3 {
 
   answers(): Promise<boolean> {
     return s3Answers(this.url);
+  }
+
+  private async resolveJars(): Promise<void> {
+    const marker = join(this.libs, '.complete');
+    if (existsSync(marker)) return;
+    this.progress.step(`s3: resolving S3Proxy ${S3PROXY_VERSION} jars from Maven Central (first run only, about 60 MB)`);
+    rmSync(this.libs, { recursive: true, force: true });
+    const pom = join(this.paths.root, 'tools', 'local-stack', 's3proxy', 'pom.xml');
+    try {
+      await run('mvn', ['-B', '-q', '-f', pom, `-Ds3proxy.version=${S3PROXY_VERSION}`, 'dependency:copy-dependencies', `-DoutputDirectory=${this.libs}`], {
+        maxBuffer: 16 * 1024 * 1024,
+      });
+    } catch (error) {
+      const output = `${(error as { stdout?: string }).stdout ?? ''}${(error as { stderr?: string }).stderr ?? ''}`;
+      throw new Error(`Maven could not resolve S3Proxy ${S3PROXY_VERSION} (needs Maven and access to Maven Central):\n${output.slice(-2000)}`, {
+        cause: error,
+      });
+    }
+    const jars = readdirSync(this.libs).filter((file) => file.endsWith('.jar'));
+    writeFileSync(marker, `${jars.length} jars\n`);
+    this.progress.step(`s3: resolved ${jars.length} jars`);
+  }
+
+  private writeProperties(): string {
+    mkdirSync(this.bucketsDir, { recursive: true });
+    const file = join(this.paths.s3, 's3proxy.properties');
+    const lines = [
+      `s3proxy.endpoint=${this.url}`,
+      // Any access key and signature: a development server, reachable on the loopback address only.
+      's3proxy.authorization=none',
+      'jclouds.provider=filesystem-nio2',
+      `jclouds.filesystem.basedir=${this.bucketsDir}`,
+    ];
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    return file;
   }
 }

@@ -114,7 +114,9 @@ export class LocalStack {
     for (const topic of provisioning.topics) {
       this.progress.step(`topic ${topic.topic}: ${topic.action}${topic.changes.length ? ` (${topic.changes.join(', ')})` : ''}`);
     }
-    for (const schema of provisioning.schemas) this.progress.step(`schema ${schema.subject}: id ${schema.schemaId}`);
+    for (const schema of provisioning.schemas) {
+      this.progress.step(`schema ${schema.subject}: ${schema.action}, version ${schema.version} (id ${schema.id})`);
+    }
     return provisioning;
   }
 

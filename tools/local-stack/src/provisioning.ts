@@ -1,18 +1,26 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { TOPIC_DECLARATIONS, readAvroSchema, valueSubject } from '@tracking/contracts';
-import { ConfluentSchemaRegistryAdapter, ensureTopics, prepareKafkajs, type TopicOverrides, type TopicReport } from '@tracking/kafka';
-
-export interface SchemaReport {
-  subject: string;
-  schemaId: number;
-}
+import { TOPIC_DECLARATIONS } from '@tracking/contracts';
+import {
+  ConfluentSchemaRegistryAdapter,
+  describeIncompatible,
+  ensureTopics,
+  prepareKafkajs,
+  registerDeclaredSchemas,
+  type SchemaRegistration,
+  type TopicOverrides,
+  type TopicReport,
+} from '@tracking/kafka';
 
 export interface ProvisioningReport {
   topics: TopicReport[];
-  schemas: SchemaReport[];
+  schemas: SchemaRegistration[];
 }
 
-/** Topics and value schemas from the declaration in libs/contracts; running it again changes nothing. */
+/**
+ * Topics and value schemas from the declaration in libs/contracts, before any service starts (the
+ * services only look their schemas up). Running it again changes nothing; a schema the registry
+ * would refuse as its subject's next version stops it, naming subject and version.
+ */
 export async function provision(brokers: string[], registryUrl: string, overrides: TopicOverrides): Promise<ProvisioningReport> {
   prepareKafkajs();
   const admin = new Kafka({ brokers, clientId: 'provisioning', logLevel: logLevel.ERROR }).admin();
@@ -23,12 +31,8 @@ export async function provision(brokers: string[], registryUrl: string, override
   } finally {
     await admin.disconnect();
   }
-  const registry = new ConfluentSchemaRegistryAdapter({ url: registryUrl });
-  const schemas: SchemaReport[] = [];
-  for (const declaration of TOPIC_DECLARATIONS) {
-    if (!declaration.valueSchemaFile) continue;
-    const subject = valueSubject(declaration.name);
-    schemas.push({ subject, schemaId: await registry.register(subject, readAvroSchema(declaration.valueSchemaFile).text) });
-  }
+  const schemas = await registerDeclaredSchemas(new ConfluentSchemaRegistryAdapter({ url: registryUrl }));
+  const refused = describeIncompatible(schemas);
+  if (refused) throw new Error(`schemas not registered, the registry would refuse them:\n${refused}`);
   return { topics, schemas };
 }

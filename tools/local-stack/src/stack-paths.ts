@@ -14,8 +14,13 @@ export interface StackPaths {
    */
   kafkaLibs: string;
   postgres: string;
-  /** The local S3 server's buckets and objects. */
+  /** The local S3 server (S3Proxy): its buckets and objects under `buckets/`, its configuration. */
   s3: string;
+  /**
+   * Where S3Proxy's jars are resolved (one `libs-<version>` directory per release); its own field,
+   * like kafkaLibs, so that a second stack directory can reuse the jars already resolved.
+   */
+  s3Libs: string;
   /** Compiled entry points of the repository (npm run build). */
   dist: string;
 }
@@ -31,7 +36,9 @@ export function stackPaths(stackDir?: string): StackPaths {
     kafka: join(dir, 'kafka'),
     kafkaLibs: join(dir, 'kafka'),
     postgres: join(dir, 'postgres'),
-    s3: join(dir, 's3'),
+    // Not `s3`: that is where s3rver, the stack's S3 server before S3Proxy, kept its own layout.
+    s3: join(dir, 's3proxy'),
+    s3Libs: join(dir, 's3proxy'),
     dist: join(root, 'dist'),
   };
 }

@@ -89,7 +89,7 @@ function serviceEnvironment(connection: StackConnection): NodeJS.ProcessEnv {
     REDIS_URL: connection.redisUrl,
     // The exporter's endpoint for every bucket whose s3_export block names none of its own.
     S3_ENDPOINT: connection.s3Endpoint,
-    // What the example customers' s3_export credentials refer to: the local S3 server's only key.
+    // What the example customers' s3_export credentials refer to; the local S3 server takes any key.
     LOCAL_S3_ACCESS_KEY_ID: process.env['LOCAL_S3_ACCESS_KEY_ID'] ?? LOCAL_S3_CREDENTIALS.accessKeyId,
     LOCAL_S3_SECRET_ACCESS_KEY: process.env['LOCAL_S3_SECRET_ACCESS_KEY'] ?? LOCAL_S3_CREDENTIALS.secretAccessKey,
   };

@@ -82,13 +82,18 @@ export class GatewayPublisher implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     await Promise.all([this.publisher.connect(), this.cluster.connect()]);
-    const [events, rejected, audit] = await Promise.all([
+    const [events, rejected, audit] = await Promise.allSettled([
       AvroTopicWriter.create(this.registry, TRACKING_EVENTS_TOPIC),
       AvroTopicWriter.create(this.registry, REJECTED_EVENTS_TOPIC),
       AvroTopicWriter.create(this.registry, AUDIT_TOPIC),
     ]);
-    this.writers = { events, rejected, audit };
-    this.logger.info({ schemaIds: { events: events.schemaId, rejected: rejected.schemaId, audit: audit.schemaId } }, 'value schemas registered');
+    if (events.status === 'rejected' || rejected.status === 'rejected' || audit.status === 'rejected') {
+      // Every schema that is missing, not only the first to answer: one registration fixes them all.
+      const refused = [events, rejected, audit].flatMap((result) => (result.status === 'rejected' ? [result.reason as Error] : []));
+      throw refused.length === 1 ? refused[0] : new AggregateError(refused, refused.map((error) => error.message).join('\n'));
+    }
+    this.writers = { events: events.value, rejected: rejected.value, audit: audit.value };
+    this.logger.info({ schemaIds: { events: events.value.schemaId, rejected: rejected.value.schemaId, audit: audit.value.schemaId } }, 'value schemas found in the registry');
   }
 
   /** Resolves once Kafka acknowledged every record; rejects with PublishError otherwise. */

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { describeIncompatible, registerDeclaredSchemas, type SchemaRegistration } from '@tracking/kafka';
 import type { CliContext } from '../cli-context';
 import { CliError } from '../cli-error';
 import { RegistryRestClient } from '../inspect/registry-rest.client';
@@ -17,14 +18,15 @@ import { table } from '../inspect/text-format';
 export function registerSchemas(program: Command, context: () => CliContext): void {
   const schemas = program
     .command('schemas')
-    .description('Compare schemas/avro with the schema registry: what is registered, what changed, whether it is compatible')
+    .description('Register schemas/avro in the schema registry before deploy, and compare: what is registered, what changed, whether it is compatible')
     .addHelpText(
       'after',
       `
 Examples:
   $ npm run --silent tracking -- schemas list
   $ npm run --silent tracking -- schemas diff tracking.events.v1
-  $ npm run --silent tracking -- schemas check && echo "safe to deploy"`,
+  $ npm run --silent tracking -- schemas check && echo "safe to deploy"
+  $ npm run --silent tracking -- schemas register`,
     );
   const registry = (): { ctx: CliContext; client: RegistryRestClient } => {
     const ctx = context();
@@ -109,6 +111,52 @@ Examples:
         );
       }
     });
+
+  schemas
+    .command('register')
+    .description("Register each declared schemas/avro file under its subject, after checking it against the subject's latest version; exit code 1 if any would be refused")
+    .addHelpText(
+      'after',
+      `
+Services only look their schema up and refuse to start when it is not registered, so run this
+before deploying a release (CI, or the deployment's provisioning; stack:up does it locally). Each
+declared topic's value schema goes under <topic>-value. A file that already is a version is left
+as it is, so running it again changes nothing. A file the registry would refuse under the subject's
+compatibility level is not sent: exit code 1, with the registry's reasons. The subject's
+compatibility level is not changed (it belongs to whoever runs the registry).
+
+Output (--json): {"registered": boolean, "subjects": [{"subject", "file",
+  "action": "registered" | "unchanged" | "incompatible", "id", "version", "latestVersion", "messages"}]}
+
+Examples:
+  $ npm run --silent tracking -- schemas register
+  $ npm run --silent tracking -- --registry https://registry.prod.example.com --json schemas register`,
+    )
+    .action(async () => {
+      const ctx = context();
+      const subjects = await registerDeclaredSchemas(ctx.registry());
+      const refused = describeIncompatible(subjects);
+      ctx.output.result({ registered: refused === '', subjects }, renderRegister);
+      if (refused) {
+        throw new CliError(
+          `${subjects.filter((subject) => subject.action === 'incompatible').length} schema file(s) not registered:\n${refused}`,
+          'Make the change compatible (new fields need defaults; do not remove fields without defaults), or register it under a new topic version.',
+        );
+      }
+    });
+}
+
+function renderRegister({ registered, subjects }: { registered: boolean; subjects: SchemaRegistration[] }): string {
+  const rows = table(
+    ['subject', 'file', 'result', 'version (id)'],
+    subjects.map((subject) => [
+      subject.subject,
+      subject.file,
+      subject.action,
+      subject.version === null ? `latest v${subject.latestVersion}` : `v${subject.version} (${subject.id})`,
+    ]),
+  );
+  return [rows, registered ? 'every schema file is registered' : 'some schema files were not registered'].join('\n');
 }
 
 function renderList({ subjects }: { subjects: SubjectListing[] }): string {
