@@ -11,7 +11,7 @@ import { httpLoad } from '../load/http-load';
 import { pacedSend } from '../load/paced-sender';
 import type { Measurement } from '../measurement';
 import type { BenchRow } from '../results';
-import { assertAllAccepted, authHeaders, benchCustomerToken, benchDatabase, singleBodiesFile, startBenchGateway } from './gateway';
+import { assertAllAccepted, benchDatabase, singleEventGateway } from './gateway';
 import { gatewaySingleSaturation } from './gateway-single';
 
 /** How long the vault may take to catch up with what was acknowledged before a run counts as failed. */
@@ -38,11 +38,8 @@ function percentile(sorted: readonly number[], p: number): number {
 export const END_TO_END: Measurement = {
   name: 'end-to-end',
   async run(context): Promise<BenchRow[]> {
-    const token = await benchCustomerToken(context);
     const databaseUrl = await benchDatabase(context);
-    const bodiesFile = singleBodiesFile(context);
-    const gateway = await startBenchGateway(context, databaseUrl);
-    const request = { url: gateway.url, path: '/api/v1/track', headers: authHeaders(token), bodiesFile, connections: 32, seconds: context.profile.httpSeconds };
+    const { request } = await singleEventGateway(context);
     const gatewayMaximum = await gatewaySingleSaturation(context, request);
 
     const group = `${CONSUMER_GROUPS.vaultLoader}-bench-e2e-${Date.now()}`;

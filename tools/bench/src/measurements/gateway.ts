@@ -31,6 +31,14 @@ export async function startBenchGateway(context: BenchContext, databaseUrl: stri
   });
 }
 
+/** The gateway started for single events, and the load request that drives it (32 connections, the profile's seconds). */
+export async function singleEventGateway(context: BenchContext): Promise<{ gateway: ServiceProcess; request: HttpLoadRequest }> {
+  const token = await benchCustomerToken(context);
+  const gateway = await startBenchGateway(context, await benchDatabase(context));
+  const request = { url: gateway.url, path: '/api/v1/track', headers: authHeaders(token), bodiesFile: singleBodiesFile(context), connections: 32, seconds: context.profile.httpSeconds };
+  return { gateway, request };
+}
+
 export function authHeaders(token: string): Record<string, string> {
   return { authorization: `Bearer ${token}`, 'x-customer-id': BENCH_CUSTOMER };
 }

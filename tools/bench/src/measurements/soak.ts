@@ -7,7 +7,7 @@ import { pacedSend } from '../load/paced-sender';
 import type { Measurement } from '../measurement';
 import { formatNumber, type BenchRow } from '../results';
 import type { ServiceProcess } from '../service-process';
-import { authHeaders, benchCustomerToken, benchDatabase, singleBodiesFile, startBenchGateway } from './gateway';
+import { benchDatabase, singleEventGateway } from './gateway';
 import { END_TO_END_RATE } from './end-to-end';
 import { gatewaySingleSaturation } from './gateway-single';
 
@@ -28,17 +28,14 @@ function currentRss(pid: number): number {
 
 /**
  * All four services under the end-to-end rate for the profile's soak time (ten minutes in the full
- * run): each service's resident memory after the first sixth of the run (a minute of ten), at the end,
+ * run): each service's resident memory after the first tenth of the run (a minute of ten), at the end,
  * and its peak. Growth after warm-up is what a leak looks like; the peak is what a container limit must hold.
  */
 export const SOAK: Measurement = {
   name: 'soak',
   async run(context): Promise<BenchRow[]> {
-    const token = await benchCustomerToken(context);
     const databaseUrl = await benchDatabase(context);
-    const bodiesFile = singleBodiesFile(context);
-    const gateway = await startBenchGateway(context, databaseUrl);
-    const request = { url: gateway.url, path: '/api/v1/track', headers: authHeaders(token), bodiesFile, connections: 32, seconds: context.profile.httpSeconds };
+    const { gateway, request } = await singleEventGateway(context);
     // The end-to-end measurement's rate when it ran; otherwise 40% of the gateway alone (stated in the rows).
     const measured = context.memoized<number>(END_TO_END_RATE);
     const rate = measured ?? Math.max(1, Math.round((await gatewaySingleSaturation(context, request)) * 0.4));
