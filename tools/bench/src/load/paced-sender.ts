@@ -16,7 +16,14 @@ export interface PacedSendRequest {
 export interface PacedSendResult {
   sent: number;
   acked: number;
+  /** Requests the gateway answered with anything but a 2xx and an event id. */
   failed: number;
+  /** Requests that got no answer, by cause (e.g. ECONNRESET). */
+  transportErrors: Record<string, number>;
+}
+
+export function transportErrorCount(result: PacedSendResult): number {
+  return Object.values(result.transportErrors).reduce((sum, count) => sum + count, 0);
 }
 
 export async function pacedSend(request: PacedSendRequest): Promise<PacedSendResult> {

@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const bodies = readFileSync(job.bodiesFile, 'utf8').split('\n').filter(Boolean);
   const total = Math.round(job.rate * job.seconds);
   const acks: string[] = [];
-  const result: PacedSendResult = { sent: 0, acked: 0, failed: 0 };
+  const result: PacedSendResult = { sent: 0, acked: 0, failed: 0, transportErrors: {} };
   const inFlight = new Set<Promise<void>>();
   const send = async (body: string): Promise<void> => {
     const sentAt = now();
@@ -26,8 +26,11 @@ async function main(): Promise<void> {
         acks.push(`${answer.event_id}\t${sentAt.toFixed(3)}\t${now().toFixed(3)}`);
         result.acked++;
       } else result.failed++;
-    } catch {
-      result.failed++;
+    } catch (error) {
+      // No answer at all (a reset or refused connection): counted by cause, apart from the server's refusals.
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      const key = cause?.code ?? cause?.message ?? (error as Error).message;
+      result.transportErrors[key] = (result.transportErrors[key] ?? 0) + 1;
     }
   };
   const startedAt = now();

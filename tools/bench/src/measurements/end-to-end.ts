@@ -8,7 +8,7 @@ import { sleep } from '@tools/local-stack/process-control';
 import { createConsumerGroup } from '../consumer-run';
 import { endOffsets } from '../kafka-positions';
 import { httpLoad } from '../load/http-load';
-import { pacedSend } from '../load/paced-sender';
+import { pacedSend, transportErrorCount } from '../load/paced-sender';
 import type { Measurement } from '../measurement';
 import type { BenchRow } from '../results';
 import { assertAllAccepted, benchDatabase, singleEventGateway } from './gateway';
@@ -90,7 +90,10 @@ export const END_TO_END: Measurement = {
         });
       const ids = acked.map((event) => event.id);
       const missing = await waitForLoaded(ids);
-      if (missing > 0 || sent.failed > 0) throw new Error(`end to end: ${sent.failed} of ${sent.sent} requests failed, ${missing} acknowledged events not in the vault within ${CATCH_UP_MS / 1000} s`);
+      const unanswered = transportErrorCount(sent);
+      if (missing > 0 || sent.failed > 0 || unanswered > 0) {
+        throw new Error(`end to end: ${sent.failed} of ${sent.sent} requests refused, ${unanswered} unanswered (${JSON.stringify(sent.transportErrors)}), ${missing} acknowledged events not in the vault within ${CATCH_UP_MS / 1000} s`);
+      }
       // Measured from when the request was sent: an upper bound of "from the acknowledgement" that
       // does not depend on how soon the sender's busy event loop reads the answer (on a loaded
       // machine the row can become visible before the sender has read the 200).

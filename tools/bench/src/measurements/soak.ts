@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { TOPICS } from '@tracking/contracts';
 import { createConsumerGroup } from '../consumer-run';
 import { endOffsets } from '../kafka-positions';
-import { pacedSend } from '../load/paced-sender';
+import { pacedSend, transportErrorCount } from '../load/paced-sender';
 import type { Measurement } from '../measurement';
 import { formatNumber, type BenchRow } from '../results';
 import type { ServiceProcess } from '../service-process';
@@ -58,6 +58,7 @@ export const SOAK: Measurement = {
     const warmUpMs = (seconds * 1000) / 10;
     const startedAt = Date.now();
     const afterWarmUp = new Map<string, number>();
+    let unanswered = 0;
     const sampler = setInterval(() => {
       if (Date.now() - startedAt < warmUpMs) return;
       for (const service of services) if (!afterWarmUp.has(service.name)) afterWarmUp.set(service.name, currentRss(service.pid));
@@ -65,7 +66,11 @@ export const SOAK: Measurement = {
     context.progress(`soak: ${formatNumber(rate)} events/s (${rateSource}) through all four services for ${seconds} s`);
     try {
       const sent = await pacedSend({ ...request, rate, seconds, outFile: join(context.workDir, 'soak-acks.tsv') });
-      if (sent.failed > 0) throw new Error(`soak: ${sent.failed} of ${sent.sent} requests failed`);
+      if (sent.failed > 0) throw new Error(`soak: the gateway refused ${sent.failed} of ${sent.sent} requests`);
+      // A memory measurement survives a few requests lost on the way; the rows say how many.
+      unanswered = transportErrorCount(sent);
+      if (unanswered > sent.sent / 1000) throw new Error(`soak: ${unanswered} of ${sent.sent} requests got no answer: ${JSON.stringify(sent.transportErrors)}`);
+      if (unanswered > 0) context.progress(`soak: ${unanswered} requests got no answer: ${JSON.stringify(sent.transportErrors)}`);
     } finally {
       clearInterval(sampler);
     }
@@ -79,7 +84,7 @@ export const SOAK: Measurement = {
           what: `${what}, growth after the first ${formatNumber(warmUpMs / 1000)} s`,
           figure: { value: warm > 0 ? ((end - warm) / warm) * 100 : Number.NaN, unit: '%' },
           target: { kind: 'at-most', value: GROWTH_TARGET_PERCENT, unit: '%' },
-          details: { 'MiB after warm-up': formatNumber(warm / MIB), 'MiB at the end': formatNumber(end / MIB), rate: rateSource },
+          details: { 'MiB after warm-up': formatNumber(warm / MIB), 'MiB at the end': formatNumber(end / MIB), rate: rateSource, 'requests without an answer': String(unanswered) },
         },
         { what: `${what}, peak`, figure: { value: peak / MIB, unit: 'MiB peak RSS' }, target: { kind: 'at-most', value: PEAK_TARGET_MIB, unit: 'MiB' } },
       ];
