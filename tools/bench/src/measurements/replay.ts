@@ -52,7 +52,8 @@ async function run(context: BenchContext): Promise<BenchRow[]> {
     {
       what: `replay: ${formatNumber(events)} events into an empty vault`,
       figure: { value: load.seconds, unit: 's' },
-      target: { kind: 'report' },
+      // The issue's target is for the full run's million; the quick run's few thousand only show the shape.
+      target: events >= 1_000_000 ? { kind: 'at-most', value: 300, unit: 's' } : { kind: 'report' },
       details: { 'events/s': formatNumber(events / load.seconds), 'rows/s': formatNumber(rows / load.seconds), rows: formatNumber(rows) },
     },
   ];
