@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { repositoryRoot } from '@tracking/services';
 import { freePort } from './free-port';
 import type { TestEnvironment } from './test-environment';
-import { TEST_ADMIN_TOKEN, TEST_HASH_KEY } from './in-process-services';
+import { gatewayTestSettings } from './in-process-services';
 import { waitFor } from './wait-for';
 
 export interface GatewayProcess {
@@ -15,19 +15,7 @@ export interface GatewayProcess {
 }
 
 function gatewayEnv(env: TestEnvironment, port: number, overrides: Record<string, string>): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env['PATH'],
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    KAFKA_BROKERS: env.kafkaBrokers.join(','),
-    SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
-    DATABASE_URL: env.databaseUrl,
-    DB_MIGRATE_ON_START: 'false',
-    TRACKING_HASH_KEY: TEST_HASH_KEY,
-    TRACKING_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-    LOG_LEVEL: 'error',
-    ...overrides,
-  };
+  return { PATH: process.env['PATH'], HOST: '127.0.0.1', PORT: String(port), ...gatewayTestSettings(env), ...overrides };
 }
 
 const gatewayEntry = (): string => join(repositoryRoot(), 'dist', 'apps', 'gateway', 'src', 'main.js');

@@ -12,6 +12,19 @@ import type { TestEnvironment } from './test-environment';
 export const TEST_HASH_KEY = 'integration-test-hash-key-0123456789abcdef';
 export const TEST_ADMIN_TOKEN = 'integration-test-admin-token-0123456789';
 
+/** The settings every test gateway gets, in process or as its own process: the stack, the test keys, quiet logs. */
+export function gatewayTestSettings(env: TestEnvironment): Record<string, string> {
+  return {
+    KAFKA_BROKERS: env.kafkaBrokers.join(','),
+    SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
+    DATABASE_URL: env.databaseUrl,
+    DB_MIGRATE_ON_START: 'false',
+    TRACKING_HASH_KEY: TEST_HASH_KEY,
+    TRACKING_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    LOG_LEVEL: 'error',
+  };
+}
+
 export interface RunningService {
   app: NestFastifyApplication;
   url: string;
@@ -25,17 +38,7 @@ async function listen(app: NestFastifyApplication): Promise<RunningService> {
 
 /** The real gateway, configured from environment variables exactly as main.ts does, on a free port. */
 export async function startGateway(env: TestEnvironment, overrides: Record<string, string> = {}): Promise<RunningService> {
-  const config = loadGatewayConfig({
-    KAFKA_BROKERS: env.kafkaBrokers.join(','),
-    SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
-    DATABASE_URL: env.databaseUrl,
-    DB_MIGRATE_ON_START: 'false',
-    TRACKING_HASH_KEY: TEST_HASH_KEY,
-    TRACKING_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-    CUSTOMERS_WATCH: 'false',
-    LOG_LEVEL: 'error',
-    ...overrides,
-  });
+  const config = loadGatewayConfig({ ...gatewayTestSettings(env), CUSTOMERS_WATCH: 'false', ...overrides });
   return listen(await createGateway(config, createLogger('gateway', config.logLevel)));
 }
 
