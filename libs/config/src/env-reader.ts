@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { ConfigError } from './config-error';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -103,6 +104,34 @@ export class EnvReader {
       if (!/^[^:\s]+:\d{1,5}$/.test(item)) this.problems.push(`${name} has "${item}", expected host:port`);
     }
     return list;
+  }
+
+  /**
+   * The contents of the file a setting names (a CA, a certificate, a key), read once at start so a
+   * wrong path stops the service naming the setting, not at the first TLS handshake.
+   */
+  optionalFile(name: string): string | undefined {
+    const path = this.raw(name);
+    if (path === undefined) return undefined;
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (error) {
+      this.problems.push(`${name} names ${path}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      return undefined;
+    }
+  }
+
+  /**
+   * A secret given as `NAME` or as a file `NAME_FILE` (how Docker and Kubernetes hand secrets
+   * over). Problems name the setting, never its value.
+   */
+  optionalSecret(name: string): string | undefined {
+    const fileName = `${name}_FILE`;
+    const direct = this.raw(name);
+    if (direct !== undefined && this.raw(fileName) !== undefined) {
+      this.problems.push(`${name} and ${fileName} are both set; give one`);
+    }
+    return direct ?? this.optionalFile(fileName)?.replace(/\r?\n$/, '');
   }
 
   /** Lets an app add a check that spans several settings. */

@@ -3,25 +3,85 @@ import type { EnvReader } from './env-reader';
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
+
+/** TLS towards the brokers; PEM contents, read from the files the settings name. */
+export interface KafkaTlsSettings {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+export interface KafkaSaslSettings {
+  mechanism: SaslMechanism;
+  username: string;
+  password: string;
+}
+
 export interface KafkaSettings {
   brokers: string[];
   clientId: string;
+  /** Set: connect over TLS. Unset: plaintext. */
+  tls?: KafkaTlsSettings;
+  sasl?: KafkaSaslSettings;
 }
 
 export interface RegistrySettings {
   url: string;
+  /** PEM of the CA that signed an https registry's certificate, when not a public one. */
+  ca?: string;
+  /** Basic auth, as Confluent Cloud and Karapace take it. */
+  basicAuth?: { username: string; password: string };
 }
 
-/** Settings every service reads the same way; documented once in the README. */
+/**
+ * Settings every service reads the same way; documented once in the README ("Production
+ * deployment"). `KAFKA_SSL` is implied by any TLS file.
+ */
 export function readKafkaSettings(env: EnvReader, clientId: string): KafkaSettings {
-  return {
+  const prefix = env.string('KAFKA_CLIENT_ID_PREFIX', '');
+  const settings: KafkaSettings = {
     brokers: env.hostPorts('KAFKA_BROKERS', '127.0.0.1:9092'),
-    clientId: env.string('KAFKA_CLIENT_ID', clientId),
+    clientId: env.string('KAFKA_CLIENT_ID', `${prefix}${clientId}`),
   };
+  const tls: KafkaTlsSettings = {
+    ca: env.optionalFile('KAFKA_SSL_CA_FILE'),
+    cert: env.optionalFile('KAFKA_SSL_CERT_FILE'),
+    key: env.optionalFile('KAFKA_SSL_KEY_FILE'),
+  };
+  if ((tls.cert === undefined) !== (tls.key === undefined)) {
+    env.problem('KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE go together (mutual TLS needs both)');
+  }
+  const anyTlsFile = [tls.ca, tls.cert, tls.key].some((value) => value !== undefined);
+  if (env.boolean('KAFKA_SSL', anyTlsFile)) settings.tls = tls;
+
+  const mechanism = env.optionalString('KAFKA_SASL_MECHANISM');
+  const username = env.optionalString('KAFKA_SASL_USERNAME');
+  const password = env.optionalSecret('KAFKA_SASL_PASSWORD');
+  if (mechanism !== undefined) {
+    const chosen = env.oneOf('KAFKA_SASL_MECHANISM', SASL_MECHANISMS, 'plain');
+    if (username === undefined) env.problem(`KAFKA_SASL_USERNAME is required with KAFKA_SASL_MECHANISM=${mechanism}`);
+    if (password === undefined) env.problem(`KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE is required with KAFKA_SASL_MECHANISM=${mechanism}`);
+    settings.sasl = { mechanism: chosen, username: username ?? '', password: password ?? '' };
+  } else if (username !== undefined || password !== undefined) {
+    env.problem('KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD need KAFKA_SASL_MECHANISM (plain, scram-sha-256 or scram-sha-512)');
+  }
+  return settings;
 }
 
 export function readRegistrySettings(env: EnvReader): RegistrySettings {
-  return { url: env.url('SCHEMA_REGISTRY_URL', 'http://127.0.0.1:8081') };
+  const settings: RegistrySettings = { url: env.url('SCHEMA_REGISTRY_URL', 'http://127.0.0.1:8081') };
+  const ca = env.optionalFile('SCHEMA_REGISTRY_CA_FILE');
+  if (ca !== undefined) settings.ca = ca;
+  const username = env.optionalString('SCHEMA_REGISTRY_USERNAME');
+  const password = env.optionalSecret('SCHEMA_REGISTRY_PASSWORD');
+  if ((username === undefined) !== (password === undefined)) {
+    env.problem('SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD (or SCHEMA_REGISTRY_PASSWORD_FILE) go together');
+  } else if (username !== undefined && password !== undefined) {
+    settings.basicAuth = { username, password };
+  }
+  return settings;
 }
 
 export function readLogLevel(env: EnvReader): LogLevel {

@@ -5,6 +5,7 @@ export * from './consumer';
 export * from './dead-letter-message';
 export * from './kafka-client.factory';
 export * from './kafka-cluster.probe';
+export * from './kafka-connection';
 export * from './kafka-publisher';
 export * from './prepare-kafkajs';
 export * from './schema-provisioner';

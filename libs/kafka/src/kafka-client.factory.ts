@@ -1,6 +1,7 @@
 import { Kafka, logLevel, type LogEntry, type logCreator } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaSettings } from '@tracking/config';
+import { kafkaConnection } from './kafka-connection';
 import { prepareKafkajs } from './prepare-kafkajs';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -23,8 +24,7 @@ function kafkaLogCreator(logger: Logger): logCreator {
 export function createKafkaClient(settings: KafkaSettings, logger: Logger): Kafka {
   prepareKafkajs();
   return new Kafka({
-    clientId: settings.clientId,
-    brokers: settings.brokers,
+    ...kafkaConnection(settings),
     logLevel: logLevel.WARN,
     logCreator: kafkaLogCreator(logger),
     connectionTimeout: 3000,
