@@ -90,7 +90,8 @@ describe('gateway ingestion', () => {
     ];
     const response = await send('/api/v1/track/bulk', { batch_id: batchId, events }, retail);
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({
+    const answer = (await response.json()) as { accepted: Array<{ index: number; event_id: string }> };
+    expect(answer).toMatchObject({
       events_processed: 3,
       events_failed: 2,
       errors: [
@@ -101,6 +102,13 @@ describe('gateway ingestion', () => {
 
     const published = await readTopic<TrackingEvent>(env, TOPICS.trackingEvents, from, (seen) => seen.filter((r) => r.value.batch_id === batchId).length >= 3);
     expect(published.filter((record) => record.value.batch_id === batchId).map((record) => record.value.event_type).sort()).toEqual(['cart_action', 'page_view', 'search']);
+    // The answer's event ids are the published records' ids, each at its position in the request.
+    const typeOfId = new Map(published.map((record) => [record.value.event_id, record.value.event_type]));
+    expect(answer.accepted.map(({ index, event_id }) => [index, typeOfId.get(event_id)])).toEqual([
+      [0, 'page_view'],
+      [2, 'search'],
+      [4, 'cart_action'],
+    ]);
     const rejected = await readTopic<RejectedEvent>(env, TOPICS.trackingEventsRejected, rejectedFrom, (seen) => seen.filter((r) => r.value.batch_id === batchId).length >= 2);
     const ours = rejected.filter((record) => record.value.batch_id === batchId).map((record) => record.value);
     expect(ours.map((record) => record.event_index).sort()).toEqual([1, 3]);

@@ -91,6 +91,7 @@ export const API_DOCS = {
           events_dropped: 0,
           timestamp: '2024-12-28T10:30:00Z',
           processing_summary: { total_events: 152, successful_events: 150, failed_events: 2, dropped_events: 0, average_processing_time_ms: 0.4 },
+          accepted: [{ index: 0, event_id: '9b2f0c4e7a1d3b5f8e6c2a4d1f3b5e7c9a0d2f4b6e8c1a3d5f7b9e2c4a6d8f0b' }],
           errors: [{ index: 7, field: 'events[7].event_type', reason: 'is required' }],
           dropped: [],
           audit_logged: true,

@@ -35,6 +35,8 @@ export interface IngestOptions {
 
 export interface IngestResult {
   accepted: TrackingEvent[];
+  /** The position in the request of each accepted event, in the order of `accepted`. */
+  acceptedIndexes: number[];
   rejected: Array<{ index: number; errors: FieldError[] }>;
   dropped: Array<{ index: number; reason: DropReason; eventType: string }>;
   assessment: SecurityAssessment;
@@ -72,12 +74,13 @@ export class IngestionService {
       batchId: options.batchId,
       keyId: request.keyId ?? null,
     };
-    const result: IngestResult = { accepted: [], rejected: [], dropped: [], assessment: NEUTRAL_ASSESSMENT, auditLogged: false, processingMs: 0 };
+    const result: IngestResult = { accepted: [], acceptedIndexes: [], rejected: [], dropped: [], assessment: NEUTRAL_ASSESSMENT, auditLogged: false, processingMs: 0 };
     const rejectedRecords: RejectedEvent[] = [];
     bodies.forEach((body, index) => {
       const outcome = this.pipeline.process(body, customer, facts, options.indexed ? `events[${index}].` : '');
       if (outcome.status === 'accepted') {
         result.accepted.push(outcome.event);
+        result.acceptedIndexes.push(index);
         if (outcome.assessment.score < result.assessment.score) result.assessment = outcome.assessment;
       } else if (outcome.status === 'dropped') {
         result.dropped.push({ index, reason: outcome.reason, eventType: outcome.eventType });

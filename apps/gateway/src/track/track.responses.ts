@@ -39,6 +39,8 @@ export interface BulkResponse {
     dropped_events: number;
     average_processing_time_ms: number;
   };
+  /** Added to seed 000's answer so a client can reconcile what it sent: each accepted event's id. */
+  accepted: Array<{ index: number; event_id: string }>;
   errors: Array<FieldError & { index: number }>;
   dropped: Array<{ index: number; reason: DropReason }>;
   audit_logged: boolean;
@@ -92,6 +94,7 @@ export function bulkResponse(request: GatewayRequest, customer: CustomerConfig, 
       dropped_events: result.dropped.length,
       average_processing_time_ms: total === 0 ? 0 : Math.round((result.processingMs / total) * 100) / 100,
     },
+    accepted: result.accepted.map((event, position) => ({ index: result.acceptedIndexes[position] ?? position, event_id: event.event_id })),
     errors: result.rejected.flatMap(({ index, errors }) => errors.map((error) => ({ index, ...error }))),
     dropped: result.dropped.map(({ index, reason }) => ({ index, reason })),
     audit_logged: result.auditLogged,
