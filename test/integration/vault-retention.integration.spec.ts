@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { CONSUMER_SUBSCRIPTIONS, TOPICS, tenantHashKey } from '@tracking/contracts';
+import { SingletonJob } from '@tracking/database';
 import { TEST_ADMIN_TOKEN, startVaultLoader, type RunningService } from '@test/support/in-process-services';
 import { groupLag, positionGroup } from '@test/support/kafka-inspection';
 import { customersDirectory, writeTestCustomer } from '@test/support/test-customers';
@@ -71,6 +72,34 @@ describe("the vault's retention (privacy.data_retention_days)", () => {
     for (const table of ['business.site_event_details_s', 'business.event_session_l', 'business.event_page_l', 'staging.data_quality_log']) {
       const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE tenant_hk = $1 AND load_date < $2`, [tenantHk, cutoff]);
       expect([table, rows[0]?.n]).toEqual([table, 0]);
+    }
+  });
+
+  it('runs once across instances: never two at a time, and not again within its interval unless forced', async () => {
+    const name = `it-singleton-${randomUUID()}`;
+    // Two instances of a service, each with its own pool, as two loaders would have.
+    const other = new Pool({ connectionString: env.databaseUrl });
+    try {
+      const first = new SingletonJob(db, name, 3_600_000);
+      const second = new SingletonJob(other, name, 3_600_000);
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const running = first.run(async () => {
+        await held;
+        return 'first';
+      });
+      await waitFor(
+        async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = hashtext($1)::oid`, [`job:${name}`])).rows[0]?.n,
+        (n) => n === 1,
+        { what: 'the first instance holds the lock' },
+      );
+      expect(await second.run(async () => 'second')).toEqual({ ran: false, reason: 'running elsewhere' });
+      release();
+      expect(await running).toEqual({ ran: true, result: 'first' });
+      expect(await second.run(async () => 'second')).toMatchObject({ ran: false, reason: 'ran recently' });
+      expect(await second.run(async () => 'forced', { force: true })).toEqual({ ran: true, result: 'forced' });
+    } finally {
+      await other.end();
     }
   });
 });

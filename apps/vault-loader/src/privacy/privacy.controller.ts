@@ -5,7 +5,7 @@ import { CUSTOMER_ID_PATTERN } from '@tracking/customers';
 import { ADMIN_AUTH, AdminTokenGuard, ApiError, RequestBody } from '@tracking/http';
 import { REASON_KEYWORD } from '@tracking/ingestion';
 import { ErasureRepository, type ErasureResult } from './erasure.repository';
-import { RetentionJob } from './retention.job';
+import { RetentionJob, type PurgeReport } from './retention.job';
 
 const ID = /^[\x21-\x7e]{1,255}$/;
 const personId = (description: string) =>
@@ -50,7 +50,10 @@ export class PrivacyController {
   @Post('retention/run')
   @HttpCode(200)
   @ApiOperation({ summary: "Run the retention purge now (each customer's data_retention_days) instead of waiting for its timer" })
-  async purge(): Promise<{ purged: Record<string, Record<string, number>> }> {
-    return { purged: await this.retention.run() };
+  @ApiResponse({ status: 409, description: 'CONFLICT: another loader instance is running the purge' })
+  async purge(): Promise<{ purged: PurgeReport }> {
+    const outcome = await this.retention.runOnce({ force: true });
+    if (!outcome.ran) throw new ApiError(409, 'CONFLICT', 'Another vault-loader instance is running the retention purge; try again when it has finished');
+    return { purged: outcome.result };
   }
 }

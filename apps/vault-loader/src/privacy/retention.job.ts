@@ -1,5 +1,8 @@
+import { hostname } from 'node:os';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Pool } from 'pg';
 import { tenantHashKey } from '@tracking/contracts';
+import { DATABASE_POOL, SingletonJob, type SingletonOutcome } from '@tracking/database';
 import { LOGGER, type Logger } from '@tracking/observability';
 import { VAULT_LOADER_CONFIG, type VaultLoaderConfig } from '../config/vault-loader.config';
 import { RetentionPolicy } from '../loading/retention.policy';
@@ -7,22 +10,40 @@ import { RetentionRepository } from './retention.repository';
 
 const DAY = 24 * 3_600_000;
 
-/** Purges, per customer, everything loaded longer ago than its `privacy.data_retention_days`. */
+export type PurgeReport = Record<string, Record<string, number>>;
+
+/**
+ * Purges, per customer, everything loaded longer ago than its `privacy.data_retention_days`: once
+ * per interval across all loader instances, whichever instance's timer fires first.
+ */
 @Injectable()
 export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdown {
   private timer?: NodeJS.Timeout;
+  private readonly singleton: SingletonJob;
 
   constructor(
     private readonly policy: RetentionPolicy,
     private readonly repository: RetentionRepository,
+    @Inject(DATABASE_POOL) pool: Pool,
     @Inject(VAULT_LOADER_CONFIG) private readonly config: VaultLoaderConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.singleton = new SingletonJob(pool, 'vault-loader.retention', config.retentionIntervalMs);
+  }
 
   onApplicationBootstrap(): void {
     if (this.config.retentionIntervalMs === 0) return;
-    this.timer = setInterval(() => void this.run().catch((error: unknown) => this.logger.error({ err: error }, 'retention run failed')), this.config.retentionIntervalMs);
+    const tick = async (): Promise<void> => {
+      const outcome = await this.runOnce();
+      if (!outcome.ran) this.logger.debug({ reason: outcome.reason }, 'retention run skipped');
+    };
+    this.timer = setInterval(() => void tick().catch((error: unknown) => this.logger.error({ err: error }, 'retention run failed')), this.config.retentionIntervalMs);
     this.timer.unref();
+  }
+
+  /** The purge unless another instance is running it or ran it within the interval; `force` ignores the interval. */
+  runOnce(options: { force?: boolean } = {}): Promise<SingletonOutcome<PurgeReport>> {
+    return this.singleton.run(() => this.run(), { ...options, instance: `${hostname()}:${process.pid}` });
   }
 
   onApplicationShutdown(): void {
@@ -30,9 +51,9 @@ export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   /** One pass over every configured customer; returns rows deleted per customer. */
-  async run(now = Date.now()): Promise<Record<string, Record<string, number>>> {
+  async run(now = Date.now()): Promise<PurgeReport> {
     this.policy.reload();
-    const report: Record<string, Record<string, number>> = {};
+    const report: PurgeReport = {};
     for (const [customerId, days] of this.policy.customers()) {
       report[customerId] = await this.repository.purge(tenantHashKey(customerId), new Date(now - days * DAY));
     }
