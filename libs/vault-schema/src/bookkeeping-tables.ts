@@ -14,6 +14,9 @@ export const LOAD_BATCHES = relation('ops.load_batches', [
   col('duration_ms', 'double precision'),
 ]);
 
+/** When each singleton job (the retention purge) last ran: SingletonJob of libs/database keeps it. */
+export const JOB_RUNS = relation('ops.job_runs', [col('job', 'text'), col('last_run_at', 'timestamptz'), col('instance', 'text')]);
+
 /** Subjects erased (right to be forgotten), kept so that a replay anonymises them again at load time. */
 export const ERASURES = relation('privacy.erasures', [
   col('tenant_hk', 'bytea'),
@@ -28,4 +31,4 @@ export const ERASURES = relation('privacy.erasures', [
 export const TENANT_ROLES = relation('vault_security.tenant_roles', [col('role_name', 'name'), col('tenant_hk', 'bytea')]);
 
 /** Tables beside the vault that its migrations create and the loader, the gateway or operators use. */
-export const BOOKKEEPING_TABLES = [LOAD_BATCHES, ERASURES, TENANT_ROLES] as const;
+export const BOOKKEEPING_TABLES = [LOAD_BATCHES, JOB_RUNS, ERASURES, TENANT_ROLES] as const;
