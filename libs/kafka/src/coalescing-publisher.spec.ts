@@ -2,7 +2,7 @@ import { CoalescingPublisher } from './coalescing-publisher';
 import type { KafkaPublisher, TopicRecords } from './kafka-publisher';
 
 /** A publisher whose requests stay in flight until the test acknowledges or fails them. */
-function newSut(options: { lingerMs?: number; maxRecords?: number; maxQueuedRecords?: number; deadlineMs?: number } = {}) {
+function newSut(options: { lingerMs?: number; maxRecords?: number; maxQueuedRecords?: number; deadlineMs?: number; slowSendMs?: number; onSlowSend?: () => void } = {}) {
   const requests: Array<{ values: string[]; settle: (error?: Error) => void }> = [];
   const publisher = {
     sendBatch: (batch: readonly TopicRecords[]) =>
@@ -11,7 +11,7 @@ function newSut(options: { lingerMs?: number; maxRecords?: number; maxQueuedReco
         requests.push({ values, settle: (error) => (error ? reject(error) : resolve([])) });
       }),
   } as unknown as KafkaPublisher;
-  const sut = new CoalescingPublisher(publisher, { lingerMs: options.lingerMs ?? 5, maxRecords: options.maxRecords ?? 100, maxQueuedRecords: options.maxQueuedRecords, deadlineMs: options.deadlineMs });
+  const sut = new CoalescingPublisher(publisher, { lingerMs: options.lingerMs ?? 5, maxRecords: options.maxRecords ?? 100, maxQueuedRecords: options.maxQueuedRecords, deadlineMs: options.deadlineMs, slowSendMs: options.slowSendMs, onSlowSend: options.onSlowSend });
   const publish = (topic: string, ...values: string[]) => sut.publish([{ topic, messages: values.map((value) => ({ value })) }]);
   return { sut, requests, publish };
 }
@@ -26,6 +26,30 @@ const settled = async (promise: Promise<unknown>): Promise<string> => {
 describe(CoalescingPublisher.name, () => {
   beforeEach(() => jest.useFakeTimers({ doNotFake: ['setImmediate'] }));
   afterEach(() => jest.useRealTimers());
+
+  describe('a slow produce request', () => {
+    it('is told about once when still unanswered after slowSendMs, and not when answered in time', async () => {
+      const onSlowSend = jest.fn();
+      const { requests, publish } = newSut({ lingerMs: 0, slowSendMs: 500, onSlowSend });
+      const fast = publish('t', 'a');
+      jest.advanceTimersByTime(0);
+      requests[0].settle();
+      await fast;
+      await new Promise((resolve) => setImmediate(resolve));
+      jest.advanceTimersByTime(1000);
+      expect(onSlowSend).not.toHaveBeenCalled();
+
+      void publish('t', 'b');
+      jest.advanceTimersByTime(0);
+      expect(requests).toHaveLength(2);
+      jest.advanceTimersByTime(499);
+      expect(onSlowSend).not.toHaveBeenCalled();
+      jest.advanceTimersByTime(1);
+      expect(onSlowSend).toHaveBeenCalledTimes(1);
+      jest.advanceTimersByTime(5000);
+      expect(onSlowSend).toHaveBeenCalledTimes(1);
+    });
+  });
 
   describe('when idle', () => {
     it('lets the first record wait for company at most the linger', async () => {

@@ -18,6 +18,9 @@ export interface CoalescingOptions {
   deadlineMs?: number;
   /** Told about every produce request: its size, duration and whether the broker acknowledged it. */
   onSend?: (records: number, seconds: number, acknowledged: boolean) => void;
+  /** Told once about a produce request still unanswered after `slowSendMs` (a broker away, a partition without enough replicas). */
+  onSlowSend?: () => void;
+  slowSendMs?: number;
 }
 
 interface Waiting {
@@ -92,8 +95,11 @@ export class CoalescingPublisher {
     const started = process.hrtime.bigint();
     const seconds = (): number => Number(process.hrtime.bigint() - started) / 1e9;
     this.sendingRecords = records;
+    const { onSlowSend, slowSendMs } = this.options;
+    const slow = onSlowSend && slowSendMs !== undefined ? setTimeout(onSlowSend, slowSendMs) : undefined;
     this.sending = this.publisher.sendBatch([...byTopic].map(([topic, messages]) => ({ topic, messages }))).then(
       () => {
+        clearTimeout(slow);
         this.options.onSend?.(records, seconds(), true);
         for (const caller of callers) {
           clearTimeout(caller.deadline);
@@ -101,6 +107,7 @@ export class CoalescingPublisher {
         }
       },
       (error: unknown) => {
+        clearTimeout(slow);
         this.options.onSend?.(records, seconds(), false);
         for (const caller of callers) {
           clearTimeout(caller.deadline);

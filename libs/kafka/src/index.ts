@@ -10,5 +10,7 @@ export * from './kafka-publisher';
 export * from './prepare-kafkajs';
 export * from './schema-provisioner';
 export * from './schema-registry.adapter';
+export * from './topic-health';
 export * from './topic-provisioner';
 export * from './topic-writers';
+export * from './write-gate';

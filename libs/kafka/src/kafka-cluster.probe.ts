@@ -1,10 +1,19 @@
-import type { Admin, Kafka } from 'kafkajs';
+import { ConfigResourceTypes, type Admin, type Kafka } from 'kafkajs';
+import { unwritableReason, type TopicHealth } from './topic-health';
+
+/** A topic's min.insync.replicas changes rarely (an operator's alter); asking once a minute is plenty. */
+const MIN_ISR_TTL_MS = 60_000;
 
 /** A connected admin client used to tell whether the cluster answers (readiness) and what it is (logs). */
 export class KafkaClusterProbe {
   private readonly admin: Admin;
+  private readonly minIsr = new Map<string, { value: number; at: number }>();
 
-  constructor(kafka: Kafka) {
+  /** `writes`: the topics the service produces to; readiness fails while any of their partitions cannot take an acks=all write. */
+  constructor(
+    kafka: Kafka,
+    private readonly writes: readonly string[] = [],
+  ) {
     this.admin = kafka.admin();
   }
 
@@ -40,8 +49,36 @@ export class KafkaClusterProbe {
     return { lag, partitions };
   }
 
+  /** Leaders and in-sync replicas of each partition, from fresh metadata, and the topic's min.insync.replicas. */
+  async topicHealth(topic: string): Promise<TopicHealth> {
+    const [metadata, minInsyncReplicas] = await Promise.all([this.admin.fetchTopicMetadata({ topics: [topic] }), this.minInsyncReplicas(topic)]);
+    const partitions = (metadata.topics.find((entry) => entry.name === topic)?.partitions ?? []).map((partition) => ({
+      partition: partition.partitionId,
+      leader: partition.leader,
+      inSync: partition.isr.length,
+    }));
+    return { topic, minInsyncReplicas, partitions };
+  }
+
+  /** The cluster answers, and every topic the service writes can take acks=all writes on every partition. */
   async check(): Promise<void> {
     const { brokers } = await this.describe();
     if (brokers === 0) throw new Error('cluster reports no brokers');
+    const reasons = (await Promise.all(this.writes.map(async (topic) => unwritableReason(await this.topicHealth(topic))))).filter((reason) => reason !== undefined);
+    if (reasons.length > 0) throw new Error(reasons.join('; '));
+  }
+
+  /** The topic's effective min.insync.replicas (its own setting or the broker default). */
+  private async minInsyncReplicas(topic: string): Promise<number> {
+    const cached = this.minIsr.get(topic);
+    if (cached && Date.now() - cached.at < MIN_ISR_TTL_MS) return cached.value;
+    const described = await this.admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['min.insync.replicas'] }],
+    });
+    const entry = described.resources[0]?.configEntries.find((config) => config.configName === 'min.insync.replicas');
+    const value = Number(entry?.configValue ?? 1);
+    this.minIsr.set(topic, { value, at: Date.now() });
+    return value;
   }
 }

@@ -10,6 +10,8 @@ import {
   KafkaPublisher,
   REJECTED_EVENTS_TOPIC,
   TRACKING_EVENTS_TOPIC,
+  PublishError,
+  WriteGate,
   createKafkaClient,
   type TopicRecords,
 } from '@tracking/kafka';
@@ -28,6 +30,8 @@ interface Writers {
   audit: AvroTopicWriter<AuditRecord>;
 }
 
+const SLOW_SEND_MS = 500;
+
 /**
  * Everything the gateway writes to Kafka goes through one idempotent producer (acks=all), with
  * concurrent requests coalesced into shared produce requests. Events, bad rows and audit records of
@@ -39,6 +43,8 @@ export class GatewayPublisher implements OnModuleInit, OnApplicationShutdown {
   private readonly coalescer: CoalescingPublisher;
   private readonly registry: ConfluentSchemaRegistryAdapter;
   private readonly cluster: KafkaClusterProbe;
+  private readonly gate: WriteGate;
+  private readonly refusedAtOnce: Counter;
   private writers?: Writers;
 
   constructor(
@@ -63,6 +69,14 @@ export class GatewayPublisher implements OnModuleInit, OnApplicationShutdown {
       registers: [metrics],
     });
     const failures = new Counter({ name: 'gateway_kafka_produce_failures_total', help: 'Produce requests Kafka did not acknowledge', registers: [metrics] });
+    this.refusedAtOnce = new Counter({
+      name: 'gateway_kafka_publishes_refused_total',
+      help: 'Publishes answered 503 without a produce request, because no partition of a topic could take an acks=all write',
+      registers: [metrics],
+    });
+    const topics = [TRACKING_EVENTS_TOPIC.topic, REJECTED_EVENTS_TOPIC.topic, AUDIT_TOPIC.topic];
+    this.cluster = new KafkaClusterProbe(kafka, topics);
+    this.gate = new WriteGate(topics, (topic) => this.cluster.topicHealth(topic));
     this.coalescer = new CoalescingPublisher(this.publisher, {
       lingerMs: config.producer.lingerMs,
       maxRecords: config.producer.maxBatchRecords,
@@ -71,11 +85,16 @@ export class GatewayPublisher implements OnModuleInit, OnApplicationShutdown {
       onSend: (records, seconds, acknowledged) => {
         produceSeconds.observe({ acknowledged: String(acknowledged) }, seconds);
         batchRecords.observe(records);
-        if (!acknowledged) failures.inc();
+        if (!acknowledged) {
+          failures.inc();
+          this.gate.refresh();
+        }
       },
+      // Acknowledgements take milliseconds; one this late may be Kafka refusing for want of replicas.
+      onSlowSend: () => this.gate.refresh(),
+      slowSendMs: SLOW_SEND_MS,
     });
     this.registry = new ConfluentSchemaRegistryAdapter(config.registry);
-    this.cluster = new KafkaClusterProbe(kafka);
     readiness.register({ name: 'kafka', check: () => this.cluster.check() });
     readiness.register({ name: 'schema_registry', check: () => this.registry.ping() });
   }
@@ -104,6 +123,11 @@ export class GatewayPublisher implements OnModuleInit, OnApplicationShutdown {
     if (publication.events?.length) batch.push(events.records(publication.events));
     if (publication.rejected?.length) batch.push(rejected.records(publication.rejected));
     if (publication.audit?.length) batch.push(audit.records(publication.audit));
+    const refusal = this.gate.refusal(batch.map((target) => target.topic));
+    if (refusal) {
+      this.refusedAtOnce.inc();
+      return Promise.reject(new PublishError(`Kafka cannot take writes now: ${refusal}`));
+    }
     return this.coalescer.publish(batch);
   }
 
