@@ -6,6 +6,10 @@ import { waitFor } from './wait-for';
 
 export interface AppProcess {
   url: string;
+  /** Everything the process wrote to stdout so far (its JSON log lines). */
+  output(): string;
+  /** Everything it wrote to stderr so far (also shown in the test's output). */
+  errorOutput(): string;
   /** Resolves with the exit code once the process is gone (null when a signal ended it). */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -17,7 +21,17 @@ export async function startAppProcess(app: string, portVariable: string, setting
   const child = spawn(process.execPath, [join(root, 'dist', 'apps', app, 'src', 'main.js')], {
     cwd: root,
     env: { PATH: process.env['PATH'], ...settings, [portVariable]: String(port) },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  let errorOutput = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    errorOutput += chunk.toString('utf8');
+    // Shown as when stderr was inherited: a crash's stack trace belongs in the test's output.
+    process.stderr.write(chunk);
   });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(
@@ -27,6 +41,8 @@ export async function startAppProcess(app: string, portVariable: string, setting
   );
   return {
     url,
+    output: () => output,
+    errorOutput: () => errorOutput,
     stop: (signal = 'SIGTERM') =>
       new Promise((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);

@@ -1,17 +1,14 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { repositoryRoot } from '@tracking/services';
+import type { AppProcess } from './app-process';
 import { freePort } from './free-port';
 import type { TestEnvironment } from './test-environment';
 import { gatewayTestSettings } from './in-process-services';
 import { waitFor } from './wait-for';
 
-export interface GatewayProcess {
-  url: string;
+export interface GatewayProcess extends AppProcess {
   pid: number;
-  /** Everything the process wrote to stdout so far (its JSON log lines). */
-  output(): string;
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 function gatewayEnv(env: TestEnvironment, port: number, overrides: Record<string, string>): NodeJS.ProcessEnv {
@@ -23,10 +20,16 @@ const gatewayEntry = (): string => join(repositoryRoot(), 'dist', 'apps', 'gatew
 /** The compiled gateway as its own process (npm test builds it first), as production runs it. */
 export async function startGatewayProcess(env: TestEnvironment, overrides: Record<string, string> = {}): Promise<GatewayProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [gatewayEntry()], { cwd: repositoryRoot(), env: gatewayEnv(env, port, overrides), stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [gatewayEntry()], { cwd: repositoryRoot(), env: gatewayEnv(env, port, overrides), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
+  let errorOutput = '';
+  child.stdout.on('data', (chunk: Buffer) => {
     output += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    errorOutput += chunk.toString('utf8');
+    // Shown as when stderr was inherited: a start failure's message belongs in the test's output.
+    process.stderr.write(chunk);
   });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(
@@ -38,6 +41,7 @@ export async function startGatewayProcess(env: TestEnvironment, overrides: Recor
     url,
     pid: child.pid ?? -1,
     output: () => output,
+    errorOutput: () => errorOutput,
     stop: (signal = 'SIGTERM') =>
       new Promise((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import type { Kafka, KafkaMessage } from 'kafkajs';
+import { testKafka } from './test-kafka';
 import { waitFor } from './wait-for';
 
 function client(brokers: string[]): Kafka {
-  return new Kafka({ brokers, clientId: 'integration-test', logLevel: logLevel.NOTHING });
+  return testKafka(brokers);
 }
 
 /** Reads the one record at a topic/partition/offset, as an analyst's consumer would. */

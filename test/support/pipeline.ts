@@ -15,6 +15,9 @@ const ALL_SERVICES: readonly PipelineService[] = ['gateway', 'vault-loader', 'au
 
 /** One service of a pipeline: the process running now, which a test may stop, kill and start again. */
 export class ServiceHandle<P extends AppProcess = AppProcess> {
+  /** stdout and stderr of the processes a restart replaced. */
+  private readonly earlier: string[] = [];
+
   constructor(
     readonly name: PipelineService,
     private readonly boot: () => Promise<P>,
@@ -38,7 +41,13 @@ export class ServiceHandle<P extends AppProcess = AppProcess> {
   /** A new process with the same settings (and consumer group), once the current one is gone. */
   async restart(): Promise<void> {
     await this.current.stop();
+    this.earlier.push(this.current.output(), this.current.errorOutput());
     this.current = await this.boot();
+  }
+
+  /** Everything every process of this service wrote, stdout and stderr, e.g. to check that no secret is in it. */
+  logs(): string {
+    return [...this.earlier, this.current.output(), this.current.errorOutput()].join('\n');
   }
 }
 

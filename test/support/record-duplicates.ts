@@ -1,5 +1,6 @@
-import { Kafka, logLevel, type IHeaders } from 'kafkajs';
+import type { IHeaders } from 'kafkajs';
 import { HEADERS, customerSource } from '@tracking/contracts';
+import { testKafka } from './test-kafka';
 import { consumeFrom, type Positions } from './topic-reader';
 
 /** A record as it lies on the topic: bytes, key and headers untouched, so it can be produced again as is. */
@@ -39,7 +40,7 @@ export async function readCustomerRecords(brokers: string[], topic: string, from
  * retrying after a lost answer, or a producer without idempotence retrying a write, leaves on the log.
  */
 export async function produceAgain(brokers: string[], topic: string, records: readonly RawRecord[]): Promise<void> {
-  const producer = new Kafka({ brokers, clientId: 'it-duplicator', logLevel: logLevel.NOTHING }).producer({ allowAutoTopicCreation: false });
+  const producer = testKafka(brokers, 'it-duplicator').producer({ allowAutoTopicCreation: false });
   await producer.connect();
   try {
     await producer.send({

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { Kafka, logLevel } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { TOPICS } from '@tracking/contracts';
+import { testKafka } from './test-kafka';
 
 /** End offset (high watermark) of every partition of every topic: topic -> partition -> offset. */
 export type EndOffsets = Map<string, Map<number, bigint>>;
@@ -18,7 +19,7 @@ export interface RawRecord {
 const ALL_TOPICS: readonly string[] = Object.values(TOPICS);
 
 function kafka(brokers: string[]): Kafka {
-  return new Kafka({ brokers, clientId: 'drill-ledger', logLevel: logLevel.NOTHING });
+  return testKafka(brokers, 'drill-ledger');
 }
 
 /** Every topic the platform declares (libs/contracts TOPICS), so a drill misses none that a later change adds. */

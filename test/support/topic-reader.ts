@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { Kafka, logLevel, type ConsumerConfig, type KafkaMessage } from 'kafkajs';
+import type { ConsumerConfig, KafkaMessage } from 'kafkajs';
+import { testKafka } from './test-kafka';
 
 export type Positions = Map<number, string>;
 
@@ -14,7 +15,7 @@ export interface DecodedRecord<T = Record<string, unknown>> {
 
 /** End offsets of every partition now: read from here to see only what a test produced after. */
 export async function topicPositions(brokers: string[], topic: string): Promise<Positions> {
-  const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
+  const admin = testKafka(brokers).admin();
   await admin.connect();
   try {
     return new Map((await admin.fetchTopicOffsets(topic)).map((partition) => [partition.partition, partition.high]));
@@ -35,7 +36,7 @@ export async function consumeFrom(
   timeoutMs: number,
   options: Partial<ConsumerConfig> = {},
 ): Promise<boolean> {
-  const consumer = new Kafka({ brokers, logLevel: logLevel.NOTHING }).consumer({ groupId: `it-topic-reader-${randomUUID()}`, ...options });
+  const consumer = testKafka(brokers).consumer({ groupId: `it-topic-reader-${randomUUID()}`, ...options });
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: false });

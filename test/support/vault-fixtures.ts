@@ -5,8 +5,9 @@ import { parseCustomerConfig } from '@tracking/customers';
 import { DEFAULT_INGESTION_LIMITS, IngestionPipeline, type RequestFacts } from '@tracking/ingestion';
 import { AvroTopicWriter, ConfluentSchemaRegistryAdapter, KafkaPublisher, TRACKING_EVENTS_TOPIC } from '@tracking/kafka';
 import { VAULT_TABLES } from '@tracking/vault-schema';
-import { Kafka, logLevel, type Message } from 'kafkajs';
+import type { Message } from 'kafkajs';
 import type { TestEnvironment } from './test-environment';
+import { testKafka } from './test-kafka';
 
 /** A tenant of its own per test: its rows are the only ones a tenant-scoped query can see. */
 export function testTenant(): string {
@@ -38,7 +39,7 @@ export function buildEvents(customerId: string, bodies: unknown[], facts: Partia
 
 /** Publishes events to tracking.events.v1 as the gateway does (same topic writer), acknowledged. */
 export async function produceEvents(env: TestEnvironment, events: readonly TrackingEvent[], extra: Message[] = []): Promise<void> {
-  const kafka = new Kafka({ brokers: env.kafkaBrokers, clientId: 'it-producer', logLevel: logLevel.NOTHING });
+  const kafka = testKafka(env.kafkaBrokers, 'it-producer');
   const publisher = new KafkaPublisher(kafka);
   await publisher.connect();
   try {
