@@ -16,6 +16,7 @@ const APP_MODULES_TESTS_USE = [
   'vault-loader/config/vault-loader.config',
   'automation-trigger/automation-trigger.factory',
   'automation-trigger/config/automation-trigger.config',
+  'exporter/config/exporter.config',
   // Seed 000's request examples: the gateway's OpenAPI examples, which the tests send (and the
   // ingestion lib's specs validate, through test/fixtures).
   'gateway/openapi/seed-examples',
