@@ -48,8 +48,5 @@ export async function createGateway(config: GatewayConfig, logger: Logger = crea
     customerToken: true,
   });
 
-  if (config.hashKeyGenerated) {
-    logger.warn('TRACKING_HASH_KEY is not set: IP and PII hashes use a random key and will not match across restarts');
-  }
   return app;
 }

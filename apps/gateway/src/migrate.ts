@@ -1,11 +1,11 @@
+import { loadMigrationSettings } from '@tracking/config';
 import { runMigrations } from '@tracking/database';
 import { createLogger, exitOnStartupFailure } from '@tracking/observability';
-import { loadGatewayConfig } from './config/gateway.config';
 import { GATEWAY_MIGRATIONS } from './database/migrations';
 
 /** Applies the gateway's pending migrations (tracking keys) and exits. */
 async function main(): Promise<void> {
-  const config = loadGatewayConfig(process.env);
+  const config = loadMigrationSettings('gateway', process.env);
   await runMigrations(config.databaseUrl, GATEWAY_MIGRATIONS, createLogger('gateway', config.logLevel));
 }
 

@@ -1,4 +1,4 @@
-import type { EnvReader } from './env-reader';
+import { EnvReader, type Env } from './env-reader';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -116,4 +116,15 @@ export function readServiceSettings(
     kafka: readKafkaSettings(env, service),
     registry: readRegistrySettings(env),
   };
+}
+
+/**
+ * What an app's migration entry reads: only the database and the log level, so that migrating
+ * (`npm run migrate`, an init container) needs none of the service's other settings or secrets.
+ */
+export function loadMigrationSettings(app: string, env: Env): { databaseUrl: string; logLevel: LogLevel } {
+  const reader = new EnvReader(app, env);
+  const settings = { databaseUrl: readDatabaseUrl(reader), logLevel: readLogLevel(reader) };
+  reader.done();
+  return settings;
 }

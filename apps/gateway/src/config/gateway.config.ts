@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import { EnvReader, readAdminTokenSha256, readDatabaseUrl, readServiceSettings, type Env, type ServiceSettings } from '@tracking/config';
 import type { IngestionLimits } from '@tracking/ingestion';
@@ -28,7 +27,6 @@ export interface GatewayConfig extends ServiceSettings {
   limits: IngestionLimits;
   /** Key of the HMACs used when a customer asks for IP or PII hashing. */
   hashKey: Buffer;
-  hashKeyGenerated: boolean;
   producer: { compression: Compression; ackTimeoutMs: number; lingerMs: number; maxBatchRecords: number };
   rateLimits: RateLimitSettings;
   /** Global switches (seed 002); a customer's features.yaml can only turn them further off. */
@@ -50,8 +48,7 @@ export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 export function loadGatewayConfig(env: Env, cwd = process.cwd()): GatewayConfig {
   const reader = new EnvReader('gateway', env);
   const customersDir = reader.string('CUSTOMERS_DIR', 'example-customers/configurations');
-  const hashKey = reader.optionalString('TRACKING_HASH_KEY');
-  if (hashKey !== undefined && hashKey.length < 32) reader.problem('TRACKING_HASH_KEY must be at least 32 characters');
+  const hashKey = readHashKey(reader);
   const maxBodyBytes = reader.integer('TRACKING_MAX_BODY_BYTES', 64 * 1024, { min: 1024, max: 16 * 1024 * 1024 });
   const maxBulkBodyBytes = reader.integer('TRACKING_MAX_BULK_BODY_BYTES', 1024 * 1024, { min: 1024, max: 64 * 1024 * 1024 });
   if (maxBulkBodyBytes < maxBodyBytes) reader.problem('TRACKING_MAX_BULK_BODY_BYTES must not be smaller than TRACKING_MAX_BODY_BYTES');
@@ -69,8 +66,7 @@ export function loadGatewayConfig(env: Env, cwd = process.cwd()): GatewayConfig 
       maxClockSkewMs: reader.integer('TRACKING_MAX_CLOCK_SKEW_SECONDS', 300, { min: 0 }) * 1000,
       maxDepth: reader.integer('TRACKING_MAX_JSON_DEPTH', 10, { min: 1, max: 64 }),
     },
-    hashKey: hashKey ? Buffer.from(hashKey, 'utf8') : randomBytes(32),
-    hashKeyGenerated: hashKey === undefined,
+    hashKey,
     producer: {
       compression: reader.oneOf('KAFKA_COMPRESSION', ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const, 'none'),
       ackTimeoutMs: reader.integer('KAFKA_ACK_TIMEOUT_MS', 10_000, { min: 100, max: 120_000 }),
@@ -97,4 +93,21 @@ export function loadGatewayConfig(env: Env, cwd = process.cwd()): GatewayConfig 
   };
   reader.done();
   return config;
+}
+
+/**
+ * Required, never generated: IP and PII hashes and deterministic event ids depend on it, so every
+ * gateway instance, every restart and `tracking backfill` must use the same key (a random one per
+ * process would make two instances hash one address two ways). `npm start` keeps one for the local stack.
+ */
+function readHashKey(reader: EnvReader): Buffer {
+  const key = reader.optionalSecret('TRACKING_HASH_KEY');
+  if (key === undefined) {
+    reader.problem(
+      'TRACKING_HASH_KEY is required: every gateway instance and `tracking backfill` must hash IPs and derive event ids with the same key (at least 32 characters, e.g. `openssl rand -hex 32`)',
+    );
+  } else if (key.length < 32) {
+    reader.problem('TRACKING_HASH_KEY must be at least 32 characters');
+  }
+  return Buffer.from(key ?? '', 'utf8');
 }
