@@ -11,13 +11,38 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+/**
+ * What brokers answer while a group rebalances, a leader is elected or a broker restarts. kafkajs
+ * retries or rejoins on each and logs the answer at error level; a deploy or a rolling restart
+ * would then fire every alert on errors, so these are warnings. A retry that finally fails still
+ * surfaces as an error of the caller.
+ */
+const EXPECTED_DURING_MEMBERSHIP_CHANGES = [
+  'The group is rebalancing',
+  'The coordinator is not aware of this member',
+  'Specified group generation id is not valid',
+  'This is not the correct coordinator for this group',
+  "The coordinator is loading and hence can't process requests",
+  'The group coordinator is not available',
+  'This server is not the leader for that topic-partition',
+  'There is no leader for this topic-partition',
+  'The leader epoch in the request is',
+];
+
+export function kafkajsLogLevel(level: logLevel, message: string, error: unknown): 'error' | 'warn' | 'info' | 'debug' {
+  const mapped = LEVELS[level] ?? 'info';
+  if (mapped !== 'error') return mapped;
+  const text = `${message} ${typeof error === 'string' ? error : ''}`;
+  return EXPECTED_DURING_MEMBERSHIP_CHANGES.some((expected) => text.includes(expected)) ? 'warn' : 'error';
+}
+
 /** kafkajs logs through the service's JSON logger, under `component: kafkajs`. */
 function kafkaLogCreator(logger: Logger): logCreator {
   const child = logger.child({ component: 'kafkajs' });
   return () =>
     ({ level, log }: LogEntry) => {
       const { message, timestamp: _timestamp, logger: _logger, ...fields } = log;
-      child[LEVELS[level] ?? 'info'](fields, message);
+      child[kafkajsLogLevel(level, message, fields['error'])](fields, message);
     };
 }
 
