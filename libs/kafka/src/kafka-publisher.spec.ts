@@ -1,4 +1,4 @@
-import type { Kafka, ProducerBatch, RecordMetadata } from 'kafkajs';
+import type { ICustomPartitioner, Kafka, ProducerBatch, ProducerConfig, RecordMetadata } from 'kafkajs';
 import { KafkaPublisher, PublishError } from './kafka-publisher';
 
 describe(KafkaPublisher.name, () => {
@@ -95,6 +95,39 @@ describe(KafkaPublisher.name, () => {
       await flush();
       expect(producers[0].disconnect).toHaveBeenCalled();
       expect(producers[1].disconnect).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('an answer that leaves out a partition', () => {
+    /** A producer that places each message with the partitioner it was given (two partitions) and answers for the partitions `answer` names. */
+    const placing = (answer: (placed: number[]) => number[]) => {
+      const kafka = {
+        producer: (config: ProducerConfig) => {
+          const partitioner = (config.createPartitioner as ICustomPartitioner)();
+          const partitionMetadata = [0, 1].map((partitionId) => ({ partitionId, leader: 1, partitionErrorCode: 0, replicas: [1], isr: [1] }));
+          return {
+            connect: async () => undefined,
+            disconnect: async () => undefined,
+            sendBatch: async (batch: ProducerBatch) => {
+              const placed = (batch.topicMessages ?? []).flatMap(({ topic, messages }) => messages.map((message) => partitioner({ topic, partitionMetadata, message })));
+              return answer([...new Set(placed)]).map((partition) => ({ topicName: 't', partition, errorCode: 0 }) as RecordMetadata);
+            },
+          };
+        },
+      } as unknown as Kafka;
+      return new KafkaPublisher(kafka);
+    };
+    // Keys that the default partitioner spreads over both partitions.
+    const messages = Array.from({ length: 8 }, (_, index) => ({ key: `session-${index}`, value: String(index) }));
+
+    it('resolves when every partition the records were placed on was acknowledged', async () => {
+      await expect(placing((placed) => placed).send('t', messages)).resolves.toHaveLength(2);
+    });
+
+    it('fails when kafkajs reports success without an acknowledgement for one of them (its retries after a leader moved)', async () => {
+      const sut = placing((placed) => placed.slice(0, 1));
+      await expect(sut.send('t', messages)).rejects.toThrow(PublishError);
+      await expect(sut.send('t', messages)).rejects.toThrow(/without an acknowledgement for t:[01] \(leaders moved during its retries\)/);
     });
   });
 });

@@ -64,6 +64,8 @@ export class KafkaPublisher {
   private tail: Promise<void> = Promise.resolve();
   /** The current producer's sequence numbers may be out of step with the broker's: replace it. */
   private renew = false;
+  /** topic:partition where the producer's partitioner last placed each message (it places them again on every retry). */
+  private readonly placed = new WeakMap<Message, string>();
 
   constructor(
     private readonly kafka: Kafka,
@@ -113,7 +115,9 @@ export class KafkaPublisher {
       await this.connecting;
       if (expired) throw new Error('not sent: the deadline passed while the producer connected');
       try {
-        return await producer.sendBatch({ topicMessages: [...batch], acks: -1, timeout: this.timeoutMs, compression: this.compression });
+        const metadata = await producer.sendBatch({ topicMessages: [...batch], acks: -1, timeout: this.timeoutMs, compression: this.compression });
+        this.expectEveryPartition(batch, metadata);
+        return metadata;
       } finally {
         // Replaced while this send still retried: those retries may have reconnected it.
         if (producer !== this.producer) void producer.disconnect().catch(() => undefined);
@@ -137,12 +141,41 @@ export class KafkaPublisher {
     }
   }
 
+  /**
+   * kafkajs 2.2.4 can report success for records it never sent: when a send is retried after a
+   * leader moved (a broker stopped or died), partitions now led by a broker that already answered an
+   * earlier attempt of the same send are left out of the retry, and the send resolves with that
+   * broker's earlier answer (the cluster drills lost acknowledged events this way). The answer must
+   * name every partition the records were placed on; if one is missing the send failed, and the
+   * caller sends the records again (a partial copy on the log is deduplicated by event id downstream).
+   */
+  private expectEveryPartition(batch: readonly TopicRecords[], metadata: readonly RecordMetadata[]): void {
+    const answered = new Set(metadata.map((entry) => `${entry.topicName}:${entry.partition}`));
+    const unanswered = new Set<string>();
+    for (const target of batch) {
+      for (const message of target.messages) {
+        const place = this.placed.get(message);
+        if (place !== undefined && !answered.has(place)) unanswered.add(place);
+      }
+    }
+    if (unanswered.size > 0) {
+      throw new Error(`the producer reported success without an acknowledgement for ${[...unanswered].sort().join(', ')} (leaders moved during its retries)`);
+    }
+  }
+
   private newProducer(): Producer {
     return this.kafka.producer({
       idempotent: true,
       // kafkajs keeps idempotent ordering only with a single request in flight per broker.
       maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: () => {
+        const partition = Partitioners.DefaultPartitioner();
+        return (args) => {
+          const placed = partition(args);
+          this.placed.set(args.message, `${args.topic}:${placed}`);
+          return placed;
+        };
+      },
       allowAutoTopicCreation: false,
       retry: IDEMPOTENT_RETRY,
     });
