@@ -4,7 +4,7 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import { type KafkaMessage } from 'kafkajs';
 import { Client } from 'pg';
 import { parse as parseYaml, stringify } from 'yaml';
 import { TOPICS, type TrackingEvent } from '@tracking/contracts';
@@ -29,6 +29,8 @@ import { testEnvironment, type TestEnvironment } from '@test/support/test-enviro
 import { consumeFrom, readTopic, topicPositions, type Positions } from '@test/support/topic-reader';
 import { buildEvents } from '@test/support/vault-fixtures';
 import { waitFor } from '@test/support/wait-for';
+import { testRegistrySettings } from '@test/support/test-connection';
+import { testKafka } from '@test/support/test-kafka';
 
 /**
  * Issue 9's outage drills: break a server while events flow, bring it back, then check the books.
@@ -379,11 +381,11 @@ describe('fault drills: infrastructure outages', () => {
       };
 
       // Events keep arriving the whole time, so the loader is mid-load when the database goes.
-      const kafka = new Kafka({ brokers: env.kafkaBrokers, clientId: 'drill-producer', logLevel: logLevel.NOTHING });
+      const kafka = testKafka(env.kafkaBrokers, 'drill-producer');
       const publisher = new KafkaPublisher(kafka);
       await publisher.connect();
       onCleanup('drill producer', () => publisher.disconnect());
-      const writer = await AvroTopicWriter.create(new ConfluentSchemaRegistryAdapter({ url: env.schemaRegistryUrl }), TRACKING_EVENTS_TOPIC);
+      const writer = await AvroTopicWriter.create(new ConfluentSchemaRegistryAdapter(testRegistrySettings(env.schemaRegistryUrl)), TRACKING_EVENTS_TOPIC);
       const produced: string[] = [];
       let producing = true;
       const producer = (async () => {
@@ -546,11 +548,11 @@ describe('fault drills: infrastructure outages', () => {
             page_url: `https://drill.example/${name}/${index}`,
           })),
         );
-        const kafka = new Kafka({ brokers: env.kafkaBrokers, clientId: 'drill-producer', logLevel: logLevel.NOTHING });
+        const kafka = testKafka(env.kafkaBrokers, 'drill-producer');
         const publisher = new KafkaPublisher(kafka);
         await publisher.connect();
         try {
-          const writer = await AvroTopicWriter.create(new ConfluentSchemaRegistryAdapter({ url: env.schemaRegistryUrl }), TRACKING_EVENTS_TOPIC);
+          const writer = await AvroTopicWriter.create(new ConfluentSchemaRegistryAdapter(testRegistrySettings(env.schemaRegistryUrl)), TRACKING_EVENTS_TOPIC);
           await publisher.send(TOPICS.trackingEvents, events.map((event) => writer.toMessage(event)));
         } finally {
           await publisher.disconnect();

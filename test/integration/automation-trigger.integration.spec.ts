@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { stringify } from 'yaml';
@@ -15,6 +14,7 @@ import { readTopic, topicPositions, type Positions } from '@test/support/topic-r
 import { buildEvents, produceEvents } from '@test/support/vault-fixtures';
 import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from '@test/support/webhook-receiver';
 import { waitFor } from '@test/support/wait-for';
+import { testKafka } from '@test/support/test-kafka';
 
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 const TOPICS_READ = CONSUMER_SUBSCRIPTIONS.automationTrigger;
@@ -259,7 +259,7 @@ describe('automation trigger (real Kafka, PostgreSQL and HTTP receivers)', () =>
 
     await service?.close();
     service = undefined;
-    const kafkaAdmin = new Kafka({ brokers: env.kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
+    const kafkaAdmin = testKafka(env.kafkaBrokers).admin();
     await kafkaAdmin.connect();
     await kafkaAdmin.resetOffsets({ groupId, topic: TOPICS.trackingEvents, earliest: true });
     await kafkaAdmin.disconnect();

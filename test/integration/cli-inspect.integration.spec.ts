@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { type Admin } from 'kafkajs';
 import { CONSUMER_GROUPS, CONSUMER_SUBSCRIPTIONS, TOPICS, TOPIC_DECLARATIONS, valueSubject, type TrackingEvent } from '@tracking/contracts';
 import { repositoryRoot } from '@tracking/services';
 import { RegistryRestClient } from '@tools/cli/inspect/registry-rest.client';
@@ -11,6 +11,8 @@ import { freePort } from '@test/support/free-port';
 import { testEnvironment } from '@test/support/test-environment';
 import { buildEvents, produceEvents } from '@test/support/vault-fixtures';
 import { waitFor } from '@test/support/wait-for';
+import { testRegistrySettings } from '@test/support/test-connection';
+import { testKafka } from '@test/support/test-kafka';
 
 const jsonLines = (stdout: string): TailLine[] =>
   stdout
@@ -98,7 +100,7 @@ describe('tracking CLI: topics, lag, tail, schemas (real Kafka and registry)', (
       const created: string[] = [];
       let admin: Admin;
       let child: ChildProcessWithoutNullStreams | undefined;
-      const kafka = new Kafka({ brokers: env.kafkaBrokers, clientId: 'it-cli-tail', logLevel: logLevel.NOTHING });
+      const kafka = testKafka(env.kafkaBrokers, 'it-cli-tail');
       const newTopic = async (partitions: number) => {
         const topic = `it.cli-tail.${randomUUID()}`;
         created.push(topic);
@@ -229,7 +231,7 @@ describe('tracking CLI: topics, lag, tail, schemas (real Kafka and registry)', (
   });
 
   describe(RegistryRestClient.name, () => {
-    const sut = new RegistryRestClient(env.schemaRegistryUrl);
+    const sut = new RegistryRestClient(testRegistrySettings(env.schemaRegistryUrl));
     const subject = `it.cli-inspect.${randomUUID()}-value`;
     const v1 = { type: 'record', name: 'Thing', fields: [{ name: 'id', type: 'string' }] };
 

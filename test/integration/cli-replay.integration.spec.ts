@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { CONSUMER_SUBSCRIPTIONS, TOPICS, tenantHashKey } from '@tracking/contracts';
 import { runCli } from '@test/support/cli';
@@ -8,6 +7,7 @@ import { groupLag, positionGroup } from '@test/support/kafka-inspection';
 import { testEnvironment } from '@test/support/test-environment';
 import { buildEvents, produceEvents, uniqueId, vaultChecksums } from '@test/support/vault-fixtures';
 import { waitFor } from '@test/support/wait-for';
+import { testKafka } from '@test/support/test-kafka';
 
 const LOADED_TOPICS = CONSUMER_SUBSCRIPTIONS.vaultLoader;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -15,7 +15,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe('tracking replay (real Kafka, registry and PostgreSQL)', () => {
   const env = testEnvironment();
   const db = new Pool({ connectionString: env.databaseUrl, max: 3 });
-  const admin = new Kafka({ brokers: env.kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
+  const admin = testKafka(env.kafkaBrokers).admin();
   const groupId = `it-cli-replay-${randomUUID()}`;
   let loader: RunningService | undefined;
 

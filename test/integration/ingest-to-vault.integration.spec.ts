@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Pool } from 'pg';
 import { CONSUMER_SUBSCRIPTIONS, TOPICS, tenantHashKey, valueSubject } from '@tracking/contracts';
 import { DEV_TOKENS, SEED_000_EVENTS } from '@test/fixtures/seed-000-examples';
@@ -7,6 +6,7 @@ import { startGateway, startVaultLoader, type RunningService } from '@test/suppo
 import { groupLag, positionGroup, readRecord } from '@test/support/kafka-inspection';
 import { testEnvironment } from '@test/support/test-environment';
 import { waitFor } from '@test/support/wait-for';
+import { testSchemaRegistry } from '@test/support/test-connection';
 
 type Customer = keyof typeof DEV_TOKENS;
 
@@ -100,7 +100,7 @@ describe('an event from the gateway to the vault', () => {
     const schemaId = value.readInt32BE(1);
     expect(schemaId).toBe(row.schema_id);
 
-    const registry = new SchemaRegistry({ host: env.schemaRegistryUrl });
+    const registry = testSchemaRegistry(env.schemaRegistryUrl);
     const versions = (await (await fetch(`${env.schemaRegistryUrl}/schemas/ids/${schemaId}/versions`)).json()) as Array<{ subject: string }>;
     expect(versions.map((version) => version.subject)).toContain(valueSubject(TOPICS.trackingEvents));
     await expect(registry.decode(value)).resolves.toMatchObject({ event_id: eventId, customer_id: 'retail_chain', event_type: 'search' });

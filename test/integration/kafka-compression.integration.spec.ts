@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { CompressionCodecs, CompressionTypes, Kafka, logLevel, type Admin } from 'kafkajs';
+import { CompressionCodecs, CompressionTypes, type Admin } from 'kafkajs';
 import { KafkaPublisher, registerCompressionCodecs, type Compression } from '@tracking/kafka';
 import { consumeFrom } from '@test/support/topic-reader';
 import { testEnvironment } from '@test/support/test-environment';
+import { testKafka } from '@test/support/test-kafka';
 
 interface Codec {
   compress(encoder: { buffer: Buffer }): Promise<Buffer>;
@@ -27,7 +28,7 @@ const VALUES = Array.from({ length: 300 }, (_, i) => JSON.stringify({ event_type
 
 describe('Kafka compression codecs on the real broker', () => {
   const env = testEnvironment();
-  const kafka = new Kafka({ brokers: env.kafkaBrokers, clientId: 'it-compression', logLevel: logLevel.NOTHING });
+  const kafka = testKafka(env.kafkaBrokers, 'it-compression');
   const created: string[] = [];
   const calls = { compress: 0, decompress: 0 };
   let admin: Admin;

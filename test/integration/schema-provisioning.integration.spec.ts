@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
 import { TOPIC_DECLARATIONS, readAvroSchema, valueSubject } from '@tracking/contracts';
 import { ConfluentSchemaRegistryAdapter, type SchemaRegistration } from '@tracking/kafka';
 import { runCli } from '@test/support/cli';
 import { gatewayStartFailure, startGatewayProcess } from '@test/support/gateway-process';
 import { startRegistryProcess, type RegistryProcess } from '@test/support/registry-process';
 import { testEnvironment } from '@test/support/test-environment';
+import { testRegistrySettings } from '@test/support/test-connection';
+import { testKafka } from '@test/support/test-kafka';
 
 const DECLARED = TOPIC_DECLARATIONS.flatMap((declaration) =>
   declaration.valueSchemaFile ? [{ subject: valueSubject(declaration.name), file: declaration.valueSchemaFile }] : [],
@@ -37,14 +38,14 @@ describe('schemas registered before deploy', () => {
 
   afterAll(async () => {
     await Promise.all(registries.map((registry) => registry.stop()));
-    const admin = new Kafka({ brokers: env.kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
+    const admin = testKafka(env.kafkaBrokers).admin();
     await admin.connect();
     await admin.deleteTopics({ topics: storageTopics }).catch(() => undefined);
     await admin.disconnect();
   });
 
   it("the test stack's provisioning registered every declared schema before the tests started", async () => {
-    const registry = new ConfluentSchemaRegistryAdapter({ url: env.schemaRegistryUrl });
+    const registry = new ConfluentSchemaRegistryAdapter(testRegistrySettings(env.schemaRegistryUrl));
     for (const { subject, file } of DECLARED) {
       await expect(registry.find(subject, readAvroSchema(file).text)).resolves.toMatchObject({ subject, id: expect.any(Number) });
     }

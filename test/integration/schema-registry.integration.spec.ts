@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { Kafka, logLevel } from 'kafkajs';
 import { startRegistryProcess } from '@test/support/registry-process';
 import { testEnvironment } from '@test/support/test-environment';
+import { testSchemaRegistry } from '@test/support/test-connection';
+import { testKafka } from '@test/support/test-kafka';
 
 const record = (fields: object[]) => JSON.stringify({ type: 'record', name: 'Visit', namespace: 'it.registry', fields });
 const V1 = record([{ name: 'id', type: 'string' }]);
@@ -26,7 +27,7 @@ async function rest(url: string, init?: RequestInit): Promise<{ status: number; 
 
 describe('the local schema registry', () => {
   const env = testEnvironment();
-  const client = new SchemaRegistry({ host: env.schemaRegistryUrl });
+  const client = testSchemaRegistry(env.schemaRegistryUrl);
   const subjects: string[] = [];
   const storageTopics: string[] = [];
   const uniqueSubject = () => {
@@ -40,7 +41,7 @@ describe('the local schema registry', () => {
       await fetch(`${env.schemaRegistryUrl}/subjects/${subject}`, { method: 'DELETE' });
       await fetch(`${env.schemaRegistryUrl}/subjects/${subject}?permanent=true`, { method: 'DELETE' });
     }
-    const admin = new Kafka({ brokers: env.kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
+    const admin = testKafka(env.kafkaBrokers).admin();
     await admin.connect();
     await admin.deleteTopics({ topics: storageTopics }).catch(() => undefined);
     await admin.disconnect();

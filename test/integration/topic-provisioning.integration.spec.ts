@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { type Admin } from 'kafkajs';
 import type { TopicDeclaration, TopicName } from '@tracking/contracts';
 import { ensureTopics } from '@tracking/kafka';
 import { testEnvironment } from '@test/support/test-environment';
+import { testKafka } from '@test/support/test-kafka';
 
 describe(ensureTopics.name, () => {
   const env = testEnvironment();
@@ -24,7 +25,7 @@ describe(ensureTopics.name, () => {
   };
 
   beforeAll(async () => {
-    admin = new Kafka({ brokers: env.kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
+    admin = testKafka(env.kafkaBrokers).admin();
     await admin.connect();
   });
 

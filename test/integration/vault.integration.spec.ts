@@ -1,6 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Client, Pool } from 'pg';
-import { Kafka, logLevel } from 'kafkajs';
 import { CONSUMER_SUBSCRIPTIONS, TOPICS, tenantHashKey, type TrackingEvent } from '@tracking/contracts';
 import { SEED_000_EVENTS } from '@test/fixtures/seed-000-examples';
 import { TEST_ADMIN_TOKEN, startVaultLoader, type RunningService } from '@test/support/in-process-services';
@@ -10,6 +9,7 @@ import { migrateAll } from '@test/support/stack-commands';
 import { testEnvironment } from '@test/support/test-environment';
 import { buildEvents, countRows, produceEvents, testTenant, uniqueId, vaultChecksums } from '@test/support/vault-fixtures';
 import { waitFor } from '@test/support/wait-for';
+import { testKafka } from '@test/support/test-kafka';
 
 /** What the vault loader consumes: a replay repositions its group on all of these. */
 const LOADED_TOPICS = CONSUMER_SUBSCRIPTIONS.vaultLoader;
@@ -300,7 +300,7 @@ describe('the Data Vault loader', () => {
       ...event,
       event_data: JSON.stringify({ bad: 'nul\u0000byte' }),
     }));
-    const kafka = new Kafka({ brokers: env.kafkaBrokers, logLevel: logLevel.NOTHING });
+    const kafka = testKafka(env.kafkaBrokers);
     const admin = kafka.admin();
     await admin.connect();
     const deadLetterEnds = await admin.fetchTopicOffsets(TOPICS.vaultLoaderDeadLetter);

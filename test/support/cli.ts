@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { repositoryRoot } from '@tracking/services';
+import { testConnectionEnv } from './test-connection';
 import type { TestEnvironment } from './test-environment';
 
 export interface CliRun {
@@ -15,7 +16,7 @@ export function runCli(env: TestEnvironment, args: string[], extraEnv: Record<st
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(root, 'dist', 'tools', 'cli', 'src', 'main.js'), '--brokers', env.kafkaBrokers.join(','), '--registry', env.schemaRegistryUrl, ...args], {
       cwd: root,
-      env: { PATH: process.env['PATH'], DATABASE_URL: env.databaseUrl, ...extraEnv },
+      env: { PATH: process.env['PATH'], DATABASE_URL: env.databaseUrl, ...testConnectionEnv(env), ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

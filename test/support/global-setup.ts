@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { migrateAll, stackUp } from './stack-commands';
-import { TEST_ENV_VARIABLES } from './test-environment';
+import { CONNECTION_SETTING_NAMES, TEST_ENV_VARIABLES } from './test-environment';
 
 // Overridable so two runs on one machine (e.g. a drill beside the suite) do not drop each other's database.
 const TEST_DATABASE = process.env['TEST_DATABASE_NAME'] ?? 'tracking_test';
@@ -37,4 +37,11 @@ export default async function globalSetup(): Promise<void> {
   process.env[TEST_ENV_VARIABLES.databaseUrl] = databaseUrl;
   process.env[TEST_ENV_VARIABLES.redisUrl] = stack.redisUrl;
   process.env[TEST_ENV_VARIABLES.s3Endpoint] = stack.s3Endpoint;
+  // A secured stack says how to authenticate; otherwise whatever the run was given (a cluster elsewhere).
+  const connection: Record<string, string> = {};
+  for (const name of CONNECTION_SETTING_NAMES) {
+    const value = stack.clientEnv?.[name] ?? process.env[name];
+    if (value !== undefined && value !== '') connection[name] = value;
+  }
+  process.env[TEST_ENV_VARIABLES.connection] = JSON.stringify(connection);
 }

@@ -7,6 +7,7 @@ import { loadVaultLoaderConfig } from '@apps/vault-loader/config/vault-loader.co
 import { createVaultLoader } from '@apps/vault-loader/vault-loader.factory';
 import { createLogger } from '@tracking/observability';
 import { LOCAL_S3_CREDENTIALS } from '@tools/local-stack/local-s3';
+import { testConnectionEnv } from './test-connection';
 import type { TestEnvironment } from './test-environment';
 
 export const TEST_HASH_KEY = 'integration-test-hash-key-0123456789abcdef';
@@ -15,8 +16,7 @@ export const TEST_ADMIN_TOKEN = 'integration-test-admin-token-0123456789';
 /** The settings every test gateway gets, in process or as its own process: the stack, the test keys, quiet logs. */
 export function gatewayTestSettings(env: TestEnvironment): Record<string, string> {
   return {
-    KAFKA_BROKERS: env.kafkaBrokers.join(','),
-    SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
+    ...testConnectionEnv(env),
     DATABASE_URL: env.databaseUrl,
     DB_MIGRATE_ON_START: 'false',
     TRACKING_HASH_KEY: TEST_HASH_KEY,
@@ -45,8 +45,7 @@ export async function startGateway(env: TestEnvironment, overrides: Record<strin
 /** The loader's environment in tests, whether it runs in-process or as a child process. */
 export function vaultLoaderSettings(env: TestEnvironment, groupId: string, overrides: Record<string, string> = {}): Record<string, string> {
   return {
-    KAFKA_BROKERS: env.kafkaBrokers.join(','),
-    SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
+    ...testConnectionEnv(env),
     DATABASE_URL: env.databaseUrl,
     VAULT_LOADER_GROUP_ID: groupId,
     DB_MIGRATE_ON_START: 'false',
@@ -65,8 +64,7 @@ export async function startVaultLoader(env: TestEnvironment, groupId: string, ov
 /** The automation trigger's environment in tests, in-process or as a child process. */
 export function automationTriggerSettings(env: TestEnvironment, groupId: string, customersDir: string, overrides: Record<string, string> = {}): Record<string, string> {
   return {
-    KAFKA_BROKERS: env.kafkaBrokers.join(','),
-    SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
+    ...testConnectionEnv(env),
     DATABASE_URL: env.databaseUrl,
     AUTOMATION_TRIGGER_GROUP_ID: groupId,
     CUSTOMERS_DIR: customersDir,
@@ -105,8 +103,7 @@ export const EXPORTER_ON_STACK_S3: Readonly<Record<string, string>> = {
 /** The exporter's environment in tests (it always runs as a child process). */
 export function exporterSettings(env: TestEnvironment, groupId: string, customersDir: string, overrides: Record<string, string> = {}): Record<string, string> {
   return {
-    KAFKA_BROKERS: env.kafkaBrokers.join(','),
-    SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
+    ...testConnectionEnv(env),
     CUSTOMERS_DIR: customersDir,
     S3_ENDPOINT: env.s3Endpoint,
     EXPORTER_GROUP_ID: groupId,

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { repositoryRoot } from '@tracking/services';
 import { freePort } from './free-port';
+import { testConnectionEnv } from './test-connection';
 import { waitFor } from './wait-for';
 
 export interface RegistryProcess {
@@ -10,15 +11,19 @@ export interface RegistryProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts the compiled registry (npm test builds it first) as its own process, on its own storage topic. */
-export async function startRegistryProcess(options: { brokers: string[]; topic: string }): Promise<RegistryProcess> {
+/**
+ * Starts the compiled registry (npm test builds it first) as its own process, on its own storage
+ * topic; with `auth`, it takes only those basic auth credentials.
+ */
+export async function startRegistryProcess(options: { brokers: string[]; topic: string; auth?: { username: string; password: string } }): Promise<RegistryProcess> {
   const port = await freePort();
   const root = repositoryRoot();
   const child: ChildProcess = spawn(process.execPath, [join(root, 'dist', 'tools', 'schema-registry', 'src', 'main.js')], {
     cwd: root,
     env: {
       ...process.env,
-      KAFKA_BROKERS: options.brokers.join(','),
+      ...testConnectionEnv({ kafkaBrokers: options.brokers, schemaRegistryUrl: '' }),
+      ...(options.auth ? { SCHEMA_REGISTRY_SERVER_USERNAME: options.auth.username, SCHEMA_REGISTRY_SERVER_PASSWORD: options.auth.password } : {}),
       SCHEMA_REGISTRY_PORT: String(port),
       SCHEMA_REGISTRY_TOPIC: options.topic,
       LOG_LEVEL: 'warn',
@@ -26,8 +31,11 @@ export async function startRegistryProcess(options: { brokers: string[]; topic: 
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
+  const headers: Record<string, string> = options.auth
+    ? { authorization: `Basic ${Buffer.from(`${options.auth.username}:${options.auth.password}`).toString('base64')}` }
+    : {};
   await waitFor(
-    () => fetch(`${url}/subjects`).then((response) => response.status),
+    () => fetch(`${url}/subjects`, { headers }).then((response) => response.status),
     (status) => status === 200,
     { timeoutMs: 30_000, what: `registry on ${url}` },
   );

@@ -12,6 +12,8 @@ export interface StackUpOutput {
   redisUrl: string;
   s3Endpoint: string;
   started: string[];
+  /** A secured stack's client settings (KAFKA_SSL_CA_FILE, KAFKA_SASL_*, SCHEMA_REGISTRY_USERNAME, ...), when it gives them. */
+  clientEnv?: Record<string, string>;
 }
 
 /**

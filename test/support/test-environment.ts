@@ -12,12 +12,33 @@ export interface TestEnvironment {
   s3Endpoint: string;
 }
 
+/** Jest loads the global setup outside its module mapper, so this list lives here, import-free. The settings that say how to authenticate to Kafka and the registry (not where they are). */
+export const CONNECTION_SETTING_NAMES = [
+  'KAFKA_SSL',
+  'KAFKA_SSL_CA_FILE',
+  'KAFKA_SSL_CERT_FILE',
+  'KAFKA_SSL_KEY_FILE',
+  'KAFKA_SASL_MECHANISM',
+  'KAFKA_SASL_USERNAME',
+  'KAFKA_SASL_PASSWORD',
+  'KAFKA_SASL_PASSWORD_FILE',
+  'SCHEMA_REGISTRY_CA_FILE',
+  'SCHEMA_REGISTRY_USERNAME',
+  'SCHEMA_REGISTRY_PASSWORD',
+  'SCHEMA_REGISTRY_PASSWORD_FILE',
+] as const;
+
 export const TEST_ENV_VARIABLES = {
   kafkaBrokers: 'TEST_KAFKA_BROKERS',
   schemaRegistryUrl: 'TEST_SCHEMA_REGISTRY_URL',
   databaseUrl: 'TEST_DATABASE_URL',
   redisUrl: 'TEST_REDIS_URL',
   s3Endpoint: 'TEST_S3_ENDPOINT',
+  /**
+   * JSON object: how a client authenticates to the stack's Kafka and registry, under the services'
+   * own names (CONNECTION_SETTING_NAMES); `{}` for the plaintext stack. Read through test-connection.ts.
+   */
+  connection: 'TEST_CONNECTION_SETTINGS',
 } as const;
 
 export function testEnvironment(): TestEnvironment {

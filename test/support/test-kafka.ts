@@ -1,6 +1,7 @@
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import type { KafkaSettings } from '@tracking/config';
-import { kafkaConnection } from '@tracking/kafka';
+import { kafkaConnection, prepareKafkajs } from '@tracking/kafka';
+import { testKafkaSettings } from './test-connection';
 
 type KafkaSecurity = Pick<KafkaSettings, 'tls' | 'sasl'>;
 
@@ -15,8 +16,14 @@ export function useKafkaSecurity(brokers: readonly string[], security: KafkaSecu
   for (const broker of brokers) secured.set(broker, security);
 }
 
-/** A test's own kafkajs client of the brokers, quiet, with their TLS and SASL if they have any. */
+/**
+ * A test's own kafkajs client of the brokers, quiet, with their TLS and SASL if they have any: those
+ * a test file registered for them, else those the global setup was given for the stack
+ * (TEST_CONNECTION_SETTINGS, see test-connection.ts).
+ */
 export function testKafka(brokers: string[], clientId = 'integration-test', options: Partial<KafkaConfig> = {}): Kafka {
-  const security = brokers.map((broker) => secured.get(broker)).find((found) => found !== undefined) ?? {};
-  return new Kafka({ ...kafkaConnection({ brokers, clientId, ...security }), logLevel: logLevel.NOTHING, ...options });
+  prepareKafkajs();
+  const registered = brokers.map((broker) => secured.get(broker)).find((found) => found !== undefined);
+  const settings: KafkaSettings = registered ? { brokers, clientId, ...registered } : testKafkaSettings(brokers, clientId);
+  return new Kafka({ ...kafkaConnection(settings), logLevel: logLevel.NOTHING, ...options });
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Kafka } from 'kafkajs';
 import { TOPICS } from '@tracking/contracts';
+import { testSchemaRegistry } from './test-connection';
 import { testKafka } from './test-kafka';
 
 /** End offset (high watermark) of every partition of every topic: topic -> partition -> offset. */
@@ -120,7 +120,7 @@ export function mentions(record: RawRecord, strings: readonly string[], uuids: R
 
 /** Decodes Confluent-framed Avro values through the registry, as any consumer of the topic would. */
 export async function decodeValues<T>(registryUrl: string, records: readonly RawRecord[]): Promise<T[]> {
-  const registry = new SchemaRegistry({ host: registryUrl });
+  const registry = testSchemaRegistry(registryUrl);
   const values: T[] = [];
   for (const record of records) if (record.value) values.push((await registry.decode(record.value)) as T);
   return values;

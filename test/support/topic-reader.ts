@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { ConsumerConfig, KafkaMessage } from 'kafkajs';
+import { testSchemaRegistry } from './test-connection';
 import { testKafka } from './test-kafka';
 
 export type Positions = Map<number, string>;
@@ -74,7 +74,7 @@ export async function readTopic<T = Record<string, unknown>>(
   done: (records: DecodedRecord<T>[]) => boolean,
   timeoutMs = 20_000,
 ): Promise<DecodedRecord<T>[]> {
-  const registry = new SchemaRegistry({ host: env.schemaRegistryUrl });
+  const registry = testSchemaRegistry(env.schemaRegistryUrl);
   const records: DecodedRecord<T>[] = [];
   await consumeFrom(
     env.kafkaBrokers,

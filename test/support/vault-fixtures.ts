@@ -7,6 +7,7 @@ import { AvroTopicWriter, ConfluentSchemaRegistryAdapter, KafkaPublisher, TRACKI
 import { VAULT_TABLES } from '@tracking/vault-schema';
 import type { Message } from 'kafkajs';
 import type { TestEnvironment } from './test-environment';
+import { testRegistrySettings } from './test-connection';
 import { testKafka } from './test-kafka';
 
 /** A tenant of its own per test: its rows are the only ones a tenant-scoped query can see. */
@@ -43,7 +44,7 @@ export async function produceEvents(env: TestEnvironment, events: readonly Track
   const publisher = new KafkaPublisher(kafka);
   await publisher.connect();
   try {
-    const writer = await AvroTopicWriter.create(new ConfluentSchemaRegistryAdapter({ url: env.schemaRegistryUrl }), TRACKING_EVENTS_TOPIC);
+    const writer = await AvroTopicWriter.create(new ConfluentSchemaRegistryAdapter(testRegistrySettings(env.schemaRegistryUrl)), TRACKING_EVENTS_TOPIC);
     await publisher.send(TOPICS.trackingEvents, [...events.map((event) => writer.toMessage(event)), ...extra]);
   } finally {
     await publisher.disconnect();

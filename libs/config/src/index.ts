@@ -3,3 +3,4 @@ export * from './env-reader';
 export * from './shared-settings';
 export * from './admin-token';
 export * from './replay-bounds';
+export * from './redacted-url';

@@ -1,6 +1,7 @@
 export * from './avro-topic-writer';
 export * from './coalescing-publisher';
 export * from './compression-codecs';
+export * from './connection-failure';
 export * from './consumer';
 export * from './dead-letter-message';
 export * from './kafka-client.factory';
@@ -8,6 +9,7 @@ export * from './kafka-cluster.probe';
 export * from './kafka-connection';
 export * from './kafka-publisher';
 export * from './prepare-kafkajs';
+export * from './registry-http';
 export * from './schema-provisioner';
 export * from './schema-registry.adapter';
 export * from './topic-health';

@@ -1,7 +1,8 @@
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type * as avro from 'avsc';
-import { SchemaNotRegisteredError, type SchemaRegistryPort } from '@tracking/contracts';
+import { DependencyUnavailableError, SchemaNotRegisteredError, type SchemaRegistryPort } from '@tracking/contracts';
 import type { RegistrySettings } from '@tracking/config';
+import { RegistryHttp } from './registry-http';
 
 /** A schema version as the registry stores it under a subject. */
 export interface RegisteredSchema {
@@ -21,7 +22,6 @@ export class SchemaIncompatibleError extends Error {
   override readonly name = 'SchemaIncompatibleError';
 }
 
-const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
 /** Confluent's error codes for "no such subject", "no such version", "no such schema under the subject". */
 const NOT_FOUND_CODES = new Set([40401, 40402, 40403]);
 
@@ -38,9 +38,17 @@ interface RegistryAnswer {
  */
 export class ConfluentSchemaRegistryAdapter implements SchemaRegistryPort {
   private readonly client: SchemaRegistry;
+  private readonly http: RegistryHttp;
 
-  constructor(private readonly settings: RegistrySettings) {
-    this.client = new SchemaRegistry({ host: settings.url, clientId: 'tracking-platform' });
+  /** Both the library (schemas by id) and our own requests use the settings' basic auth and CA. */
+  constructor(settings: RegistrySettings) {
+    this.http = new RegistryHttp(settings);
+    this.client = new SchemaRegistry({ ...this.http.libraryOptions(), clientId: 'tracking-platform' });
+  }
+
+  /** The registry's URL, safe to print (no credentials). */
+  get url(): string {
+    return this.http.url;
   }
 
   /** The id of `schema` among the versions of `subject`; SchemaNotRegisteredError, naming both, when it is none of them. */
@@ -50,7 +58,7 @@ export class ConfluentSchemaRegistryAdapter implements SchemaRegistryPort {
     const versions = await this.versions(subject);
     const latest = versions?.[versions.length - 1];
     if (latest === undefined) {
-      throw new SchemaNotRegisteredError(subject, `the schema registry at ${this.settings.url} has no subject ${subject}`);
+      throw new SchemaNotRegisteredError(subject, `the schema registry at ${this.http.url} has no subject ${subject}`);
     }
     const verdict = await this.checkCompatibility(subject, schema);
     const relation = verdict.isCompatible
@@ -100,10 +108,11 @@ export class ConfluentSchemaRegistryAdapter implements SchemaRegistryPort {
     return (await this.client.getSchema(schemaId)) as unknown as avro.Type;
   }
 
-  /** Used by readiness checks: any answer from the registry means it is up. */
+  /** Used by readiness checks: the registry answers and accepts our credentials. */
   async ping(): Promise<void> {
-    const response = await fetch(new URL('/subjects', this.settings.url), { signal: AbortSignal.timeout(2000) });
-    if (!response.ok) throw new Error(`schema registry answered ${response.status}`);
+    const answer = await this.http.send('GET', '/subjects', undefined, 2000);
+    if (answer.status === 401 || answer.status === 403) throw new RegistryAuthenticationError(this.http.url, answer.status, this.http.hasCredentials);
+    if (answer.status < 200 || answer.status >= 300) throw new Error(`schema registry answered ${answer.status}`);
   }
 
   private notFound(answer: RegistryAnswer): boolean {
@@ -112,22 +121,12 @@ export class ConfluentSchemaRegistryAdapter implements SchemaRegistryPort {
 
   private expect(answer: RegistryAnswer, what: string): unknown {
     if (answer.status >= 200 && answer.status < 300) return answer.body;
-    throw new Error(`the schema registry at ${this.settings.url} answered ${answer.status} when asked to ${what}: ${describe(answer.body)}`);
+    if (answer.status === 401 || answer.status === 403) throw new RegistryAuthenticationError(this.http.url, answer.status, this.http.hasCredentials, what);
+    throw new Error(`the schema registry at ${this.http.url} answered ${answer.status} when asked to ${what}: ${describe(answer.body)}`);
   }
 
   private async request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<RegistryAnswer> {
-    let response: Response;
-    try {
-      response = await fetch(new URL(path, this.settings.url), {
-        method,
-        headers: { accept: CONTENT_TYPE, ...(body === undefined ? {} : { 'content-type': CONTENT_TYPE }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(10_000),
-      });
-    } catch (error) {
-      throw new Error(`the schema registry at ${this.settings.url} did not answer ${method} ${path}: ${(error as Error).message}`, { cause: error });
-    }
-    const text = await response.text();
+    const { status, text } = await this.http.send(method, path, body);
     let parsed: unknown = text;
     try {
       parsed = JSON.parse(text);
@@ -135,7 +134,22 @@ export class ConfluentSchemaRegistryAdapter implements SchemaRegistryPort {
       // Not JSON (a proxy's error page): kept as text for the message.
     }
     const code = typeof parsed === 'object' && parsed !== null ? (parsed as { error_code?: unknown }).error_code : undefined;
-    return { status: response.status, code: typeof code === 'number' ? code : undefined, body: parsed };
+    return { status, code: typeof code === 'number' ? code : undefined, body: parsed };
+  }
+}
+
+/**
+ * The registry refused our credentials (401) or their rights (403). Retriable on purpose: the
+ * credentials can start working without a restart (the user created, the key granted), and a
+ * consumer must read the batch again then rather than dead-letter it.
+ */
+export class RegistryAuthenticationError extends DependencyUnavailableError {
+  override readonly name = 'RegistryAuthenticationError';
+
+  constructor(url: string, readonly status: number, sentCredentials: boolean, what?: string) {
+    const refusal = status === 401 ? (sentCredentials ? 'refused the credentials' : 'requires credentials') : 'denied access';
+    const hint = sentCredentials ? 'check SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD' : 'set SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD';
+    super(`authentication failed: the schema registry at ${url} ${refusal} (HTTP ${status})${what ? ` when asked to ${what}` : ''}; ${hint}`);
   }
 }
 

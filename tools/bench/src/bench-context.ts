@@ -1,18 +1,19 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { Client } from 'pg';
 import { stringify } from 'yaml';
 import type { SchemaRegistryPort } from '@tracking/contracts';
 import { loadCustomerDirectory, type CustomerConfig } from '@tracking/customers';
-import { ConfluentSchemaRegistryAdapter, prepareKafkajs } from '@tracking/kafka';
+import { ConfluentSchemaRegistryAdapter } from '@tracking/kafka';
 import { MIGRATING_APPS, migrationEntry } from '@tracking/services';
 import type { StackConnection } from '@tools/local-stack/local-stack';
 import { LOCAL_S3_CREDENTIALS } from '@tools/local-stack/local-s3';
 import type { StackPaths } from '@tools/local-stack/stack-paths';
 import type { BenchProfile } from './profiles';
 import type { ServiceLauncher } from './service-process';
+import { benchConnectionEnv, benchKafka, benchRegistrySettings } from './bench-connection';
 import { runNode } from './child-node';
 
 /** The database every fresh bench database is copied from, migrated once per run. */
@@ -44,10 +45,9 @@ export class BenchContext {
     /** Progress on stderr; a measurement reports what it does and how far it is. */
     readonly progress: (message: string) => void,
   ) {
-    prepareKafkajs();
-    this.kafka = new Kafka({ clientId: 'bench', brokers: connection.kafkaBrokers, logLevel: logLevel.NOTHING });
+    this.kafka = benchKafka(connection.kafkaBrokers, 'bench');
     this.admin = this.kafka.admin();
-    this.registry = new ConfluentSchemaRegistryAdapter({ url: connection.schemaRegistryUrl });
+    this.registry = new ConfluentSchemaRegistryAdapter(benchRegistrySettings(connection.schemaRegistryUrl));
     mkdirSync(this.customersDir, { recursive: true });
   }
 
@@ -78,6 +78,7 @@ export class BenchContext {
   /** The environment every service gets: the stack, the bench's customers and database, quiet logs. */
   serviceEnv(databaseUrl: string): Record<string, string> {
     return {
+      ...benchConnectionEnv(),
       KAFKA_BROKERS: this.connection.kafkaBrokers.join(','),
       SCHEMA_REGISTRY_URL: this.connection.schemaRegistryUrl,
       DATABASE_URL: databaseUrl,

@@ -1,6 +1,7 @@
 import type { Admin } from 'kafkajs';
 import type * as Platformatic from '@platformatic/kafka' with { 'resolution-mode': 'import' };
 import { sleep } from '@tools/local-stack/process-control';
+import { platformaticConnection } from './bench-connection';
 
 // @platformatic/kafka is published as ES modules only; Node 24 require()s them.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -26,7 +27,7 @@ export function recordsBetween(from: Offsets, to: Offsets): number {
  * group to commit instead, so each call waits out the broker's initial rebalance delay: about 5 s.
  */
 export async function createGroupAtOffsets(brokers: readonly string[], groupId: string, positions: ReadonlyMap<string, Offsets>): Promise<void> {
-  const admin = new PlatformaticAdmin({ clientId: 'bench', bootstrapBrokers: [...brokers] });
+  const admin = new PlatformaticAdmin(platformaticConnection(brokers, 'bench'));
   try {
     await admin.alterConsumerGroupOffsets({
       groupId,

@@ -12,8 +12,10 @@ export function buildProgram(): Command {
   const program = new Command('tracking')
     .description('Operate the tracking platform: topics, lag, replay, backfill, tail, schemas')
     .option('--json', 'machine-readable output (JSON on stdout; progress stays on stderr)')
-    .option('--brokers <list>', 'Kafka bootstrap servers, comma-separated', process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092')
-    .option('--registry <url>', 'schema registry URL', process.env['SCHEMA_REGISTRY_URL'] ?? 'http://127.0.0.1:8081')
+    // No defaults here: unset, the commands read KAFKA_BROKERS / SCHEMA_REGISTRY_URL and the TLS, SASL and
+    // registry credentials beside them (cli-context.ts), falling back to the local stack.
+    .option('--brokers <list>', 'Kafka bootstrap servers, comma-separated (default: KAFKA_BROKERS, else 127.0.0.1:9092)')
+    .option('--registry <url>', 'schema registry URL (default: SCHEMA_REGISTRY_URL, else http://127.0.0.1:8081)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   const context = (): CliContext => new CliContext(program.opts<GlobalOptions>(), process.env);

@@ -3,7 +3,7 @@ import { provision } from './provisioning';
 
 /**
  * Creates or updates the declared topics and registers the value schemas on any cluster and
- * registry (KAFKA_BROKERS, SCHEMA_REGISTRY_URL): the one-shot `provision` service of
+ * registry (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, and their TLS, SASL and basic auth settings): the one-shot `provision` service of
  * docker-compose, and a deployment step. Prints the report as JSON.
  */
 async function main(): Promise<void> {
@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const registry = readRegistrySettings(reader);
   const partitions = reader.integer('KAFKA_TOPIC_PARTITIONS', 0, { min: 0, max: 1000 });
   reader.done();
-  const report = await provision(kafka.brokers, registry.url, { partitions: partitions > 0 ? partitions : undefined });
+  const report = await provision(kafka, registry, { partitions: partitions > 0 ? partitions : undefined });
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }
 

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
+import { BasicAuthCheck, type BasicAuthCredentials } from './basic-auth';
 import { RegistryError } from './registry-errors';
 import { parseVersion, type RegisterRequest, type RegistryService } from './registry.service';
 
@@ -21,8 +22,18 @@ function parseId(raw: string): number {
 }
 
 /** The REST API of Confluent Schema Registry, as far as producers, consumers, kcat and our CLI use it. */
-export function createRegistryHttpServer(registry: RegistryService, logger: Logger): FastifyInstance {
+export function createRegistryHttpServer(registry: RegistryService, logger: Logger, auth?: BasicAuthCredentials): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 4 * 1024 * 1024 });
+
+  if (auth) {
+    const check = new BasicAuthCheck(auth);
+    // Every route, as Confluent's registry with basic auth: a client without credentials learns nothing.
+    app.addHook('onRequest', async (request, reply) => {
+      if (check.accepts(request.headers.authorization)) return;
+      reply.header('www-authenticate', 'Basic realm="SchemaRegistry"');
+      return reply.status(401).send({ error_code: 401, message: 'Unauthorized' });
+    });
+  }
 
   // Clients send Confluent's vendor types, plain JSON, or (curl) whatever their default is.
   app.removeAllContentTypeParsers();

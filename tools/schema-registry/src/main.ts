@@ -11,9 +11,9 @@ async function main(): Promise<void> {
   const log = new KafkaSchemaLog(createKafkaClient(config.kafka, logger), config.topic, logger);
   const registry = new RegistryService(log);
   await registry.start();
-  const server = createRegistryHttpServer(registry, logger);
+  const server = createRegistryHttpServer(registry, logger, config.auth);
   await server.listen({ host: config.host, port: config.port });
-  logger.info({ url: `http://${config.host}:${config.port}`, topic: config.topic }, 'schema registry listening');
+  logger.info({ url: `http://${config.host}:${config.port}`, topic: config.topic, basicAuth: config.auth !== undefined }, 'schema registry listening');
 
   const shutdown = async (signal: string): Promise<void> => {
     logger.info({ signal }, 'schema registry stopping');

@@ -1,3 +1,4 @@
+import type { BasicAuthCredentials } from './basic-auth';
 import { EnvReader, readKafkaSettings, readLogLevel, type Env, type KafkaSettings, type LogLevel } from '@tracking/config';
 
 export interface RegistryConfig {
@@ -6,6 +7,8 @@ export interface RegistryConfig {
   topic: string;
   kafka: KafkaSettings;
   logLevel: LogLevel;
+  /** Set: every request needs these credentials (basic auth). Unset: open, the local stack's default. */
+  auth?: BasicAuthCredentials;
 }
 
 export function loadRegistryConfig(env: Env): RegistryConfig {
@@ -17,6 +20,13 @@ export function loadRegistryConfig(env: Env): RegistryConfig {
     kafka: readKafkaSettings(reader, 'schema-registry'),
     logLevel: readLogLevel(reader),
   };
+  const username = reader.optionalString('SCHEMA_REGISTRY_SERVER_USERNAME');
+  const password = reader.optionalSecret('SCHEMA_REGISTRY_SERVER_PASSWORD');
+  if ((username === undefined) !== (password === undefined)) {
+    reader.problem('SCHEMA_REGISTRY_SERVER_USERNAME and SCHEMA_REGISTRY_SERVER_PASSWORD (or SCHEMA_REGISTRY_SERVER_PASSWORD_FILE) go together');
+  } else if (username !== undefined && password !== undefined) {
+    config.auth = { username, password };
+  }
   reader.done();
   return config;
 }

@@ -1,6 +1,6 @@
-import { Kafka, logLevel } from 'kafkajs';
 import { AvroDeserializer, TOPICS, TRACKING_EVENT_SCHEMA_FILE, readAvroSchema } from '@tracking/contracts';
-import { ConfluentSchemaRegistryAdapter, prepareKafkajs } from '@tracking/kafka';
+import { ConfluentSchemaRegistryAdapter } from '@tracking/kafka';
+import { benchKafka, benchRegistrySettings } from '../bench-connection';
 
 /** What the measurement hands this process (as JSON, its one argument). */
 export interface DecodeOnlySettings {
@@ -20,9 +20,8 @@ export interface DecodeOnlySettings {
 async function main(): Promise<void> {
   const settings = JSON.parse(process.argv[2] ?? '') as DecodeOnlySettings;
   const remaining = new Map(Object.entries(settings.to).map(([partition, end]) => [Number(partition), BigInt(end)]));
-  const deserializer = new AvroDeserializer(new ConfluentSchemaRegistryAdapter({ url: settings.registryUrl }), readAvroSchema(TRACKING_EVENT_SCHEMA_FILE).type);
-  prepareKafkajs();
-  const consumer = new Kafka({ clientId: 'bench-decode-only', brokers: settings.brokers, logLevel: logLevel.NOTHING }).consumer({ groupId: settings.groupId });
+  const deserializer = new AvroDeserializer(new ConfluentSchemaRegistryAdapter(benchRegistrySettings(settings.registryUrl)), readAvroSchema(TRACKING_EVENT_SCHEMA_FILE).type);
+  const consumer = benchKafka(settings.brokers, 'bench-decode-only').consumer({ groupId: settings.groupId });
   let joinedAt = 0;
   consumer.on(consumer.events.GROUP_JOIN, () => (joinedAt = performance.now()));
   let records = 0;

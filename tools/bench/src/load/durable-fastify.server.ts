@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import Fastify from 'fastify';
-import { Kafka, logLevel, type Message } from 'kafkajs';
+import type { Message } from 'kafkajs';
 import { loadCustomerDirectory } from '@tracking/customers';
 import { CoalescingPublisher, ConfluentSchemaRegistryAdapter, KafkaPublisher } from '@tracking/kafka';
+import { benchKafka, benchRegistrySettings } from '../bench-connection';
 import { RecordFactory } from '../event-corpus';
 
 /** What the measurement hands this process (as JSON, its one argument), the gateway's own settings among it. */
@@ -29,14 +30,14 @@ async function main(): Promise<void> {
   const settings = JSON.parse(process.argv[2] ?? '') as DurableBaselineSettings;
   const customer = loadCustomerDirectory(settings.customersDir).customers.get(settings.customerId);
   if (!customer) throw new Error(`customer ${settings.customerId} not in ${settings.customersDir}`);
-  const registry = new ConfluentSchemaRegistryAdapter({ url: settings.registryUrl });
+  const registry = new ConfluentSchemaRegistryAdapter(benchRegistrySettings(settings.registryUrl));
   const factory = await RecordFactory.create(registry, customer, Buffer.from(settings.hashKey));
   const messages: Message[] = readFileSync(settings.bodiesFile, 'utf8')
     .split('\n')
     .filter(Boolean)
     .map((line) => factory.message(JSON.parse(line)));
 
-  const kafka = new Kafka({ clientId: 'bench-durable-baseline', brokers: settings.brokers, logLevel: logLevel.NOTHING });
+  const kafka = benchKafka(settings.brokers, 'bench-durable-baseline');
   const publisher = new KafkaPublisher(kafka, { timeoutMs: settings.ackTimeoutMs });
   await publisher.connect();
   const coalescer = new CoalescingPublisher(publisher, {

@@ -36,7 +36,7 @@ async function openKafkaSink(context: CliContext): Promise<KafkaEventSink> {
   try {
     await registry.ping();
   } catch (error) {
-    throw registryUnreachable(context.options.registry, error);
+    throw registryUnreachable(context.registryUrl, error);
   }
   try {
     return await withDeadline(KafkaEventSink.open(context.kafka(), registry, { ackTimeoutMs: ACK_TIMEOUT_MS }), CONNECT_TIMEOUT_MS, 'Kafka');

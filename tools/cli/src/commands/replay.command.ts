@@ -205,7 +205,7 @@ async function replayWindow(
   const env: NodeJS.ProcessEnv = {
     ...cli.env,
     KAFKA_BROKERS: cli.brokers.join(','),
-    SCHEMA_REGISTRY_URL: cli.options.registry,
+    SCHEMA_REGISTRY_URL: cli.settings.registry.url,
     [service.consumer.groupVariable]: tempGroup,
     [service.portVariable]: String(await freePort()),
     REPLAY_STOP_OFFSETS: JSON.stringify(stopOffsets),

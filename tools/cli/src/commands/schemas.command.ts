@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { describeIncompatible, registerDeclaredSchemas, type SchemaRegistration } from '@tracking/kafka';
 import type { CliContext } from '../cli-context';
 import { CliError } from '../cli-error';
-import { RegistryRestClient } from '../inspect/registry-rest.client';
+import type { RegistryRestClient } from '../inspect/registry-rest.client';
 import {
   checkSubject,
   declaredSchemas,
@@ -30,7 +30,7 @@ Examples:
     );
   const registry = (): { ctx: CliContext; client: RegistryRestClient } => {
     const ctx = context();
-    return { ctx, client: new RegistryRestClient(ctx.options.registry) };
+    return { ctx, client: ctx.registryRest() };
   };
 
   schemas

@@ -4,7 +4,6 @@ import { CliError } from '../cli-error';
 import { listUserTopics, withAdmin } from '../inspect/kafka-admin';
 import { positiveInteger, startPosition } from '../inspect/option-parsers';
 import { RecordDecoder } from '../inspect/record-decoder';
-import { RegistryRestClient } from '../inspect/registry-rest.client';
 import type { StartPosition } from '../inspect/start-position';
 import { declarationOf } from '../inspect/topic-describer';
 import { tailRanges, tailTopic } from '../inspect/topic-tail';
@@ -60,7 +59,7 @@ Examples:
       });
       const expectsAvro = Boolean(declarationOf(topic)?.valueSchemaFile);
       // Fail now with a clear message rather than print every record with a decode error.
-      if (expectsAvro) await new RegistryRestClient(ctx.options.registry).subjects();
+      if (expectsAvro) await ctx.registryRest().subjects();
 
       const abort = new AbortController();
       const onSignal = (): void => abort.abort('interrupted');

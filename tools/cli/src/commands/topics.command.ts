@@ -5,7 +5,6 @@ import type { CliContext } from '../cli-context';
 import { CliError } from '../cli-error';
 import { listUserTopics, withAdmin } from '../inspect/kafka-admin';
 import { positiveInteger } from '../inspect/option-parsers';
-import { RegistryRestClient } from '../inspect/registry-rest.client';
 import { formatRetention, table } from '../inspect/text-format';
 import { describeTopics, type TopicDescription } from '../inspect/topic-describer';
 
@@ -68,7 +67,7 @@ Examples:
     )
     .action(async (topic: string | undefined) => {
       const ctx = context();
-      const registry = new RegistryRestClient(ctx.options.registry);
+      const registry = ctx.registryRest();
       const descriptions = await withAdmin(ctx, async (admin) => {
         const existing = await listUserTopics(admin);
         if (topic !== undefined && !existing.includes(topic)) {

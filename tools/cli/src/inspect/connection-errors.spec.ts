@@ -12,6 +12,17 @@ describe(explainKafkaFailure.name, () => {
     expect((sut as CliError).hint).toMatch(/npm run stack:up.*--brokers/);
   });
 
+  it('tells refused SASL credentials and an untrusted certificate apart from an unreachable cluster', () => {
+    const refused = kafkaError('KafkaJSSASLAuthenticationError', 'SASL SCRAM SHA512 authentication failed: invalid credentials');
+    const sasl = explainKafkaFailure(kafkaError('KafkaJSNumberOfRetriesExceeded', refused.message, refused), ['kafka-1:9093']) as CliError;
+    expect(sasl.message).toBe('Kafka at kafka-1:9093 refused the connection: authentication failed (SASL): SASL SCRAM SHA512 authentication failed: invalid credentials');
+    expect(sasl.hint).toMatch(/KAFKA_SASL_USERNAME/);
+    const untrusted = Object.assign(kafkaError('KafkaJSConnectionError', 'Connection error: self-signed certificate in certificate chain'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' });
+    const tls = explainKafkaFailure(untrusted, ['kafka-1:9093']) as CliError;
+    expect(tls.message).toMatch(/^cannot connect to Kafka at kafka-1:9093: TLS: certificate not accepted \(SELF_SIGNED_CERT_IN_CHAIN\)/);
+    expect(tls.hint).toMatch(/KAFKA_SSL_CA_FILE/);
+  });
+
   it('passes other errors through untouched', () => {
     const protocol = kafkaError('KafkaJSProtocolError', 'This server does not host this topic-partition');
     expect(isKafkaConnectionFailure(protocol)).toBe(false);

@@ -1,3 +1,5 @@
+import type { RegistrySettings } from '@tracking/config';
+import { RegistryHttp } from '@tracking/kafka';
 import { CliError } from '../cli-error';
 import { registryUnreachable } from './connection-errors';
 
@@ -14,7 +16,6 @@ export interface CompatibilityVerdict {
   messages: string[];
 }
 
-const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
 /** Confluent's error codes for "no such subject/version": an expected answer, not a failure. */
 const NOT_FOUND_CODES = new Set([40401, 40402, 40408]);
 
@@ -24,10 +25,19 @@ const NOT_FOUND_CODES = new Set([40401, 40402, 40408]);
  * Plain REST, so it works against Confluent, Karapace, Apicurio and the local registry alike.
  */
 export class RegistryRestClient {
+  private readonly http: RegistryHttp;
+
   constructor(
-    readonly url: string,
+    settings: RegistrySettings,
     private readonly timeoutMs = 5000,
-  ) {}
+  ) {
+    this.http = new RegistryHttp(settings);
+  }
+
+  /** Without credentials, as it may be printed. */
+  get url(): string {
+    return this.http.url;
+  }
 
   async subjects(): Promise<string[]> {
     return (await this.request<string[]>('GET', '/subjects')) ?? [];
@@ -63,26 +73,25 @@ export class RegistryRestClient {
 
   /** undefined for Confluent's "not found" answers; a CliError for an unreachable registry or any other failure. */
   private async request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T | undefined> {
-    let response: Response;
+    let answer: { status: number; text: string };
     try {
-      response = await fetch(new URL(path, this.url), {
-        method,
-        headers: { accept: CONTENT_TYPE, ...(body === undefined ? {} : { 'content-type': CONTENT_TYPE }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
+      answer = await this.http.send(method, path, body, this.timeoutMs);
     } catch (error) {
       throw registryUnreachable(this.url, error);
     }
-    const text = await response.text();
+    const { status, text } = answer;
     const parsed = parseJson(text);
-    if (response.ok) return parsed as T;
+    if (status >= 200 && status < 300) return parsed as T;
     const code = typeof parsed === 'object' && parsed !== null ? (parsed as { error_code?: unknown }).error_code : undefined;
-    if (response.status === 404 && typeof code === 'number' && NOT_FOUND_CODES.has(code)) return undefined;
+    if (status === 404 && typeof code === 'number' && NOT_FOUND_CODES.has(code)) return undefined;
     const message = typeof parsed === 'object' && parsed !== null ? String((parsed as { message?: unknown }).message ?? text) : text;
     throw new CliError(
-      `schema registry at ${this.url} answered ${response.status} to ${method} ${path}: ${message}`,
-      response.status === 404 ? 'Is --registry the registry itself (not a proxy path)?' : undefined,
+      `schema registry at ${this.url} answered ${status} to ${method} ${path}: ${message}`,
+      status === 401 || status === 403
+        ? 'Check SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD (or SCHEMA_REGISTRY_PASSWORD_FILE).'
+        : status === 404
+          ? 'Is --registry the registry itself (not a proxy path)?'
+          : undefined,
     );
   }
 }
