@@ -189,6 +189,26 @@ describe('tracking CLI: topics, lag, tail, schemas (real Kafka and registry)', (
       expect(topics[0].records).toBeGreaterThan(0);
     });
 
+    it('describe shows replicas, ISR and leader of each partition, none under-replicated or offline on the one-broker stack', async () => {
+      const { topics } = await json<{
+        topics: Array<{
+          replicationFactor: number;
+          minInsyncReplicas: number;
+          underReplicatedPartitions: number[];
+          offlinePartitions: number[];
+          partitionOffsets: Array<{ leader: number; replicaNodes: number[]; inSyncNodes: number[]; underReplicated: boolean; offline: boolean }>;
+        }>;
+      }>('topics', 'describe', TOPICS.trackingAudit);
+      expect(topics[0]).toMatchObject({ replicationFactor: 1, minInsyncReplicas: 1, underReplicatedPartitions: [], offlinePartitions: [] });
+      for (const partition of topics[0]!.partitionOffsets) {
+        expect(partition).toMatchObject({ leader: 1, replicaNodes: [1], inSyncNodes: [1], underReplicated: false, offline: false });
+      }
+      const text = await cli('topics', 'describe', TOPICS.trackingAudit);
+      expect(text.stdout).toMatch(/min\.insync\.replicas 1/);
+      expect(text.stdout).toMatch(/partition +leader +replicas +isr +low +high +records +state/);
+      expect(text.stdout).not.toMatch(/UNDER-REPLICATED|OFFLINE/);
+    });
+
     it('ensure is idempotent: run again, every topic is unchanged', async () => {
       await json('topics', 'ensure');
       const { topics } = await json<{ topics: Array<{ topic: string; action: string }> }>('topics', 'ensure');

@@ -19,7 +19,7 @@ describe(ensureTopics.name, () => {
   const configOf = async (topic: string) => {
     const described = await admin.describeConfigs({
       includeSynonyms: false,
-      resources: [{ type: 2, name: topic, configNames: ['retention.ms', 'cleanup.policy'] }],
+      resources: [{ type: 2, name: topic, configNames: ['retention.ms', 'cleanup.policy', 'min.insync.replicas'] }],
     });
     return Object.fromEntries(described.resources[0].configEntries.map((entry) => [entry.configName, entry.configValue]));
   };
@@ -36,19 +36,20 @@ describe(ensureTopics.name, () => {
 
   it('creates missing topics with the declared partitions and configs, and changes nothing the second time', async () => {
     const topic = declaration({ cleanupPolicy: 'compact', retentionMs: -1 });
-    expect(await ensureTopics(admin, [topic])).toEqual([{ topic: topic.name, action: 'created', changes: [] }]);
-    expect(await ensureTopics(admin, [topic])).toEqual([{ topic: topic.name, action: 'unchanged', changes: [] }]);
+    expect(await ensureTopics(admin, [topic])).toEqual([{ topic: topic.name, action: 'created', changes: [], warnings: [] }]);
+    expect(await ensureTopics(admin, [topic])).toEqual([{ topic: topic.name, action: 'unchanged', changes: [], warnings: [] }]);
 
     const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic.name] })).topics;
     expect(metadata.partitions).toHaveLength(2);
-    expect(await configOf(topic.name)).toEqual({ 'cleanup.policy': 'compact', 'retention.ms': '-1' });
+    // min.insync.replicas undeclared: the broker's (1 on the one-broker stack).
+    expect(await configOf(topic.name)).toEqual({ 'cleanup.policy': 'compact', 'retention.ms': '-1', 'min.insync.replicas': '1' });
   });
 
   it('grows partitions and corrects drifted configs of an existing topic', async () => {
     const topic = declaration();
     await ensureTopics(admin, [topic]);
     const report = await ensureTopics(admin, [{ ...topic, partitions: 4, retentionMs: 7_200_000 }]);
-    expect(report).toEqual([{ topic: topic.name, action: 'updated', changes: ['partitions 2 -> 4', 'retention.ms -> 7200000'] }]);
+    expect(report).toEqual([{ topic: topic.name, action: 'updated', changes: ['partitions 2 -> 4', 'retention.ms -> 7200000'], warnings: [] }]);
     const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic.name] })).topics;
     expect(metadata.partitions).toHaveLength(4);
   });
@@ -58,5 +59,24 @@ describe(ensureTopics.name, () => {
     await ensureTopics(admin, [topic], { partitions: 1 });
     const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic.name] })).topics;
     expect(metadata.partitions).toHaveLength(1);
+  });
+
+  it('sets a declared min.insync.replicas, and reports rather than changes a replication factor that differs', async () => {
+    const topic = declaration({ minInsyncReplicas: 1 });
+    await ensureTopics(admin, [topic]);
+    expect((await configOf(topic.name))['min.insync.replicas']).toBe('1');
+
+    const report = await ensureTopics(admin, [topic], { minInsyncReplicas: 2, replicationFactor: 3 });
+    expect(report).toEqual([
+      {
+        topic: topic.name,
+        action: 'updated',
+        changes: ['min.insync.replicas -> 2'],
+        warnings: [expect.stringMatching(/^replication factor 1, wanted 3: not changed/)],
+      },
+    ]);
+    expect((await configOf(topic.name))['min.insync.replicas']).toBe('2');
+    const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic.name] })).topics;
+    expect(metadata.partitions.every((partition) => partition.replicas.length === 1)).toBe(true);
   });
 });

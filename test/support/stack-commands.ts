@@ -31,8 +31,8 @@ export async function stackUp(): Promise<StackUpOutput> {
   return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as StackUpOutput;
 }
 
-export async function stackDown(components: string[]): Promise<void> {
-  await node('tools/local-stack/src/stack.cli.js', ['down', ...components]);
+export async function stackDown(components: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  await node('tools/local-stack/src/stack.cli.js', ['down', ...components], env);
 }
 
 /** Runs every app's migrations on a database: `npm run migrate`'s entry, which `npm start` uses too. */

@@ -48,6 +48,17 @@ export interface TopicDeclaration {
   readonly cleanupPolicy: CleanupPolicy;
   /** File in schemas/avro holding the value schema, registered under `<topic>-value`. */
   readonly valueSchemaFile?: string;
+  /**
+   * Replicas of each partition. Unset: the cluster's default.replication.factor (1 on the one-broker
+   * stack, 3 on a cluster), so one declaration fits both. TOPIC_REPLICATION_FACTOR overrides it when
+   * provisioning.
+   */
+  readonly replicationFactor?: number;
+  /**
+   * In-sync replicas an acks=all write needs. Unset: the cluster's min.insync.replicas (1 on the
+   * one-broker stack, 2 on a cluster). TOPIC_MIN_INSYNC_REPLICAS overrides it when provisioning.
+   */
+  readonly minInsyncReplicas?: number;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;

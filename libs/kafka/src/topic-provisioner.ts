@@ -5,19 +5,33 @@ import type { TopicDeclaration } from '@tracking/contracts';
 export interface TopicOverrides {
   partitions?: number;
   retentionMs?: number;
+  /** Every topic's replication factor (TOPIC_REPLICATION_FACTOR), instead of its declaration's. */
+  replicationFactor?: number;
+  /** Every topic's min.insync.replicas (TOPIC_MIN_INSYNC_REPLICAS), instead of its declaration's. */
+  minInsyncReplicas?: number;
 }
 
 export interface TopicReport {
   topic: string;
   action: 'created' | 'unchanged' | 'updated';
   changes: string[];
+  /** What provisioning cannot change and a person should look at, e.g. a different replication factor. */
+  warnings: string[];
 }
 
 function effectiveConfig(declaration: TopicDeclaration, overrides: TopicOverrides): Record<string, string> {
-  return {
+  const config: Record<string, string> = {
     'cleanup.policy': declaration.cleanupPolicy,
     'retention.ms': String(overrides.retentionMs ?? declaration.retentionMs),
   };
+  // Unset, the topic follows the cluster's min.insync.replicas.
+  const minInsyncReplicas = overrides.minInsyncReplicas ?? declaration.minInsyncReplicas;
+  if (minInsyncReplicas !== undefined) config['min.insync.replicas'] = String(minInsyncReplicas);
+  return config;
+}
+
+function wantedReplicationFactor(declaration: TopicDeclaration, overrides: TopicOverrides): number | undefined {
+  return overrides.replicationFactor ?? declaration.replicationFactor;
 }
 
 /**
@@ -35,26 +49,37 @@ export async function ensureTopics(
     .map((declaration) => ({
       topic: declaration.name,
       numPartitions: overrides.partitions ?? declaration.partitions,
-      replicationFactor: -1,
+      // -1: the cluster's default.replication.factor.
+      replicationFactor: wantedReplicationFactor(declaration, overrides) ?? -1,
       configEntries: Object.entries(effectiveConfig(declaration, overrides)).map(([name, value]) => ({ name, value })),
     }));
   if (missing.length > 0) {
     await admin.createTopics({ topics: missing, waitForLeaders: true });
   }
 
-  const reports: TopicReport[] = missing.map((topic) => ({ topic: topic.topic, action: 'created', changes: [] }));
+  const reports: TopicReport[] = missing.map((topic) => ({ topic: topic.topic, action: 'created', changes: [], warnings: [] }));
   const present = declarations.filter((declaration) => existing.has(declaration.name));
   if (present.length === 0) return reports;
 
   const metadata = await admin.fetchTopicMetadata({ topics: present.map((declaration) => declaration.name) });
   const configs = await admin.describeConfigs({
     includeSynonyms: false,
-    resources: present.map((declaration) => ({ type: 2 /* TOPIC */, name: declaration.name, configNames: ['cleanup.policy', 'retention.ms'] })),
+    resources: present.map((declaration) => ({ type: 2 /* TOPIC */, name: declaration.name, configNames: ['cleanup.policy', 'retention.ms', 'min.insync.replicas'] })),
   });
 
   for (const declaration of present) {
     const changes: string[] = [];
-    const partitions = metadata.topics.find((topic) => topic.name === declaration.name)?.partitions.length ?? 0;
+    const warnings: string[] = [];
+    const partitionMetadata = metadata.topics.find((topic) => topic.name === declaration.name)?.partitions ?? [];
+    const partitions = partitionMetadata.length;
+    const replicationFactor = wantedReplicationFactor(declaration, overrides);
+    const actualFactors = [...new Set(partitionMetadata.map((partition) => partition.replicas.length))];
+    if (replicationFactor !== undefined && actualFactors.some((factor) => factor !== replicationFactor)) {
+      // Changing it means moving replicas between brokers, which a provisioning run must not start on its own.
+      warnings.push(
+        `replication factor ${actualFactors.join('/')}, wanted ${replicationFactor}: not changed (reassign its partitions with kafka-reassign-partitions, or delete and re-create the topic)`,
+      );
+    }
     const wantedPartitions = overrides.partitions ?? declaration.partitions;
     if (partitions < wantedPartitions) {
       await admin.createPartitions({ topicPartitions: [{ topic: declaration.name, count: wantedPartitions }] });
@@ -74,7 +99,7 @@ export async function ensureTopics(
       });
       changes.push(...drift.map(([name, value]) => `${name} -> ${value}`));
     }
-    reports.push({ topic: declaration.name, action: changes.length > 0 ? 'updated' : 'unchanged', changes });
+    reports.push({ topic: declaration.name, action: changes.length > 0 ? 'updated' : 'unchanged', changes, warnings });
   }
   return reports;
 }

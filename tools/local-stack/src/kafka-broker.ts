@@ -3,30 +3,89 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
-import { prepareKafkajs } from '@tracking/kafka';
+import type { KafkaSettings } from '@tracking/config';
+import { kafkaConnection, prepareKafkajs } from '@tracking/kafka';
 import { ManagedProcess, portOpen, waitUntil } from './process-control';
 import type { StackPaths } from './stack-paths';
-import type { StackSettings } from './stack-settings';
+import type { KafkaStackSettings } from './stack-settings';
 import type { Progress } from './progress';
 
 const run = promisify(execFile);
 
-/** Apache Kafka in KRaft mode (combined broker and controller), from its Maven Central jars. */
+/** What the brokers' client (and inter-broker) listener adds to server.properties; see kafka-security.ts. */
+export interface ListenerSecurity {
+  /** Listener name and security protocol, e.g. SASL_SSL. */
+  protocol: 'PLAINTEXT' | 'SASL_SSL';
+  /** Extra server.properties lines (keystores, SASL mechanisms, JAAS). */
+  properties: string[];
+  /** `--add-scram` arguments of the storage format: the users exist from the first start. */
+  scramUsers: string[];
+  /** How the stack's own admin clients (readiness probe, provisioning) connect. */
+  client: Pick<KafkaSettings, 'tls' | 'sasl'>;
+}
+
+/** A KRaft node's place in the stack: the single combined node, or one broker or controller of a cluster. */
+export interface KafkaNodeRole {
+  nodeId: number;
+  roles: 'broker,controller' | 'broker' | 'controller';
+  /** Its pid file and log file: `kafka` for the single node, as before clusters existed. */
+  name: string;
+  /** Holds its server.properties and data/. */
+  home: string;
+  /** Client port (brokers). */
+  port: number;
+  /** Controller port (controllers). */
+  controllerPort: number;
+  /** Every controller's host:port, for controller.quorum.bootstrap.servers. */
+  quorumBootstrap: string;
+  replicationFactor: number;
+  minInsyncReplicas: number;
+  /** The cluster id every node is formatted with (asked only when formatting); unset, the single node makes one up. */
+  clusterId?: () => string;
+  security?: ListenerSecurity;
+}
+
+/** The single combined broker/controller of the default stack: node 1, its data in .local/kafka/data. */
+export function singleNodeRole(paths: StackPaths, settings: KafkaStackSettings): KafkaNodeRole {
+  return {
+    nodeId: 1,
+    roles: 'broker,controller',
+    name: 'kafka',
+    home: paths.kafka,
+    port: settings.port,
+    controllerPort: settings.controllerPort,
+    quorumBootstrap: `${settings.host}:${settings.controllerPort}`,
+    replicationFactor: 1,
+    minInsyncReplicas: 1,
+  };
+}
+
+/** Apache Kafka in KRaft mode, from its Maven Central jars: one node of the stack's cluster. */
 export class KafkaBroker {
   readonly process: ManagedProcess;
-  private readonly home: string;
+  readonly role: KafkaNodeRole;
 
   constructor(
     private readonly paths: StackPaths,
-    private readonly settings: StackSettings['kafka'],
+    private readonly settings: KafkaStackSettings,
     private readonly progress: Progress,
+    role?: KafkaNodeRole,
   ) {
-    this.home = paths.kafka;
-    this.process = new ManagedProcess('kafka', paths.run, join(paths.logs, 'kafka.log'));
+    this.role = role ?? singleNodeRole(paths, settings);
+    this.process = new ManagedProcess(this.role.name, paths.run, join(paths.logs, `${this.role.name}.log`));
   }
 
+  get nodeId(): number {
+    return this.role.nodeId;
+  }
+
+  get isBroker(): boolean {
+    return this.role.roles !== 'controller';
+  }
+
+  /** host:port of its client listener (brokers), of its controller listener (controllers). */
   get bootstrap(): string {
-    return `${this.settings.host}:${this.settings.port}`;
+    return `${this.settings.host}:${this.isBroker ? this.role.port : this.role.controllerPort}`;
   }
 
   private get libs(): string {
@@ -34,21 +93,29 @@ export class KafkaBroker {
   }
 
   private get dataDir(): string {
-    return join(this.home, 'data');
+    return join(this.role.home, 'data');
   }
 
   async up(): Promise<'started' | 'running'> {
     if (this.process.pid() !== undefined && (await this.answers())) return 'running';
-    if (await portOpen(this.settings.host, this.settings.port)) {
-      throw new Error(`port ${this.bootstrap} is taken by a process this stack did not start; stop it or set STACK_KAFKA_PORT`);
+    const ports = this.role.roles === 'broker' ? [this.role.port] : this.role.roles === 'controller' ? [this.role.controllerPort] : [this.role.port, this.role.controllerPort];
+    for (const port of ports) {
+      if (this.process.pid() === undefined && (await portOpen(this.settings.host, port))) {
+        throw new Error(`port ${this.settings.host}:${port} is taken by a process this stack did not start; stop it or set STACK_KAFKA_PORT / STACK_KAFKA_CONTROLLER_PORT`);
+      }
     }
+    if (this.process.pid() === undefined) await this.start();
+    await waitUntil(`Kafka ${this.role.name}`, () => this.answers(), { timeoutMs: 90_000, process: this.process });
+    return 'started';
+  }
+
+  /** Starts the JVM without waiting for it to answer (a cluster starts its nodes together). */
+  async start(): Promise<void> {
     await this.resolveJars();
     const config = this.writeConfig();
     await this.formatStorage(config);
-    this.progress.step(`kafka: starting broker ${this.settings.version} on ${this.bootstrap}`);
+    this.progress.step(`kafka: starting ${this.role.roles} ${this.role.nodeId} (${this.settings.version}) on ${this.bootstrap}`);
     this.process.start('java', [...this.jvmOptions(), '-cp', join(this.libs, '*'), 'kafka.Kafka', config]);
-    await waitUntil('Kafka broker', () => this.answers(), { timeoutMs: 90_000, process: this.process });
-    return 'started';
   }
 
   async down(): Promise<boolean> {
@@ -56,24 +123,41 @@ export class KafkaBroker {
     return this.process.stop(30_000);
   }
 
+  /** SIGKILL: what a crashed machine looks like to the rest of the cluster. */
+  kill(): Promise<boolean> {
+    return this.process.kill();
+  }
+
   /**
-   * The broker answers metadata requests and its group coordinator is loaded, not merely accepts
-   * TCP connections: otherwise the first consumers and idempotent producers log retries.
+   * The node is of use, not merely accepting TCP connections. The single node: it answers metadata
+   * requests and its group coordinator is loaded (otherwise the first consumers and idempotent
+   * producers log retries). A broker of a cluster: the controller has registered and unfenced it.
+   * A controller: its port accepts connections (kafkajs cannot speak to controllers).
    */
   async answers(): Promise<boolean> {
-    if (!(await portOpen(this.settings.host, this.settings.port))) return false;
+    if (!(await portOpen(this.settings.host, this.isBroker ? this.role.port : this.role.controllerPort))) return false;
+    if (!this.isBroker) return true;
     prepareKafkajs();
-    const admin = new Kafka({ brokers: [this.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+    const admin = this.adminClient([this.bootstrap]);
     try {
       await admin.connect();
       const cluster = await admin.describeCluster();
-      await admin.describeGroups(['local-stack-readiness-probe']);
-      return cluster.brokers.length > 0;
+      if (this.role.roles === 'broker,controller') {
+        await admin.describeGroups(['local-stack-readiness-probe']);
+        return cluster.brokers.length > 0;
+      }
+      return cluster.brokers.some((broker) => broker.nodeId === this.role.nodeId);
     } catch {
       return false;
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
+  }
+
+  /** An admin client of the stack itself (no retries: callers poll). */
+  adminClient(brokers: string[]): ReturnType<Kafka['admin']> {
+    const settings: KafkaSettings = { brokers, clientId: 'local-stack', ...this.role.security?.client };
+    return new Kafka({ ...kafkaConnection(settings), logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 3000 }).admin();
   }
 
   /** Classpath of the broker, for tools such as kafka-producer-perf-test. */
@@ -103,36 +187,62 @@ export class KafkaBroker {
 
   private writeConfig(): string {
     mkdirSync(this.dataDir, { recursive: true });
+    const { host } = this.settings;
+    const role = this.role;
+    const client = role.security?.protocol ?? 'PLAINTEXT';
+    const listeners: string[] = [];
+    if (this.isBroker) listeners.push(`${client}://${host}:${role.port}`);
+    if (role.roles !== 'broker') listeners.push(`CONTROLLER://${host}:${role.controllerPort}`);
     const template = readFileSync(join(this.paths.root, 'tools', 'local-stack', 'kafka', 'server.properties'), 'utf8');
     const values: Record<string, string> = {
-      host: this.settings.host,
-      port: String(this.settings.port),
-      controllerPort: String(this.settings.controllerPort),
+      roles: role.roles,
+      nodeId: String(role.nodeId),
+      quorumBootstrap: role.quorumBootstrap,
+      listeners: listeners.join(','),
+      advertisedListeners:
+        role.roles === 'controller' ? `advertised.listeners=CONTROLLER://${host}:${role.controllerPort}` : `advertised.listeners=${client}://${host}:${role.port}`,
+      interBrokerListener: this.isBroker ? `inter.broker.listener.name=${client}` : '',
+      protocolMap: `${client}:${client},CONTROLLER:PLAINTEXT`,
       dataDir: this.dataDir,
+      replicationFactor: String(role.replicationFactor),
+      minInsyncReplicas: String(role.minInsyncReplicas),
+      extra: this.isBroker && role.security ? role.security.properties.join('\n') : '',
     };
-    const config = join(this.home, 'server.properties');
-    writeFileSync(config, template.replace(/\$\{(\w+)\}/g, (_, name: string) => values[name] ?? `\${${name}}`));
+    const config = join(role.home, 'server.properties');
+    writeFileSync(config, template.replace(/\$\{(\w+)\}/g, (_, name: string) => values[name] ?? `\${${name}}`), { mode: 0o600 });
     return config;
   }
 
   /** Formats the storage directory once; later starts reuse the cluster and its topics. */
   private async formatStorage(config: string): Promise<void> {
     if (existsSync(join(this.dataDir, 'meta.properties'))) return;
-    this.progress.step('kafka: formatting KRaft storage');
-    const java = (args: string[]) => run('java', ['-cp', this.classpath(), 'kafka.tools.StorageTool', ...args]);
-    const clusterId = (await java(['random-uuid'])).stdout.trim().split('\n').pop() ?? '';
-    await java(['format', '-t', clusterId, '-c', config, '--standalone', '--ignore-formatted']);
+    this.progress.step(`kafka: formatting KRaft storage of ${this.role.name}`);
+    const clusterId = this.role.clusterId?.() ?? kafkaUuid();
+    // The controller of a quorum of one bootstraps it alone; brokers only learn where it is.
+    const quorum = this.role.roles === 'broker' ? ['--no-initial-controllers'] : ['--standalone'];
+    const scram = (this.role.security?.scramUsers ?? []).flatMap((user) => ['--add-scram', user]);
+    await run('java', ['-cp', this.classpath(), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config, ...quorum, ...scram, '--ignore-formatted']);
   }
 
   private jvmOptions(): string[] {
     return [
-      `-Xms256m`,
-      `-Xmx${this.settings.heap}`,
+      `-Xms${this.role.roles === 'controller' ? '64m' : '256m'}`,
+      `-Xmx${this.role.roles === 'controller' ? '256m' : this.settings.heap}`,
       '-XX:+UseG1GC',
       '-XX:MaxGCPauseMillis=20',
       '-Djava.awt.headless=true',
       `-Dlog4j2.configurationFile=${join(this.paths.root, 'tools', 'local-stack', 'kafka', 'log4j2.yaml')}`,
       `-Dkafka.logs.dir=${this.paths.logs}`,
     ];
+  }
+}
+
+/** Kafka's Uuid text form (16 random bytes, URL-safe base64), without starting a JVM for random-uuid. */
+export function kafkaUuid(): string {
+  for (;;) {
+    const text = crypto.getRandomValues(new Uint8Array(16));
+    const encoded = Buffer.from(text).toString('base64url');
+    // Kafka refuses ids that a command line would take for an option.
+    if (!encoded.startsWith('-')) return encoded;
   }
 }

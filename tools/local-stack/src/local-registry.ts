@@ -12,8 +12,10 @@ export class LocalSchemaRegistry {
   constructor(
     private readonly paths: StackPaths,
     private readonly settings: StackSettings['registry'],
-    private readonly kafkaBootstrap: string,
+    private readonly kafkaBootstrap: string | string[],
     private readonly progress: Progress,
+    /** Client settings towards a secured cluster and the registry's own basic auth (see stack-env.ts). */
+    private readonly environment: Record<string, string> = {},
   ) {
     this.process = new ManagedProcess('schema-registry', paths.run, join(paths.logs, 'schema-registry.log'));
   }
@@ -34,7 +36,8 @@ export class LocalSchemaRegistry {
       cwd: this.paths.root,
       env: {
         ...process.env,
-        KAFKA_BROKERS: this.kafkaBootstrap,
+        KAFKA_BROKERS: [this.kafkaBootstrap].flat().join(','),
+        ...this.environment,
         SCHEMA_REGISTRY_HOST: this.settings.host,
         SCHEMA_REGISTRY_PORT: String(this.settings.port),
         SCHEMA_REGISTRY_TOPIC: this.settings.topic,

@@ -3,13 +3,14 @@ import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { EmbeddedPostgres } from './embedded-postgres';
 import { createBuckets, exampleBuckets } from './example-buckets';
-import { KafkaBroker } from './kafka-broker';
+import { KafkaCluster } from './kafka-cluster';
 import { LocalSchemaRegistry } from './local-registry';
 import { LocalRedis, redisAnswers } from './local-redis';
 import { LocalS3 } from './local-s3';
 import { Progress } from './progress';
 import { provision, type ProvisioningReport } from './provisioning';
 import { stackPaths, type StackPaths } from './stack-paths';
+import { writeStackEnv } from './stack-env';
 import type { StackSettings } from './stack-settings';
 
 export interface ComponentStatus {
@@ -25,12 +26,18 @@ export interface UpResult {
   started: string[];
   provisioning: ProvisioningReport;
   connection: StackConnection;
+  /** The client settings of what runs, in shell syntax (see stack-env.ts). */
+  stackEnvFile: string;
 }
 
 /** How services and tests reach the stack. */
 export interface StackConnection {
   kafkaBrokers: string[];
+  /** Set when the brokers' listener is SASL_SSL: the CA that signed them and the services' SCRAM user. */
+  kafkaSecurity?: { caFile: string; mechanism: 'scram-sha-512'; username: string; password: string };
   schemaRegistryUrl: string;
+  /** Set when the registry takes basic auth. */
+  registryAuth?: { username: string; password: string };
   databaseUrl: string;
   redisUrl: string;
   /** The stack's own S3 server, or S3_ENDPOINT when that is set. */
@@ -40,7 +47,7 @@ export interface StackConnection {
 /** Kafka, the schema registry, PostgreSQL, Redis and S3 for development and tests, started in dependency order. */
 export class LocalStack {
   readonly paths: StackPaths;
-  readonly kafka: KafkaBroker;
+  readonly kafka: KafkaCluster;
   readonly registry: LocalSchemaRegistry;
   readonly postgres?: EmbeddedPostgres;
   readonly redis?: LocalRedis;
@@ -53,7 +60,7 @@ export class LocalStack {
     paths: StackPaths = stackPaths(settings.stackDir),
   ) {
     this.paths = paths;
-    this.kafka = new KafkaBroker(this.paths, settings.kafka, progress);
+    this.kafka = new KafkaCluster(this.paths, settings.kafka, progress);
     this.registry = new LocalSchemaRegistry(this.paths, settings.registry, this.kafka.bootstrap, progress);
     if (!settings.externalRedisUrl) this.redis = new LocalRedis(this.paths, settings.redis.port, progress);
     if (!settings.externalS3Endpoint) this.s3 = new LocalS3(this.paths, settings.s3, progress);
@@ -64,7 +71,7 @@ export class LocalStack {
 
   get connection(): StackConnection {
     return {
-      kafkaBrokers: [this.kafka.bootstrap],
+      kafkaBrokers: this.kafka.bootstrap,
       schemaRegistryUrl: this.registry.url,
       databaseUrl: this.settings.externalDatabaseUrl ?? this.settings.embeddedDatabaseUrl,
       redisUrl: this.settings.externalRedisUrl ?? this.redis?.url ?? '',
@@ -88,12 +95,14 @@ export class LocalStack {
     else this.progress.step(`redis: using REDIS_URL (${redact(this.connection.redisUrl)})`);
     if (s3) note('s3', s3, this.connection.s3Endpoint);
     else this.progress.step(`s3: using S3_ENDPOINT (${redact(this.connection.s3Endpoint)}); no buckets are created there`);
-    note('kafka', kafka, this.kafka.bootstrap);
+    note('kafka', kafka, this.kafka.bootstrap.join(','));
     note('schema-registry', await this.registry.up(), this.registry.url);
 
     const provisioning = await this.provision();
     if (this.s3) await this.createExampleBuckets(this.s3.url);
-    return { started, provisioning, connection: this.connection };
+    const stackEnvFile = writeStackEnv(this.paths.stackDir, this.connection);
+    this.progress.step(`client settings: ${stackEnvFile} (\`set -a; . ${stackEnvFile}; set +a\`)`);
+    return { started, provisioning, connection: this.connection, stackEnvFile };
   }
 
   /**
@@ -110,9 +119,12 @@ export class LocalStack {
   async provision(): Promise<ProvisioningReport> {
     const provisioning = await provision(this.connection.kafkaBrokers, this.registry.url, {
       partitions: this.settings.kafka.topicPartitions,
+      replicationFactor: this.settings.kafka.topicReplicationFactor,
+      minInsyncReplicas: this.settings.kafka.topicMinInsyncReplicas,
     });
     for (const topic of provisioning.topics) {
       this.progress.step(`topic ${topic.topic}: ${topic.action}${topic.changes.length ? ` (${topic.changes.join(', ')})` : ''}`);
+      for (const warning of topic.warnings) this.progress.step(`topic ${topic.topic}: ! ${warning}`);
     }
     for (const schema of provisioning.schemas) {
       this.progress.step(`schema ${schema.subject}: ${schema.action}, version ${schema.version} (id ${schema.id})`);
@@ -125,7 +137,11 @@ export class LocalStack {
     const wanted = (name: string): boolean => !only || only.includes(name);
     const stopped: string[] = [];
     if (wanted('schema-registry') && (await this.registry.down())) stopped.push('schema-registry');
-    if (wanted('kafka') && (await this.kafka.down())) stopped.push('kafka');
+    if (wanted('kafka')) {
+      if (await this.kafka.down()) stopped.push('kafka');
+    } else {
+      for (const node of this.kafka.nodes) if (wanted(node.process.name) && (await node.down())) stopped.push(node.process.name);
+    }
     if (wanted('postgres') && this.postgres && (await this.postgres.down())) stopped.push('postgres');
     if (wanted('redis') && this.redis && (await this.redis.down())) stopped.push('redis');
     if (wanted('s3') && this.s3 && (await this.s3.down())) stopped.push('s3');
@@ -134,16 +150,19 @@ export class LocalStack {
   }
 
   async status(): Promise<ComponentStatus[]> {
-    const kafkaPid = this.kafka.process.pid();
     const registryPid = this.registry.process.pid();
-    const statuses: ComponentStatus[] = [
-      {
-        name: 'kafka',
-        state: kafkaPid ? ((await this.kafka.answers()) ? 'running' : 'unreachable') : 'stopped',
-        address: this.kafka.bootstrap,
-        pid: kafkaPid,
-        log: this.kafka.process.logFile,
-      },
+    const statuses: ComponentStatus[] = [];
+    for (const node of this.kafka.nodes) {
+      const pid = node.process.pid();
+      statuses.push({
+        name: node.process.name,
+        state: pid ? ((await node.answers()) ? 'running' : 'unreachable') : 'stopped',
+        address: node.bootstrap,
+        pid,
+        log: node.process.logFile,
+      });
+    }
+    statuses.push(
       {
         name: 'schema-registry',
         state: registryPid ? ((await this.registry.answers()) ? 'running' : 'unreachable') : 'stopped',
@@ -151,7 +170,7 @@ export class LocalStack {
         pid: registryPid,
         log: this.registry.process.logFile,
       },
-    ];
+    );
     const redisUrl = new URL(this.connection.redisUrl);
     const redisUp = await redisAnswers(redisUrl.hostname, Number(redisUrl.port || 6379));
     const redisPid = this.redis?.process.pid();

@@ -47,6 +47,16 @@ export class ManagedProcess {
     }
   }
 
+  /** SIGKILL at once, as a crash would; waits until it is gone. */
+  async kill(): Promise<boolean> {
+    const pid = this.pid();
+    if (pid === undefined) return false;
+    process.kill(pid, 'SIGKILL');
+    while (isAlive(pid)) await sleep(50);
+    rmSync(this.pidFile, { force: true });
+    return true;
+  }
+
   /** SIGTERM, then SIGKILL if it has not exited within the grace period. */
   async stop(graceMs: number): Promise<boolean> {
     const pid = this.pid();

@@ -4,9 +4,32 @@ import {
   type Env,
 } from '@tracking/config';
 
+export const KAFKA_SECURITY = ['plaintext', 'sasl_ssl'] as const;
+export type KafkaSecurity = (typeof KAFKA_SECURITY)[number];
+
+export interface KafkaStackSettings {
+  version: string;
+  host: string;
+  /** Client port of the first broker; broker n listens on port + n - 1. */
+  port: number;
+  /** Controller port of the first node; node n listens on controllerPort + n - 1. */
+  controllerPort: number;
+  /** Heap of each broker. */
+  heap: string;
+  /** How many combined broker/controller nodes (1 to 5). */
+  brokers: number;
+  /** What the brokers' client listener speaks. */
+  security: KafkaSecurity;
+  topicPartitions?: number;
+  /** Set: every topic is created with this replication factor instead of its declaration's or the cluster's. */
+  topicReplicationFactor?: number;
+  /** Set: every topic's min.insync.replicas instead of its declaration's or the cluster's. */
+  topicMinInsyncReplicas?: number;
+}
+
 export interface StackSettings {
   stackDir?: string;
-  kafka: { version: string; host: string; port: number; controllerPort: number; heap: string; topicPartitions?: number };
+  kafka: KafkaStackSettings;
   registry: { host: string; port: number; topic: string };
   redis: { port: number };
   s3: { host: string; port: number };
@@ -24,15 +47,30 @@ export interface StackSettings {
 export function loadStackSettings(env: Env): StackSettings {
   const reader = new EnvReader('local-stack', env);
   const partitions = reader.integer('KAFKA_TOPIC_PARTITIONS', 0, { min: 0, max: 1000 });
+  const replicationFactor = reader.integer('TOPIC_REPLICATION_FACTOR', 0, { min: 0, max: 5 });
+  const minInsyncReplicas = reader.integer('TOPIC_MIN_INSYNC_REPLICAS', 0, { min: 0, max: 5 });
+  const brokers = reader.integer('STACK_KAFKA_BROKERS', 1, { min: 1, max: 5 });
+  const port = reader.port('STACK_KAFKA_PORT', 9092);
+  // One broker keeps its controller on 9093 as it always has; a cluster's brokers take 9092-9094,
+  // so its controllers move out of their way.
+  const controllerPort = reader.port('STACK_KAFKA_CONTROLLER_PORT', brokers === 1 ? 9093 : port + 100);
+  if (brokers > 1 && controllerPort < port + brokers && port < controllerPort + brokers) {
+    reader.problem(`STACK_KAFKA_CONTROLLER_PORT ${controllerPort}: controller ports ${controllerPort}-${controllerPort + brokers - 1} overlap the broker ports ${port}-${port + brokers - 1}`);
+  }
   const settings: StackSettings = {
     stackDir: reader.optionalString('STACK_DIR'),
     kafka: {
       version: reader.string('KAFKA_VERSION', '4.3.1'),
       host: '127.0.0.1',
-      port: reader.port('STACK_KAFKA_PORT', 9092),
-      controllerPort: reader.port('STACK_KAFKA_CONTROLLER_PORT', 9093),
-      heap: reader.string('STACK_KAFKA_HEAP', '1g'),
+      port,
+      controllerPort,
+      // Three brokers with 1 GB each would crowd a laptop; 512 MB is plenty for development traffic.
+      heap: reader.string('STACK_KAFKA_HEAP', brokers === 1 ? '1g' : '512m'),
+      brokers,
+      security: reader.oneOf('STACK_KAFKA_SECURITY', KAFKA_SECURITY, 'plaintext'),
       topicPartitions: partitions > 0 ? partitions : undefined,
+      topicReplicationFactor: replicationFactor > 0 ? replicationFactor : undefined,
+      topicMinInsyncReplicas: minInsyncReplicas > 0 ? minInsyncReplicas : undefined,
     },
     registry: {
       host: '127.0.0.1',

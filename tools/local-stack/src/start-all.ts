@@ -8,6 +8,7 @@ import { LOCAL_S3_CREDENTIALS } from './local-s3';
 import { migrateAll } from './migrate-all';
 import { portOpen, sleep } from './process-control';
 import { Progress } from './progress';
+import { clientEnvironment } from './stack-env';
 import { loadStackSettings } from './stack-settings';
 
 /**
@@ -84,12 +85,9 @@ async function main(): Promise<void> {
 function serviceEnvironment(connection: StackConnection): NodeJS.ProcessEnv {
   return {
     ...process.env,
-    KAFKA_BROKERS: connection.kafkaBrokers.join(','),
-    SCHEMA_REGISTRY_URL: connection.schemaRegistryUrl,
-    DATABASE_URL: connection.databaseUrl,
-    REDIS_URL: connection.redisUrl,
-    // The exporter's endpoint for every bucket whose s3_export block names none of its own.
-    S3_ENDPOINT: connection.s3Endpoint,
+    // Brokers, TLS and SASL, registry and its auth, database, Redis, and the exporter's endpoint for
+    // every bucket whose s3_export block names none of its own: what stack.env holds.
+    ...clientEnvironment(connection),
     // What the example customers' s3_export credentials refer to; the local S3 server takes any key.
     LOCAL_S3_ACCESS_KEY_ID: process.env['LOCAL_S3_ACCESS_KEY_ID'] ?? LOCAL_S3_CREDENTIALS.accessKeyId,
     LOCAL_S3_SECRET_ACCESS_KEY: process.env['LOCAL_S3_SECRET_ACCESS_KEY'] ?? LOCAL_S3_CREDENTIALS.secretAccessKey,

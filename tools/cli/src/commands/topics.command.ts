@@ -25,6 +25,8 @@ Examples:
     .command('ensure')
     .description('Create missing topics and bring existing ones to their declaration (the code `npm run stack:up` provisions with)')
     .option('--partitions <n>', 'use this partition count for every topic instead of the declared ones (KAFKA_TOPIC_PARTITIONS of the stack); partitions only ever grow', positiveInteger)
+    .option('--replication-factor <n>', 'create missing topics with this replication factor instead of the declared one or the cluster default (TOPIC_REPLICATION_FACTOR of the stack); an existing topic with another one is reported, not changed', positiveInteger)
+    .option('--min-insync-replicas <n>', "set every topic's min.insync.replicas instead of the declared one or the cluster default (TOPIC_MIN_INSYNC_REPLICAS of the stack)", positiveInteger)
     .addHelpText(
       'after',
       `
@@ -32,15 +34,17 @@ Partitions only grow (shrinking would reorder keys); retention.ms and cleanup.po
 declared values. Running it again changes nothing. Value schemas are registered by
 \`npm run stack:provision\` or the first producer, not here.
 
-Output (--json): {"topics": [{"topic", "action": "created" | "updated" | "unchanged", "changes": [..]}]}
+Output (--json): {"topics": [{"topic", "action": "created" | "updated" | "unchanged", "changes": [..],
+  "warnings": [..]}]}
 
 Examples:
   $ npm run --silent tracking -- topics ensure
   $ npm run --silent tracking -- --brokers kafka-1:9092,kafka-2:9092 --json topics ensure`,
     )
-    .action(async (options: { partitions?: number }) => {
+    .action(async (options: { partitions?: number; replicationFactor?: number; minInsyncReplicas?: number }) => {
       const ctx = context();
-      const reports = await withAdmin(ctx, (admin) => ensureTopics(admin, TOPIC_DECLARATIONS, { partitions: options.partitions }));
+      const overrides = { partitions: options.partitions, replicationFactor: options.replicationFactor, minInsyncReplicas: options.minInsyncReplicas };
+      const reports = await withAdmin(ctx, (admin) => ensureTopics(admin, TOPIC_DECLARATIONS, overrides));
       ctx.output.result({ topics: reports }, renderEnsure);
     });
 
@@ -55,10 +59,15 @@ or transaction markers leave gaps. Size on disk is shown as n/a: kafkajs cannot 
 log dir sizes (use kafka-log-dirs.sh for that). "mismatches" lists where a topic differs from its
 declaration, each with what to do.
 
-Output (--json): {"topics": [{"topic", "exists", "partitions", "replicationFactor", "retentionMs",
-  "cleanupPolicy", "records", "sizeBytes": null, "declaration", "valueSchema": {"subject", "file",
-  "latestVersion", "latestId", "matchesFile"}, "partitionOffsets": [{"partition", "leader",
-  "replicas", "inSync", "low", "high", "records"}], "mismatches": [..]}]}
+Each partition shows its leader, replica and in-sync node ids, and its state: UNDER-REPLICATED
+(fewer replicas in sync than assigned) or OFFLINE (no leader).
+
+Output (--json): {"topics": [{"topic", "exists", "partitions", "replicationFactor",
+  "minInsyncReplicas", "retentionMs", "cleanupPolicy", "underReplicatedPartitions": [..],
+  "offlinePartitions": [..], "records", "sizeBytes": null, "declaration", "valueSchema": {"subject",
+  "file", "latestVersion", "latestId", "matchesFile"}, "partitionOffsets": [{"partition", "leader",
+  "replicas", "inSync", "replicaNodes", "inSyncNodes", "underReplicated", "offline", "low", "high",
+  "records"}], "mismatches": [..]}]}
 
 Examples:
   $ npm run --silent tracking -- topics describe
@@ -82,7 +91,8 @@ Examples:
 
 function renderEnsure({ topics }: { topics: TopicReport[] }): string {
   const counts = ['created', 'updated', 'unchanged'].map((action) => `${topics.filter((topic) => topic.action === action).length} ${action}`).join(', ');
-  return `${table(['topic', 'action', 'changes'], topics.map((topic) => [topic.topic, topic.action, topic.changes.join('; ')]))}\n${counts}`;
+  const warnings = topics.flatMap((topic) => topic.warnings.map((warning) => `! ${topic.topic}: ${warning}`));
+  return [table(['topic', 'action', 'changes'], topics.map((topic) => [topic.topic, topic.action, topic.changes.join('; ')])), ...warnings, counts].join('\n');
 }
 
 function renderDescription(topic: TopicDescription): string {
@@ -96,14 +106,29 @@ function renderDescription(topic: TopicDescription): string {
       : `${schema.subject} v${schema.latestVersion} (id ${schema.latestId})${schema.file ? `, file ${schema.file}${schema.matchesFile ? '' : ' (differs)'}` : ''}`;
   const lines = [
     topic.topic,
-    `  partitions ${topic.partitions}${declared}, replication ${topic.replicationFactor ?? '?'}, retention ${formatRetention(topic.retentionMs)}, cleanup ${topic.cleanupPolicy ?? 'unknown'}`,
+    `  partitions ${topic.partitions}${declared}, replication ${topic.replicationFactor ?? '?'}, min.insync.replicas ${topic.minInsyncReplicas ?? '?'}, retention ${formatRetention(topic.retentionMs)}, cleanup ${topic.cleanupPolicy ?? 'unknown'}`,
     `  records ${topic.records.toLocaleString('en-US')}, size n/a (kafkajs cannot read log dir sizes)`,
     `  value schema ${schemaText}`,
     table(
-      ['partition', 'leader', 'replicas', 'isr', 'low', 'high', 'records'],
-      topic.partitionOffsets.map((p) => [p.partition, p.leader, p.replicas, p.inSync, p.low, p.high, p.records]),
+      ['partition', 'leader', 'replicas', 'isr', 'low', 'high', 'records', 'state'],
+      topic.partitionOffsets.map((p) => [
+        p.partition,
+        p.offline ? 'none' : p.leader,
+        p.replicaNodes.join(','),
+        p.inSyncNodes.join(','),
+        p.offline ? '?' : p.low,
+        p.offline ? '?' : p.high,
+        p.offline ? '?' : p.records,
+        p.offline ? 'OFFLINE' : p.underReplicated ? 'UNDER-REPLICATED' : 'ok',
+      ]),
       '  ',
     ),
+    ...(topic.offlinePartitions.length > 0
+      ? [`  ! offline partitions (no leader; writes and reads fail until a replica returns): ${topic.offlinePartitions.join(', ')}`]
+      : []),
+    ...(topic.underReplicatedPartitions.length > 0
+      ? [`  ! under-replicated partitions (ISR smaller than replicas; a broker is down or behind): ${topic.underReplicatedPartitions.join(', ')}`]
+      : []),
     ...topic.mismatches.map((mismatch) => `  ! ${mismatch}`),
   ];
   return lines.join('\n');

@@ -32,6 +32,16 @@ describe(declarationMismatches.name, () => {
     expect(declarationMismatches(declaration, observed({ partitions: 8 }))).toEqual([expect.stringMatching(/cannot shrink/)]);
   });
 
+  it('flags a replication factor or min.insync.replicas that differs from a declared one, and ignores them when undeclared', () => {
+    const replicated: TopicDeclaration = { ...declaration, replicationFactor: 3, minInsyncReplicas: 2 };
+    expect(declarationMismatches(replicated, observed({ replicationFactor: 3, minInsyncReplicas: 2 }))).toEqual([]);
+    expect(declarationMismatches(replicated, observed({ replicationFactor: 1, minInsyncReplicas: 1 }))).toEqual([
+      expect.stringMatching(/^replication factor 1, declared 3: reassign/),
+      'min.insync.replicas 1, declared 2: `tracking topics ensure` sets it',
+    ]);
+    expect(declarationMismatches(declaration, observed({ replicationFactor: 1, minInsyncReplicas: 1 }))).toEqual([]);
+  });
+
   it('flags a value schema that is not registered or differs from its file', () => {
     expect(declarationMismatches(declaration, observed({ valueSchema: { ...schema, latestVersion: null, latestId: null, matchesFile: null } }))).toEqual([
       expect.stringMatching(/not registered under tracking.events.v1-value/),

@@ -5,9 +5,18 @@ import { sameSchema } from './schema-diff';
 
 export interface PartitionDescription {
   partition: number;
+  /** Node id of the leader; -1 when the partition has none (offline). */
   leader: number;
+  /** How many replicas; their node ids in replicaNodes. */
   replicas: number;
+  /** How many replicas are in sync; their node ids in inSyncNodes. */
   inSync: number;
+  replicaNodes: number[];
+  inSyncNodes: number[];
+  /** Fewer replicas in sync than assigned: a broker is down or lagging. */
+  underReplicated: boolean;
+  /** No leader: nothing can be written to or read from it until one of its replicas returns. */
+  offline: boolean;
   /** First offset still in the log. */
   low: number;
   /** End offset: the offset the next record gets. */
@@ -34,6 +43,12 @@ export interface TopicDescription {
   replicationFactor: number | null;
   retentionMs: number | null;
   cleanupPolicy: string | null;
+  /** The topic's min.insync.replicas (its own or the cluster's); null when unknown. */
+  minInsyncReplicas: number | null;
+  /** Partitions whose ISR is smaller than their replicas. */
+  underReplicatedPartitions: number[];
+  /** Partitions without a leader. */
+  offlinePartitions: number[];
   records: number;
   /** Always null: kafkajs cannot ask brokers for log dir sizes (DescribeLogDirs). */
   sizeBytes: null;
@@ -43,7 +58,8 @@ export interface TopicDescription {
   mismatches: string[];
 }
 
-export type ObservedTopic = Pick<TopicDescription, 'exists' | 'partitions' | 'retentionMs' | 'cleanupPolicy' | 'valueSchema'>;
+export type ObservedTopic = Pick<TopicDescription, 'exists' | 'partitions' | 'retentionMs' | 'cleanupPolicy' | 'valueSchema'> &
+  Partial<Pick<TopicDescription, 'replicationFactor' | 'minInsyncReplicas'>>;
 
 export function declarationOf(topic: string): TopicDeclaration | undefined {
   return TOPIC_DECLARATIONS.find((declaration) => declaration.name === topic);
@@ -64,6 +80,15 @@ export function declarationMismatches(declaration: TopicDeclaration | undefined,
   }
   if (observed.cleanupPolicy !== declaration.cleanupPolicy) {
     mismatches.push(`cleanup.policy ${observed.cleanupPolicy ?? 'unknown'}, declared ${declaration.cleanupPolicy}: \`tracking topics ensure\` sets it`);
+  }
+  // Unset in the declaration, both follow the cluster's defaults and any value is as declared.
+  if (declaration.replicationFactor !== undefined && observed.replicationFactor != null && observed.replicationFactor !== declaration.replicationFactor) {
+    mismatches.push(
+      `replication factor ${observed.replicationFactor}, declared ${declaration.replicationFactor}: reassign its partitions (kafka-reassign-partitions); \`tracking topics ensure\` does not move replicas`,
+    );
+  }
+  if (declaration.minInsyncReplicas !== undefined && observed.minInsyncReplicas != null && observed.minInsyncReplicas !== declaration.minInsyncReplicas) {
+    mismatches.push(`min.insync.replicas ${observed.minInsyncReplicas}, declared ${declaration.minInsyncReplicas}: \`tracking topics ensure\` sets it`);
   }
   const schema = observed.valueSchema;
   if (declaration.valueSchemaFile && schema) {
@@ -106,7 +131,7 @@ export async function describeTopics(admin: Admin, registry: RegistryRestClient,
       ? (
           await admin.describeConfigs({
             includeSynonyms: false,
-            resources: present.map((name) => ({ type: 2 /* TOPIC */, name, configNames: ['retention.ms', 'cleanup.policy'] })),
+            resources: present.map((name) => ({ type: 2 /* TOPIC */, name, configNames: ['retention.ms', 'cleanup.policy', 'min.insync.replicas'] })),
           })
         ).resources
       : [];
@@ -116,21 +141,38 @@ export async function describeTopics(admin: Admin, registry: RegistryRestClient,
       const declaration = declarationOf(topic);
       const exists = existing.has(topic);
       const partitionMetadata = metadata.find((entry) => entry.name === topic)?.partitions ?? [];
-      const offsets = exists ? await admin.fetchTopicOffsets(topic) : [];
+      // An offline partition has no leader to ask; its offsets are unknown rather than the describe failing.
+      const offline = partitionMetadata.some((partition) => partition.leader < 0);
+      const offsets = exists && !offline ? await admin.fetchTopicOffsets(topic) : [];
       const config = (name: string): string | undefined =>
         configs.find((resource) => resource.resourceName === topic)?.configEntries.find((entry) => entry.configName === name)?.configValue;
       const retention = config('retention.ms');
+      const minInsyncReplicas = config('min.insync.replicas');
       const partitionOffsets = partitionMetadata
         .map((partition): PartitionDescription => {
           const watermark = offsets.find((entry) => entry.partition === partition.partitionId);
           const low = Number(watermark?.low ?? 0);
           const high = Number(watermark?.high ?? 0);
-          return { partition: partition.partitionId, leader: partition.leader, replicas: partition.replicas.length, inSync: partition.isr.length, low, high, records: high - low };
+          return {
+            partition: partition.partitionId,
+            leader: partition.leader,
+            replicas: partition.replicas.length,
+            inSync: partition.isr.length,
+            replicaNodes: [...partition.replicas].sort((a, b) => a - b),
+            inSyncNodes: [...partition.isr].sort((a, b) => a - b),
+            underReplicated: partition.isr.length < partition.replicas.length,
+            offline: partition.leader < 0,
+            low,
+            high,
+            records: high - low,
+          };
         })
         .sort((a, b) => a.partition - b.partition);
       const observed: ObservedTopic = {
         exists,
         partitions: partitionOffsets.length,
+        replicationFactor: partitionOffsets.length > 0 ? Math.min(...partitionOffsets.map((partition) => partition.replicas)) : null,
+        minInsyncReplicas: minInsyncReplicas === undefined ? null : Number(minInsyncReplicas),
         retentionMs: retention === undefined ? null : Number(retention),
         cleanupPolicy: config('cleanup.policy') ?? null,
         valueSchema: await valueSchemaOf(registry, topic, declaration),
@@ -138,7 +180,10 @@ export async function describeTopics(admin: Admin, registry: RegistryRestClient,
       return {
         topic,
         ...observed,
-        replicationFactor: partitionOffsets.length > 0 ? Math.min(...partitionOffsets.map((partition) => partition.replicas)) : null,
+        replicationFactor: observed.replicationFactor ?? null,
+        minInsyncReplicas: observed.minInsyncReplicas ?? null,
+        underReplicatedPartitions: partitionOffsets.filter((partition) => partition.underReplicated).map((partition) => partition.partition),
+        offlinePartitions: partitionOffsets.filter((partition) => partition.offline).map((partition) => partition.partition),
         records: partitionOffsets.reduce((sum, partition) => sum + partition.records, 0),
         sizeBytes: null,
         declaration: declaration ? withoutName(declaration) : null,
