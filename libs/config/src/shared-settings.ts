@@ -128,3 +128,13 @@ export function loadMigrationSettings(app: string, env: Env): { databaseUrl: str
   reader.done();
   return settings;
 }
+
+/**
+ * How long a consumer group waits for a member that stopped heartbeating (a SIGKILLed instance)
+ * before giving its partitions to the others: the pause a crash costs the group. 8 s keeps that
+ * pause under ~10 s while a slow slice (the transport heartbeats between slices) stays well inside
+ * it; brokers refuse less than their group.min.session.timeout.ms (6 s by default).
+ */
+export function readSessionTimeoutMs(env: EnvReader, variable: string): number {
+  return env.integer(variable, 8_000, { min: 6000, max: 300_000 });
+}

@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { CONSUMER_GROUPS } from '@tracking/contracts';
-import { EnvReader, readAdminTokenSha256, readDatabaseUrl, readReplayBounds, readServiceSettings, type Env, type ReplayBounds, type ServiceSettings } from '@tracking/config';
+import { EnvReader, readAdminTokenSha256, readDatabaseUrl, readReplayBounds, readServiceSettings, readSessionTimeoutMs, type Env, type ReplayBounds, type ServiceSettings } from '@tracking/config';
 import { parseRetrySchedule } from '../delivery/retry-schedule';
 
 export interface AutomationTriggerConfig extends ServiceSettings {
@@ -50,7 +50,7 @@ export function loadAutomationTriggerConfig(env: Env, cwd = process.cwd()): Auto
     databasePoolSize: reader.integer('DATABASE_POOL_SIZE', 10, { min: 2, max: 200 }),
     migrateOnStart: reader.boolean('DB_MIGRATE_ON_START', true),
     groupId: reader.string('AUTOMATION_TRIGGER_GROUP_ID', CONSUMER_GROUPS.automationTrigger),
-    sessionTimeoutMs: reader.integer('AUTOMATION_TRIGGER_SESSION_TIMEOUT_MS', 30_000, { min: 6000, max: 300_000 }),
+    sessionTimeoutMs: readSessionTimeoutMs(reader, 'AUTOMATION_TRIGGER_SESSION_TIMEOUT_MS'),
     adminTokenSha256: readAdminTokenSha256(reader),
     customersDir: isAbsolute(customersDir) ? customersDir : resolve(cwd, customersDir),
     reloadMs: reader.integer('AUTOMATIONS_RELOAD_SECONDS', 10, { min: 1, max: 3600 }) * 1000,

@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { CONSUMER_GROUPS } from '@tracking/contracts';
-import { EnvReader, readAdminTokenSha256, readServiceSettings, type Env, type ServiceSettings } from '@tracking/config';
+import { EnvReader, readAdminTokenSha256, readServiceSettings, readSessionTimeoutMs, type Env, type ServiceSettings } from '@tracking/config';
 import type { AssemblyLimits } from '../assembly/partition-assembler';
 
 export interface ExporterConfig extends ServiceSettings {
@@ -35,7 +35,7 @@ export function loadExporterConfig(env: Env, cwd = process.cwd()): ExporterConfi
   const config: ExporterConfig = {
     ...readServiceSettings(reader, 'exporter', { portVariable: 'EXPORTER_PORT', port: 3003, host: '127.0.0.1' }),
     groupId: reader.string('EXPORTER_GROUP_ID', CONSUMER_GROUPS.exporter),
-    sessionTimeoutMs: reader.integer('EXPORTER_SESSION_TIMEOUT_MS', 30_000, { min: 6000, max: 300_000 }),
+    sessionTimeoutMs: readSessionTimeoutMs(reader, 'EXPORTER_SESSION_TIMEOUT_MS'),
     adminTokenSha256: readAdminTokenSha256(reader),
     customersDir: isAbsolute(customersDir) ? customersDir : resolve(cwd, customersDir),
     s3Endpoint: reader.optionalUrl('S3_ENDPOINT', ['http:', 'https:']),

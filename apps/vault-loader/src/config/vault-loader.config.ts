@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { CONSUMER_GROUPS } from '@tracking/contracts';
-import { EnvReader, readAdminTokenSha256, readDatabaseUrl, readReplayBounds, readServiceSettings, type Env, type ReplayBounds, type ServiceSettings } from '@tracking/config';
+import { EnvReader, readAdminTokenSha256, readDatabaseUrl, readReplayBounds, readServiceSettings, readSessionTimeoutMs, type Env, type ReplayBounds, type ServiceSettings } from '@tracking/config';
 
 export interface VaultLoaderConfig extends ServiceSettings {
   databaseUrl: string;
@@ -38,7 +38,7 @@ export function loadVaultLoaderConfig(env: Env, cwd = process.cwd()): VaultLoade
     databasePoolSize: reader.integer('DATABASE_POOL_SIZE', 10, { min: 1, max: 200 }),
     migrateOnStart: reader.boolean('DB_MIGRATE_ON_START', true),
     groupId: reader.string('VAULT_LOADER_GROUP_ID', CONSUMER_GROUPS.vaultLoader),
-    sessionTimeoutMs: reader.integer('VAULT_LOADER_SESSION_TIMEOUT_MS', 30_000, { min: 6000, max: 300_000 }),
+    sessionTimeoutMs: readSessionTimeoutMs(reader, 'VAULT_LOADER_SESSION_TIMEOUT_MS'),
     partitionsConcurrently: reader.integer('VAULT_LOADER_PARTITIONS_CONCURRENTLY', 3, { min: 1, max: 64 }),
     customersDir: isAbsolute(customersDir) ? customersDir : resolve(cwd, customersDir),
     defaultRetentionDays: reader.integer('VAULT_DEFAULT_RETENTION_DAYS', 365, { min: 1 }),
