@@ -48,7 +48,7 @@ export class GatewayModule {
         {
           provide: RATE_LIMIT_STORE,
           useFactory: (): RateLimitStore =>
-            config.rateLimits.redisUrl ? new RedisRateLimitStore(config.rateLimits.redisUrl) : new MemoryRateLimitStore(),
+            config.rateLimits.redisUrl ? new RedisRateLimitStore(config.rateLimits.redisUrl, config.rateLimits.redisTlsCa) : new MemoryRateLimitStore(),
         },
         CustomerRegistry,
         TrackingKeyRepository,

@@ -1,4 +1,5 @@
 export * from './avro-topic-writer';
+export * from './background-connection';
 export * from './coalescing-publisher';
 export * from './compression-codecs';
 export * from './connection-failure';

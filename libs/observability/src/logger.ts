@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 import type { LoggerService } from '@nestjs/common';
+import { redactedUrl } from '@tracking/config';
 
 export type { Logger } from 'pino';
 
@@ -7,18 +8,31 @@ export type { Logger } from 'pino';
  * Structured JSON logs, one object a line. Header values that carry credentials are redacted even
  * if a caller logs a whole request by mistake.
  */
-export function createLogger(service: string, level: string): Logger {
-  return pino({
-    level,
-    base: { service },
-    messageKey: 'message',
-    timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
-    redact: {
-      paths: ['*.authorization', '*.headers.authorization', '*.headers["x-admin-token"]', '*.token', '*.password'],
-      censor: '[redacted]',
+export function createLogger(service: string, level: string, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service },
+      messageKey: 'message',
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: REDACTED_PATHS, censor: censorSecret },
     },
-  });
+    destination,
+  );
+}
+
+/** Fields that hold a secret wherever a settings object (a service's config, KafkaSettings, RegistrySettings) is logged, up to three levels down. */
+const SECRET_FIELDS = ['password', 'token', 'authorization', 'hashKey', 'adminTokenSha256', 'databaseUrl', 'redisUrl', 'sasl.password', 'basicAuth.password', 'tls.key'];
+const REDACTED_PATHS = [
+  '*.headers.authorization',
+  '*.headers["x-admin-token"]',
+  ...SECRET_FIELDS.flatMap((field) => [field, `*.${field}`, `*.*.${field}`, `*.*.*.${field}`]),
+];
+
+/** Connection URLs keep where they point (useful in a log) and lose their password; anything else is replaced whole. */
+function censorSecret(value: unknown): unknown {
+  return typeof value === 'string' && value.includes('://') ? redactedUrl(value) : '[redacted]';
 }
 
 /** Routes Nest's own log lines into the JSON logger. */

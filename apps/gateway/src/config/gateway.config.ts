@@ -12,8 +12,10 @@ export interface RateLimitSettings {
   healthPerMinute: number;
   /** Seed 000's table: GET /api/v1/customer/{customer_id}/tracking-config. */
   configPerMinute: number;
-  /** Shared counters for several gateway processes; in-process counters when unset. */
+  /** Shared counters for several gateway processes; in-process counters when unset. `rediss://` is Redis over TLS. */
   redisUrl?: string;
+  /** PEM of the CA that signed a `rediss://` server's certificate, when not a public one (REDIS_TLS_CA_FILE). */
+  redisTlsCa?: string;
 }
 
 export interface GatewayConfig extends ServiceSettings {
@@ -79,6 +81,7 @@ export function loadGatewayConfig(env: Env, cwd = process.cwd()): GatewayConfig 
       healthPerMinute: reader.integer('HEALTH_RATE_LIMIT_PER_MINUTE', 10, { min: 1 }),
       configPerMinute: reader.integer('CONFIG_RATE_LIMIT_PER_MINUTE', 100, { min: 1 }),
       redisUrl: reader.optionalUrl('REDIS_URL', ['redis:', 'rediss:']),
+      redisTlsCa: readRedisTlsCa(reader),
     },
     flags: {
       ingestEnabled: reader.boolean('TRACKING_INGEST_ENABLED', true),
@@ -100,6 +103,14 @@ export function loadGatewayConfig(env: Env, cwd = process.cwd()): GatewayConfig 
  * gateway instance, every restart and `tracking backfill` must use the same key (a random one per
  * process would make two instances hash one address two ways). `npm start` keeps one for the local stack.
  */
+function readRedisTlsCa(reader: EnvReader): string | undefined {
+  const ca = reader.optionalFile('REDIS_TLS_CA_FILE');
+  if (ca !== undefined && !reader.optionalString('REDIS_URL')?.startsWith('rediss://')) {
+    reader.problem('REDIS_TLS_CA_FILE needs REDIS_URL with rediss:// (Redis over TLS)');
+  }
+  return ca;
+}
+
 function readHashKey(reader: EnvReader): Buffer {
   const key = reader.optionalSecret('TRACKING_HASH_KEY');
   if (key === undefined) {

@@ -4,6 +4,7 @@ import type { AuditRecord, RejectedEvent, TrackingEvent } from '@tracking/contra
 import {
   AUDIT_TOPIC,
   AvroTopicWriter,
+  BackgroundConnection,
   CoalescingPublisher,
   ConfluentSchemaRegistryAdapter,
   KafkaClusterProbe,
@@ -46,6 +47,7 @@ export class GatewayPublisher implements OnModuleInit, OnApplicationShutdown {
   private readonly gate: WriteGate;
   private readonly refusedAtOnce: Counter;
   private writers?: Writers;
+  private readonly connection: BackgroundConnection;
 
   constructor(
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
@@ -95,11 +97,18 @@ export class GatewayPublisher implements OnModuleInit, OnApplicationShutdown {
       slowSendMs: SLOW_SEND_MS,
     });
     this.registry = new ConfluentSchemaRegistryAdapter(config.registry);
-    readiness.register({ name: 'kafka', check: () => this.cluster.check() });
+    this.connection = new BackgroundConnection('kafka', () => this.connect(), logger);
+    // Until connected, readiness names why (authentication, TLS, unreachable) rather than a probe's timeout.
+    readiness.register({ name: 'kafka', check: () => (this.connection.isConnected ? this.cluster.check() : this.connection.check()) });
     readiness.register({ name: 'schema_registry', check: () => this.registry.ping() });
   }
 
-  async onModuleInit(): Promise<void> {
+  /** Refused credentials or an untrusted certificate leave the gateway up and not ready (503), trying again; see BackgroundConnection. */
+  onModuleInit(): Promise<void> {
+    return this.connection.start();
+  }
+
+  private async connect(): Promise<void> {
     await Promise.all([this.publisher.connect(), this.cluster.connect()]);
     const [events, rejected, audit] = await Promise.allSettled([
       AvroTopicWriter.create(this.registry, TRACKING_EVENTS_TOPIC),
@@ -117,7 +126,7 @@ export class GatewayPublisher implements OnModuleInit, OnApplicationShutdown {
 
   /** Resolves once Kafka acknowledged every record; rejects with PublishError otherwise. */
   publish(publication: Publication): Promise<void> {
-    if (!this.writers) return Promise.reject(new Error('publisher used before the module initialised'));
+    if (!this.writers) return Promise.reject(new PublishError(`Kafka is not connected: ${this.connection.notConnectedReason ?? 'not yet'}`));
     const { events, rejected, audit } = this.writers;
     const batch: TopicRecords[] = [];
     if (publication.events?.length) batch.push(events.records(publication.events));
@@ -138,6 +147,7 @@ export class GatewayPublisher implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     // The HTTP server has stopped taking requests by now: send what waits, then disconnect.
+    this.connection.stop();
     await this.coalescer.drain();
     await Promise.allSettled([this.publisher.disconnect(), this.cluster.disconnect()]);
   }

@@ -1,4 +1,4 @@
-import Redis from 'ioredis';
+import Redis, { type RedisOptions } from 'ioredis';
 import { type ConsumeResult, type RateLimitStore, type WindowCheck, windowStart } from './rate-limit.store';
 
 /**
@@ -20,12 +20,21 @@ end
 return {1, 0, unpack(counts)}
 `;
 
+/**
+ * ioredis reads `rediss://` as TLS against the system's CAs; a private CA (REDIS_TLS_CA_FILE) is
+ * added here. Auto-pipelining sends the checks of concurrent requests in one write per tick.
+ */
+export function redisOptions(tlsCa?: string): RedisOptions {
+  const options: RedisOptions = { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false, enableAutoPipelining: true };
+  if (tlsCa !== undefined) options.tls = { ca: tlsCa };
+  return options;
+}
+
 export class RedisRateLimitStore implements RateLimitStore {
   private readonly redis: Redis;
 
-  constructor(url: string) {
-    // Auto-pipelining sends the checks of concurrent requests in one write per tick, not one syscall each.
-    this.redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false, enableAutoPipelining: true });
+  constructor(url: string, tlsCa?: string) {
+    this.redis = new Redis(url, redisOptions(tlsCa));
     this.redis.defineCommand('consumeWindows', { lua: CONSUME_SCRIPT });
   }
 

@@ -3,6 +3,7 @@ import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
 import { isRetriable } from '@tracking/contracts';
 import type { Logger } from '@tracking/observability';
+import { BackgroundConnection } from '../background-connection';
 import { consumedRecord, customerOfRecord, type ConsumedRecord } from './consumed-record';
 import { COMMIT_EXPLICITLY, KafkaBatchContext, type BatchOutcome, type ConsumerBatch, type ConsumerControl, type RecordInterest, type RejectedRecord } from './consumer-batch';
 import type { ConsumerMetrics } from './consumer.metrics';
@@ -58,6 +59,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
   private readonly consumer: Consumer;
   private running = false;
   private interest?: RecordInterest;
+  private connection?: BackgroundConnection;
 
   constructor(
     private readonly options: KafkaConsumerOptions,
@@ -83,6 +85,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
   }
 
   async close(): Promise<void> {
+    this.connection?.stop();
     if (!this.running) return;
     this.running = false;
     // disconnect() waits for the batch in flight, so its commit still happens.
@@ -97,6 +100,12 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
 
   isRunning(): boolean {
     return this.running;
+  }
+
+  /** Why the consumer is not running (e.g. `authentication failed (SASL): ...`), for readiness. */
+  notRunningReason(): string | undefined {
+    if (this.running) return undefined;
+    return this.connection?.notConnectedReason ?? 'consumer is not running';
   }
 
   /** Explicit commit mode: records before `offset` are done for this group. */
@@ -137,6 +146,12 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     if (this.parts.replay && topics.some((topic) => this.commitsExplicitly(topic))) {
       throw new Error('a bounded replay is not possible for a service that commits explicitly');
     }
+    // Refused credentials or an untrusted certificate leave the service up and not ready, trying again (issue 16).
+    this.connection = new BackgroundConnection('kafka consumer', () => this.connectAndRun(topics), this.parts.logger);
+    await this.connection.start();
+  }
+
+  private async connectAndRun(topics: string[]): Promise<void> {
     await this.consumer.connect();
     await this.consumer.subscribe({ topics, fromBeginning: this.options.fromBeginning });
     await this.consumer.run({

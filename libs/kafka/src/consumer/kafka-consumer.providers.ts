@@ -81,7 +81,8 @@ export function consumingServiceProviders(service: ConsumingService, settings: C
         readiness.register({
           name: 'kafka_consumer',
           check: async () => {
-            if (!transport.isRunning()) throw new Error('consumer is not running');
+            const reason = transport.notRunningReason();
+            if (reason !== undefined) throw new Error(reason);
           },
         });
         return transport;

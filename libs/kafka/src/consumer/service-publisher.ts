@@ -1,4 +1,5 @@
 import type { OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { classifyConnectionFailure } from '../connection-failure';
 import { KafkaPublisher } from '../kafka-publisher';
 
 /**
@@ -7,8 +8,17 @@ import { KafkaPublisher } from '../kafka-publisher';
  * after the consumer has stopped (onApplicationShutdown comes after the transport's close).
  */
 export class ServicePublisher extends KafkaPublisher implements OnModuleInit, OnApplicationShutdown {
-  onModuleInit(): Promise<void> {
-    return this.connect();
+  /**
+   * Refused credentials, an untrusted certificate or no broker answering do not stop the start
+   * (issue 16): the consumer's readiness says why, and a send after a failure gets a fresh
+   * producer (KafkaPublisher renews it), so publishing works once the cluster accepts us.
+   */
+  async onModuleInit(): Promise<void> {
+    try {
+      await this.connect();
+    } catch (error) {
+      if (classifyConnectionFailure(error).kind === 'other') throw error;
+    }
   }
 
   onApplicationShutdown(): Promise<void> {

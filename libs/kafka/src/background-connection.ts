@@ -1,0 +1,93 @@
+import type { Logger } from 'pino';
+import { classifyConnectionFailure, type ConnectionFailure } from './connection-failure';
+
+export interface BackgroundConnectionOptions {
+  initialDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+/**
+ * A service's connection to Kafka (and the registry) at start. Refused credentials, a certificate
+ * not trusted or a cluster not answering are fixed outside the service, and restarting it fixes
+ * nothing: a crash loop only hides the reason. So those do not stop the start: the service comes
+ * up, `check()` (its /readyz) says why it is not connected, and it keeps trying with a growing
+ * delay until the cluster accepts it (issue 16). Any other failure (a schema not registered, a
+ * handler that does not match its topics) still stops the start, as it did.
+ */
+export class BackgroundConnection {
+  private connected = false;
+  private stopped = false;
+  private failure?: ConnectionFailure;
+  private timer?: NodeJS.Timeout;
+  private readonly initialDelayMs: number;
+  private readonly maxDelayMs: number;
+
+  constructor(
+    private readonly name: string,
+    private readonly connect: () => Promise<void>,
+    private readonly logger: Logger,
+    options: BackgroundConnectionOptions = {},
+  ) {
+    this.initialDelayMs = options.initialDelayMs ?? 1000;
+    this.maxDelayMs = options.maxDelayMs ?? 30_000;
+  }
+
+  /** The first attempt: resolves once connected or once retrying in the background; rejects on any other failure. */
+  async start(): Promise<void> {
+    try {
+      await this.connect();
+      this.connected = true;
+    } catch (error) {
+      const failure = classifyConnectionFailure(error);
+      if (failure.kind === 'other') throw error;
+      this.failed(failure);
+      this.schedule(this.initialDelayMs);
+    }
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  /** For readiness: resolves when connected, else rejects with the reason (`authentication failed (SASL): ...`, `TLS: ...`). */
+  async check(): Promise<void> {
+    if (this.connected) return;
+    throw new Error(this.failure?.reason ?? `${this.name}: not connected yet`);
+  }
+
+  /** The reason it is not connected, if it is not. */
+  get notConnectedReason(): string | undefined {
+    return this.connected ? undefined : (this.failure?.reason ?? 'not connected yet');
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void this.retry(delayMs), delayMs);
+  }
+
+  private async retry(delayMs: number): Promise<void> {
+    if (this.stopped) return;
+    try {
+      await this.connect();
+      this.connected = true;
+      this.failure = undefined;
+      this.logger.info({ connection: this.name }, 'connected after all');
+    } catch (error) {
+      this.failed(classifyConnectionFailure(error));
+      this.schedule(Math.min(delayMs * 2, this.maxDelayMs));
+    }
+  }
+
+  private failed(failure: ConnectionFailure): void {
+    // Logged when the reason changes, not at every attempt: a wrong password is one line, not thousands.
+    if (this.failure?.reason !== failure.reason) {
+      this.logger.error({ connection: this.name, kind: failure.kind, reason: failure.reason }, 'cannot connect; the service stays up, not ready, and keeps trying');
+    }
+    this.failure = failure;
+  }
+}
