@@ -305,6 +305,7 @@ describe('docker-compose.yml', () => {
   describe('service by service', () => {
     it('gives the gateway its hash key, the shared Redis with its password, and publishes its port', () => {
       const config = loadGatewayConfig(appEnvironment('gateway'), ROOT);
+      expect(config.hashKey.toString('utf8')).toBe(environmentOf('gateway')['TRACKING_HASH_KEY']);
       const redis = new URL(config.rateLimits.redisUrl ?? '');
       expect({ host: redis.hostname, password: redis.password }).toEqual({ host: 'redis', password: environmentOf('redis')['REDISCLI_AUTH'] });
       expect(services['gateway']?.ports).toContain(`${config.port}:${config.port}`);
