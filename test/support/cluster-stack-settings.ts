@@ -21,7 +21,8 @@ export function clusterStackLayout(root: string, env: NodeJS.ProcessEnv = proces
     kafkaPort,
     controllerPort: kafkaPort + 100,
     registryPort: Number(env['CLUSTER_STACK_REGISTRY_PORT'] ?? 28081),
-    security: env['CLUSTER_STACK_SECURITY'] === 'sasl_ssl' ? 'sasl_ssl' : 'plaintext',
+    // Secured unless told otherwise: the drills run on the production shape (issue 16, drill 1).
+    security: env['CLUSTER_STACK_SECURITY'] === 'plaintext' ? 'plaintext' : 'sasl_ssl',
   };
 }
 

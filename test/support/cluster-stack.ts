@@ -11,6 +11,7 @@ import { stackPaths } from '@tools/local-stack/stack-paths';
 import { loadStackSettings } from '@tools/local-stack/stack-settings';
 import { clusterStackLayout, clusterStackVariables } from './cluster-stack-settings';
 import { testEnvironment } from './test-environment';
+import { useKafkaSecurity } from './test-kafka';
 
 /** One broker of the cluster, to break and mend. */
 export interface ClusterBroker {
@@ -46,8 +47,8 @@ export interface ClusterStack {
 let running: Promise<ClusterStack> | undefined;
 
 /**
- * A three-broker cluster (with its own controller) and a schema registry, in a stack directory of
- * its own; PostgreSQL, Redis and S3 are the main stack's. Topics and schemas are provisioned. A
+ * A three-broker cluster (with its own controller) and a schema registry, SASL_SSL with SCRAM-SHA-512
+ * and basic auth unless CLUSTER_STACK_SECURITY=plaintext, in a stack directory of its own; PostgreSQL, Redis and S3 are the main stack's. Topics and schemas are provisioned. A
  * cluster already running (an earlier spec, an earlier run) is reused, and a broker an earlier
  * drill left down is started again.
  */
@@ -72,6 +73,8 @@ async function startClusterStack(): Promise<ClusterStack> {
   if (connection.kafkaSecurity) {
     kafka.tls = { ca: readFileSync(connection.kafkaSecurity.caFile, 'utf8') };
     kafka.sasl = { mechanism: connection.kafkaSecurity.mechanism, username: connection.kafkaSecurity.username, password: connection.kafkaSecurity.password };
+    // The shared test helpers (testKafka: topic readers, ledgers, fixtures) then reach this cluster with its TLS and SASL.
+    useKafkaSecurity(connection.kafkaBrokers, { tls: kafka.tls, sasl: kafka.sasl });
   }
   const registry: RegistrySettings = { url: connection.schemaRegistryUrl };
   if (connection.registryAuth) registry.basicAuth = { ...connection.registryAuth };

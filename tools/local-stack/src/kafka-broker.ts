@@ -42,7 +42,8 @@ export interface KafkaNodeRole {
   minInsyncReplicas: number;
   /** The cluster id every node is formatted with (asked only when formatting); unset, the single node makes one up. */
   clusterId?: () => string;
-  security?: ListenerSecurity;
+  /** Asked for when the node is configured or probed (it may make certificates and passwords the first time). */
+  security?: () => ListenerSecurity;
 }
 
 /** The single combined broker/controller of the default stack: node 1, its data in .local/kafka/data. */
@@ -156,7 +157,7 @@ export class KafkaBroker {
 
   /** An admin client of the stack itself (no retries: callers poll). */
   adminClient(brokers: string[]): ReturnType<Kafka['admin']> {
-    const settings: KafkaSettings = { brokers, clientId: 'local-stack', ...this.role.security?.client };
+    const settings: KafkaSettings = { brokers, clientId: 'local-stack', ...this.role.security?.().client };
     return new Kafka({ ...kafkaConnection(settings), logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 3000 }).admin();
   }
 
@@ -189,7 +190,8 @@ export class KafkaBroker {
     mkdirSync(this.dataDir, { recursive: true });
     const { host } = this.settings;
     const role = this.role;
-    const client = role.security?.protocol ?? 'PLAINTEXT';
+    const security = role.security?.();
+    const client = security?.protocol ?? 'PLAINTEXT';
     const listeners: string[] = [];
     if (this.isBroker) listeners.push(`${client}://${host}:${role.port}`);
     if (role.roles !== 'broker') listeners.push(`CONTROLLER://${host}:${role.controllerPort}`);
@@ -206,7 +208,7 @@ export class KafkaBroker {
       dataDir: this.dataDir,
       replicationFactor: String(role.replicationFactor),
       minInsyncReplicas: String(role.minInsyncReplicas),
-      extra: this.isBroker && role.security ? role.security.properties.join('\n') : '',
+      extra: this.isBroker && security ? security.properties.join('\n') : '',
     };
     const config = join(role.home, 'server.properties');
     writeFileSync(config, template.replace(/\$\{(\w+)\}/g, (_, name: string) => values[name] ?? `\${${name}}`), { mode: 0o600 });
@@ -220,7 +222,8 @@ export class KafkaBroker {
     const clusterId = this.role.clusterId?.() ?? kafkaUuid();
     // The controller of a quorum of one bootstraps it alone; brokers only learn where it is.
     const quorum = this.role.roles === 'broker' ? ['--no-initial-controllers'] : ['--standalone'];
-    const scram = (this.role.security?.scramUsers ?? []).flatMap((user) => ['--add-scram', user]);
+    // SCRAM users go into the bootstrap metadata, which the controllers write; brokers learn them from there.
+    const scram = this.role.roles === 'broker' ? [] : (this.role.security?.().scramUsers ?? []).flatMap((user) => ['--add-scram', user]);
     await run('java', ['-cp', this.classpath(), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config, ...quorum, ...scram, '--ignore-formatted']);
   }
 

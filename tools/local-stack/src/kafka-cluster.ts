@@ -25,7 +25,7 @@ export class KafkaCluster {
     private readonly paths: StackPaths,
     private readonly settings: KafkaStackSettings,
     progress: Progress,
-    security?: ListenerSecurity,
+    security?: () => ListenerSecurity,
   ) {
     if (settings.brokers === 1 && settings.security === 'plaintext') {
       this.brokers = [new KafkaBroker(paths, settings, progress)];

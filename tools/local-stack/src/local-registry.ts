@@ -14,8 +14,8 @@ export class LocalSchemaRegistry {
     private readonly settings: StackSettings['registry'],
     private readonly kafkaBootstrap: string | string[],
     private readonly progress: Progress,
-    /** Client settings towards a secured cluster and the registry's own basic auth (see stack-env.ts). */
-    private readonly environment: Record<string, string> = {},
+    /** Client settings towards a secured cluster and the registry's own basic auth, asked for when it starts or is probed. */
+    private readonly access: () => { env: Record<string, string>; basicAuth?: { username: string; password: string } } = () => ({ env: {} }),
   ) {
     this.process = new ManagedProcess('schema-registry', paths.run, join(paths.logs, 'schema-registry.log'));
   }
@@ -37,7 +37,7 @@ export class LocalSchemaRegistry {
       env: {
         ...process.env,
         KAFKA_BROKERS: [this.kafkaBootstrap].flat().join(','),
-        ...this.environment,
+        ...this.access().env,
         SCHEMA_REGISTRY_HOST: this.settings.host,
         SCHEMA_REGISTRY_PORT: String(this.settings.port),
         SCHEMA_REGISTRY_TOPIC: this.settings.topic,
@@ -53,7 +53,9 @@ export class LocalSchemaRegistry {
 
   async answers(): Promise<boolean> {
     try {
-      const response = await fetch(`${this.url}/subjects`, { signal: AbortSignal.timeout(1000) });
+      const auth = this.access().basicAuth;
+      const headers: Record<string, string> = auth ? { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` } : {};
+      const response = await fetch(`${this.url}/subjects`, { headers, signal: AbortSignal.timeout(1000) });
       return response.ok;
     } catch {
       return false;

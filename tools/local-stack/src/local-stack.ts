@@ -11,6 +11,8 @@ import { Progress } from './progress';
 import { provision, type ProvisioningReport } from './provisioning';
 import { stackPaths, type StackPaths } from './stack-paths';
 import { writeStackEnv } from './stack-env';
+import { ensureStackTls, saslSslListener, stackCredentials, type StackCredentials, type StackTls } from './stack-secrets';
+import type { KafkaSettings, RegistrySettings } from '@tracking/config';
 import type { StackSettings } from './stack-settings';
 
 export interface ComponentStatus {
@@ -60,8 +62,9 @@ export class LocalStack {
     paths: StackPaths = stackPaths(settings.stackDir),
   ) {
     this.paths = paths;
-    this.kafka = new KafkaCluster(this.paths, settings.kafka, progress);
-    this.registry = new LocalSchemaRegistry(this.paths, settings.registry, this.kafka.bootstrap, progress);
+    const secured = settings.kafka.security === 'sasl_ssl';
+    this.kafka = new KafkaCluster(this.paths, settings.kafka, progress, secured ? () => saslSslListener(this.secrets().tls, this.secrets().credentials) : undefined);
+    this.registry = new LocalSchemaRegistry(this.paths, settings.registry, this.kafka.bootstrap, progress, () => this.registryAccess());
     if (!settings.externalRedisUrl) this.redis = new LocalRedis(this.paths, settings.redis.port, progress);
     if (!settings.externalS3Endpoint) this.s3 = new LocalS3(this.paths, settings.s3, progress);
     if (!settings.externalDatabaseUrl) {
@@ -69,8 +72,56 @@ export class LocalStack {
     }
   }
 
-  get connection(): StackConnection {
+  private secretsMade?: { tls: StackTls; credentials: StackCredentials };
+
+  /** The CA, certificates and passwords of a secured stack: made on first use, then read from the stack directory. */
+  private secrets(): { tls: StackTls; credentials: StackCredentials } {
+    this.secretsMade ??= { tls: ensureStackTls(this.paths.stackDir), credentials: stackCredentials(this.paths.stackDir) };
+    return this.secretsMade;
+  }
+
+  private get secured(): boolean {
+    return this.settings.kafka.security === 'sasl_ssl';
+  }
+
+  /** What the registry process needs of a secured stack: the services' Kafka user and its own basic auth. */
+  private registryAccess(): { env: Record<string, string>; basicAuth?: { username: string; password: string } } {
+    if (!this.secured) return { env: {} };
+    const { tls, credentials } = this.secrets();
     return {
+      env: {
+        KAFKA_SSL: 'true',
+        KAFKA_SSL_CA_FILE: tls.caFile,
+        KAFKA_SASL_MECHANISM: 'scram-sha-512',
+        KAFKA_SASL_USERNAME: credentials.kafkaClient.username,
+        KAFKA_SASL_PASSWORD: credentials.kafkaClient.password,
+        SCHEMA_REGISTRY_SERVER_USERNAME: credentials.registry.username,
+        SCHEMA_REGISTRY_SERVER_PASSWORD: credentials.registry.password,
+      },
+      basicAuth: credentials.registry,
+    };
+  }
+
+  /** The stack's own admin client settings (provisioning): the admin user of a secured cluster. */
+  get adminKafkaSettings(): KafkaSettings {
+    const settings: KafkaSettings = { brokers: this.kafka.bootstrap, clientId: 'provisioning' };
+    if (!this.secured) return settings;
+    const { tls, credentials } = this.secrets();
+    return { ...settings, ...saslSslListener(tls, credentials).client };
+  }
+
+  get registrySettings(): RegistrySettings {
+    const access = this.registryAccess();
+    return access.basicAuth ? { url: this.registry.url, basicAuth: access.basicAuth } : { url: this.registry.url };
+  }
+
+  get connection(): StackConnection {
+    const secrets = this.secured ? this.secrets() : undefined;
+    return {
+      ...(secrets && {
+        kafkaSecurity: { caFile: secrets.tls.caFile, mechanism: 'scram-sha-512' as const, ...secrets.credentials.kafkaClient },
+        registryAuth: secrets.credentials.registry,
+      }),
       kafkaBrokers: this.kafka.bootstrap,
       schemaRegistryUrl: this.registry.url,
       databaseUrl: this.settings.externalDatabaseUrl ?? this.settings.embeddedDatabaseUrl,
@@ -117,7 +168,7 @@ export class LocalStack {
 
   /** Topics and schemas from the declaration in libs/contracts. */
   async provision(): Promise<ProvisioningReport> {
-    const provisioning = await provision(this.connection.kafkaBrokers, this.registry.url, {
+    const provisioning = await provision(this.adminKafkaSettings, this.registrySettings, {
       partitions: this.settings.kafka.topicPartitions,
       replicationFactor: this.settings.kafka.topicReplicationFactor,
       minInsyncReplicas: this.settings.kafka.topicMinInsyncReplicas,

@@ -136,60 +136,63 @@ export async function describeTopics(admin: Admin, registry: RegistryRestClient,
         ).resources
       : [];
 
-  return Promise.all(
-    topics.map(async (topic): Promise<TopicDescription> => {
-      const declaration = declarationOf(topic);
-      const exists = existing.has(topic);
-      const partitionMetadata = metadata.find((entry) => entry.name === topic)?.partitions ?? [];
-      // An offline partition has no leader to ask; its offsets are unknown rather than the describe failing.
-      const offline = partitionMetadata.some((partition) => partition.leader < 0);
-      const offsets = exists && !offline ? await admin.fetchTopicOffsets(topic) : [];
-      const config = (name: string): string | undefined =>
-        configs.find((resource) => resource.resourceName === topic)?.configEntries.find((entry) => entry.configName === name)?.configValue;
-      const retention = config('retention.ms');
-      const minInsyncReplicas = config('min.insync.replicas');
-      const partitionOffsets = partitionMetadata
-        .map((partition): PartitionDescription => {
-          const watermark = offsets.find((entry) => entry.partition === partition.partitionId);
-          const low = Number(watermark?.low ?? 0);
-          const high = Number(watermark?.high ?? 0);
-          return {
-            partition: partition.partitionId,
-            leader: partition.leader,
-            replicas: partition.replicas.length,
-            inSync: partition.isr.length,
-            replicaNodes: [...partition.replicas].sort((a, b) => a - b),
-            inSyncNodes: [...partition.isr].sort((a, b) => a - b),
-            underReplicated: partition.isr.length < partition.replicas.length,
-            offline: partition.leader < 0,
-            low,
-            high,
-            records: high - low,
-          };
-        })
-        .sort((a, b) => a.partition - b.partition);
-      const observed: ObservedTopic = {
-        exists,
-        partitions: partitionOffsets.length,
-        replicationFactor: partitionOffsets.length > 0 ? Math.min(...partitionOffsets.map((partition) => partition.replicas)) : null,
-        minInsyncReplicas: minInsyncReplicas === undefined ? null : Number(minInsyncReplicas),
-        retentionMs: retention === undefined ? null : Number(retention),
-        cleanupPolicy: config('cleanup.policy') ?? null,
-        valueSchema: await valueSchemaOf(registry, topic, declaration),
-      };
-      return {
-        topic,
-        ...observed,
-        replicationFactor: observed.replicationFactor ?? null,
-        minInsyncReplicas: observed.minInsyncReplicas ?? null,
-        underReplicatedPartitions: partitionOffsets.filter((partition) => partition.underReplicated).map((partition) => partition.partition),
-        offlinePartitions: partitionOffsets.filter((partition) => partition.offline).map((partition) => partition.partition),
-        records: partitionOffsets.reduce((sum, partition) => sum + partition.records, 0),
-        sizeBytes: null,
-        declaration: declaration ? withoutName(declaration) : null,
-        partitionOffsets,
-        mismatches: declarationMismatches(declaration, observed),
-      };
-    }),
-  );
+  // One topic after the other: concurrent fetchTopicOffsets calls on one kafkajs admin race on its
+  // metadata refresh, and over TLS one of them found no partitions for its topic and threw.
+  const describeOne = async (topic: string): Promise<TopicDescription> => {
+    const declaration = declarationOf(topic);
+    const exists = existing.has(topic);
+    const partitionMetadata = metadata.find((entry) => entry.name === topic)?.partitions ?? [];
+    // An offline partition has no leader to ask; its offsets are unknown rather than the describe failing.
+    const offline = partitionMetadata.some((partition) => partition.leader < 0);
+    const offsets = exists && !offline ? await admin.fetchTopicOffsets(topic) : [];
+    const config = (name: string): string | undefined =>
+      configs.find((resource) => resource.resourceName === topic)?.configEntries.find((entry) => entry.configName === name)?.configValue;
+    const retention = config('retention.ms');
+    const minInsyncReplicas = config('min.insync.replicas');
+    const partitionOffsets = partitionMetadata
+      .map((partition): PartitionDescription => {
+        const watermark = offsets.find((entry) => entry.partition === partition.partitionId);
+        const low = Number(watermark?.low ?? 0);
+        const high = Number(watermark?.high ?? 0);
+        return {
+          partition: partition.partitionId,
+          leader: partition.leader,
+          replicas: partition.replicas.length,
+          inSync: partition.isr.length,
+          replicaNodes: [...partition.replicas].sort((a, b) => a - b),
+          inSyncNodes: [...partition.isr].sort((a, b) => a - b),
+          underReplicated: partition.isr.length < partition.replicas.length,
+          offline: partition.leader < 0,
+          low,
+          high,
+          records: high - low,
+        };
+      })
+      .sort((a, b) => a.partition - b.partition);
+    const observed: ObservedTopic = {
+      exists,
+      partitions: partitionOffsets.length,
+      replicationFactor: partitionOffsets.length > 0 ? Math.min(...partitionOffsets.map((partition) => partition.replicas)) : null,
+      minInsyncReplicas: minInsyncReplicas === undefined ? null : Number(minInsyncReplicas),
+      retentionMs: retention === undefined ? null : Number(retention),
+      cleanupPolicy: config('cleanup.policy') ?? null,
+      valueSchema: await valueSchemaOf(registry, topic, declaration),
+    };
+    return {
+      topic,
+      ...observed,
+      replicationFactor: observed.replicationFactor ?? null,
+      minInsyncReplicas: observed.minInsyncReplicas ?? null,
+      underReplicatedPartitions: partitionOffsets.filter((partition) => partition.underReplicated).map((partition) => partition.partition),
+      offlinePartitions: partitionOffsets.filter((partition) => partition.offline).map((partition) => partition.partition),
+      records: partitionOffsets.reduce((sum, partition) => sum + partition.records, 0),
+      sizeBytes: null,
+      declaration: declaration ? withoutName(declaration) : null,
+      partitionOffsets,
+      mismatches: declarationMismatches(declaration, observed),
+    };
+  };
+  const descriptions: TopicDescription[] = [];
+  for (const topic of topics) descriptions.push(await describeOne(topic));
+  return descriptions;
 }
