@@ -39,6 +39,14 @@ export interface KafkaBatchTransportParts {
   replay?: ReplayWindow;
 }
 
+/** What the group coordinator answers while membership changes: a rebalance, not a failure. */
+const MEMBERSHIP_CHANGES = new Set(['REBALANCE_IN_PROGRESS', 'UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'NOT_COORDINATOR_FOR_GROUP', 'FENCED_INSTANCE_ID']);
+
+function isGroupMembershipChange(error: unknown): boolean {
+  const type = (error as { type?: unknown } | null)?.type;
+  return typeof type === 'string' && MEMBERSHIP_CHANGES.has(type);
+}
+
 type BatchHandler = MessageHandler<ConsumerBatch<unknown>, KafkaBatchContext, BatchOutcome>;
 
 /**
@@ -188,9 +196,13 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       if (this.parts.replay) return await this.handBounded(records, payload, context);
       await this.handInSlices(records, batch.lastOffset(), payload, context);
     } catch (error) {
-      // Thrown back to kafkajs, which fetches the batch again after its retry backoff.
-      const level = isRetriable(error) ? 'warn' : 'error';
-      this.parts.logger[level]({ err: error, topic: batch.topic, partition: batch.partition }, 'batch not processed; it is read again');
+      // Thrown back to kafkajs, which rejoins the group or fetches the batch again after its retry backoff.
+      if (isGroupMembershipChange(error)) {
+        this.parts.logger.info({ topic: batch.topic, partition: batch.partition, reason: (error as { type: string }).type }, 'group rebalancing: the uncommitted rest of the batch is read again by the partition\'s next owner');
+      } else {
+        const level = isRetriable(error) ? 'warn' : 'error';
+        this.parts.logger[level]({ err: error, topic: batch.topic, partition: batch.partition }, 'batch not processed; it is read again');
+      }
       throw error;
     }
   }
