@@ -10,6 +10,7 @@ import { LocalS3 } from './local-s3';
 import { Progress } from './progress';
 import { provision, type ProvisioningReport } from './provisioning';
 import { stackPaths, type StackPaths } from './stack-paths';
+import { localHashKey } from './local-hash-key';
 import { writeStackEnv } from './stack-env';
 import { ensureStackTls, saslSslListener, stackCredentials, type StackCredentials, type StackTls } from './stack-secrets';
 import type { KafkaSettings, RegistrySettings } from '@tracking/config';
@@ -44,6 +45,8 @@ export interface StackConnection {
   redisUrl: string;
   /** The stack's own S3 server, or S3_ENDPOINT when that is set. */
   s3Endpoint: string;
+  /** The gateway's TRACKING_HASH_KEY, which `tracking backfill` must share. */
+  hashKey: string;
 }
 
 /** Kafka, the schema registry, PostgreSQL, Redis and S3 for development and tests, started in dependency order. */
@@ -127,6 +130,7 @@ export class LocalStack {
       databaseUrl: this.settings.externalDatabaseUrl ?? this.settings.embeddedDatabaseUrl,
       redisUrl: this.settings.externalRedisUrl ?? this.redis?.url ?? '',
       s3Endpoint: this.settings.externalS3Endpoint ?? this.s3?.url ?? '',
+      hashKey: this.settings.hashKey ?? localHashKey(this.paths),
     };
   }
 

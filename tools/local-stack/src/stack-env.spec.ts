@@ -12,6 +12,7 @@ describe('stack.env', () => {
     databaseUrl: 'postgres://postgres:postgres@127.0.0.1:54329/tracking',
     redisUrl: 'redis://127.0.0.1:6379',
     s3Endpoint: 'http://127.0.0.1:4568',
+    hashKey: 'a'.repeat(64),
   };
   const secured: StackConnection = {
     ...plain,
@@ -26,6 +27,7 @@ describe('stack.env', () => {
       DATABASE_URL: plain.databaseUrl,
       REDIS_URL: plain.redisUrl,
       S3_ENDPOINT: plain.s3Endpoint,
+      TRACKING_HASH_KEY: plain.hashKey,
     });
     expect(clientEnvironment(secured)).toMatchObject({
       KAFKA_SSL: 'true',

@@ -23,6 +23,7 @@ export function clientEnvironment(connection: StackConnection): Record<string, s
   env['DATABASE_URL'] = connection.databaseUrl;
   env['REDIS_URL'] = connection.redisUrl;
   env['S3_ENDPOINT'] = connection.s3Endpoint;
+  env['TRACKING_HASH_KEY'] = connection.hashKey;
   return env;
 }
 

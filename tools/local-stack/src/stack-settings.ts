@@ -40,6 +40,8 @@ export interface StackSettings {
   embeddedDatabaseUrl: string;
   /** Set: use this S3-compatible endpoint and start none. */
   externalS3Endpoint?: string;
+  /** Set: the gateway's TRACKING_HASH_KEY. Unset: one made once and kept in the stack directory. */
+  hashKey?: string;
   /** Customer configurations whose `s3_export` buckets `up` creates on the stack's own S3 server. */
   customersDir: string;
 }
@@ -83,6 +85,7 @@ export function loadStackSettings(env: Env): StackSettings {
     externalDatabaseUrl: reader.optionalUrl('DATABASE_URL', ['postgres:', 'postgresql:']),
     embeddedDatabaseUrl: EMBEDDED_DATABASE_URL,
     externalS3Endpoint: reader.optionalUrl('S3_ENDPOINT', ['http:', 'https:']),
+    hashKey: reader.optionalString('TRACKING_HASH_KEY'),
     // The same default as the services', so `npm start` finds the buckets its exporter writes to.
     customersDir: reader.string('CUSTOMERS_DIR', 'example-customers/configurations'),
   };

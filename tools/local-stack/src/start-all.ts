@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { SERVICES } from '@tracking/services';
 import { LocalStack, type StackConnection } from './local-stack';
-import { localHashKey } from './local-hash-key';
 import { LOCAL_S3_CREDENTIALS } from './local-s3';
 import { migrateAll } from './migrate-all';
 import { portOpen, sleep } from './process-control';
@@ -20,7 +19,7 @@ async function main(): Promise<void> {
   const progress = new Progress();
   const stack = new LocalStack(loadStackSettings(process.env), progress);
   const { started, connection } = await stack.up();
-  const env = { ...serviceEnvironment(connection), TRACKING_HASH_KEY: process.env['TRACKING_HASH_KEY'] ?? localHashKey(stack.paths) };
+  const env = serviceEnvironment(connection);
 
   progress.step('migrations: applying the vault, gateway and automation schemas');
   await migrateAll(env, stack.paths.dist);
