@@ -12,21 +12,8 @@ export interface TestEnvironment {
   s3Endpoint: string;
 }
 
-/** Jest loads the global setup outside its module mapper, so this list lives here, import-free. The settings that say how to authenticate to Kafka and the registry (not where they are). */
-export const CONNECTION_SETTING_NAMES = [
-  'KAFKA_SSL',
-  'KAFKA_SSL_CA_FILE',
-  'KAFKA_SSL_CERT_FILE',
-  'KAFKA_SSL_KEY_FILE',
-  'KAFKA_SASL_MECHANISM',
-  'KAFKA_SASL_USERNAME',
-  'KAFKA_SASL_PASSWORD',
-  'KAFKA_SASL_PASSWORD_FILE',
-  'SCHEMA_REGISTRY_CA_FILE',
-  'SCHEMA_REGISTRY_USERNAME',
-  'SCHEMA_REGISTRY_PASSWORD',
-  'SCHEMA_REGISTRY_PASSWORD_FILE',
-] as const;
+// eslint-disable-next-line boundaries/relative-imports-stay-in-project -- jest loads the global setup outside its module mapper, where @tracking/config does not resolve.
+export { CONNECTION_SETTING_NAMES } from '../../libs/config/src/connection-setting-names';
 
 export const TEST_ENV_VARIABLES = {
   kafkaBrokers: 'TEST_KAFKA_BROKERS',

@@ -4,3 +4,4 @@ export * from './shared-settings';
 export * from './admin-token';
 export * from './replay-bounds';
 export * from './redacted-url';
+export * from './connection-setting-names';

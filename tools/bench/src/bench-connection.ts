@@ -1,6 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import type { ConnectionOptions as PlatformaticConnection } from '@platformatic/kafka' with { 'resolution-mode': 'import' };
-import { EnvReader, readKafkaSettings, readRegistrySettings, type KafkaSettings, type RegistrySettings } from '@tracking/config';
+import { CONNECTION_SETTING_NAMES, EnvReader, readKafkaSettings, readRegistrySettings, type KafkaSettings, type RegistrySettings } from '@tracking/config';
 import { kafkaConnection, prepareKafkajs } from '@tracking/kafka';
 
 /**
@@ -41,24 +41,9 @@ export function platformaticConnection(brokers: readonly string[], clientId: str
 }
 
 /** What the bench passes to the services it starts, beside the stack's addresses. */
-export const BENCH_CONNECTION_SETTINGS = [
-  'KAFKA_SSL',
-  'KAFKA_SSL_CA_FILE',
-  'KAFKA_SSL_CERT_FILE',
-  'KAFKA_SSL_KEY_FILE',
-  'KAFKA_SASL_MECHANISM',
-  'KAFKA_SASL_USERNAME',
-  'KAFKA_SASL_PASSWORD',
-  'KAFKA_SASL_PASSWORD_FILE',
-  'SCHEMA_REGISTRY_CA_FILE',
-  'SCHEMA_REGISTRY_USERNAME',
-  'SCHEMA_REGISTRY_PASSWORD',
-  'SCHEMA_REGISTRY_PASSWORD_FILE',
-] as const;
-
 export function benchConnectionEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const passed: Record<string, string> = {};
-  for (const name of BENCH_CONNECTION_SETTINGS) {
+  for (const name of CONNECTION_SETTING_NAMES) {
     const value = env[name];
     if (value !== undefined && value !== '') passed[name] = value;
   }
