@@ -326,8 +326,9 @@ describe('fault drills: a secured three-broker cluster', () => {
     } catch (error) {
       // What the services behind said about it: their warnings and errors, last first.
       for (const service of consumers().filter((candidate) => (lag[candidate.name] ?? 0) > 0)) {
-        const complaints = service.logs().split('\n').filter((line) => /"level":(40|50|60)/.test(line) || line.startsWith('Error'));
-        process.stderr.write(`\n${service.name} is ${lag[service.name]} records behind; its last warnings and errors:\n${complaints.slice(-25).map((line) => line.slice(0, 600)).join('\n')}\n`);
+        const complaints = service.logs().split('\n').filter((line) => /"level":"(warn|error|fatal)"/.test(line) || line.startsWith('Error'));
+        const status = service.name === 'exporter' ? await fetch(`${service.url}/api/v1/export/status`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } }).then((response) => response.text(), (error: Error) => error.message) : '';
+        process.stderr.write(`\n${service.name} is ${lag[service.name]} records behind; ${status}\nits last warnings and errors:\n${complaints.slice(-25).map((line) => line.slice(0, 600)).join('\n')}\n`);
       }
       throw error;
     }
