@@ -70,11 +70,14 @@ interface DrillEvent {
 
 /**
  * Every third event is a page view, every other one of those under /landing/, which the customer's
- * workflow fires on. occurred_at is unique per event, so each page view has its own idempotency key.
+ * workflow fires on. A trigger's idempotency key is session, type and the skew-corrected occurred_at
+ * (the gateway shifts an SDK event's time by its request's clock offset, a few ms to seconds under
+ * load), so the events of a session lie 24 s apart: no two of them can end on the same key.
  */
 class EventSource {
   private next = 0;
-  private readonly base = Date.now() - 60_000;
+  /** Far enough back for a few thousand seconds of events, well within the gateway's 7 days. */
+  private readonly base = Date.now() - 6 * 3_600_000;
 
   constructor(readonly prefix: string) {}
 
@@ -88,7 +91,7 @@ class EventSource {
         ...(pageView ? {} : { event_name: 'cta_clicked' }),
         page_url: `https://drill.example/${pageView && index % 2 === 0 ? 'landing' : 'pricing'}/${index}`,
         session_id: `${this.prefix}-s${index % 24}`,
-        occurred_at: new Date(this.base + index).toISOString(),
+        occurred_at: new Date(this.base + index * 1000).toISOString(),
       };
     });
   }

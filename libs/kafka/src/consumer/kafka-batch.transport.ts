@@ -66,6 +66,7 @@ type BatchHandler = MessageHandler<ConsumerBatch<unknown>, KafkaBatchContext, Ba
 export class KafkaBatchTransport extends Server implements CustomTransportStrategy, ConsumerControl {
   private readonly consumer: Consumer;
   private running = false;
+  private rejoining?: Promise<void>;
   private interest?: RecordInterest;
   private connection?: BackgroundConnection;
 
@@ -118,7 +119,33 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
 
   /** Explicit commit mode: records before `offset` are done for this group. */
   async commit(topic: string, partition: number, offset: bigint): Promise<void> {
-    await this.consumer.commitOffsets([{ topic, partition, offset: offset.toString() }]);
+    try {
+      await this.consumer.commitOffsets([{ topic, partition, offset: offset.toString() }]);
+    } catch (error) {
+      if (errorTypes(error).includes('NOT_COORDINATOR_FOR_GROUP')) this.rejoin();
+      throw error;
+    }
+  }
+
+  /**
+   * kafkajs keeps the group coordinator it found when it joined and looks again only when that
+   * connection drops. After a broker restart the coordinator may have moved while the old broker is
+   * back and connected: every commit made outside a batch (explicit commit mode) then answers
+   * NOT_COORDINATOR for good, and nothing else makes kafkajs rejoin (the rolling-restart drill's
+   * exporter stopped committing this way). Stopping and running the consumer again rejoins the group,
+   * which finds the coordinator afresh; the handler sees an ordinary rebalance (onGroupJoin).
+   */
+  private rejoin(): void {
+    if (this.rejoining || !this.running) return;
+    this.parts.logger.warn({ groupId: this.options.groupId }, 'the group coordinator moved; rejoining the group to find it');
+    this.rejoining = (async () => {
+      await this.consumer.stop();
+      if (this.running) await this.runConsumer();
+    })()
+      .catch((error: unknown) => this.parts.logger.error({ err: error, groupId: this.options.groupId }, 'rejoining the group failed'))
+      .finally(() => {
+        this.rejoining = undefined;
+      });
   }
 
   /** Explicit commit mode: read the partition again from `offset`. */
@@ -162,15 +189,19 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
   private async connectAndRun(topics: string[]): Promise<void> {
     await this.consumer.connect();
     await this.consumer.subscribe({ topics, fromBeginning: this.options.fromBeginning });
-    await this.consumer.run({
+    await this.runConsumer();
+    this.running = true;
+    this.parts.logger.info({ groupId: this.options.groupId, topics, bounded: Boolean(this.parts.replay) }, 'consumer started');
+    this.parts.replay?.started();
+  }
+
+  private runConsumer(): Promise<void> {
+    return this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConcurrently ?? 1,
       eachBatch: (payload) => this.onBatch(payload),
     });
-    this.running = true;
-    this.parts.logger.info({ groupId: this.options.groupId, topics, bounded: Boolean(this.parts.replay) }, 'consumer started');
-    this.parts.replay?.started();
   }
 
   private handlerOf(topic: string): BatchHandler {
@@ -300,4 +331,16 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(offset) + 1n).toString() }]);
     await payload.heartbeat();
   }
+}
+
+/** kafkajs's error types (e.g. NOT_COORDINATOR_FOR_GROUP) of an error and of what it wraps (retries exceeded keeps the cause). */
+function errorTypes(error: unknown): string[] {
+  const types: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth += 1) {
+    const link = current as { type?: unknown; originalError?: unknown; cause?: unknown };
+    if (typeof link.type === 'string') types.push(link.type);
+    current = link.originalError ?? link.cause;
+  }
+  return types;
 }
