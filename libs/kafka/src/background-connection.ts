@@ -4,6 +4,12 @@ import { classifyConnectionFailure, type ConnectionFailure } from './connection-
 export interface BackgroundConnectionOptions {
   initialDelayMs?: number;
   maxDelayMs?: number;
+  /**
+   * How long start() waits for the first attempt (default 5 s). kafkajs retries a refused
+   * connection for about 30 s; a service with several connections would otherwise not even listen
+   * (no /livez, no /readyz to say why) for a minute or more.
+   */
+  firstAttemptMs?: number;
 }
 
 /**
@@ -21,6 +27,10 @@ export class BackgroundConnection {
   private timer?: NodeJS.Timeout;
   private readonly initialDelayMs: number;
   private readonly maxDelayMs: number;
+  private readonly firstAttemptMs: number;
+  private markConnected!: () => void;
+  /** Resolves once connected, for work that must wait for it (never rejects; it may never resolve). */
+  readonly connectedOnce = new Promise<void>((resolve) => (this.markConnected = resolve));
 
   constructor(
     private readonly name: string,
@@ -30,18 +40,39 @@ export class BackgroundConnection {
   ) {
     this.initialDelayMs = options.initialDelayMs ?? 1000;
     this.maxDelayMs = options.maxDelayMs ?? 30_000;
+    this.firstAttemptMs = options.firstAttemptMs ?? 5000;
   }
 
-  /** The first attempt: resolves once connected or once retrying in the background; rejects on any other failure. */
+  /**
+   * The first attempt: resolves once connected, or once it failed for a reason outside the service
+   * (then retrying in the background), or after firstAttemptMs with the attempt still going on;
+   * rejects on any other failure within that time.
+   */
   async start(): Promise<void> {
+    const attempt = this.connect().then(
+      () => {
+        this.connected = true;
+        this.markConnected();
+      },
+      (error: unknown) => {
+        const failure = classifyConnectionFailure(error);
+        if (failure.kind === 'other' && !firstAttemptOver) throw error;
+        this.failed(failure);
+        this.schedule(this.initialDelayMs);
+      },
+    );
+    let firstAttemptOver = false;
+    let timer: NodeJS.Timeout | undefined;
+    const patience = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        firstAttemptOver = true;
+        resolve();
+      }, this.firstAttemptMs);
+    });
     try {
-      await this.connect();
-      this.connected = true;
-    } catch (error) {
-      const failure = classifyConnectionFailure(error);
-      if (failure.kind === 'other') throw error;
-      this.failed(failure);
-      this.schedule(this.initialDelayMs);
+      await Promise.race([attempt, patience]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -75,6 +106,7 @@ export class BackgroundConnection {
     try {
       await this.connect();
       this.connected = true;
+      this.markConnected();
       this.failure = undefined;
       this.logger.info({ connection: this.name }, 'connected after all');
     } catch (error) {

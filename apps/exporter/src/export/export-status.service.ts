@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { CONSUMER_SUBSCRIPTIONS } from '@tracking/contracts';
-import { KAFKA_CLIENT, KafkaClusterProbe } from '@tracking/kafka';
-import { ReadinessRegistry } from '@tracking/observability';
+import { BackgroundConnection, KAFKA_CLIENT, KafkaClusterProbe } from '@tracking/kafka';
+import { LOGGER, ReadinessRegistry, type Logger } from '@tracking/observability';
 import type { Kafka } from 'kafkajs';
 import { EXPORTER_CONFIG, type ExporterConfig } from '../config/exporter.config';
 import { EXPORT_TARGETS } from '../exporter.tokens';
@@ -20,6 +20,7 @@ function bucketView(bucket: BucketTarget | undefined): Record<string, unknown> |
 @Injectable()
 export class ExportStatusService implements OnModuleInit, OnApplicationShutdown {
   private readonly cluster: KafkaClusterProbe;
+  private readonly connection: BackgroundConnection;
 
   constructor(
     @Inject(EXPORTER_CONFIG) private readonly config: ExporterConfig,
@@ -29,16 +30,26 @@ export class ExportStatusService implements OnModuleInit, OnApplicationShutdown 
     private readonly partitions: PartitionRegistry,
     private readonly domains: SiteDomainRegistry,
     readiness: ReadinessRegistry,
+    @Inject(LOGGER) logger: Logger,
   ) {
     this.cluster = new KafkaClusterProbe(kafka);
-    readiness.register({ name: 'kafka', check: () => this.cluster.check() });
+    // Refused credentials or an untrusted certificate keep the exporter up and not ready, naming the reason.
+    this.connection = new BackgroundConnection('kafka', () => this.cluster.connect(), logger);
+    readiness.register({
+      name: 'kafka',
+      check: async () => {
+        await this.connection.check();
+        await this.cluster.check();
+      },
+    });
   }
 
   onModuleInit(): Promise<void> {
-    return this.cluster.connect();
+    return this.connection.start();
   }
 
   onApplicationShutdown(): Promise<void> {
+    this.connection.stop();
     return this.cluster.disconnect();
   }
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { AvroDeserializer, TOPICS, readAvroSchema, SITE_DOMAIN_SCHEMA_FILE, siteDomainKey, siteDomainOf, type SchemaRegistryPort, type SiteDomain, type TrackingEvent } from '@tracking/contracts';
-import { AvroTopicWriter, KAFKA_CLIENT, SCHEMA_REGISTRY, SITE_DOMAINS_TOPIC, ServicePublisher } from '@tracking/kafka';
+import { AvroTopicWriter, BackgroundConnection, KAFKA_CLIENT, SCHEMA_REGISTRY, SITE_DOMAINS_TOPIC, ServicePublisher } from '@tracking/kafka';
 import { LOGGER, type Logger } from '@tracking/observability';
 
 const LOAD_TIMEOUT_MS = 60_000;
@@ -14,11 +14,12 @@ const LOAD_TIMEOUT_MS = 60_000;
  * and a repeated one is harmless (same key, compaction keeps one).
  */
 @Injectable()
-export class SiteDomainRegistry implements OnModuleInit {
+export class SiteDomainRegistry implements OnModuleInit, OnApplicationShutdown {
   private readonly known = new Set<string>();
   private readonly unpublished = new Map<string, SiteDomain>();
   private writer?: AvroTopicWriter<SiteDomain>;
   private publishing = 0;
+  private loading?: BackgroundConnection;
 
   constructor(
     @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
@@ -27,8 +28,20 @@ export class SiteDomainRegistry implements OnModuleInit {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  /** Reads the known domains before the consumer starts (the app initialises before it consumes). */
+  /**
+   * Reads the known domains. Refused credentials or an unreachable cluster do not stop the start
+   * (the consumer cannot consume then either); observe() waits until they are read.
+   */
   async onModuleInit(): Promise<void> {
+    this.loading = new BackgroundConnection(TOPICS.billingSiteDomains, () => this.load(), this.logger);
+    await this.loading.start();
+  }
+
+  onApplicationShutdown(): void {
+    this.loading?.stop();
+  }
+
+  private async load(): Promise<void> {
     this.writer = await AvroTopicWriter.create(this.registry, SITE_DOMAINS_TOPIC);
     const deserializer = new AvroDeserializer<SiteDomain>(this.registry, readAvroSchema(SITE_DOMAIN_SCHEMA_FILE).type);
     const admin = this.kafka.admin();
@@ -71,6 +84,7 @@ export class SiteDomainRegistry implements OnModuleInit {
 
   /** Notes the domains of exported events and publishes the new ones. */
   async observe(customerId: string, events: readonly TrackingEvent[]): Promise<void> {
+    await this.loading?.connectedOnce;
     for (const event of events) {
       const domain = siteDomainOf(event);
       if (!domain) continue;
