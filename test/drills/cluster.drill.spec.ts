@@ -12,7 +12,8 @@ import { LOCAL_S3_CREDENTIALS } from '@tools/local-stack/local-s3';
 import { clusterStack, type ClusterBroker, type ClusterStack } from '@test/support/cluster-stack';
 import { clusterStackLayout } from '@test/support/cluster-stack-settings';
 import { printBooks, type Books } from '@test/support/drill-books';
-import { EXPORTER_ON_STACK_S3, TEST_ADMIN_TOKEN } from '@test/support/in-process-services';
+import { startAppProcess } from '@test/support/app-process';
+import { EXPORTER_ON_STACK_S3, TEST_ADMIN_TOKEN, gatewayTestSettings } from '@test/support/in-process-services';
 import { uncommitted } from '@test/support/kafka-inspection';
 import { startPipeline, type ConsumerHandle, type Pipeline } from '@test/support/pipeline';
 import { writeTestCustomer, type TestCustomer } from '@test/support/test-customers';
@@ -233,6 +234,8 @@ describe('fault drills: a secured three-broker cluster', () => {
   let hooks: WebhookReceiver | undefined;
   let pipeline: Pipeline | undefined;
   let setupMs = 0;
+  /** The cluster's client settings (TLS, SASL, registry auth), as the services get them. */
+  let clusterClient: Record<string, string> = {};
 
   const consumers = (): ConsumerHandle[] => (pipeline ? [pipeline['vault-loader'], pipeline['automation-trigger'], pipeline.exporter] : []);
   const gatewayUrl = (): string => (pipeline as Pipeline).gateway.url;
@@ -270,7 +273,8 @@ describe('fault drills: a secured three-broker cluster', () => {
     customer = configureCustomer(hooks.url);
     for (const bucket of [clientBucket, backupBucket]) await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     // The cluster's client settings (TLS, SASL, registry auth); the test database and the main stack's S3 stay.
-    const { DATABASE_URL: _database, REDIS_URL: _redis, S3_ENDPOINT: _s3, ...clusterClient } = cluster.env;
+    const { DATABASE_URL: _database, REDIS_URL: _redis, S3_ENDPOINT: _s3, ...client } = cluster.env;
+    clusterClient = client;
     // Logs at info, so the check that no password is in them has the services' ordinary output to look at.
     const common = { ...clusterClient, LOG_LEVEL: 'info' };
     pipeline = await startPipeline({
@@ -477,6 +481,35 @@ describe('fault drills: a secured three-broker cluster', () => {
     expect(triggersMissing).toEqual([]);
     expect(books['duplicated']).toBe(0);
   }, 180_000);
+
+  it('1. (continued) a gateway given a wrong password stays up and not ready, /readyz naming authentication, and never crash-loops', async () => {
+    const began = Date.now();
+    const wrong = `wrong-${run}`;
+    const gateway = await startAppProcess('gateway', 'PORT', { ...gatewayTestSettings(env), ...clusterClient, CUSTOMERS_DIR: customersDir, KAFKA_SASL_PASSWORD: wrong, LOG_LEVEL: 'info' });
+    try {
+      const readiness = await waitFor(
+        async () => {
+          const response = await fetch(`${gateway.url}/readyz`);
+          return { status: response.status, kafka: ((await response.json()) as { checks: Record<string, { error?: string }> }).checks['kafka']?.error ?? '' };
+        },
+        (answer) => answer.status !== 503 || /authentication/i.test(answer.kafka),
+        { what: 'the gateway naming the refused credentials', timeoutMs: 90_000, intervalMs: 1000 },
+      );
+      const accepted = await fetch(`${gateway.url}/api/v1/track`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${customer.token}`, 'x-customer-id': customer.id },
+        body: JSON.stringify({ event_type: 'page_view', page_url: 'https://drill.example/wrong-password' }),
+      });
+      printBooks('1. (continued) wrong password', { '/readyz': `${readiness.status} ${readiness.kafka.slice(0, 120)}`, 'an event sent meanwhile': accepted.status, 'took': seconds(Date.now() - began) });
+      expect(readiness).toEqual({ status: 503, kafka: expect.stringMatching(/authentication failed/i) });
+      expect(accepted.status).toBe(503);
+      expect((await fetch(`${gateway.url}/livez`)).status).toBe(200);
+      const logs = `${gateway.output()}${gateway.errorOutput()}`;
+      for (const secret of [wrong, clusterClient['SCHEMA_REGISTRY_PASSWORD'] ?? wrong]) expect(logs).not.toContain(secret);
+    } finally {
+      await gateway.stop('SIGKILL');
+    }
+  }, 150_000);
 
   it('2. leader lost under load: the broker leading most partitions is SIGKILLed; 2xx or 503 only, every acknowledged event once, the broker rejoins the ISR', async () => {
     const DRILL = '2. leader lost under load';
