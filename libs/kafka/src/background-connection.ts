@@ -49,6 +49,7 @@ export class BackgroundConnection {
    * rejects on any other failure within that time.
    */
   async start(): Promise<void> {
+    let firstAttemptOver = false;
     const attempt = this.connect().then(
       () => {
         this.connected = true;
@@ -61,7 +62,6 @@ export class BackgroundConnection {
         this.schedule(this.initialDelayMs);
       },
     );
-    let firstAttemptOver = false;
     let timer: NodeJS.Timeout | undefined;
     const patience = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
