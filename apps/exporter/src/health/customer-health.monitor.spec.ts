@@ -80,5 +80,13 @@ describe(CustomerHealthMonitor.name, () => {
       sut.written('a', { key: 'k', bytes: 10, events: 2 });
       expect(sut.states().get('a')).toMatchObject({ objectsWritten: 1, eventsWritten: 2, bytesWritten: 10, lastObjectKey: 'k', consecutiveFailures: 0 });
     });
+
+    it('counts an object written again under the same key (its records read again) once', () => {
+      const { sut } = newSut();
+      sut.written('a', { key: 'k1', bytes: 10, events: 2 });
+      sut.written('a', { key: 'k1', bytes: 10, events: 2 });
+      sut.written('a', { key: 'k2', bytes: 5, events: 1 });
+      expect(sut.states().get('a')).toMatchObject({ objectsWritten: 2, eventsWritten: 3, bytesWritten: 15, lastObjectKey: 'k2' });
+    });
   });
 });

@@ -20,6 +20,9 @@ export interface CustomerExportState {
   consecutiveFailures: number;
 }
 
+/** Object keys remembered per customer to count a rewrite of the same object once. */
+const RECENT_KEYS = 10_000;
+
 /** What was written, as the health of a customer counts it. */
 export interface WrittenSummary {
   key: string;
@@ -37,6 +40,7 @@ export interface WrittenSummary {
 @Injectable()
 export class CustomerHealthMonitor {
   private readonly customers = new Map<string, CustomerExportState>();
+  private readonly recentKeys = new Map<string, Set<string>>();
 
   constructor(
     @Inject(EXPORT_TARGETS) private readonly targets: ExportTargets,
@@ -58,9 +62,13 @@ export class CustomerHealthMonitor {
 
   written(customerId: string, object: WrittenSummary): void {
     const customer = this.stateOf(customerId);
-    customer.objectsWritten += 1;
-    customer.eventsWritten += object.events;
-    customer.bytesWritten += object.bytes;
+    // Records read again (after a failure or a rebalance) are written again under the same
+    // deterministic key: the same object, counted once.
+    if (!this.rememberKey(customerId, object.key)) {
+      customer.objectsWritten += 1;
+      customer.eventsWritten += object.events;
+      customer.bytesWritten += object.bytes;
+    }
     customer.lastExportAt = new Date(Date.now()).toISOString();
     customer.lastObjectKey = object.key;
     customer.consecutiveFailures = 0;
@@ -107,6 +115,16 @@ export class CustomerHealthMonitor {
   private backoff(failures: number): number {
     const ceiling = Math.min(this.config.retryMaxMs, this.config.retryBaseMs * 2 ** failures);
     return ceiling / 2 + Math.random() * (ceiling / 2);
+  }
+
+  /** True when the key was written before (among the customer's last RECENT_KEYS objects). */
+  private rememberKey(customerId: string, key: string): boolean {
+    let keys = this.recentKeys.get(customerId);
+    if (!keys) this.recentKeys.set(customerId, (keys = new Set()));
+    if (keys.has(key)) return true;
+    keys.add(key);
+    if (keys.size > RECENT_KEYS) keys.delete(keys.values().next().value as string);
+    return false;
   }
 
   private stateOf(customerId: string): CustomerExportState {
