@@ -70,17 +70,26 @@ export function readKafkaSettings(env: EnvReader, clientId: string): KafkaSettin
   return settings;
 }
 
+/**
+ * `<PREFIX>_USERNAME` with `<PREFIX>_PASSWORD` (or `<PREFIX>_PASSWORD_FILE`): both or neither.
+ * The registry's clients and the registry itself read their basic auth this way.
+ */
+export function readBasicAuth(env: EnvReader, prefix: string): { username: string; password: string } | undefined {
+  const username = env.optionalString(`${prefix}_USERNAME`);
+  const password = env.optionalSecret(`${prefix}_PASSWORD`);
+  if ((username === undefined) !== (password === undefined)) {
+    env.problem(`${prefix}_USERNAME and ${prefix}_PASSWORD (or ${prefix}_PASSWORD_FILE) go together`);
+    return undefined;
+  }
+  return username !== undefined && password !== undefined ? { username, password } : undefined;
+}
+
 export function readRegistrySettings(env: EnvReader): RegistrySettings {
   const settings: RegistrySettings = { url: env.url('SCHEMA_REGISTRY_URL', 'http://127.0.0.1:8081') };
   const ca = env.optionalFile('SCHEMA_REGISTRY_CA_FILE');
   if (ca !== undefined) settings.ca = ca;
-  const username = env.optionalString('SCHEMA_REGISTRY_USERNAME');
-  const password = env.optionalSecret('SCHEMA_REGISTRY_PASSWORD');
-  if ((username === undefined) !== (password === undefined)) {
-    env.problem('SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD (or SCHEMA_REGISTRY_PASSWORD_FILE) go together');
-  } else if (username !== undefined && password !== undefined) {
-    settings.basicAuth = { username, password };
-  }
+  const basicAuth = readBasicAuth(env, 'SCHEMA_REGISTRY');
+  if (basicAuth) settings.basicAuth = basicAuth;
   return settings;
 }
 

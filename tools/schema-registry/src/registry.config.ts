@@ -1,5 +1,5 @@
 import type { BasicAuthCredentials } from './basic-auth';
-import { EnvReader, readKafkaSettings, readLogLevel, type Env, type KafkaSettings, type LogLevel } from '@tracking/config';
+import { EnvReader, readBasicAuth, readKafkaSettings, readLogLevel, type Env, type KafkaSettings, type LogLevel } from '@tracking/config';
 
 export interface RegistryConfig {
   host: string;
@@ -20,13 +20,8 @@ export function loadRegistryConfig(env: Env): RegistryConfig {
     kafka: readKafkaSettings(reader, 'schema-registry'),
     logLevel: readLogLevel(reader),
   };
-  const username = reader.optionalString('SCHEMA_REGISTRY_SERVER_USERNAME');
-  const password = reader.optionalSecret('SCHEMA_REGISTRY_SERVER_PASSWORD');
-  if ((username === undefined) !== (password === undefined)) {
-    reader.problem('SCHEMA_REGISTRY_SERVER_USERNAME and SCHEMA_REGISTRY_SERVER_PASSWORD (or SCHEMA_REGISTRY_SERVER_PASSWORD_FILE) go together');
-  } else if (username !== undefined && password !== undefined) {
-    config.auth = { username, password };
-  }
+  const auth = readBasicAuth(reader, 'SCHEMA_REGISTRY_SERVER');
+  if (auth) config.auth = auth;
   reader.done();
   return config;
 }
