@@ -343,7 +343,9 @@ describe('fault drills: a secured three-broker cluster', () => {
   };
 
   /** How often each id of the drill is in the vault, in the export, and among the fired triggers. */
-  const landed = async (prefix: string): Promise<{ vault: Map<string, number>; exported: Map<string, number>; triggers: Map<string, number>; triggerKeys: number }> => {
+  const landed = async (
+    prefix: string,
+  ): Promise<{ vault: Map<string, number>; exported: Map<string, number>; exportedIn: Map<string, string[]>; triggers: Map<string, number>; triggerKeys: number }> => {
     const like = `${prefix}-%`;
     const vaultRows = await db.query<{ event_id: string; n: number }>(
       'SELECT event_id, count(*)::int AS n FROM raw.site_tracking_events_r WHERE customer_id = $1 AND event_id LIKE $2 GROUP BY event_id',
@@ -354,16 +356,20 @@ describe('fault drills: a secured three-broker cluster', () => {
       [customer.id, like],
     );
     const exported = new Map<string, number>();
+    /** The object keys (with the line) holding each id: where a duplicate is, when there is one. */
+    const exportedIn = new Map<string, string[]>();
     let token: string | undefined;
     do {
       const page = await s3.send(new ListObjectsV2Command({ Bucket: clientBucket, Prefix: `${EXPORT_PREFIX}/customer=${customer.id}/`, ContinuationToken: token }));
       for (const entry of page.Contents ?? []) {
         const object = await s3.send(new GetObjectCommand({ Bucket: clientBucket, Key: entry.Key }));
         const text = Buffer.from(await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray()).toString('utf8');
-        for (const line of text.split('\n')) {
+        for (const [index, line] of text.split('\n').entries()) {
           if (!line.trim()) continue;
           const id = (JSON.parse(line) as { event_id: string }).event_id;
-          if (id.startsWith(`${prefix}-`)) exported.set(id, (exported.get(id) ?? 0) + 1);
+          if (!id.startsWith(`${prefix}-`)) continue;
+          exported.set(id, (exported.get(id) ?? 0) + 1);
+          exportedIn.set(id, [...(exportedIn.get(id) ?? []), `${entry.Key ?? ''}:${index + 1}`]);
         }
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
@@ -371,6 +377,7 @@ describe('fault drills: a secured three-broker cluster', () => {
     return {
       vault: new Map(vaultRows.rows.map((row) => [row.event_id, row.n])),
       exported,
+      exportedIn,
       triggers: new Map(triggerRows.rows.map((row) => [row.event_id, row.n])),
       triggerKeys: triggerRows.rows.reduce((sum, row) => sum + row.keys, 0),
     };
@@ -398,6 +405,13 @@ describe('fault drills: a secured three-broker cluster', () => {
       'triggers (acknowledged matching page views)': `${matching.length - triggersMissing.length} of ${matching.length}`,
       lost: new Set([...lostVault, ...lostExport]).size,
       duplicated: extra(where.vault) + extra(where.exported) + extra(where.triggers),
+      'duplicated in the vault / the export / the triggers': `${extra(where.vault)} / ${extra(where.exported)} / ${extra(where.triggers)}`,
+      'exported more than once (id: object:line, ...)':
+        [...where.exported]
+          .filter(([id, n]) => n > 1 && acked.has(id))
+          .slice(0, 5)
+          .map(([id]) => `${id}: ${(where.exportedIn.get(id) ?? []).join(', ')}`)
+          .join('; ') || 'none',
       'not acknowledged, yet in the vault (at-least-once)': [...where.vault.keys()].filter((id) => !acked.has(id)).length,
       'requests by phase and status': statusesByPhase(load.exchanges),
     };

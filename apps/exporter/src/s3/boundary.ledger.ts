@@ -23,6 +23,14 @@ export class BoundaryLedger {
   private readonly listed = new Map<string, Map<bigint, bigint>>();
   /** Objects closed by this process and not yet durable: they will exist with these boundaries and ids, whatever the generation. */
   private readonly inFlight = new Map<string, Map<bigint, { last: bigint; ids: readonly string[] }>>();
+  /**
+   * Listings being taken, with the objects that became durable meanwhile: the bucket may have been
+   * listed before they landed, and once settled they are no longer in flight either. Without them a
+   * record of such an object would start a new object with other boundaries (a duplicate export).
+   */
+  private readonly listingNow = new Map<string, { settled: Map<bigint, bigint>; done: Promise<Map<bigint, bigint>> }>();
+  /** Bumped by forgetListings: a listing begun before it may miss what other members wrote since, so it is not cached. */
+  private generation = 0;
 
   constructor(private readonly clients: S3Clients) {}
 
@@ -72,35 +80,57 @@ export class BoundaryLedger {
     const ranges = this.inFlight.get(key);
     ranges?.delete(range.first);
     if (ranges?.size === 0) this.inFlight.delete(key);
-    if (durable) this.listed.get(key)?.set(range.first, range.last);
+    if (!durable) return;
+    this.listed.get(key)?.set(range.first, range.last);
+    this.listingNow.get(key)?.settled.set(range.first, range.last);
   }
 
   /** Forgets the listings (not the writes in flight), e.g. after a rebalance. */
   forgetListings(): void {
     this.listed.clear();
+    this.listingNow.clear();
+    this.generation += 1;
   }
 
   private cacheKey(target: ExportTarget, topic: string, partition: number, hour: EventHour): string {
     return `${firstWritten(target).bucket}|${partitionKeyPrefix(hourDirectory(target.prefix, target.customerId, hour), topic, partition)}`;
   }
 
-  private async listing(target: ExportTarget, key: string): Promise<Map<bigint, bigint>> {
+  private listing(target: ExportTarget, key: string): Promise<Map<bigint, bigint>> {
     const cached = this.listed.get(key);
-    if (cached) return cached;
+    if (cached) return Promise.resolve(cached);
+    const taking = this.listingNow.get(key);
+    if (taking) return taking.done;
+    const settled = new Map<bigint, bigint>();
+    const done = this.list(target, key, settled);
+    this.listingNow.set(key, { settled, done });
+    return done;
+  }
+
+  /** `settled` receives the objects that become durable while the bucket is listed. */
+  private async list(target: ExportTarget, key: string, settled: Map<bigint, bigint>): Promise<Map<bigint, bigint>> {
     const bucket = firstWritten(target);
     const keyPrefix = key.slice(key.indexOf('|') + 1);
+    const generation = this.generation;
     const boundaries = new Map<bigint, bigint>();
-    let continuationToken: string | undefined;
-    do {
-      const page = await this.clients.for(bucket).send(new ListObjectsV2Command({ Bucket: bucket.bucket, Prefix: keyPrefix, ContinuationToken: continuationToken }));
-      for (const object of page.Contents ?? []) {
-        const offsets = object.Key ? parseObjectOffsets(object.Key, keyPrefix) : undefined;
-        if (offsets) boundaries.set(offsets.first, offsets.last);
-      }
-      continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (continuationToken);
-    if (this.listed.size >= CACHE_LIMIT) this.listed.delete(this.listed.keys().next().value as string);
-    this.listed.set(key, boundaries);
+    try {
+      let continuationToken: string | undefined;
+      do {
+        const page = await this.clients.for(bucket).send(new ListObjectsV2Command({ Bucket: bucket.bucket, Prefix: keyPrefix, ContinuationToken: continuationToken }));
+        for (const object of page.Contents ?? []) {
+          const offsets = object.Key ? parseObjectOffsets(object.Key, keyPrefix) : undefined;
+          if (offsets) boundaries.set(offsets.first, offsets.last);
+        }
+        continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (continuationToken);
+      for (const [first, last] of settled) boundaries.set(first, last);
+    } finally {
+      if (this.listingNow.get(key)?.settled === settled) this.listingNow.delete(key);
+    }
+    if (generation === this.generation) {
+      if (this.listed.size >= CACHE_LIMIT) this.listed.delete(this.listed.keys().next().value as string);
+      this.listed.set(key, boundaries);
+    }
     return boundaries;
   }
 }
