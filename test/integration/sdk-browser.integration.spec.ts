@@ -28,6 +28,8 @@ const CHROMIUM_ARGS = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
+  // Two of the customer's domains for the cross-domain tests, both served by the page server on loopback.
+  '--host-resolver-rules=MAP shop.test 127.0.0.1, MAP book.test 127.0.0.1',
 ];
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const DAY_SECONDS = 24 * 60 * 60;
@@ -125,6 +127,11 @@ class PageServer {
     this.origin = await listen(this.server);
   }
 
+  /** The page server's origin under another host name (Chromium maps it to loopback). */
+  at(host: string): string {
+    return this.origin.replace('127.0.0.1', host);
+  }
+
   /** Registers a page; returns its path. */
   add(html: string): string {
     const path = `/shop/${randomUUID()}`;
@@ -197,7 +204,7 @@ ${options.head ?? ''}
         tracking: {
           api_tokens: [{ id: 'test', sha256: createHash('sha256').update(randomUUID()).digest('hex') }],
           publishable_keys: [{ key: publishableKey }],
-          allowed_origins: [pages.origin],
+          allowed_origins: [pages.origin, pages.at('shop.test'), pages.at('book.test')],
         },
       }),
     );
@@ -418,6 +425,55 @@ ${options.head ?? ''}
       // Redacted in the page already, not only by the gateway: no request carried it.
       expect(proxy.collectPosts().length).toBeGreaterThan(0);
       expect(proxy.requests.some((request) => request.body.includes(secret) || request.url.includes(secret))).toBe(false);
+    });
+  });
+
+  describe('across the customer\'s domains', () => {
+    const linked = { requireConsent: false, linkDomains: ['shop.test', 'book.test'] };
+
+    it('keeps one visitor and one session when a link leads to another declared domain, and the link\'s ids never leave the page', async () => {
+      const run = randomUUID();
+      const tab = await context.newPage();
+      const from = await topicPositions(env.kafkaBrokers, TOPICS.trackingEvents);
+      const booking = page({ config: linked, title: 'Book a slot' });
+      const shop = page({ config: linked, title: 'Shop', body: `<a id="book" href="${pages.at('book.test')}${booking}?run=${run}">Book</a>` });
+      await tab.goto(`${pages.at('shop.test')}${shop}?run=${run}`);
+      await flushed(tab);
+      const shopVisitor = await cookie('cp_track_id');
+      await Promise.all([tab.waitForURL(`${pages.at('book.test')}${booking}?run=${run}`), tab.click('#book')]);
+      await flushed(tab);
+      const views = ofRun(await readBetween(from, await topicPositions(env.kafkaBrokers, TOPICS.trackingEvents)), run).filter((event) => event.event_type === 'page_view');
+
+      const onShop = views.find((view) => new URL(view.page_url!).hostname === 'shop.test');
+      const onBooking = views.find((view) => new URL(view.page_url!).hostname === 'book.test');
+      expect(onShop?.visitor_id).toMatch(UUID_V4);
+      expect(onBooking).toMatchObject({ visitor_id: onShop!.visitor_id, session_id: onShop!.session_id, page_url: `${pages.at('book.test')}${booking}?run=${run}` });
+      // Two domains, two cookie jars, one visitor: the booking domain stored what the link carried.
+      const cookies = await context.cookies();
+      expect(cookies.filter((entry) => entry.name === 'cp_track_id').map((entry) => [entry.domain, entry.value]).sort()).toEqual([
+        ['book.test', onShop!.visitor_id],
+        ['shop.test', onShop!.visitor_id],
+      ]);
+      expect(shopVisitor?.value).toBe(onShop!.visitor_id);
+      // The address bar lost the parameter before the first event, and no request carried it.
+      expect(tab.url()).not.toContain('_cpl');
+      expect(proxy.requests.some((request) => request.body.includes('_cpl'))).toBe(false);
+    });
+
+    it('starts a new visitor when the link was altered, and still removes it from the address', async () => {
+      const run = randomUUID();
+      const tab = await context.newPage();
+      const from = await topicPositions(env.kafkaBrokers, TOPICS.trackingEvents);
+      const booking = page({ config: linked });
+      const forged = `1*${Math.floor(Date.now() / 1000).toString(36)}*${randomUUID()}*${randomUUID()}*0.0`;
+      await tab.goto(`${pages.at('book.test')}${booking}?run=${run}&_cpl=${forged}`);
+      await flushed(tab);
+      const [view] = ofRun(await readBetween(from, await topicPositions(env.kafkaBrokers, TOPICS.trackingEvents)), run);
+
+      expect(view?.visitor_id).toMatch(UUID_V4);
+      expect(forged).not.toContain(view!.visitor_id!);
+      expect(view!.page_url).toBe(`${pages.at('book.test')}${booking}?run=${run}`);
+      expect(tab.url()).toBe(view!.page_url);
     });
   });
 

@@ -1,7 +1,8 @@
 /** Names containing these are always redacted (seed 002: "containing token, secret, password"). */
 const SENSITIVE_PART = /token|secret|passw(or)?d/i;
 /** Whole names that carry credentials without saying so; matched exactly, so `article_author` is left alone. */
-const SENSITIVE_EXACT = new Set(['pwd', 'pass', 'apikey', 'api_key', 'api-key', 'auth', 'authorization', 'credential', 'credentials', 'sig', 'signature']);
+// `_cpl` is the browser SDK's cross-domain link (visitor and session ids), in case a page without the SDK is reported.
+const SENSITIVE_EXACT = new Set(['pwd', 'pass', 'apikey', 'api_key', 'api-key', 'auth', 'authorization', 'credential', 'credentials', 'sig', 'signature', '_cpl']);
 export const REDACTED = 'REDACTED';
 
 /**

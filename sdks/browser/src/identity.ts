@@ -101,6 +101,19 @@ export class IdentityStore {
     return current.utm;
   }
 
+  /**
+   * Continues the visitor and session another of the customer's domains started (a cross-domain
+   * link): they replace this domain's own, as the visit moved here.
+   */
+  adopt(visitorId: string, sessionId: string): void {
+    this.visitor = visitorId;
+    this.session = { id: sessionId, lastActivity: this.now() };
+    if (this.persisting) {
+      this.storage.set(VISITOR_KEY, visitorId, VISITOR_TTL_SECONDS);
+      this.storage.set(SESSION_KEY, sessionId, SESSION_TTL_SECONDS);
+    }
+  }
+
   /** A new visitor (e.g. after logout on a shared computer): fresh ids, no user. */
   reset(): void {
     this.visitor = undefined;

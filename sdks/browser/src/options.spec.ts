@@ -31,6 +31,12 @@ describe(resolveOptions.name, () => {
     expect(resolveOptions({ ...minimal, behaviour: ['scroll'] }).behaviour).toEqual(['scroll']);
     expect(() => resolveOptions({ ...minimal, behaviour: ['mouse' as never] })).toThrow(/unknown features mouse/);
   });
+
+  it('takes the linked domains as a list of host names, and refuses anything else', () => {
+    expect(resolveOptions({ ...minimal, linkDomains: ['book.example', ' .shop.example '] }).linkDomains).toEqual(['book.example', '.shop.example']);
+    expect(resolveOptions(minimal).linkDomains).toEqual([]);
+    expect(() => resolveOptions({ ...minimal, linkDomains: ['https://book.example/'] })).toThrow('linkDomains must be a list of host names');
+  });
 });
 
 describe(optionsFromDataset.name, () => {
@@ -53,5 +59,9 @@ describe(optionsFromDataset.name, () => {
   it('takes data-behaviour="true" as every feature and an explicit data-endpoint over the script\'s origin', () => {
     const options = optionsFromDataset({ behaviour: 'true', endpoint: 'https://other.example' }, 'https://collect.example.com/js/tracking.js');
     expect(options).toEqual({ behaviour: true, endpoint: 'https://other.example' });
+  });
+
+  it('reads data-link-domains as a comma-separated list', () => {
+    expect(optionsFromDataset({ linkDomains: 'book.example, shop.example' }, undefined)).toEqual({ linkDomains: ['book.example', 'shop.example'] });
   });
 });

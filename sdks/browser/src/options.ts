@@ -2,9 +2,10 @@ import { MAX_BATCH } from './event.queue';
 import type { BehaviourFeature, StorageKind, TrackerOptions } from './types';
 
 /** Every option with its default filled in. */
-export type ResolvedOptions = Required<Omit<TrackerOptions, 'cookieDomain' | 'redactQueryParameters' | 'behaviour'>> & {
+export type ResolvedOptions = Required<Omit<TrackerOptions, 'cookieDomain' | 'redactQueryParameters' | 'behaviour' | 'linkDomains'>> & {
   cookieDomain: string | undefined;
   redactQueryParameters: string[];
+  linkDomains: string[];
   behaviour: BehaviourFeature[];
 };
 
@@ -44,6 +45,10 @@ export function resolveOptions(options: TrackerOptions): ResolvedOptions {
     if (unknown.length > 0) problems.push(`behaviour has unknown features ${unknown.join(', ')} (known: ${BEHAVIOUR_FEATURES.join(', ')})`);
     behaviour = options.behaviour.filter((feature) => BEHAVIOUR_FEATURES.includes(feature));
   }
+  const linkDomains = options.linkDomains ?? [];
+  if (!Array.isArray(linkDomains) || linkDomains.some((domain) => typeof domain !== 'string' || !/^\.?[a-z0-9.-]+$/i.test(domain.trim()))) {
+    problems.push('linkDomains must be a list of host names such as ["shop.example", "book.example"]');
+  }
   const storage = options.storage ?? 'cookie';
   if (!STORAGE_KINDS.includes(storage)) problems.push(`storage must be one of ${STORAGE_KINDS.join(', ')}`);
 
@@ -58,6 +63,7 @@ export function resolveOptions(options: TrackerOptions): ResolvedOptions {
     redactQueryParameters: options.redactQueryParameters ?? [],
     storage,
     cookieDomain: options.cookieDomain,
+    linkDomains: Array.isArray(linkDomains) ? linkDomains.map((domain) => String(domain).trim()) : [],
     flushAt: count('flushAt', options.flushAt, 10, 1, MAX_BATCH),
     flushIntervalMs: count('flushIntervalMs', options.flushIntervalMs, 1000, 0, 60_000),
     retryBaseDelayMs: count('retryBaseDelayMs', options.retryBaseDelayMs, 1000, 1, 60_000),
@@ -102,6 +108,7 @@ export function optionsFromDataset(dataset: Record<string, string | undefined>, 
     redactQueryParameters: list('redact'),
     storage: dataset['storage'] as StorageKind | undefined,
     cookieDomain: dataset['cookieDomain'],
+    linkDomains: list('linkDomains'),
     flushAt: number('flushAt'),
     flushIntervalMs: number('flushIntervalMs'),
     debug: flag('debug'),

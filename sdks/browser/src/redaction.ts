@@ -5,7 +5,8 @@
  */
 const SENSITIVE_PART = /token|secret|passw(or)?d/i;
 /** Whole names that carry credentials without saying so; matched exactly, so `article_author` stays. */
-const SENSITIVE_EXACT = new Set(['pwd', 'pass', 'apikey', 'api_key', 'api-key', 'auth', 'authorization', 'credential', 'credentials', 'sig', 'signature']);
+// `_cpl` is the cross-domain link's visitor and session (linker.ts strips it; this covers a URL passed by hand).
+const SENSITIVE_EXACT = new Set(['pwd', 'pass', 'apikey', 'api_key', 'api-key', 'auth', 'authorization', 'credential', 'credentials', 'sig', 'signature', '_cpl']);
 
 export const REDACTED = 'REDACTED';
 

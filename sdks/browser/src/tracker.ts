@@ -2,6 +2,7 @@
 import { behaviourFeatures, startBehaviour, type BehaviourTracker } from './behaviour';
 import { EventQueue, MAX_BATCH } from './event.queue';
 import { IdentityStore, VISITOR_TTL_SECONDS } from './identity';
+import { linkedDestination, linkerValue, readLinker, takeLinker, withLinker } from './linker';
 import { pageKey, watchNavigation } from './navigation';
 import { resolveOptions, type ResolvedOptions } from './options';
 import { redactionNames, redactUrl } from './redaction';
@@ -104,6 +105,7 @@ export class Tracker {
       return;
     }
     if (this.gateOpen()) this.identity.enablePersistence();
+    this.continueLinkedVisit();
 
     this.listen(document, 'visibilitychange', () => (document.visibilityState === 'hidden' ? this.pageHidden(false) : this.behaviour?.pageVisible()));
     this.listen(window, 'pagehide', () => this.pageHidden(true));
@@ -114,6 +116,14 @@ export class Tracker {
         redact: (url) => this.redact(url),
       });
       this.stops.push(() => this.behaviour?.stop());
+    }
+    if (this.options.linkDomains.length > 0) {
+      // Capture phase, before the browser follows the link: the address it follows is the decorated one.
+      const onActivate = (event: Event): void => this.decorateLink(event.target);
+      for (const type of ['click', 'auxclick'] as const) {
+        document.addEventListener(type, onActivate, true);
+        this.stops.push(() => document.removeEventListener(type, onActivate, true));
+      }
     }
     if (this.options.autoPageViews) {
       this.stops.push(watchNavigation(() => {
@@ -176,6 +186,26 @@ export class Tracker {
     if (changed && state !== 'pending') this.emit(CONSENT_EVENT, { properties: { consent: state, ...metadata }, essential: true });
   }
 
+  /**
+   * `url` carrying this visitor and session when it leads to one of `linkDomains` (for navigation the
+   * page does itself, e.g. `location.href = Tracking.linkUrl(url)`); otherwise `url` unchanged. Links
+   * the visitor clicks are decorated without it.
+   */
+  linkUrl(url: string): string {
+    if (this.disabled || !this.gateOpen() || this.options.linkDomains.length === 0) return url;
+    let absolute: string;
+    try {
+      absolute = new URL(url, location.href).toString();
+    } catch {
+      return url;
+    }
+    const destination = linkedDestination(absolute, location.host, this.options.linkDomains);
+    if (!destination) return url;
+    // Following a link is activity: the session it carries is the one the next page continues.
+    const ids = this.identity.touch();
+    return withLinker(destination, linkerValue(ids, Date.now(), this.browserBinding()));
+  }
+
   /** Sends what is queued now; resolves once it is delivered (or the consent gate holds it). */
   flush(): Promise<void> {
     return this.queue.flush();
@@ -190,6 +220,33 @@ export class Tracker {
   destroy(): void {
     this.pageHidden(false);
     for (const stop of this.stops.splice(0)) stop();
+  }
+
+  /**
+   * Arrived by a link from another of the customer's domains: the parameter leaves the address bar
+   * (and so every URL this page reports) first; its ids are taken if fresh and made in this browser.
+   */
+  private continueLinkedVisit(): void {
+    const taken = takeLinker(location.href);
+    if (!taken) return;
+    history.replaceState(history.state, '', taken.rest);
+    if (this.consent === 'denied') return;
+    const ids = readLinker(taken.value, Date.now(), this.browserBinding());
+    if (ids) this.identity.adopt(ids.visitorId, ids.sessionId);
+    else this.log('cross-domain link ignored: expired, altered or made in another browser');
+  }
+
+  /** A click on a link (or area) to another linked domain: its address gets the ids just before the browser follows it. */
+  private decorateLink(target: EventTarget | null): void {
+    const link = target instanceof Element ? target.closest('a[href], area[href]') : null;
+    if (!(link instanceof HTMLAnchorElement || link instanceof HTMLAreaElement)) return;
+    const decorated = this.linkUrl(link.href);
+    if (decorated !== link.href) link.href = decorated;
+  }
+
+  /** What a link's check value is bound to: the customer and this browser (see linker.ts). */
+  private browserBinding(): string {
+    return [this.options.customerId, navigator.userAgent, navigator.language].join('|');
   }
 
   private applyConsent(state: ConsentState): void {

@@ -32,6 +32,12 @@ export interface TrackerOptions {
   storage?: StorageKind;
   /** Cookie domain, e.g. `.example.com` to share the ids across subdomains. */
   cookieDomain?: string;
+  /**
+   * The customer's other domains (e.g. `['shop.example', 'book.example']`, subdomains included): links
+   * to them carry the visitor and session, so a visit that crosses domains stays one visitor and one
+   * session. Put the same list on every domain. Default none.
+   */
+  linkDomains?: string[];
   /** Send as soon as this many events wait. Default 10. */
   flushAt?: number;
   /** Send what waits after this long. Default 1000 ms. */
