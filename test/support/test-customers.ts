@@ -1,9 +1,15 @@
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, createHash } from 'node:crypto';
 import { stringify } from 'yaml';
+import { readCustomerDirectoryTexts } from '@tracking/customers';
+import { CustomerStoreClient, type ApplyPlan } from '@tracking/customer-store';
+import { ConfluentSchemaRegistryAdapter } from '@tracking/kafka';
 import { repositoryRoot } from '@tracking/services';
+import { testRegistrySettings } from './test-connection';
+import type { TestEnvironment } from './test-environment';
+import { testKafka } from './test-kafka';
 
 export interface TestCustomer {
   id: string;
@@ -49,4 +55,24 @@ export function writeTestCustomer(dir: string, options: TestCustomerOptions = {}
   );
   writeFileSync(join(dir, id, 'features.yaml'), stringify({ features: { site_tracking: true, ...options.features }, flags: options.flags ?? {} }));
   return { id, token, publishableKey, origin };
+}
+
+/** The stack's own customers (example-customers), which it applies to the shared topic itself. */
+const EXAMPLE_CUSTOMERS = new Set(readdirSync(join(repositoryRoot(), 'example-customers', 'configurations')));
+
+/** The tests' client of the shared customer topic, on the test stack. */
+export function testCustomerStore(env: Pick<TestEnvironment, 'kafkaBrokers' | 'schemaRegistryUrl'>): CustomerStoreClient {
+  return new CustomerStoreClient(testKafka(env.kafkaBrokers, 'integration-test-customers'), new ConfluentSchemaRegistryAdapter(testRegistrySettings(env.schemaRegistryUrl)));
+}
+
+/**
+ * Publishes a test's customers (those of `dir` that are not the example customers, or only `ids`)
+ * to the shared topic tracking.customers.v1, as `tracking customers apply` does. Every test and
+ * helper shares that topic: a test applies only its own, uniquely named customers and never
+ * removes anyone else's.
+ */
+export async function applyTestCustomers(env: Pick<TestEnvironment, 'kafkaBrokers' | 'schemaRegistryUrl'>, dir: string, ids?: readonly string[]): Promise<ApplyPlan> {
+  const { customers } = readCustomerDirectoryTexts(dir);
+  const wanted = new Map([...customers].filter(([id]) => (ids ? ids.includes(id) : !EXAMPLE_CUSTOMERS.has(id))));
+  return testCustomerStore(env).apply(wanted, { by: 'integration-test', at: Date.now(), via: 'test/support/test-customers.ts' });
 }

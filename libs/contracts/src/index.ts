@@ -5,6 +5,7 @@ export * from './business-keys';
 export * from './avro-serde';
 export * from './cloud-events';
 export * from './csv-field';
+export * from './customer-documents';
 export * from './dead-letter';
 export * from './errors';
 export * from './event-id';

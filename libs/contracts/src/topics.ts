@@ -11,6 +11,7 @@ export const TOPICS = {
   automationTriggerDeadLetter: 'automation-trigger.dead-letter.v1',
   exporterDeadLetter: 'exporter.dead-letter.v1',
   billingSiteDomains: 'billing.site-domains.v1',
+  customers: 'tracking.customers.v1',
 } as const;
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
@@ -91,6 +92,11 @@ export const TOPIC_DECLARATIONS: readonly TopicDeclaration[] = [
   { name: TOPICS.exporterDeadLetter, partitions: 1, retentionMs: 30 * DAY_MS, cleanupPolicy: 'delete' },
   // Compacted and kept forever: one record per customer and domain, the list billing reads.
   { name: TOPICS.billingSiteDomains, partitions: 3, retentionMs: -1, cleanupPolicy: 'compact', valueSchemaFile: 'site-domain.v1.avsc' },
+  // The one configuration of every instance (issue 17): compacted and kept forever, the latest record
+  // per customer id is its configuration, a tombstone removes it. Every instance of every service reads
+  // it whole at start and follows it. One partition: it is small, and one order of changes is what an
+  // operator reads back.
+  { name: TOPICS.customers, partitions: 1, retentionMs: -1, cleanupPolicy: 'compact', valueSchemaFile: 'customer-documents.v1.avsc' },
 ];
 
 /** Confluent's TopicNameStrategy: the value schema of topic T lives under subject `T-value`. */

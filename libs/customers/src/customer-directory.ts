@@ -1,8 +1,6 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse } from 'yaml';
 import type { CustomerConfig } from './customer-config';
-import { CustomerConfigError, parseCustomerConfig } from './customer-config.parser';
+import { CustomerConfigError } from './customer-config.parser';
+import { parseCustomerTexts, readCustomerDirectoryTexts } from './customer-texts';
 
 export interface CustomerLoadResult {
   customers: Map<string, CustomerConfig>;
@@ -10,28 +8,16 @@ export interface CustomerLoadResult {
   errors: CustomerConfigError[];
 }
 
-function readYaml(file: string): unknown {
-  return existsSync(file) ? parse(readFileSync(file, 'utf8')) : undefined;
-}
-
 /** Reads `<dir>/<customer_id>/config.yaml` and `features.yaml` for every customer directory (seed 000's layout). */
 export function loadCustomerDirectory(directory: string): CustomerLoadResult {
   const customers = new Map<string, CustomerConfig>();
-  const errors: CustomerConfigError[] = [];
-  if (!existsSync(directory)) {
-    throw new Error(`customer configuration directory ${directory} does not exist`);
-  }
-  for (const entry of readdirSync(directory, { withFileTypes: true })) {
-    if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
-    const base = join(directory, entry.name);
+  const { customers: texts, errors } = readCustomerDirectoryTexts(directory);
+  for (const [customerId, customerTexts] of texts) {
     try {
-      if (!existsSync(join(base, 'config.yaml'))) throw new CustomerConfigError(entry.name, [`${entry.name}/config.yaml is missing`]);
-      const config = parseCustomerConfig(entry.name, readYaml(join(base, 'config.yaml')), readYaml(join(base, 'features.yaml')));
+      const config = parseCustomerTexts(customerId, customerTexts);
       customers.set(config.customerId, config);
     } catch (error) {
-      errors.push(
-        error instanceof CustomerConfigError ? error : new CustomerConfigError(entry.name, [`cannot be read: ${(error as Error).message}`]),
-      );
+      errors.push(error instanceof CustomerConfigError ? error : new CustomerConfigError(customerId, [`cannot be read: ${(error as Error).message}`]));
     }
   }
   return { customers, errors };

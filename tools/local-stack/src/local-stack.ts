@@ -8,7 +8,7 @@ import { LocalSchemaRegistry } from './local-registry';
 import { LocalRedis, redisAnswers } from './local-redis';
 import { LocalS3 } from './local-s3';
 import { Progress } from './progress';
-import { provision, type ProvisioningReport } from './provisioning';
+import { applyCustomerDirectory, provision, type ProvisioningReport } from './provisioning';
 import { stackPaths, type StackPaths } from './stack-paths';
 import { localHashKey } from './local-hash-key';
 import { writeStackEnv } from './stack-env';
@@ -183,6 +183,11 @@ export class LocalStack {
     }
     for (const schema of provisioning.schemas) {
       this.progress.step(`schema ${schema.subject}: ${schema.action}, version ${schema.version} (id ${schema.id})`);
+    }
+    // The services read customers from the shared topic: the stack applies its customers there, as an operator would.
+    const directory = resolve(this.paths.root, this.settings.customersDir);
+    for (const customer of await applyCustomerDirectory(this.adminKafkaSettings, this.registrySettings, directory, 'local-stack')) {
+      this.progress.step(`customer ${customer.customerId}: ${customer.action}${customer.changedFiles.length ? ` (${customer.changedFiles.join(', ')})` : ''}`);
     }
     return provisioning;
   }

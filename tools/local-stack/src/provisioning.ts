@@ -1,6 +1,8 @@
 import { Kafka, logLevel } from 'kafkajs';
 import type { KafkaSettings, RegistrySettings } from '@tracking/config';
-import { TOPIC_DECLARATIONS } from '@tracking/contracts';
+import { TOPIC_DECLARATIONS, type CustomerTexts } from '@tracking/contracts';
+import { readCustomerDirectoryTexts } from '@tracking/customers';
+import { CustomerStoreClient, CustomersInvalidError, type PlannedCustomer } from '@tracking/customer-store';
 import {
   ConfluentSchemaRegistryAdapter,
   describeIncompatible,
@@ -40,4 +42,19 @@ export async function provision(kafka: KafkaSettings | string[], registry: Regis
   const refused = describeIncompatible(schemas);
   if (refused) throw new Error(`schemas not registered, the registry would refuse them:\n${refused}`);
   return { topics, schemas };
+}
+
+/**
+ * Applies a directory of customers (seed 000's layout) to the shared topic, as `tracking customers
+ * apply` does: all checked first, nothing published when one is invalid, only changed customers
+ * published. The local stack and compose's provisioning apply the example customers this way.
+ */
+export async function applyCustomerDirectory(kafka: KafkaSettings, registry: RegistrySettings, directory: string, by: string): Promise<PlannedCustomer[]> {
+  prepareKafkajs();
+  const { customers, errors } = readCustomerDirectoryTexts(directory);
+  if (errors.length > 0) throw new CustomersInvalidError(new Map(errors.map((error) => [error.customerId, error.problems])));
+  const client = new CustomerStoreClient(new Kafka({ ...kafkaConnection(kafka), logLevel: logLevel.ERROR }), new ConfluentSchemaRegistryAdapter(registry));
+  const wanted: ReadonlyMap<string, CustomerTexts> = customers;
+  const plan = await client.apply(wanted, { by, at: Date.now(), via: `provisioning ${directory}` });
+  return plan.customers;
 }
