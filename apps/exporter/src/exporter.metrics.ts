@@ -10,6 +10,7 @@ export class ExporterMetrics {
   readonly siteDomains: Gauge<'customer'>;
   readonly writeFailures: Counter<'customer'>;
   readonly rewinds: Counter<'customer'>;
+  readonly claimsLost: Counter<'customer'>;
   readonly writeSeconds: Histogram;
   readonly customerFailing: Gauge<'customer'>;
   readonly customerMisconfigured: Gauge<'customer'>;
@@ -24,6 +25,7 @@ export class ExporterMetrics {
     this.bytesWritten = counter('exporter_bytes_written_total', 'Bytes of written objects (one copy)', ['customer']);
     this.writeFailures = counter('exporter_write_failures_total', 'Failed writes or listings of a customer bucket, after the SDK retries', ['customer']);
     this.rewinds = counter('exporter_partition_rewinds_total', 'Partitions read again from where a recovered customer stopped', ['customer']);
+    this.claimsLost = counter('exporter_claims_lost_total', 'Objects not written because another owner had claimed their first offset with other boundaries (the partition is read again)', ['customer']);
     this.writeSeconds = new Histogram({
       name: 'exporter_object_write_seconds',
       help: 'Encoding and writing one object to both buckets',

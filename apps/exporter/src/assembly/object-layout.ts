@@ -58,3 +58,13 @@ export function meteringKey(prefix: string, customerId: string, hour: EventHour,
 export function manifestKey(prefix: string, customerId: string, hour: EventHour, stem: string): string {
   return `${prefix ? `${prefix}/` : ''}_manifests/customer=${customerId}/dt=${hour.dt}/hour=${hour.hour}/${stem}.ids`;
 }
+
+/**
+ * The claim of the object that starts at `first`: written once, conditionally (If-None-Match), before
+ * any of the object's copies, and holding its last offset. Whoever claims a first offset decides where
+ * that object ends; an owner that loses the claim cuts its records at the claimed boundary instead, so
+ * two owners (one of them late, after a rebalance) never write overlapping objects.
+ */
+export function claimKey(prefix: string, customerId: string, hour: EventHour, topic: string, partition: number, first: bigint): string {
+  return `${prefix ? `${prefix}/` : ''}_claims/customer=${customerId}/dt=${hour.dt}/hour=${hour.hour}/${topic}+${partition}+${padded(first)}`;
+}

@@ -17,7 +17,7 @@ async function cut(inputs: Input[], options: { from?: number; lookup?: BoundaryL
   const closed: AssembledObject[] = [];
   for (let offset = options.from ?? 0; offset < inputs.length; offset++) {
     const [customer, occurredAt] = inputs[offset];
-    closed.push(...(await assembler.add({ offset: BigInt(offset), customerId: customer, event: event(customer, occurredAt, offset), size: 10 })));
+    closed.push(...(await assembler.add({ offset: BigInt(offset), customerId: customer, event: event(customer, occurredAt, offset), size: 10, timestamp: T0 + offset })));
     if (offset === options.flushAt) closed.push(...assembler.flush());
   }
   return closed.map((object) => `${object.customerId} ${object.first}-${object.last} ${object.reason}`);
@@ -55,16 +55,44 @@ describe('PartitionAssembler', () => {
     expect(replayed.slice(2)).toEqual(flushed.slice(2));
   });
 
-  it('closes objects left open past their customer\'s schedule, except those an earlier run already wrote', async () => {
-    let now = 1_000;
-    const assembler = new PartitionAssembler('t', 0, { maxRecords: 10, maxBytes: 1_000_000, latenessMs: HOUR }, async (customer, _hour, offset) => (customer === 'known' ? { first: offset, last: 50n } : undefined), () => now);
-    await assembler.add({ offset: 1n, customerId: 'a', event: event('a', T0, 1), size: 1 });
-    await assembler.add({ offset: 2n, customerId: 'known', event: event('known', T0, 2), size: 1 });
-    now += 4_999;
-    expect(assembler.expire(() => 5_000)).toEqual([]);
-    now += 1;
-    expect(assembler.expire(() => 5_000).map((object) => `${object.customerId} ${object.first}-${object.last} ${object.reason}`)).toEqual(['a 1-1 schedule']);
+  it("closes an object once a record of the partition is logged past its customer's schedule, counted from its first record's log time", async () => {
+    const assembler = new PartitionAssembler('t', 0, { maxRecords: 10, maxBytes: 1_000_000, latenessMs: HOUR }, async () => undefined, (customer) => (customer === 'a' ? 5_000 : Number.POSITIVE_INFINITY));
+    const add = (offset: number, customer: string, loggedAt: number) => assembler.add({ offset: BigInt(offset), customerId: customer, event: event(customer, T0, offset), size: 1, timestamp: loggedAt });
+    const names = (objects: AssembledObject[]) => objects.map((object) => `${object.customerId} ${object.first}-${object.last} ${object.reason}`);
+    expect(await add(0, 'a', 1_000)).toEqual([]);
+    expect(await add(1, 'b', 2_000)).toEqual([]);
+    expect(await add(2, 'a', 5_999)).toEqual([]);
+    // Another customer's record logged at 6,000 ends a's schedule: a's object closes before it.
+    expect(names(await add(3, 'b', 6_000))).toEqual(['a 0-2 schedule']);
+    // A record of a itself, past the schedule of the object it would join, closes that object first and opens the next.
+    expect(await add(4, 'a', 6_500)).toEqual([]);
+    expect(names(await add(5, 'a', 11_500))).toEqual(['a 4-4 schedule']);
+    // Records the consumer skips (other customers, undecodable) apply the rule too when their log time is known.
+    expect(names(assembler.skip(6n, 16_500))).toEqual(['a 5-5 schedule']);
+    expect(assembler.openEvents()).toEqual(new Map([['b', 2]]));
+  });
+
+  it("closes objects of a quiet partition by the clock once their schedule ended, except those an earlier run already wrote", async () => {
+    const assembler = new PartitionAssembler('t', 0, { maxRecords: 10, maxBytes: 1_000_000, latenessMs: HOUR }, async (customer, _hour, offset) => (customer === 'known' ? { first: offset, last: 50n } : undefined), () => 5_000);
+    await assembler.add({ offset: 1n, customerId: 'a', event: event('a', T0, 1), size: 1, timestamp: 1_000 });
+    await assembler.add({ offset: 2n, customerId: 'known', event: event('known', T0, 2), size: 1, timestamp: 1_000 });
+    expect(assembler.nextScheduledClose()).toEqual(new Map([['a', 6_000]]));
+    expect(assembler.expire(5_999)).toEqual([]);
+    expect(assembler.expire(6_000).map((object) => `${object.customerId} ${object.first}-${object.last} ${object.reason}`)).toEqual(['a 1-1 schedule']);
     expect(assembler.openEvents()).toEqual(new Map([['known', 1]]));
+  });
+
+  it('skips the records of an object found complete in the buckets, from its first record on, without writing it again', async () => {
+    const complete = { first: 2n, last: 5n, complete: true };
+    const assembler = new PartitionAssembler('t', 0, { maxRecords: 3, maxBytes: 1_000_000, latenessMs: HOUR }, async (customer, _hour, offset) =>
+      customer === 'a' && offset >= complete.first && offset <= complete.last ? complete : undefined,
+    );
+    const closed: AssembledObject[] = [];
+    for (const [offset, customer] of ['b', 'b', 'a', 'a', 'b', 'a', 'a', 'a', 'a'].entries()) {
+      closed.push(...(await assembler.add({ offset: BigInt(offset), customerId: customer, event: event(customer, T0, offset), size: 1, timestamp: T0 })));
+    }
+    expect(closed.map((object) => `${object.customerId} ${object.first}-${object.last} ${object.reason}`)).toEqual(['b 0-4 records', 'a 6-8 records']);
+    expect(assembler.safeOffset()).toBe(9n);
   });
 
   it('a crash at any record, then reading again from the commit point, ends with the same objects and every record once', async () => {
@@ -72,15 +100,17 @@ describe('PartitionAssembler', () => {
     let seed = 7;
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     const records: Input[] = Array.from({ length: 120 }, (_, index) => [['a', 'b', 'c'][Math.floor(random() * 3)] as string, T0 + Math.floor(index / 20) * HOUR - (random() < 0.2 ? 2 * HOUR : 0)]);
+    // c's objects also close by schedule: 5 s of log time, one record logged a second after the other.
+    const maxOpenMs = (customer: string) => (customer === 'c' ? 5_000 : Number.POSITIVE_INFINITY);
     const name = (object: AssembledObject) => `${object.customerId} ${object.hour.start} ${object.first}-${object.last}`;
 
     const run = async (written: Map<string, AssembledObject>, from: number, to: number, flushAt?: number) => {
       const lookup: BoundaryLookup = async (customer, hour, offset) =>
         [...written.values()].find((object) => object.customerId === customer && object.hour.start === hour.start && object.first <= offset && offset <= object.last);
-      const assembler = new PartitionAssembler('t', 0, { maxRecords: 4, maxBytes: 1_000_000, latenessMs: HOUR }, lookup);
+      const assembler = new PartitionAssembler('t', 0, { maxRecords: 4, maxBytes: 1_000_000, latenessMs: HOUR }, lookup, maxOpenMs);
       for (let offset = from; offset < to; offset++) {
         const [customer, occurredAt] = records[offset] as Input;
-        for (const object of await assembler.add({ offset: BigInt(offset), customerId: customer, event: event(customer, occurredAt, offset), size: 1 })) written.set(name(object), object);
+        for (const object of await assembler.add({ offset: BigInt(offset), customerId: customer, event: event(customer, occurredAt, offset), size: 1, timestamp: offset * 1_000 })) written.set(name(object), object);
         if (offset === flushAt) for (const object of assembler.flush()) written.set(name(object), object);
       }
       return assembler;
@@ -102,11 +132,11 @@ describe('PartitionAssembler', () => {
   });
 
   it('skips a record whose event id its customer and hour already exported, in an open or an earlier object, and counts it', async () => {
-    const assembler = new PartitionAssembler('t', 0, { maxRecords: 2, maxBytes: 1_000_000, latenessMs: HOUR }, async () => undefined, Date.now, undefined, async (customer, _hour, offset) =>
+    const assembler = new PartitionAssembler('t', 0, { maxRecords: 2, maxBytes: 1_000_000, latenessMs: HOUR }, async () => undefined, undefined, undefined, async (customer, _hour, offset) =>
       customer === 'a' && offset > 0n ? ['earlier'] : [],
     );
     const add = (offset: number, customer: string, id: string, occurredAt = T0) =>
-      assembler.add({ offset: BigInt(offset), customerId: customer, event: { ...event(customer, occurredAt, offset), event_id: id }, size: 1 });
+      assembler.add({ offset: BigInt(offset), customerId: customer, event: { ...event(customer, occurredAt, offset), event_id: id }, size: 1, timestamp: T0 });
     expect(await add(1, 'a', 'earlier')).toEqual([]);
     expect(await add(2, 'a', 'x')).toEqual([]);
     expect(await add(3, 'a', 'x')).toEqual([]);
@@ -135,10 +165,10 @@ describe('PartitionAssembler', () => {
       const lookup: BoundaryLookup = async (customer, hour, offset) => mine(customer, hour).find((object) => object.first <= offset && offset <= object.last);
       const exportedIds = async (customer: string, hour: { start: number }, offset: bigint) =>
         mine(customer, hour).filter((object) => object.first < offset).flatMap((object) => object.events.map((e) => e.event_id));
-      const assembler = new PartitionAssembler('t', 0, { maxRecords: 4, maxBytes: 1_000_000, latenessMs: HOUR }, lookup, Date.now, undefined, exportedIds);
+      const assembler = new PartitionAssembler('t', 0, { maxRecords: 4, maxBytes: 1_000_000, latenessMs: HOUR }, lookup, undefined, undefined, exportedIds);
       for (let offset = from; offset < to; offset++) {
         const { customer, occurredAt, id } = records[offset] as (typeof records)[number];
-        for (const object of await assembler.add({ offset: BigInt(offset), customerId: customer, event: event(customer, occurredAt, id), size: 1 })) written.set(name(object), object);
+        for (const object of await assembler.add({ offset: BigInt(offset), customerId: customer, event: event(customer, occurredAt, id), size: 1, timestamp: T0 })) written.set(name(object), object);
         if (offset === flushAt) for (const object of assembler.flush()) written.set(name(object), object);
       }
       return assembler;
@@ -161,7 +191,7 @@ describe('PartitionAssembler', () => {
 
   it('holds the commit at the first record of an open object', async () => {
     const assembler = new PartitionAssembler('t', 0, { maxRecords: 10, maxBytes: 1_000_000, latenessMs: HOUR }, async () => undefined);
-    await assembler.add({ offset: 7n, customerId: 'a', event: event('a', T0, 7), size: 1 });
+    await assembler.add({ offset: 7n, customerId: 'a', event: event('a', T0, 7), size: 1, timestamp: T0 });
     assembler.skip(8n);
     expect(assembler.safeOffset()).toBe(7n);
     expect(assembler.discard('a')).toBe(7n);
@@ -172,7 +202,7 @@ describe('PartitionAssembler', () => {
     const assembler = new PartitionAssembler('t', 0, { maxRecords: 10, maxBytes: 1_000_000, latenessMs: HOUR }, async () => {
       throw new Error('bucket gone');
     });
-    await expect(assembler.add({ offset: 3n, customerId: 'a', event: event('a', T0, 3), size: 1 })).rejects.toThrow('bucket gone');
+    await expect(assembler.add({ offset: 3n, customerId: 'a', event: event('a', T0, 3), size: 1, timestamp: T0 })).rejects.toThrow('bucket gone');
     expect(assembler.safeOffset()).toBeUndefined();
   });
 });

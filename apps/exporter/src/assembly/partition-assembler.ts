@@ -16,6 +16,8 @@ export interface IncomingRecord {
   event: TrackingEvent;
   /** Bytes of the record as consumed: deterministic, unlike the encoded object's size. */
   size: number;
+  /** The record's log timestamp (epoch ms): every owner of the partition reads the same one. */
+  timestamp: number;
 }
 
 export type CloseReason = 'records' | 'bytes' | 'event_time' | 'schedule' | 'flush' | 'ledger';
@@ -37,6 +39,12 @@ export interface AssembledObject {
 export interface WrittenRange {
   first: bigint;
   last: bigint;
+  /**
+   * True when the object is durable in every bucket: its records are skipped without writing it
+   * again. False when it is being written, claimed or only partly written: it is cut again with
+   * these boundaries and written (the writes are conditional, so an existing copy is kept).
+   */
+  complete?: boolean;
 }
 
 /**
@@ -58,6 +66,7 @@ interface OpenObject {
   last: bigint;
   events: TrackingEvent[];
   bytes: number;
+  /** Log timestamp of its first record: its schedule runs from here, the same for every owner. */
   openedAt: number;
   /** Set when an earlier run wrote this object: it closes exactly there, whatever the rules say. */
   knownLast?: bigint;
@@ -67,9 +76,15 @@ interface OpenObject {
  * Cuts one topic partition's records into objects per customer and event hour. Every rule that closes
  * an object looks only at records after the object's first offset (its own count and bytes, a later
  * record's event time), so reading again from any earlier offset cuts the same objects: a replay or a
- * restart rewrites identical objects instead of adding new ones. The two rules that depend on the clock
- * (the customer's schedule, a manual flush) are made repeatable by the boundary lookup: the object they
- * closed exists under a name that holds its last offset, and a later run closes at that offset too.
+ * restart cuts identical objects instead of adding new ones, and an object found complete in the
+ * buckets is skipped without being written again.
+ *
+ * The customer's schedule runs from the log timestamp of an object's first record, not from when this
+ * process opened it: a record whose log time is past it closes the object before being added (a rule
+ * on the records, so every owner cuts there), and a quiet, caught-up partition closes it by the clock
+ * once that time has passed. The rules that depend on the clock (that one, a manual flush) are made
+ * repeatable by the boundary lookup: the object they closed exists (or is claimed) under a name that
+ * holds its last offset, and a later run closes at that offset too.
  *
  * A record whose event id an object of its customer and hour that started before it already holds (a
  * client's retry, a producer's duplicate) is skipped. A duplicate keeps its session's key, so it lands
@@ -91,7 +106,8 @@ export class PartitionAssembler {
     readonly partition: number,
     private readonly limits: AssemblyLimits,
     private readonly lookup: BoundaryLookup,
-    private readonly clock: () => number = Date.now,
+    /** How long an object of the customer may stay open, from its first record's log time. */
+    private readonly maxOpenMs: (customerId: string) => number = () => Number.POSITIVE_INFINITY,
     /** Where reading starts, when known: nothing before it may be committed until records arrive. */
     private nextOffset?: bigint,
     private readonly exportedIds: ExportedIdsLookup = async () => [],
@@ -107,14 +123,14 @@ export class PartitionAssembler {
     const hour = eventHour(record.event.occurred_at);
     const key = `${record.customerId}|${hour.start}`;
     const open = this.open.get(key);
-    const startsObject = !open || (open.knownLast !== undefined && record.offset > open.knownLast);
+    const startsObject = !open || (open.knownLast !== undefined && record.offset > open.knownLast) || this.scheduleEnded(open, record.timestamp);
     const written = startsObject ? await this.lookup(record.customerId, hour, record.offset) : undefined;
     const exported = this.exported.get(key) ?? { hourStart: hour.start, ids: new Set(await this.exportedIds(record.customerId, hour, record.offset)) };
     this.exported.set(key, exported);
     if (hour.start > this.newestHour) this.forgetHoursBefore((this.newestHour = hour.start) - this.limits.latenessMs);
 
-    // Every record applies the event-time rule, even one already written: the cuts must not depend on where reading began.
-    const closed: AssembledObject[] = [];
+    // Every record applies the event-time and schedule rules, even one already written: the cuts must not depend on where reading began.
+    const closed: AssembledObject[] = this.scheduled(record.timestamp);
     if (hour.start - this.limits.latenessMs > this.oldestOpenHour) {
       for (const candidate of [...this.open.values()]) {
         if (candidate.knownLast === undefined && candidate.hour.start < hour.start - this.limits.latenessMs) closed.push(this.close(candidate, 'event_time'));
@@ -122,7 +138,8 @@ export class PartitionAssembler {
     }
     this.nextOffset = record.offset + 1n;
     if (open && startsObject && this.open.has(key)) closed.push(this.close(open, 'ledger'));
-    if (written && written.first < record.offset) {
+    // Inside an object already written (or, complete in every bucket, starting at it): nothing to write.
+    if (written && (written.first < record.offset || written.complete === true)) {
       exported.ids.add(record.event.event_id);
       return closed;
     }
@@ -135,7 +152,7 @@ export class PartitionAssembler {
 
     let object = this.open.get(key);
     if (!object) {
-      object = { customerId: record.customerId, hour, first: record.offset, last: record.offset, events: [], bytes: 0, openedAt: this.clock(), knownLast: written?.last };
+      object = { customerId: record.customerId, hour, first: record.offset, last: record.offset, events: [], bytes: 0, openedAt: record.timestamp, knownLast: written?.last };
       this.open.set(key, object);
       this.oldestOpenHour = Math.min(this.oldestOpenHour, hour.start);
     }
@@ -153,17 +170,44 @@ export class PartitionAssembler {
     return closed;
   }
 
-  /** A record of this partition that needs no object (another customer's, undecodable): it still moves the position. */
-  skip(offset: bigint): void {
+  /**
+   * A record of this partition that needs no object (another customer's, undecodable): it still moves
+   * the position and, when its log time is known, applies the schedule rule. Returns the objects closed.
+   */
+  skip(offset: bigint, timestamp?: number): AssembledObject[] {
     this.nextOffset = offset + 1n;
+    return timestamp === undefined ? [] : this.scheduled(timestamp);
   }
 
-  /** Closes the objects open longer than their customer's schedule allows. Objects an earlier run wrote wait for their last record. */
-  expire(maxOpenMs: (customerId: string) => number): AssembledObject[] {
-    const now = this.clock();
-    return [...this.open.values()]
-      .filter((object) => object.knownLast === undefined && now - object.openedAt >= maxOpenMs(object.customerId))
-      .map((object) => this.close(object, 'schedule'));
+  /**
+   * Closes the objects whose schedule ended by `now` (wall clock), for a partition that is caught up:
+   * no record that could still belong to them is waiting to be read. Objects an earlier run wrote wait
+   * for their last record.
+   */
+  expire(now: number): AssembledObject[] {
+    return this.scheduled(now);
+  }
+
+  /** When the earliest open object's schedule ends (log time), if any is open and not already cut by an earlier run. */
+  nextScheduledClose(): Map<string, number> {
+    const closes = new Map<string, number>();
+    for (const object of this.open.values()) {
+      if (object.knownLast !== undefined) continue;
+      const at = object.openedAt + this.maxOpenMs(object.customerId);
+      closes.set(object.customerId, Math.min(closes.get(object.customerId) ?? Number.POSITIVE_INFINITY, at));
+    }
+    return closes;
+  }
+
+  /** Closes the objects whose schedule ended at `time` (a record's log time, or the clock). */
+  private scheduled(time: number): AssembledObject[] {
+    const closed: AssembledObject[] = [];
+    for (const object of [...this.open.values()]) if (this.scheduleEnded(object, time)) closed.push(this.close(object, 'schedule'));
+    return closed;
+  }
+
+  private scheduleEnded(object: OpenObject, time: number): boolean {
+    return object.knownLast === undefined && time - object.openedAt >= this.maxOpenMs(object.customerId);
   }
 
   /** Closes every open object (of one customer when given), as POST /export/run asks. */

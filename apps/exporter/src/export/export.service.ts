@@ -20,6 +20,12 @@ export interface FlushResult {
 }
 
 const TICK_MS = 1000;
+/**
+ * A record appended just before its object's schedule ends is fetched within the consumer's fetch wait
+ * (1 s): the clock closes a caught-up partition's objects only this long after, so it cuts where the
+ * records would.
+ */
+const FETCH_GRACE_MS = 2000;
 /** How long consumption waits for upload room before it heartbeats and waits again. */
 const ROOM_WAIT_MS = 1000;
 
@@ -87,7 +93,8 @@ export class ExportService implements RecordInterest, OnApplicationBootstrap, Be
       }
       if (!context.isActive() || !this.partitions.isCurrent(state)) return;
       // The batch's last records may be ones the transport skipped or dead-lettered: the position moves past them too.
-      state.assembler.skip(BigInt(batch.lastOffset));
+      for (const object of state.assembler.skip(BigInt(batch.lastOffset), batch.lastTimestamp === undefined ? undefined : Number(batch.lastTimestamp))) void this.upload(state, object);
+      state.caughtUp = batch.highWatermark !== undefined && BigInt(batch.lastOffset) + 1n >= BigInt(batch.highWatermark);
       context.resolveOffset(batch.lastOffset);
       this.metrics.openEvents.set(this.partitions.openEvents());
     });
@@ -112,29 +119,30 @@ export class ExportService implements RecordInterest, OnApplicationBootstrap, Be
 
   private async add(state: PartitionState, { record, value: event }: DecodedRecord<TrackingEvent>): Promise<void> {
     const offset = BigInt(record.offset);
+    const timestamp = Number(record.timestamp);
     const target = this.targets.targets.get(event.customer_id);
-    if (!target) return this.skip(state, offset, this.skipReason(event.customer_id) ?? 'not_configured');
+    if (!target) return this.skip(state, offset, timestamp, this.skipReason(event.customer_id) ?? 'not_configured');
     // A customer still detached here: failing, or recovered but this partition not yet read again for it.
     if (this.health.isFailing(target.customerId) || state.detached.has(target.customerId)) {
       state.detach(target.customerId, offset);
-      return this.skip(state, offset, 'bucket_failing');
+      return this.skip(state, offset, timestamp, 'bucket_failing');
     }
     let closed: AssembledObject[];
     const duplicates = state.assembler.duplicates;
     try {
-      closed = await state.assembler.add({ offset, customerId: target.customerId, event, size: record.value?.length ?? 0 });
+      closed = await state.assembler.add({ offset, customerId: target.customerId, event, size: record.value?.length ?? 0, timestamp });
     } catch (error) {
       if (!(error instanceof BucketError)) throw error;
       this.detach(target.customerId, error);
       state.detach(target.customerId, offset);
-      return this.skip(state, offset, 'bucket_failing');
+      return this.skip(state, offset, timestamp, 'bucket_failing');
     }
     if (state.assembler.duplicates > duplicates) this.consumed.skipped.inc({ topic: state.topic, reason: 'duplicate' });
     for (const object of closed) void this.upload(state, object);
   }
 
-  private skip(state: PartitionState, offset: bigint, reason: string): void {
-    state.assembler.skip(offset);
+  private skip(state: PartitionState, offset: bigint, timestamp: number, reason: string): void {
+    for (const object of state.assembler.skip(offset, timestamp)) void this.upload(state, object);
     this.consumed.skipped.inc({ topic: state.topic, reason });
   }
 
@@ -142,6 +150,9 @@ export class ExportService implements RecordInterest, OnApplicationBootstrap, Be
   private async upload(state: PartitionState, object: AssembledObject): Promise<boolean> {
     const outcome = await this.uploader.upload(state, object);
     if (outcome.kind === 'failed' && outcome.newlyFailing) this.partitions.detachCustomer(object.customerId);
+    if (outcome.kind === 'claimed') await this.partitions.rereadClaimed(state);
+    // Committed as soon as it is durable, not at the next tick: a rebalance now reads less again.
+    if (outcome.kind === 'written') void state.queue.run(() => this.partitions.commit(state));
     return outcome.kind === 'written';
   }
 
@@ -154,8 +165,9 @@ export class ExportService implements RecordInterest, OnApplicationBootstrap, Be
     this.ticking = true;
     try {
       await this.partitions.forEach((state) => {
-        const expired = state.assembler.expire((customerId) => this.targets.targets.get(customerId)?.maxOpenMs ?? Number.POSITIVE_INFINITY);
-        for (const object of expired) void this.upload(state, object);
+        // Only a caught-up partition closes by the clock: a record still to be read could belong in the object (it does for the partition's next owner).
+        if (!state.caughtUp) return;
+        for (const object of state.assembler.expire(Date.now() - FETCH_GRACE_MS)) void this.upload(state, object);
       });
       for (const customerId of await this.health.probeDue()) {
         this.metrics.rewinds.inc({ customer: customerId }, await this.partitions.rewindCustomer(customerId));

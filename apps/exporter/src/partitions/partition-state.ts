@@ -26,12 +26,23 @@ export class PartitionState {
   /** Failing customers: the first offset of theirs not exported, from where to read again on recovery. */
   readonly detached = new Map<string, bigint>();
   committed?: bigint;
+  /** False once the group moved on to a new generation: objects of this state not yet being written are left to the partition's next owner. */
+  active = true;
+  /** Set when a claim was lost: the partition is read again from here (at the latest) with the claimed boundary. */
+  rereadFrom?: bigint;
+  /** Whether the last batch reached the partition's end: only then may the clock close objects (no record that belongs in them waits). */
+  caughtUp = false;
 
   constructor(
     readonly topic: string,
     readonly partition: number,
     public assembler: PartitionAssembler,
   ) {}
+
+  /** A claim was lost at `offset`: never commit past it before the partition is read again. */
+  rereadAt(offset: bigint): void {
+    if (this.rereadFrom === undefined || offset < this.rereadFrom) this.rereadFrom = offset;
+  }
 
   detach(customerId: string, offset: bigint): void {
     const known = this.detached.get(customerId);
@@ -46,6 +57,7 @@ export class PartitionState {
     };
     for (const object of this.pending.values()) lower(object.first);
     for (const first of this.detached.values()) lower(first);
+    if (this.rereadFrom !== undefined) lower(this.rereadFrom);
     return offset;
   }
 }

@@ -48,7 +48,7 @@ function newSut() {
 
 /** Adds records of the given customers at offsets 0, 1, ... */
 async function fill(state: PartitionState, customers: string[]): Promise<void> {
-  for (const [offset, customer] of customers.entries()) await state.assembler.add({ offset: BigInt(offset), customerId: customer, event: event(customer, offset), size: 10 });
+  for (const [offset, customer] of customers.entries()) await state.assembler.add({ offset: BigInt(offset), customerId: customer, event: event(customer, offset), size: 10, timestamp: T0 });
 }
 
 describe(PartitionRegistry.name, () => {
@@ -58,7 +58,7 @@ describe(PartitionRegistry.name, () => {
       const state = sut.stateOf('t', 0);
       await fill(state, ['a', 'a']);
       state.assembler.flush('a');
-      await state.assembler.add({ offset: 2n, customerId: 'b', event: event('b', 2), size: 10 });
+      await state.assembler.add({ offset: 2n, customerId: 'b', event: event('b', 2), size: 10, timestamp: T0 });
       await sut.commit(state);
       expect(mocks.consumer.commit).toHaveBeenCalledWith('t', 0, 2n);
     });
@@ -132,7 +132,7 @@ describe(PartitionRegistry.name, () => {
       const { sut, mocks } = newSut();
       mocks.ledger.containing.mockRejectedValue(Object.assign(new Error('connect ECONNREFUSED'), { name: 'TimeoutError' }));
       const state = sut.stateOf('t', 0);
-      const adding = state.assembler.add({ offset: 0n, customerId: 'a', event: event('a', 0), size: 10 });
+      const adding = state.assembler.add({ offset: 0n, customerId: 'a', event: event('a', 0), size: 10, timestamp: T0 });
       await expect(adding).rejects.toBeInstanceOf(BucketError);
       await expect(adding).rejects.toThrow('cannot list the objects of a: TimeoutError: connect ECONNREFUSED');
     });

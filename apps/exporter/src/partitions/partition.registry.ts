@@ -34,6 +34,7 @@ export class PartitionRegistry implements OnModuleInit {
 
   onModuleInit(): void {
     this.consumer.onGroupJoin(() => {
+      for (const state of this.partitions.values()) state.active = false;
       this.partitions.clear();
       this.ledger.forgetListings();
     });
@@ -101,6 +102,21 @@ export class PartitionRegistry implements OnModuleInit {
     return rewound;
   }
 
+  /**
+   * Another owner claimed an object of this partition with other boundaries: read the partition again
+   * from its commit point (at or before that object), so its records are cut at the claimed boundary.
+   */
+  async rereadClaimed(state: PartitionState): Promise<void> {
+    await state.queue.run(() => {
+      if (state.rereadFrom === undefined || !this.isCurrent(state)) return;
+      const rereadFrom = state.commitOffset() as bigint;
+      state.rereadFrom = undefined;
+      state.assembler = this.newAssembler(state.topic, state.partition, rereadFrom);
+      this.consumer.seek(state.topic, state.partition, rereadFrom);
+      this.logger.info({ topic: state.topic, partition: state.partition, offset: rereadFrom.toString() }, 'reading the partition again to cut at boundaries another owner claimed');
+    });
+  }
+
   async commitAll(): Promise<void> {
     await this.forEach((state) => this.commit(state));
   }
@@ -153,6 +169,7 @@ export class PartitionRegistry implements OnModuleInit {
       const target = targetOf(customerId);
       return target ? asked(customerId, 'read the exported ids', () => this.ledger.exportedIds(target, topic, partition, hour, offset)) : [];
     };
-    return new PartitionAssembler(topic, partition, this.config.limits, lookup, Date.now, startAt, exportedIds);
+    const maxOpenMs = (customerId: string) => targetOf(customerId)?.maxOpenMs ?? Number.POSITIVE_INFINITY;
+    return new PartitionAssembler(topic, partition, this.config.limits, lookup, maxOpenMs, startAt, exportedIds);
   }
 }

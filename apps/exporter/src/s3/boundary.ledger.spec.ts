@@ -38,9 +38,9 @@ describe('BoundaryLedger', () => {
     ledger.settled(target, TOPIC, 0, HOUR, { first: 10n, last: 19n }, true);
     bucket.write(10n, 19n);
     bucket.answer();
-    // The listing had been answered from a state without the object: still, its boundaries are known.
-    await expect(found).resolves.toEqual({ first: 10n, last: 19n });
-    await expect(ledger.containing(target, TOPIC, 0, HOUR, 15n)).resolves.toEqual({ first: 10n, last: 19n });
+    // The listing had been answered from a state without the object: still, its boundaries are known (and, with no backup bucket, it is complete).
+    await expect(found).resolves.toEqual({ first: 10n, last: 19n, complete: true });
+    await expect(ledger.containing(target, TOPIC, 0, HOUR, 15n)).resolves.toEqual({ first: 10n, last: 19n, complete: true });
   });
 
   it('shares one listing between callers asking at once', async () => {
@@ -50,8 +50,8 @@ describe('BoundaryLedger', () => {
     const both = Promise.all([ledger.containing(target, TOPIC, 0, HOUR, 5n), ledger.containing(target, TOPIC, 0, HOUR, 7n)]);
     bucket.answer();
     await expect(both).resolves.toEqual([
-      { first: 0n, last: 9n },
-      { first: 0n, last: 9n },
+      { first: 0n, last: 9n, complete: true },
+      { first: 0n, last: 9n, complete: true },
     ]);
     expect(bucket.send).toHaveBeenCalledTimes(1);
   });
@@ -67,7 +67,7 @@ describe('BoundaryLedger', () => {
     bucket.write(20n, 29n);
     const after = ledger.containing(target, TOPIC, 0, HOUR, 25n);
     bucket.answer();
-    await expect(after).resolves.toEqual({ first: 20n, last: 29n });
+    await expect(after).resolves.toEqual({ first: 20n, last: 29n, complete: true });
     expect(bucket.send).toHaveBeenCalledTimes(2);
   });
 });

@@ -15,7 +15,8 @@ export function firstWritten(target: ExportTarget): BucketTarget {
 /**
  * The objects already written for a customer, hour and partition, read as the record of where runs
  * closed them (their names hold their first and last offsets): one listing of the bucket written
- * first, kept in memory, plus the objects this process is writing right now.
+ * first, kept in memory, plus the objects this process is writing right now and the claims it lost
+ * to another owner. An object is complete once it is also in the client's bucket (written last).
  */
 @Injectable()
 export class BoundaryLedger {
@@ -23,6 +24,8 @@ export class BoundaryLedger {
   private readonly listed = new Map<string, Map<bigint, bigint>>();
   /** Objects closed by this process and not yet durable: they will exist with these boundaries and ids, whatever the generation. */
   private readonly inFlight = new Map<string, Map<bigint, { last: bigint; ids: readonly string[] }>>();
+  /** Claims another owner holds (learnt when ours was refused): a claim never changes, so they outlive rebalances. */
+  private readonly claims = new Map<string, Map<bigint, bigint>>();
   /**
    * Listings being taken, with the objects that became durable meanwhile: the bucket may have been
    * listed before they landed, and once settled they are no longer in flight either. Without them a
@@ -34,11 +37,17 @@ export class BoundaryLedger {
 
   constructor(private readonly clients: S3Clients) {}
 
-  /** The written (or being written) object that holds `offset`, if any. */
+  /** The written (or being written, or claimed) object that holds `offset`, if any. */
   async containing(target: ExportTarget, topic: string, partition: number, hour: EventHour, offset: bigint): Promise<WrittenRange | undefined> {
     const key = this.cacheKey(target, topic, partition, hour);
-    for (const [first, last] of await this.listing(target, key)) if (first <= offset && offset <= last) return { first, last };
-    for (const [first, { last }] of this.inFlight.get(key) ?? []) if (first <= offset && offset <= last) return { first, last };
+    for (const [first, last] of await this.listing(firstWritten(target), key)) {
+      if (first > offset || offset > last) continue;
+      // Without a backup bucket the bucket written first is the client's: listed there means complete.
+      const complete = !target.backup || (await this.listing(target.client, this.clientKey(target, topic, partition, hour))).get(first) === last;
+      return { first, last, complete };
+    }
+    for (const [first, { last }] of this.inFlight.get(key) ?? []) if (first <= offset && offset <= last) return { first, last, complete: false };
+    for (const [first, last] of this.claims.get(key) ?? []) if (first <= offset && offset <= last) return { first, last, complete: false };
     return undefined;
   }
 
@@ -50,7 +59,7 @@ export class BoundaryLedger {
     const key = this.cacheKey(target, topic, partition, hour);
     const bucket = firstWritten(target);
     const ids: string[] = [];
-    for (const [first, last] of await this.listing(target, key)) {
+    for (const [first, last] of await this.listing(bucket, key)) {
       if (first >= offset) continue;
       let body: string;
       try {
@@ -81,8 +90,22 @@ export class BoundaryLedger {
     ranges?.delete(range.first);
     if (ranges?.size === 0) this.inFlight.delete(key);
     if (!durable) return;
-    this.listed.get(key)?.set(range.first, range.last);
-    this.listingNow.get(key)?.settled.set(range.first, range.last);
+    for (const listingKey of new Set([key, this.clientKey(target, topic, partition, hour)])) {
+      this.listed.get(listingKey)?.set(range.first, range.last);
+      this.listingNow.get(listingKey)?.settled.set(range.first, range.last);
+    }
+  }
+
+  /** Another owner claimed the object starting at `range.first` up to `range.last`: records read again are cut there. */
+  claimedElsewhere(target: ExportTarget, topic: string, partition: number, hour: EventHour, range: WrittenRange): void {
+    const key = this.cacheKey(target, topic, partition, hour);
+    let ranges = this.claims.get(key);
+    if (!ranges) this.claims.set(key, (ranges = new Map()));
+    ranges.set(range.first, range.last);
+    if (this.claims.size > CACHE_LIMIT) this.claims.delete(this.claims.keys().next().value as string);
+    // Its copies may land at any time: the next look lists again.
+    this.listed.delete(key);
+    this.listed.delete(this.clientKey(target, topic, partition, hour));
   }
 
   /** Forgets the listings (not the writes in flight), e.g. after a rebalance. */
@@ -96,20 +119,23 @@ export class BoundaryLedger {
     return `${firstWritten(target).bucket}|${partitionKeyPrefix(hourDirectory(target.prefix, target.customerId, hour), topic, partition)}`;
   }
 
-  private listing(target: ExportTarget, key: string): Promise<Map<bigint, bigint>> {
+  private clientKey(target: ExportTarget, topic: string, partition: number, hour: EventHour): string {
+    return `${target.client.bucket}|${partitionKeyPrefix(hourDirectory(target.prefix, target.customerId, hour), topic, partition)}`;
+  }
+
+  private listing(bucket: BucketTarget, key: string): Promise<Map<bigint, bigint>> {
     const cached = this.listed.get(key);
     if (cached) return Promise.resolve(cached);
     const taking = this.listingNow.get(key);
     if (taking) return taking.done;
     const settled = new Map<bigint, bigint>();
-    const done = this.list(target, key, settled);
+    const done = this.list(bucket, key, settled);
     this.listingNow.set(key, { settled, done });
     return done;
   }
 
   /** `settled` receives the objects that become durable while the bucket is listed. */
-  private async list(target: ExportTarget, key: string, settled: Map<bigint, bigint>): Promise<Map<bigint, bigint>> {
-    const bucket = firstWritten(target);
+  private async list(bucket: BucketTarget, key: string, settled: Map<bigint, bigint>): Promise<Map<bigint, bigint>> {
     const keyPrefix = key.slice(key.indexOf('|') + 1);
     const generation = this.generation;
     const boundaries = new Map<bigint, bigint>();

@@ -17,7 +17,14 @@ export type UploadOutcome =
   /** Not written because its customer was already failing: its records are read again once it recovers. */
   | { kind: 'dropped' }
   /** The write failed: the customer is now failing (`newlyFailing` the first time), its records are read again once it recovers. */
-  | { kind: 'failed'; newlyFailing: boolean };
+  | { kind: 'failed'; newlyFailing: boolean }
+  /**
+   * Not written: another owner claimed the object's first offset with another last offset. The
+   * partition is to be read again (state.rereadFrom), cutting at the claimed boundary.
+   */
+  | { kind: 'claimed' }
+  /** Not written: the group moved on before it started, and the partition's owner now writes it. */
+  | { kind: 'revoked' };
 
 /**
  * Writes closed objects in the background, a bounded number at once and with a bounded number of
@@ -70,6 +77,12 @@ export class ObjectUploader {
       this.metrics.pendingBytes.set(this.queue.pendingBytes);
       // Taken back while it waited: its customer was detached from the partition.
       if (!state.pending.has(id)) return { kind: 'dropped' };
+      // Its records were never committed: the partition's owner in the new generation reads and writes them.
+      if (!state.active) {
+        state.pending.delete(id);
+        this.ledger.settled(target, object.topic, object.partition, object.hour, range, false);
+        return { kind: 'revoked' };
+      }
       if (this.health.isFailing(object.customerId)) {
         drop();
         return { kind: 'dropped' };
@@ -77,6 +90,17 @@ export class ObjectUploader {
       const stopTimer = this.metrics.writeSeconds.startTimer();
       let written;
       try {
+        const claim = await this.writer.claim(target, object);
+        if (claim.kind === 'claimed') {
+          // Another owner (before a rebalance, or still finishing after one) ends this object elsewhere.
+          state.rereadAt(object.first);
+          state.pending.delete(id);
+          this.ledger.settled(target, object.topic, object.partition, object.hour, range, false);
+          this.ledger.claimedElsewhere(target, object.topic, object.partition, object.hour, { first: object.first, last: claim.last });
+          this.metrics.claimsLost.inc({ customer: target.customerId });
+          this.logger.info({ customer: target.customerId, topic: object.topic, partition: object.partition, first: object.first.toString(), last: object.last.toString(), claimedLast: claim.last.toString() }, 'object claimed by another owner with other boundaries; the partition is read again to cut there');
+          return { kind: 'claimed' };
+        }
         written = await this.writer.write(target, object);
       } catch (error) {
         // Marked failing before the slot frees, so the customer's next objects in the queue are dropped, not tried.

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { siteDomainOf, type TrackingEvent } from '@tracking/contracts';
-import { hourDirectory, manifestKey, meteringKey, objectStem } from '../assembly/object-layout';
+import { claimKey, hourDirectory, manifestKey, meteringKey, objectStem } from '../assembly/object-layout';
 import type { AssembledObject } from '../assembly/partition-assembler';
 import { encodeEvents } from '../formats';
 import { firstWritten } from '../s3/boundary.ledger';
@@ -16,6 +16,15 @@ export interface WrittenObject {
   md5: string;
   /** Events per site domain (host of the page URL); events without one count under "". */
   domains: Map<string, number>;
+}
+
+/** What claiming an object's first offset found: it is ours (or the same object), or another owner ends it elsewhere. */
+export type ClaimOutcome = { kind: 'ours' } | { kind: 'claimed'; last: bigint };
+
+/** S3 refuses a conditional write because the key exists (412). */
+function keyExists(error: unknown): boolean {
+  const failure = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return failure.name === 'PreconditionFailed' || failure.$metadata?.httpStatusCode === 412;
 }
 
 function countDomains(events: readonly TrackingEvent[]): Map<string, number> {
@@ -32,10 +41,34 @@ function countDomains(events: readonly TrackingEvent[]): Map<string, number> {
  * find objects), then the backup copy and its metering record, the client's copy last. The client's
  * bucket is where later runs look for boundaries, so an object found there is complete in both
  * places. Every body is a function of the records alone: writing again writes the same bytes.
+ *
+ * Every write is conditional (If-None-Match: *): a key that exists already holds these bytes (its
+ * name fixes its records), so it is kept, not written again: no new version, no second event
+ * notification for the customer.
  */
 @Injectable()
 export class S3ObjectWriter {
   constructor(private readonly clients: S3Clients) {}
+
+  /**
+   * Claims the object's first offset before any copy is written (see claimKey). Ours when no claim
+   * existed or the existing one ends where this object ends (a run before cut the same object).
+   */
+  async claim(target: ExportTarget, object: AssembledObject): Promise<ClaimOutcome> {
+    const bucket = firstWritten(target);
+    const key = claimKey(target.prefix, target.customerId, object.hour, object.topic, object.partition, object.first);
+    try {
+      await this.clients.for(bucket).send(
+        new PutObjectCommand({ Bucket: bucket.bucket, Key: key, Body: `${object.last}\n`, ContentType: 'text/plain; charset=utf-8', IfNoneMatch: '*' }),
+      );
+      return { kind: 'ours' };
+    } catch (error) {
+      if (!keyExists(error)) throw error;
+    }
+    const existing = await this.clients.for(bucket).send(new GetObjectCommand({ Bucket: bucket.bucket, Key: key }));
+    const last = BigInt(((await existing.Body?.transformToString('utf8')) ?? '').trim());
+    return last === object.last ? { kind: 'ours' } : { kind: 'claimed', last };
+  }
 
   async write(target: ExportTarget, object: AssembledObject): Promise<WrittenObject> {
     const stem = objectStem(object.topic, object.partition, object.first, object.last);
@@ -44,17 +77,23 @@ export class S3ObjectWriter {
     const md5 = createHash('md5').update(encoded.body).digest();
     const domains = countDomains(object.events);
     // No Content-Encoding for .gz objects: HTTP clients would unzip them on download, so a file named .gz would arrive plain.
-    const put = (bucket: ExportTarget['client'], objectKey: string, body: Buffer, contentType: string) =>
-      this.clients.for(bucket).send(
-        new PutObjectCommand({
-          Bucket: bucket.bucket,
-          Key: objectKey,
-          Body: body,
-          ContentType: contentType,
-          ContentMD5: createHash('md5').update(body).digest('base64'),
-          Metadata: { records: String(object.events.length), 'first-offset': object.first.toString(), 'last-offset': object.last.toString() },
-        }),
-      );
+    const put = async (bucket: ExportTarget['client'], objectKey: string, body: Buffer, contentType: string): Promise<void> => {
+      try {
+        await this.clients.for(bucket).send(
+          new PutObjectCommand({
+            Bucket: bucket.bucket,
+            Key: objectKey,
+            Body: body,
+            ContentType: contentType,
+            ContentMD5: createHash('md5').update(body).digest('base64'),
+            Metadata: { records: String(object.events.length), 'first-offset': object.first.toString(), 'last-offset': object.last.toString() },
+            IfNoneMatch: '*',
+          }),
+        );
+      } catch (error) {
+        if (!keyExists(error)) throw error;
+      }
+    };
 
     const manifest = object.events.map((event) => `${event.event_id}\n`).join('');
     await put(firstWritten(target), manifestKey(target.prefix, target.customerId, object.hour, stem), Buffer.from(manifest, 'utf8'), 'text/plain; charset=utf-8');

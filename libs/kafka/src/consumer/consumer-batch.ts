@@ -24,6 +24,10 @@ export interface ConsumerBatch<T> {
   readonly fetched: number;
   /** Of those, records the transport dead-letters because they cannot be decoded or fail the checks. */
   readonly undecodable: number;
+  /** Explicit commit mode: the partition's end (next offset to be written) when the batch was fetched. */
+  readonly highWatermark?: string;
+  /** Explicit commit mode: the log timestamp (epoch ms) of the batch's last record, handed over or not. */
+  readonly lastTimestamp?: string;
 }
 
 /** A record a handler could never process, with why: the transport dead-letters it before committing. */

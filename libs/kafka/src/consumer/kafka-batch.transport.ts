@@ -223,7 +223,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       resolveOffset: (offset) => payload.resolveOffset(offset),
     });
     try {
-      if (this.commitsExplicitly(batch.topic)) return await this.handOver(records, batch.lastOffset(), context);
+      if (this.commitsExplicitly(batch.topic)) return await this.handOver(records, batch.lastOffset(), batch.highWatermark, context);
       if (this.parts.replay) return await this.handBounded(records, payload, context);
       await this.handInSlices(records, batch.lastOffset(), payload, context);
     } catch (error) {
@@ -278,12 +278,13 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     }
   }
 
-  private async handOver(records: ConsumedRecord[], lastOffset: string, context: KafkaBatchContext): Promise<void> {
+  private async handOver(records: ConsumedRecord[], lastOffset: string, highWatermark: string, context: KafkaBatchContext): Promise<void> {
     const { topic, partition } = records[0];
     const { decoded, rejected } = await this.decode(records);
     // Dead letters first: the service may commit past these records at any time after this.
     await this.deadLetter(topic, rejected);
-    await this.invoke(topic, { topic, partition, records: decoded, lastOffset, fetched: records.length, undecodable: rejected.length }, context);
+    const lastTimestamp = records[records.length - 1].timestamp;
+    await this.invoke(topic, { topic, partition, records: decoded, lastOffset, fetched: records.length, undecodable: rejected.length, highWatermark, lastTimestamp }, context);
   }
 
   /** Decodes the slice, hands it to the handler, dead-letters what either refused. */
