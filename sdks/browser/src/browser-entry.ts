@@ -18,8 +18,6 @@ export interface TrackingGlobal {
   setConsent(state: ConsentState, metadata?: Properties): void;
   flush(): Promise<void>;
   reset(): void;
-  /** `url` carrying the visitor and session to another of the customer's domains (see TrackerOptions.linkDomains). */
-  linkUrl(url: string): string;
   /** `Tracking.push(['track', 'signup'])`: the same call whether the script has loaded yet or not. */
   push(call: QueuedCall): void;
 }
@@ -32,7 +30,7 @@ declare global {
   }
 }
 
-const METHODS = ['track', 'trackEvent', 'page', 'trackPageView', 'identify', 'setConsent', 'flush', 'reset', 'linkUrl'] as const;
+const METHODS = ['track', 'trackEvent', 'page', 'trackPageView', 'identify', 'setConsent', 'flush', 'reset'] as const;
 type Method = (typeof METHODS)[number];
 
 /**
@@ -48,8 +46,6 @@ function install(): void {
 
   const call = (method: Method, args: unknown[]): unknown => {
     if (!tracker) {
-      // Before the tracker exists there are no ids to carry: the address goes as it is.
-      if (method === 'linkUrl') return args[0];
       waiting.push([method, ...args]);
       return method === 'flush' ? Promise.resolve() : undefined;
     }

@@ -1,4 +1,4 @@
-import { hostMatches, LINKER_PARAM, LINKER_TTL_SECONDS, linkedDestination, linkerValue, readLinker, takeLinker, withLinker } from './linker';
+import { LINKER_PARAM, LINKER_TTL_SECONDS, linkedUrl, linkerValue, readLinker, takeLinker } from './linker';
 
 const NOW = 1_800_000_000_000;
 const BROWSER = 'acme|Mozilla/5.0 (X11; Linux x86_64) Chrome/140|en-GB';
@@ -27,27 +27,26 @@ describe('cross-domain linker', () => {
   });
 
   it('decorates links to the other linked domains and their subdomains only', () => {
-    const domains = ['book.example', '.shop.example'];
-    expect(linkedDestination('https://book.example/slots', 'shop.example', domains)?.hostname).toBe('book.example');
-    expect(linkedDestination('https://eu.book.example/slots', 'shop.example', domains)?.hostname).toBe('eu.book.example');
-    expect(linkedDestination('https://shop.example/cart', 'shop.example', domains)).toBeUndefined();
-    expect(linkedDestination('https://notbook.example/', 'shop.example', domains)).toBeUndefined();
-    expect(linkedDestination('mailto:hello@book.example', 'shop.example', domains)).toBeUndefined();
-    expect(linkedDestination('not a url', 'shop.example', domains)).toBeUndefined();
-    expect(hostMatches('BOOK.example', 'book.example')).toBe(true);
-    expect(hostMatches('book.example', '')).toBe(false);
+    const domains = ['book.example', 'shop.example'];
+    const link = (url: string) => linkedUrl(url, 'shop.example', domains, () => 'v');
+    expect(link('https://book.example/slots')).toBe('https://book.example/slots?_cpl=v');
+    expect(link('https://EU.book.example/slots')).toBe('https://eu.book.example/slots?_cpl=v');
+    expect(link('https://shop.example/cart')).toBeUndefined();
+    expect(link('https://notbook.example/')).toBeUndefined();
+    expect(link('mailto:hello@book.example')).toBeUndefined();
+    expect(link('not a url')).toBeUndefined();
   });
 
   it('adds and removes the parameter without touching the rest of the address as written', () => {
-    const destination = new URL('https://book.example/slots?q=a%20b&x=1#top');
-    const linked = withLinker(destination, linkerValue(IDS, NOW, BROWSER));
+    const linked = linkedUrl('https://book.example/slots?q=a%20b&x=1#top', 'shop.example', ['book.example'], () => linkerValue(IDS, NOW, BROWSER));
     expect(linked).toMatch(new RegExp(`^https://book\\.example/slots\\?q=a%20b&x=1&${LINKER_PARAM}=[^&#]+#top$`));
-    const taken = takeLinker(linked);
+    const taken = takeLinker(linked!);
     expect(taken?.rest).toBe('https://book.example/slots?q=a%20b&x=1#top');
     expect(readLinker(taken!.value, NOW, BROWSER)).toEqual(IDS);
     // Linked again (a second hop): one parameter, the newest.
-    expect(withLinker(new URL(linked), 'v2').match(new RegExp(`${LINKER_PARAM}=`, 'g'))).toHaveLength(1);
+    expect(linkedUrl(linked!, 'shop.example', ['book.example'], () => 'v2')).toBe('https://book.example/slots?q=a%20b&x=1&_cpl=v2#top');
     expect(takeLinker('https://book.example/?_cpl=x')?.rest).toBe('https://book.example/');
+    expect(takeLinker('https://book.example/?_cpl=x&a=1#h')?.rest).toBe('https://book.example/?a=1#h');
     expect(takeLinker('https://book.example/?a=1')).toBeUndefined();
   });
 });

@@ -33,7 +33,7 @@ export function resolveOptions(options: TrackerOptions): ResolvedOptions {
   const customerId = text('customerId', options.customerId);
   const publishableKey = text('publishableKey', options.publishableKey);
   if (SECRET_PREFIXES.some((prefix) => publishableKey.startsWith(prefix))) {
-    problems.push('publishableKey is a secret token: use the publishable key (pk_...), and revoke the token now that a page has held it');
+    problems.push('publishableKey is a secret token: use a publishable key (pk_...) and revoke that token');
   }
   const endpoint = text('endpoint', options.endpoint);
   if (endpoint && !/^https?:\/\//.test(endpoint)) problems.push('endpoint must be an http(s) URL such as https://collect.example.com');
@@ -44,10 +44,6 @@ export function resolveOptions(options: TrackerOptions): ResolvedOptions {
     const unknown = options.behaviour.filter((feature) => !BEHAVIOUR_FEATURES.includes(feature));
     if (unknown.length > 0) problems.push(`behaviour has unknown features ${unknown.join(', ')} (known: ${BEHAVIOUR_FEATURES.join(', ')})`);
     behaviour = options.behaviour.filter((feature) => BEHAVIOUR_FEATURES.includes(feature));
-  }
-  const linkDomains = options.linkDomains ?? [];
-  if (!Array.isArray(linkDomains) || linkDomains.some((domain) => typeof domain !== 'string' || !/^\.?[a-z0-9.-]+$/i.test(domain.trim()))) {
-    problems.push('linkDomains must be a list of host names such as ["shop.example", "book.example"]');
   }
   const storage = options.storage ?? 'cookie';
   if (!STORAGE_KINDS.includes(storage)) problems.push(`storage must be one of ${STORAGE_KINDS.join(', ')}`);
@@ -63,7 +59,7 @@ export function resolveOptions(options: TrackerOptions): ResolvedOptions {
     redactQueryParameters: options.redactQueryParameters ?? [],
     storage,
     cookieDomain: options.cookieDomain,
-    linkDomains: Array.isArray(linkDomains) ? linkDomains.map((domain) => String(domain).trim()) : [],
+    linkDomains: options.linkDomains ?? [],
     flushAt: count('flushAt', options.flushAt, 10, 1, MAX_BATCH),
     flushIntervalMs: count('flushIntervalMs', options.flushIntervalMs, 1000, 0, 60_000),
     retryBaseDelayMs: count('retryBaseDelayMs', options.retryBaseDelayMs, 1000, 1, 60_000),

@@ -2,7 +2,7 @@
 import { behaviourFeatures, startBehaviour, type BehaviourTracker } from './behaviour';
 import { EventQueue, MAX_BATCH } from './event.queue';
 import { IdentityStore, VISITOR_TTL_SECONDS } from './identity';
-import { linkedDestination, linkerValue, readLinker, takeLinker, withLinker } from './linker';
+import { linkedUrl, linkerValue, readLinker, takeLinker } from './linker';
 import { pageKey, watchNavigation } from './navigation';
 import { resolveOptions, type ResolvedOptions } from './options';
 import { redactionNames, redactUrl } from './redaction';
@@ -119,11 +119,7 @@ export class Tracker {
     }
     if (this.options.linkDomains.length > 0) {
       // Capture phase, before the browser follows the link: the address it follows is the decorated one.
-      const onActivate = (event: Event): void => this.decorateLink(event.target);
-      for (const type of ['click', 'auxclick'] as const) {
-        document.addEventListener(type, onActivate, true);
-        this.stops.push(() => document.removeEventListener(type, onActivate, true));
-      }
+      for (const type of ['click', 'auxclick']) this.listen(document, type, (event) => this.decorateLink(event.target), true);
     }
     if (this.options.autoPageViews) {
       this.stops.push(watchNavigation(() => {
@@ -186,26 +182,6 @@ export class Tracker {
     if (changed && state !== 'pending') this.emit(CONSENT_EVENT, { properties: { consent: state, ...metadata }, essential: true });
   }
 
-  /**
-   * `url` carrying this visitor and session when it leads to one of `linkDomains` (for navigation the
-   * page does itself, e.g. `location.href = Tracking.linkUrl(url)`); otherwise `url` unchanged. Links
-   * the visitor clicks are decorated without it.
-   */
-  linkUrl(url: string): string {
-    if (this.disabled || !this.gateOpen() || this.options.linkDomains.length === 0) return url;
-    let absolute: string;
-    try {
-      absolute = new URL(url, location.href).toString();
-    } catch {
-      return url;
-    }
-    const destination = linkedDestination(absolute, location.host, this.options.linkDomains);
-    if (!destination) return url;
-    // Following a link is activity: the session it carries is the one the next page continues.
-    const ids = this.identity.touch();
-    return withLinker(destination, linkerValue(ids, Date.now(), this.browserBinding()));
-  }
-
   /** Sends what is queued now; resolves once it is delivered (or the consent gate holds it). */
   flush(): Promise<void> {
     return this.queue.flush();
@@ -231,22 +207,22 @@ export class Tracker {
     if (!taken) return;
     history.replaceState(history.state, '', taken.rest);
     if (this.consent === 'denied') return;
-    const ids = readLinker(taken.value, Date.now(), this.browserBinding());
+    const ids = readLinker(taken.value, Date.now(), browserBinding(this.options.customerId));
+    // Expired, altered or made in another browser: this domain's own ids stand.
     if (ids) this.identity.adopt(ids.visitorId, ids.sessionId);
-    else this.log('cross-domain link ignored: expired, altered or made in another browser');
   }
 
-  /** A click on a link (or area) to another linked domain: its address gets the ids just before the browser follows it. */
+  /**
+   * A click on a link to another linked domain: its address gets the ids just before the browser
+   * follows it, once the visitor may be identified. Following a link is activity (touch): the
+   * session it carries is the one the next page continues.
+   */
   private decorateLink(target: EventTarget | null): void {
-    const link = target instanceof Element ? target.closest('a[href], area[href]') : null;
-    if (!(link instanceof HTMLAnchorElement || link instanceof HTMLAreaElement)) return;
-    const decorated = this.linkUrl(link.href);
-    if (decorated !== link.href) link.href = decorated;
-  }
-
-  /** What a link's check value is bound to: the customer and this browser (see linker.ts). */
-  private browserBinding(): string {
-    return [this.options.customerId, navigator.userAgent, navigator.language].join('|');
+    // An SVG link's href is not a string: it is left alone.
+    const link = (target as Element | null)?.closest?.('a[href],area[href]') as HTMLAnchorElement | null;
+    if (typeof link?.href !== 'string' || !this.gateOpen()) return;
+    const linked = linkedUrl(link.href, location.host, this.options.linkDomains, () => linkerValue(this.identity.touch(), Date.now(), browserBinding(this.options.customerId)));
+    if (linked) link.href = linked;
   }
 
   private applyConsent(state: ConsentState): void {
@@ -302,7 +278,7 @@ export class Tracker {
       // Checked now, not at send time: a value JSON cannot hold would otherwise fail the whole batch.
       properties = utm || fields.properties ? (JSON.parse(JSON.stringify({ ...utm, ...fields.properties })) as Properties) : undefined;
     } catch (error) {
-      this.log(`event "${fields.name ?? type}" dropped: its properties are not JSON (${String(error)})`);
+      this.log(`event "${fields.name ?? type}" dropped: properties not JSON (${String(error)})`);
       return;
     }
     const url = redacted?.slice(0, MAX_URL);
@@ -350,19 +326,24 @@ export class Tracker {
       handed += batch.length;
     }
     if (handed < events.length) {
-      this.log(`${events.length - handed} event(s) did not fit in a beacon the browser took; kept queued`);
+      this.log(`${events.length - handed} event(s) kept queued: no room in a beacon`);
       this.queue.restore(events.slice(handed));
     }
   }
 
-  private listen(target: EventTarget, type: string, listener: () => void): void {
-    target.addEventListener(type, listener);
-    this.stops.push(() => target.removeEventListener(type, listener));
+  private listen(target: EventTarget, type: string, listener: (event: Event) => void, capture = false): void {
+    target.addEventListener(type, listener, capture);
+    this.stops.push(() => target.removeEventListener(type, listener, capture));
   }
 
   private log(message: string): void {
     if (this.options.debug) console.debug(`[tracking] ${message}`);
   }
+}
+
+/** What a cross-domain link's check value is bound to: the customer and this browser (see linker.ts). */
+function browserBinding(customerId: string): string {
+  return `${customerId}|${navigator.userAgent}|${navigator.language}`;
 }
 
 /** A tracker for the current page (the ES module's entry point). */
