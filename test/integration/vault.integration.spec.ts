@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Client, Pool } from 'pg';
 import { CONSUMER_SUBSCRIPTIONS, TOPICS, tenantHashKey, type TrackingEvent } from '@tracking/contracts';
+import { ROLLUP_TABLES } from '@tracking/vault-schema';
 import { SEED_000_EVENTS } from '@test/fixtures/seed-000-examples';
 import { TEST_ADMIN_TOKEN, startVaultLoader, type RunningService } from '@test/support/in-process-services';
 import { groupLag, positionGroup } from '@test/support/kafka-inspection';
@@ -270,7 +271,7 @@ describe('the Data Vault loader', () => {
 
     const traces = async (): Promise<string[]> => {
       const found: string[] = [];
-      for (const table of ['raw.site_tracking_events_r', 'staging.site_events', 'staging.data_quality_log', 'business.site_event_h', 'business.site_session_h', 'business.site_visitor_h', 'business.site_page_h', 'business.site_event_details_s', 'business.site_session_details_s', 'business.site_visitor_details_s', 'business.site_page_details_s', 'audit.audit_event_details_s']) {
+      for (const table of ['raw.site_tracking_events_r', 'staging.site_events', 'staging.data_quality_log', 'business.site_event_h', 'business.site_session_h', 'business.site_visitor_h', 'business.site_page_h', 'business.site_event_details_s', 'business.site_session_details_s', 'business.site_visitor_details_s', 'business.site_page_details_s', 'audit.audit_event_details_s', ...ROLLUP_TABLES.map((rollup) => rollup.table)]) {
         const { rows } = await db.query<{ t: string }>(`SELECT t::text AS t FROM ${table} t WHERE tenant_hk = $1`, [tenantHk]);
         for (const { t } of rows) for (const needle of [visitor, user, email, marker]) if (t.includes(needle)) found.push(`${table}: ${needle}`);
       }

@@ -4,7 +4,7 @@ import { TOPICS, type TrackingEvent } from '@tracking/contracts';
 import { parseCustomerConfig } from '@tracking/customers';
 import { DEFAULT_INGESTION_LIMITS, IngestionPipeline, type RequestFacts } from '@tracking/ingestion';
 import { AvroTopicWriter, ConfluentSchemaRegistryAdapter, KafkaPublisher, TRACKING_EVENTS_TOPIC } from '@tracking/kafka';
-import { VAULT_TABLES } from '@tracking/vault-schema';
+import { ROLLUP_TABLES, VAULT_TABLES } from '@tracking/vault-schema';
 import type { Message } from 'kafkajs';
 import type { TestEnvironment } from './test-environment';
 import { testRegistrySettings } from './test-connection';
@@ -51,10 +51,10 @@ export async function produceEvents(env: TestEnvironment, events: readonly Track
   }
 }
 
-/** md5 over every row of one tenant, per vault table: two loads of the same records must agree on each. */
+/** md5 over every row of one tenant, per vault table and rollup: two loads of the same records must agree on each. */
 export async function vaultChecksums(db: Pool, tenantHk: Buffer): Promise<Record<string, string>> {
   const sums: Record<string, string> = {};
-  for (const spec of VAULT_TABLES) {
+  for (const spec of [...VAULT_TABLES, ...ROLLUP_TABLES]) {
     const { rows } = await db.query<{ sum: string | null; n: number }>(
       `SELECT md5(string_agg(t::text, E'\\n' ORDER BY t::text)) AS sum, count(*)::int AS n FROM ${spec.table} t WHERE tenant_hk = $1`,
       [tenantHk],
@@ -66,7 +66,7 @@ export async function vaultChecksums(db: Pool, tenantHk: Buffer): Promise<Record
 
 export async function countRows(db: Pool, tenantHk: Buffer): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  for (const spec of VAULT_TABLES) {
+  for (const spec of [...VAULT_TABLES, ...ROLLUP_TABLES]) {
     counts[spec.table] = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${spec.table} WHERE tenant_hk = $1`, [tenantHk])).rows[0].n;
   }
   return counts;

@@ -1,12 +1,12 @@
 import { ApiError } from '@tracking/http';
-import { filterClause, parseAnalyticsFilters } from './analytics-filters';
+import { filterClause, parseAnalyticsFilters, rollupFilterClause } from './analytics-filters';
 
 const NOW = new Date('2026-11-22T15:30:00Z');
 
 describe('analytics filters', () => {
-  it('defaults to 30 days from 00:00 UTC, ten rows per ranking', () => {
+  it('defaults to 30 whole UTC days ending with today, ten rows per ranking', () => {
     const filters = parseAnalyticsFilters({}, NOW);
-    expect(filters).toMatchObject({ windowDays: 30, from: new Date('2026-10-24T00:00:00Z'), to: NOW, limit: 10 });
+    expect(filters).toMatchObject({ windowDays: 30, from: new Date('2026-10-24T00:00:00Z'), to: new Date('2026-11-22T23:59:59.999Z'), limit: 10 });
   });
 
   it('takes 7, 30 or 90, with or without a d', () => {
@@ -51,5 +51,11 @@ describe('analytics filters', () => {
     const { where, values } = filterClause(parseAnalyticsFilters({ url: '/50%_off', event_name: 'signup' }, NOW), Buffer.alloc(32));
     expect(where).toBe("tenant_hk = $1 AND occurred_at >= $2 AND occurred_at <= $3 AND page_path LIKE $4 ESCAPE '\\' AND event_name = $5");
     expect(values.slice(3)).toEqual(['/50\\%\\_off%', 'signup']);
+  });
+
+  it('filters the daily rollups by the window\'s days and the same columns, qualified when asked', () => {
+    const { where, values } = rollupFilterClause(parseAnalyticsFilters({ window: '7', url: 'https://shop.example/docs', event_type: 'page_view' }, NOW), Buffer.alloc(32), 'v');
+    expect(where).toBe("v.tenant_hk = $1 AND v.day >= $2::date AND v.day <= $3::date AND v.page_host = $4 AND v.page_path LIKE $5 ESCAPE '\\' AND v.event_type = $6");
+    expect(values.slice(1)).toEqual(['2026-11-16', '2026-11-22', 'shop.example', '/docs%', 'page_view']);
   });
 });

@@ -1,6 +1,6 @@
 import type { FieldError } from '@tracking/ingestion';
 import { ApiError } from '@tracking/http';
-import { EVENTS_VIEW } from '@tracking/vault-schema';
+import { DAILY_EVENTS, EVENTS_VIEW } from '@tracking/vault-schema';
 
 /** Seed 002: time series over 7, 30 or 90 days. */
 export const WINDOWS = [7, 30, 90] as const;
@@ -8,8 +8,12 @@ export type WindowDays = (typeof WINDOWS)[number];
 
 export interface AnalyticsFilters {
   windowDays: WindowDays;
-  /** Start of the first UTC day of the window; the window ends now. */
+  /** Start of the first UTC day of the window. */
   from: Date;
+  /**
+   * The last instant of today (UTC): the window is whole days, as the daily rollups count them, so an
+   * event stamped later today (a client clock ahead) counts in the totals, the timeline and the export alike.
+   */
   to: Date;
   /** Pages on this host (when the filter was a URL) whose path starts with `pathPrefix`. */
   pageHost?: string;
@@ -51,7 +55,7 @@ export function parseAnalyticsFilters(query: Record<string, unknown>, now = new 
 
   const days = windowDays ?? 30;
   const todayStart = Math.floor(now.getTime() / DAY_MS) * DAY_MS;
-  return { windowDays: days, from: new Date(todayStart - (days - 1) * DAY_MS), to: now, ...page, eventName, eventType, limit };
+  return { windowDays: days, from: new Date(todayStart - (days - 1) * DAY_MS), to: new Date(todayStart + DAY_MS - 1), ...page, eventName, eventType, limit };
 }
 
 /** A full URL selects a host and a path prefix; `/path` selects a path prefix on any host. */
@@ -74,15 +78,30 @@ function parsePageFilter(value: string | undefined, errors: FieldError[]): Pick<
  */
 export function filterClause(filters: AnalyticsFilters, tenantHk: Buffer): { where: string; values: unknown[] } {
   const e = EVENTS_VIEW.column;
-  const values: unknown[] = [tenantHk, filters.from, filters.to];
-  const conditions = [`${e.tenant_hk} = $1`, `${e.occurred_at} >= $2`, `${e.occurred_at} <= $3`];
+  return withFilters(filters, [tenantHk, filters.from, filters.to], [`${e.tenant_hk} = $1`, `${e.occurred_at} >= $2`, `${e.occurred_at} <= $3`], '');
+}
+
+/**
+ * The same filters over the daily rollups (whose rows carry the filtered columns), for the window's
+ * days; `alias` qualifies the columns where a query reads two rollups. Parameters numbered from 1.
+ */
+export function rollupFilterClause(filters: AnalyticsFilters, tenantHk: Buffer, alias = ''): { where: string; values: unknown[] } {
+  const day = (date: Date) => date.toISOString().slice(0, 10);
+  const d = DAILY_EVENTS.column;
+  const a = alias ? `${alias}.` : '';
+  return withFilters(filters, [tenantHk, day(filters.from), day(filters.to)], [`${a}${d.tenant_hk} = $1`, `${a}${d.day} >= $2::date`, `${a}${d.day} <= $3::date`], a);
+}
+
+/** Column names as both the events view and the daily rollups spell them. */
+function withFilters(filters: AnalyticsFilters, values: unknown[], conditions: string[], qualifier: string): { where: string; values: unknown[] } {
+  const e = EVENTS_VIEW.column;
   const add = (condition: (placeholder: string) => string, value: unknown) => {
     values.push(value);
     conditions.push(condition(`$${values.length}`));
   };
-  if (filters.pageHost !== undefined) add((p) => `${e.page_host} = ${p}`, filters.pageHost);
-  if (filters.pathPrefix !== undefined) add((p) => `${e.page_path} LIKE ${p} ESCAPE '\\'`, `${filters.pathPrefix.replace(/[\\%_]/g, '\\$&')}%`);
-  if (filters.eventName !== undefined) add((p) => `${e.event_name} = ${p}`, filters.eventName);
-  if (filters.eventType !== undefined) add((p) => `${e.event_type} = ${p}`, filters.eventType);
+  if (filters.pageHost !== undefined) add((p) => `${qualifier}${e.page_host} = ${p}`, filters.pageHost);
+  if (filters.pathPrefix !== undefined) add((p) => `${qualifier}${e.page_path} LIKE ${p} ESCAPE '\\'`, `${filters.pathPrefix.replace(/[\\%_]/g, '\\$&')}%`);
+  if (filters.eventName !== undefined) add((p) => `${qualifier}${e.event_name} = ${p}`, filters.eventName);
+  if (filters.eventType !== undefined) add((p) => `${qualifier}${e.event_type} = ${p}`, filters.eventType);
   return { where: conditions.join(' AND '), values };
 }

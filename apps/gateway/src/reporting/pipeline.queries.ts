@@ -1,4 +1,4 @@
-import { HUBS, LOAD_BATCHES, QUALITY_LOG, RAW_EVENTS, STAGED_EVENTS } from '@tracking/vault-schema';
+import { HOURLY_EVENTS, HOURLY_ISSUES, HOURLY_QUALITY, HUBS, LOAD_BATCHES, QUALITY_LOG, RAW_EVENTS, STAGED_EVENTS } from '@tracking/vault-schema';
 import { toNumber as n, type ReadQuery } from './tenant-read.repository';
 
 // The loader's tables, by the names its schema lib declares (checked against its migrations).
@@ -7,6 +7,9 @@ const staged = STAGED_EVENTS.column;
 const eventHub = HUBS.event.column;
 const quality = QUALITY_LOG.column;
 const batches = LOAD_BATCHES.column;
+const he = HOURLY_EVENTS.column;
+const hq = HOURLY_QUALITY.column;
+const hi = HOURLY_ISSUES.column;
 
 export interface QualityMetrics {
   window_hours: number;
@@ -73,21 +76,43 @@ export async function recentEvents(query: ReadQuery, tenantHk: Buffer, limit = 1
   }));
 }
 
-/** Quality of the events loaded (by arrival) in the last `hours`, from the staging layer's assessment. */
+/**
+ * A sliding window (`since` to now) over an hourly rollup: the whole hours after the one `since` falls
+ * in from the rollup, the rest of that hour from the per-event table (an index range of under an
+ * hour), so the figure is exact and costs the same whatever the tenant's history. `rollupRows` and
+ * `eventRows` select the same columns; the hour arithmetic is UTC, as the rollups'.
+ */
+function sliding(since: string, rollupRows: (after: string) => string, eventRows: (from: string, until: string) => string): string {
+  const boundary = `date_trunc('hour', ${since}, 'UTC')`;
+  return `(${rollupRows(`> ${boundary}`)} UNION ALL ${eventRows(`>= ${since}`, `< ${boundary} + interval '1 hour'`)}) AS windowed`;
+}
+
+/** Quality of the events loaded (by arrival) in the last `hours`, from the staging layer's assessment (its hourly rollups). */
 export async function qualityMetrics(query: ReadQuery, tenantHk: Buffer, hours: number): Promise<QualityMetrics> {
   const since = `now() - make_interval(hours => ${hours})`;
+  const statuses = sliding(
+    since,
+    (after) => `SELECT ${hq.validation_status}, ${hq.events} AS n, ${hq.quality_score_sum} AS score FROM ${HOURLY_QUALITY.table} WHERE ${hq.tenant_hk} = $1 AND ${hq.hour} ${after}`,
+    (from, until) =>
+      `SELECT ${staged.validation_status}, 1, ${staged.quality_score} FROM ${STAGED_EVENTS.table} WHERE ${staged.tenant_hk} = $1 AND ${staged.load_date} ${from} AND ${staged.load_date} ${until}`,
+  );
   const [counts] = await query(
-    `SELECT count(*) AS events,
-            count(*) FILTER (WHERE ${staged.validation_status} = 'VALID') AS valid,
-            count(*) FILTER (WHERE ${staged.validation_status} = 'WARNING') AS warning,
-            count(*) FILTER (WHERE ${staged.validation_status} = 'INVALID') AS invalid,
-            round(avg(${staged.quality_score}), 2) AS average
-       FROM ${STAGED_EVENTS.table} WHERE ${staged.tenant_hk} = $1 AND ${staged.load_date} >= ${since}`,
+    `SELECT sum(n) AS events,
+            sum(n) FILTER (WHERE ${staged.validation_status} = 'VALID') AS valid,
+            sum(n) FILTER (WHERE ${staged.validation_status} = 'WARNING') AS warning,
+            sum(n) FILTER (WHERE ${staged.validation_status} = 'INVALID') AS invalid,
+            round(sum(score) / nullif(sum(n), 0), 2) AS average
+       FROM ${statuses}`,
     [tenantHk],
   );
+  const findings = sliding(
+    since,
+    (after) => `SELECT ${hi.check_name}, ${hi.severity}, ${hi.events} AS n FROM ${HOURLY_ISSUES.table} WHERE ${hi.tenant_hk} = $1 AND ${hi.hour} ${after}`,
+    (from, until) =>
+      `SELECT ${quality.check_name}, ${quality.severity}, 1 FROM ${QUALITY_LOG.table} WHERE ${quality.tenant_hk} = $1 AND ${quality.load_date} ${from} AND ${quality.load_date} ${until}`,
+  );
   const issues = await query(
-    `SELECT ${quality.check_name}, ${quality.severity}, count(*) AS events FROM ${QUALITY_LOG.table}
-      WHERE ${quality.tenant_hk} = $1 AND ${quality.load_date} >= ${since}
+    `SELECT ${quality.check_name}, ${quality.severity}, sum(n) AS events FROM ${findings}
       GROUP BY ${quality.check_name}, ${quality.severity} ORDER BY events DESC, ${quality.check_name} LIMIT 5`,
     [tenantHk],
   );
@@ -109,26 +134,30 @@ export interface EventCounts {
   by_type_last_7_days: Array<{ event_type: string; events: number }>;
 }
 
-/** Counts by when events happened (occurred_at), invalid ones included: they were received too. */
+/** Counts by when events happened (occurred_at), invalid ones included: they were received too. From the hourly rollup. */
 export async function eventCounts(query: ReadQuery, tenantHk: Buffer): Promise<EventCounts> {
+  const window = (since: string) =>
+    sliding(
+      since,
+      (after) => `SELECT ${he.event_type}, ${he.events} AS n FROM ${HOURLY_EVENTS.table} WHERE ${he.tenant_hk} = $1 AND ${he.hour} ${after}`,
+      (from, until) => `SELECT ${staged.event_type}, 1 FROM ${STAGED_EVENTS.table} WHERE ${staged.tenant_hk} = $1 AND ${staged.occurred_at} ${from} AND ${staged.occurred_at} ${until}`,
+    );
   const [counts] = await query(
-    `SELECT count(*) AS total,
-            count(*) FILTER (WHERE ${staged.occurred_at} >= now() - interval '24 hours') AS day,
-            count(*) FILTER (WHERE ${staged.occurred_at} >= now() - interval '7 days') AS week
-       FROM ${STAGED_EVENTS.table} WHERE ${staged.tenant_hk} = $1`,
+    `SELECT (SELECT sum(${he.events}) FROM ${HOURLY_EVENTS.table} WHERE ${he.tenant_hk} = $1) AS total,
+            (SELECT sum(n) FROM ${window(`now() - interval '24 hours'`)}) AS day,
+            (SELECT sum(n) FROM ${window(`now() - interval '7 days'`)}) AS week`,
     [tenantHk],
   );
   const types = await query(
-    `SELECT ${staged.event_type}, count(*) AS events FROM ${STAGED_EVENTS.table}
-      WHERE ${staged.tenant_hk} = $1 AND ${staged.occurred_at} >= now() - interval '7 days'
-      GROUP BY ${staged.event_type} ORDER BY events DESC, ${staged.event_type}`,
+    `SELECT ${he.event_type}, sum(n) AS events FROM ${window(`now() - interval '7 days'`)}
+      GROUP BY ${he.event_type} ORDER BY events DESC, ${he.event_type}`,
     [tenantHk],
   );
   return {
     total: n(counts?.['total']),
     last_24_hours: n(counts?.['day']),
     last_7_days: n(counts?.['week']),
-    by_type_last_7_days: types.map((row) => ({ event_type: String(row[staged.event_type]), events: n(row['events']) })),
+    by_type_last_7_days: types.map((row) => ({ event_type: String(row[he.event_type]), events: n(row['events']) })),
   };
 }
 

@@ -5,6 +5,7 @@ import { hashKey, tenantHashKey, type TrackingEvent } from '@tracking/contracts'
 import { DATABASE_POOL, inTransaction } from '@tracking/database';
 import { AUDIT_HUB, AUDIT_SATELLITE, ERASURES, HUBS, RAW_EVENTS, SATELLITES, STAGED_EVENTS } from '@tracking/vault-schema';
 import { anonymiseEvent } from '../vault/anonymise';
+import { APPLY_ROLLUPS, CLEAR_EMPTY_ROLLUPS, CREATE_DELTA_TABLES, eventDelta } from '../vault/rollup-statements';
 import { hashDiff } from '../vault/vault-model';
 
 export interface ErasureRequest {
@@ -85,6 +86,11 @@ export class ErasureRepository {
         );
       }
 
+      // The rollups lose the events as they were and count them as they are now: the person's visitor and
+      // session ids leave the daily sets, the events stay counted (anonymised) by day, page and type.
+      const erasedEvents = `(SELECT * FROM ${STAGED_EVENTS.table} WHERE tenant_hk = $1 AND event_id = ANY($2)) AS erased`;
+      await client.query(`SET LOCAL client_min_messages = warning; ${CREATE_DELTA_TABLES}`);
+      await client.query(eventDelta(erasedEvents, -1), [tenantHk, eventIds]);
       count(
         STAGED_EVENTS.table,
         (await client.query(
@@ -96,6 +102,9 @@ export class ErasureRepository {
           [tenantHk, eventIds],
         )).rowCount,
       );
+
+      await client.query(eventDelta(erasedEvents, 1), [tenantHk, eventIds]);
+      for (const statement of [...APPLY_ROLLUPS, ...CLEAR_EMPTY_ROLLUPS]) await client.query(statement);
 
       // Event details: anonymised in place; the hash diff is recomputed over what remains, so not even a
       // hash of the removed values stays behind.

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { DATABASE_POOL, inTransaction } from '@tracking/database';
-import { VAULT_TABLES } from '@tracking/vault-schema';
+import { QUALITY_LOG, STAGED_EVENTS, VAULT_TABLES } from '@tracking/vault-schema';
+import { APPLY_ROLLUPS, CLEAR_EMPTY_ROLLUPS, CREATE_DELTA_TABLES, eventDelta, issueDelta } from '../vault/rollup-statements';
 
 /** Every table but the hubs is purged by load_date; the hubs' only foreign keys point at them from links and satellites. */
 const DATED_TABLES = VAULT_TABLES.filter((spec) => spec.kind !== 'hub').map((spec) => spec.table);
@@ -24,9 +25,19 @@ export class RetentionRepository {
   async purge(tenantHk: Buffer, cutoff: Date): Promise<Record<string, number>> {
     return inTransaction(this.pool, async (client) => {
       const deleted: Record<string, number> = {};
+      await client.query(`SET LOCAL client_min_messages = warning; ${CREATE_DELTA_TABLES}`);
       for (const table of DATED_TABLES) {
-        deleted[table] = (await client.query(`DELETE FROM ${table} WHERE tenant_hk = $1 AND load_date < $2`, [tenantHk, cutoff])).rowCount ?? 0;
+        const purge = `DELETE FROM ${table} WHERE tenant_hk = $1 AND load_date < $2`;
+        // What leaves staging leaves the rollups: the deleted rows, counted back out (-1) in this transaction.
+        const sql =
+          table === STAGED_EVENTS.table
+            ? `WITH purged AS (${purge} RETURNING *) ${eventDelta('purged', -1)}`
+            : table === QUALITY_LOG.table
+              ? `WITH purged AS (${purge} RETURNING *) ${issueDelta('purged', -1)}`
+              : purge;
+        deleted[table] = (await client.query(sql, [tenantHk, cutoff])).rowCount ?? 0;
       }
+      for (const statement of [...APPLY_ROLLUPS, ...CLEAR_EMPTY_ROLLUPS]) await client.query(statement);
       for (const hub of HUBS) {
         const orphan = hub.referrers.map(([table, column]) => `NOT EXISTS (SELECT 1 FROM ${table} r WHERE r.${column} = h.${hub.hk})`).join(' AND ');
         deleted[hub.table] = (await client.query(`DELETE FROM ${hub.table} h WHERE h.tenant_hk = $1 AND h.load_date < $2 AND ${orphan}`, [tenantHk, cutoff]))

@@ -4,8 +4,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Pool, QueryResult } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DATABASE_POOL, inTransaction } from '@tracking/database';
-import { ERASURES, LOAD_BATCHES, VAULT_TABLES } from '@tracking/vault-schema';
+import { ERASURES, LOAD_BATCHES, QUALITY_LOG, STAGED_EVENTS, VAULT_TABLES, type TableSpec } from '@tracking/vault-schema';
 import { copyText } from './copy-text';
+import { APPLY_ROLLUPS, CREATE_DELTA_TABLES, capturingInserted } from './rollup-statements';
 import { COPY_STAGING, CREATE_STAGING_TABLE, STAGING_COLUMNS, loadStatement } from './vault-statements';
 import type { VaultRows } from './vault-model';
 
@@ -25,14 +26,18 @@ export interface ErasedSubject {
   subjectHk: Buffer;
 }
 
+/** The staging tables' inserts also record what they inserted, for the rollups (rollup-statements.ts). */
+const ROLLED_UP_SOURCES = new Set([STAGED_EVENTS.table, QUALITY_LOG.table]);
+const statementOf = (spec: TableSpec): string => (ROLLED_UP_SOURCES.has(spec.table) ? capturingInserted(loadStatement(spec), spec) : loadStatement(spec));
+
 /**
  * SQL of the load path: every table of a batch in one transaction. The batch's rows are copied into a
  * temporary staging table (one COPY), then one set-based statement per table moves them into the
- * vault, all statements in one round trip.
+ * vault, and the rollups add what the staging layer actually inserted; all statements in one round trip.
  */
 @Injectable()
 export class VaultRepository {
-  private readonly statements = new Map(VAULT_TABLES.map((spec) => [spec.table, loadStatement(spec)]));
+  private readonly statements = new Map(VAULT_TABLES.map((spec) => [spec.table, statementOf(spec)]));
 
   constructor(@Inject(DATABASE_POOL) private readonly pool: Pool) {}
 
@@ -46,10 +51,10 @@ export class VaultRepository {
       const inserted = new Map<string, number>();
       if (batch.length > 0) {
         // IF NOT EXISTS: a session keeps its table, but one created in a transaction that rolled back is gone.
-        await client.query(`SET LOCAL client_min_messages = warning; ${CREATE_STAGING_TABLE}`);
+        await client.query(`SET LOCAL client_min_messages = warning; ${CREATE_STAGING_TABLE}; ${CREATE_DELTA_TABLES}`);
         const body = copyText(batch.map(({ spec, rows: tableRows }) => ({ table: spec.table, columns: spec.columns.map((column) => column.name), rows: tableRows })), STAGING_COLUMNS);
         await pipeline(Readable.from([body]), client.query(copyFrom(COPY_STAGING)));
-        const results = await client.query(batch.map(({ spec }) => this.statements.get(spec.table) as string).join(';\n'));
+        const results = await client.query([...batch.map(({ spec }) => this.statements.get(spec.table) as string), ...APPLY_ROLLUPS].join(';\n'));
         const perStatement = (Array.isArray(results) ? results : [results]) as QueryResult[];
         batch.forEach(({ spec }, index) => inserted.set(spec.table, perStatement[index]?.rowCount ?? 0));
       }

@@ -1,0 +1,131 @@
+import { DAILY_EVENTS, DAILY_SESSIONS, DAILY_VISITORS, HOURLY_EVENTS, HOURLY_ISSUES, HOURLY_QUALITY, QUALITY_LOG, STAGED_EVENTS, type Relation } from '@tracking/vault-schema';
+
+/**
+ * Rollup maintenance, as SQL generated from one declaration per rollup. Whatever changes the staging
+ * layer writes the rows it changed into a delta table, each with a sign: +1 for a row the load
+ * actually inserted (RETURNING of its ON CONFLICT DO NOTHING insert, so a replayed record adds
+ * nothing), -1 for a row the retention purge deleted, -1 and +1 for a row before and after an
+ * erasure. The rollups then add the delta's sums in the same transaction: exact, and no rollup ever
+ * reads more than the rows that changed.
+ */
+export const EVENT_DELTA = 'rollup_event_delta';
+export const ISSUE_DELTA = 'rollup_issue_delta';
+
+const s = STAGED_EVENTS.column;
+/** The staging columns the rollups are computed from, named as in staging.site_events. */
+export const EVENT_DELTA_COLUMNS = [
+  s.tenant_hk, s.occurred_at, s.load_date, s.event_type, s.event_name, s.page_host, s.page_path, s.referrer_domain,
+  s.utm_source, s.utm_medium, s.utm_campaign, s.session_id, s.visitor_id, s.validation_status, s.quality_score,
+] as const;
+const q = QUALITY_LOG.column;
+export const ISSUE_DELTA_COLUMNS = [q.tenant_hk, q.load_date, q.check_name, q.severity] as const;
+
+const typeOf = (relation: Relation, name: string): string => relation.columns.find((column) => column.name === name)?.type ?? 'text';
+const deltaTable = (name: string, source: Relation, columns: readonly string[]): string =>
+  `CREATE TEMP TABLE IF NOT EXISTS ${name} (${[...columns.map((column) => `${column} ${typeOf(source, column)}`), 'sign integer NOT NULL'].join(', ')}) ON COMMIT DELETE ROWS`;
+
+/** Emptied at every commit, like the load's staging table: each transaction starts from empty deltas. */
+export const CREATE_DELTA_TABLES = [deltaTable(EVENT_DELTA, STAGED_EVENTS, EVENT_DELTA_COLUMNS), deltaTable(ISSUE_DELTA, QUALITY_LOG, ISSUE_DELTA_COLUMNS)].join(';\n');
+
+/** An insert-once load statement that also records each row it inserted (+1) in the delta; its row count is still the rows inserted. */
+export function capturingInserted(loadStatement: string, spec: Relation): string {
+  const [delta, columns] = spec.table === STAGED_EVENTS.table ? [EVENT_DELTA, EVENT_DELTA_COLUMNS] : [ISSUE_DELTA, ISSUE_DELTA_COLUMNS];
+  const list = columns.join(', ');
+  return `WITH inserted AS (\n${loadStatement}\nRETURNING ${list})\nINSERT INTO ${delta} (${list}, sign) SELECT ${list}, 1 FROM inserted`;
+}
+
+/** Rows of `source` (staging rows, or a DELETE ... RETURNING of them) into the event delta with `sign`. */
+export const eventDelta = (source: string, sign: 1 | -1): string =>
+  `INSERT INTO ${EVENT_DELTA} (${EVENT_DELTA_COLUMNS.join(', ')}, sign) SELECT ${EVENT_DELTA_COLUMNS.join(', ')}, ${sign} FROM ${source}`;
+export const issueDelta = (source: string, sign: 1 | -1): string =>
+  `INSERT INTO ${ISSUE_DELTA} (${ISSUE_DELTA_COLUMNS.join(', ')}, sign) SELECT ${ISSUE_DELTA_COLUMNS.join(', ')}, ${sign} FROM ${source}`;
+
+const DAY = `(occurred_at AT TIME ZONE 'UTC')::date`;
+const hourOf = (column: string): string => `date_trunc('hour', ${column}, 'UTC')`;
+const VALID = `validation_status <> 'INVALID'`;
+
+interface RollupSpec {
+  rollup: Relation;
+  delta: string;
+  where?: string;
+  /** Grain columns with the expression over the delta that fills each, the period (day or hour) second. */
+  keys: ReadonlyArray<[column: string, expression: string]>;
+  /** Additive measures: sums of signed values. */
+  measures: ReadonlyArray<[column: string, expression: string]>;
+}
+
+const dims = (...names: string[]): Array<[string, string]> => names.map((name) => [name, name]);
+const counted: Array<[string, string]> = [['events', 'sum(sign)']];
+
+const ROLLUPS: readonly RollupSpec[] = [
+  {
+    rollup: DAILY_EVENTS,
+    delta: EVENT_DELTA,
+    where: VALID,
+    keys: [['tenant_hk', 'tenant_hk'], ['day', DAY], ...dims('event_type', 'event_name', 'page_host', 'page_path', 'referrer_domain', 'utm_source', 'utm_medium', 'utm_campaign')],
+    measures: counted,
+  },
+  {
+    rollup: DAILY_VISITORS,
+    delta: EVENT_DELTA,
+    where: `${VALID} AND visitor_id IS NOT NULL`,
+    keys: [['tenant_hk', 'tenant_hk'], ['day', DAY], ...dims('event_type', 'event_name', 'page_host', 'page_path', 'referrer_domain', 'visitor_id')],
+    measures: counted,
+  },
+  {
+    rollup: DAILY_SESSIONS,
+    delta: EVENT_DELTA,
+    where: `${VALID} AND session_id IS NOT NULL`,
+    keys: [['tenant_hk', 'tenant_hk'], ['day', DAY], ...dims('event_type', 'event_name', 'page_host', 'page_path', 'utm_source', 'utm_medium', 'utm_campaign', 'session_id')],
+    measures: counted,
+  },
+  { rollup: HOURLY_EVENTS, delta: EVENT_DELTA, keys: [['tenant_hk', 'tenant_hk'], ['hour', hourOf('occurred_at')], ['event_type', 'event_type']], measures: counted },
+  {
+    rollup: HOURLY_QUALITY,
+    delta: EVENT_DELTA,
+    keys: [['tenant_hk', 'tenant_hk'], ['hour', hourOf('load_date')], ['validation_status', 'validation_status']],
+    measures: [...counted, ['quality_score_sum', 'sum(sign * quality_score)']],
+  },
+  {
+    rollup: HOURLY_ISSUES,
+    delta: ISSUE_DELTA,
+    keys: [['tenant_hk', 'tenant_hk'], ['hour', hourOf('load_date')], ['check_name', 'check_name'], ['severity', 'severity']],
+    measures: counted,
+  },
+];
+
+/** The grain of each rollup: its unique key (NULLS NOT DISTINCT: a missing referrer is a value of its own). */
+export const rollupKeys = (rollup: Relation): string[] => ROLLUPS.find((spec) => spec.rollup === rollup)?.keys.map(([column]) => column) ?? [];
+export const ROLLED_UP = ROLLUPS.map((spec) => spec.rollup);
+
+function applyStatement({ rollup, delta, where, keys, measures }: RollupSpec, source = delta): string {
+  const positions = keys.map((_, index) => index + 1).join(', ');
+  return [
+    `INSERT INTO ${rollup.table} AS r (${[...keys, ...measures].map(([column]) => column).join(', ')})`,
+    `SELECT ${[...keys, ...measures].map(([column, expression]) => (expression === column ? column : `${expression} AS ${column}`)).join(', ')}`,
+    `FROM ${source}${where ? ` WHERE ${where}` : ''}`,
+    // Grain order: concurrent loads lock the rows they add to in one order, so they wait instead of deadlocking.
+    `GROUP BY ${positions} HAVING sum(sign) <> 0 ORDER BY ${positions}`,
+    `ON CONFLICT (${keys.map(([column]) => column).join(', ')}) DO UPDATE SET ${measures.map(([column]) => `${column} = r.${column} + EXCLUDED.${column}`).join(', ')}`,
+  ].join('\n');
+}
+
+/** Removes the rows a subtraction took to zero, looking only at the tenants and periods the delta touched. */
+function clearStatement({ rollup, delta, keys }: RollupSpec): string {
+  const [period, expression] = keys[1] ?? ['day', DAY];
+  return [
+    `DELETE FROM ${rollup.table} r USING (SELECT DISTINCT tenant_hk, ${expression} AS period FROM ${delta} WHERE sign < 0) d`,
+    `WHERE r.tenant_hk = d.tenant_hk AND r.${period} = d.period AND r.events = 0`,
+  ].join('\n');
+}
+
+/** In one fixed order, after the deltas are written. */
+export const APPLY_ROLLUPS: readonly string[] = ROLLUPS.map((spec) => applyStatement(spec));
+/** After APPLY_ROLLUPS when the deltas hold subtractions (erasure, retention). */
+export const CLEAR_EMPTY_ROLLUPS: readonly string[] = ROLLUPS.map((spec) => clearStatement(spec));
+
+/** Rollups of a vault loaded before they existed: every staging row and quality finding counted once (migration Rollups). */
+export const BACKFILL_ROLLUPS: readonly string[] = ROLLUPS.map((spec) => {
+  const [table, columns] = spec.delta === EVENT_DELTA ? [STAGED_EVENTS.table, EVENT_DELTA_COLUMNS] : [QUALITY_LOG.table, ISSUE_DELTA_COLUMNS];
+  return applyStatement(spec, `(SELECT ${columns.join(', ')}, 1 AS sign FROM ${table}) AS stored`);
+});

@@ -1,0 +1,77 @@
+import { col, relation, type Relation } from './relation';
+
+/**
+ * Rollups (migration Rollups): what the read API answers from instead of scanning per-event rows.
+ * Derived from the staging layer, not loaded from a source, so they are not insert-only: the loader
+ * adds the rows a batch actually inserted (in the batch's transaction), erasure and the retention
+ * purge subtract what they change or delete. Every rollup row belongs to one tenant (tenant_hk,
+ * row-level security as on the vault tables).
+ *
+ * Days and hours are UTC. The daily rollups hold validated events only (as the analytics.events
+ * view); the member tables are exact daily sets (visitor or session ids with their event count), so
+ * distinct visitors and sessions stay exact under any filter and an erasure can take a person out.
+ */
+export const DAILY_EVENTS = relation('rollup.daily_events', [
+  col('tenant_hk', 'bytea'),
+  col('day', 'date'),
+  col('event_type', 'text'),
+  col('event_name', 'text'),
+  col('page_host', 'text'),
+  col('page_path', 'text'),
+  col('referrer_domain', 'text'),
+  col('utm_source', 'text'),
+  col('utm_medium', 'text'),
+  col('utm_campaign', 'text'),
+  col('events', 'bigint'),
+]);
+
+/** Unique visitors by day, page, event and referrer. */
+export const DAILY_VISITORS = relation('rollup.daily_visitors', [
+  col('tenant_hk', 'bytea'),
+  col('day', 'date'),
+  col('event_type', 'text'),
+  col('event_name', 'text'),
+  col('page_host', 'text'),
+  col('page_path', 'text'),
+  col('referrer_domain', 'text'),
+  col('visitor_id', 'text'),
+  col('events', 'bigint'),
+]);
+
+/** Sessions by day, page, event and UTM values. */
+export const DAILY_SESSIONS = relation('rollup.daily_sessions', [
+  col('tenant_hk', 'bytea'),
+  col('day', 'date'),
+  col('event_type', 'text'),
+  col('event_name', 'text'),
+  col('page_host', 'text'),
+  col('page_path', 'text'),
+  col('utm_source', 'text'),
+  col('utm_medium', 'text'),
+  col('utm_campaign', 'text'),
+  col('session_id', 'text'),
+  col('events', 'bigint'),
+]);
+
+/** Every staged event (invalid ones too) by the hour it occurred in: the dashboard's event counts. */
+export const HOURLY_EVENTS = relation('rollup.hourly_events', [col('tenant_hk', 'bytea'), col('hour', 'timestamptz'), col('event_type', 'text'), col('events', 'bigint')]);
+
+/** Every staged event by the hour it was loaded (load_date) and its validation status: the quality metrics. */
+export const HOURLY_QUALITY = relation('rollup.hourly_quality', [
+  col('tenant_hk', 'bytea'),
+  col('hour', 'timestamptz'),
+  col('validation_status', 'text'),
+  col('events', 'bigint'),
+  col('quality_score_sum', 'numeric'),
+]);
+
+/** The data quality log by the hour it was loaded: the quality metrics' top issues. */
+export const HOURLY_ISSUES = relation('rollup.hourly_issues', [
+  col('tenant_hk', 'bytea'),
+  col('hour', 'timestamptz'),
+  col('check_name', 'text'),
+  col('severity', 'text'),
+  col('events', 'bigint'),
+]);
+
+export const ROLLUP_TABLES: readonly Relation[] = [DAILY_EVENTS, DAILY_VISITORS, DAILY_SESSIONS, HOURLY_EVENTS, HOURLY_QUALITY, HOURLY_ISSUES];

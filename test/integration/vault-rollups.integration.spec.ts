@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import { CONSUMER_SUBSCRIPTIONS, TOPICS, tenantHashKey } from '@tracking/contracts';
+import { DAILY_EVENTS, DAILY_SESSIONS, DAILY_VISITORS, HOURLY_EVENTS, HOURLY_ISSUES, HOURLY_QUALITY, ROLLUP_TABLES } from '@tracking/vault-schema';
+import { TEST_ADMIN_TOKEN, startVaultLoader, type RunningService } from '@test/support/in-process-services';
+import { groupLag, positionGroup } from '@test/support/kafka-inspection';
+import { customersDirectory, writeTestCustomer } from '@test/support/test-customers';
+import { testEnvironment } from '@test/support/test-environment';
+import { buildEvents, produceEvents, uniqueId, vaultChecksums } from '@test/support/vault-fixtures';
+import { waitFor } from '@test/support/wait-for';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const LOADED_TOPICS = CONSUMER_SUBSCRIPTIONS.vaultLoader;
+
+const DAY_OF = `(occurred_at AT TIME ZONE 'UTC')::date`;
+const VALID = `validation_status <> 'INVALID'`;
+/**
+ * Each rollup as a GROUP BY over the tenant's rows of the staging layer, written out here rather
+ * than taken from the loader's generator: what the rollups must hold after any load, replay,
+ * erasure or purge. Rows in one canonical order, as text, so the comparison names any difference.
+ */
+const RECOMPUTED: Record<string, { grain: string; from: string }> = {
+  [DAILY_EVENTS.table]: {
+    grain: `${DAY_OF}, event_type, event_name, page_host, page_path, referrer_domain, utm_source, utm_medium, utm_campaign`,
+    from: `staging.site_events WHERE ${VALID}`,
+  },
+  [DAILY_VISITORS.table]: {
+    grain: `${DAY_OF}, event_type, event_name, page_host, page_path, referrer_domain, visitor_id`,
+    from: `staging.site_events WHERE ${VALID} AND visitor_id IS NOT NULL`,
+  },
+  [DAILY_SESSIONS.table]: {
+    grain: `${DAY_OF}, event_type, event_name, page_host, page_path, utm_source, utm_medium, utm_campaign, session_id`,
+    from: `staging.site_events WHERE ${VALID} AND session_id IS NOT NULL`,
+  },
+  [HOURLY_EVENTS.table]: { grain: `date_trunc('hour', occurred_at, 'UTC'), event_type`, from: `staging.site_events WHERE true` },
+  [HOURLY_QUALITY.table]: { grain: `date_trunc('hour', load_date, 'UTC'), validation_status`, from: `staging.site_events WHERE true` },
+  [HOURLY_ISSUES.table]: { grain: `date_trunc('hour', load_date, 'UTC'), check_name, severity`, from: `staging.data_quality_log WHERE true` },
+};
+
+describe('the rollups the read API answers from', () => {
+  const env = testEnvironment();
+  const customersDir = customersDirectory();
+  const groupId = `it-rollups-${randomUUID()}`;
+  const { id: customer } = writeTestCustomer(customersDir, { privacy: { data_retention_days: 30 } });
+  const tenantHk = tenantHashKey(customer);
+  const now = Date.now();
+  const erased = uniqueId('visitor');
+  let start: Map<string, Map<number, string>>;
+  let loader: RunningService;
+  let db: Pool;
+
+  /** Per rollup: its rows and the rows recomputed from staging, both as text lines; plus how many rows. */
+  const compare = async () => {
+    const result: Record<string, { stored: string[]; recomputed: string[] }> = {};
+    for (const rollup of ROLLUP_TABLES) {
+      const { grain, from } = RECOMPUTED[rollup.table] ?? { grain: '', from: '' };
+      const grainColumns = rollup.columns.map((column) => column.name).filter((name) => name !== 'tenant_hk' && name !== 'events' && name !== 'quality_score_sum');
+      const scoreSum = rollup === HOURLY_QUALITY ? ', quality_score_sum' : '';
+      const stored = await db.query<{ line: string }>(
+        `SELECT concat_ws('|', ${grainColumns.map((name) => `coalesce(${name}::text, '∅')`).join(', ')}, events${scoreSum}) AS line FROM ${rollup.table} WHERE tenant_hk = $1 ORDER BY 1`,
+        [tenantHk],
+      );
+      const recomputed = await db.query<{ line: string }>(
+        `SELECT concat_ws('|', ${grain.split(/,(?![^(]*\))/).map((expression) => `coalesce((${expression})::text, '∅')`).join(', ')}, count(*)${scoreSum ? ', sum(quality_score)' : ''}) AS line
+           FROM ${from} AND tenant_hk = $1 GROUP BY ${grain} ORDER BY 1`,
+        [tenantHk],
+      );
+      result[rollup.table] = { stored: stored.rows.map((row) => row.line), recomputed: recomputed.rows.map((row) => row.line) };
+    }
+    return result;
+  };
+  const expectExact = async () => {
+    const tables = await compare();
+    for (const [table, { stored, recomputed }] of Object.entries(tables)) expect([table, stored]).toEqual([table, recomputed]);
+    return tables;
+  };
+  const caughtUp = () => waitFor(() => groupLag(env.kafkaBrokers, groupId, TOPICS.trackingEvents), (lag) => lag === 0, { what: 'loader caught up', timeoutMs: 60_000 });
+  const staged = async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM staging.site_events WHERE tenant_hk = $1`, [tenantHk])).rows[0]?.n;
+
+  beforeAll(async () => {
+    db = new Pool({ connectionString: env.databaseUrl });
+    start = await positionGroup(env.kafkaBrokers, groupId, LOADED_TOPICS);
+    loader = await startVaultLoader(env, groupId, { CUSTOMERS_DIR: customersDir });
+    // Three arrivals (20 days ago, 5 days ago, now), each with page views, custom events, referrers,
+    // UTM values, visitors across sessions, events without a visitor, and an invalid page view.
+    const arrival = (daysAgo: number) => {
+      const receivedAt = now - daysAgo * DAY;
+      const bodies = Array.from({ length: 30 }, (_, i) => ({
+        event_type: i % 3 === 2 ? 'feature_usage' : 'page_view',
+        event_name: i % 3 === 2 ? `feature ${i % 2}` : `Title ${i % 4}`,
+        page_url: i === 28 ? undefined : `https://rollups.example/${['', 'pricing', 'docs/a', 'docs/b'][i % 4]}${i % 5 === 0 ? '?utm_source=news&utm_medium=email&utm_campaign=launch' : ''}`,
+        referrer: i % 4 === 1 ? 'https://www.google.com/search' : undefined,
+        session_id: `s-${daysAgo}-${i % 6}`,
+        visitor_id: i % 7 === 6 ? undefined : i % 5 === 1 ? erased : `v-${i % 4}`,
+        // Spread over the hours (and the UTC day boundary) before arrival.
+        occurred_at: new Date(receivedAt - i * 47 * 60_000).toISOString(),
+      }));
+      return buildEvents(customer, bodies, { receivedAt });
+    };
+    const events = [...arrival(20), ...arrival(5), ...arrival(0)];
+    await produceEvents(env, events);
+    await waitFor(staged, (n) => n === events.length, { what: 'every event staged', timeoutMs: 60_000 });
+    await caughtUp();
+  }, 90_000);
+
+  afterAll(async () => {
+    await loader?.close();
+    await db?.end();
+  });
+
+  it('holds exactly the counts of the staged events, for every rollup', async () => {
+    const tables = await expectExact();
+    for (const [table, { stored }] of Object.entries(tables)) expect([table, stored.length > 0]).toEqual([table, true]);
+    // Invalid events are in the hourly counts but in no daily rollup.
+    const daily = await db.query<{ n: string }>(`SELECT sum(events) AS n FROM ${DAILY_EVENTS.table} WHERE tenant_hk = $1`, [tenantHk]);
+    expect(Number(daily.rows[0]?.n)).toBe(87);
+  });
+
+  it('does not change when the topic is replayed: a record loaded twice counts once', async () => {
+    const before = await vaultChecksums(db, tenantHk);
+    await loader.close();
+    await positionGroup(env.kafkaBrokers, groupId, LOADED_TOPICS, start);
+    loader = await startVaultLoader(env, groupId, { CUSTOMERS_DIR: customersDir });
+    await caughtUp();
+    expect(await vaultChecksums(db, tenantHk)).toEqual(before);
+    await expectExact();
+  });
+
+  it("loses an erased person's visitor and session ids and keeps their events counted, anonymised", async () => {
+    const totalBefore = await db.query<{ n: string }>(`SELECT sum(events) AS n FROM ${HOURLY_EVENTS.table} WHERE tenant_hk = $1`, [tenantHk]);
+    const response = await fetch(`${loader.url}/api/v1/privacy/erasures`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+      body: JSON.stringify({ customer_id: customer, visitor_id: erased }),
+    });
+    expect(response.status).toBe(200);
+    await expectExact();
+    const traces = await db.query(`SELECT 1 FROM ${DAILY_VISITORS.table} WHERE tenant_hk = $1 AND visitor_id = $2`, [tenantHk, erased]);
+    expect(traces.rowCount).toBe(0);
+    const totalAfter = await db.query<{ n: string }>(`SELECT sum(events) AS n FROM ${HOURLY_EVENTS.table} WHERE tenant_hk = $1`, [tenantHk]);
+    expect(totalAfter.rows[0]?.n).toBe(totalBefore.rows[0]?.n);
+  });
+
+  it('loses what the retention purge deletes, and only that', async () => {
+    const cutoffDay = new Date(now - 10 * DAY).toISOString().slice(0, 10);
+    const before = async () =>
+      (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${DAILY_EVENTS.table} WHERE tenant_hk = $1 AND day < $2::date`, [tenantHk, cutoffDay])).rows[0]?.n;
+    expect(await before()).toBeGreaterThan(0);
+    writeTestCustomer(customersDir, { privacy: { data_retention_days: 10 } }, customer);
+    const response = await fetch(`${loader.url}/api/v1/privacy/retention/run`, { method: 'POST', headers: { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
+    expect(response.status).toBe(200);
+    expect(await staged()).toBe(60);
+    await expectExact();
+    // The oldest arrival's days are gone from the rollups, not left behind as rows of zero.
+    expect(await before()).toBe(0);
+  });
+});
