@@ -49,78 +49,98 @@ export const EXPORT_COLUMNS = [
 
 const DAY_MS = 86_400_000;
 
+/** Distinct members (visitors or sessions) per value of each dimension: `dimension` → value key → count. */
+type MemberCounts = Map<string, Map<string, number>>;
+
+/** A dimension's value as a map key; JSON keeps a missing event name apart from an empty one. */
+const valueKey = (...parts: unknown[]): string => JSON.stringify(parts);
+
 /**
- * One ranking over the daily rollups: the top `limit` values of `key` by summed events, with each
- * value's distinct members (visitors or sessions) from the matching daily set.
+ * One pass over the window's member rows (one daily set) for every distinct count of the report:
+ * GROUPING SETS sorts the same rows once per dimension instead of reading them once per query, which
+ * is what the distinct counts cost (the sets hold about a row per event). `dimensions` maps each
+ * dimension's name to its grouping columns, expressions over the set's alias m; a value whose first
+ * column is NULL is not of that dimension (e.g. a custom event in the pages dimension).
  */
-interface Ranking {
-  /** Output columns and the expression over the rollup (alias r, or m in the member set) computing each; nullable ones match NULL to NULL. */
-  key: ReadonlyArray<[name: string, expression: (alias: string) => string, nullable?: boolean]>;
-  /** Extra condition on both rollups, e.g. page views only. */
-  where: (alias: string) => string;
-  members: { table: string; column: string };
-  /** ORDER BY after the count, over the key's output names. */
-  order: string;
+async function countMembers(
+  query: ReadQuery,
+  from: { table: string; where: string; values: unknown[] },
+  member: string,
+  dimensions: Record<string, readonly string[]>,
+): Promise<MemberCounts> {
+  const columns = Object.values(dimensions).flat();
+  const names = columns.map((_, index) => `k${index}`);
+  let position = 0;
+  const sets = Object.entries(dimensions).map(([dimension, expressions]) => {
+    const own = expressions.map(() => names[position++] ?? '');
+    return { dimension, own };
+  });
+  const label = `CASE ${sets.filter(({ own }) => own.length > 0).map(({ dimension, own }) => `WHEN GROUPING(${own[0]}) = 0 THEN '${dimension}'`).join(' ')} ELSE 'total' END`;
+  const rows = await query(
+    `SELECT ${label} AS dimension, ${names.join(', ')}, count(DISTINCT member) AS members
+       FROM (SELECT ${columns.map((expression, index) => `${expression} AS ${names[index]}`).join(', ')}, m.${member} AS member FROM ${from.table} m WHERE ${from.where}) AS window_members
+      GROUP BY GROUPING SETS (${sets.map(({ own }) => `(${own.join(', ')})`).join(', ')})`,
+    from.values,
+  );
+  const counts: MemberCounts = new Map(sets.map(({ dimension }) => [dimension, new Map()]));
+  for (const row of rows) {
+    const set = sets.find(({ dimension }) => dimension === row['dimension']);
+    if (!set || (set.own.length > 0 && row[set.own[0] ?? ''] == null)) continue;
+    counts.get(set.dimension)?.set(valueKey(...set.own.map((name) => row[name] ?? null)), n(row['members']));
+  }
+  return counts;
 }
 
 export async function analyticsReport(query: ReadQuery, filters: AnalyticsFilters, tenantHk: Buffer): Promise<AnalyticsReport> {
   const limit = `LIMIT ${filters.limit}`;
-  // Every query reads the rollups with the same filter; the member sets' alias is m, the counts' is r.
   const { where: r, values } = rollupFilterClause(filters, tenantHk, 'r');
   const { where: m } = rollupFilterClause(filters, tenantHk, 'm');
-  const visitors = { table: DAILY_VISITORS.table, column: DAILY_VISITORS.column.visitor_id };
-  const sessions = { table: DAILY_SESSIONS.table, column: DAILY_SESSIONS.column.session_id };
-  const ranked = async ({ key, where, members, order }: Ranking) => {
-    const names = key.map(([name]) => `top.${name}`).join(', ');
-    // A join, not a subquery per value: the window's member rows are read once for all ranked values.
-    const matches = key.map(([name, expression, nullable]) => `${expression('m')} ${nullable ? 'IS NOT DISTINCT FROM' : '='} top.${name}`).join(' AND ');
-    return query(
-      `WITH top AS (
-         SELECT ${key.map(([name, expression]) => `${expression('r')} AS ${name}`).join(', ')}, sum(r.${d.events}) AS events
-           FROM ${DAILY_EVENTS.table} r WHERE ${r} AND ${where('r')}
-          GROUP BY ${key.map((_, index) => index + 1).join(', ')} ORDER BY events DESC, ${order} ${limit})
-       SELECT ${names}, top.events, count(DISTINCT m.${members.column}) AS members
-         FROM top LEFT JOIN ${members.table} m ON ${m} AND ${where('m')} AND ${matches}
-        GROUP BY ${names}, top.events ORDER BY events DESC, ${order}`,
-      values,
-    );
-  };
-  const column = (name: string) => (alias: string) => `${alias}.${name}`;
-  const utm = (name: string) =>
-    ranked({ key: [['value', column(name)]], where: (a) => `${a}.${name} IS NOT NULL`, members: sessions, order: 'value' });
-
-  const [counts] = await query(
-    `SELECT sum(r.${d.events}) AS events, sum(r.${d.events}) FILTER (WHERE r.${d.event_type} = 'page_view') AS page_views FROM ${DAILY_EVENTS.table} r WHERE ${r}`,
-    values,
-  );
-  const [visitorCount] = await query(`SELECT count(DISTINCT m.${visitors.column}) AS n FROM ${visitors.table} m WHERE ${m}`, values);
-  const [sessionCount] = await query(`SELECT count(DISTINCT m.${sessions.column}) AS n FROM ${sessions.table} m WHERE ${m}`, values);
-  const dailyCounts = await query(
-    `SELECT to_char(r.${d.day}, 'YYYY-MM-DD') AS date, sum(r.${d.events}) FILTER (WHERE r.${d.event_type} = 'page_view') AS page_views, sum(r.${d.events}) AS events
-       FROM ${DAILY_EVENTS.table} r WHERE ${r} GROUP BY 1`,
-    values,
-  );
-  const dailyVisitors = await query(`SELECT to_char(m.${d.day}, 'YYYY-MM-DD') AS date, count(DISTINCT m.${visitors.column}) AS unique_visitors FROM ${visitors.table} m WHERE ${m} GROUP BY 1`, values);
+  const counts = `FROM ${DAILY_EVENTS.table} r WHERE ${r}`;
   const pageView = (a: string) => `${a}.${d.event_type} = 'page_view'`;
-  const pages = await ranked({
-    key: [['page', (a) => `${a}.${d.page_host} || ${a}.${d.page_path}`]],
-    where: (a) => `${pageView(a)} AND (${a}.${d.page_host} || ${a}.${d.page_path}) IS NOT NULL`,
-    members: visitors,
-    order: 'page',
+  const page = (a: string) => `${a}.${d.page_host} || ${a}.${d.page_path}`;
+
+  // Counts: sums over the daily event rollup, rankings cut to `limit` in the database.
+  const [totals] = await query(`SELECT sum(r.${d.events}) AS events, sum(r.${d.events}) FILTER (WHERE ${pageView('r')}) AS page_views ${counts}`, values);
+  const daily = await query(
+    `SELECT to_char(r.${d.day}, 'YYYY-MM-DD') AS date, sum(r.${d.events}) FILTER (WHERE ${pageView('r')}) AS page_views, sum(r.${d.events}) AS events ${counts} GROUP BY 1`,
+    values,
+  );
+  const pages = await query(
+    `SELECT ${page('r')} AS page, sum(r.${d.events}) AS events ${counts} AND ${pageView('r')} AND (${page('r')}) IS NOT NULL GROUP BY 1 ORDER BY events DESC, page ${limit}`,
+    values,
+  );
+  const leaderboard = await query(
+    `SELECT r.${d.event_type}, r.${d.event_name}, sum(r.${d.events}) AS events ${counts} AND r.${d.event_type} <> 'page_view'
+      GROUP BY 1, 2 ORDER BY events DESC, ${d.event_type}, ${d.event_name} NULLS LAST ${limit}`,
+    values,
+  );
+  const referrers = await query(
+    `SELECT r.${d.referrer_domain}, sum(r.${d.events}) AS events ${counts} AND ${pageView('r')} AND r.${d.referrer_domain} IS NOT NULL
+      GROUP BY 1 ORDER BY events DESC, ${d.referrer_domain} ${limit}`,
+    values,
+  );
+  const utmColumns = { sources: d.utm_source, mediums: d.utm_medium, campaigns: d.utm_campaign } as const;
+  const utmCounts = async (column: string) =>
+    query(`SELECT r.${column} AS value, sum(r.${d.events}) AS events ${counts} AND r.${column} IS NOT NULL GROUP BY 1 ORDER BY events DESC, value ${limit}`, values);
+  const [sources, mediums, campaigns] = [await utmCounts(utmColumns.sources), await utmCounts(utmColumns.mediums), await utmCounts(utmColumns.campaigns)];
+
+  // Distinct visitors and sessions: one pass over each daily set.
+  const onlyIf = (condition: string, expression: string) => `CASE WHEN ${condition} THEN ${expression} END`;
+  const visitors = await countMembers(query, { table: DAILY_VISITORS.table, where: m, values }, DAILY_VISITORS.column.visitor_id, {
+    total: [],
+    day: [`to_char(m.${d.day}, 'YYYY-MM-DD')`],
+    page: [onlyIf(pageView('m'), page('m'))],
+    event: [onlyIf(`m.${d.event_type} <> 'page_view'`, `m.${d.event_type}`), onlyIf(`m.${d.event_type} <> 'page_view'`, `m.${d.event_name}`)],
+    referrer: [onlyIf(pageView('m'), `m.${d.referrer_domain}`)],
   });
-  const leaderboard = await ranked({
-    key: [['event_type', column(d.event_type)], ['event_name', column(d.event_name), true]],
-    where: (a) => `${a}.${d.event_type} <> 'page_view'`,
-    members: visitors,
-    order: 'event_type, event_name NULLS LAST',
+  const sessions = await countMembers(query, { table: DAILY_SESSIONS.table, where: m, values }, DAILY_SESSIONS.column.session_id, {
+    total: [],
+    sources: [`m.${utmColumns.sources}`],
+    mediums: [`m.${utmColumns.mediums}`],
+    campaigns: [`m.${utmColumns.campaigns}`],
   });
-  const referrers = await ranked({
-    key: [['referrer_domain', column(d.referrer_domain)]],
-    where: (a) => `${pageView(a)} AND ${a}.${d.referrer_domain} IS NOT NULL`,
-    members: visitors,
-    order: 'referrer_domain',
-  });
-  const [sources, mediums, campaigns] = [await utm(d.utm_source), await utm(d.utm_medium), await utm(d.utm_campaign)];
+  const members = (of: MemberCounts, dimension: string, ...value: unknown[]) => of.get(dimension)?.get(valueKey(...value)) ?? 0;
+
   // The one per-event list: the newest events of the window, read backwards from the (tenant, occurred_at, event_id) index.
   const { where, values: eventValues } = filterClause(filters, tenantHk);
   const timeline = await query(
@@ -129,26 +149,30 @@ export async function analyticsReport(query: ReadQuery, filters: AnalyticsFilter
     eventValues,
   );
 
-  const countsByDate = new Map(dailyCounts.map((row) => [String(row['date']), row]));
-  const visitorsByDate = new Map(dailyVisitors.map((row) => [String(row['date']), row['unique_visitors']]));
-  const utmValues = (rows: typeof sources) => rows.map((row) => ({ value: String(row['value']), events: n(row['events']), sessions: n(row['members']) }));
+  const countsByDate = new Map(daily.map((row) => [String(row['date']), row]));
+  const utmValues = (dimension: keyof typeof utmColumns, rows: typeof sources) =>
+    rows.map((row) => ({ value: String(row['value']), events: n(row['events']), sessions: members(sessions, dimension, row['value']) }));
   return {
-    totals: { events: n(counts?.['events']), page_views: n(counts?.['page_views']), unique_visitors: n(visitorCount?.['n']), sessions: n(sessionCount?.['n']) },
+    totals: { events: n(totals?.['events']), page_views: n(totals?.['page_views']), unique_visitors: members(visitors, 'total'), sessions: members(sessions, 'total') },
     // Every day of the window, days without events as zeros, so a chart needs no gap filling.
     daily: Array.from({ length: filters.windowDays }, (_, index) => {
       const date = new Date(filters.from.getTime() + index * DAY_MS).toISOString().slice(0, 10);
       const row = countsByDate.get(date);
-      return { date, page_views: n(row?.['page_views']), events: n(row?.['events']), unique_visitors: n(visitorsByDate.get(date)) };
+      return { date, page_views: n(row?.['page_views']), events: n(row?.['events']), unique_visitors: members(visitors, 'day', date) };
     }),
-    top_pages: pages.map((row) => ({ page: String(row['page']), page_views: n(row['events']), unique_visitors: n(row['members']) })),
+    top_pages: pages.map((row) => ({ page: String(row['page']), page_views: n(row['events']), unique_visitors: members(visitors, 'page', row['page']) })),
     event_leaderboard: leaderboard.map((row) => ({
-      event_type: String(row['event_type']),
-      event_name: (row['event_name'] as string | null) ?? null,
+      event_type: String(row[d.event_type]),
+      event_name: (row[d.event_name] as string | null) ?? null,
       events: n(row['events']),
-      unique_visitors: n(row['members']),
+      unique_visitors: members(visitors, 'event', row[d.event_type], row[d.event_name] ?? null),
     })),
-    referrers: referrers.map((row) => ({ referrer_domain: String(row['referrer_domain']), page_views: n(row['events']), unique_visitors: n(row['members']) })),
-    utm: { sources: utmValues(sources), mediums: utmValues(mediums), campaigns: utmValues(campaigns) },
+    referrers: referrers.map((row) => ({
+      referrer_domain: String(row[d.referrer_domain]),
+      page_views: n(row['events']),
+      unique_visitors: members(visitors, 'referrer', row[d.referrer_domain]),
+    })),
+    utm: { sources: utmValues('sources', sources), mediums: utmValues('mediums', mediums), campaigns: utmValues('campaigns', campaigns) },
     timeline: timeline.map((row) => ({
       event_id: String(row[e.event_id]),
       occurred_at: (row[e.occurred_at] as Date).toISOString(),
