@@ -69,9 +69,13 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     const attempt = delivery.attempts + 1;
     const attemptedAt = new Date();
     const webhook = this.catalog.webhook(trigger.customer_id, trigger.workflow_id);
+    // A configuration change reaches the instances seconds apart: a trigger of a workflow one instance
+    // has just loaded may be leased by another that has not yet (the scale-out drill lost three this
+    // way). So a workflow unknown here is tried again under the retry schedule, dead only once the
+    // schedule is spent, as for a workflow that was removed for good.
     const result: AttemptResult = webhook
       ? await sendWebhook(delivery.webhookUrl, trigger, webhook.secrets, this.settings.timeoutMs)
-      : { verdict: 'refused', statusCode: null, error: `workflow ${trigger.workflow_id} no longer has a webhook`, durationMs: 0 };
+      : { verdict: 'retry', statusCode: null, error: `workflow ${trigger.workflow_id} has no webhook on this instance (not loaded yet, or removed)`, durationMs: 0 };
     const retryInMs = result.verdict === 'retry' ? nextDelay(this.settings.retrySchedule, attempt, result.retryAfterMs) : undefined;
     const delivered = result.verdict === 'delivered';
     try {
