@@ -11,7 +11,7 @@ import { TrackingClient, type FetchLike } from '@sdks/node/index';
 import { LOCAL_S3_CREDENTIALS } from '@tools/local-stack/local-s3';
 import { clusterStack, type ClusterBroker, type ClusterStack } from '@test/support/cluster-stack';
 import { clusterStackLayout } from '@test/support/cluster-stack-settings';
-import { printBooks, type Books } from '@test/support/drill-books';
+import { printBooks, steps, type Books } from '@test/support/drill-books';
 import { startAppProcess } from '@test/support/app-process';
 import { EXPORTER_ON_STACK_S3, TEST_ADMIN_TOKEN, gatewayTestSettings } from '@test/support/in-process-services';
 import { uncommitted } from '@test/support/kafka-inspection';
@@ -209,16 +209,6 @@ function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-/** Runs a drill's steps; if one fails, prints the books so far with where it stopped, and rethrows. */
-async function steps(drill: string, booksSoFar: () => Books, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (error) {
-    printBooks(drill, { ...booksSoFar(), 'stopped by': (error as Error).message.slice(0, 400) });
-    throw error;
-  }
 }
 
 describe('fault drills: a secured three-broker cluster', () => {

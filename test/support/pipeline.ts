@@ -108,6 +108,30 @@ const CONSUMERS: Record<
   exporter: { portVariable: 'EXPORTER_PORT', topics: CONSUMER_SUBSCRIPTIONS.exporter, settings: exporterSettings },
 };
 
+/** A consumer group of its own for a service, and how to start an instance in it (any number of them, each on its own port). */
+export interface ConsumerGroupLauncher {
+  service: ConsumerService;
+  group: string;
+  start(): Promise<AppProcess>;
+}
+
+/**
+ * Places a fresh group (`<name>-<service>-<random>`) at the end of every topic the service reads and
+ * returns how to start instances of the service in it with the tests' settings plus `settings`.
+ */
+export async function consumerGroupLauncher(
+  service: ConsumerService,
+  options: { name: string; env?: TestEnvironment; customersDir?: string; settings?: Readonly<Record<string, string>> },
+): Promise<ConsumerGroupLauncher> {
+  const env = options.env ?? testEnvironment();
+  const customersDir = options.customersDir ?? join(repositoryRoot(), 'example-customers', 'configurations');
+  const consumer = CONSUMERS[service];
+  const group = `${options.name}-${service}-${randomUUID().slice(0, 8)}`;
+  await positionGroup(env.kafkaBrokers, group, consumer.topics);
+  const settings = consumer.settings(env, group, customersDir, { ...options.settings });
+  return { service, group, start: () => startAppProcess(service, consumer.portVariable, settings) };
+}
+
 /**
  * The compiled services as child processes, as production runs them, so a test can SIGKILL one at
  * the worst moment and start it again in the same group. Each consuming service gets a fresh
@@ -125,12 +149,8 @@ export async function startPipeline<S extends PipelineService = PipelineService>
       const boot = () => startGatewayProcess(env, { CUSTOMERS_DIR: customersDir, ...settingsOf(service) });
       return new GatewayHandle(service, boot, await boot());
     }
-    const consumer = CONSUMERS[service];
-    const group = `${options.name}-${service}-${randomUUID().slice(0, 8)}`;
-    await positionGroup(env.kafkaBrokers, group, consumer.topics);
-    const settings = consumer.settings(env, group, customersDir, settingsOf(service));
-    const boot = () => startAppProcess(service, consumer.portVariable, settings);
-    return new ConsumerHandle(service, group, boot, await boot());
+    const launcher = await consumerGroupLauncher(service, { name: options.name, env, customersDir, settings: settingsOf(service) });
+    return new ConsumerHandle(service, launcher.group, launcher.start, await launcher.start());
   };
 
   const started = await Promise.allSettled(services.map(start));
