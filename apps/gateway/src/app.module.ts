@@ -29,6 +29,7 @@ import { TrackController } from './track/track.controller';
 import { AnalyticsController } from './reporting/analytics.controller';
 import { ConsumerLagService } from './reporting/consumer-lag.service';
 import { PipelineController } from './reporting/pipeline.controller';
+import { PipelineProcessor } from './reporting/pipeline-processor';
 import { TenantReadRepository } from './reporting/tenant-read.repository';
 import { TrackingScriptModule } from './tracking-script/tracking-script.module';
 
@@ -68,6 +69,7 @@ export class GatewayModule {
         JsonBodyGuard,
         TenantReadRepository,
         ConsumerLagService,
+        PipelineProcessor,
       ],
     };
   }

@@ -49,6 +49,28 @@ export class KafkaClusterProbe {
     return { lag, partitions };
   }
 
+  /** The end (high watermark) of each partition of `topic`: every record acknowledged so far lies before it. */
+  async topicEnds(topic: string): Promise<Map<number, bigint>> {
+    return new Map((await this.admin.fetchTopicOffsets(topic)).map((end) => [end.partition, BigInt(end.high)]));
+  }
+
+  /**
+   * Records before `marks` (offsets per partition of `topic`, e.g. from topicEnds) that the group has
+   * not committed yet: 0 once it has handled everything that was on the topic when the marks were taken.
+   */
+  async uncommittedBefore(groupId: string, topic: string, marks: ReadonlyMap<number, bigint>): Promise<number> {
+    const [committed, ends] = await Promise.all([this.admin.fetchOffsets({ groupId, topics: [topic] }), this.admin.fetchTopicOffsets(topic)]);
+    const done = new Map((committed.find((entry) => entry.topic === topic)?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+    let behind = 0n;
+    for (const end of ends) {
+      const mark = marks.get(end.partition) ?? 0n;
+      // Never committed: a group reading from the beginning starts at the low watermark (see consumerLag).
+      const position = [done.get(end.partition) ?? -1n, BigInt(end.low)].reduce((a, b) => (a > b ? a : b));
+      if (mark > position) behind += mark - position;
+    }
+    return Number(behind);
+  }
+
   /** Leaders and in-sync replicas of each partition, from fresh metadata, and the topic's min.insync.replicas. */
   async topicHealth(topic: string): Promise<TopicHealth> {
     const [metadata, minInsyncReplicas] = await Promise.all([this.admin.fetchTopicMetadata({ topics: [topic] }), this.minInsyncReplicas(topic)]);

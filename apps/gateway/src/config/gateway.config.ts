@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { EnvReader, readAdminTokenSha256, readDatabaseUrl, readServiceSettings, type Env, type ServiceSettings } from '@tracking/config';
+import { CONSUMER_GROUPS, type ConsumingService } from '@tracking/contracts';
 import type { IngestionLimits } from '@tracking/ingestion';
 import type { Compression } from '@tracking/kafka';
 
@@ -42,6 +43,13 @@ export interface GatewayConfig extends ServiceSettings {
   keyCacheRefreshMs: number;
   /** Trust X-Forwarded-For from a reverse proxy in front of the gateway. */
   trustProxy: boolean;
+  /**
+   * The exporter's admin API (EXPORTER_URL, called with TRACKING_ADMIN_TOKEN), which POST
+   * /api/v1/track/process asks to close the tenant's open objects; unset without both.
+   */
+  exporterAdmin?: { url: string; token: string };
+  /** The consuming services' groups, whose committed offsets the status API and the manual trigger read (the variables each service reads). */
+  consumerGroups: Record<ConsumingService, string>;
 }
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
@@ -93,16 +101,17 @@ export function loadGatewayConfig(env: Env, cwd = process.cwd()): GatewayConfig 
     migrateOnStart: reader.boolean('DB_MIGRATE_ON_START', true),
     keyCacheRefreshMs: reader.integer('TRACKING_KEY_CACHE_REFRESH_SECONDS', 10, { min: 1, max: 3600 }) * 1000,
     trustProxy: reader.boolean('TRUST_PROXY', false),
+    exporterAdmin: readExporterAdmin(reader),
+    consumerGroups: {
+      vaultLoader: reader.string('VAULT_LOADER_GROUP_ID', CONSUMER_GROUPS.vaultLoader),
+      automationTrigger: reader.string('AUTOMATION_TRIGGER_GROUP_ID', CONSUMER_GROUPS.automationTrigger),
+      exporter: reader.string('EXPORTER_GROUP_ID', CONSUMER_GROUPS.exporter),
+    },
   };
   reader.done();
   return config;
 }
 
-/**
- * Required, never generated: IP and PII hashes and deterministic event ids depend on it, so every
- * gateway instance, every restart and `tracking backfill` must use the same key (a random one per
- * process would make two instances hash one address two ways). `npm start` keeps one for the local stack.
- */
 function readRedisTlsCa(reader: EnvReader): string | undefined {
   const ca = reader.optionalFile('REDIS_TLS_CA_FILE');
   if (ca !== undefined && !reader.optionalString('REDIS_URL')?.startsWith('rediss://')) {
@@ -111,6 +120,11 @@ function readRedisTlsCa(reader: EnvReader): string | undefined {
   return ca;
 }
 
+/**
+ * Required, never generated: IP and PII hashes and deterministic event ids depend on it, so every
+ * gateway instance, every restart and `tracking backfill` must use the same key (a random one per
+ * process would make two instances hash one address two ways). `npm start` keeps one for the local stack.
+ */
 function readHashKey(reader: EnvReader): Buffer {
   const key = reader.optionalSecret('TRACKING_HASH_KEY');
   if (key === undefined) {
@@ -121,4 +135,10 @@ function readHashKey(reader: EnvReader): Buffer {
     reader.problem('TRACKING_HASH_KEY must be at least 32 characters');
   }
   return Buffer.from(key ?? '', 'utf8');
+}
+
+function readExporterAdmin(reader: EnvReader): GatewayConfig['exporterAdmin'] {
+  const url = reader.optionalUrl('EXPORTER_URL', ['http:', 'https:']);
+  const token = reader.optionalString('TRACKING_ADMIN_TOKEN');
+  return url && token ? { url: url.replace(/\/+$/, ''), token } : undefined;
 }

@@ -145,6 +145,16 @@ export class GatewayPublisher implements OnModuleInit, OnApplicationShutdown {
     return this.cluster.consumerLag(groupId, topics);
   }
 
+  /** Where each partition of the topic ends now: the records acknowledged so far lie before it. */
+  topicEnds(topic: string): Promise<Map<number, bigint>> {
+    return this.cluster.topicEnds(topic);
+  }
+
+  /** Records before `marks` that the group has not committed yet (0: it has handled them all). */
+  uncommittedBefore(groupId: string, topic: string, marks: ReadonlyMap<number, bigint>): Promise<number> {
+    return this.cluster.uncommittedBefore(groupId, topic, marks);
+  }
+
   async onApplicationShutdown(): Promise<void> {
     // The HTTP server has stopped taking requests by now: send what waits, then disconnect.
     this.connection.stop();

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CONSUMER_GROUPS, CONSUMER_SUBSCRIPTIONS, type ConsumingService } from '@tracking/contracts';
+import { CONSUMER_SUBSCRIPTIONS, type ConsumingService } from '@tracking/contracts';
 import { LOGGER, type Logger } from '@tracking/observability';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { GatewayPublisher } from '../messaging/gateway.publisher';
 
 export interface ServiceLag {
@@ -25,6 +26,7 @@ export class ConsumerLagService {
 
   constructor(
     private readonly kafka: GatewayPublisher,
+    @Inject(GATEWAY_CONFIG) private readonly config: Pick<GatewayConfig, 'consumerGroups'>,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -34,10 +36,10 @@ export class ConsumerLagService {
   }
 
   private async measure(): Promise<ConsumerLag> {
-    const services = Object.keys(CONSUMER_GROUPS) as ConsumingService[];
+    const services = Object.keys(this.config.consumerGroups) as ConsumingService[];
     const entries = await Promise.all(
       services.map(async (service): Promise<[string, ServiceLag]> => {
-        const group = CONSUMER_GROUPS[service];
+        const group = this.config.consumerGroups[service];
         const topics = CONSUMER_SUBSCRIPTIONS[service];
         try {
           return [group, { group, topics, lag: (await this.kafka.consumerLag(group, topics)).lag }];

@@ -1,11 +1,13 @@
-import { Controller, Get, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CONSUMER_GROUPS } from '@tracking/contracts';
+import { Controller, Get, HttpCode, Inject, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { CustomerConfig } from '@tracking/customers';
 import { ApiTokenGuard } from '../auth/api-token.guard';
 import { AuthenticatedCustomer } from '../auth/authenticated-customer';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { CustomerRateLimitGuard } from '../rate-limit/rate-limit.guards';
+import { ApiError } from '@tracking/http';
 import { ConsumerLagService } from './consumer-lag.service';
+import { PipelineProcessor } from './pipeline-processor';
 import { eventCounts, layerBacklog, lastProcessed, processingPerformance, qualityMetrics, recentEvents } from './pipeline.queries';
 import { TenantReadRepository } from './tenant-read.repository';
 
@@ -20,7 +22,9 @@ async function settled<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
   return [first.value, second.value];
 }
 
-/** Seed 001's pipeline status and dashboard, for the authenticated customer's tenant. */
+const PROCESS_TIMEOUT_MS = { default: 10_000, max: 60_000 };
+
+/** Seed 001's pipeline status, dashboard and manual trigger, for the authenticated customer's tenant. */
 @ApiTags('pipeline')
 @ApiBearerAuth()
 @ApiHeader({ name: 'X-Customer-ID', required: true })
@@ -30,7 +34,47 @@ export class PipelineController {
   constructor(
     private readonly reader: TenantReadRepository,
     private readonly lag: ConsumerLagService,
+    private readonly processor: PipelineProcessor,
+    @Inject(GATEWAY_CONFIG) private readonly config: Pick<GatewayConfig, 'consumerGroups'>,
   ) {}
+
+  @Post('process')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Manual pipeline trigger: make what was sent visible everywhere now',
+    description:
+      "Closes this tenant's open export objects and waits (up to timeout_ms) until the vault loader, the automation trigger and the exporter have committed every event the gateway acknowledged before the call. processing_status is `completed` when they have, `pending` when the wait ended first (another tenant's backlog counts too: Kafka's offsets are per service, not per tenant).",
+  })
+  @ApiQuery({ name: 'timeout_ms', required: false, description: `How long to wait, 0 to ${PROCESS_TIMEOUT_MS.max} ms (default ${PROCESS_TIMEOUT_MS.default})` })
+  async process(@AuthenticatedCustomer() customer: CustomerConfig, @Query('timeout_ms') timeout: string | undefined): Promise<object> {
+    const timeoutMs = timeout === undefined ? PROCESS_TIMEOUT_MS.default : Number(timeout);
+    if (!/^\d+$/.test(timeout ?? '0') || timeoutMs > PROCESS_TIMEOUT_MS.max) {
+      throw ApiError.invalid([{ field: 'timeout_ms', reason: `must be a whole number of milliseconds from 0 to ${PROCESS_TIMEOUT_MS.max}` }]);
+    }
+    const outcome = await this.processor.process(customer.customerId, timeoutMs);
+    const tenantHk = Buffer.from(customer.tenantHk, 'hex');
+    const vault = await this.reader.read(customer.tenantHk, async (query) => ({ backlog: await layerBacklog(query, tenantHk), last: await lastProcessed(query, tenantHk) }));
+    const loaded = outcome.services.vault_loader.caught_up;
+    return {
+      success: true,
+      customer_id: customer.customerId,
+      processing_status: outcome.completed ? 'completed' : 'pending',
+      // The loader writes raw, staging and business rows of a batch in one transaction.
+      pipeline_results: {
+        raw_processed: loaded,
+        staging_processed: loaded && vault.backlog.staging_pending === 0,
+        business_processed: loaded && vault.backlog.business_pending === 0,
+        triggers_evaluated: outcome.services.automation_trigger.caught_up,
+        // null: this tenant has no export to make visible.
+        exported: outcome.export.status === 'no_export' ? null : outcome.services.exporter.caught_up && outcome.export.status === 'flushed',
+      },
+      services: outcome.services,
+      export: outcome.export,
+      waited_ms: outcome.waited_ms,
+      pipeline_status: { ...vault.backlog, ...vault.last },
+      timestamp: new Date().toISOString(),
+    };
+  }
 
   @Get('status')
   @ApiOperation({
@@ -51,7 +95,7 @@ export class PipelineController {
     );
     return {
       customer_id: customer.customerId,
-      pipeline_status: { raw_pending: lag[CONSUMER_GROUPS.vaultLoader]?.lag ?? null, ...vault.backlog, ...vault.last },
+      pipeline_status: { raw_pending: lag[this.config.consumerGroups.vaultLoader]?.lag ?? null, ...vault.backlog, ...vault.last },
       consumer_lag: lag,
       recent_events: vault.recent,
       quality_metrics: vault.quality,
