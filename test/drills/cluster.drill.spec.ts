@@ -271,6 +271,8 @@ describe('fault drills: a secured three-broker cluster', () => {
       name: 'drill-cluster',
       env,
       customersDir,
+      // The cluster's registry takes credentials the tests' customer client is not given: each service reads the directory.
+      customersVia: 'directory',
       settings: {
         gateway: {
           ...common,

@@ -8,7 +8,7 @@ import { CONSUMER_SUBSCRIPTIONS, DEAD_LETTER_HEADERS, TOPICS, triggerIdempotency
 import { TEST_ADMIN_TOKEN, startAutomationTrigger, type RunningService } from '@test/support/in-process-services';
 import { groupLag, positionGroup, waitForCommittedPast } from '@test/support/kafka-inspection';
 import { startPipeline } from '@test/support/pipeline';
-import { customersDirectory, writeTestCustomer } from '@test/support/test-customers';
+import { applyTestCustomers, customersDirectory, writeTestCustomer } from '@test/support/test-customers';
 import { testEnvironment } from '@test/support/test-environment';
 import { readTopic, topicPositions, type Positions } from '@test/support/topic-reader';
 import { buildEvents, produceEvents } from '@test/support/vault-fixtures';
@@ -53,7 +53,12 @@ describe('automation trigger (real Kafka, PostgreSQL and HTTP receivers)', () =>
   let triggerPositions: Positions;
   let deadLetterPositions: Positions;
 
-  const customer = () => writeTestCustomer(customersDir).id;
+  /** A customer of this test, applied to the shared customer topic the service follows. */
+  const customer = async (options: Parameters<typeof writeTestCustomer>[1] = {}, id?: string) => {
+    const written = writeTestCustomer(customersDir, options, id).id;
+    await applyTestCustomers(env, customersDir, [written]);
+    return written;
+  };
   const receiver = async (respond?: Parameters<typeof startWebhookReceiver>[0]) => {
     const started = await startWebhookReceiver(respond);
     receivers.push(started);
@@ -86,7 +91,7 @@ describe('automation trigger (real Kafka, PostgreSQL and HTTP receivers)', () =>
     triggerPositions = await topicPositions(env.kafkaBrokers, TOPICS.automationTriggers);
     deadLetterPositions = await topicPositions(env.kafkaBrokers, TOPICS.automationTriggerDeadLetter);
     await positionGroup(env.kafkaBrokers, groupId, TOPICS_READ);
-    service = await startAutomationTrigger(env, groupId, customersDir, settings);
+    service = await startAutomationTrigger(env, groupId, undefined, settings);
   });
 
   afterAll(async () => {
@@ -96,7 +101,7 @@ describe('automation trigger (real Kafka, PostgreSQL and HTTP receivers)', () =>
   });
 
   it('fires a matching page view once, published and delivered signed; a non-matching one fires nothing; a duplicate (also one retried with a shifted occurred_at) fires nothing new', async () => {
-    const customerId = customer();
+    const customerId = await customer();
     const hooks = await receiver();
     await installWorkflows(customerId, [holidayWorkflow(hooks.url)]);
     const matching = pageView(customerId, '/landing/winter', 'holiday_2024');
@@ -134,7 +139,7 @@ describe('automation trigger (real Kafka, PostgreSQL and HTTP receivers)', () =>
   });
 
   it('retries a receiver that answers 500 twice, with growing delays, and delivers the one trigger on the third attempt', async () => {
-    const customerId = customer();
+    const customerId = await customer();
     const hooks = await receiver((index) => (index < 2 ? 500 : 200));
     await installWorkflows(customerId, [holidayWorkflow(hooks.url)]);
     const event = pageView(customerId, '/landing/a', 'holiday_2024');
@@ -155,7 +160,7 @@ describe('automation trigger (real Kafka, PostgreSQL and HTTP receivers)', () =>
   });
 
   it('dead-letters a trigger whose receiver always fails, and redelivers it by hand', async () => {
-    const customerId = customer();
+    const customerId = await customer();
     let healthy = false;
     const hooks = await receiver(() => (healthy ? 200 : 503));
     await installWorkflows(customerId, [holidayWorkflow(hooks.url)]);
@@ -183,7 +188,7 @@ describe('automation trigger (real Kafka, PostgreSQL and HTTP receivers)', () =>
   });
 
   it("delivers a session's triggers in order even when one has to be retried", async () => {
-    const customerId = customer();
+    const customerId = await customer();
     const hooks = await receiver((index) => (index === 0 ? 500 : 200));
     await installWorkflows(customerId, [holidayWorkflow(hooks.url)]);
     const start = Date.now() - 60_000;
@@ -197,7 +202,7 @@ describe('automation trigger (real Kafka, PostgreSQL and HTTP receivers)', () =>
   });
 
   it('keeps delivering to other endpoints while one endpoint hangs, and holds at most 4 requests open to it', async () => {
-    const customerId = customer();
+    const customerId = await customer();
     const hanging = await receiver(() => 'hold');
     const healthy = await receiver();
     await installWorkflows(customerId, [holidayWorkflow(hanging.url), { ...holidayWorkflow(healthy.url), id: 'healthy', filters: { url_path: '/healthy' } }]);
@@ -212,27 +217,27 @@ describe('automation trigger (real Kafka, PostgreSQL and HTTP receivers)', () =>
   });
 
   it('keeps consuming but fires nothing while tracking.automation.enabled is off for the customer', async () => {
-    const customerId = writeTestCustomer(customersDir, { flags: { 'tracking.automation.enabled': false } }).id;
+    const customerId = await customer({ flags: { 'tracking.automation.enabled': false } });
     const hooks = await receiver();
     await installWorkflows(customerId, [holidayWorkflow(hooks.url)]);
     await produceEvents(env, [pageView(customerId, '/landing/off', 'holiday_2024')]);
     await caughtUp();
     expect(await triggersOf(customerId)).toEqual([]);
 
-    // Saving the workflows reloads the customers directory, flags included.
-    writeTestCustomer(customersDir, { flags: { 'tracking.automation.enabled': true } }, customerId);
+    // The flag applied to the shared configuration; saving the workflows keeps it (the service reads up to it first).
+    await customer({ flags: { 'tracking.automation.enabled': true } }, customerId);
     await installWorkflows(customerId, [holidayWorkflow(hooks.url)]);
     await produceEvents(env, [pageView(customerId, '/landing/on', 'holiday_2024')]);
     await waitFor(async () => hooks.received.length, (n) => n === 1, { what: 'webhook after re-enabling' });
     expect(await triggersOf(customerId)).toHaveLength(1);
 
     // Off again, so the replay below does not fire the event that was sent while off.
-    writeTestCustomer(customersDir, { flags: { 'tracking.automation.enabled': false } }, customerId);
+    await customer({ flags: { 'tracking.automation.enabled': false } }, customerId);
     await installWorkflows(customerId, [holidayWorkflow(hooks.url)]);
   });
 
   it('refuses a bad subscription with an error naming the field, and keeps the workflows it had', async () => {
-    const customerId = customer();
+    const customerId = await customer();
     const hooks = await receiver();
     await installWorkflows(customerId, [holidayWorkflow(hooks.url)]);
     const response = await admin(`${customerId}/workflows`, {
@@ -249,7 +254,7 @@ describe('automation trigger (real Kafka, PostgreSQL and HTTP receivers)', () =>
   });
 
   it('fires zero new triggers and sends zero new webhooks when the group is reset and the whole topic replayed', async () => {
-    const customerId = customer();
+    const customerId = await customer();
     const hooks = await receiver();
     await installWorkflows(customerId, [holidayWorkflow(hooks.url)]);
     await produceEvents(env, [pageView(customerId, '/landing/replay', 'holiday_2024'), pageView(customerId, '/landing/replay2', 'holiday_2024')]);
@@ -265,7 +270,7 @@ describe('automation trigger (real Kafka, PostgreSQL and HTTP receivers)', () =>
     await kafkaAdmin.disconnect();
     expect(await groupLag(env.kafkaBrokers, groupId, TOPICS.trackingEvents)).toBeGreaterThan(0);
 
-    service = await startAutomationTrigger(env, groupId, customersDir, settings);
+    service = await startAutomationTrigger(env, groupId, undefined, settings);
     await caughtUp();
     expect((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM automation.triggers`)).rows[0]?.n).toBe(before);
     // Nothing left to send: both triggers delivered, so no later webhook can follow the two.
@@ -280,7 +285,7 @@ describe('automation trigger (real Kafka, PostgreSQL and HTTP receivers)', () =>
     // Alone: the shared instance would otherwise take part in the delivery.
     await service?.close();
     service = undefined;
-    const customerId = customer();
+    const customerId = await customer();
     const hooks = await receiver((index) => (index === 0 ? 'hold' : 200));
     writeFileSync(join(customersDir, customerId, 'automations.yaml'), stringify({ workflows: [holidayWorkflow(hooks.url)] }));
     const { 'automation-trigger': killable } = await startPipeline({

@@ -61,13 +61,19 @@ export async function startVaultLoader(env: TestEnvironment, groupId: string, ov
   return listen(await createVaultLoader(config, createLogger('vault-loader', config.logLevel)));
 }
 
-/** The automation trigger's environment in tests, in-process or as a child process. */
-export function automationTriggerSettings(env: TestEnvironment, groupId: string, customersDir: string, overrides: Record<string, string> = {}): Record<string, string> {
+/** CUSTOMERS_DIR when a test reads customers from a directory of its own; none (the shared topic) otherwise. */
+const customersFrom = (customersDir: string | undefined): Record<string, string> => (customersDir === undefined ? {} : { CUSTOMERS_DIR: customersDir });
+
+/**
+ * The automation trigger's environment in tests, in-process or as a child process. `customersDir`
+ * undefined: customers from the shared topic (apply them with applyTestCustomers).
+ */
+export function automationTriggerSettings(env: TestEnvironment, groupId: string, customersDir: string | undefined, overrides: Record<string, string> = {}): Record<string, string> {
   return {
     ...testConnectionEnv(env),
     DATABASE_URL: env.databaseUrl,
     AUTOMATION_TRIGGER_GROUP_ID: groupId,
-    CUSTOMERS_DIR: customersDir,
+    ...customersFrom(customersDir),
     DB_MIGRATE_ON_START: 'false',
     TRACKING_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     WEBHOOK_POLL_MS: '100',
@@ -79,7 +85,7 @@ export function automationTriggerSettings(env: TestEnvironment, groupId: string,
 export async function startAutomationTrigger(
   env: TestEnvironment,
   groupId: string,
-  customersDir: string,
+  customersDir: string | undefined,
   overrides: Record<string, string> = {},
 ): Promise<RunningService> {
   const config = loadAutomationTriggerConfig(automationTriggerSettings(env, groupId, customersDir, overrides));
@@ -100,11 +106,11 @@ export const EXPORTER_ON_STACK_S3: Readonly<Record<string, string>> = {
   IT_S3_SECRET_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
 };
 
-/** The exporter's environment in tests (it always runs as a child process). */
-export function exporterSettings(env: TestEnvironment, groupId: string, customersDir: string, overrides: Record<string, string> = {}): Record<string, string> {
+/** The exporter's environment in tests (it always runs as a child process); `customersDir` as for the automation trigger. */
+export function exporterSettings(env: TestEnvironment, groupId: string, customersDir: string | undefined, overrides: Record<string, string> = {}): Record<string, string> {
   return {
     ...testConnectionEnv(env),
-    CUSTOMERS_DIR: customersDir,
+    ...customersFrom(customersDir),
     S3_ENDPOINT: env.s3Endpoint,
     EXPORTER_GROUP_ID: groupId,
     TRACKING_ADMIN_TOKEN: TEST_ADMIN_TOKEN,

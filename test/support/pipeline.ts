@@ -6,6 +6,7 @@ import { startAppProcess, type AppProcess } from './app-process';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process';
 import { automationTriggerSettings, exporterSettings, vaultLoaderSettings } from './in-process-services';
 import { positionGroup } from './kafka-inspection';
+import { applyTestCustomers } from './test-customers';
 import { testEnvironment, type TestEnvironment } from './test-environment';
 
 export type PipelineService = 'gateway' | 'vault-loader' | 'automation-trigger' | 'exporter';
@@ -86,8 +87,18 @@ export interface PipelineOptions<S extends PipelineService> {
   name: string;
   /** Default: all four. */
   services?: readonly S[];
-  /** The customers every service reads; default: the example customers (the services' own default). */
+  /**
+   * The test's customers: those of this directory that are not the example customers are applied to
+   * the shared topic tracking.customers.v1 before any service starts, and every service reads the
+   * topic (with the example customers the stack applied). Default: the example customers only.
+   */
   customersDir?: string;
+  /**
+   * `directory`: every service reads `customersDir` itself (CUSTOMERS_DIR, the development fallback)
+   * instead of the topic, for a pipeline on a cluster whose registry the test's customer client does
+   * not reach. Default `topic`.
+   */
+  customersVia?: 'topic' | 'directory';
   /** Default: the test stack. */
   env?: TestEnvironment;
   /** Settings on top of the tests' defaults (in-process-services), per service. */
@@ -96,13 +107,14 @@ export interface PipelineOptions<S extends PipelineService> {
 
 const CONSUMERS: Record<
   ConsumerService,
-  { portVariable: string; topics: readonly string[]; settings: (env: TestEnvironment, group: string, customersDir: string, overrides: Record<string, string>) => Record<string, string> }
+  { portVariable: string; topics: readonly string[]; settings: (env: TestEnvironment, group: string, customersDir: string | undefined, overrides: Record<string, string>) => Record<string, string> }
 > = {
   'vault-loader': {
     portVariable: 'VAULT_LOADER_PORT',
     topics: CONSUMER_SUBSCRIPTIONS.vaultLoader,
     // The hourly retention pass never falls inside a test; 0 says so and starts no timer at all.
-    settings: (env, group, customersDir, overrides) => vaultLoaderSettings(env, group, { CUSTOMERS_DIR: customersDir, VAULT_RETENTION_INTERVAL_MINUTES: '0', ...overrides }),
+    settings: (env, group, customersDir, overrides) =>
+      vaultLoaderSettings(env, group, { ...(customersDir === undefined ? {} : { CUSTOMERS_DIR: customersDir }), VAULT_RETENTION_INTERVAL_MINUTES: '0', ...overrides }),
   },
   'automation-trigger': { portVariable: 'AUTOMATION_TRIGGER_PORT', topics: CONSUMER_SUBSCRIPTIONS.automationTrigger, settings: automationTriggerSettings },
   exporter: { portVariable: 'EXPORTER_PORT', topics: CONSUMER_SUBSCRIPTIONS.exporter, settings: exporterSettings },
@@ -140,13 +152,16 @@ export async function consumerGroupLauncher(
  */
 export async function startPipeline<S extends PipelineService = PipelineService>(options: PipelineOptions<S>): Promise<Pipeline<S>> {
   const env = options.env ?? testEnvironment();
-  const customersDir = options.customersDir ?? join(repositoryRoot(), 'example-customers', 'configurations');
+  const viaDirectory = options.customersVia === 'directory';
+  // Read by the services themselves only on the directory path; on the topic path, applied to it now.
+  const customersDir = viaDirectory ? (options.customersDir ?? join(repositoryRoot(), 'example-customers', 'configurations')) : undefined;
+  if (!viaDirectory && options.customersDir !== undefined) await applyTestCustomers(env, options.customersDir);
   const services: readonly PipelineService[] = options.services ?? ALL_SERVICES;
   const settingsOf = (service: PipelineService): Record<string, string> => ({ ...options.settings?.[service] });
 
   const start = async (service: PipelineService): Promise<ServiceHandle> => {
     if (service === 'gateway') {
-      const boot = () => startGatewayProcess(env, { CUSTOMERS_DIR: customersDir, ...settingsOf(service) });
+      const boot = () => startGatewayProcess(env, { ...(customersDir === undefined ? {} : { CUSTOMERS_DIR: customersDir }), ...settingsOf(service) });
       return new GatewayHandle(service, boot, await boot());
     }
     const launcher = await consumerGroupLauncher(service, { name: options.name, env, customersDir, settings: settingsOf(service) });

@@ -3,7 +3,10 @@ import { APP_FILTER } from '@nestjs/core';
 import type { Pool } from 'pg';
 import { DATABASE_POOL, DatabasePoolCloser, createDatabasePool } from '@tracking/database';
 import { ADMIN_TOKEN_SHA256, ApiExceptionFilter } from '@tracking/http';
-import { consumingServiceProviders } from '@tracking/kafka';
+import type { SchemaRegistryPort } from '@tracking/contracts';
+import { CustomerDocumentsPublisher, customerSourceProviders } from '@tracking/customer-store';
+import { KAFKA_CLIENT, SCHEMA_REGISTRY, consumingServiceProviders } from '@tracking/kafka';
+import type { Kafka } from 'kafkajs';
 import { ObservabilityModule, ReadinessRegistry, type Logger } from '@tracking/observability';
 import { AutomationsController } from './admin/automations.controller';
 import { AutomationMetrics } from './automation.metrics';
@@ -38,6 +41,18 @@ export class AutomationTriggerModule {
         },
         DatabasePoolCloser,
         AutomationMetrics,
+        ...customerSourceProviders({
+          kafka: config.kafka,
+          registry: config.registry,
+          customersDir: config.customersDir,
+          directoryPollMs: config.reloadMs,
+          service: 'automation-trigger',
+        }),
+        {
+          provide: CustomerDocumentsPublisher,
+          inject: [KAFKA_CLIENT, SCHEMA_REGISTRY],
+          useFactory: (kafka: Kafka, registry: SchemaRegistryPort) => new CustomerDocumentsPublisher(kafka, registry),
+        },
         WorkflowCatalog,
         TriggerRepository,
         TriggerPublisher,

@@ -1,6 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { runMigrations } from '@tracking/database';
 import { createApiService } from '@tracking/http';
+import { CUSTOMER_SOURCE, type CustomerSource } from '@tracking/customer-store';
 import { startKafkaConsumer } from '@tracking/kafka';
 import type { Logger } from '@tracking/observability';
 import { AutomationTriggerModule } from './app.module';
@@ -16,6 +17,7 @@ export async function createAutomationTrigger(config: AutomationTriggerConfig, l
     description: "Operators' API of the automation trigger: a customer's workflows, its webhook deliveries, redelivery. Every route needs Bearer TRACKING_ADMIN_TOKEN.",
     version: '1.0.0',
   });
-  await startKafkaConsumer(app, TriggerMatcher);
+  // Every customer read before the first record: its workflows and flags decide whether a record is skipped (and committed past).
+  await startKafkaConsumer(app, TriggerMatcher, app.get<CustomerSource>(CUSTOMER_SOURCE).readyOnce);
   return app;
 }

@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { customerSourceProviders } from '@tracking/customer-store';
 import { ADMIN_TOKEN_SHA256, ApiExceptionFilter } from '@tracking/http';
 import { consumingServiceProviders } from '@tracking/kafka';
 import { ObservabilityModule, type Logger } from '@tracking/observability';
@@ -17,6 +18,7 @@ import { PartitionRegistry } from './partitions/partition.registry';
 import { BoundaryLedger } from './s3/boundary.ledger';
 import { S3Clients } from './s3/s3-clients';
 import type { ExportTargets } from './targets/export-targets';
+import { ExportTargetsFollower } from './targets/export-targets.follower';
 import { ObjectUploader } from './upload/object.uploader';
 import { S3ObjectWriter } from './upload/s3-object.writer';
 
@@ -41,6 +43,8 @@ export class ExporterModule {
         { provide: EXPORT_TARGETS, useValue: targets },
         ...consumingServiceProviders('exporter', config, logger),
         ExporterMetrics,
+        ...customerSourceProviders({ kafka: config.kafka, registry: config.registry, customersDir: config.customersDir, directoryPollMs: 5000, service: 'exporter' }),
+        ExportTargetsFollower,
         S3Clients,
         BoundaryLedger,
         S3ObjectWriter,

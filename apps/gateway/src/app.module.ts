@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { customerSourceProviders } from '@tracking/customer-store';
 import { DATABASE_POOL, DatabasePoolCloser, createDatabasePool } from '@tracking/database';
 import { ADMIN_TOKEN_SHA256, AdminTokenGuard } from '@tracking/http';
 import { ObservabilityModule, type Logger } from '@tracking/observability';
@@ -51,6 +52,13 @@ export class GatewayModule {
           useFactory: (): RateLimitStore =>
             config.rateLimits.redisUrl ? new RedisRateLimitStore(config.rateLimits.redisUrl, config.rateLimits.redisTlsCa) : new MemoryRateLimitStore(),
         },
+        ...customerSourceProviders({
+          kafka: config.kafka,
+          registry: config.registry,
+          customersDir: config.customersDir,
+          directoryPollMs: config.watchCustomers ? 1000 : 0,
+          service: 'gateway',
+        }),
         CustomerRegistry,
         TrackingKeyRepository,
         TrackingKeyCache,

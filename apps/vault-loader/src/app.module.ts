@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import type { Pool } from 'pg';
 import { DATABASE_POOL, DatabasePoolCloser, createDatabasePool } from '@tracking/database';
 import { ADMIN_TOKEN_SHA256, ApiExceptionFilter } from '@tracking/http';
+import { customerSourceProviders } from '@tracking/customer-store';
 import { consumingServiceProviders } from '@tracking/kafka';
 import { ObservabilityModule, ReadinessRegistry, type Logger } from '@tracking/observability';
 import { VAULT_LOADER_CONFIG, type VaultLoaderConfig } from './config/vault-loader.config';
@@ -40,6 +41,13 @@ export class VaultLoaderModule {
         DatabasePoolCloser,
         LoaderMetrics,
         VaultRepository,
+        ...customerSourceProviders({
+          kafka: config.kafka,
+          registry: config.registry,
+          customersDir: config.customersDir,
+          directoryPollMs: 5000,
+          service: 'vault-loader',
+        }),
         RetentionPolicy,
         RetentionRepository,
         RetentionJob,

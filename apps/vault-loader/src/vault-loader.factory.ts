@@ -1,6 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { runMigrations } from '@tracking/database';
 import { createApiService } from '@tracking/http';
+import { CUSTOMER_SOURCE, type CustomerSource } from '@tracking/customer-store';
 import { startKafkaConsumer } from '@tracking/kafka';
 import type { Logger } from '@tracking/observability';
 import { VaultLoaderModule } from './app.module';
@@ -15,6 +16,7 @@ export async function createVaultLoader(config: VaultLoaderConfig, logger: Logge
     description: "Operators' API of the Data Vault loader: erase a person, run the retention purge now. Every route needs Bearer TRACKING_ADMIN_TOKEN.",
     version: '1.0.0',
   });
-  await startKafkaConsumer(app);
+  // Every customer read before the first record: its retention decides whether a record is loaded.
+  await startKafkaConsumer(app, undefined, app.get<CustomerSource>(CUSTOMER_SOURCE).readyOnce);
   return app;
 }

@@ -12,6 +12,7 @@ import { ChangeListeners } from './listeners';
  */
 export class DirectoryCustomerSource implements CustomerSource {
   readonly description: string;
+  readonly shared = false;
   private readonly book = new CustomerBook();
   private readonly listeners: ChangeListeners;
   private timer?: NodeJS.Timeout;
@@ -50,6 +51,11 @@ export class DirectoryCustomerSource implements CustomerSource {
       this.timer = setInterval(() => this.read(false), this.pollMs);
       this.timer.unref();
     }
+  }
+
+  async refresh(): Promise<boolean> {
+    if (this.loaded) this.read(false);
+    return this.loaded;
   }
 
   async stop(): Promise<void> {

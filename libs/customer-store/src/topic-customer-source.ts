@@ -30,6 +30,7 @@ export interface TopicCustomerSourceOptions {
  */
 export class TopicCustomerSource implements CustomerSource {
   readonly description = `topic ${TOPICS.customers}`;
+  readonly shared = true;
   private book = new CustomerBook();
   private readonly listeners: ChangeListeners;
   private consumer?: Consumer;
@@ -37,6 +38,8 @@ export class TopicCustomerSource implements CustomerSource {
   private loaded = false;
   private stopped = false;
   private restartTimer?: NodeJS.Timeout;
+  /** Next offset to read of each partition, as far as this reader got. */
+  private readonly positions = new Map<number, bigint>();
   private readonly deserializer: AvroDeserializer<CustomerDocuments>;
   private markReady!: () => void;
   readonly readyOnce = new Promise<void>((resolve) => (this.markReady = resolve));
@@ -141,6 +144,7 @@ export class TopicCustomerSource implements CustomerSource {
           const change = (catchUp.done ? this.book : reading).apply(customerId, documents);
           if (change && catchUp.done) changes.push(change);
         }
+        this.positions.set(batch.partition, BigInt(batch.lastOffset()) + 1n);
         if (catchUp.done) {
           this.listeners.emit(changes);
           for (const change of changes) {
@@ -161,6 +165,25 @@ export class TopicCustomerSource implements CustomerSource {
     });
     if (catchUp.done) caughtUp();
     await readWhole;
+  }
+
+  async refresh(timeoutMs = 10_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    const admin = this.kafka.admin();
+    await admin.connect();
+    let ends;
+    try {
+      ends = await admin.fetchTopicOffsets(TOPICS.customers);
+    } finally {
+      await admin.disconnect();
+    }
+    const reached = (): boolean =>
+      this.loaded && ends.every((end) => BigInt(end.high) <= BigInt(end.low) || (this.positions.get(end.partition) ?? 0n) >= BigInt(end.high));
+    while (!reached()) {
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return true;
   }
 
   async stop(): Promise<void> {

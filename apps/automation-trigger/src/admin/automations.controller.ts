@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Ip, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CUSTOMER_ID_PATTERN } from '@tracking/customers';
 import { ADMIN_AUTH, AdminTokenGuard, ApiError, RequestBody } from '@tracking/http';
@@ -6,7 +6,7 @@ import { AutomationsDocumentSchema } from '../workflows/automations-document.sch
 import { WebhookDispatcher } from '../delivery/webhook.dispatcher';
 import { TriggerRepository } from '../triggers/trigger.repository';
 import { AutomationsFileError } from '../workflows/automations-file';
-import { WorkflowCatalog } from '../workflows/workflow-catalog';
+import { WorkflowCatalog, WorkflowsReadOnlyError } from '../workflows/workflow-catalog';
 
 /** A reader problem, `<file>: workflows[0].webhook.url must be an http(s) URL`, as a field and a reason. */
 function fieldError(problem: string): { field: string; reason: string } {
@@ -33,31 +33,40 @@ export class AutomationsController {
 
   @Get('workflows')
   @ApiOperation({ summary: "The customer's workflows document, as last saved (automations.yaml or PUT)" })
-  workflows(@Param('customerId') customerId: string): unknown {
-    this.checkCustomer(customerId);
+  async workflows(@Param('customerId') customerId: string): Promise<unknown> {
+    await this.checkCustomer(customerId);
     return this.catalog.document(customerId);
   }
 
   @Put('workflows')
   @RequestBody(AutomationsDocumentSchema, { subject: 'automations' })
-  @ApiOperation({ summary: "Replace the customer's workflows: checked field by field first, nothing written unless all are valid; application/json only" })
+  @ApiOperation({
+    summary:
+      "Replace the customer's workflows: checked field by field first, nothing written unless all are valid; application/json only. The change goes to the shared customer configuration (every instance applies it) with who made it (X-Applied-By, else `admin-token`), when, and from which address; answered once this instance applies it",
+  })
   @ApiResponse({ status: 400, description: 'INVALID_REQUEST: details name every bad field (workflows[i]....)' })
+  @ApiResponse({ status: 409, description: 'CONFLICT: this instance reads its customers from CUSTOMERS_DIR, which the API does not write' })
   @ApiResponse({ status: 415, description: 'UNSUPPORTED_MEDIA_TYPE: not application/json' })
-  replaceWorkflows(
+  async replaceWorkflows(
     @Headers('content-type') contentType: string | undefined,
     @Param('customerId') customerId: string,
     @Body() body: unknown,
-  ): unknown {
-    this.checkCustomer(customerId);
+    @Headers('x-applied-by') appliedBy?: string,
+    @Ip() address?: string,
+  ): Promise<unknown> {
+    await this.checkCustomer(customerId);
     // A form-encoded body (curl -d without a Content-Type) parses to an object without "workflows",
     // which reads as "no workflows" and would wipe the customer's automations.
     if ((contentType ?? '').split(';')[0]?.trim().toLowerCase() !== 'application/json') {
       throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the workflows document as application/json');
     }
+    // Who, for the record every instance applies: a name the operator gives, else the credential used.
+    const by = appliedBy !== undefined && /^[\x20-\x7e]{1,100}$/.test(appliedBy) ? `${appliedBy} (admin token)` : 'admin-token';
     try {
-      const workflows = this.catalog.replace(customerId, body);
+      const workflows = await this.catalog.replace(customerId, body, { by, via: `PUT /api/v1/automations/${customerId}/workflows from ${address ?? 'unknown'}` });
       return { success: true, workflows: workflows.map((workflow) => workflow.workflowId) };
     } catch (error) {
+      if (error instanceof WorkflowsReadOnlyError) throw new ApiError(409, 'CONFLICT', error.message);
       if (!(error instanceof AutomationsFileError)) throw error;
       throw ApiError.invalid(error.problems.map(fieldError), 'automations');
     }
@@ -70,7 +79,7 @@ export class AutomationsController {
     @Param('customerId') customerId: string,
     @Query('limit') limitText: string | undefined,
   ): Promise<{ deliveries: Array<Record<string, unknown>> }> {
-    this.checkCustomer(customerId);
+    await this.checkCustomer(customerId);
     const limit = limitText === undefined ? 100 : Number(limitText);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw ApiError.invalid([{ field: 'limit', reason: 'must be an integer from 1 to 1000' }]);
     return { deliveries: await this.triggers.deliveries(customerId, limit) };
@@ -83,7 +92,7 @@ export class AutomationsController {
     @Param('customerId') customerId: string,
     @Param('triggerId') triggerId: string,
   ): Promise<{ success: true; trigger_id: string }> {
-    this.checkCustomer(customerId);
+    await this.checkCustomer(customerId);
     // An id no trigger can have (NUL, which PostgreSQL text cannot hold, or other control characters) is simply not found.
     if (!/^[\x21-\x7e]{1,128}$/.test(triggerId)) throw new ApiError(404, 'NOT_FOUND', `No trigger ${JSON.stringify(triggerId.slice(0, 128))} for customer ${customerId}`);
     const outcome = await this.triggers.redeliver(customerId, triggerId);
@@ -93,10 +102,10 @@ export class AutomationsController {
     return { success: true, trigger_id: triggerId };
   }
 
-  private checkCustomer(customerId: string): void {
+  private async checkCustomer(customerId: string): Promise<void> {
     if (!CUSTOMER_ID_PATTERN.test(customerId)) throw new ApiError(404, 'CUSTOMER_NOT_FOUND', `Customer ${customerId} is not configured`);
-    // A customer added since the last reload is known after one more read of the directory.
-    if (!this.catalog.knows(customerId)) this.catalog.reload();
+    // A customer applied a moment ago is known once the catalog has read what was written before this request.
+    if (!this.catalog.knows(customerId)) await this.catalog.refresh();
     if (!this.catalog.knows(customerId)) throw new ApiError(404, 'CUSTOMER_NOT_FOUND', `Customer ${customerId} is not configured`);
   }
 }

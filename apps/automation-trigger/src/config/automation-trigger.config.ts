@@ -12,9 +12,9 @@ export interface AutomationTriggerConfig extends ServiceSettings {
   sessionTimeoutMs: number;
   /** SHA-256 of TRACKING_ADMIN_TOKEN, which guards the admin API; unset disables it. */
   adminTokenSha256?: Buffer;
-  /** Customers' config.yaml, features.yaml and automations.yaml. */
-  customersDir: string;
-  /** How often workflows and flags are read again from the customers directory. */
+  /** CUSTOMERS_DIR, the development fallback: customers (and their automations.yaml) from this directory instead of the shared topic. */
+  customersDir?: string;
+  /** With CUSTOMERS_DIR: how often the directory is read again. */
   reloadMs: number;
   /** Seed 002's `tracking.automation.enabled` for everyone; a customer's features.yaml can switch it off for itself. */
   automationEnabled: boolean;
@@ -40,7 +40,7 @@ const DEFAULT_RETRY_SCHEDULE = '5s,5m,30m,2h,5h,10h,10h';
 
 export function loadAutomationTriggerConfig(env: Env, cwd = process.cwd()): AutomationTriggerConfig {
   const reader = new EnvReader('automation-trigger', env);
-  const customersDir = reader.string('CUSTOMERS_DIR', 'example-customers/configurations');
+  const customersDir = reader.optionalString('CUSTOMERS_DIR');
   const scheduleText = reader.string('WEBHOOK_RETRY_SCHEDULE', DEFAULT_RETRY_SCHEDULE);
   const retrySchedule = parseRetrySchedule(scheduleText);
   if (!retrySchedule) reader.problem(`WEBHOOK_RETRY_SCHEDULE must be a comma-separated list of durations such as 5s,5m,2h (got "${scheduleText}")`);
@@ -52,7 +52,7 @@ export function loadAutomationTriggerConfig(env: Env, cwd = process.cwd()): Auto
     groupId: reader.string('AUTOMATION_TRIGGER_GROUP_ID', CONSUMER_GROUPS.automationTrigger),
     sessionTimeoutMs: readSessionTimeoutMs(reader, 'AUTOMATION_TRIGGER_SESSION_TIMEOUT_MS'),
     adminTokenSha256: readAdminTokenSha256(reader),
-    customersDir: isAbsolute(customersDir) ? customersDir : resolve(cwd, customersDir),
+    customersDir: customersDir === undefined ? undefined : isAbsolute(customersDir) ? customersDir : resolve(cwd, customersDir),
     reloadMs: reader.integer('AUTOMATIONS_RELOAD_SECONDS', 10, { min: 1, max: 3600 }) * 1000,
     automationEnabled: reader.boolean('TRACKING_AUTOMATION_ENABLED', true),
     env,

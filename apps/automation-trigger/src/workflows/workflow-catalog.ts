@@ -1,18 +1,33 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { parse, stringify } from 'yaml';
-import { FLAG_AUTOMATION_ENABLED, loadCustomerDirectory } from '@tracking/customers';
+import { changedCustomerFiles, customerDigest, type CustomerDocuments } from '@tracking/contracts';
+import { CustomerConfigError, FLAG_AUTOMATION_ENABLED, parseCustomerTexts } from '@tracking/customers';
+import { CUSTOMER_SOURCE, CustomerDocumentsPublisher, type CustomerChange, type CustomerSource } from '@tracking/customer-store';
 import { LOGGER, type Logger } from '@tracking/observability';
 import { AUTOMATION_TRIGGER_CONFIG, type AutomationTriggerConfig } from '../config/automation-trigger.config';
 import { AutomationsFileError, parseAutomationsFile } from './automations-file';
 import type { Webhook, Workflow } from './workflow';
 import { WorkflowIndex } from './workflow-index';
 
+/** How long a replacement waits to see its own record come back from the topic before answering anyway. */
+const READ_BACK_TIMEOUT_MS = 10_000;
+
+/** Workflows cannot be written where this instance reads them (CUSTOMERS_DIR is its own directory): edit the files. */
+export class WorkflowsReadOnlyError extends Error {
+  override readonly name = 'WorkflowsReadOnlyError';
+}
+
+/** Who replaces a customer's workflows, and through what: recorded with the change. */
+export interface WorkflowAuthor {
+  by: string;
+  via: string;
+}
+
 /**
- * Every customer's workflows, read from `<customers dir>/<id>/automations.yaml` at start and again
- * every few seconds. A customer whose file is broken keeps its last good workflows (and the error
- * is logged with each bad field), so one typo never silences a running automation.
+ * Every customer's workflows, from the shared customer configuration (the topic
+ * tracking.customers.v1, or CUSTOMERS_DIR in development), applied as each change arrives. A
+ * customer whose automations.yaml is broken keeps its last good workflows (and the error is logged
+ * with each bad field), so one typo never silences a running automation.
  */
 @Injectable()
 export class WorkflowCatalog implements OnModuleInit, OnApplicationShutdown {
@@ -20,60 +35,116 @@ export class WorkflowCatalog implements OnModuleInit, OnApplicationShutdown {
   private byCustomer = new Map<string, { workflows: Workflow[]; document: unknown }>();
   private customers = new Set<string>();
   private disabled = new Set<string>();
-  private timer?: NodeJS.Timeout;
+  /** Replacements waiting to see their record applied here, by customer. */
+  private readonly readBack = new Map<string, Array<{ digest: string; resolve: () => void }>>();
 
   constructor(
     @Inject(AUTOMATION_TRIGGER_CONFIG) private readonly config: AutomationTriggerConfig,
+    @Inject(CUSTOMER_SOURCE) private readonly source: CustomerSource,
+    private readonly publisher: CustomerDocumentsPublisher,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   onModuleInit(): void {
-    this.reload();
-    this.timer = setInterval(() => this.reload(), this.config.reloadMs);
-    this.timer.unref();
+    this.source.onChange((changes) => this.apply(changes));
   }
 
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
+  async onApplicationShutdown(): Promise<void> {
+    await this.publisher.disconnect().catch(() => undefined);
   }
 
-  reload(): void {
-    const { customers, errors } = loadCustomerDirectory(this.config.customersDir);
-    for (const error of errors) this.logger.warn({ customerId: error.customerId, problems: error.problems }, 'customer configuration ignored');
-    const next = new Map<string, { workflows: Workflow[]; document: unknown }>();
-    const disabled = new Set<string>();
-    for (const customer of customers.values()) {
-      if (customer.flags[FLAG_AUTOMATION_ENABLED] === false) disabled.add(customer.customerId);
-      const file = this.fileOf(customer.customerId);
-      if (!existsSync(file)) continue;
+  private apply(changes: readonly CustomerChange[]): void {
+    const byCustomer = new Map(this.byCustomer);
+    for (const { customerId, documents } of changes) {
+      if (!documents) {
+        byCustomer.delete(customerId);
+        this.customers.delete(customerId);
+        this.disabled.delete(customerId);
+        continue;
+      }
+      this.customers.add(customerId);
       try {
-        const document: unknown = parse(readFileSync(file, 'utf8'));
-        next.set(customer.customerId, { workflows: parseAutomationsFile(customer.customerId, document, this.config.env), document });
+        const customer = parseCustomerTexts(customerId, documents);
+        if (customer.flags[FLAG_AUTOMATION_ENABLED] === false) this.disabled.add(customerId);
+        else this.disabled.delete(customerId);
       } catch (error) {
-        const problems = error instanceof AutomationsFileError ? error.problems : [(error as Error).message];
-        this.logger.error({ customerId: customer.customerId, problems }, 'automations.yaml refused; keeping the last good workflows');
-        const previous = this.byCustomer.get(customer.customerId);
-        if (previous) next.set(customer.customerId, previous);
+        const problems = error instanceof CustomerConfigError ? error.problems : [(error as Error).message];
+        this.logger.warn({ customerId, problems }, 'customer configuration refused; keeping its last good flags');
+      }
+      if (documents.automations_yaml === null) {
+        byCustomer.delete(customerId);
+        continue;
+      }
+      try {
+        const document: unknown = parse(documents.automations_yaml);
+        byCustomer.set(customerId, { workflows: parseAutomationsFile(customerId, document, this.config.env), document });
+      } catch (error) {
+        const problems = error instanceof AutomationsFileError ? error.problems : [`${customerId}/automations.yaml: ${(error as Error).message}`];
+        this.logger.error({ customerId, problems, appliedBy: documents.applied_by }, 'automations.yaml refused; keeping the last good workflows');
       }
     }
-    this.byCustomer = next;
-    this.customers = new Set(customers.keys());
-    this.disabled = disabled;
-    this.index = new WorkflowIndex([...next.values()].flatMap((entry) => entry.workflows));
+    this.byCustomer = byCustomer;
+    this.index = new WorkflowIndex([...byCustomer.values()].flatMap((entry) => entry.workflows));
+    for (const { customerId, documents } of changes) {
+      const waiting = this.readBack.get(customerId);
+      if (!waiting || !documents) continue;
+      for (const waiter of waiting.filter((entry) => entry.digest === documents.digest)) waiter.resolve();
+      this.readBack.set(customerId, waiting.filter((entry) => entry.digest !== documents.digest));
+    }
   }
 
   /**
-   * Replaces a customer's automations.yaml after checking it (AutomationsFileError names each bad
-   * field, and nothing is written), then reloads. Written to a temporary file and renamed, so a
-   * reload never reads half a file.
+   * Replaces a customer's workflows after checking them (AutomationsFileError names each bad field,
+   * and nothing is written). The change goes to the shared configuration, never to this instance's
+   * disk, so every instance applies it; the record says who made it, when and through what. Resolves
+   * once this instance applies it too (or after READ_BACK_TIMEOUT_MS, the change being durable).
    */
-  replace(customerId: string, document: unknown): readonly Workflow[] {
+  async replace(customerId: string, document: unknown, author: WorkflowAuthor): Promise<readonly Workflow[]> {
     const workflows = parseAutomationsFile(customerId, document, this.config.env);
-    const file = this.fileOf(customerId);
-    writeFileSync(`${file}.tmp`, stringify(document));
-    renameSync(`${file}.tmp`, file);
-    this.reload();
+    if (!this.source.shared) {
+      throw new WorkflowsReadOnlyError(`this instance reads customers from ${this.source.description}: edit ${customerId}/automations.yaml there, or run without CUSTOMERS_DIR to use the shared configuration`);
+    }
+    // The record carries the customer's other files as they are: read up to every change written so
+    // far first, so a config.yaml applied a moment ago is not written back over with its old text.
+    await this.source.refresh(5000);
+    const current = this.source.documents().get(customerId);
+    if (!current) throw new AutomationsFileError(customerId, [`${customerId}: is not configured`]);
+    const texts = { config_yaml: current.config_yaml, features_yaml: current.features_yaml, automations_yaml: stringify(document) };
+    const digest = customerDigest(texts);
+    if (digest === current.digest) return workflows;
+    const record: CustomerDocuments = {
+      customer_id: customerId,
+      ...texts,
+      digest,
+      applied_by: author.by,
+      applied_at: Date.now(),
+      applied_via: author.via,
+      changed_files: changedCustomerFiles(current, texts),
+    };
+    const applied = this.appliedHere(customerId, digest);
+    await this.publisher.publish([record]);
+    this.logger.info({ customerId, appliedBy: author.by, appliedVia: author.via, workflows: workflows.map((workflow) => workflow.workflowId) }, 'workflows replaced');
+    await applied;
     return workflows;
+  }
+
+  private appliedHere(customerId: string, digest: string): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.readBack.set(customerId, (this.readBack.get(customerId) ?? []).filter((entry) => entry !== waiter));
+        resolve();
+      }, READ_BACK_TIMEOUT_MS);
+      const waiting = this.readBack.get(customerId) ?? [];
+      const waiter = {
+        digest,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      waiting.push(waiter);
+      this.readBack.set(customerId, waiting);
+    });
   }
 
   /** Whether seed 002's `tracking.automation.enabled` lets this customer's triggers fire. */
@@ -94,6 +165,11 @@ export class WorkflowCatalog implements OnModuleInit, OnApplicationShutdown {
     return this.customers.has(customerId);
   }
 
+  /** Brings the catalog up to every change written so far (a customer applied a moment ago). */
+  async refresh(): Promise<void> {
+    await this.source.refresh(5000);
+  }
+
   /** The customer's automations as declared (secrets appear only as the names of their variables). */
   document(customerId: string): unknown {
     return this.byCustomer.get(customerId)?.document ?? { workflows: [] };
@@ -101,9 +177,5 @@ export class WorkflowCatalog implements OnModuleInit, OnApplicationShutdown {
 
   webhook(customerId: string, workflowId: string): Webhook | undefined {
     return this.byCustomer.get(customerId)?.workflows.find((workflow) => workflow.workflowId === workflowId)?.webhook;
-  }
-
-  private fileOf(customerId: string): string {
-    return join(this.config.customersDir, customerId, 'automations.yaml');
   }
 }

@@ -8,8 +8,8 @@ export interface ExporterConfig extends ServiceSettings {
   sessionTimeoutMs: number;
   /** SHA-256 of TRACKING_ADMIN_TOKEN, which guards /api/v1/export/*; unset disables those endpoints. */
   adminTokenSha256?: Buffer;
-  /** Customers' config.yaml with their s3_export blocks. */
-  customersDir: string;
+  /** CUSTOMERS_DIR, the development fallback: customers' s3_export blocks from this directory instead of the shared topic. */
+  customersDir?: string;
   /** S3 endpoint for customers whose s3_export names none: the local S3 server in development; unset means AWS. */
   s3Endpoint?: string;
   /** The longest an object stays open under the `real-time` schedule. */
@@ -31,13 +31,13 @@ const MIB = 1024 * 1024;
 
 export function loadExporterConfig(env: Env, cwd = process.cwd()): ExporterConfig {
   const reader = new EnvReader('exporter', env);
-  const customersDir = reader.string('CUSTOMERS_DIR', 'example-customers/configurations');
+  const customersDir = reader.optionalString('CUSTOMERS_DIR');
   const config: ExporterConfig = {
     ...readServiceSettings(reader, 'exporter', { portVariable: 'EXPORTER_PORT', port: 3003, host: '127.0.0.1' }),
     groupId: reader.string('EXPORTER_GROUP_ID', CONSUMER_GROUPS.exporter),
     sessionTimeoutMs: readSessionTimeoutMs(reader, 'EXPORTER_SESSION_TIMEOUT_MS'),
     adminTokenSha256: readAdminTokenSha256(reader),
-    customersDir: isAbsolute(customersDir) ? customersDir : resolve(cwd, customersDir),
+    customersDir: customersDir === undefined ? undefined : isAbsolute(customersDir) ? customersDir : resolve(cwd, customersDir),
     s3Endpoint: reader.optionalUrl('S3_ENDPOINT', ['http:', 'https:']),
     realTimeMs: reader.integer('EXPORTER_REAL_TIME_SECONDS', 60, { min: 1, max: 3600 }) * 1000,
     limits: {

@@ -20,8 +20,9 @@ export interface RateLimitSettings {
 }
 
 export interface GatewayConfig extends ServiceSettings {
-  customersDir: string;
-  /** Reload a customer's configuration when its YAML changes. */
+  /** CUSTOMERS_DIR, the development fallback: customers from this directory instead of the shared topic. */
+  customersDir?: string;
+  /** With CUSTOMERS_DIR: read the directory again every second (CUSTOMERS_WATCH). */
   watchCustomers: boolean;
   /** Requests whose body is larger get 413 (seed 002: 64 KB). */
   maxBodyBytes: number;
@@ -57,7 +58,7 @@ export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 /** Reads and checks every gateway setting once; the one error lists all bad settings. */
 export function loadGatewayConfig(env: Env, cwd = process.cwd()): GatewayConfig {
   const reader = new EnvReader('gateway', env);
-  const customersDir = reader.string('CUSTOMERS_DIR', 'example-customers/configurations');
+  const customersDir = reader.optionalString('CUSTOMERS_DIR');
   const hashKey = readHashKey(reader);
   const maxBodyBytes = reader.integer('TRACKING_MAX_BODY_BYTES', 64 * 1024, { min: 1024, max: 16 * 1024 * 1024 });
   const maxBulkBodyBytes = reader.integer('TRACKING_MAX_BULK_BODY_BYTES', 1024 * 1024, { min: 1024, max: 64 * 1024 * 1024 });
@@ -65,7 +66,7 @@ export function loadGatewayConfig(env: Env, cwd = process.cwd()): GatewayConfig 
 
   const config: GatewayConfig = {
     ...readServiceSettings(reader, 'gateway', { portVariable: 'PORT', port: 3000, host: '0.0.0.0' }),
-    customersDir: isAbsolute(customersDir) ? customersDir : resolve(cwd, customersDir),
+    customersDir: customersDir === undefined ? undefined : isAbsolute(customersDir) ? customersDir : resolve(cwd, customersDir),
     watchCustomers: reader.boolean('CUSTOMERS_WATCH', true),
     maxBodyBytes,
     maxBulkBodyBytes,

@@ -1,51 +1,42 @@
-import { watch, type FSWatcher } from 'node:fs';
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { loadCustomerDirectory, type CustomerConfig } from '@tracking/customers';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { CustomerConfigError, parseCustomerTexts, type CustomerConfig } from '@tracking/customers';
+import { CUSTOMER_SOURCE, type CustomerChange, type CustomerSource } from '@tracking/customer-store';
 import { LOGGER, type Logger } from '@tracking/observability';
-import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
-
-const RELOAD_DEBOUNCE_MS = 200;
 
 /**
- * The customers the gateway serves, from CUSTOMERS_DIR (seed 000's layout), reloaded when a file
- * changes. A customer whose new configuration is invalid keeps its last good one, so a typo in
- * YAML never takes a working customer offline; the refusal is logged with every bad field.
+ * The customers the gateway serves, from the shared customer configuration (the topic
+ * tracking.customers.v1, or CUSTOMERS_DIR in development), applied as each change arrives. A
+ * customer whose new configuration is invalid keeps its last good one, so a typo in YAML never takes
+ * a working customer offline; the refusal is logged with every bad field.
  */
 @Injectable()
-export class CustomerRegistry implements OnModuleInit, OnApplicationShutdown {
+export class CustomerRegistry implements OnModuleInit {
   private customers = new Map<string, CustomerConfig>();
   /** Owner of each token hash (hex), to tell a wrong token from another tenant's token. */
   private tokenOwners = new Map<string, string>();
-  private watcher?: FSWatcher;
-  private reloadTimer?: NodeJS.Timeout;
 
   constructor(
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(CUSTOMER_SOURCE) private readonly source: CustomerSource,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   onModuleInit(): void {
-    this.reload();
-    if (this.config.watchCustomers) {
-      this.watcher = watch(this.config.customersDir, { recursive: true }, () => {
-        clearTimeout(this.reloadTimer);
-        this.reloadTimer = setTimeout(() => this.reload(), RELOAD_DEBOUNCE_MS);
-      });
-      this.watcher.on('error', (error) => this.logger.warn({ err: error }, 'customer configuration watch failed; restart to pick up changes'));
-    }
+    this.source.onChange((changes) => this.apply(changes));
   }
 
-  onApplicationShutdown(): void {
-    clearTimeout(this.reloadTimer);
-    this.watcher?.close();
-  }
-
-  reload(): void {
-    const { customers, errors } = loadCustomerDirectory(this.config.customersDir);
-    for (const error of errors) {
-      const kept = this.customers.get(error.customerId);
-      if (kept) customers.set(kept.customerId, kept);
-      this.logger.error({ customerId: error.customerId, problems: error.problems, keptPrevious: Boolean(kept) }, 'customer configuration refused');
+  private apply(changes: readonly CustomerChange[]): void {
+    const customers = new Map(this.customers);
+    for (const { customerId, documents } of changes) {
+      if (!documents) {
+        customers.delete(customerId);
+        continue;
+      }
+      try {
+        customers.set(customerId, parseCustomerTexts(customerId, documents));
+      } catch (error) {
+        const problems = error instanceof CustomerConfigError ? error.problems : [(error as Error).message];
+        this.logger.error({ customerId, problems, appliedBy: documents.applied_by, keptPrevious: customers.has(customerId) }, 'customer configuration refused');
+      }
     }
     const owners = new Map<string, string>();
     for (const customer of customers.values()) {
@@ -53,7 +44,7 @@ export class CustomerRegistry implements OnModuleInit, OnApplicationShutdown {
     }
     this.customers = customers;
     this.tokenOwners = owners;
-    this.logger.info({ customers: [...customers.keys()], directory: this.config.customersDir }, 'customer configurations loaded');
+    this.logger.info({ changed: changes.map((change) => change.customerId), customers: customers.size, source: this.source.description }, 'customer configurations applied');
   }
 
   find(customerId: string): CustomerConfig | undefined {

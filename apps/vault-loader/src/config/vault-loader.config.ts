@@ -15,8 +15,8 @@ export interface VaultLoaderConfig extends ServiceSettings {
    * PostgreSQL the next can be mapped and sent.
    */
   partitionsConcurrently: number;
-  /** Where each customer's data_retention_days comes from (the gateway's customer directory). */
-  customersDir: string;
+  /** CUSTOMERS_DIR, the development fallback: each customer's data_retention_days from this directory instead of the shared topic. */
+  customersDir?: string;
   /** Retention of customers without a configuration. */
   defaultRetentionDays: number;
   /** How often the retention job purges expired rows; 0 switches it off. */
@@ -31,7 +31,7 @@ export const VAULT_LOADER_CONFIG = Symbol('VAULT_LOADER_CONFIG');
 
 export function loadVaultLoaderConfig(env: Env, cwd = process.cwd()): VaultLoaderConfig {
   const reader = new EnvReader('vault-loader', env);
-  const customersDir = reader.string('CUSTOMERS_DIR', 'example-customers/configurations');
+  const customersDir = reader.optionalString('CUSTOMERS_DIR');
   const config: VaultLoaderConfig = {
     ...readServiceSettings(reader, 'vault-loader', { portVariable: 'VAULT_LOADER_PORT', port: 3001, host: '127.0.0.1' }),
     databaseUrl: readDatabaseUrl(reader),
@@ -40,7 +40,7 @@ export function loadVaultLoaderConfig(env: Env, cwd = process.cwd()): VaultLoade
     groupId: reader.string('VAULT_LOADER_GROUP_ID', CONSUMER_GROUPS.vaultLoader),
     sessionTimeoutMs: readSessionTimeoutMs(reader, 'VAULT_LOADER_SESSION_TIMEOUT_MS'),
     partitionsConcurrently: reader.integer('VAULT_LOADER_PARTITIONS_CONCURRENTLY', 3, { min: 1, max: 64 }),
-    customersDir: isAbsolute(customersDir) ? customersDir : resolve(cwd, customersDir),
+    customersDir: customersDir === undefined ? undefined : isAbsolute(customersDir) ? customersDir : resolve(cwd, customersDir),
     defaultRetentionDays: reader.integer('VAULT_DEFAULT_RETENTION_DAYS', 365, { min: 1 }),
     retentionIntervalMs: reader.integer('VAULT_RETENTION_INTERVAL_MINUTES', 60, { min: 0 }) * 60_000,
     adminTokenSha256: readAdminTokenSha256(reader),

@@ -1,36 +1,47 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { loadCustomerDirectory } from '@tracking/customers';
+import { CustomerConfigError, parseCustomerTexts } from '@tracking/customers';
+import { CUSTOMER_SOURCE, type CustomerChange, type CustomerSource } from '@tracking/customer-store';
 import { LOGGER, type Logger } from '@tracking/observability';
 import { VAULT_LOADER_CONFIG, type VaultLoaderConfig } from '../config/vault-loader.config';
 
 const DAY = 24 * 3_600_000;
-/** A customer added after start-up is picked up on its first event, at most one directory read per this. */
-const UNKNOWN_RELOAD_MS = 5000;
 
-/** Each customer's `privacy.data_retention_days`, from the same customer directory the gateway reads. */
+/** Each customer's `privacy.data_retention_days`, from the shared customer configuration the gateway reads too. */
 @Injectable()
 export class RetentionPolicy implements OnModuleInit {
-  private days = new Map<string, number>();
-  private loadedAt = 0;
+  private readonly days = new Map<string, number>();
 
   constructor(
     @Inject(VAULT_LOADER_CONFIG) private readonly config: VaultLoaderConfig,
+    @Inject(CUSTOMER_SOURCE) private readonly source: CustomerSource,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   onModuleInit(): void {
-    this.reload();
+    this.source.onChange((changes) => this.apply(changes));
   }
 
-  reload(): void {
-    const { customers, errors } = loadCustomerDirectory(this.config.customersDir);
-    for (const error of errors) this.logger.warn({ customerId: error.customerId, problems: error.problems }, 'customer configuration ignored for retention');
-    this.days = new Map([...customers.values()].map((customer) => [customer.customerId, customer.privacy.dataRetentionDays]));
-    this.loadedAt = Date.now();
+  private apply(changes: readonly CustomerChange[]): void {
+    for (const { customerId, documents } of changes) {
+      if (!documents) {
+        this.days.delete(customerId);
+        continue;
+      }
+      try {
+        this.days.set(customerId, parseCustomerTexts(customerId, documents).privacy.dataRetentionDays);
+      } catch (error) {
+        const problems = error instanceof CustomerConfigError ? error.problems : [(error as Error).message];
+        this.logger.warn({ customerId, problems, keptPrevious: this.days.has(customerId) }, 'customer configuration refused for retention');
+      }
+    }
+  }
+
+  /** Brings the policy up to every change written so far: a purge uses the retention in force when it runs. */
+  async refresh(): Promise<void> {
+    await this.source.refresh(5000);
   }
 
   retentionDays(customerId: string): number {
-    if (!this.days.has(customerId) && Date.now() - this.loadedAt > UNKNOWN_RELOAD_MS) this.reload();
     return this.days.get(customerId) ?? this.config.defaultRetentionDays;
   }
 

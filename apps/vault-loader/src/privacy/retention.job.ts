@@ -52,7 +52,7 @@ export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdo
 
   /** One pass over every configured customer; returns rows deleted per customer. */
   async run(now = Date.now()): Promise<PurgeReport> {
-    this.policy.reload();
+    await this.policy.refresh();
     const report: PurgeReport = {};
     for (const [customerId, days] of this.policy.customers()) {
       report[customerId] = await this.repository.purge(tenantHashKey(customerId), new Date(now - days * DAY));

@@ -69,6 +69,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
   private rejoining?: Promise<void>;
   private interest?: RecordInterest;
   private connection?: BackgroundConnection;
+  private gate?: Promise<unknown>;
 
   constructor(
     private readonly options: KafkaConsumerOptions,
@@ -105,6 +106,15 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
   /** Records of customers it skips are not decoded; set before the consumer starts. */
   takeInterest(interest: RecordInterest): void {
     this.interest = interest;
+  }
+
+  /**
+   * Consumption starts only once `gate` resolves: a service that decides per customer what to do
+   * with a record (skip it, or act on it) must know every customer first, or it would commit past
+   * records of customers it has not read yet.
+   */
+  startAfter(gate: Promise<unknown>): void {
+    this.gate = gate;
   }
 
   isRunning(): boolean {
@@ -187,7 +197,9 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
   }
 
   private async connectAndRun(topics: string[]): Promise<void> {
+    // Connected first, so a cluster that refuses the service is reported as such while it waits for the gate.
     await this.consumer.connect();
+    await this.gate;
     await this.consumer.subscribe({ topics, fromBeginning: this.options.fromBeginning });
     await this.runConsumer();
     this.running = true;

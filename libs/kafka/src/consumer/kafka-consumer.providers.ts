@@ -113,10 +113,12 @@ class RethrowToTransport implements RpcExceptionFilter<unknown> {
  * and initialises it: the lifecycle hooks run first (catalogues loaded, producers connected), then
  * the `@EventPattern` handlers start receiving batches. The consumer stops within `app.close()`,
  * after the beforeApplicationShutdown hooks and before onApplicationShutdown (which closes pools).
- * `interest`, when given, is the provider that tells which customers' records to decode at all.
+ * `interest`, when given, is the provider that tells which customers' records to decode at all;
+ * `after`, when given, holds consumption back until it resolves (every customer read).
  */
-export async function startKafkaConsumer(app: INestApplication, interest?: Type<RecordInterest>): Promise<void> {
+export async function startKafkaConsumer(app: INestApplication, interest?: Type<RecordInterest>, after?: Promise<unknown>): Promise<void> {
   const transport = app.get(KafkaBatchTransport);
+  if (after) transport.startAfter(after);
   // Given here, not injected: the interest is usually a service that itself commits through the transport.
   if (interest) transport.takeInterest(app.get(interest));
   // Deferred, so the filter is registered before the handlers are wrapped.
