@@ -30,6 +30,8 @@ const stackTier = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   setupFiles: ['<rootDir>/test/support/prepare-kafkajs.setup.ts'],
+  // Each test file's customers leave the shared customer topic when it ends.
+  setupFilesAfterEnv: ['<rootDir>/test/support/test-customers.cleanup.ts'],
   slowTestThreshold: 30,
 };
 

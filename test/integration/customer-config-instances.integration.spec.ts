@@ -48,9 +48,11 @@ describe(`one customer configuration for every instance (${TOPICS.customers})`, 
   it('two gateways both serve a customer applied once, and both switch to its new token within seconds', async () => {
     gateways.push(await startGatewayProcess(env), await startGatewayProcess(env));
     const customer = writeTestCustomer(customersDir);
-    const accepted = async (token: string, status: number) => (await Promise.all(gateways.map((gateway) => track(gateway, customer.id, token)))).every((answer) => answer === status);
+    const answers = (token: string) => Promise.all(gateways.map((gateway) => track(gateway, customer.id, token)));
+    const accepted = async (token: string, status: number) => (await answers(token)).every((answer) => answer === status);
 
-    expect(await accepted(customer.token, 401)).toBe(true);
+    // Unknown to both before it is applied.
+    expect(await answers(customer.token)).toEqual([404, 404]);
     await applyAndTime([customer.id], () => accepted(customer.token, 200), 'a new customer accepted by both gateways');
 
     // The token rotated: the new one works on both and the old one on neither.
@@ -64,7 +66,7 @@ describe(`one customer configuration for every instance (${TOPICS.customers})`, 
     // Removed: refused by both.
     const began = Date.now();
     await testCustomerStore(env).remove([customer.id], { by: 'integration-test', at: Date.now(), via: 'test' });
-    await waitFor(() => accepted(token, 401), Boolean, { what: 'the removal on both gateways', timeoutMs: 15_000, intervalMs: 25 });
+    await waitFor(() => accepted(token, 404), Boolean, { what: 'the removal on both gateways', timeoutMs: 15_000, intervalMs: 25 });
     measured.push(`a removed customer refused by both gateways: ${Date.now() - began} ms`);
   });
 

@@ -74,5 +74,28 @@ export function testCustomerStore(env: Pick<TestEnvironment, 'kafkaBrokers' | 's
 export async function applyTestCustomers(env: Pick<TestEnvironment, 'kafkaBrokers' | 'schemaRegistryUrl'>, dir: string, ids?: readonly string[]): Promise<ApplyPlan> {
   const { customers } = readCustomerDirectoryTexts(dir);
   const wanted = new Map([...customers].filter(([id]) => (ids ? ids.includes(id) : !EXAMPLE_CUSTOMERS.has(id))));
+  const key = JSON.stringify([env.kafkaBrokers, env.schemaRegistryUrl]);
+  const mine = applied.get(key) ?? { env, ids: new Set<string>() };
+  for (const id of wanted.keys()) if (!EXAMPLE_CUSTOMERS.has(id)) mine.ids.add(id);
+  applied.set(key, mine);
   return testCustomerStore(env).apply(wanted, { by: 'integration-test', at: Date.now(), via: 'test/support/test-customers.ts' });
+}
+
+/** The customers this test file applied, by stack, so they can be removed when it ends. */
+const applied = new Map<string, { env: Pick<TestEnvironment, 'kafkaBrokers' | 'schemaRegistryUrl'>; ids: Set<string> }>();
+
+/**
+ * Removes (tombstones) the customers this test file applied and only those, when it ends
+ * (test/support/test-customers.cleanup.ts), so the shared topic every later service reads whole
+ * does not grow with every run, and no instance of a later test reads workflows naming secrets it
+ * was not given.
+ */
+export async function removeAppliedTestCustomers(): Promise<void> {
+  for (const { env, ids } of applied.values()) {
+    if (ids.size === 0) continue;
+    const store = testCustomerStore(env);
+    const present = await store.read();
+    await store.remove([...ids].filter((id) => present.has(id)), { by: 'integration-test', at: Date.now(), via: 'test/support/test-customers.ts (end of test file)' });
+  }
+  applied.clear();
 }

@@ -127,6 +127,18 @@ export class CustomerHealthMonitor {
     return false;
   }
 
+  /** A customer given an export target while running (the shared configuration changed): in status from now on. */
+  track(customerId: string): void {
+    this.stateOf(customerId);
+  }
+
+  /** A customer no longer exported (its target removed or refused): out of status. */
+  forget(customerId: string): void {
+    if (this.customers.get(customerId)?.failing) this.metrics.customerFailing.set({ customer: customerId }, 0);
+    this.customers.delete(customerId);
+    this.recentKeys.delete(customerId);
+  }
+
   private stateOf(customerId: string): CustomerExportState {
     let customer = this.customers.get(customerId);
     if (!customer) this.customers.set(customerId, (customer = newCustomerState()));

@@ -5,6 +5,7 @@ import { LOGGER, type Logger } from '@tracking/observability';
 import { EXPORTER_CONFIG, type ExporterConfig } from '../config/exporter.config';
 import { ExporterMetrics } from '../exporter.metrics';
 import { EXPORT_TARGETS } from '../exporter.tokens';
+import { CustomerHealthMonitor } from '../health/customer-health.monitor';
 import { ExportConfigError, parseExportTarget } from './export-target';
 import type { ExportTargets } from './export-targets';
 
@@ -21,6 +22,7 @@ export class ExportTargetsFollower implements OnModuleInit {
     @Inject(CUSTOMER_SOURCE) private readonly source: CustomerSource,
     @Inject(EXPORTER_CONFIG) private readonly config: ExporterConfig,
     private readonly metrics: ExporterMetrics,
+    private readonly health: CustomerHealthMonitor,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -33,17 +35,24 @@ export class ExportTargetsFollower implements OnModuleInit {
       const wasBroken = this.targets.broken.delete(customerId);
       if (!documents) {
         this.targets.targets.delete(customerId);
+        this.health.forget(customerId);
         if (wasBroken) this.metrics.customerMisconfigured.set({ customer: customerId }, 0);
         continue;
       }
       try {
         const target = parseExportTarget(customerId, parse(documents.config_yaml), this.config.env, { endpoint: this.config.s3Endpoint, realTimeMs: this.config.realTimeMs });
-        if (target) this.targets.targets.set(customerId, target);
-        else this.targets.targets.delete(customerId);
+        if (target) {
+          this.targets.targets.set(customerId, target);
+          this.health.track(customerId);
+        } else {
+          this.targets.targets.delete(customerId);
+          this.health.forget(customerId);
+        }
         if (wasBroken) this.metrics.customerMisconfigured.set({ customer: customerId }, 0);
       } catch (error) {
         const refused = error instanceof ExportConfigError ? error : new ExportConfigError(customerId, [`${customerId}/config.yaml cannot be read: ${(error as Error).message}`]);
         this.targets.targets.delete(customerId);
+        this.health.forget(customerId);
         this.targets.broken.set(customerId, refused);
         this.metrics.customerMisconfigured.set({ customer: customerId }, 1);
         this.logger.error({ customer: customerId, problems: refused.problems, appliedBy: documents.applied_by }, 'export configuration refused; this customer is not exported');
