@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { AvroDecodeError, AvroDeserializer, CUSTOMER_DOCUMENTS_SCHEMA_FILE, TOPICS, readAvroSchema, type CustomerDocuments, type SchemaRegistryPort } from '@tracking/contracts';
 import { CatchUp } from './catch-up';
@@ -38,6 +38,8 @@ export class TopicCustomerSource implements CustomerSource {
   private loaded = false;
   private stopped = false;
   private restartTimer?: NodeJS.Timeout;
+  private admin?: Admin;
+  private asking?: Promise<Array<{ partition: number; high: string; low: string }>>;
   /** Next offset to read of each partition, as far as this reader got. */
   private readonly positions = new Map<number, bigint>();
   private readonly deserializer: AvroDeserializer<CustomerDocuments>;
@@ -169,14 +171,7 @@ export class TopicCustomerSource implements CustomerSource {
 
   async refresh(timeoutMs = 10_000): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    const admin = this.kafka.admin();
-    await admin.connect();
-    let ends;
-    try {
-      ends = await admin.fetchTopicOffsets(TOPICS.customers);
-    } finally {
-      await admin.disconnect();
-    }
+    const ends = await this.endOffsets();
     const reached = (): boolean =>
       this.loaded && ends.every((end) => BigInt(end.high) <= BigInt(end.low) || (this.positions.get(end.partition) ?? 0n) >= BigInt(end.high));
     while (!reached()) {
@@ -186,7 +181,30 @@ export class TopicCustomerSource implements CustomerSource {
     return true;
   }
 
+  /** The topic's end offsets now; concurrent askers share one request, over one admin connection kept for it. */
+  private endOffsets(): Promise<Array<{ partition: number; high: string; low: string }>> {
+    this.asking ??= (async () => {
+      try {
+        if (!this.admin) {
+          const admin = this.kafka.admin();
+          await admin.connect();
+          this.admin = admin;
+        }
+        return await this.admin.fetchTopicOffsets(TOPICS.customers);
+      } catch (error) {
+        await this.admin?.disconnect().catch(() => undefined);
+        this.admin = undefined;
+        throw error;
+      } finally {
+        this.asking = undefined;
+      }
+    })();
+    return this.asking;
+  }
+
   async stop(): Promise<void> {
+    await this.admin?.disconnect().catch(() => undefined);
+    this.admin = undefined;
     this.stopped = true;
     clearTimeout(this.restartTimer);
     await this.consumer?.disconnect().catch(() => undefined);
