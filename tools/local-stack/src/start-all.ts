@@ -82,8 +82,10 @@ async function main(): Promise<void> {
 }
 
 function serviceEnvironment(connection: StackConnection): NodeJS.ProcessEnv {
+  // CUSTOMERS_DIR tells the stack which customers to apply to tracking.customers.v1; the services read that topic.
+  const { CUSTOMERS_DIR: _applied, ...inherited } = process.env;
   return {
-    ...process.env,
+    ...inherited,
     // Brokers, TLS and SASL, registry and its auth, database, Redis, and the exporter's endpoint for
     // every bucket whose s3_export block names none of its own: what stack.env holds.
     ...clientEnvironment(connection),
