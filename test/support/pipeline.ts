@@ -133,10 +133,11 @@ export interface ConsumerGroupLauncher {
  */
 export async function consumerGroupLauncher(
   service: ConsumerService,
+  /** `customersDir`: the instances read that directory (CUSTOMERS_DIR); unset, the shared customer topic (apply with applyTestCustomers). */
   options: { name: string; env?: TestEnvironment; customersDir?: string; settings?: Readonly<Record<string, string>> },
 ): Promise<ConsumerGroupLauncher> {
   const env = options.env ?? testEnvironment();
-  const customersDir = options.customersDir ?? join(repositoryRoot(), 'example-customers', 'configurations');
+  const customersDir = options.customersDir;
   const consumer = CONSUMERS[service];
   const group = `${options.name}-${service}-${randomUUID().slice(0, 8)}`;
   await positionGroup(env.kafkaBrokers, group, consumer.topics);
