@@ -9,6 +9,7 @@ import { parse as parseYaml, stringify } from 'yaml';
 import { TOPICS } from '@tracking/contracts';
 import { LOCAL_S3_CREDENTIALS } from '@tools/local-stack/local-s3';
 import type { AppProcess } from '@test/support/app-process';
+import { runCli } from '@test/support/cli';
 import { printBooks, steps, type Books } from '@test/support/drill-books';
 import { startGatewayProcess, type GatewayProcess } from '@test/support/gateway-process';
 import { GroupWatch } from '@test/support/group-watch';
@@ -16,24 +17,21 @@ import { EXPORTER_ON_STACK_S3, TEST_ADMIN_TOKEN } from '@test/support/in-process
 import { uncommitted } from '@test/support/kafka-inspection';
 import { consumerGroupLauncher, type ConsumerGroupLauncher, type ConsumerService } from '@test/support/pipeline';
 import { startS3WriteRecorder, type S3WriteRecorder } from '@test/support/s3-write-recorder';
-import { writeTestCustomer, type TestCustomer } from '@test/support/test-customers';
+import { applyTestCustomers, writeTestCustomer, type TestCustomer } from '@test/support/test-customers';
 import { testEnvironment } from '@test/support/test-environment';
-import { topicPositions } from '@test/support/topic-reader';
+import { topicPositions, type Positions } from '@test/support/topic-reader';
 import { startWebhookReceiver, type WebhookReceiver } from '@test/support/webhook-receiver';
 import { waitFor } from '@test/support/wait-for';
 
 /**
  * Issue 17's scale-out drill: two gateways (clients alternate between them) and several instances
  * of each consuming service in one consumer group per service, while events flow steadily: an
- * instance of each service joins, one leaves gracefully (SIGTERM), one is SIGKILLed and started
- * again. Then the books: every acknowledged event once in the vault and in both buckets, no
- * overlapping object and no object written twice, one trigger per key and every matching event
- * triggered, every group caught up within a minute, and each rebalance's pause.
- *
- * Still to come (issue 17, part 3): a configuration change mid-flow (a new workflow, another export
- * format) through the shared configuration, and the books that it is in force on every instance.
- * Today each instance reads its own CUSTOMERS_DIR and the exporter never reloads it; the step goes
- * between the graceful leave and the kill below.
+ * instance of each service joins, one leaves gracefully (SIGTERM), the customer's configuration
+ * changes (a new workflow, another export format, applied with `tracking customers apply`), one is
+ * SIGKILLed and started again. Then the books: every acknowledged event once in the vault and in
+ * both buckets, no overlapping object and no object written twice, one trigger per key and every
+ * matching event triggered, the changed configuration in force on every instance, every group caught
+ * up within a minute, and each rebalance's pause.
  */
 
 const DRILL = 'scale-out';
@@ -44,6 +42,8 @@ const INSTANCES_AT_START = 2;
 const RECORDS_PER_OBJECT = 100;
 /** The issue's bar: every group committed past the flow within a minute after it stops. */
 const CATCH_UP_MS = 60_000;
+/** How long a configuration change may take to reach every instance ("within seconds"). */
+const CONFIG_SPREAD_MS = 20_000;
 /** Acknowledged requests between two steps: the flow goes on while and after each group changes. */
 const REQUESTS_BETWEEN_STEPS = 120;
 const CLIENT_TIMEOUT_MS = 10_000;
@@ -69,8 +69,8 @@ interface DrillEvent {
 }
 
 /**
- * Every third event is a page view, every other one of those under /landing/, which the customer's
- * workflow fires on. A trigger's idempotency key is session, type and
+ * Every third event is a page view, alternately under /landing/ (the first workflow's filter) and
+ * /pricing/ (the workflow added mid-flow). A trigger's idempotency key is session, type and
  * occurred_at; the events of a session lie 24 s apart, so no two share a key. The times end about
  * now, as a live site's would, so the exporter's hourly objects of the current hour stay open.
  */
@@ -98,6 +98,7 @@ class EventSource {
 
 const pathOf = (event: DrillEvent): string => new URL(event.page_url).pathname;
 const matchesLanding = (event: DrillEvent): boolean => event.event_type === 'page_view' && pathOf(event).startsWith('/landing/');
+const matchesPricing = (event: DrillEvent): boolean => event.event_type === 'page_view' && pathOf(event).startsWith('/pricing/');
 /** One request the load sent: which gateway, what it answered, which of its events were acknowledged. */
 interface Exchange {
   gateway: number;
@@ -279,6 +280,8 @@ describe('fault drill: scaling out, instances joining, leaving and killed while 
   const services: ServiceInstances[] = [];
   let setupMs = 0;
 
+  const customerDir = (): string => join(customersDir, customer.id);
+
   const configureCustomer = (webhookUrl: string): TestCustomer => {
     const written = writeTestCustomer(customersDir, { apiRateLimit: 1_000_000 });
     const file = join(customersDir, written.id, 'config.yaml');
@@ -307,6 +310,47 @@ describe('fault drill: scaling out, instances joining, leaving and killed while 
     return (await response.json()) as T;
   };
 
+  /**
+   * The change made mid-flow: a second workflow (page views under /pricing/) and CSV instead of
+   * JSON lines, written to the customer's directory and applied as an operator does.
+   */
+  const applyConfigurationChange = async (webhookUrl: string): Promise<void> => {
+    const file = join(customerDir(), 'config.yaml');
+    const config = parseYaml(readFileSync(file, 'utf8')) as Record<string, Record<string, unknown>>;
+    config['s3_export'] = { ...config['s3_export'], format: 'csv' };
+    writeFileSync(file, stringify(config));
+    writeFileSync(
+      join(customerDir(), 'automations.yaml'),
+      stringify({
+        workflows: [
+          { id: 'drill_landing', trigger: 'site_page_view', filters: { url_path: { prefix: '/landing/' } }, webhook: { url: webhookUrl, secret_env: 'IT_WEBHOOK_SECRET' } },
+          { id: 'drill_pricing', trigger: 'site_page_view', filters: { url_path: { prefix: '/pricing/' } }, webhook: { url: webhookUrl, secret_env: 'IT_WEBHOOK_SECRET' } },
+        ],
+      }),
+    );
+    const applied = await runCli(env, ['customers', 'apply', customersDir, '--by', 'scale-out drill']);
+    if (applied.code !== 0) throw new Error(`tracking customers apply exited ${applied.code}: ${applied.stderr.slice(0, 400)}`);
+  };
+
+  /** What each live instance says of the changed configuration: the workflows it runs, the export format it writes. */
+  const configurationInForce = async (): Promise<string[]> => {
+    const [triggers, exporters] = [service('automation-trigger'), service('exporter')];
+    const workflowViews = await Promise.all(
+      triggers.live.map(async (instance) => {
+        const document = await getJson<{ workflows?: Array<{ id: string }> }>(`${instance.url}/api/v1/automations/${customer.id}/workflows`).catch(() => ({ workflows: [] }));
+        return `workflows ${(document.workflows ?? []).map((workflow) => workflow.id).join('+')}`;
+      }),
+    );
+    const formatViews = await Promise.all(
+      exporters.live.map(async (instance) => {
+        const view = await getJson<{ customers: Array<{ format: string }> }>(`${instance.url}/api/v1/export/config?customer_id=${customer.id}`).catch(() => ({ customers: [] }));
+        return `format ${view.customers[0]?.format ?? 'unknown'}`;
+      }),
+    );
+    return [...workflowViews, ...formatViews];
+  };
+  const changed = (views: readonly string[]): boolean => views.every((view) => view === 'workflows drill_landing+drill_pricing' || view === 'format csv');
+
   function service(name: ConsumerService): ServiceInstances {
     return services.find((candidate) => candidate.service === name) as ServiceInstances;
   }
@@ -327,9 +371,11 @@ describe('fault drill: scaling out, instances joining, leaving and killed while 
       'automation-trigger': { IT_WEBHOOK_SECRET: SECRET, WEBHOOK_RETRY_SCHEDULE: '2s,4s,8s,16s', WEBHOOK_TIMEOUT_MS: '2000' },
       exporter: { ...exporterOnS3, S3_ENDPOINT: recorder.url, EXPORTER_MAX_RECORDS_PER_OBJECT: String(RECORDS_PER_OBJECT) },
     };
-    const launchers = await Promise.all(CONSUMERS.map((name) => consumerGroupLauncher(name, { name: 'drill-scale', env, customersDir, settings: settings[name] })));
+    // Every instance reads the customer from the shared topic, as in production.
+    await applyTestCustomers(env, customersDir, [customer.id]);
+    const launchers = await Promise.all(CONSUMERS.map((name) => consumerGroupLauncher(name, { name: 'drill-scale', env, settings: settings[name] })));
     services.push(...launchers.map((launcher) => new ServiceInstances(launcher)));
-    const gatewaySettings = { CUSTOMERS_DIR: customersDir, CUSTOMERS_WATCH: 'true', TRACKING_INGEST_RATE_LIMIT_PER_MINUTE: '1000000', TRACKING_KEY_RATE_LIMIT_PER_MINUTE: '1000000' };
+    const gatewaySettings = { TRACKING_INGEST_RATE_LIMIT_PER_MINUTE: '1000000', TRACKING_KEY_RATE_LIMIT_PER_MINUTE: '1000000' };
     const started = await Promise.allSettled([
       ...[0, 1].map(async () => gateways.push(await startGatewayProcess(env, gatewaySettings))),
       ...services.flatMap((instances) => Array.from({ length: INSTANCES_AT_START }, () => instances.add())),
@@ -396,11 +442,14 @@ describe('fault drill: scaling out, instances joining, leaving and killed while 
     return { ids, objects };
   };
 
-  /** Events the live exporter instances hold in open objects of the drill's customer (each instance's status counts its own). */
+  /**
+   * Events of the drill's customer the exporter holds in open objects by schedule (or is writing),
+   * each live instance asked for its own part (scope=instance) and the parts added up.
+   */
   const heldInOpenObjects = async (): Promise<number> => {
     const views = await Promise.all(
       service('exporter').live.map((instance) =>
-        getJson<{ customers: Array<{ customer_id: string; pending_events?: number }> }>(`${instance.url}/api/v1/export/status?customer_id=${customer.id}`).catch(() => ({ customers: [] })),
+        getJson<{ customers: Array<{ customer_id: string; pending_events?: number }> }>(`${instance.url}/api/v1/export/status?customer_id=${customer.id}&scope=instance`),
       ),
     );
     return views.reduce((sum, view) => sum + (view.customers.find((entry) => entry.customer_id === customer.id)?.pending_events ?? 0), 0);
@@ -415,7 +464,7 @@ describe('fault drill: scaling out, instances joining, leaving and killed while 
       )
     ).rows.map((row) => `${row.workflow_id} ${row.delivery_status}: ${row.last_error ?? ''}`);
 
-  it('balances the books with instances joining, leaving, killed and restarted', async () => {
+  it('balances the books with instances joining, leaving, killed and restarted, and the configuration changed mid-flow', async () => {
     const began = Date.now();
     const load = new Load(
       gateways.map((gateway) => gateway.url),
@@ -430,6 +479,9 @@ describe('fault drill: scaling out, instances joining, leaving and killed while 
      */
     const measured: Array<{ step: string; kind: ChangeKind; service: ConsumerService; pauseMs: number }> = [];
     const pauses: Record<string, string> = {};
+    let inForceMarks: Positions = new Map();
+    let inForceAt = 0;
+    let inForceViews: string[] = [];
     let flowStoppedAt = 0;
     let heldAtCatchUp = 0;
     let catchUpMs = 0;
@@ -469,6 +521,20 @@ describe('fault drill: scaling out, instances joining, leaving and killed while 
         await change('one leaves (SIGTERM)', 'leave', 2, (instances) => instances.remove('SIGTERM'));
         await load.further(REQUESTS_BETWEEN_STEPS);
 
+        const changeAt = Date.now();
+        await applyConfigurationChange(hooks?.url as string);
+        // The flow goes on whether or not every instance follows: the books then say which did not, and what that did.
+        inForceViews = await waitFor(configurationInForce, changed, { what: 'the changed configuration in force on every instance', timeoutMs: CONFIG_SPREAD_MS, intervalMs: 250 }).catch(
+          () => [],
+        );
+        inForceAt = Date.now();
+        // Every record after these offsets was produced once every instance followed the change (or the time for it was up).
+        inForceMarks = await topicPositions(env.kafkaBrokers, TOPIC);
+        facts['configuration applied, in force on every instance after'] = inForceViews.length
+          ? seconds(inForceAt - changeAt)
+          : `not within ${seconds(CONFIG_SPREAD_MS)}: ${(await configurationInForce()).join(', ')}`;
+        await load.further(REQUESTS_BETWEEN_STEPS);
+
         await change('one SIGKILLed', 'kill', 1, (instances) => instances.remove('SIGKILL'));
         await change('the killed one restarted', 'join', 2, (instances) => instances.add());
         await load.further(REQUESTS_BETWEEN_STEPS);
@@ -504,10 +570,12 @@ describe('fault drill: scaling out, instances joining, leaving and killed while 
       } catch {
         notCaughtUp.push(`behind a minute after the flow stopped: ${JSON.stringify(behind)}`);
       }
-      // The held objects written now, on the operators' request to every instance; then the exporter's group commits past the flow too.
+      // The held objects written now, on the operators' request to each instance; then the exporter's group commits past the flow too.
       await waitFor(
         async () => {
-          await Promise.all(service('exporter').live.map((instance) => fetch(`${instance.url}/api/v1/export/run`, { method: 'POST', headers: admin }).catch(() => undefined)));
+          await Promise.all(
+            service('exporter').live.map((instance) => fetch(`${instance.url}/api/v1/export/run?scope=instance`, { method: 'POST', headers: admin }).catch(() => undefined)),
+          );
           return uncommitted(env.kafkaBrokers, service('exporter').group, TOPIC, marks);
         },
         (n) => n === 0,
@@ -533,13 +601,24 @@ describe('fault drill: scaling out, instances joining, leaving and killed while 
     const extra = (found: Map<string, number>) => [...found].filter(([id]) => acked.has(id)).reduce((sum, [, n]) => sum + n - 1, 0);
     const landingAcked = ackedIds.filter((id) => matchesLanding(eventOf(id)));
     const landingTriggered = new Set(triggersOf('drill_landing').map((row) => row.event_id));
+    const pricingTriggered = new Set(triggersOf('drill_pricing').map((row) => row.event_id));
+    // Every pricing page view sent after the change was in force on every instance; one read again later may fire too.
+    const pricingAfterChange = load.exchanges.filter((exchange) => inForceAt > 0 && exchange.sentAt > inForceAt).flatMap((exchange) => exchange.acked).filter((id) => matchesPricing(eventOf(id)));
     const overlapping = [...overlaps(client.objects), ...overlaps(backup.objects)];
     // Every write the exporters made, both buckets: the objects, and beside them their claims, manifests and metering records.
     const writes = [...(recorder as S3WriteRecorder).writesPerKey(clientBucket), ...(recorder as S3WriteRecorder).writesPerKey(backupBucket)];
     const isObject = ([key]: [string, number]) => key.startsWith(`${EXPORT_PREFIX}/customer=`) && objectKey(key) !== undefined;
     const writtenTwice = writes.filter(([, n]) => n > 1).map(([key, n]) => `${key.split('/').slice(-2).join('/')} x${n}`);
     const sumOf = (entries: Array<[string, number]>) => entries.reduce((sum, [, n]) => sum + n, 0);
-    const errorLines = services.flatMap((instances) => instances.errorLines().map((line) => `${instances.service}: ${line.slice(0, 300)}`));
+    // Objects cut wholly from records produced after the change was in force everywhere are CSV.
+    const afterChange = client.objects.filter((object) => inForceMarks.size > 0 && object.first >= BigInt(inForceMarks.get(object.partition) ?? '0'));
+    const formats = new Map<string, number>();
+    for (const object of client.objects) formats.set(object.extension, (formats.get(object.extension) ?? 0) + 1);
+    const finalViews = await configurationInForce();
+    // Errors about other customers of the shared topic (the example customers name credentials these exporters are not given) are theirs, not the drill's.
+    const allErrorLines = services.flatMap((instances) => instances.errorLines().map((line) => `${instances.service}: ${line.slice(0, 300)}`));
+    const aboutOtherCustomers = (line: string): boolean => /"customer(Id)?":"[^"]+"/.test(line) && !line.includes(`"${customer.id}"`);
+    const errorLines = allErrorLines.filter((line) => !aboutOtherCustomers(line));
     const byGateway = [0, 1].map((gateway) => load.exchanges.filter((exchange) => exchange.gateway === gateway && exchange.acked.length > 0).length);
     const failedRequests = load.exchanges.filter((exchange) => exchange.acked.length < exchange.eventIds.length);
 
@@ -551,17 +630,20 @@ describe('fault drill: scaling out, instances joining, leaving and killed while 
       'in the vault (acknowledged, once)': `${ackedIds.filter((id) => vault.get(id) === 1).length} (missing ${missing(vault).length}, extra copies ${extra(vault)})`,
       'in the client bucket (acknowledged, once)': `${ackedIds.filter((id) => client.ids.get(id) === 1).length} (missing ${missing(client.ids).length}, extra copies ${extra(client.ids)})`,
       'in the backup bucket (acknowledged, once)': `${ackedIds.filter((id) => backup.ids.get(id) === 1).length} (missing ${missing(backup.ids).length}, extra copies ${extra(backup.ids)})`,
-      'objects (client / backup)': `${client.objects.length} / ${backup.objects.length}`,
+      'objects (client / backup), by format': `${client.objects.length} / ${backup.objects.length}, ${[...formats].map(([extension, n]) => `${extension} ${n}`).join(', ')}`,
       'overlapping objects': overlapping.length ? overlapping.slice(0, 5).join('; ') : 'none',
       'writes of objects / of their claims, manifests and metering records': `${sumOf(writes.filter(isObject))} / ${sumOf(writes.filter((entry) => !isObject(entry)))}`,
       'written more than once': writtenTwice.length ? `${writtenTwice.length} (${writtenTwice.slice(0, 5).join(', ')})` : 0,
       'writes again refused by the server (412 to a conditional write)': recorder?.refused.length ?? 0,
       'triggers drill_landing (acknowledged matching / triggered)': `${landingAcked.length} / ${landingAcked.filter((id) => landingTriggered.has(id)).length}`,
+      'triggers drill_pricing (matching sent after the change / triggered; all triggered)': `${pricingAfterChange.length} / ${pricingAfterChange.filter((id) => pricingTriggered.has(id)).length}; ${pricingTriggered.size}`,
       'triggers / distinct (workflow, idempotency key)': `${triggers.length} / ${triggerKeys.size}`,
       'triggers not delivered': notDelivered.length ? `${notDelivered.length} (${notDelivered.slice(0, 3).join('; ')})` : 0,
+      'objects cut after the change (of them csv)': `${afterChange.length} (${afterChange.filter((object) => object.extension === 'csv').length})`,
+      'configuration on every live instance at the end': finalViews.join(', '),
       'caught up after the flow stopped': catchUpMs ? `${seconds(catchUpMs)}, ${heldAtCatchUp} events held in open objects by schedule` : notCaughtUp.join('; '),
       ...pauses,
-      'error lines logged by consumer instances': errorLines.length,
+      'error lines logged by consumer instances (about other customers)': `${errorLines.length} (${allErrorLines.length - errorLines.length})`,
       'drill took': seconds(Date.now() - began),
     });
 
@@ -575,11 +657,19 @@ describe('fault drill: scaling out, instances joining, leaving and killed while 
     // Objects: none overlapping another of its partition and hour, none written twice.
     expect(overlapping).toEqual([]);
     expect(writtenTwice).toEqual([]);
-    // Triggers: one per workflow and key, for every matching event and no other.
+    // Triggers: one per workflow and key; every matching event of the first workflow, every one of the new workflow after the change.
     expect(triggerKeys.size).toBe(triggers.length);
     expect(landingAcked.filter((id) => !landingTriggered.has(id))).toEqual([]);
     expect([...landingTriggered].filter((id) => !matchesLanding(eventOf(id)))).toEqual([]);
+    expect(pricingAfterChange.length).toBeGreaterThan(0);
+    expect(pricingAfterChange.filter((id) => !pricingTriggered.has(id))).toEqual([]);
+    expect([...pricingTriggered].filter((id) => !matchesPricing(eventOf(id)))).toEqual([]);
     expect(notDelivered).toEqual([]);
+    // The changed configuration in force on every instance, the restarted ones included, and in the objects.
+    expect(inForceViews).toHaveLength(4);
+    expect(changed(finalViews)).toBe(true);
+    expect(afterChange.length).toBeGreaterThan(0);
+    expect(afterChange.filter((object) => object.extension !== 'csv').map((object) => object.key)).toEqual([]);
     // Every group caught up within a minute of the flow stopping (the exporter's held objects excepted).
     expect(notCaughtUp).toEqual([]);
     // Every rebalance within the issue's bounds (printed above whether or not).
