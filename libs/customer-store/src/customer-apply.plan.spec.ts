@@ -46,6 +46,16 @@ describe(customerProblems.name, () => {
     expect(problems[1]).toBe('acme/config.yaml: customer.name must be a non-empty string');
   });
 
+  it('checks workflows field by field, secret variable names included, without their values', () => {
+    const automations = 'workflows:\n  - id: ok\n    trigger: site_page_view\n    webhook: { url: "https://hooks.example/x", secret_env: ACME_WEBHOOK_SECRET }\n  - id: Bad Id\n    trigger: page_load\n    webhook: { url: "ftp://x", secret_env: "not a name" }\n';
+    expect(customerProblems('acme', texts(CONFIG, automations))).toEqual([
+      'acme/automations.yaml: workflows[1].id must match /^[a-z0-9][a-z0-9_-]{0,63}$/',
+      'acme/automations.yaml: workflows[1].trigger must be one of site_page_view, site_custom_event',
+      'acme/automations.yaml: workflows[1].webhook.url must be an http(s) URL',
+      'acme/automations.yaml: workflows[1].webhook.secret_env "not a name" is not an environment variable name',
+    ]);
+  });
+
   it('finds nothing wrong with a valid customer', () => {
     expect(customerProblems('acme', texts())).toEqual([]);
   });

@@ -1,5 +1,5 @@
 import { changedCustomerFiles, customerDigest, type CustomerDocuments, type CustomerFileName, type CustomerTexts } from '@tracking/contracts';
-import { CustomerConfigError, parseCustomerConfig, parseCustomerYaml, YamlReader } from '@tracking/customers';
+import { AutomationsFileError, CustomerConfigError, parseAutomationsFile, parseCustomerConfig, parseCustomerYaml } from '@tracking/customers';
 
 /** Who applies a change, when and through what: recorded with every customer it changes. */
 export interface ApplyAuthor {
@@ -26,10 +26,11 @@ export interface ApplyPlan {
 }
 
 /**
- * Every problem of a customer's documents, each naming its file and field: config.yaml and
- * features.yaml through the services' own parser, automations.yaml's YAML and its outline (its
- * workflows are checked field by field by the automation trigger, which holds the webhook secrets
- * they name).
+ * Every problem of a customer's documents, each naming its file and field, through the services' own
+ * parsers: config.yaml and features.yaml as every service reads them, automations.yaml as the
+ * automation trigger does, except that the webhook secrets it names are not looked up (only the
+ * trigger holds them; it refuses a file naming one it lacks, keeping the customer's last good
+ * workflows, and logs why).
  */
 export function customerProblems(customerId: string, texts: CustomerTexts): string[] {
   const problems: string[] = [];
@@ -55,10 +56,13 @@ export function customerProblems(customerId: string, texts: CustomerTexts): stri
       problems.push(...error.problems);
     }
   }
-  if (automations !== BROKEN && automations !== undefined && automations !== null) {
-    const reader = new YamlReader(`${customerId}/automations.yaml`);
-    reader.array(reader.object(automations, '(document)')['workflows'], 'workflows');
-    problems.push(...reader.problems);
+  if (automations !== BROKEN && automations !== undefined) {
+    try {
+      parseAutomationsFile(customerId, automations, {}, { resolveSecrets: false });
+    } catch (error) {
+      if (!(error instanceof AutomationsFileError)) throw error;
+      problems.push(...error.problems);
+    }
   }
   return problems;
 }

@@ -1,11 +1,10 @@
 import { Body, Controller, Get, Headers, HttpCode, Ip, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { CUSTOMER_ID_PATTERN } from '@tracking/customers';
+import { AutomationsFileError, CUSTOMER_ID_PATTERN } from '@tracking/customers';
 import { ADMIN_AUTH, AdminTokenGuard, ApiError, RequestBody } from '@tracking/http';
 import { AutomationsDocumentSchema } from '../workflows/automations-document.schema';
 import { WebhookDispatcher } from '../delivery/webhook.dispatcher';
 import { TriggerRepository } from '../triggers/trigger.repository';
-import { AutomationsFileError } from '../workflows/automations-file';
 import { WorkflowCatalog, WorkflowsReadOnlyError } from '../workflows/workflow-catalog';
 
 /** A reader problem, `<file>: workflows[0].webhook.url must be an http(s) URL`, as a field and a reason. */

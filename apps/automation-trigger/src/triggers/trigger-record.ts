@@ -1,5 +1,5 @@
 import { triggerId, triggerIdempotencyKey, triggerTypeOf, type AutomationTrigger, type TrackingEvent } from '@tracking/contracts';
-import type { Workflow } from '../workflows/workflow';
+import type { Workflow } from '@tracking/customers';
 import { eventProperties } from '../workflows/workflow-index';
 
 /** The trigger an event fires for a workflow: every field from the event, so a replay builds the same record. */

@@ -1,12 +1,10 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { parse, stringify } from 'yaml';
 import { changedCustomerFiles, customerDigest, type CustomerDocuments } from '@tracking/contracts';
-import { CustomerConfigError, FLAG_AUTOMATION_ENABLED, parseCustomerTexts } from '@tracking/customers';
+import { AutomationsFileError, CustomerConfigError, FLAG_AUTOMATION_ENABLED, parseAutomationsFile, parseCustomerTexts, type Webhook, type Workflow } from '@tracking/customers';
 import { CUSTOMER_SOURCE, CustomerDocumentsPublisher, type CustomerChange, type CustomerSource } from '@tracking/customer-store';
 import { LOGGER, type Logger } from '@tracking/observability';
 import { AUTOMATION_TRIGGER_CONFIG, type AutomationTriggerConfig } from '../config/automation-trigger.config';
-import { AutomationsFileError, parseAutomationsFile } from './automations-file';
-import type { Webhook, Workflow } from './workflow';
 import { WorkflowIndex } from './workflow-index';
 
 /** How long a replacement waits to see its own record come back from the topic before answering anyway. */

@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { TrackingEvent } from '@tracking/contracts';
-import { AutomationsFileError, parseAutomationsFile } from './automations-file';
-import { globToRegExp } from './path-glob';
+import { AutomationsFileError, globToRegExp, parseAutomationsFile } from '@tracking/customers';
 import { WorkflowIndex } from './workflow-index';
 
 const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;

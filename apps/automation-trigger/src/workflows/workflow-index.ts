@@ -1,5 +1,5 @@
 import { parseEventData, triggerTypeOf, type TrackingEvent, type TriggerType } from '@tracking/contracts';
-import type { PathFilter, PropertyFilter, Workflow } from './workflow';
+import type { PathFilter, PropertyFilter, Workflow } from '@tracking/customers';
 
 /** A workflow with its place in the declaration order, so matches come back in that order. */
 interface Entry {

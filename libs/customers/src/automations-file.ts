@@ -1,5 +1,5 @@
 import { TRIGGER_TYPES, type TriggerType } from '@tracking/contracts';
-import { YamlReader } from '@tracking/customers';
+import { YamlReader } from './yaml-reader';
 import { globToRegExp } from './path-glob';
 import type { PathFilter, PropertyFilter, Webhook, Workflow } from './workflow';
 
@@ -16,12 +16,27 @@ export class AutomationsFileError extends Error {
   }
 }
 
+export interface AutomationsFileOptions {
+  /**
+   * Whether the webhook secrets the file names must be set in `env` (the automation trigger, which
+   * signs with them). `false` checks everything else, the names included: how `tracking customers
+   * apply` checks a file on a machine that does not hold the secrets.
+   */
+  resolveSecrets?: boolean;
+}
+
 /**
  * Reads a customer's `automations.yaml`. Webhook secrets are never in the file: it names the
  * environment variables that hold them (`secret_env`), so the file can be committed.
  * Every problem is reported with its field; a file with any problem yields no workflow.
  */
-export function parseAutomationsFile(customerId: string, document: unknown, env: Readonly<Record<string, string | undefined>>): Workflow[] {
+export function parseAutomationsFile(
+  customerId: string,
+  document: unknown,
+  env: Readonly<Record<string, string | undefined>>,
+  options: AutomationsFileOptions = {},
+): Workflow[] {
+  const resolveSecrets = options.resolveSecrets ?? true;
   const file = new YamlReader(`${customerId}/automations.yaml`);
   const root = file.object(document, 'automations.yaml', false);
   const seen = new Set<string>();
@@ -46,7 +61,7 @@ export function parseAutomationsFile(customerId: string, document: unknown, env:
         name,
         propertyFilter(file, value, `${at}.filters.properties.${name}`),
       ]),
-      webhook: fields['webhook'] === undefined ? undefined : webhook(file, fields['webhook'], `${at}.webhook`, env),
+      webhook: fields['webhook'] === undefined ? undefined : webhook(file, fields['webhook'], `${at}.webhook`, env, resolveSecrets),
     };
     return [workflow];
   });
@@ -83,7 +98,7 @@ function propertyFilter(file: YamlReader, value: unknown, at: string): PropertyF
   return { kind: 'exists', value: true };
 }
 
-function webhook(file: YamlReader, value: unknown, at: string, env: Readonly<Record<string, string | undefined>>): Webhook | undefined {
+function webhook(file: YamlReader, value: unknown, at: string, env: Readonly<Record<string, string | undefined>>, resolveSecrets: boolean): Webhook | undefined {
   const fields = file.object(value, at);
   const url = file.string(fields['url'], `${at}.url`, { required: true });
   if (url !== undefined) {
@@ -100,6 +115,7 @@ function webhook(file: YamlReader, value: unknown, at: string, env: Readonly<Rec
       file.fail(`${at}.secret_env`, `"${name}" is not an environment variable name`);
       return [];
     }
+    if (!resolveSecrets) return [];
     const match = SECRET.exec(env[name] ?? '');
     if (!match?.[1]) {
       file.fail(`${at}.secret_env`, `${name} must hold a Standard Webhooks secret: whsec_ followed by at least 24 bytes in base64`);
