@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { TOPICS, type TrackingEvent } from '@tracking/contracts';
 import { runCli, type CliRun } from '@test/support/cli';
 import { startGateway, TEST_HASH_KEY, type RunningService } from '@test/support/in-process-services';
-import { customersDirectory, writeTestCustomer, type TestCustomer } from '@test/support/test-customers';
+import { applyTestCustomers, customersDirectory, writeTestCustomer, type TestCustomer } from '@test/support/test-customers';
 import { testEnvironment } from '@test/support/test-environment';
 import { readTopic, topicPositions, type DecodedRecord, type Positions } from '@test/support/topic-reader';
 import type { BackfillSummary } from '@tools/cli/backfill/backfill-summary';
@@ -223,6 +223,17 @@ describe('tracking backfill', () => {
     const signup = events.find((event) => event.event_type === 'form_submit');
     expect(signup).toMatchObject({ event_name: 'signup', user_id: 'usr_1', session_id: 'sess_csv_1' });
     expect(JSON.parse(signup?.event_data ?? '{}')).toEqual({ plan: 'pro, annual', note: 'said "hi"\non two lines' });
+  });
+
+  it('reads the customer from the shared customer topic when no directory is named, as the gateway does', async () => {
+    const customer = writeTestCustomer(customersDir);
+    const path = fixture('events.csv');
+    const topicOnly = { TRACKING_HASH_KEY: TEST_HASH_KEY };
+    const unknown = await backfill(['--customer', customer.id, '--dry-run', path], topicOnly);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain(`unknown customer ${customer.id} in ${TOPICS.customers}`);
+    await applyTestCustomers(env, customersDir, [customer.id]);
+    expect(summaryOf(await backfill(['--customer', customer.id, '--dry-run', path], topicOnly))).toMatchObject({ dryRun: true, accepted: 2, published: 0 });
   });
 
   it('publishes nothing with --dry-run, and the same file then publishes as counted', async () => {

@@ -6,7 +6,7 @@ import type { InputFormat } from './input-files';
 export interface BackfillOptions {
   customer: string;
   format?: InputFormat;
-  customersDir: string;
+  customersDir?: string;
   hashKey?: string;
   rejects?: string;
   dryRun?: boolean;
@@ -19,7 +19,8 @@ export interface BackfillSettings {
   inputs: string[];
   customerId: string;
   format?: InputFormat;
-  customersDir: string;
+  /** Unset: the customer is read from the shared topic tracking.customers.v1, as the gateway reads it. */
+  customersDir?: string;
   hashKey: Buffer;
   rejectsFile: string;
   dryRun: boolean;
@@ -66,7 +67,7 @@ export function backfillSettings(inputs: readonly string[], options: BackfillOpt
     inputs: [...inputs],
     customerId: options.customer,
     format: options.format,
-    customersDir: absolute(options.customersDir),
+    customersDir: options.customersDir === undefined ? undefined : absolute(options.customersDir),
     // Read as UTF-8 text, exactly as the gateway turns TRACKING_HASH_KEY into its HMAC key.
     hashKey: Buffer.from(options.hashKey, 'utf8'),
     rejectsFile: options.rejects ?? defaultRejects,

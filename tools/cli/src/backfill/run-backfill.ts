@@ -1,3 +1,4 @@
+import { CustomerStoreClient } from '@tracking/customer-store';
 import { resolve } from 'node:path';
 import { IngestionPipeline, DEFAULT_INGESTION_LIMITS } from '@tracking/ingestion';
 import { PublishError } from '@tracking/kafka';
@@ -68,7 +69,7 @@ function sourceFactory(settings: BackfillSettings, files: readonly InputFile[]):
  * Kafka and the registry) before reading a line, then runs the files through the gateway's pipeline.
  */
 export async function runBackfill(context: CliContext, settings: BackfillSettings): Promise<void> {
-  const customer = loadBackfillCustomer(settings.customersDir, settings.customerId);
+  const customer = await loadBackfillCustomer(settings.customersDir, settings.customerId, () => new CustomerStoreClient(context.kafka(), context.registry()));
   const files = resolveInputFiles(settings.inputs, settings.format);
   if (files.some((file) => resolve(file.path) === resolve(settings.rejectsFile))) {
     throw new CliError(`the rejects file ${settings.rejectsFile} is also an input: it would be emptied before it is read`, 'Pass --rejects with another path.');

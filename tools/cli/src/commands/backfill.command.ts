@@ -32,7 +32,7 @@ export function registerBackfill(program: Command, context: () => CliContext): v
     .requiredOption('--customer <id>', 'the customer whose configuration and privacy rules apply')
     .addOption(new Option('--format <format>', 'input format (default: from each file\'s extension)').choices(INPUT_FORMATS))
     .option('--site <url>', 'origin of the site an access log belongs to, e.g. https://www.example.com (required for access logs)')
-    .addOption(new Option('--customers-dir <dir>', 'customer configurations, as the gateway reads them').env('CUSTOMERS_DIR').default('example-customers/configurations'))
+    .addOption(new Option('--customers-dir <dir>', 'read the customer from this directory (seed 000 layout) instead of the shared topic tracking.customers.v1 the gateway reads').env('CUSTOMERS_DIR'))
     .addOption(
       new Option('--hash-key <key>', 'the gateway\'s HMAC key for IP and PII hashing (prefer the variable: arguments show in the process list)').env('TRACKING_HASH_KEY'),
     )
