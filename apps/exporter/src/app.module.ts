@@ -9,6 +9,8 @@ import { ExportController } from './export/export.controller';
 import { ExportConsumer } from './export/export.consumer';
 import { ExportService } from './export/export.service';
 import { ExportStatusService } from './export/export-status.service';
+import { ExporterInstance } from './export/exporter-instance';
+import { ServiceWideExport } from './export/service-wide-export';
 import { ExporterMetrics } from './exporter.metrics';
 import { EXPORT_TARGETS } from './exporter.tokens';
 import { BucketProbe } from './health/bucket.probe';
@@ -27,11 +29,14 @@ import { S3ObjectWriter } from './upload/s3-object.writer';
  * cuts objects per partition (PartitionRegistry owns the partitions and their commits), writes them
  * through ObjectUploader (queue + S3ObjectWriter + BoundaryLedger), detaches and resumes customers whose
  * buckets fail (CustomerHealthMonitor, BucketProbe), and publishes first-seen site domains
- * (SiteDomainRegistry). ExportStatusService is what the operations API reads.
+ * (SiteDomainRegistry). ExportStatusService is what the operations API reads of this instance;
+ * ServiceWideExport gathers every instance's part (run, status) from the group's other members.
  */
 @Module({})
 export class ExporterModule {
   static register(config: ExporterConfig, targets: ExportTargets, logger: Logger): DynamicModule {
+    // Announced with the group subscription: whichever instance is asked finds the others (ServiceWideExport).
+    const instance = new ExporterInstance(config.port);
     return {
       module: ExporterModule,
       imports: [ObservabilityModule.forRoot({ service: 'exporter', logger })],
@@ -41,7 +46,8 @@ export class ExporterModule {
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
         { provide: ADMIN_TOKEN_SHA256, useValue: config.adminTokenSha256 },
         { provide: EXPORT_TARGETS, useValue: targets },
-        ...consumingServiceProviders('exporter', config, logger),
+        { provide: ExporterInstance, useValue: instance },
+        ...consumingServiceProviders('exporter', { ...config, memberUserData: instance.announcement() }, logger),
         ExporterMetrics,
         ...customerSourceProviders({ kafka: config.kafka, registry: config.registry, customersDir: config.customersDir, directoryPollMs: 5000, service: 'exporter' }),
         ExportTargetsFollower,
@@ -55,6 +61,7 @@ export class ExporterModule {
         ObjectUploader,
         ExportService,
         ExportStatusService,
+        ServiceWideExport,
       ],
     };
   }

@@ -1,4 +1,4 @@
-import { ConfigResourceTypes, type Admin, type Kafka } from 'kafkajs';
+import { AssignerProtocol, ConfigResourceTypes, type Admin, type Kafka } from 'kafkajs';
 import { unwritableReason, type TopicHealth } from './topic-health';
 
 /** A topic's min.insync.replicas changes rarely (an operator's alter); asking once a minute is plenty. */
@@ -69,6 +69,22 @@ export class KafkaClusterProbe {
       if (mark > position) behind += mark - position;
     }
     return Number(behind);
+  }
+
+  /** The group's members as the coordinator describes them: host, and the user data each announced with its subscription. */
+  async groupMembers(groupId: string): Promise<{ state: string; members: Array<{ memberId: string; clientHost: string; userData: Buffer }> }> {
+    const { groups } = await this.admin.describeGroups([groupId]);
+    const group = groups[0];
+    const members = (group?.members ?? []).map((member) => {
+      let userData: Buffer = Buffer.alloc(0);
+      try {
+        userData = member.memberMetadata.length > 0 ? (AssignerProtocol.MemberMetadata.decode(member.memberMetadata)?.userData ?? userData) : userData;
+      } catch {
+        // Another protocol's metadata: no user data to read.
+      }
+      return { memberId: member.memberId, clientHost: member.clientHost, userData };
+    });
+    return { state: group?.state ?? 'Unknown', members };
   }
 
   /** Leaders and in-sync replicas of each partition, from fresh metadata, and the topic's min.insync.replicas. */

@@ -239,6 +239,11 @@ export class PartitionAssembler {
     return safe;
   }
 
+  /** The next offset to read, once a record (or the start) told it. */
+  position(): bigint | undefined {
+    return this.nextOffset;
+  }
+
   /** Events held in open objects, per customer. */
   openEvents(): Map<string, number> {
     const counts = new Map<string, number>();

@@ -10,6 +10,8 @@ import { SiteDomainRegistry } from '../metering/site-domain.registry';
 import { PartitionRegistry } from '../partitions/partition.registry';
 import type { BucketTarget } from '../targets/export-target';
 import type { ExportTargets } from '../targets/export-targets';
+import { ExporterInstance } from './exporter-instance';
+import type { CustomerStatus, InstanceStatus } from './service-status';
 
 function bucketView(bucket: BucketTarget | undefined): Record<string, unknown> | null {
   if (!bucket) return null;
@@ -29,6 +31,7 @@ export class ExportStatusService implements OnModuleInit, OnApplicationShutdown 
     private readonly health: CustomerHealthMonitor,
     private readonly partitions: PartitionRegistry,
     private readonly domains: SiteDomainRegistry,
+    private readonly instance: ExporterInstance,
     readiness: ReadinessRegistry,
     @Inject(LOGGER) logger: Logger,
   ) {
@@ -58,32 +61,65 @@ export class ExportStatusService implements OnModuleInit, OnApplicationShutdown 
     return this.health.states().has(customerId) || this.targets.broken.has(customerId);
   }
 
-  async status(customerId?: string): Promise<Record<string, unknown>> {
-    const pending = this.partitions.pendingEvents();
-    const customers = [...this.health.states()].filter(([id]) => customerId === undefined || id === customerId).map(([id, state]) => ({
-      customer_id: id,
-      state: state.failing ? 'failing' : 'exporting',
-      last_export_at: state.lastExportAt ?? null,
-      last_object_key: state.lastObjectKey ?? null,
-      objects_written: state.objectsWritten,
-      events_written: state.eventsWritten,
-      bytes_written: state.bytesWritten,
-      pending_events: pending.get(id) ?? 0,
-      site_domains: this.domains.domainsOf(id),
-      failing_since: state.failing?.since ?? null,
-      next_retry_at: state.failing ? new Date(state.failing.nextProbeAt).toISOString() : null,
-      last_error: state.lastError ?? null,
-    }));
-    const refused = [...this.targets.broken]
+  /** What this instance holds: its partitions and its customers' counts (the service's status adds up every instance's). */
+  instanceStatus(customerId?: string): InstanceStatus {
+    const views = this.partitions.customerViews();
+    const customers: CustomerStatus[] = [...this.health.states()].filter(([id]) => customerId === undefined || id === customerId).map(([id, state]) => {
+      const view = views.get(id);
+      return {
+        customer_id: id,
+        state: state.failing ? 'failing' : 'exporting',
+        last_export_at: state.lastExportAt ?? null,
+        last_object_key: state.lastObjectKey ?? null,
+        objects_written: state.objectsWritten,
+        events_written: state.eventsWritten,
+        bytes_written: state.bytesWritten,
+        pending_events: (view?.held ?? 0) + (view?.writing ?? 0),
+        held_events: view?.held ?? 0,
+        writing_events: view?.writing ?? 0,
+        next_close_at: view?.nextCloseAt === undefined ? null : new Date(view.nextCloseAt).toISOString(),
+        site_domains: this.domains.domainsOf(id),
+        failing_since: state.failing?.since ?? null,
+        next_retry_at: state.failing ? new Date(state.failing.nextProbeAt).toISOString() : null,
+        last_error: state.lastError ?? null,
+      };
+    });
+    const refused: CustomerStatus[] = [...this.targets.broken]
       .filter(([id]) => customerId === undefined || id === customerId)
       .map(([id, error]) => ({ customer_id: id, state: 'misconfigured', problems: error.problems }));
-    let lag: number | null = null;
+    const partitions = this.partitions.partitionViews().map((view) => ({
+      topic: view.topic,
+      partition: view.partition,
+      committed: view.committed?.toString() ?? null,
+      position: view.position?.toString() ?? null,
+      caught_up: view.caughtUp,
+    }));
+    return { instance_id: this.instance.id, partitions, customers: [...customers, ...refused] };
+  }
+
+  instanceId(): string {
+    return this.instance.id;
+  }
+
+  /** The group's lag over its topics; null while Kafka does not answer. */
+  async consumerLag(): Promise<number | null> {
     try {
-      lag = (await this.cluster.consumerLag(this.config.groupId, CONSUMER_SUBSCRIPTIONS.exporter)).lag;
+      return (await this.cluster.consumerLag(this.config.groupId, CONSUMER_SUBSCRIPTIONS.exporter)).lag;
     } catch {
       // Status still answers while Kafka is away; lag is then unknown.
+      return null;
     }
-    return { success: true, consumer_lag: lag, customers: [...customers, ...refused] };
+  }
+
+  /** The other instances of the exporter group (members that announced themselves), from the group's description. */
+  async otherInstances(): Promise<Array<{ id: string; url: string }>> {
+    const { members } = await this.cluster.groupMembers(this.config.groupId);
+    const others = new Map<string, string>();
+    for (const member of members) {
+      const instance = ExporterInstance.fromMember(member.userData, member.clientHost);
+      if (instance && instance.id !== this.instance.id) others.set(instance.id, instance.url);
+    }
+    return [...others].map(([id, url]) => ({ id, url }));
   }
 
   configuration(customerId?: string): Record<string, unknown> {

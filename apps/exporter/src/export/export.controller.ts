@@ -1,12 +1,16 @@
-import { applyDecorators, Controller, Get, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
+import { applyDecorators, Controller, Get, Headers, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CUSTOMER_ID_PATTERN } from '@tracking/customers';
 import { ADMIN_AUTH, AdminTokenGuard, ApiError } from '@tracking/http';
 import { ExportStatusService } from './export-status.service';
 import { ExportService, type FlushResult } from './export.service';
+import type { InstanceStatus, ServiceStatus } from './service-status';
+import { ServiceWideExport, type ServiceRunResult } from './service-wide-export';
 
 const forCustomer = (summary: string): MethodDecorator =>
   applyDecorators(ApiOperation({ summary }), ApiQuery({ name: 'customer_id', required: false, description: 'One customer; all when absent' }));
+const scoped = (): MethodDecorator =>
+  ApiQuery({ name: 'scope', required: false, enum: ['service', 'instance'], description: 'service (default): every instance of the exporter group; instance: only the one asked' });
 
 /**
  * Seed 004's export operations, on the exporter's own port under /api/v1/export and guarded by the
@@ -21,21 +25,34 @@ export class ExportController {
   constructor(
     private readonly exports: ExportService,
     private readonly exportStatus: ExportStatusService,
+    private readonly serviceWide: ServiceWideExport,
   ) {}
 
   @Post('run')
   @HttpCode(200)
-  @forCustomer('Flush the open objects now instead of at their schedule')
-  async run(@Query('customer_id') customerId: string | undefined): Promise<{ success: true } & FlushResult> {
+  @forCustomer('Flush the open objects now instead of at their schedule, on every instance')
+  @scoped()
+  async run(
+    @Query('customer_id') customerId: string | undefined,
+    @Query('scope') scope: string | undefined,
+    @Headers('authorization') authorization: string,
+  ): Promise<ServiceRunResult | ({ success: true; instance_id: string } & FlushResult)> {
     this.checkCustomer(customerId);
-    return { success: true, ...(await this.exports.flush(customerId)) };
+    if (this.checkScope(scope) === 'instance') return { success: true, instance_id: this.exportStatus.instanceId(), ...(await this.exports.flush(customerId)) };
+    return this.serviceWide.run(customerId, authorization);
   }
 
   @Get('status')
-  @forCustomer("Each customer's export state: events and objects written, pending events, last error")
-  status(@Query('customer_id') customerId: string | undefined): Promise<Record<string, unknown>> {
+  @forCustomer("Each customer's export state over every instance: events and objects written, events held in open objects or being written, last error; the group's lag split into records held on purpose and records not read yet")
+  @scoped()
+  async status(
+    @Query('customer_id') customerId: string | undefined,
+    @Query('scope') scope: string | undefined,
+    @Headers('authorization') authorization: string,
+  ): Promise<ServiceStatus | ({ success: true } & InstanceStatus)> {
     this.checkCustomer(customerId);
-    return this.exportStatus.status(customerId);
+    if (this.checkScope(scope) === 'instance') return { success: true, ...this.exportStatus.instanceStatus(customerId) };
+    return this.serviceWide.statusOf(customerId, authorization);
   }
 
   @Get('config')
@@ -43,6 +60,11 @@ export class ExportController {
   configuration(@Query('customer_id') customerId: string | undefined): Record<string, unknown> {
     this.checkCustomer(customerId);
     return this.exportStatus.configuration(customerId);
+  }
+
+  private checkScope(scope: string | undefined): 'service' | 'instance' {
+    if (scope === undefined || scope === 'service' || scope === 'instance') return scope ?? 'service';
+    throw ApiError.invalid([{ field: 'scope', reason: 'must be service or instance' }]);
   }
 
   private checkCustomer(customerId: string | undefined): void {

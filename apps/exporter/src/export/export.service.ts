@@ -83,6 +83,7 @@ export class ExportService implements RecordInterest, OnApplicationBootstrap, Be
   /** One fetched batch of a partition, record by record; commits what became durable. */
   async consume(batch: ConsumerBatch<TrackingEvent>, context: KafkaBatchContext): Promise<void> {
     const state = this.partitions.stateOf(batch.topic, batch.partition);
+    state.readFrom ??= BigInt(batch.lastOffset) - BigInt(batch.fetched) + 1n;
     await state.queue.run(async () => {
       for (const item of batch.records) {
         if (!context.isActive() || !this.partitions.isCurrent(state)) return;

@@ -32,6 +32,8 @@ export class PartitionState {
   rereadFrom?: bigint;
   /** Whether the last batch reached the partition's end: only then may the clock close objects (no record that belongs in them waits). */
   caughtUp = false;
+  /** The first offset this generation read (where the group's commit stood). */
+  readFrom?: bigint;
 
   constructor(
     readonly topic: string,

@@ -17,13 +17,13 @@ function event(customer: string, id: number): TrackingEvent {
 }
 
 function newSut() {
-  let groupJoined: () => void = () => undefined;
+  let groupJoined: (assignment: Record<string, number[]>) => void = () => undefined;
   const mocks = {
     consumer: {
       commit: jest.fn(async () => undefined),
       seek: jest.fn(),
       pauseAll: jest.fn(),
-      onGroupJoin: jest.fn((listener: () => void) => void (groupJoined = listener)),
+      onGroupJoin: jest.fn((listener: (assignment: Record<string, number[]>) => void) => void (groupJoined = listener)),
     } satisfies ConsumerControl,
     ledger: {
       containing: jest.fn(async () => undefined),
@@ -43,7 +43,7 @@ function newSut() {
     pino({ level: 'silent' }),
   );
   sut.onModuleInit();
-  return { sut, mocks, joinNewGeneration: () => groupJoined() };
+  return { sut, mocks, joinNewGeneration: () => groupJoined({ t: [0] }) };
 }
 
 /** Adds records of the given customers at offsets 0, 1, ... */

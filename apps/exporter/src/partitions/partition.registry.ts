@@ -22,6 +22,8 @@ import { PartitionState } from './partition-state';
 @Injectable()
 export class PartitionRegistry implements OnModuleInit {
   private readonly partitions = new Map<string, PartitionState>();
+  /** This member's partitions in the current generation, read from or not. */
+  private assigned: Array<{ topic: string; partition: number }> = [];
 
   constructor(
     @Inject(CONSUMER_CONTROL) private readonly consumer: ConsumerControl,
@@ -33,7 +35,8 @@ export class PartitionRegistry implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.consumer.onGroupJoin(() => {
+    this.consumer.onGroupJoin((assignment) => {
+      this.assigned = Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
       for (const state of this.partitions.values()) state.active = false;
       this.partitions.clear();
       this.ledger.forgetListings();
@@ -144,6 +147,45 @@ export class PartitionRegistry implements OnModuleInit {
       for (const object of state.pending.values()) counts.set(object.customerId, (counts.get(object.customerId) ?? 0) + object.events);
     }
     return counts;
+  }
+
+  /**
+   * Per customer: events held in open objects (waiting for their schedule or their size), events in
+   * objects being written, and when the earliest open object's schedule ends (log time; in the past
+   * for an object that waits only because its partition is not caught up).
+   */
+  customerViews(): Map<string, { held: number; writing: number; nextCloseAt?: number }> {
+    const views = new Map<string, { held: number; writing: number; nextCloseAt?: number }>();
+    const viewOf = (customerId: string) => {
+      let view = views.get(customerId);
+      if (!view) views.set(customerId, (view = { held: 0, writing: 0 }));
+      return view;
+    };
+    for (const state of this.partitions.values()) {
+      for (const [customerId, events] of state.assembler.openEvents()) viewOf(customerId).held += events;
+      for (const object of state.pending.values()) viewOf(object.customerId).writing += object.events;
+      for (const [customerId, at] of state.assembler.nextScheduledClose()) {
+        const view = viewOf(customerId);
+        if (Number.isFinite(at) && (view.nextCloseAt === undefined || at < view.nextCloseAt)) view.nextCloseAt = at;
+      }
+    }
+    return views;
+  }
+
+  /** Where each partition of this member stands: committed, read up to, and whether it reached the partition's end. */
+  partitionViews(): Array<{ topic: string; partition: number; committed?: bigint; position?: bigint; caughtUp: boolean }> {
+    const views = this.all().map((state) => ({
+      topic: state.topic,
+      partition: state.partition,
+      committed: state.committed ?? state.readFrom,
+      position: state.assembler.position(),
+      caughtUp: state.caughtUp,
+    }));
+    // Assigned partitions with nothing fetched yet: nothing to read there since the generation began.
+    for (const { topic, partition } of this.assigned) {
+      if (!this.partitions.has(`${topic}:${partition}`)) views.push({ topic, partition, committed: undefined, position: undefined, caughtUp: true });
+    }
+    return views.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
   }
 
   openEvents(): number {

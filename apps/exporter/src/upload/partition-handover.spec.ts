@@ -114,7 +114,7 @@ function owner(server: SharedBucketServer, gate?: Parameters<SharedBucketServer[
     if (outcome.kind === 'claimed') await registry.rereadClaimed(state);
     return outcome;
   };
-  return { state: state as PartitionState, read, write, consumer, revoke: () => (consumer.onGroupJoin.mock.calls[0]?.[0] as () => void)() };
+  return { state: state as PartitionState, read, write, consumer, revoke: () => (consumer.onGroupJoin.mock.calls[0]?.[0] as (assignment: Record<string, number[]>) => void)({}) };
 }
 
 /** Holds the matching requests until released. */

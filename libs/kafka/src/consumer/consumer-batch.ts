@@ -87,7 +87,8 @@ export interface ConsumerControl {
   commit(topic: string, partition: number, offset: bigint): Promise<void>;
   seek(topic: string, partition: number, offset: bigint): void;
   pauseAll(): void;
-  onGroupJoin(listener: () => void): void;
+  /** `assignment`: this member's partitions in the new generation, by topic. */
+  onGroupJoin(listener: (assignment: Readonly<Record<string, readonly number[]>>) => void): void;
 }
 
 export const CONSUMER_CONTROL = Symbol('CONSUMER_CONTROL');

@@ -1,5 +1,5 @@
 import { type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { AssignerProtocol, PartitionAssigners, type Consumer, type EachBatchPayload, type Kafka, type PartitionAssigner } from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
 import { isRetriable } from '@tracking/contracts';
 import type { Logger } from '@tracking/observability';
@@ -28,6 +28,24 @@ export interface KafkaConsumerOptions {
    * partitions are handled in.
    */
   partitionsConcurrently?: number;
+  /**
+   * Bytes this member announces to the group with its subscription (the assignor's user data): the
+   * group's description (admin describeGroups) shows them, so members can find each other.
+   */
+  memberUserData?: Buffer;
+}
+
+/** The assignor, announcing `userData` in this member's subscription; the assignment itself is unchanged. */
+function announcing(assigner: PartitionAssigner, userData: Buffer): PartitionAssigner {
+  return (config) => {
+    const inner = assigner(config);
+    return {
+      name: inner.name,
+      version: inner.version,
+      assign: (group) => inner.assign(group),
+      protocol: ({ topics }) => ({ name: inner.name, metadata: AssignerProtocol.MemberMetadata.encode({ version: inner.version, topics, userData }) }),
+    };
+  };
 }
 
 export interface KafkaBatchTransportParts {
@@ -86,6 +104,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       // An idle fetch waits this long for data; stopping waits for that fetch, so keep it short.
       maxWaitTimeInMs: 1000,
       allowAutoTopicCreation: false,
+      ...(options.memberUserData ? { partitionAssigners: [announcing(PartitionAssigners.roundRobin, options.memberUserData)] } : {}),
     });
   }
 
@@ -169,8 +188,8 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
   }
 
   /** Called when this member joins a new group generation (its assignment may have changed). */
-  onGroupJoin(listener: () => void): void {
-    this.consumer.on(this.consumer.events.GROUP_JOIN, listener);
+  onGroupJoin(listener: (assignment: Readonly<Record<string, readonly number[]>>) => void): void {
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => listener(event.payload.memberAssignment));
   }
 
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- Nest's Server declares listeners as Function.

@@ -30,6 +30,8 @@ export interface ConsumingServiceSettings {
   partitionsConcurrently?: number;
   /** Set by `tracking replay --to/--customer`: a bounded run under a temporary group, which then exits. */
   replay?: ReplayBounds;
+  /** See KafkaConsumerOptions.memberUserData. */
+  memberUserData?: Buffer;
 }
 
 /** Prefix of the transport's metrics (`<prefix>_records_consumed_total`, ...), as each service names its own. */
@@ -69,6 +71,7 @@ export function consumingServiceProviders(service: ConsumingService, settings: C
           fromBeginning: true,
           sessionTimeoutMs: settings.sessionTimeoutMs,
           partitionsConcurrently: settings.partitionsConcurrently,
+          memberUserData: settings.memberUserData,
         };
         const transport = new KafkaBatchTransport(options, {
           kafka,
