@@ -12,6 +12,7 @@ export const TOPICS = {
   exporterDeadLetter: 'exporter.dead-letter.v1',
   billingSiteDomains: 'billing.site-domains.v1',
   customers: 'tracking.customers.v1',
+  exporterSiteDomainCandidates: 'exporter.site-domain-candidates.v1',
 } as const;
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
@@ -97,6 +98,9 @@ export const TOPIC_DECLARATIONS: readonly TopicDeclaration[] = [
   // it whole at start and follows it. One partition: it is small, and one order of changes is what an
   // operator reads back.
   { name: TOPICS.customers, partitions: 1, retentionMs: -1, cleanupPolicy: 'compact', valueSchemaFile: 'customer-documents.v1.avsc' },
+  // Domains exporter instances saw for the first time, keyed like billing: each key's one partition has one
+  // reader in the exporters' arbiter group, which alone publishes it to billing (once across instances).
+  { name: TOPICS.exporterSiteDomainCandidates, partitions: 3, retentionMs: 7 * DAY_MS, cleanupPolicy: 'delete', valueSchemaFile: 'site-domain.v1.avsc' },
 ];
 
 /** Confluent's TopicNameStrategy: the value schema of topic T lives under subject `T-value`. */

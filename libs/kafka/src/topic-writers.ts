@@ -56,3 +56,11 @@ export const SITE_DOMAINS_TOPIC: AvroTopicDefinition<SiteDomain> = {
   key: siteDomainKey,
   timestamp: (domain) => domain.first_seen_at,
 };
+
+/** A first-seen domain an exporter instance proposes; the arbiter group publishes it to SITE_DOMAINS_TOPIC once. */
+export const SITE_DOMAIN_CANDIDATES_TOPIC: AvroTopicDefinition<SiteDomain> = {
+  topic: TOPICS.exporterSiteDomainCandidates,
+  schemaFile: SITE_DOMAIN_SCHEMA_FILE,
+  key: siteDomainKey,
+  timestamp: (domain) => domain.first_seen_at,
+};

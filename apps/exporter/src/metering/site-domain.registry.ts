@@ -1,23 +1,41 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import type { Kafka } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { AvroDeserializer, TOPICS, readAvroSchema, SITE_DOMAIN_SCHEMA_FILE, siteDomainKey, siteDomainOf, type SchemaRegistryPort, type SiteDomain, type TrackingEvent } from '@tracking/contracts';
-import { AvroTopicWriter, BackgroundConnection, KAFKA_CLIENT, SCHEMA_REGISTRY, SITE_DOMAINS_TOPIC, ServicePublisher } from '@tracking/kafka';
+import { AvroTopicWriter, BackgroundConnection, KAFKA_CLIENT, SCHEMA_REGISTRY, SITE_DOMAIN_CANDIDATES_TOPIC, SITE_DOMAINS_TOPIC, ServicePublisher } from '@tracking/kafka';
 import { LOGGER, type Logger } from '@tracking/observability';
+import { EXPORTER_CONFIG, type ExporterConfig } from '../config/exporter.config';
 
 const LOAD_TIMEOUT_MS = 60_000;
 
 /**
  * Seed 004's domain discovery: the first time an exported event shows a site domain for a customer,
- * a billing event goes to the compacted topic billing.site-domains.v1. The topic itself is the memory
- * of known domains, read to its end at start; a publication that fails is retried on the next call,
- * and a repeated one is harmless (same key, compaction keeps one).
+ * a billing event goes to the compacted topic billing.site-domains.v1, once across all exporter
+ * instances.
+ *
+ * An instance that sees a domain it does not know proposes it on exporter.site-domain-candidates.v1,
+ * keyed like billing, so every proposal of one domain lands in one partition. The instances also form
+ * an arbiter group on that topic: each candidate partition has one reader at a time, which publishes a
+ * domain to billing only if billing does not hold it yet, and commits after. Two instances seeing the
+ * same new domain at once propose it twice; the arbiter publishes it once. A partition's new reader
+ * reads billing to its end before its first candidate, so what the previous reader published counts.
+ *
+ * Billing itself is the memory of known domains, read to its end at start: restarts and replays
+ * propose nothing known. A proposal not yet durable holds the exporter's commits (hasUnpublished), so
+ * a crash before it is sent reads the records, and proposes the domain, again.
  */
 @Injectable()
 export class SiteDomainRegistry implements OnModuleInit, OnApplicationShutdown {
+  /** Domains in billing, or proposed by this instance. */
   private readonly known = new Set<string>();
+  /** Domains in billing as far as this instance read it (and published by its arbiter). */
+  private readonly billed = new Set<string>();
   private readonly unpublished = new Map<string, SiteDomain>();
-  private writer?: AvroTopicWriter<SiteDomain>;
+  private candidates?: AvroTopicWriter<SiteDomain>;
+  private billing?: AvroTopicWriter<SiteDomain>;
+  private deserializer?: AvroDeserializer<SiteDomain>;
+  private arbiter?: Consumer;
+  private billingStale = true;
   private publishing = 0;
   private loading?: BackgroundConnection;
 
@@ -25,25 +43,38 @@ export class SiteDomainRegistry implements OnModuleInit, OnApplicationShutdown {
     @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
     private readonly publisher: ServicePublisher,
     @Inject(SCHEMA_REGISTRY) private readonly registry: SchemaRegistryPort,
+    @Inject(EXPORTER_CONFIG) private readonly config: Pick<ExporterConfig, 'groupId'>,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   /**
-   * Reads the known domains. Refused credentials or an unreachable cluster do not stop the start
-   * (the consumer cannot consume then either); observe() waits until they are read.
+   * Reads the known domains and joins the arbiter group. Refused credentials or an unreachable
+   * cluster do not stop the start (the consumer cannot consume then either); observe() waits until
+   * they are read.
    */
   async onModuleInit(): Promise<void> {
-    this.loading = new BackgroundConnection(TOPICS.billingSiteDomains, () => this.load(), this.logger);
+    this.loading = new BackgroundConnection(TOPICS.billingSiteDomains, () => this.start(), this.logger);
     await this.loading.start();
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
     this.loading?.stop();
+    await this.arbiter?.disconnect();
   }
 
-  private async load(): Promise<void> {
-    this.writer = await AvroTopicWriter.create(this.registry, SITE_DOMAINS_TOPIC);
-    const deserializer = new AvroDeserializer<SiteDomain>(this.registry, readAvroSchema(SITE_DOMAIN_SCHEMA_FILE).type);
+  private async start(): Promise<void> {
+    this.candidates = await AvroTopicWriter.create(this.registry, SITE_DOMAIN_CANDIDATES_TOPIC);
+    this.billing = await AvroTopicWriter.create(this.registry, SITE_DOMAINS_TOPIC);
+    this.deserializer = new AvroDeserializer<SiteDomain>(this.registry, readAvroSchema(SITE_DOMAIN_SCHEMA_FILE).type);
+    await this.readBilling();
+    this.billingStale = false;
+    this.logger.info({ domains: this.known.size }, 'known site domains loaded');
+    await this.joinArbiters();
+  }
+
+  /** Reads billing.site-domains.v1 to its current end. */
+  private async readBilling(): Promise<void> {
+    const deserializer = this.deserializer as AvroDeserializer<SiteDomain>;
     const admin = this.kafka.admin();
     await admin.connect();
     const ends = new Map<number, bigint>();
@@ -55,7 +86,7 @@ export class SiteDomainRegistry implements OnModuleInit, OnApplicationShutdown {
       await admin.disconnect();
     }
     if (ends.size === 0) return;
-    // A throwaway group that never commits: the topic is read whole every start.
+    // A throwaway group that never commits: the topic is read whole every time.
     const consumer = this.kafka.consumer({ groupId: `exporter-domains-${randomUUID()}`, maxWaitTimeInMs: 500 });
     await consumer.connect();
     try {
@@ -66,7 +97,10 @@ export class SiteDomainRegistry implements OnModuleInit, OnApplicationShutdown {
           autoCommit: false,
           eachBatch: async ({ batch }) => {
             for (const message of batch.messages) {
-              if (message.value) this.known.add(siteDomainKey(await deserializer.deserialize(message.value)));
+              if (!message.value) continue;
+              const key = siteDomainKey(await deserializer.deserialize(message.value));
+              this.known.add(key);
+              this.billed.add(key);
             }
             if (BigInt(batch.lastOffset()) + 1n >= (ends.get(batch.partition) ?? 0n)) ends.delete(batch.partition);
             if (ends.size === 0) {
@@ -79,10 +113,50 @@ export class SiteDomainRegistry implements OnModuleInit, OnApplicationShutdown {
     } finally {
       await consumer.disconnect();
     }
-    this.logger.info({ domains: this.known.size }, 'known site domains loaded');
   }
 
-  /** Notes the domains of exported events and publishes the new ones. */
+  /** Joins the arbiter group on the candidates topic: for its partitions, this instance alone publishes to billing. */
+  private async joinArbiters(): Promise<void> {
+    const arbiter = this.kafka.consumer({ groupId: `${this.config.groupId}.site-domains`, maxWaitTimeInMs: 500, heartbeatInterval: 1000, sessionTimeout: 10_000 });
+    // A new generation may give this instance partitions another read until now: what it published is in billing.
+    arbiter.on(arbiter.events.GROUP_JOIN, () => {
+      this.billingStale = true;
+    });
+    await arbiter.connect();
+    await arbiter.subscribe({ topics: [TOPICS.exporterSiteDomainCandidates], fromBeginning: true });
+    await arbiter.run({ eachBatch: (payload) => this.arbitrate(payload) });
+    this.arbiter = arbiter;
+  }
+
+  private async arbitrate({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    if (this.billingStale) {
+      this.billingStale = false;
+      try {
+        await this.readBilling();
+      } catch (error) {
+        this.billingStale = true;
+        throw error;
+      }
+    }
+    const deserializer = this.deserializer as AvroDeserializer<SiteDomain>;
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale()) return;
+      if (message.value) {
+        const record = await deserializer.deserialize(message.value);
+        const key = siteDomainKey(record);
+        if (!this.billed.has(key)) {
+          await this.publisher.send(TOPICS.billingSiteDomains, [(this.billing as AvroTopicWriter<SiteDomain>).toMessage(record)]);
+          this.billed.add(key);
+          this.known.add(key);
+          this.logger.info({ customer: record.customer_id, domain: record.domain }, 'new site domain published for billing');
+        }
+      }
+      resolveOffset(message.offset);
+      await heartbeat();
+    }
+  }
+
+  /** Notes the domains of exported events and proposes the new ones. */
   async observe(customerId: string, events: readonly TrackingEvent[]): Promise<void> {
     await this.loading?.connectedOnce;
     for (const event of events) {
@@ -98,17 +172,17 @@ export class SiteDomainRegistry implements OnModuleInit, OnApplicationShutdown {
   }
 
   async publishPending(): Promise<void> {
-    if (this.unpublished.size === 0 || !this.writer) return;
+    if (this.unpublished.size === 0 || !this.candidates) return;
     // Taken out before sending, so concurrent calls never send the same domain twice.
     const batch = [...this.unpublished.values()];
     this.unpublished.clear();
     this.publishing += 1;
     try {
-      await this.publisher.send(TOPICS.billingSiteDomains, batch.map((record) => (this.writer as AvroTopicWriter<SiteDomain>).toMessage(record)));
-      for (const record of batch) this.logger.info({ customer: record.customer_id, domain: record.domain }, 'new site domain published for billing');
+      await this.publisher.send(TOPICS.exporterSiteDomainCandidates, batch.map((record) => (this.candidates as AvroTopicWriter<SiteDomain>).toMessage(record)));
+      for (const record of batch) this.logger.debug({ customer: record.customer_id, domain: record.domain }, 'new site domain proposed for billing');
     } catch (error) {
       for (const record of batch) this.unpublished.set(siteDomainKey(record), record);
-      this.logger.warn({ err: error, pending: this.unpublished.size }, 'site domain publication failed; retried on the next export');
+      this.logger.warn({ err: error, pending: this.unpublished.size }, 'site domain proposal failed; retried on the next export');
     } finally {
       this.publishing -= 1;
     }
@@ -118,7 +192,7 @@ export class SiteDomainRegistry implements OnModuleInit, OnApplicationShutdown {
     return this.unpublished.size > 0 || this.publishing > 0;
   }
 
-  /** Domains known for one customer (from the topic and from this run). */
+  /** Domains known for one customer (from billing and from this run). */
   domainsOf(customerId: string): string[] {
     const prefix = `${customerId}|`;
     return [...this.known].filter((key) => key.startsWith(prefix)).map((key) => key.slice(prefix.length)).sort();
