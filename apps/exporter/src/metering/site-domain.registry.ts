@@ -131,11 +131,15 @@ export class SiteDomainRegistry implements OnModuleInit, OnApplicationShutdown {
   private async arbitrate({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (this.billingStale) {
       this.billingStale = false;
+      // Reading billing whole can outlast the session timeout: heartbeat meanwhile, or the group would evict this member and rebalance again.
+      const beating = setInterval(() => void heartbeat().catch(() => undefined), 1000);
       try {
         await this.readBilling();
       } catch (error) {
         this.billingStale = true;
         throw error;
+      } finally {
+        clearInterval(beating);
       }
     }
     const deserializer = this.deserializer as AvroDeserializer<SiteDomain>;
