@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type OnApplicationShutdown, Injectable } from '@nestjs/common';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { BucketTarget } from '../targets/export-target';
@@ -12,7 +13,10 @@ export class S3Clients implements OnApplicationShutdown {
   private readonly clients = new Map<string, S3Client>();
 
   for(target: BucketTarget): S3Client {
-    const id = `${target.endpoint ?? ''}|${target.region}|${target.credentials.accessKeyId}`;
+    // The secret is part of the identity (as a digest, never kept as text here): a customer whose
+    // secret was rotated in the shared configuration gets a client with the new one, without a restart.
+    const secret = createHash('sha256').update(`${target.credentials.secretAccessKey}|${target.credentials.sessionToken ?? ''}`).digest('hex');
+    const id = `${target.endpoint ?? ''}|${target.region}|${target.credentials.accessKeyId}|${secret}`;
     let client = this.clients.get(id);
     if (!client) {
       client = new S3Client({
