@@ -4,7 +4,7 @@ import { Progress } from '@tools/local-stack/progress';
 import { stackPaths } from '@tools/local-stack/stack-paths';
 import { loadStackSettings } from '@tools/local-stack/stack-settings';
 import { BenchContext } from './bench-context';
-import { startBenchStack } from './bench-stack';
+import { benchStack } from './bench-stack';
 import { MEASUREMENTS } from './measurements';
 import { PROFILES } from './profiles';
 import { markdownTable, met, type BenchRow } from './results';
@@ -37,6 +37,34 @@ function parseOptions(argv: readonly string[]): Options {
 }
 
 /**
+ * Ctrl-C or SIGTERM stops the services and removes the bench's stack, whose servers run detached and
+ * would otherwise outlive the run (the next run removes leftovers, but until then they hold ports,
+ * memory and disk). A second signal gives up at once. Returns whether the run was interrupted.
+ */
+function removeOnInterrupt(progress: Progress, cleanUp: () => Promise<void>): () => boolean {
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    const code = signal === 'SIGINT' ? 130 : 143;
+    if (interrupted) {
+      process.stderr.write(`bench: ${signal} again: leaving now; the next run removes what is left of its stack\n`);
+      process.exit(code);
+    }
+    interrupted = true;
+    progress.step(`bench: ${signal}: stopping the services and removing the bench's stack`);
+    cleanUp().then(
+      () => process.exit(code),
+      (error: unknown) => {
+        process.stderr.write(`bench: removing its stack after ${signal} failed: ${(error as Error).stack ?? String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => interrupted;
+}
+
+/**
  * `npm run bench`: starts a stack of its own (see bench-stack.ts), runs every measurement against it
  * with the services as their own processes and the load from separate processes, removes that stack,
  * and writes tools/bench/results/<date>.json and .md. Every figure is printed beside a baseline of
@@ -46,49 +74,64 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const profile = PROFILES[options.quick ? 'quick' : 'full'];
   const progress = new Progress();
-  const { stack, remove } = await startBenchStack(process.env, progress);
-  const startedAt = new Date();
-  const workDir = join(stackPaths(loadStackSettings(process.env).stackDir).stackDir, 'bench', startedAt.toISOString().replace(/[:.]/g, '-'));
-  mkdirSync(join(workDir, 'logs'), { recursive: true });
-  const profiles = join(workDir, 'profiles');
-  const services = new ServiceLauncher(
-    stack.paths.dist,
-    { PATH: process.env['PATH'] ?? '' },
-    (name) => join(workDir, 'logs', `${name}.log`),
-    options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : [],
-  );
-  if (options.cpuProf) progress.step(`bench: services write CPU profiles to ${profiles}`);
-  const context = new BenchContext(profile, stack.connection, stack.paths, workDir, services, stack.kafka.classpath(), (message) => progress.step(`bench: ${message}`));
-  await context.admin.connect();
-
+  const bench = benchStack(process.env, progress);
+  let launcher: ServiceLauncher | undefined;
+  const interrupted = removeOnInterrupt(progress, async () => {
+    await launcher?.stopAll();
+    await bench.remove();
+  });
   const rows: BenchRow[] = [];
   const failures: string[] = [];
-  const selected = MEASUREMENTS.filter((measurement) => !options.only || options.only.includes(measurement.name));
+  let startedAt: Date;
+  // Whatever fails from here on (the stack's start included), the stack is removed.
   try {
-    for (const [index, measurement] of selected.entries()) {
-      context.progress(`[${index + 1}/${selected.length}] ${measurement.name}`);
-      try {
-        const measured = await measurement.run(context);
-        rows.push(...measured);
-        process.stderr.write(`${markdownTable(measured).split('\n').slice(2).join('\n')}\n`);
-      } catch (error) {
-        failures.push(`${measurement.name}: ${(error as Error).stack ?? String(error)}`);
-        context.progress(`${measurement.name} failed: ${(error as Error).message}`);
-      } finally {
-        await services.stopAll();
+    await bench.start();
+    startedAt = new Date();
+    const { stack } = bench;
+    const workDir = join(stackPaths(loadStackSettings(process.env).stackDir).stackDir, 'bench', startedAt.toISOString().replace(/[:.]/g, '-'));
+    mkdirSync(join(workDir, 'logs'), { recursive: true });
+    const profiles = join(workDir, 'profiles');
+    launcher = new ServiceLauncher(
+      stack.paths.dist,
+      { PATH: process.env['PATH'] ?? '' },
+      (name) => join(workDir, 'logs', `${name}.log`),
+      options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : [],
+    );
+    const services = launcher;
+    if (options.cpuProf) progress.step(`bench: services write CPU profiles to ${profiles}`);
+    const context = new BenchContext(profile, stack.connection, stack.paths, workDir, services, stack.kafka.classpath(), (message) => progress.step(`bench: ${message}`));
+    await context.admin.connect();
+    const selected = MEASUREMENTS.filter((measurement) => !options.only || options.only.includes(measurement.name));
+    try {
+      for (const [index, measurement] of selected.entries()) {
+        context.progress(`[${index + 1}/${selected.length}] ${measurement.name}`);
+        try {
+          const measured = await measurement.run(context);
+          rows.push(...measured);
+          process.stderr.write(`${markdownTable(measured).split('\n').slice(2).join('\n')}\n`);
+        } catch (error) {
+          failures.push(`${measurement.name}: ${(error as Error).stack ?? String(error)}`);
+          context.progress(`${measurement.name} failed: ${(error as Error).message}`);
+        } finally {
+          await services.stopAll();
+        }
       }
+    } finally {
+      await context.admin.disconnect().catch(() => undefined);
     }
   } finally {
-    await context.admin.disconnect();
-    await remove();
+    await launcher?.stopAll();
+    await bench.remove();
   }
-  for (const [name, bytes] of [...services.peaks].sort()) {
+  // An interrupted run's rows are incomplete: they never replace a table.
+  if (interrupted()) return;
+  for (const [name, bytes] of [...(launcher?.peaks ?? [])].sort()) {
     rows.push({ what: `memory: ${name}`, figure: { value: bytes / 1024 / 1024, unit: 'MiB peak RSS' }, target: { kind: 'report' } });
   }
 
   const table = markdownTable(rows);
   const day = startedAt.toISOString().slice(0, 10);
-  const outDir = join(stack.paths.root, options.out);
+  const outDir = join(bench.stack.paths.root, options.out);
   mkdirSync(outDir, { recursive: true });
   // A partial run (--only) never replaces the day's full table.
   const name = `${day}${profile.name === 'quick' ? '-quick' : ''}${options.only ? `-only-${options.only.join('-')}` : ''}`;

@@ -5,7 +5,7 @@ import type { HttpLoadRequest } from '../load/http-load';
 import type { Measurement } from '../measurement';
 import { ratioRow, type BenchRow } from '../results';
 import type { DurableBaselineSettings } from '../load/durable-fastify.server';
-import { BENCH_CUSTOMER } from './producers';
+import { BENCH_CUSTOMER } from '../bench-customer';
 import { GATEWAY_PRODUCER, assertAllAccepted, authHeaders, benchCustomerToken, benchDatabase, singleBodiesFile, startBenchGateway, warmedLoad } from './gateway';
 
 const CONNECTIONS = 32;

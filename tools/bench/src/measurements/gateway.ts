@@ -3,7 +3,7 @@ import type { BenchContext } from '../bench-context';
 import { bulkBodies, trackBodies } from '../event-corpus';
 import { httpLoad, writeBodies, type HttpLoadRequest, type HttpLoadResult } from '../load/http-load';
 import type { ServiceProcess } from '../service-process';
-import { BENCH_CUSTOMER } from './producers';
+import { BENCH_CUSTOMER } from '../bench-customer';
 
 /** The gateway's database (API keys, read API), made once per run. */
 export function benchDatabase(context: BenchContext): Promise<string> {

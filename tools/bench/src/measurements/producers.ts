@@ -1,6 +1,7 @@
 import { Partitioners, type Message } from 'kafkajs';
 import type * as Platformatic from '@platformatic/kafka' with { 'resolution-mode': 'import' };
 import type { BenchContext } from '../bench-context';
+import { BENCH_CUSTOMER } from '../bench-customer';
 import { recreateBenchTopic, BENCH_TOPICS } from '../bench-topics';
 import { RecordFactory, trackBodies } from '../event-corpus';
 import type { Measurement } from '../measurement';
@@ -10,7 +11,6 @@ import { ratioRow, type BenchRow, type Figure } from '../results';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Producer: PlatformaticProducer } = require('@platformatic/kafka') as typeof Platformatic;
 
-export const BENCH_CUSTOMER = 'bench_shop';
 const BATCH = 500;
 
 /** The Avro records of the producer baselines, built once per run (building is not what is timed). */
