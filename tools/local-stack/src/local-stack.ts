@@ -7,6 +7,7 @@ import { KafkaCluster } from './kafka-cluster';
 import { LocalSchemaRegistry } from './local-registry';
 import { LocalRedis, redisAnswers } from './local-redis';
 import { LocalS3 } from './local-s3';
+import { sleep } from './process-control';
 import { Progress } from './progress';
 import { applyCustomerDirectory, provision, type ProvisioningReport } from './provisioning';
 import { stackPaths, type StackPaths } from './stack-paths';
@@ -47,6 +48,21 @@ export interface StackConnection {
   s3Endpoint: string;
   /** The gateway's TRACKING_HASH_KEY, which `tracking backfill` must share. */
   hashKey: string;
+}
+
+/**
+ * A broker that has just created a topic may answer for a moment that it does not lead its partition
+ * yet (the bench's fresh stack saw ListOffsets fail so); kafkajs marks such errors retriable.
+ */
+async function retriedWhileTransient<T>(work: () => Promise<T>, attempts = 10): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= attempts || (error as { retriable?: unknown }).retriable !== true) throw error;
+      await sleep(500);
+    }
+  }
 }
 
 /** Kafka, the schema registry, PostgreSQL, Redis and S3 for development and tests, started in dependency order. */
@@ -186,7 +202,7 @@ export class LocalStack {
     }
     // The services read customers from the shared topic: the stack applies its customers there, as an operator would.
     const directory = resolve(this.paths.root, this.settings.customersDir);
-    for (const customer of await applyCustomerDirectory(this.adminKafkaSettings, this.registrySettings, directory, 'local-stack')) {
+    for (const customer of await retriedWhileTransient(() => applyCustomerDirectory(this.adminKafkaSettings, this.registrySettings, directory, 'local-stack'))) {
       this.progress.step(`customer ${customer.customerId}: ${customer.action}${customer.changedFiles.length ? ` (${customer.changedFiles.join(', ')})` : ''}`);
     }
     return provisioning;
