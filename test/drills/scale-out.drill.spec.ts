@@ -6,7 +6,7 @@ import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client }
 import { parse as parseCsv } from 'csv-parse/sync';
 import { Pool } from 'pg';
 import { parse as parseYaml, stringify } from 'yaml';
-import { TOPICS } from '@tracking/contracts';
+import { TOPICS, siteDomainKey } from '@tracking/contracts';
 import { LOCAL_S3_CREDENTIALS } from '@tools/local-stack/local-s3';
 import type { AppProcess } from '@test/support/app-process';
 import { runCli } from '@test/support/cli';
@@ -19,6 +19,7 @@ import { consumerGroupLauncher, type ConsumerGroupLauncher, type ConsumerService
 import { startS3WriteRecorder, type S3WriteRecorder } from '@test/support/s3-write-recorder';
 import { applyTestCustomers, writeTestCustomer, type TestCustomer } from '@test/support/test-customers';
 import { testEnvironment } from '@test/support/test-environment';
+import { endOffsets, recordsBetween, type EndOffsets } from '@test/support/topic-ledger';
 import { topicPositions, type Positions } from '@test/support/topic-reader';
 import { startWebhookReceiver, type WebhookReceiver } from '@test/support/webhook-receiver';
 import { waitFor } from '@test/support/wait-for';
@@ -279,6 +280,8 @@ describe('fault drill: scaling out, instances joining, leaving and killed while 
   const gateways: GatewayProcess[] = [];
   const services: ServiceInstances[] = [];
   let setupMs = 0;
+  /** Where billing's site-domain topic ended before the drill: what the exporters publish is after. */
+  let domainsBefore: EndOffsets = new Map();
 
   const customerDir = (): string => join(customersDir, customer.id);
 
@@ -361,6 +364,7 @@ describe('fault drill: scaling out, instances joining, leaving and killed while 
     customer = configureCustomer(hooks.url);
     for (const bucket of [clientBucket, backupBucket]) await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     recorder = await startS3WriteRecorder(env.s3Endpoint);
+    domainsBefore = await endOffsets(env.kafkaBrokers, [TOPICS.billingSiteDomains]);
     // Every service at its default session timeout (the README's numbers), the exporter included.
     const { EXPORTER_SESSION_TIMEOUT_MS: _sessionTimeout, ...exporterOnS3 } = EXPORTER_ON_STACK_S3;
     const settings: Record<ConsumerService, Record<string, string>> = {
@@ -455,6 +459,17 @@ describe('fault drill: scaling out, instances joining, leaving and killed while 
     return views.reduce((sum, view) => sum + (view.customers.find((entry) => entry.customer_id === customer.id)?.pending_events ?? 0), 0);
   };
 
+  /**
+   * The exporter service's own view (any instance answers for all): events of the drill's customer
+   * held in open objects by schedule, and records of the topic the group has not read yet.
+   */
+  const exporterStatus = async (): Promise<{ held: number; behind: number | null }> => {
+    const status = await getJson<{ customers: Array<{ customer_id: string; held_events?: number }>; lag?: { held: number; behind: number | null } }>(
+      `${(service('exporter').live[0] as AppProcess).url}/api/v1/export/status?customer_id=${customer.id}`,
+    );
+    return { held: status.customers.find((entry) => entry.customer_id === customer.id)?.held_events ?? 0, behind: status.lag?.behind ?? null };
+  };
+
   /** Triggers of the drill's customer not delivered (yet), with why. */
   const undelivered = async (): Promise<string[]> =>
     (
@@ -484,6 +499,7 @@ describe('fault drill: scaling out, instances joining, leaving and killed while 
     let inForceViews: string[] = [];
     let flowStoppedAt = 0;
     let heldAtCatchUp = 0;
+    let exporterView: { held: number; behind: number | null } = { held: 0, behind: null };
     let catchUpMs = 0;
     const notCaughtUp: string[] = [];
 
@@ -552,15 +568,18 @@ describe('fault drill: scaling out, instances joining, leaving and killed while 
       try {
         await waitFor(
           async () => {
-            const [vault, trigger, held, exported] = await Promise.all([
+            const [vault, trigger, held, exported, serviceView] = await Promise.all([
               uncommitted(env.kafkaBrokers, service('vault-loader').group, TOPIC, marks),
               uncommitted(env.kafkaBrokers, service('automation-trigger').group, TOPIC, marks),
               heldInOpenObjects(),
               exportedIn(clientBucket),
+              exporterStatus(),
             ]);
             heldAtCatchUp = held;
+            exporterView = serviceView;
             const written = [...acked].filter((id) => exported.ids.has(id)).length;
-            behind = { 'vault-loader': vault, 'automation-trigger': trigger, exporter: acked.size - written - held };
+            // The books' count (every acknowledged event written or held) and the exporter's own word (nothing of the topic unread).
+            behind = { 'vault-loader': vault, 'automation-trigger': trigger, exporter: acked.size - written - held, 'exporter (its status, lag.behind)': serviceView.behind ?? -1 };
             return behind;
           },
           (lag) => Object.values(lag).every((n) => n === 0),
@@ -595,6 +614,9 @@ describe('fault drill: scaling out, instances joining, leaving and killed while 
       await db.query<{ workflow_id: string; idempotency_key: string; event_id: string }>('SELECT workflow_id, idempotency_key, event_id FROM automation.triggers WHERE customer_id = $1', [customer.id])
     ).rows;
     const notDelivered = await undelivered();
+    // The one site of the drill's events, first seen by whichever exporter instance: published to billing once.
+    const domainRecords = await recordsBetween(env.kafkaBrokers, TOPICS.billingSiteDomains, domainsBefore, await endOffsets(env.kafkaBrokers, [TOPICS.billingSiteDomains]), 1000);
+    const domainPublications = domainRecords.filter((record) => record.key?.toString() === siteDomainKey({ customer_id: customer.id, domain: 'drill.example' })).length;
     const triggersOf = (workflow: string) => triggers.filter((row) => row.workflow_id === workflow);
     const triggerKeys = new Set(triggers.map((row) => `${row.workflow_id}|${row.idempotency_key}`));
     const missing = (found: Map<string, number>) => ackedIds.filter((id) => !found.has(id));
@@ -637,11 +659,13 @@ describe('fault drill: scaling out, instances joining, leaving and killed while 
       'writes again refused by the server (412 to a conditional write)': recorder?.refused.length ?? 0,
       'triggers drill_landing (acknowledged matching / triggered)': `${landingAcked.length} / ${landingAcked.filter((id) => landingTriggered.has(id)).length}`,
       'triggers drill_pricing (matching sent after the change / triggered; all triggered)': `${pricingAfterChange.length} / ${pricingAfterChange.filter((id) => pricingTriggered.has(id)).length}; ${pricingTriggered.size}`,
+      'site domain drill.example published to billing': `${domainPublications} time(s)`,
       'triggers / distinct (workflow, idempotency key)': `${triggers.length} / ${triggerKeys.size}`,
       'triggers not delivered': notDelivered.length ? `${notDelivered.length} (${notDelivered.slice(0, 3).join('; ')})` : 0,
       'objects cut after the change (of them csv)': `${afterChange.length} (${afterChange.filter((object) => object.extension === 'csv').length})`,
       'configuration on every live instance at the end': finalViews.join(', '),
       'caught up after the flow stopped': catchUpMs ? `${seconds(catchUpMs)}, ${heldAtCatchUp} events held in open objects by schedule` : notCaughtUp.join('; '),
+      "the exporter's status then (service-wide): events held / records behind": `${exporterView.held} / ${exporterView.behind}`,
       ...pauses,
       'error lines logged by consumer instances (about other customers)': `${errorLines.length} (${allErrorLines.length - errorLines.length})`,
       'drill took': seconds(Date.now() - began),
@@ -657,6 +681,7 @@ describe('fault drill: scaling out, instances joining, leaving and killed while 
     // Objects: none overlapping another of its partition and hour, none written twice.
     expect(overlapping).toEqual([]);
     expect(writtenTwice).toEqual([]);
+    expect(domainPublications).toBe(1);
     // Triggers: one per workflow and key; every matching event of the first workflow, every one of the new workflow after the change.
     expect(triggerKeys.size).toBe(triggers.length);
     expect(landingAcked.filter((id) => !landingTriggered.has(id))).toEqual([]);
