@@ -7,7 +7,7 @@ import { TopicCustomerSource, type CustomerChange } from '@tracking/customer-sto
 import { ConfluentSchemaRegistryAdapter } from '@tracking/kafka';
 import { runCli } from '@test/support/cli';
 import { testRegistrySettings } from '@test/support/test-connection';
-import { applyTestCustomers, testCustomerStore, writeTestCustomer } from '@test/support/test-customers';
+import { applyTestCustomers, removeAtEnd, testCustomerStore, writeTestCustomer } from '@test/support/test-customers';
 import { testEnvironment } from '@test/support/test-environment';
 import { testKafka } from '@test/support/test-kafka';
 import { waitFor } from '@test/support/wait-for';
@@ -82,6 +82,7 @@ describe(`the shared customer configuration (${TOPICS.customers})`, () => {
     it('publishes the changed customers only, with who and when, and lists them', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'it-customers-cli-'));
       const customer = writeTestCustomer(dir);
+      removeAtEnd(env, [customer.id]);
       const first = await runCli(env, ['--json', 'customers', 'apply', dir, '--by', 'alice']);
       expect(first.code).toBe(0);
       const report = JSON.parse(first.stdout) as { published: number; appliedBy: string; customers: Array<{ customerId: string; action: string; changedFiles: string[] }> };

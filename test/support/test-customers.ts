@@ -74,11 +74,16 @@ export function testCustomerStore(env: Pick<TestEnvironment, 'kafkaBrokers' | 's
 export async function applyTestCustomers(env: Pick<TestEnvironment, 'kafkaBrokers' | 'schemaRegistryUrl'>, dir: string, ids?: readonly string[]): Promise<ApplyPlan> {
   const { customers } = readCustomerDirectoryTexts(dir);
   const wanted = new Map([...customers].filter(([id]) => (ids ? ids.includes(id) : !EXAMPLE_CUSTOMERS.has(id))));
+  removeAtEnd(env, [...wanted.keys()]);
+  return testCustomerStore(env).apply(wanted, { by: 'integration-test', at: Date.now(), via: 'test/support/test-customers.ts' });
+}
+
+/** Customers a test applied some other way (through the CLI, say): removed when its file ends, like those applyTestCustomers applies. */
+export function removeAtEnd(env: Pick<TestEnvironment, 'kafkaBrokers' | 'schemaRegistryUrl'>, ids: readonly string[]): void {
   const key = JSON.stringify([env.kafkaBrokers, env.schemaRegistryUrl]);
   const mine = applied.get(key) ?? { env, ids: new Set<string>() };
-  for (const id of wanted.keys()) if (!EXAMPLE_CUSTOMERS.has(id)) mine.ids.add(id);
+  for (const id of ids) if (!EXAMPLE_CUSTOMERS.has(id)) mine.ids.add(id);
   applied.set(key, mine);
-  return testCustomerStore(env).apply(wanted, { by: 'integration-test', at: Date.now(), via: 'test/support/test-customers.ts' });
 }
 
 /** The customers this test file applied, by stack, so they can be removed when it ends. */
