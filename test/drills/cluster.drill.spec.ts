@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Pool } from 'pg';
-import { parse as parseYaml, stringify } from 'yaml';
 import { TOPICS } from '@tracking/contracts';
 import { repositoryRoot } from '@tracking/services';
 import { TrackingClient, type FetchLike } from '@sdks/node/index';
@@ -16,12 +15,13 @@ import { startAppProcess } from '@test/support/app-process';
 import { EXPORTER_ON_STACK_S3, TEST_ADMIN_TOKEN, gatewayTestSettings } from '@test/support/in-process-services';
 import { uncommitted } from '@test/support/kafka-inspection';
 import { startPipeline, type ConsumerHandle, type Pipeline } from '@test/support/pipeline';
-import { writeTestCustomer, type TestCustomer } from '@test/support/test-customers';
+import { testS3Export, writeTestCustomer, type TestCustomer } from '@test/support/test-customers';
 import { testEnvironment, type TestEnvironment } from '@test/support/test-environment';
 import { testKafka, useKafkaSecurity } from '@test/support/test-kafka';
 import { topicPositions, type Positions } from '@test/support/topic-reader';
 import { startWebhookReceiver, type WebhookReceiver } from '@test/support/webhook-receiver';
 import { waitFor } from '@test/support/wait-for';
+import { DrillEventSource, isPageViewUnder, type DrillEvent } from '@test/support/drill-events';
 
 /**
  * Issue 16's drills on the Kafka users run: three brokers replicated three ways (min.insync.replicas
@@ -60,45 +60,18 @@ interface Exchange {
   body?: Record<string, unknown>;
 }
 
-interface DrillEvent {
-  event_id: string;
-  event_type: string;
-  event_name?: string;
-  page_url: string;
-  session_id: string;
-  occurred_at: string;
-}
-
 /**
- * Every third event is a page view, every other one of those under /landing/, which the customer's
- * workflow fires on. A trigger's idempotency key is session, type and the skew-corrected occurred_at
- * (the gateway shifts an SDK event's time by its request's clock offset, a few ms to seconds under
- * load), so the events of a session lie 24 s apart: no two of them can end on the same key.
+ * Far enough back for a few thousand seconds of events, well within the gateway's 7 days; the events
+ * of a session lie 24 s apart (see DrillEventSource).
  */
-class EventSource {
-  private next = 0;
-  /** Far enough back for a few thousand seconds of events, well within the gateway's 7 days. */
-  private readonly base = Date.now() - 6 * 3_600_000;
-
-  constructor(readonly prefix: string) {}
-
-  take(count: number): DrillEvent[] {
-    return Array.from({ length: count }, () => {
-      const index = this.next++;
-      const pageView = index % 3 === 0;
-      return {
-        event_id: `${this.prefix}-${index}`,
-        event_type: pageView ? 'page_view' : 'button_click',
-        ...(pageView ? {} : { event_name: 'cta_clicked' }),
-        page_url: `https://drill.example/${pageView && index % 2 === 0 ? 'landing' : 'pricing'}/${index}`,
-        session_id: `${this.prefix}-s${index % 24}`,
-        occurred_at: new Date(this.base + index * 1000).toISOString(),
-      };
-    });
+const EVENT_TIMES = { startAgoMs: 6 * 3_600_000, spacingMs: 1000, sessions: 24 };
+class EventSource extends DrillEventSource {
+  constructor(prefix: string) {
+    super(prefix, EVENT_TIMES);
   }
 
-  static matches(event: { event_type: string; page_url: string }): boolean {
-    return event.event_type === 'page_view' && new URL(event.page_url).pathname.startsWith('/landing/');
+  static matches(event: DrillEvent): boolean {
+    return isPageViewUnder(event, 'landing');
   }
 }
 
@@ -230,26 +203,12 @@ describe('fault drills: a secured three-broker cluster', () => {
   const consumers = (): ConsumerHandle[] => (pipeline ? [pipeline['vault-loader'], pipeline['automation-trigger'], pipeline.exporter] : []);
   const gatewayUrl = (): string => (pipeline as Pipeline).gateway.url;
 
-  const configureCustomer = (webhookUrl: string): TestCustomer => {
-    const written = writeTestCustomer(customersDir, { apiRateLimit: 1_000_000 });
-    const file = join(customersDir, written.id, 'config.yaml');
-    const config = parseYaml(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    config['s3_export'] = {
-      client_bucket: clientBucket,
-      backup_bucket: backupBucket,
-      prefix: EXPORT_PREFIX,
-      format: 'json',
-      compression: 'none',
-      schedule: 'daily',
-      credentials: { access_key: { env: 'IT_S3_ACCESS_KEY' }, secret_key: { env: 'IT_S3_SECRET_KEY' } },
-    };
-    writeFileSync(file, stringify(config));
-    writeFileSync(
-      join(customersDir, written.id, 'automations.yaml'),
-      stringify({ workflows: [{ id: 'drill_landing', trigger: 'site_page_view', filters: { url_path: { prefix: '/landing/' } }, webhook: { url: webhookUrl, secret_env: 'IT_WEBHOOK_SECRET' } }] }),
-    );
-    return written;
-  };
+  const configureCustomer = (webhookUrl: string): TestCustomer =>
+    writeTestCustomer(customersDir, {
+      apiRateLimit: 1_000_000,
+      s3Export: testS3Export({ clientBucket, backupBucket, prefix: EXPORT_PREFIX, schedule: 'daily' }),
+      landingWebhookUrl: webhookUrl,
+    });
 
   beforeAll(async () => {
     const began = Date.now();

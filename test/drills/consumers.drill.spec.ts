@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Pool } from 'pg';
-import { parse as parseYaml, stringify } from 'yaml';
 import { TOPICS } from '@tracking/contracts';
 import { LOCAL_S3_CREDENTIALS } from '@tools/local-stack/local-s3';
 import { printBooks } from '@test/support/drill-books';
@@ -12,7 +11,7 @@ import { EXPORTER_ON_STACK_S3, TEST_ADMIN_TOKEN } from '@test/support/in-process
 import { uncommitted } from '@test/support/kafka-inspection';
 import { startPipeline, type ConsumerHandle, type Pipeline } from '@test/support/pipeline';
 import { produceAgain, readCustomerRecords } from '@test/support/record-duplicates';
-import { writeTestCustomer, type TestCustomer } from '@test/support/test-customers';
+import { testS3Export, writeTestCustomer, type TestCustomer } from '@test/support/test-customers';
 import { testEnvironment } from '@test/support/test-environment';
 import { topicPositions, type Positions } from '@test/support/topic-reader';
 import { startWebhookReceiver, type WebhookReceiver } from '@test/support/webhook-receiver';
@@ -145,26 +144,12 @@ describe('fault drill: consumers SIGKILLed while events flow, duplicates on the 
   let automation: KilledService;
   let exporter: KilledService;
 
-  const configureCustomer = (webhookUrl: string): TestCustomer => {
-    const written = writeTestCustomer(customersDir, { apiRateLimit: 1_000_000 });
-    const file = join(customersDir, written.id, 'config.yaml');
-    const config = parseYaml(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    config['s3_export'] = {
-      client_bucket: clientBucket,
-      backup_bucket: backupBucket,
-      prefix,
-      format: 'json',
-      compression: 'none',
-      schedule: 'daily',
-      credentials: { access_key: { env: 'IT_S3_ACCESS_KEY' }, secret_key: { env: 'IT_S3_SECRET_KEY' } },
-    };
-    writeFileSync(file, stringify(config));
-    writeFileSync(
-      join(customersDir, written.id, 'automations.yaml'),
-      stringify({ workflows: [{ id: 'drill_landing', trigger: 'site_page_view', filters: { url_path: { prefix: '/landing/' } }, webhook: { url: webhookUrl, secret_env: 'IT_WEBHOOK_SECRET' } }] }),
-    );
-    return written;
-  };
+  const configureCustomer = (webhookUrl: string): TestCustomer =>
+    writeTestCustomer(customersDir, {
+      apiRateLimit: 1_000_000,
+      s3Export: testS3Export({ clientBucket, backupBucket, prefix: prefix, schedule: 'daily' }),
+      landingWebhookUrl: webhookUrl,
+    });
 
   let setupSeconds = 0;
 

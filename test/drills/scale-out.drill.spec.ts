@@ -17,12 +17,13 @@ import { EXPORTER_ON_STACK_S3, TEST_ADMIN_TOKEN } from '@test/support/in-process
 import { uncommitted } from '@test/support/kafka-inspection';
 import { consumerGroupLauncher, type ConsumerGroupLauncher, type ConsumerService } from '@test/support/pipeline';
 import { startS3WriteRecorder, type S3WriteRecorder } from '@test/support/s3-write-recorder';
-import { applyTestCustomers, writeTestCustomer, type TestCustomer } from '@test/support/test-customers';
+import { applyTestCustomers, testS3Export, writeTestCustomer, type TestCustomer } from '@test/support/test-customers';
 import { testEnvironment } from '@test/support/test-environment';
 import { endOffsets, recordsBetween, type EndOffsets } from '@test/support/topic-ledger';
 import { topicPositions, type Positions } from '@test/support/topic-reader';
 import { startWebhookReceiver, type WebhookReceiver } from '@test/support/webhook-receiver';
 import { waitFor } from '@test/support/wait-for';
+import { DrillEventSource, isPageViewUnder, type DrillEvent } from '@test/support/drill-events';
 
 /**
  * Issue 17's scale-out drill: two gateways (clients alternate between them) and several instances
@@ -60,46 +61,11 @@ type ChangeKind = 'join' | 'leave' | 'kill';
 /** The issue's bar for a group's pause: a graceful leave under 3 s, a SIGKILLed member under 12 s (its session timeout, 8 s, and a rebalance). */
 const PAUSE_BOUND_MS: Record<ChangeKind, number> = { join: 3000, leave: 3000, kill: 12_000 };
 
-interface DrillEvent {
-  event_id: string;
-  event_type: string;
-  event_name?: string;
-  page_url: string;
-  session_id: string;
-  occurred_at: string;
-}
+/** The times end about now, as a live site's would, so the exporter's hourly objects of the current hour stay open. */
+const EVENT_TIMES = { startAgoMs: 40 * 60_000, spacingMs: 500, sessions: 48 };
 
-/**
- * Every third event is a page view, alternately under /landing/ (the first workflow's filter) and
- * /pricing/ (the workflow added mid-flow). A trigger's idempotency key is session, type and
- * occurred_at; the events of a session lie 24 s apart, so no two share a key. The times end about
- * now, as a live site's would, so the exporter's hourly objects of the current hour stay open.
- */
-class EventSource {
-  private next = 0;
-  private readonly base = Date.now() - 40 * 60_000;
-
-  constructor(readonly prefix: string) {}
-
-  take(count: number): DrillEvent[] {
-    return Array.from({ length: count }, () => {
-      const index = this.next++;
-      const pageView = index % 3 === 0;
-      return {
-        event_id: `${this.prefix}-${index}`,
-        event_type: pageView ? 'page_view' : 'button_click',
-        ...(pageView ? {} : { event_name: 'cta_clicked' }),
-        page_url: `https://drill.example/${pageView && index % 2 === 0 ? 'landing' : 'pricing'}/${index}`,
-        session_id: `${this.prefix}-s${index % 48}`,
-        occurred_at: new Date(this.base + index * 500).toISOString(),
-      };
-    });
-  }
-}
-
-const pathOf = (event: DrillEvent): string => new URL(event.page_url).pathname;
-const matchesLanding = (event: DrillEvent): boolean => event.event_type === 'page_view' && pathOf(event).startsWith('/landing/');
-const matchesPricing = (event: DrillEvent): boolean => event.event_type === 'page_view' && pathOf(event).startsWith('/pricing/');
+const matchesLanding = (event: DrillEvent): boolean => isPageViewUnder(event, 'landing');
+const matchesPricing = (event: DrillEvent): boolean => isPageViewUnder(event, 'pricing');
 /** One request the load sent: which gateway, what it answered, which of its events were acknowledged. */
 interface Exchange {
   gateway: number;
@@ -124,7 +90,7 @@ class Load {
   constructor(
     private readonly gateways: readonly string[],
     private readonly customer: TestCustomer,
-    readonly source: EventSource,
+    readonly source: DrillEventSource,
   ) {}
 
   start(options: { singleClients: number; bulkClients: number; bulkSize: number; pauseMs: number }): void {
@@ -285,26 +251,12 @@ describe('fault drill: scaling out, instances joining, leaving and killed while 
 
   const customerDir = (): string => join(customersDir, customer.id);
 
-  const configureCustomer = (webhookUrl: string): TestCustomer => {
-    const written = writeTestCustomer(customersDir, { apiRateLimit: 1_000_000 });
-    const file = join(customersDir, written.id, 'config.yaml');
-    const config = parseYaml(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    config['s3_export'] = {
-      client_bucket: clientBucket,
-      backup_bucket: backupBucket,
-      prefix: EXPORT_PREFIX,
-      format: 'json',
-      compression: 'none',
-      schedule: 'hourly',
-      credentials: { access_key: { env: 'IT_S3_ACCESS_KEY' }, secret_key: { env: 'IT_S3_SECRET_KEY' } },
-    };
-    writeFileSync(file, stringify(config));
-    writeFileSync(
-      join(customersDir, written.id, 'automations.yaml'),
-      stringify({ workflows: [{ id: 'drill_landing', trigger: 'site_page_view', filters: { url_path: { prefix: '/landing/' } }, webhook: { url: webhookUrl, secret_env: 'IT_WEBHOOK_SECRET' } }] }),
-    );
-    return written;
-  };
+  const configureCustomer = (webhookUrl: string): TestCustomer =>
+    writeTestCustomer(customersDir, {
+      apiRateLimit: 1_000_000,
+      s3Export: testS3Export({ clientBucket, backupBucket, prefix: EXPORT_PREFIX, schedule: 'hourly' }),
+      landingWebhookUrl: webhookUrl,
+    });
 
   const admin = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
   const getJson = async <T>(url: string): Promise<T> => {
@@ -484,7 +436,7 @@ describe('fault drill: scaling out, instances joining, leaving and killed while 
     const load = new Load(
       gateways.map((gateway) => gateway.url),
       customer,
-      new EventSource(`so-${run}`),
+      new DrillEventSource(`so-${run}`, EVENT_TIMES),
     );
     const facts: Books = { 'setup (2 gateways, 2 instances of each consumer)': seconds(setupMs) };
     /**

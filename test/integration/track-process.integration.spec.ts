@@ -1,16 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Pool } from 'pg';
-import { parse as parseYaml, stringify } from 'yaml';
 import { LOCAL_S3_CREDENTIALS } from '@tools/local-stack/local-s3';
 import { EXPORTER_ON_STACK_S3 } from '@test/support/in-process-services';
 import { startGatewayProcess, type GatewayProcess } from '@test/support/gateway-process';
 import { startPipeline, type Pipeline } from '@test/support/pipeline';
 import { testEnvironment } from '@test/support/test-environment';
-import { writeTestCustomer, type TestCustomer } from '@test/support/test-customers';
+import { testS3Export, writeTestCustomer, type TestCustomer } from '@test/support/test-customers';
 
 /**
  * Seed 001's manual pipeline trigger on the real stack: events sent to a customer whose export runs
@@ -42,20 +41,9 @@ describe('POST /api/v1/track/process', () => {
   };
 
   beforeAll(async () => {
-    customer = writeTestCustomer(customersDir, { apiRateLimit: 100_000 });
-    other = writeTestCustomer(customersDir, { apiRateLimit: 100_000 });
-    const file = join(customersDir, customer.id, 'config.yaml');
-    const config = parseYaml(readFileSync(file, 'utf8')) as Record<string, unknown>;
     // Daily: without the trigger, the object would stay open until tomorrow.
-    config['s3_export'] = {
-      client_bucket: bucket,
-      prefix: 'events',
-      format: 'json',
-      compression: 'none',
-      schedule: 'daily',
-      credentials: { access_key: { env: 'IT_S3_ACCESS_KEY' }, secret_key: { env: 'IT_S3_SECRET_KEY' } },
-    };
-    writeFileSync(file, stringify(config));
+    customer = writeTestCustomer(customersDir, { apiRateLimit: 100_000, s3Export: testS3Export({ clientBucket: bucket, prefix: 'events', schedule: 'daily' }) });
+    other = writeTestCustomer(customersDir, { apiRateLimit: 100_000 });
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     pipeline = await startPipeline({
       name: 'track-process',

@@ -24,6 +24,23 @@ export interface TestCustomerOptions {
   compliance?: Record<string, unknown>;
   features?: Record<string, boolean>;
   flags?: Record<string, boolean>;
+  /** The customer's s3_export block (see testS3Export). */
+  s3Export?: Record<string, unknown>;
+  /** A workflow `drill_landing` firing on page views under /landing/, delivered here, signed with the secret in IT_WEBHOOK_SECRET. */
+  landingWebhookUrl?: string;
+}
+
+/** An s3_export block on the stack's S3 server, uncompressed JSON Lines unless told, its keys in IT_S3_ACCESS_KEY and IT_S3_SECRET_KEY (EXPORTER_ON_STACK_S3). */
+export function testS3Export(options: { clientBucket: string; backupBucket?: string; prefix: string; schedule: 'real-time' | 'hourly' | 'daily'; format?: string }): Record<string, unknown> {
+  return {
+    client_bucket: options.clientBucket,
+    ...(options.backupBucket ? { backup_bucket: options.backupBucket } : {}),
+    prefix: options.prefix,
+    format: options.format ?? 'json',
+    compression: 'none',
+    schedule: options.schedule,
+    credentials: { access_key: { env: 'IT_S3_ACCESS_KEY' }, secret_key: { env: 'IT_S3_SECRET_KEY' } },
+  };
 }
 
 /** A customers directory of its own: the example customers plus any the test adds. */
@@ -51,9 +68,14 @@ export function writeTestCustomer(dir: string, options: TestCustomerOptions = {}
         publishable_keys: [{ key: publishableKey }],
         allowed_origins: [origin],
       },
+      ...(options.s3Export ? { s3_export: options.s3Export } : {}),
     }),
   );
   writeFileSync(join(dir, id, 'features.yaml'), stringify({ features: { site_tracking: true, ...options.features }, flags: options.flags ?? {} }));
+  if (options.landingWebhookUrl) {
+    const landing = { id: 'drill_landing', trigger: 'site_page_view', filters: { url_path: { prefix: '/landing/' } }, webhook: { url: options.landingWebhookUrl, secret_env: 'IT_WEBHOOK_SECRET' } };
+    writeFileSync(join(dir, id, 'automations.yaml'), stringify({ workflows: [landing] }));
+  }
   return { id, token, publishableKey, origin };
 }
 
