@@ -35,18 +35,15 @@ export class KafkaClusterProbe {
    * committed counts from its low watermark, where a new group starting from the beginning reads.
    */
   async consumerLag(groupId: string, topics: readonly string[]): Promise<{ lag: number; partitions: number }> {
-    const committed = await this.admin.fetchOffsets({ groupId, topics: [...topics] });
-    let lag = 0;
+    let lag = 0n;
     let partitions = 0;
     for (const topic of topics) {
-      const done = new Map((committed.find((entry) => entry.topic === topic)?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
-      for (const end of await this.admin.fetchTopicOffsets(topic)) {
-        const position = Math.max(done.get(end.partition) ?? -1, Number(end.low));
-        lag += Math.max(0, Number(end.high) - position);
+      for (const { position, high } of await this.positions(groupId, topic)) {
+        if (high > position) lag += high - position;
         partitions += 1;
       }
     }
-    return { lag, partitions };
+    return { lag: Number(lag), partitions };
   }
 
   /** The end (high watermark) of each partition of `topic`: every record acknowledged so far lies before it. */
@@ -59,16 +56,23 @@ export class KafkaClusterProbe {
    * not committed yet: 0 once it has handled everything that was on the topic when the marks were taken.
    */
   async uncommittedBefore(groupId: string, topic: string, marks: ReadonlyMap<number, bigint>): Promise<number> {
-    const [committed, ends] = await Promise.all([this.admin.fetchOffsets({ groupId, topics: [topic] }), this.admin.fetchTopicOffsets(topic)]);
-    const done = new Map((committed.find((entry) => entry.topic === topic)?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
     let behind = 0n;
-    for (const end of ends) {
-      const mark = marks.get(end.partition) ?? 0n;
-      // Never committed: a group reading from the beginning starts at the low watermark (see consumerLag).
-      const position = [done.get(end.partition) ?? -1n, BigInt(end.low)].reduce((a, b) => (a > b ? a : b));
+    for (const { partition, position } of await this.positions(groupId, topic)) {
+      const mark = marks.get(partition) ?? 0n;
       if (mark > position) behind += mark - position;
     }
     return Number(behind);
+  }
+
+  /** Where the group stands in each partition of `topic` (its commit, or the low watermark if it never committed there), and the partition's end. */
+  private async positions(groupId: string, topic: string): Promise<Array<{ partition: number; position: bigint; high: bigint }>> {
+    const [committed, ends] = await Promise.all([this.admin.fetchOffsets({ groupId, topics: [topic] }), this.admin.fetchTopicOffsets(topic)]);
+    const done = new Map((committed.find((entry) => entry.topic === topic)?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+    return ends.map((end) => {
+      const low = BigInt(end.low);
+      const commit = done.get(end.partition) ?? -1n;
+      return { partition: end.partition, position: commit > low ? commit : low, high: BigInt(end.high) };
+    });
   }
 
   /** The group's members as the coordinator describes them: host, and the user data each announced with its subscription. */
