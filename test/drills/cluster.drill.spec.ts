@@ -369,6 +369,14 @@ describe('fault drills: a secured three-broker cluster', () => {
     return { books, lostVault, lostExport, triggersMissing, where, acked };
   };
 
+  /** Every acknowledged event in the vault and the export, every matching page view triggered, nothing twice. */
+  const expectBooksBalanced = ({ books, lostVault, lostExport, triggersMissing }: Pick<Awaited<ReturnType<typeof ledger>>, 'books' | 'lostVault' | 'lostExport' | 'triggersMissing'>): void => {
+    expect(lostVault).toEqual([]);
+    expect(lostExport).toEqual([]);
+    expect(triggersMissing).toEqual([]);
+    expect(books['duplicated']).toBe(0);
+  };
+
   /** Every answer was 2xx or 503 (with the seed's error code), none came later than the client's deadline. */
   const expectOnly2xxOr503 = (load: Load): void => {
     const other = load.exchanges.filter((e) => e.status !== 503 && !(typeof e.status === 'number' && e.status >= 200 && e.status < 300));
@@ -441,10 +449,7 @@ describe('fault drills: a secured three-broker cluster', () => {
     expect(wrongKafka).not.toBe('connected');
     expect(wrongRegistry).toBe(401);
     expect(load.exchanges.filter((e) => e.status !== 200).map((e) => `${e.via}: ${e.status}`)).toEqual([]);
-    expect(lostVault).toEqual([]);
-    expect(lostExport).toEqual([]);
-    expect(triggersMissing).toEqual([]);
-    expect(books['duplicated']).toBe(0);
+    expectBooksBalanced({ books, lostVault, lostExport, triggersMissing });
   }, 180_000);
 
   it('1. (continued) a gateway given a wrong password stays up and not ready, /readyz naming authentication, and never crash-loops', async () => {
@@ -522,10 +527,7 @@ describe('fault drills: a secured three-broker cluster', () => {
       'drill took': seconds(Date.now() - began),
     });
     expectOnly2xxOr503(load);
-    expect(lostVault).toEqual([]);
-    expect(lostExport).toEqual([]);
-    expect(triggersMissing).toEqual([]);
-    expect(books['duplicated']).toBe(0);
+    expectBooksBalanced({ books, lostVault, lostExport, triggersMissing });
   }, 240_000);
 
   it('3. below min ISR: with two of three brokers down the gateway answers 503 at once and /readyz says why; afterwards the SDK lands every event once', async () => {
@@ -649,10 +651,7 @@ describe('fault drills: a secured three-broker cluster', () => {
     expect(sdkFailures).toEqual([]);
     expect(delivered.size).toBe(tracked.length);
     expect(sdkInVault).toBe(tracked.length);
-    expect(lostVault).toEqual([]);
-    expect(lostExport).toEqual([]);
-    expect(triggersMissing).toEqual([]);
-    expect(books['duplicated']).toBe(0);
+    expectBooksBalanced({ books, lostVault, lostExport, triggersMissing });
   }, 240_000);
 
   it('4. rolling restart: the brokers restarted one at a time under load; nothing acknowledged lost, no 5xx but 503, no consumer stuck', async () => {
@@ -687,10 +686,7 @@ describe('fault drills: a secured three-broker cluster', () => {
       'drill took': seconds(Date.now() - began),
     });
     expectOnly2xxOr503(load);
-    expect(lostVault).toEqual([]);
-    expect(lostExport).toEqual([]);
-    expect(triggersMissing).toEqual([]);
-    expect(books['duplicated']).toBe(0);
+    expectBooksBalanced({ books, lostVault, lostExport, triggersMissing });
   }, 300_000);
 
   it('1. (continued) no password in any log: every service process, every broker, the controller and the registry', () => {
