@@ -36,6 +36,7 @@ const sample: TrackingEvent = {
   key_id: 'dev',
   library_name: '@tracking-platform/node',
   library_version: '1.0.0',
+  site_id: null,
 };
 
 describe('TrackingEvent', () => {

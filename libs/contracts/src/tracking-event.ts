@@ -33,6 +33,11 @@ export interface TrackingEvent {
   /** The SDK that sent the event and its version, as it said (null from plain HTTP clients and older records). */
   library_name: string | null;
   library_version: string | null;
+  /**
+   * The customer's site (seed 004), set by the gateway. Null in records written before the field
+   * existed (the reader schema's default): derive it with siteIdFor from @tracking/customers.
+   */
+  site_id: string | null;
 }
 
 export const TRACKING_EVENT_SCHEMA_FILE = 'tracking-event.v1.avsc';

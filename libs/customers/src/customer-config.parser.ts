@@ -1,5 +1,6 @@
 import { tenantHashKey } from '@tracking/contracts';
 import type { ApiTokenEntry, CustomerConfig, CustomerLocation } from './customer-config';
+import { parseKeySite, parseSites } from './sites.parser';
 import { YamlReader } from './yaml-reader';
 
 /** A customer directory that cannot be used; names every bad field. */
@@ -55,6 +56,8 @@ export function parseCustomerConfig(directoryName: string, config: unknown, feat
   const privacy = configFile.object(root['privacy'], 'privacy', false);
   const tracking = configFile.object(root['tracking'], 'tracking', false);
 
+  const sites = parseSites(configFile, root);
+
   const apiTokens: ApiTokenEntry[] = configFile.array(tracking['api_tokens'], 'tracking.api_tokens').flatMap((item, index) => {
     const path = `tracking.api_tokens[${index}]`;
     const entry = configFile.object(item, path);
@@ -63,7 +66,8 @@ export function parseCustomerConfig(directoryName: string, config: unknown, feat
     if (entry['token'] !== undefined) configFile.fail(`${path}.token`, 'must not be here: store only the sha256 of a token');
     if (!id || !sha256) return [];
     const description = configFile.string(entry['description'], `${path}.description`);
-    return [{ id, sha256: Buffer.from(sha256, 'hex'), ...(description ? { description } : {}) }];
+    const siteId = parseKeySite(configFile, entry['site_id'], `${path}.site_id`, sites);
+    return [{ id, sha256: Buffer.from(sha256, 'hex'), ...(description ? { description } : {}), ...(siteId ? { siteId } : {}) }];
   });
 
   const piiDetection = privacy['pii_detection'] ?? 'enabled';
@@ -80,7 +84,8 @@ export function parseCustomerConfig(directoryName: string, config: unknown, feat
     const entry = configFile.object(item, path);
     const key = configFile.string(entry['key'], `${path}.key`, { required: true, pattern: PUBLISHABLE_KEY_PATTERN });
     const description = configFile.string(entry['description'], `${path}.description`);
-    return key ? [{ key, ...(description ? { description } : {}) }] : [];
+    const siteId = parseKeySite(configFile, entry['site_id'], `${path}.site_id`, sites);
+    return key ? [{ key, ...(description ? { description } : {}), ...(siteId ? { siteId } : {}) }] : [];
   });
   const allowedOrigins = configFile.strings(tracking['allowed_origins'], 'tracking.allowed_origins');
   allowedOrigins.forEach((origin, index) => {
@@ -120,6 +125,7 @@ export function parseCustomerConfig(directoryName: string, config: unknown, feat
         : configFile.strings(privacy['essential_event_types'], 'privacy.essential_event_types'),
     },
     tracking: { apiTokens, publishableKeys, allowedOrigins },
+    sites,
     flags: booleanMap(featuresFile, featureRoot['flags'], 'flags'),
     features: booleanMap(featuresFile, featureRoot['features'], 'features'),
   };

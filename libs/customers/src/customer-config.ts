@@ -3,6 +3,8 @@ export interface ApiTokenEntry {
   /** SHA-256 of the token, 32 bytes. The token itself is never stored. */
   sha256: Buffer;
   description?: string;
+  /** The declared site every event this token authenticates belongs to (config.yaml `site_id`). */
+  siteId?: string;
 }
 
 export interface CustomerLocation {
@@ -34,7 +36,11 @@ export interface PublishableKey {
   /** Public by design: it is embedded in the customer's pages. Origins are what protect it. */
   key: string;
   description?: string;
+  /** The declared site every event this key authenticates belongs to (config.yaml `site_id`). */
+  siteId?: string;
 }
+
+import type { SitesConfig } from './sites';
 
 export interface CustomerConfig {
   customerId: string;
@@ -52,6 +58,8 @@ export interface CustomerConfig {
   compliance: { hipaaRequired: boolean; dataResidency: string };
   privacy: PrivacySettings;
   tracking: { apiTokens: ApiTokenEntry[]; publishableKeys: PublishableKey[]; allowedOrigins: string[] };
+  /** Seed 004's sites: declared ones and whether undeclared hosts are discovered or refused (see sites.ts). */
+  sites: SitesConfig;
   /** Seed 002's flags, e.g. `tracking.ingest.enabled`. */
   flags: Record<string, boolean>;
   /** Seed 000's enabled_features. */

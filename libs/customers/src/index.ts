@@ -6,3 +6,4 @@ export * from './customer-texts';
 export * from './automations-file';
 export * from './path-glob';
 export * from './workflow';
+export * from './sites';

@@ -13,6 +13,7 @@ const context: EventContext = {
   source: 'api',
   batchId: null,
   keyId: 'dev',
+  siteId: null,
   securityScore: 100,
   suspicious: false,
 };

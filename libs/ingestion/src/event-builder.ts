@@ -12,6 +12,8 @@ export interface EventContext {
   source: EventSource;
   batchId: string | null;
   keyId: string | null;
+  /** The event's site, resolved by the pipeline with siteIdFor (libs/customers). */
+  siteId: string | null;
   securityScore: number;
   suspicious: boolean;
 }
@@ -80,5 +82,6 @@ export function buildTrackingEvent(request: ValidTrackRequest, context: EventCon
     key_id: context.keyId,
     library_name: request.libraryName,
     library_version: request.libraryVersion,
+    site_id: context.siteId,
   };
 }

@@ -27,6 +27,39 @@ function accepted(outcome: IngestionOutcome) {
 describe(IngestionPipeline.name, () => {
   const sut = new IngestionPipeline(DEFAULT_INGESTION_LIMITS, KEY);
 
+  describe('sites', () => {
+    const withSites = (discovery: 'auto' | 'restricted') =>
+      parseCustomerConfig(
+        'acme',
+        {
+          customer: { id: 'acme', name: 'Acme' },
+          sites: [{ id: 'shop', domains: ['shop.example'] }],
+          site_discovery: discovery,
+          tracking: { api_tokens: [{ id: 'shop-server', sha256: 'c'.repeat(64), site_id: 'shop' }] },
+        },
+        {},
+      );
+
+    it('writes the site into every event: declared, discovered, the key\'s, or none without a page', () => {
+      const site = (body: Record<string, unknown>, keyId = 'dev') => accepted(sut.process({ event_type: 'x', ...body }, withSites('auto'), { ...facts, keyId })).event.site_id;
+      expect(site({ page_url: 'https://www.shop.example/a' })).toBe('shop');
+      expect(site({ page_url: 'https://Blog.Other.example/a?token=1' })).toBe('blog.other.example');
+      expect(site({})).toBeNull();
+      expect(site({}, 'shop-server')).toBe('shop');
+    });
+
+    it('refuses a page on an undeclared host when the customer restricts discovery, naming the host', () => {
+      const outcome = sut.process({ event_type: 'x', page_url: 'https://www.other.example/' }, withSites('restricted'), { ...facts, keyId: 'shop-server' }, 'events[3].');
+      expect(outcome).toEqual({
+        status: 'rejected',
+        errors: [{ field: 'events[3].page_url', reason: expect.stringContaining('host "other.example" is not a declared site of customer "acme"') }],
+        refusal: { kind: 'undeclared_site', host: 'other.example' },
+      });
+      expect(accepted(sut.process({ event_type: 'x', page_url: 'https://shop.example/' }, withSites('restricted'), facts)).event.site_id).toBe('shop');
+      expect(accepted(sut.process({ event_type: 'x' }, withSites('restricted'), facts)).event.site_id).toBeNull();
+    });
+  });
+
   describe('privacy rules', () => {
     it('truncates the address by default and hashes it when the customer asks', () => {
       expect(accepted(sut.process({ event_type: 'x' }, customer(), facts)).event.ip_address).toBe('203.0.113.0/24');

@@ -1,5 +1,5 @@
 import type { EventSource, TrackingEvent } from '@tracking/contracts';
-import type { CustomerConfig } from '@tracking/customers';
+import { siteIdFor, undeclaredHostOf, type CustomerConfig } from '@tracking/customers';
 import { assessRequest, type SecurityAssessment } from './bot-detection';
 import { buildTrackingEvent } from './event-builder';
 import type { IngestionLimits } from './ingestion-limits';
@@ -22,11 +22,18 @@ export interface RequestFacts {
   keyId: string | null;
 }
 
+/** The customer restricts itself to its declared sites and the page's host is none of them. */
+export interface SiteRefusal {
+  kind: 'undeclared_site';
+  host: string;
+}
+
 export type DropReason = 'consent_denied' | 'consent_pending' | 'do_not_track';
 
 export type IngestionOutcome =
   | { status: 'accepted'; event: TrackingEvent; assessment: SecurityAssessment; pii: PiiScanResult<unknown>['found'] }
-  | { status: 'rejected'; errors: FieldError[] }
+  /** `refusal` says the customer's configuration refused a valid event (the gateway answers 403, not 400). */
+  | { status: 'rejected'; errors: FieldError[]; refusal?: SiteRefusal }
   /** Valid, but the visitor's choices forbid keeping it: answered as success, published nowhere. */
   | { status: 'dropped'; reason: DropReason; eventType: string };
 
@@ -48,6 +55,14 @@ export class IngestionPipeline {
     const validation = validateTrackRequest(body, this.limits, facts.receivedAt, fieldPrefix);
     if (!validation.ok) return { status: 'rejected', errors: validation.errors };
     const request = validation.value;
+
+    const pageUrl = request.pageUrl?.toString() ?? null;
+    const undeclaredHost = undeclaredHostOf(customer, { page_url: pageUrl });
+    if (undeclaredHost) {
+      const field = `${fieldPrefix}page_url`;
+      const reason = `host "${undeclaredHost}" is not a declared site of customer "${customer.customerId}", which restricts tracking to its declared sites (site_discovery: restricted)`;
+      return { status: 'rejected', errors: [{ field, reason }], refusal: { kind: 'undeclared_site', host: undeclaredHost } };
+    }
 
     const drop = this.consentDecision(request, customer, facts);
     if (drop) return { status: 'dropped', reason: drop, eventType: request.eventType };
@@ -79,6 +94,8 @@ export class IngestionPipeline {
       source: facts.source,
       batchId: facts.batchId,
       keyId: facts.keyId,
+      // Redaction keeps the host, so the site is the same before and after it.
+      siteId: siteIdFor(customer, { page_url: pageUrl, key_id: facts.keyId }),
       securityScore: assessment.score,
       suspicious: assessment.suspicious,
     });

@@ -55,6 +55,7 @@ const spaPageView: TrackingEvent = {
   key_id: 'tok_one_spa_dev',
   library_name: null,
   library_version: null,
+  site_id: null,
 };
 
 /** An item interaction from a bulk request, most optional fields null. */
@@ -96,6 +97,7 @@ const bulkItemInteraction: TrackingEvent = {
   key_id: null,
   library_name: null,
   library_version: null,
+  site_id: null,
 };
 
 /** A browser event the bot check flagged, carrying text aimed at spreadsheets and CSV parsers. */
@@ -130,6 +132,7 @@ const suspiciousBrowserEvent: TrackingEvent = {
   key_id: 'pk_live_retail_chain_6dd7b6e2ef4e32de',
   library_name: null,
   library_version: null,
+  site_id: null,
 };
 
 const EVENTS: readonly TrackingEvent[] = [spaPageView, bulkItemInteraction, suspiciousBrowserEvent];

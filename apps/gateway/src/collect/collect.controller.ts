@@ -7,6 +7,7 @@ import { PublishableKeyGuard } from '../auth/publishable-key.guard';
 import { TrackingEnabledGuard } from '../auth/tracking-enabled.guard';
 import { CustomerRegistry } from '../customers/customer.registry';
 import { ApiError, DocumentedBody } from '@tracking/http';
+import { siteRefusalError } from '../track/site-refusal';
 import type { GatewayRequest } from '../http/gateway-request';
 import { API_DOCS } from '../openapi/api-docs';
 import { ClientAddressRateLimitGuard, CustomerRateLimitGuard } from '../rate-limit/rate-limit.guards';
@@ -63,8 +64,10 @@ export class CollectController {
       batchId: null,
       indexed: events.length > 1 || Array.isArray((body as { events?: unknown }).events),
       awaitAcknowledgement: true,
-      status: () => 200,
+      status: (outcome) => siteRefusalError(outcome, customer.customerId)?.status ?? 200,
     });
+    const refused = siteRefusalError(result, customer.customerId);
+    if (refused) throw refused;
     return bulkResponse(request, customer, null, result);
   }
 }

@@ -14,6 +14,7 @@ import {
   type DropReason,
   type FieldError,
   type SecurityAssessment,
+  type SiteRefusal,
 } from '@tracking/ingestion';
 import { LOGGER, type Logger } from '@tracking/observability';
 import { AuditTrail } from '../audit/audit-trail';
@@ -37,7 +38,8 @@ export interface IngestResult {
   accepted: TrackingEvent[];
   /** The position in the request of each accepted event, in the order of `accepted`. */
   acceptedIndexes: number[];
-  rejected: Array<{ index: number; errors: FieldError[] }>;
+  /** `refusal`: valid, but the customer's configuration refuses it (an undeclared site under site_discovery: restricted). */
+  rejected: Array<{ index: number; errors: FieldError[]; refusal?: SiteRefusal }>;
   dropped: Array<{ index: number; reason: DropReason; eventType: string }>;
   assessment: SecurityAssessment;
   auditLogged: boolean;
@@ -85,7 +87,7 @@ export class IngestionService {
       } else if (outcome.status === 'dropped') {
         result.dropped.push({ index, reason: outcome.reason, eventType: outcome.eventType });
       } else {
-        result.rejected.push({ index, errors: outcome.errors });
+        result.rejected.push({ index, errors: outcome.errors, ...(outcome.refusal ? { refusal: outcome.refusal } : {}) });
         rejectedRecords.push(this.rejectedRecord(customer, facts, options, options.indexed ? index : null, body, outcome.errors));
       }
     });

@@ -13,6 +13,7 @@ import { API_DOCS } from '../openapi/api-docs';
 import { ClientAddressRateLimitGuard, CustomerRateLimitGuard } from '../rate-limit/rate-limit.guards';
 import { parseBulkEnvelope } from './bulk-envelope';
 import { IngestionService } from './ingestion.service';
+import { singleEventStatus, siteRefusalError } from './site-refusal';
 import { bulkResponse, trackResponse, type BulkResponse, type TrackResponse } from './track.responses';
 
 @ApiTags('tracking')
@@ -43,9 +44,9 @@ export class TrackController {
       batchId: null,
       indexed: false,
       awaitAcknowledgement: true,
-      status: (outcome) => (outcome.rejected.length > 0 ? 400 : 200),
+      status: (outcome) => singleEventStatus(outcome, 200, customer.customerId),
     });
-    if (result.rejected.length > 0) throw ApiError.invalid(result.rejected[0].errors);
+    if (result.rejected.length > 0) throw siteRefusalError(result, customer.customerId) ?? ApiError.invalid(result.rejected[0].errors);
     return trackResponse(request, customer, result, 'Event tracked successfully with customer configuration');
   }
 
@@ -55,6 +56,7 @@ export class TrackController {
   @DocumentedBody(BulkTrackSchema, { examples: API_DOCS.bulk.examples })
   @ApiResponse(API_DOCS.bulk.ok)
   @ApiResponse(API_DOCS.errors.invalid)
+  @ApiResponse(API_DOCS.errors.forbidden)
   @ApiResponse(API_DOCS.errors.tooLarge)
   @ApiResponse(API_DOCS.errors.rateLimited)
   async bulk(@Body() body: unknown, @AuthenticatedCustomer() customer: CustomerConfig, @Req() request: GatewayRequest): Promise<BulkResponse> {
@@ -64,8 +66,10 @@ export class TrackController {
       batchId,
       indexed: true,
       awaitAcknowledgement: true,
-      status: () => 200,
+      status: (outcome) => siteRefusalError(outcome, customer.customerId)?.status ?? 200,
     });
+    const refused = siteRefusalError(result, customer.customerId);
+    if (refused) throw refused;
     return bulkResponse(request, customer, batchId, result);
   }
 
@@ -81,9 +85,9 @@ export class TrackController {
       batchId: null,
       indexed: false,
       awaitAcknowledgement: false,
-      status: (outcome) => (outcome.rejected.length > 0 ? 400 : 202),
+      status: (outcome) => singleEventStatus(outcome, 202, customer.customerId),
     });
-    if (result.rejected.length > 0) throw ApiError.invalid(result.rejected[0].errors);
+    if (result.rejected.length > 0) throw siteRefusalError(result, customer.customerId) ?? ApiError.invalid(result.rejected[0].errors);
     return trackResponse(request, customer, result, 'Event accepted for asynchronous processing; not yet acknowledged by Kafka');
   }
 }

@@ -34,6 +34,7 @@ const base: TrackingEvent = {
   key_id: null,
   library_name: null,
   library_version: null,
+  site_id: null,
 };
 const position = { topic: 'tracking.events.v1', partition: 2, offset: '17', schemaId: 4 };
 
