@@ -7,6 +7,7 @@ export * from './cloud-events';
 export * from './csv-field';
 export * from './customer-documents';
 export * from './dead-letter';
+export * from './erasure';
 export * from './errors';
 export * from './event-id';
 export * from './hash-key';

@@ -13,6 +13,8 @@ export const TOPICS = {
   billingSiteDomains: 'billing.site-domains.v1',
   customers: 'tracking.customers.v1',
   exporterSiteDomainCandidates: 'exporter.site-domain-candidates.v1',
+  privacyErasures: 'privacy.erasures.v1',
+  privacyErasureReports: 'privacy.erasure-reports.v1',
 } as const;
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
@@ -101,6 +103,12 @@ export const TOPIC_DECLARATIONS: readonly TopicDeclaration[] = [
   // Domains exporter instances saw for the first time, keyed like billing: each key's one partition has one
   // reader in the exporters' arbiter group, which alone publishes it to billing (once across instances).
   { name: TOPICS.exporterSiteDomainCandidates, partitions: 3, retentionMs: 7 * DAY_MS, cleanupPolicy: 'delete', valueSchemaFile: 'site-domain.v1.avsc' },
+  // Erasure requests (issue 20): compacted and kept forever, one record per request (key: request id), so
+  // every instance of every service reads the whole list at start and follows it. It holds only hashes of
+  // the subjects' ids, never the ids. One partition: small, and one order of requests.
+  { name: TOPICS.privacyErasures, partitions: 1, retentionMs: -1, cleanupPolicy: 'compact', valueSchemaFile: 'erasure-request.v1.avsc' },
+  // What each place did with each request (key: `<request_id>/<place>`): the status API reads it whole.
+  { name: TOPICS.privacyErasureReports, partitions: 1, retentionMs: -1, cleanupPolicy: 'compact', valueSchemaFile: 'erasure-report.v1.avsc' },
 ];
 
 /** Confluent's TopicNameStrategy: the value schema of topic T lives under subject `T-value`. */

@@ -7,6 +7,7 @@ import { AUDIT_HUB, AUDIT_SATELLITE, ERASURES, HUBS, RAW_EVENTS, SATELLITES, STA
 import { anonymiseEvent } from '../vault/anonymise';
 import { APPLY_ROLLUPS, CLEAR_EMPTY_ROLLUPS, CREATE_DELTA_TABLES, eventDelta } from '../vault/rollup-statements';
 import { hashDiff } from '../vault/vault-model';
+import { linkedSubjects } from './linked-subjects';
 
 export interface ErasureRequest {
   customerId: string;
@@ -47,27 +48,7 @@ export class ErasureRepository {
         counts[table] = (counts[table] ?? 0) + (rows ?? 0);
       };
 
-      // The person's events, and through them every visitor (device) and user id they were seen with,
-      // and the events of those, until nothing new turns up.
-      type StagedIds = { event_id: string; session_id: string | null; visitor_id: string | null; user_id: string | null };
-      const distinct = (values: Array<string | null | undefined>): string[] => [...new Set(values.filter((value): value is string => typeof value === 'string'))];
-      let visitors = distinct([request.visitorId]);
-      let users = distinct([request.userId]);
-      let events: StagedIds[] = [];
-      for (let round = 0; round < 5; round++) {
-        ({ rows: events } = await client.query<StagedIds>(
-          `SELECT event_id, session_id, visitor_id, user_id FROM ${STAGED_EVENTS.table}
-            WHERE tenant_hk = $1 AND (visitor_id = ANY($2) OR user_id = ANY($3))`,
-          [tenantHk, visitors, users],
-        ));
-        const moreVisitors = distinct([...visitors, ...events.map((event) => event.visitor_id)]);
-        const moreUsers = distinct([...users, ...events.map((event) => event.user_id)]);
-        if (moreVisitors.length === visitors.length && moreUsers.length === users.length) break;
-        visitors = moreVisitors;
-        users = moreUsers;
-      }
-      const sessions = distinct(events.map((event) => event.session_id));
-      const eventIds = events.map((event) => event.event_id);
+      const { visitors, users, sessions, eventIds } = await linkedSubjects(client, request.customerId, request);
       const hks = (ids: string[]) => ids.map((id) => hashKey(request.customerId, id));
 
       // Raw: the stored payload is replaced by its anonymised form.
