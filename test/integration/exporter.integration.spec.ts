@@ -70,7 +70,7 @@ describe('exporter (real Kafka, registry and S3 server)', () => {
   const settings = exporterSettings(env, groupId, customersDir, { ...EXPORTER_ON_STACK_S3, EXPORTER_MAX_RECORDS_PER_OBJECT: String(RECORDS_PER_OBJECT) });
 
   /** A test customer exporting to a bucket of its own (created unless told not to) and the shared backup bucket. */
-  const exportingCustomer = async (format: string, options: { compression?: string; createBucket?: boolean; maxOpenSeconds?: number } = {}) => {
+  const exportingCustomer = async (format: string, options: { compression?: string; createBucket?: boolean; maxOpenSeconds?: number; s3Export?: Record<string, unknown> } = {}) => {
     const { id } = writeTestCustomer(customersDir);
     const file = join(customersDir, id, 'config.yaml');
     const config = parseYaml(readFileSync(file, 'utf8')) as Record<string, unknown>;
@@ -83,6 +83,7 @@ describe('exporter (real Kafka, registry and S3 server)', () => {
       schedule: 'daily',
       ...(options.maxOpenSeconds ? { max_open_seconds: options.maxOpenSeconds } : {}),
       credentials: { access_key: { env: 'IT_S3_ACCESS_KEY' }, secret_key: { env: 'IT_S3_SECRET_KEY' } },
+      ...options.s3Export,
     };
     writeFileSync(file, stringify(config));
     if (options.createBucket !== false) await s3.send(new CreateBucketCommand({ Bucket: bucketOf(id) }));
@@ -301,6 +302,56 @@ describe('exporter (real Kafka, registry and S3 server)', () => {
     await waitFor(() => exportedIds(customerId), (ids) => ids.length === 10, { what: 'objects closed by the schedule' });
     expect(await exportedIds(customerId)).toEqual(idsOf(list));
     sent.set(customerId, list);
+  });
+
+  it('exports only the event types of include_event_types, with only the columns of fields, the same in both buckets', async () => {
+    // In the schema's order, which the files keep whatever order the configuration lists them in.
+    const fields = ['event_id', 'event_type', 'page_url', 'occurred_at'];
+    const csvCustomer = await exportingCustomer('csv', { s3Export: { include_event_types: ['page_view'], fields: [...fields].reverse() } });
+    const avroCustomer = await exportingCustomer('avro', { s3Export: { fields } });
+    await exporter?.stop();
+    await startExporter();
+    const csvEvents = events(csvCustomer, 30);
+    const avroEvents = events(avroCustomer, 12);
+    await produceEvents(env, [...csvEvents, ...avroEvents]);
+    const pageViews = csvEvents.filter((event) => event.event_type === 'page_view');
+    await waitFor(
+      async () => {
+        await api('run', 'POST');
+        return [await exportedIds(csvCustomer), await exportedIds(avroCustomer)];
+      },
+      ([csvIds, avroIds]) => csvIds.length >= pageViews.length && avroIds.length >= avroEvents.length,
+      { what: 'the filtered exports written' },
+    );
+    await caughtUp();
+    expect(await exportedIds(csvCustomer)).toEqual(idsOf(pageViews));
+    expect(await exportedIds(avroCustomer)).toEqual(idsOf(avroEvents));
+
+    const byId = new Map([...csvEvents, ...avroEvents].map((event) => [event.event_id, event]));
+    const expectedRow = (id: string) => {
+      const event = byId.get(id) as TrackingEvent;
+      return { event_id: id, event_type: event.event_type, occurred_at: new Date(event.occurred_at).toISOString(), page_url: event.page_url };
+    };
+    for (const object of await listObjects(bucketOf(csvCustomer))) {
+      const rows = parseCsv(object.body, { columns: true }) as Array<Record<string, string>>;
+      expect(Object.keys(rows[0] ?? {})).toEqual(fields);
+      for (const row of rows) expect(row).toEqual(expectedRow(row['event_id'] as string));
+    }
+    for (const object of await listObjects(bucketOf(avroCustomer))) {
+      for (const row of await readAvroContainer(object.body)) {
+        expect(Object.keys(row)).toEqual(fields);
+        expect({ ...row, occurred_at: new Date(row['occurred_at'] as number).toISOString() }).toEqual(expectedRow(row['event_id'] as string));
+      }
+    }
+    // The backup holds what the client got, byte for byte (see the README's export section).
+    const backup = await listObjects(backupBucket);
+    for (const customerId of [csvCustomer, avroCustomer]) {
+      const [status] = await statusOf(customerId);
+      expect(status).toMatchObject({ state: 'exporting', pending_events: 0, last_error: null });
+      for (const object of await listObjects(bucketOf(customerId))) expect(backup.find((copy) => copy.key === object.key)?.etag).toBe(object.etag);
+    }
+    expect((await statusOf(csvCustomer))[0]?.events_written).toBe(pageViews.length);
+    sent.set(csvCustomer, pageViews).set(avroCustomer, avroEvents);
   });
 
   it('a reset group replaying everything finds every object complete: it writes none again and adds none', async () => {

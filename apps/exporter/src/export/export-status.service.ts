@@ -134,6 +134,9 @@ export class ExportStatusService implements OnModuleInit, OnApplicationShutdown 
         compression: target.compression,
         schedule: target.schedule,
         max_open_seconds: target.maxOpenMs / 1000,
+        split_by_site: target.splitBySite,
+        include_event_types: target.includeEventTypes ? [...target.includeEventTypes] : null,
+        fields: target.columns.map((column) => column.name),
       }));
     return {
       success: true,

@@ -10,6 +10,7 @@ import { SiteDomainRegistry } from '../metering/site-domain.registry';
 import { BucketError } from '../partitions/bucket.error';
 import { PartitionRegistry } from '../partitions/partition.registry';
 import type { PartitionState } from '../partitions/partition-state';
+import { selectForExport } from '../targets/export-selection';
 import type { ExportTargets } from '../targets/export-targets';
 import { ObjectUploader } from '../upload/object.uploader';
 
@@ -128,10 +129,12 @@ export class ExportService implements RecordInterest, OnApplicationBootstrap, Be
       state.detach(target.customerId, offset);
       return this.skip(state, offset, timestamp, 'bucket_failing');
     }
+    const selected = selectForExport(target, event);
+    if (!selected) return this.skip(state, offset, timestamp, 'event_type_excluded');
     let closed: AssembledObject[];
     const duplicates = state.assembler.duplicates;
     try {
-      closed = await state.assembler.add({ offset, customerId: target.customerId, event, size: record.value?.length ?? 0, timestamp });
+      closed = await state.assembler.add({ offset, customerId: target.customerId, event: selected.event, size: record.value?.length ?? 0, timestamp });
     } catch (error) {
       if (!(error instanceof BucketError)) throw error;
       this.detach(target.customerId, error);

@@ -2,9 +2,35 @@ import { createHash } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import * as avro from 'avsc';
 import { TRACKING_EVENT_SCHEMA_FILE, readAvroSchema, type TrackingEvent } from '@tracking/contracts';
-import { ExportEncodeError } from './event-columns';
+import { EVENT_COLUMNS, ExportEncodeError, type EventColumn } from './event-columns';
 
-const EVENT_SCHEMA = readAvroSchema(TRACKING_EVENT_SCHEMA_FILE);
+interface WriterSchema {
+  type: avro.Type;
+  /** What goes into the header's avro.schema: the file's own schema text. */
+  text: string;
+}
+
+const EVENT_SCHEMA: WriterSchema = readAvroSchema(TRACKING_EVENT_SCHEMA_FILE);
+const projections = new Map<string, WriterSchema>();
+
+/**
+ * The writer schema of a file with these columns: the tracking-event schema itself for every column
+ * (the file's header carries its text unchanged), else the same record with only those fields, in
+ * the same order and with the same types and docs, so any Avro reader of the topic reads the file.
+ */
+function writerSchema(columns: readonly EventColumn[]): WriterSchema {
+  if (columns.length === EVENT_COLUMNS.length) return EVENT_SCHEMA;
+  const key = columns.map((column) => column.name).join(',');
+  let projection = projections.get(key);
+  if (!projection) {
+    const full = JSON.parse(EVENT_SCHEMA.text) as { fields: Array<{ name: string }> };
+    const names = new Set(columns.map((column) => column.name as string));
+    const schema = { ...full, fields: full.fields.filter((field) => names.has(field.name)) };
+    projection = { type: avro.Type.forSchema(schema as avro.Schema), text: JSON.stringify(schema) };
+    projections.set(key, projection);
+  }
+  return projection;
+}
 
 // The container layout, as the Avro specification ("Object Container Files") defines it. avsc's
 // BlockEncoder writes the same, but only as a stream with a random sync marker by default and
@@ -40,12 +66,12 @@ function syncMarker(seed: string): Buffer {
   return createHash('sha256').update(seed, 'utf8').digest().subarray(0, 16);
 }
 
-function encodeRecord(event: TrackingEvent): Buffer {
+function encodeRecord(schema: WriterSchema, event: TrackingEvent): Buffer {
   try {
-    return EVENT_SCHEMA.type.toBuffer(event);
+    return schema.type.toBuffer(event);
   } catch (error) {
     const paths: string[] = [];
-    EVENT_SCHEMA.type.isValid(event, { errorHook: (path) => paths.push(path.join('.')) });
+    schema.type.isValid(event, { errorHook: (path) => paths.push(path.join('.')) });
     throw new ExportEncodeError(event.event_id, `does not match the Avro schema at ${paths.join(', ') || '(root)'}`, {
       cause: error,
     });
@@ -56,10 +82,11 @@ function encodeRecord(event: TrackingEvent): Buffer {
  * An Avro object container file with the tracking-event schema in its header. Always deflate,
  * whatever compression was asked for: the codec lives inside the format, and every Avro reader has it.
  */
-export function encodeAvroContainer(events: readonly TrackingEvent[], seed: string): Buffer {
+export function encodeAvroContainer(events: readonly TrackingEvent[], seed: string, columns: readonly EventColumn[] = EVENT_COLUMNS): Buffer {
+  const schema = writerSchema(columns);
   const sync = syncMarker(seed);
   // Key order is the written order (avsc writes a map in insertion order), so it is fixed here.
-  const meta = { 'avro.schema': Buffer.from(EVENT_SCHEMA.text, 'utf8'), 'avro.codec': Buffer.from(CODEC, 'utf8') };
+  const meta = { 'avro.schema': Buffer.from(schema.text, 'utf8'), 'avro.codec': Buffer.from(CODEC, 'utf8') };
   const parts: Buffer[] = [HEADER_TYPE.toBuffer({ magic: MAGIC, meta, sync })];
 
   let block: Buffer[] = [];
@@ -71,7 +98,7 @@ export function encodeAvroContainer(events: readonly TrackingEvent[], seed: stri
     blockBytes = 0;
   };
   for (const event of events) {
-    const record = encodeRecord(event);
+    const record = encodeRecord(schema, event);
     if (blockBytes + record.length > BLOCK_SIZE) flush();
     block.push(record);
     blockBytes += record.length;

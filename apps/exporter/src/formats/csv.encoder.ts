@@ -13,14 +13,14 @@ function csvValue(event: TrackingEvent, column: EventColumn): unknown {
   return value;
 }
 
-const HEADER = csvRecord(EVENT_COLUMNS.map((column) => column.name));
 
 /**
  * RFC 4180 with a header row, columns in the Avro field order, null as an empty field. Text that a
  * spreadsheet would run as a formula gets a leading apostrophe (csvField), so this file is for
  * people and spreadsheets first; the other formats carry such values unchanged.
  */
-export function encodeCsv(events: readonly TrackingEvent[]): Buffer {
-  const records = events.map((event) => csvRecord(EVENT_COLUMNS.map((column) => csvValue(event, column))));
-  return Buffer.from(HEADER + records.join(''), 'utf8');
+export function encodeCsv(events: readonly TrackingEvent[], columns: readonly EventColumn[] = EVENT_COLUMNS): Buffer {
+  const header = csvRecord(columns.map((column) => column.name));
+  const records = events.map((event) => csvRecord(columns.map((column) => csvValue(event, column))));
+  return Buffer.from(header + records.join(''), 'utf8');
 }

@@ -5,7 +5,7 @@ import * as avro from 'avsc';
 import { parse as parseCsv } from 'csv-parse/sync';
 import type * as Hyparquet from 'hyparquet' with { 'resolution-mode': 'import' };
 import { TRACKING_EVENT_SCHEMA_FILE, readAvroSchema, type TrackingEvent } from '@tracking/contracts';
-import { EXPORT_FORMATS, ExportEncodeError, encodeEvents, type ExportCompression, type ExportFormat } from './index';
+import { EXPORT_FORMATS, ExportEncodeError, encodeEvents, selectColumns, type ExportCompression, type ExportFormat } from './index';
 
 // ESM-only like hyparquet-writer; see parquet.encoder.ts and jest.config.js.
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
@@ -373,6 +373,45 @@ describe(encodeEvents.name, () => {
 
       expect(() => encodeEvents([broken], format, 'none', SEED)).toThrow(ExportEncodeError);
       expect(() => encodeEvents([broken], format, 'none', SEED)).toThrow(`event ${spaPageView.event_id}: event_data is not valid JSON`);
+    });
+  });
+
+  describe('a column subset (s3_export.fields)', () => {
+    const FIELDS = ['event_id', 'event_type', 'occurred_at', 'event_data', 'security_score'];
+    const columns = selectColumns(FIELDS);
+    const subset = (event: TrackingEvent): Record<string, unknown> => Object.fromEntries(FIELDS.map((name) => [name, event[name as keyof TrackingEvent]]));
+
+    it('every column is the default: the same bytes as without a subset', () => {
+      for (const format of EXPORT_FORMATS) {
+        expect(encodeEvents(EVENTS, format, 'none', SEED, selectColumns(undefined)).body).toEqual(encodeEvents(EVENTS, format, 'none', SEED).body);
+      }
+    });
+
+    it('writes exactly those columns, in the schema order, in every format', async () => {
+      const jsonl = encodeEvents(EVENTS, 'jsonl', 'none', SEED, columns).body.toString('utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(jsonl.map((row) => Object.keys(row))).toEqual(EVENTS.map(() => FIELDS));
+      expect(jsonl[0]).toEqual({ ...subset(spaPageView), occurred_at: iso(spaPageView.occurred_at), event_data: JSON.parse(spaPageView.event_data) });
+
+      const [header, ...records] = parseCsv(encodeEvents(EVENTS, 'csv', 'none', SEED, columns).body.toString('utf8'), { record_delimiter: '\r\n' }) as string[][];
+      expect(header).toEqual(FIELDS);
+      expect(records[1]).toEqual([bulkItemInteraction.event_id, 'item_interaction', iso(bulkItemInteraction.occurred_at), bulkItemInteraction.event_data, '']);
+
+      const parquet = encodeEvents(EVENTS, 'parquet', 'none', SEED, columns).body;
+      expect(parquetMetadata(arrayBufferOf(parquet)).schema.slice(1).map((element) => element.name)).toEqual(FIELDS);
+      const rows = await parquetReadObjects({ file: arrayBufferOf(parquet) });
+      expect(rows[2]).toEqual({ ...subset(suspiciousBrowserEvent), occurred_at: new Date(suspiciousBrowserEvent.occurred_at), event_data: {} });
+
+      const avroFile = await readAvroContainer(encodeEvents(EVENTS, 'avro', 'none', SEED, columns).body);
+      const writerSchema = JSON.parse(avroFile.meta['avro.schema'].toString('utf8')) as { name: string; fields: Array<{ name: string }> };
+      expect(writerSchema.fields.map((field) => field.name)).toEqual(FIELDS);
+      expect(writerSchema.name).toBe((JSON.parse(readAvroSchema(TRACKING_EVENT_SCHEMA_FILE).text) as { name: string }).name);
+      expect(avroFile.records).toEqual(EVENTS.map(subset));
+    });
+
+    it('gives the same bytes on every write', () => {
+      for (const format of EXPORT_FORMATS) {
+        expect(encodeEvents(EVENTS, format, 'none', SEED, columns).body).toEqual(encodeEvents(EVENTS, format, 'none', SEED, selectColumns([...FIELDS].reverse())).body);
+      }
     });
   });
 });

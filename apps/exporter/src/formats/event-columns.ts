@@ -48,6 +48,20 @@ export const EVENT_COLUMNS: readonly EventColumn[] = (
   JSON.parse(readAvroSchema(TRACKING_EVENT_SCHEMA_FILE).text) as { fields: AvroField[] }
 ).fields.map(columnOf);
 
+/** The names of every column, in order: what `s3_export.fields` may name. */
+export const EVENT_COLUMN_NAMES: readonly string[] = EVENT_COLUMNS.map((column) => column.name);
+
+/**
+ * The columns an export writes for `s3_export.fields`: those named, in the schema's order (not the
+ * list's), so the same set always gives the same files whatever order the customer wrote it in.
+ * Every column when `fields` is not set. Names must be known (the config parser checks them).
+ */
+export function selectColumns(fields: readonly string[] | undefined): readonly EventColumn[] {
+  if (fields === undefined) return EVENT_COLUMNS;
+  const wanted = new Set(fields);
+  return EVENT_COLUMNS.filter((column) => wanted.has(column.name));
+}
+
 /** An event that cannot be written. Not retriable: the same event fails the same way every time. */
 export class ExportEncodeError extends Error {
   override readonly name = 'ExportEncodeError';

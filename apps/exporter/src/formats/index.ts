@@ -2,10 +2,11 @@ import { gzipSync } from 'node:zlib';
 import type { TrackingEvent } from '@tracking/contracts';
 import { encodeAvroContainer } from './avro-container.encoder';
 import { encodeCsv } from './csv.encoder';
+import { EVENT_COLUMNS, type EventColumn } from './event-columns';
 import { encodeJsonLines } from './json-lines.encoder';
 import { encodeParquet } from './parquet.encoder';
 
-export { ExportEncodeError } from './event-columns';
+export { EVENT_COLUMN_NAMES, ExportEncodeError, selectColumns, type EventColumn } from './event-columns';
 
 export const EXPORT_FORMATS = ['jsonl', 'csv', 'parquet', 'avro'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -34,6 +35,7 @@ function textObject(body: Buffer, contentType: string, extension: string, compre
  * The bytes of one S3 object. The same events, format, compression and seed always give the same
  * bytes, so a replay that rewrites an object leaves its checksum unchanged. `seed` is the object's
  * key stem (e.g. `tracking.events.v1+3+100-199`); only Avro uses it, for its sync marker.
+ * `columns` is the customer's `s3_export.fields` (selectColumns), every column by default.
  * Throws ExportEncodeError (not retriable) for an event that cannot be written.
  */
 export function encodeEvents(
@@ -41,16 +43,17 @@ export function encodeEvents(
   format: ExportFormat,
   compression: ExportCompression,
   seed: string,
+  columns: readonly EventColumn[] = EVENT_COLUMNS,
 ): EncodedObject {
   switch (format) {
     case 'jsonl':
-      return textObject(encodeJsonLines(events), 'application/x-ndjson', 'jsonl', compression);
+      return textObject(encodeJsonLines(events, columns), 'application/x-ndjson', 'jsonl', compression);
     case 'csv':
-      return textObject(encodeCsv(events), 'text/csv; charset=utf-8; header=present', 'csv', compression);
+      return textObject(encodeCsv(events, columns), 'text/csv; charset=utf-8; header=present', 'csv', compression);
     case 'parquet':
-      return { body: encodeParquet(events), contentType: 'application/vnd.apache.parquet', extension: 'parquet' };
+      return { body: encodeParquet(events, columns), contentType: 'application/vnd.apache.parquet', extension: 'parquet' };
     case 'avro':
-      return { body: encodeAvroContainer(events, seed), contentType: 'application/avro', extension: 'avro' };
+      return { body: encodeAvroContainer(events, seed, columns), contentType: 'application/avro', extension: 'avro' };
     default:
       throw new Error(`unknown export format: ${String(format satisfies never)}`);
   }

@@ -12,11 +12,11 @@ function jsonValue(event: TrackingEvent, column: EventColumn): unknown {
 }
 
 /** JSON Lines: one object per event, keys in the Avro field order, every line ending in LF. */
-export function encodeJsonLines(events: readonly TrackingEvent[]): Buffer {
+export function encodeJsonLines(events: readonly TrackingEvent[], columns: readonly EventColumn[] = EVENT_COLUMNS): Buffer {
   const lines = events.map((event) => {
     // Insertion order is serialisation order for non-numeric keys, which every field name is.
     const record: Record<string, unknown> = {};
-    for (const column of EVENT_COLUMNS) record[column.name] = jsonValue(event, column);
+    for (const column of columns) record[column.name] = jsonValue(event, column);
     return `${JSON.stringify(record)}\n`;
   });
   return Buffer.from(lines.join(''), 'utf8');

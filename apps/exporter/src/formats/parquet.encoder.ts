@@ -27,8 +27,8 @@ function schemaElement(column: EventColumn): SchemaElement {
   return { name: column.name, repetition_type: column.nullable ? 'OPTIONAL' : 'REQUIRED', ...PHYSICAL_TYPES[column.kind] };
 }
 
-function schema(): SchemaElement[] {
-  return [{ name: 'root', num_children: EVENT_COLUMNS.length }, ...EVENT_COLUMNS.map(schemaElement)];
+function schema(columns: readonly EventColumn[]): SchemaElement[] {
+  return [{ name: 'root', num_children: columns.length }, ...columns.map(schemaElement)];
 }
 
 function parquetValue(event: TrackingEvent, column: EventColumn): unknown {
@@ -44,14 +44,14 @@ function parquetValue(event: TrackingEvent, column: EventColumn): unknown {
  * compressor, deterministic, and the codec every Parquet reader has. No time or host goes into the
  * file, so the same events give the same bytes.
  */
-export function encodeParquet(events: readonly TrackingEvent[]): Buffer {
-  const columnData = EVENT_COLUMNS.map((column) => ({
+export function encodeParquet(events: readonly TrackingEvent[], columns: readonly EventColumn[] = EVENT_COLUMNS): Buffer {
+  const columnData = columns.map((column) => ({
     name: column.name,
     data: events.map((event) => parquetValue(event, column)),
   }));
   const file = parquetWriteBuffer({
     columnData,
-    schema: schema(),
+    schema: schema(columns),
     codec: 'SNAPPY',
     createdBy: 'tracking-platform exporter (hyparquet-writer)',
   });

@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EVENT_COLUMN_NAMES } from '../formats';
 import { ExportConfigError, parseExportTarget } from './export-target';
 
 const DEFAULTS = { endpoint: 'http://127.0.0.1:4568', realTimeMs: 60_000 };
@@ -70,5 +71,39 @@ describe('parseExportTarget', () => {
     expect(problemsOf({ ...valid, client_bucket: 'Acme_Bucket' })[0]).toContain('s3_export.client_bucket must match');
     expect(problemsOf({ ...valid, format: 'parquet', compression: 'gzip' })).toEqual(['acme/config.yaml: s3_export.compression gzip applies to json and csv only; parquet files are compressed inside']);
     expect(problemsOf({ ...valid, endpoint: 'ftp://files.example' })).toEqual(['acme/config.yaml: s3_export.endpoint must be an http(s) URL, got "ftp://files.example"']);
+  });
+
+  describe('split_by_site, include_event_types and fields', () => {
+    it('defaults to one folder per customer, every event type and every column', () => {
+      const target = parseExportTarget('acme', { s3_export: valid }, ENV, DEFAULTS);
+      expect(target?.splitBySite).toBe(false);
+      expect(target?.includeEventTypes).toBeUndefined();
+      expect(target?.columns.map((column) => column.name)).toEqual(EVENT_COLUMN_NAMES);
+    });
+
+    it('reads them, keeping the columns in the schema order whatever order the list has', () => {
+      const target = parseExportTarget(
+        'acme',
+        { s3_export: { ...valid, split_by_site: true, include_event_types: ['page_view', 'signup.completed'], fields: ['page_url', 'event_id', 'occurred_at'] } },
+        ENV,
+        DEFAULTS,
+      );
+      expect(target?.splitBySite).toBe(true);
+      expect([...(target?.includeEventTypes ?? [])]).toEqual(['page_view', 'signup.completed']);
+      expect(target?.columns.map((column) => column.name)).toEqual(['event_id', 'page_url', 'occurred_at']);
+    });
+
+    it('names unknown columns with the known ones, malformed or repeated types, empty lists and a non-boolean split', () => {
+      expect(problemsOf({ ...valid, split_by_site: 'yes', include_event_types: ['page_view', 'page view', 'page_view'], fields: ['event_id', 'ip'] })).toEqual([
+        'acme/config.yaml: s3_export.split_by_site must be true or false',
+        'acme/config.yaml: s3_export.include_event_types[2] names "page_view" twice',
+        `acme/config.yaml: s3_export.include_event_types[1] "page view" is not an event type (/^[A-Za-z][A-Za-z0-9_.:-]{0,49}$/)`,
+        `acme/config.yaml: s3_export.fields[1] "ip" is not a column; the columns are ${EVENT_COLUMN_NAMES.join(', ')}`,
+      ]);
+      expect(problemsOf({ ...valid, include_event_types: [], fields: 'event_id' })).toEqual([
+        'acme/config.yaml: s3_export.include_event_types must name at least one item (leave it out to export everything)',
+        'acme/config.yaml: s3_export.fields must be a list',
+      ]);
+    });
   });
 });

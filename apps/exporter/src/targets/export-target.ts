@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Env } from '@tracking/config';
 import { YamlReader } from '@tracking/customers';
-import { EXPORT_FORMATS, type ExportCompression, type ExportFormat } from '../formats';
+import { EVENT_TYPE_PATTERN } from '@tracking/ingestion';
+import { EVENT_COLUMN_NAMES, EXPORT_FORMATS, selectColumns, type EventColumn, type ExportCompression, type ExportFormat } from '../formats';
 
 export const EXPORT_SCHEDULES = ['real-time', 'hourly', 'daily'] as const;
 export type ExportSchedule = (typeof EXPORT_SCHEDULES)[number];
@@ -36,6 +37,12 @@ export interface ExportTarget {
   schedule: ExportSchedule;
   /** An object left open this long (wall clock) is closed even if its partition went quiet. */
   maxOpenMs: number;
+  /** `split_by_site`: objects go under `site=<id>/` (see object-layout), each holding one site's records. */
+  splitBySite: boolean;
+  /** `include_event_types`: only records of these types are exported; undefined exports every type. */
+  includeEventTypes?: ReadonlySet<string>;
+  /** `fields`: the columns written, in the schema's order; every column when not set. */
+  columns: readonly EventColumn[];
 }
 
 export interface ExportDefaults {
@@ -116,6 +123,39 @@ function endpoint(reader: YamlReader, value: unknown, path: string): string | un
   return undefined;
 }
 
+/** A list that, when given, must name at least one item, each once. */
+function distinctList(reader: YamlReader, value: unknown, path: string): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  const items = reader.strings(value, path);
+  if (Array.isArray(value) && value.length === 0) reader.fail(path, 'must name at least one item (leave it out to export everything)');
+  items.forEach((item, index) => {
+    if (items.indexOf(item) !== index) reader.fail(`${path}[${index}]`, `names "${item}" twice`);
+  });
+  return items;
+}
+
+/**
+ * `include_event_types`: event types as the gateway accepts them (any well-formed type, seed 000's
+ * or custom), compared exactly as the records carry them.
+ */
+function includedEventTypes(reader: YamlReader, value: unknown): ReadonlySet<string> | undefined {
+  const types = distinctList(reader, value, 's3_export.include_event_types');
+  if (types === undefined) return undefined;
+  types.forEach((type, index) => {
+    if (!EVENT_TYPE_PATTERN.test(type)) reader.fail(`s3_export.include_event_types[${index}]`, `"${type}" is not an event type (${EVENT_TYPE_PATTERN})`);
+  });
+  return new Set(types);
+}
+
+/** `fields`: column names of the tracking-event schema. */
+function exportedFields(reader: YamlReader, value: unknown): string[] | undefined {
+  const fields = distinctList(reader, value, 's3_export.fields');
+  fields?.forEach((field, index) => {
+    if (!EVENT_COLUMN_NAMES.includes(field)) reader.fail(`s3_export.fields[${index}]`, `"${field}" is not a column; the columns are ${EVENT_COLUMN_NAMES.join(', ')}`);
+  });
+  return fields;
+}
+
 export class ExportConfigError extends Error {
   override readonly name = 'ExportConfigError';
   constructor(
@@ -170,6 +210,10 @@ export function parseExportTarget(customerId: string, document: unknown, env: En
     : credentials(reader, block['backup_credentials'], 's3_export.backup_credentials', env, backupSources);
   const backupEndpoint = endpoint(reader, block['backup_endpoint'], 's3_export.backup_endpoint') ?? clientEndpoint;
 
+  const splitBySite = reader.boolean(block['split_by_site'], 's3_export.split_by_site', false);
+  const includeEventTypes = includedEventTypes(reader, block['include_event_types']);
+  const fields = exportedFields(reader, block['fields']);
+
   if (reader.problems.length > 0 || !clientBucket || !clientCredentials || !backupCredentials) {
     throw new ExportConfigError(customerId, reader.problems);
   }
@@ -190,5 +234,8 @@ export function parseExportTarget(customerId: string, document: unknown, env: En
     compression: compression === 'gzip' ? 'gzip' : 'none',
     schedule,
     maxOpenMs: maxOpenSeconds !== undefined ? maxOpenSeconds * 1000 : schedule === 'real-time' ? defaults.realTimeMs : SCHEDULE_MS[schedule],
+    splitBySite,
+    ...(includeEventTypes ? { includeEventTypes } : {}),
+    columns: selectColumns(fields),
   };
 }

@@ -72,7 +72,7 @@ export class S3ObjectWriter {
 
   async write(target: ExportTarget, object: AssembledObject): Promise<WrittenObject> {
     const stem = objectStem(object.topic, object.partition, object.first, object.last);
-    const encoded = encodeEvents(object.events, target.format, target.compression, stem);
+    const encoded = encodeEvents(object.events, target.format, target.compression, stem, target.columns);
     const key = `${hourDirectory(target.prefix, target.customerId, object.hour)}${stem}.${encoded.extension}`;
     const md5 = createHash('md5').update(encoded.body).digest();
     const domains = countDomains(object.events);
