@@ -1,4 +1,11 @@
-/** Where an object goes: `<prefix>/customer=<id>/dt=YYYY-MM-DD/hour=HH/<topic>+<partition>+<first>-<last>.<ext>`. */
+/**
+ * Where an object goes: `<prefix>/customer=<id>/dt=YYYY-MM-DD/hour=HH/<topic>+<partition>+<first>-<last>.<ext>`,
+ * or, with `split_by_site`, `<prefix>/customer=<id>/site=<site>/dt=…/hour=…/…`: the site's folder comes
+ * before the dates so that one prefix holds everything of a site (an agency hands it to its client
+ * as it is, an IAM policy grants it as one prefix). The claims, manifests and metering records of a
+ * split customer carry the same `site=<site>/` segment, so each site's objects are cut, claimed and
+ * deduplicated on their own, exactly as a customer's are.
+ */
 
 export interface EventHour {
   /** YYYY-MM-DD of the event's own time, UTC. */
@@ -8,6 +15,25 @@ export interface EventHour {
   /** Epoch milliseconds of the hour's start. */
   start: number;
 }
+
+/**
+ * The folder an object belongs in beside its customer: its event hour and, when the customer splits
+ * by site, the site's folder name (siteFolder). Objects of different folders never share records.
+ */
+export interface ObjectFolder extends EventHour {
+  site?: string;
+}
+
+/**
+ * The `site=` folder of a record whose site is `siteId`. A record with no site (no page and no key
+ * site: server events) goes to `site=_none`: a declared site id starts with a letter or digit and a
+ * discovered one is a host name, so `_none` is never a real site's folder.
+ */
+export function siteFolder(siteId: string | null): string {
+  return siteId ?? NO_SITE;
+}
+
+export const NO_SITE = '_none';
 
 const HOUR_MS = 3_600_000;
 
@@ -24,8 +50,13 @@ function padded(offset: bigint): string {
   return offset.toString().padStart(OFFSET_WIDTH, '0');
 }
 
-export function hourDirectory(prefix: string, customerId: string, hour: EventHour): string {
-  return `${prefix ? `${prefix}/` : ''}customer=${customerId}/dt=${hour.dt}/hour=${hour.hour}/`;
+/** `customer=<id>/[site=<site>/]dt=…/hour=…/`: the folders below the prefix, the same in every key kind. */
+function folderPath(customerId: string, hour: ObjectFolder): string {
+  return `customer=${customerId}/${hour.site === undefined ? '' : `site=${hour.site}/`}dt=${hour.dt}/hour=${hour.hour}/`;
+}
+
+export function hourDirectory(prefix: string, customerId: string, hour: ObjectFolder): string {
+  return `${prefix ? `${prefix}/` : ''}${folderPath(customerId, hour)}`;
 }
 
 /** The key without extension: also the Avro sync-marker seed, so it must not change for the same records. */
@@ -46,8 +77,8 @@ export function parseObjectOffsets(key: string, keyPrefix: string): { first: big
 }
 
 /** The metering record of an object, kept beside it in the backup bucket. */
-export function meteringKey(prefix: string, customerId: string, hour: EventHour, stem: string): string {
-  return `${prefix ? `${prefix}/` : ''}_metering/customer=${customerId}/dt=${hour.dt}/hour=${hour.hour}/${stem}.json`;
+export function meteringKey(prefix: string, customerId: string, hour: ObjectFolder, stem: string): string {
+  return `${prefix ? `${prefix}/` : ''}_metering/${folderPath(customerId, hour)}${stem}.json`;
 }
 
 /**
@@ -55,8 +86,8 @@ export function meteringKey(prefix: string, customerId: string, hour: EventHour,
  * the metering records when there is a backup bucket). A later run reads them to skip a record whose
  * event id an earlier object of the same customer, hour and partition already holds.
  */
-export function manifestKey(prefix: string, customerId: string, hour: EventHour, stem: string): string {
-  return `${prefix ? `${prefix}/` : ''}_manifests/customer=${customerId}/dt=${hour.dt}/hour=${hour.hour}/${stem}.ids`;
+export function manifestKey(prefix: string, customerId: string, hour: ObjectFolder, stem: string): string {
+  return `${prefix ? `${prefix}/` : ''}_manifests/${folderPath(customerId, hour)}${stem}.ids`;
 }
 
 /**
@@ -65,6 +96,6 @@ export function manifestKey(prefix: string, customerId: string, hour: EventHour,
  * that object ends; an owner that loses the claim cuts its records at the claimed boundary instead, so
  * two owners (one of them late, after a rebalance) never write overlapping objects.
  */
-export function claimKey(prefix: string, customerId: string, hour: EventHour, topic: string, partition: number, first: bigint): string {
-  return `${prefix ? `${prefix}/` : ''}_claims/customer=${customerId}/dt=${hour.dt}/hour=${hour.hour}/${topic}+${partition}+${padded(first)}`;
+export function claimKey(prefix: string, customerId: string, hour: ObjectFolder, topic: string, partition: number, first: bigint): string {
+  return `${prefix ? `${prefix}/` : ''}_claims/${folderPath(customerId, hour)}${topic}+${partition}+${padded(first)}`;
 }

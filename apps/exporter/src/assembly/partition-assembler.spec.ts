@@ -1,5 +1,5 @@
 import type { TrackingEvent } from '@tracking/contracts';
-import { eventHour, objectStem, parseObjectOffsets, partitionKeyPrefix, hourDirectory } from './object-layout';
+import { claimKey, eventHour, hourDirectory, manifestKey, meteringKey, objectStem, parseObjectOffsets, partitionKeyPrefix, siteFolder } from './object-layout';
 import { PartitionAssembler, type AssembledObject, type BoundaryLookup } from './partition-assembler';
 
 const HOUR = 3_600_000;
@@ -189,6 +189,28 @@ describe('PartitionAssembler', () => {
     }
   });
 
+  it("with site folders (split_by_site), cuts each site's records into objects of their own, looked up and deduplicated per site", async () => {
+    const asked: string[] = [];
+    const lookup: BoundaryLookup = async (customer, hour, offset) => {
+      asked.push(`${customer} ${hour.site} ${offset}`);
+      return undefined;
+    };
+    const assembler = new PartitionAssembler('t', 0, { maxRecords: 2, maxBytes: 1_000_000, latenessMs: HOUR }, lookup);
+    const add = (offset: number, site: string, id = `e${offset}`) =>
+      assembler.add({ offset: BigInt(offset), customerId: 'a', event: { ...event('a', T0, offset), event_id: id }, size: 1, timestamp: T0, site });
+    const closed: AssembledObject[] = [];
+    for (const [offset, site] of [[0, 'shop'], [1, 'blog'], [2, 'shop'], [3, '_none'], [4, 'blog']] as const) closed.push(...(await add(offset, site)));
+    // The same event id under another site is another scope, like another customer.
+    closed.push(...(await add(5, '_none', 'e0')));
+    expect(closed.map((object) => `${object.hour.site} ${object.first}-${object.last} ${object.events.map((e) => e.event_id).join(',')}`)).toEqual([
+      'shop 0-2 e0,e2',
+      'blog 1-4 e1,e4',
+      '_none 3-5 e3,e0',
+    ]);
+    expect(asked).toEqual(['a shop 0', 'a blog 1', 'a _none 3']);
+    expect(assembler.duplicates).toBe(0);
+  });
+
   it('holds the commit at the first record of an open object', async () => {
     const assembler = new PartitionAssembler('t', 0, { maxRecords: 10, maxBytes: 1_000_000, latenessMs: HOUR }, async () => undefined);
     await assembler.add({ offset: 7n, customerId: 'a', event: event('a', T0, 7), size: 1, timestamp: T0 });
@@ -216,5 +238,16 @@ describe('object layout', () => {
     expect(key).toBe('exports/raw/customer=one_spa/dt=2026-01-02/hour=03/tracking.events.v1+4+0000000120-0001234567.parquet');
     expect(parseObjectOffsets(key, partitionKeyPrefix(directory, 'tracking.events.v1', 4))).toEqual({ first: 120n, last: 1234567n });
     expect(parseObjectOffsets(key, partitionKeyPrefix(directory, 'tracking.events.v1', 1))).toBeUndefined();
+  });
+
+  it("puts a split customer's site folder before the dates, in objects, claims, manifests and metering records alike", () => {
+    const folder = { ...eventHour(Date.UTC(2026, 0, 2, 3)), site: siteFolder('shop.example.com') };
+    const stem = objectStem('tracking.events.v1', 4, 1n, 2n);
+    expect(hourDirectory('exports', 'agency', folder)).toBe('exports/customer=agency/site=shop.example.com/dt=2026-01-02/hour=03/');
+    expect(manifestKey('exports', 'agency', folder, stem)).toBe(`exports/_manifests/customer=agency/site=shop.example.com/dt=2026-01-02/hour=03/${stem}.ids`);
+    expect(meteringKey('', 'agency', folder, stem)).toBe(`_metering/customer=agency/site=shop.example.com/dt=2026-01-02/hour=03/${stem}.json`);
+    expect(claimKey('exports', 'agency', { ...folder, site: siteFolder(null) }, 'tracking.events.v1', 4, 1n)).toBe(
+      'exports/_claims/customer=agency/site=_none/dt=2026-01-02/hour=03/tracking.events.v1+4+0000000001',
+    );
   });
 });

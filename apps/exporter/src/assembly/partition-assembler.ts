@@ -1,5 +1,5 @@
 import type { TrackingEvent } from '@tracking/contracts';
-import { eventHour, type EventHour } from './object-layout';
+import { eventHour, type ObjectFolder } from './object-layout';
 
 export interface AssemblyLimits {
   /** An object closes when it holds this many records... */
@@ -18,6 +18,11 @@ export interface IncomingRecord {
   size: number;
   /** The record's log timestamp (epoch ms): every owner of the partition reads the same one. */
   timestamp: number;
+  /**
+   * The site folder of the record (siteFolder) when its customer splits objects by site: a function
+   * of the record and the customer's configuration, so every owner puts it in the same object.
+   */
+  site?: string;
 }
 
 export type CloseReason = 'records' | 'bytes' | 'event_time' | 'schedule' | 'flush' | 'ledger';
@@ -26,7 +31,7 @@ export interface AssembledObject {
   customerId: string;
   topic: string;
   partition: number;
-  hour: EventHour;
+  hour: ObjectFolder;
   first: bigint;
   last: bigint;
   events: TrackingEvent[];
@@ -51,17 +56,22 @@ export interface WrittenRange {
  * The written object of this customer and hour that holds `offset` (first <= offset <= last), if
  * any. Throws when the customer's bucket cannot be asked.
  */
-export type BoundaryLookup = (customerId: string, hour: EventHour, offset: bigint) => Promise<WrittenRange | undefined>;
+export type BoundaryLookup = (customerId: string, hour: ObjectFolder, offset: bigint) => Promise<WrittenRange | undefined>;
 
 /**
  * The event ids held by the written (or being written) objects of this customer and hour that start
  * before `offset`. Throws when the customer's bucket cannot be asked.
  */
-export type ExportedIdsLookup = (customerId: string, hour: EventHour, offset: bigint) => Promise<Iterable<string>>;
+export type ExportedIdsLookup = (customerId: string, hour: ObjectFolder, offset: bigint) => Promise<Iterable<string>>;
+
+/** One open object (and one set of exported ids) per customer, site folder and event hour. */
+function folderKey(customerId: string, hour: ObjectFolder): string {
+  return hour.site === undefined ? `${customerId}|${hour.start}` : `${customerId}|${hour.start}|${hour.site}`;
+}
 
 interface OpenObject {
   customerId: string;
-  hour: EventHour;
+  hour: ObjectFolder;
   first: bigint;
   last: bigint;
   events: TrackingEvent[];
@@ -73,7 +83,9 @@ interface OpenObject {
 }
 
 /**
- * Cuts one topic partition's records into objects per customer and event hour. Every rule that closes
+ * Cuts one topic partition's records into objects per customer and event hour (and site folder, for
+ * a customer that splits by site: each folder is cut, looked up and deduplicated on its own, as if it
+ * were a customer of its own). Every rule that closes
  * an object looks only at records after the object's first offset (its own count and bytes, a later
  * record's event time), so reading again from any earlier offset cuts the same objects: a replay or a
  * restart cuts identical objects instead of adding new ones, and an object found complete in the
@@ -120,8 +132,8 @@ export class PartitionAssembler {
    * The lookups come first, so a failing one throws before anything changed.
    */
   async add(record: IncomingRecord): Promise<AssembledObject[]> {
-    const hour = eventHour(record.event.occurred_at);
-    const key = `${record.customerId}|${hour.start}`;
+    const hour: ObjectFolder = record.site === undefined ? eventHour(record.event.occurred_at) : { ...eventHour(record.event.occurred_at), site: record.site };
+    const key = folderKey(record.customerId, hour);
     const open = this.open.get(key);
     const startsObject = !open || (open.knownLast !== undefined && record.offset > open.knownLast) || this.scheduleEnded(open, record.timestamp);
     const written = startsObject ? await this.lookup(record.customerId, hour, record.offset) : undefined;
@@ -252,7 +264,7 @@ export class PartitionAssembler {
   }
 
   private close(object: OpenObject, reason: CloseReason): AssembledObject {
-    this.open.delete(`${object.customerId}|${object.hour.start}`);
+    this.open.delete(folderKey(object.customerId, object.hour));
     this.recomputeOldest();
     return {
       customerId: object.customerId,

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { CONSUMER_CONTROL, type ConsumerControl } from '@tracking/kafka';
 import { LOGGER, type Logger } from '@tracking/observability';
 import { PartitionAssembler } from '../assembly/partition-assembler';
-import type { EventHour } from '../assembly/object-layout';
+import type { ObjectFolder } from '../assembly/object-layout';
 import { EXPORTER_CONFIG, type ExporterConfig } from '../config/exporter.config';
 import { EXPORT_TARGETS } from '../exporter.tokens';
 import { SiteDomainRegistry } from '../metering/site-domain.registry';
@@ -203,11 +203,11 @@ export class PartitionRegistry implements OnModuleInit {
         throw new BucketError(`cannot ${what} of ${customerId}: ${(error as Error).name}: ${(error as Error).message}`, { cause: error });
       }
     };
-    const lookup = async (customerId: string, hour: EventHour, offset: bigint) => {
+    const lookup = async (customerId: string, hour: ObjectFolder, offset: bigint) => {
       const target = targetOf(customerId);
       return target ? asked(customerId, 'list the objects', () => this.ledger.containing(target, topic, partition, hour, offset)) : undefined;
     };
-    const exportedIds = async (customerId: string, hour: EventHour, offset: bigint) => {
+    const exportedIds = async (customerId: string, hour: ObjectFolder, offset: bigint) => {
       const target = targetOf(customerId);
       return target ? asked(customerId, 'read the exported ids', () => this.ledger.exportedIds(target, topic, partition, hour, offset)) : [];
     };

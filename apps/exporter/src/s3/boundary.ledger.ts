@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { hourDirectory, manifestKey, objectStem, parseObjectOffsets, partitionKeyPrefix, type EventHour } from '../assembly/object-layout';
+import { hourDirectory, manifestKey, objectStem, parseObjectOffsets, partitionKeyPrefix, type ObjectFolder } from '../assembly/object-layout';
 import type { WrittenRange } from '../assembly/partition-assembler';
 import type { BucketTarget, ExportTarget } from '../targets/export-target';
 import { S3Clients } from './s3-clients';
@@ -38,7 +38,7 @@ export class BoundaryLedger {
   constructor(private readonly clients: S3Clients) {}
 
   /** The written (or being written, or claimed) object that holds `offset`, if any. */
-  async containing(target: ExportTarget, topic: string, partition: number, hour: EventHour, offset: bigint): Promise<WrittenRange | undefined> {
+  async containing(target: ExportTarget, topic: string, partition: number, hour: ObjectFolder, offset: bigint): Promise<WrittenRange | undefined> {
     const key = this.cacheKey(target, topic, partition, hour);
     for (const [first, last] of await this.listing(firstWritten(target), key)) {
       if (first > offset || offset > last) continue;
@@ -55,7 +55,7 @@ export class BoundaryLedger {
    * The event ids of the written (or being written) objects that start before `offset`, read from
    * their manifests. An object written before manifests existed has none and counts as holding no ids.
    */
-  async exportedIds(target: ExportTarget, topic: string, partition: number, hour: EventHour, offset: bigint): Promise<string[]> {
+  async exportedIds(target: ExportTarget, topic: string, partition: number, hour: ObjectFolder, offset: bigint): Promise<string[]> {
     const key = this.cacheKey(target, topic, partition, hour);
     const bucket = firstWritten(target);
     const ids: string[] = [];
@@ -76,7 +76,7 @@ export class BoundaryLedger {
   }
 
   /** An object is being written with these boundaries and event ids. */
-  writing(target: ExportTarget, topic: string, partition: number, hour: EventHour, range: WrittenRange, ids: readonly string[]): void {
+  writing(target: ExportTarget, topic: string, partition: number, hour: ObjectFolder, range: WrittenRange, ids: readonly string[]): void {
     const key = this.cacheKey(target, topic, partition, hour);
     let ranges = this.inFlight.get(key);
     if (!ranges) this.inFlight.set(key, (ranges = new Map()));
@@ -84,7 +84,7 @@ export class BoundaryLedger {
   }
 
   /** The write ended: durable (now part of the listing) or not (gone; its records will be cut again). */
-  settled(target: ExportTarget, topic: string, partition: number, hour: EventHour, range: WrittenRange, durable: boolean): void {
+  settled(target: ExportTarget, topic: string, partition: number, hour: ObjectFolder, range: WrittenRange, durable: boolean): void {
     const key = this.cacheKey(target, topic, partition, hour);
     const ranges = this.inFlight.get(key);
     ranges?.delete(range.first);
@@ -97,7 +97,7 @@ export class BoundaryLedger {
   }
 
   /** Another owner claimed the object starting at `range.first` up to `range.last`: records read again are cut there. */
-  claimedElsewhere(target: ExportTarget, topic: string, partition: number, hour: EventHour, range: WrittenRange): void {
+  claimedElsewhere(target: ExportTarget, topic: string, partition: number, hour: ObjectFolder, range: WrittenRange): void {
     const key = this.cacheKey(target, topic, partition, hour);
     let ranges = this.claims.get(key);
     if (!ranges) this.claims.set(key, (ranges = new Map()));
@@ -115,11 +115,11 @@ export class BoundaryLedger {
     this.generation += 1;
   }
 
-  private cacheKey(target: ExportTarget, topic: string, partition: number, hour: EventHour): string {
+  private cacheKey(target: ExportTarget, topic: string, partition: number, hour: ObjectFolder): string {
     return `${firstWritten(target).bucket}|${partitionKeyPrefix(hourDirectory(target.prefix, target.customerId, hour), topic, partition)}`;
   }
 
-  private clientKey(target: ExportTarget, topic: string, partition: number, hour: EventHour): string {
+  private clientKey(target: ExportTarget, topic: string, partition: number, hour: ObjectFolder): string {
     return `${target.client.bucket}|${partitionKeyPrefix(hourDirectory(target.prefix, target.customerId, hour), topic, partition)}`;
   }
 
