@@ -45,7 +45,8 @@ describe('gateway ingestion', () => {
     const from = await topicPositions(env.kafkaBrokers, TOPICS.trackingEvents);
     const sent = new Map<string, object>();
     for (const example of Object.values(SEED_000_EVENTS)) {
-      const response = await send('/api/v1/track', example, oneSpa);
+      // one_spa (HIPAA) keeps server-side events only with consent stated (privacy.server_events_consent: require).
+      const response = await send('/api/v1/track', { ...example, consent_state: 'granted' }, oneSpa);
       expect(response.status).toBe(200);
       expect(response.headers.get('x-customer-id')).toBe('one_spa');
       sent.set(((await response.json()) as { event_id: string }).event_id, example);
@@ -173,7 +174,7 @@ describe('gateway ingestion', () => {
 
   it('answers /track/async with 202 before the acknowledgement, and the event still arrives', async () => {
     const from = await topicPositions(env.kafkaBrokers, TOPICS.trackingEvents);
-    const response = await send('/api/v1/track/async', { event_type: 'feature_usage', session_id: `sess_async_${randomUUID()}` }, oneSpa);
+    const response = await send('/api/v1/track/async', { event_type: 'feature_usage', session_id: `sess_async_${randomUUID()}`, consent_state: 'granted' }, oneSpa);
     expect(response.status).toBe(202);
     const { event_id: eventId } = (await response.json()) as { event_id: string };
     const records = await readTopic<TrackingEvent>(env, TOPICS.trackingEvents, from, (seen) => seen.some((r) => r.value.event_id === eventId));
@@ -182,7 +183,7 @@ describe('gateway ingestion', () => {
 
   it('writes one audit record per interaction, refusals included, with the request id', async () => {
     const from = await topicPositions(env.kafkaBrokers, TOPICS.trackingAudit);
-    const ok = await send('/api/v1/track', { event_type: 'page_view' }, oneSpa);
+    const ok = await send('/api/v1/track', { event_type: 'page_view', consent_state: 'granted' }, oneSpa);
     const refused = await send('/api/v1/track', { event_type: 'page_view' }, { id: 'one_spa', token: 'ovt_dev_one_spa_000000000000000000000000' });
     expect(await ok.json()).toMatchObject({ audit_logged: true });
     expect(await refused.json()).toMatchObject({ error_code: 'UNAUTHORIZED', audit_logged: true });

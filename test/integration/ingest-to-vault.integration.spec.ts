@@ -32,6 +32,9 @@ describe('an event from the gateway to the vault', () => {
   let db: Pool;
   let start: Map<string, Map<number, string>>;
 
+  // one_spa (HIPAA) keeps server-side events only with consent stated (privacy.server_events_consent: require).
+  const withConsent = (body: unknown): unknown =>
+    typeof body === 'object' && body !== null && !Array.isArray(body) && !('consent_state' in body) ? { ...body, consent_state: 'granted' } : body;
   const post = (body: unknown, customer: Customer = 'one_spa', headers: Record<string, string> = {}) =>
     fetch(`${gateway.url}/api/v1/track`, {
       method: 'POST',
@@ -41,7 +44,7 @@ describe('an event from the gateway to the vault', () => {
         Authorization: `Bearer ${DEV_TOKENS[customer]}`,
         ...headers,
       },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
+      body: typeof body === 'string' ? body : JSON.stringify(customer === 'one_spa' ? withConsent(body) : body),
     });
 
   const rowsOf = async (eventIds: string[]): Promise<RawRow[]> =>

@@ -15,8 +15,9 @@ describe(parseCustomerConfig.name, () => {
       tenantHk: '6a885e561ce20f79ab33abfa682dfe39cf0c9529bb10099e388dc1658ed70151',
       technical: { apiRateLimit: 5000 },
       compliance: { hipaaRequired: true, dataResidency: 'US' },
-      privacy: { ipAddressHashing: true, consentRequired: true, dataRetentionDays: 2555 },
+      privacy: { ipAddressHashing: true, consentRequired: true, dataRetentionDays: 2555, serverEventsConsent: 'require' },
     });
+    expect(customers.get('retail_chain')?.privacy.serverEventsConsent).toBe('assume_granted');
     expect(oneSpa?.tracking.apiTokens[0]?.sha256).toHaveLength(32);
     expect(customers.has('retail_chain')).toBe(true);
   });
@@ -50,5 +51,48 @@ describe(parseCustomerConfig.name, () => {
     expect(trackingEnabled(parseCustomerConfig('acme', base, {}))).toBe(true);
     expect(trackingEnabled(parseCustomerConfig('acme', base, { features: { site_tracking: false } }))).toBe(false);
     expect(trackingEnabled(parseCustomerConfig('acme', base, { flags: { 'tracking.ingest.enabled': false } }))).toBe(false);
+  });
+
+  describe('privacy settings that are kept, never only parsed (issue 20)', () => {
+    const parse = (config: Record<string, unknown>) => parseCustomerConfig('acme', { customer: { id: 'acme', name: 'Acme' }, ...config }, {});
+    const problems = (config: Record<string, unknown>): readonly string[] => {
+      try {
+        parse(config);
+        return [];
+      } catch (error) {
+        return (error as CustomerConfigError).problems;
+      }
+    };
+
+    it('refuses a server_events_consent that is neither assume_granted nor require', () => {
+      expect(problems({ privacy: { server_events_consent: 'yes' } })).toEqual(['acme/config.yaml: privacy.server_events_consent must be assume_granted or require; got "yes"']);
+    });
+
+    it('refuses an unknown data residency', () => {
+      expect(problems({ compliance: { data_residency: 'Mars' } })).toEqual([
+        'acme/config.yaml: compliance.data_residency must be one of US, EU, UK, CH, CA, AU, JP; got "Mars"',
+      ]);
+    });
+
+    it('refuses an export bucket or an AWS endpoint outside the residency, and accepts one inside', () => {
+      const s3 = (extra: Record<string, unknown>) => ({ s3_export: { client_bucket: 'acme-bucket', ...extra } });
+      expect(problems({ compliance: { data_residency: 'EU' }, ...s3({}) })).toEqual([
+        'acme/config.yaml: s3_export.region is us-east-1 (the default): must be inside compliance.data_residency EU (one of eu-west-1, eu-west-3, eu-central-1, eu-south-1, eu-south-2, eu-north-1)',
+      ]);
+      expect(problems({ compliance: { data_residency: 'EU' }, ...s3({ region: 'eu-west-2' }) })).toHaveLength(1);
+      expect(problems({ compliance: { data_residency: 'EU' }, ...s3({ region: 'eu-central-1', backup_endpoint: 'https://s3.us-west-2.amazonaws.com' }) })).toEqual([
+        'acme/config.yaml: s3_export.backup_endpoint is in us-west-2: must be inside compliance.data_residency EU (one of eu-west-1, eu-west-3, eu-central-1, eu-south-1, eu-south-2, eu-north-1)',
+      ]);
+      expect(problems({ compliance: { data_residency: 'EU' }, ...s3({ credentials: { region: 'eu-west-1' }, endpoint: 'https://s3.eu-west-1.amazonaws.com' }) })).toEqual([]);
+      expect(problems({ compliance: { data_residency: 'US' }, ...s3({ endpoint: 'http://127.0.0.1:9000' }) })).toEqual([]);
+    });
+
+    it('refuses a geographic restriction that is not a country, EU or EEA', () => {
+      expect(problems({ privacy: { geographic_restrictions: ['EU', 'Narnia', 'ZZ'] } })).toEqual([
+        'acme/config.yaml: privacy.geographic_restrictions[1] must be an ISO 3166-1 alpha-2 country code or one of EU, EEA; got "Narnia"',
+        'acme/config.yaml: privacy.geographic_restrictions[2] must be an ISO 3166-1 alpha-2 country code or one of EU, EEA; got "ZZ"',
+      ]);
+      expect(parse({ privacy: { geographic_restrictions: ['EEA', 'ch'] } }).privacy.allowedCountries).toEqual(expect.arrayContaining(['NO', 'CH', 'DE']));
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { tenantHashKey } from '@tracking/contracts';
-import type { ApiTokenEntry, CustomerConfig, CustomerLocation } from './customer-config';
+import { SERVER_EVENTS_CONSENT, type ApiTokenEntry, type CustomerConfig, type CustomerLocation, type ServerEventsConsent } from './customer-config';
+import { RESIDENCY_REGIONS, allowedCountries, checkExportResidency } from './residency';
 import { parseKeySite, parseSites } from './sites.parser';
 import { YamlReader } from './yaml-reader';
 
@@ -79,6 +80,21 @@ export function parseCustomerConfig(directoryName: string, config: unknown, feat
   const hipaa = configFile.boolean(compliance['hipaa_required'], 'compliance.hipaa_required', false);
   const strict = (key: string, lenient: boolean): boolean => configFile.boolean(privacy[key], `privacy.${key}`, hipaa ? true : lenient);
 
+  // Server-side events carry no banner answer unless the server sends one; a HIPAA customer that
+  // leaves this unset gets the strict rule, like every other privacy setting (issue 20 item 3).
+  const serverEventsConsent = (privacy['server_events_consent'] ?? (hipaa ? 'require' : 'assume_granted')) as ServerEventsConsent;
+  if (!SERVER_EVENTS_CONSENT.includes(serverEventsConsent)) {
+    configFile.fail('privacy.server_events_consent', `must be ${SERVER_EVENTS_CONSENT.join(' or ')}; got "${String(serverEventsConsent)}"`);
+  }
+
+  // A residency is enforced on the export buckets, so an unknown one cannot be accepted and ignored.
+  const dataResidency = (configFile.string(compliance['data_residency'], 'compliance.data_residency') ?? 'US').toUpperCase();
+  if (!RESIDENCY_REGIONS[dataResidency]) {
+    configFile.fail('compliance.data_residency', `must be one of ${Object.keys(RESIDENCY_REGIONS).join(', ')}; got "${String(compliance['data_residency'])}"`);
+  }
+  checkExportResidency(configFile, root, dataResidency);
+  const geographicRestrictions = configFile.strings(privacy['geographic_restrictions'], 'privacy.geographic_restrictions');
+
   const publishableKeys = configFile.array(tracking['publishable_keys'], 'tracking.publishable_keys').flatMap((item, index) => {
     const path = `tracking.publishable_keys[${index}]`;
     const entry = configFile.object(item, path);
@@ -108,7 +124,7 @@ export function parseCustomerConfig(directoryName: string, config: unknown, feat
     },
     compliance: {
       hipaaRequired: hipaa,
-      dataResidency: configFile.string(compliance['data_residency'], 'compliance.data_residency') ?? 'US',
+      dataResidency,
     },
     privacy: {
       ipAddressHashing: strict('ip_address_hashing', false),
@@ -116,8 +132,10 @@ export function parseCustomerConfig(directoryName: string, config: unknown, feat
       piiDetection: piiDetection === 'disabled' && !hipaa ? 'disabled' : 'enabled',
       piiAction: piiAction === 'hash' ? 'hash' : 'redact',
       dataRetentionDays: configFile.integer(privacy['data_retention_days'], 'privacy.data_retention_days', 365, 1),
-      geographicRestrictions: configFile.strings(privacy['geographic_restrictions'], 'privacy.geographic_restrictions'),
+      geographicRestrictions,
+      allowedCountries: allowedCountries(configFile, geographicRestrictions),
       consentRequired: strict('consent_required', false),
+      serverEventsConsent: SERVER_EVENTS_CONSENT.includes(serverEventsConsent) ? serverEventsConsent : 'require',
       honorDoNotTrack: strict('honor_do_not_track', true),
       redactQueryParameters: configFile.strings(privacy['redact_query_parameters'], 'privacy.redact_query_parameters'),
       essentialEventTypes: privacy['essential_event_types'] === undefined

@@ -12,6 +12,9 @@ export interface CustomerLocation {
   name: string;
 }
 
+export const SERVER_EVENTS_CONSENT = ['assume_granted', 'require'] as const;
+export type ServerEventsConsent = (typeof SERVER_EVENTS_CONSENT)[number];
+
 export interface PrivacySettings {
   /** Keyed hash of the client address instead of its /24 or /48 network. */
   ipAddressHashing: boolean;
@@ -21,9 +24,20 @@ export interface PrivacySettings {
   /** What happens to e-mail addresses, card numbers, SSNs and phone numbers found in event data. */
   piiAction: 'redact' | 'hash';
   dataRetentionDays: number;
+  /** `privacy.geographic_restrictions` as written (seed 000: `["EU", "US"]`). */
   geographicRestrictions: string[];
+  /**
+   * The ISO 3166-1 alpha-2 countries those entries allow (EU and EEA expanded), sorted; empty when
+   * unrestricted. Enforced by the gateway from a trusted edge header (TRACKING_COUNTRY_HEADER).
+   */
+  allowedCountries: string[];
   /** With consent `pending`, non-essential events are dropped. */
   consentRequired: boolean;
+  /**
+   * Server-side events (the API, bulk, async and backfill paths) without `consent_state: granted`:
+   * kept (`assume_granted`: the server vouches for its users) or dropped (`require`).
+   */
+  serverEventsConsent: ServerEventsConsent;
   /** `DNT: 1` or `Sec-GPC: 1` drops non-essential events. */
   honorDoNotTrack: boolean;
   /** Query parameters redacted from URLs besides those named like token, secret or password. */
@@ -55,6 +69,7 @@ export interface CustomerConfig {
     storageQuotaGb: number;
     backupRetentionDays: number;
   };
+  /** `dataResidency` is a key of RESIDENCY_REGIONS: export buckets outside it are refused at load. */
   compliance: { hipaaRequired: boolean; dataResidency: string };
   privacy: PrivacySettings;
   tracking: { apiTokens: ApiTokenEntry[]; publishableKeys: PublishableKey[]; allowedOrigins: string[] };

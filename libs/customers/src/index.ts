@@ -7,3 +7,4 @@ export * from './automations-file';
 export * from './path-glob';
 export * from './workflow';
 export * from './sites';
+export * from './residency';

@@ -148,6 +148,39 @@ describe(IngestionPipeline.name, () => {
       expect(sut.process({ event_type: 'x' }, customer(), dnt).status).toBe('dropped');
       expect(sut.process({ event_type: 'x' }, customer({ honor_do_not_track: false }), dnt).status).toBe('accepted');
     });
+
+    describe('when server events need consent (privacy.server_events_consent)', () => {
+      const strict = customer({ server_events_consent: 'require' });
+
+      it.each(['api', 'bulk', 'async', 'backfill'] as const)('drops a %s event without consent_state granted, and keeps one with it', (source) => {
+        const server = { ...facts, source };
+        expect(sut.process({ event_type: 'x' }, strict, server)).toEqual({ status: 'dropped', reason: 'consent_missing', eventType: 'x' });
+        expect(sut.process({ event_type: 'x', consent_state: 'pending' }, strict, server)).toMatchObject({ status: 'dropped', reason: 'consent_pending' });
+        expect(sut.process({ event_type: 'x', consent_state: 'granted' }, strict, server).status).toBe('accepted');
+        expect(sut.process({ event_type: 'consent_update' }, strict, server).status).toBe('accepted');
+      });
+
+      it('leaves browser events to the banner rules, and assumes consent by default', () => {
+        expect(sut.process({ event_type: 'x' }, strict, { ...facts, source: 'browser' }).status).toBe('accepted');
+        expect(sut.process({ event_type: 'x' }, customer(), facts).status).toBe('accepted');
+        expect(customer().privacy.serverEventsConsent).toBe('assume_granted');
+        expect(customer({}, { hipaa_required: true }).privacy.serverEventsConsent).toBe('require');
+      });
+    });
+  });
+
+  describe('geographic restrictions', () => {
+    const restricted = customer({ geographic_restrictions: ['EU', 'us'] });
+
+    it('keeps events from an allowed country and drops those from another or from none', () => {
+      expect(restricted.privacy.allowedCountries).toEqual(expect.arrayContaining(['DE', 'FR', 'US']));
+      expect(sut.process({ event_type: 'x' }, restricted, { ...facts, country: 'DE' }).status).toBe('accepted');
+      expect(sut.process({ event_type: 'x' }, restricted, { ...facts, country: 'US' }).status).toBe('accepted');
+      for (const country of ['GB', 'CN', null, undefined]) {
+        expect(sut.process({ event_type: 'consent_update' }, restricted, { ...facts, country })).toMatchObject({ status: 'dropped', reason: 'outside_geographic_restrictions' });
+      }
+      expect(sut.process({ event_type: 'x' }, customer(), { ...facts, country: null }).status).toBe('accepted');
+    });
   });
 
   it('rejects invalid events with field errors under the given prefix', () => {

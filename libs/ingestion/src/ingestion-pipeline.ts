@@ -20,6 +20,12 @@ export interface RequestFacts {
   source: EventSource;
   batchId: string | null;
   keyId: string | null;
+  /**
+   * The client's country (ISO 3166-1 alpha-2, upper case) as a trusted edge in front of the
+   * gateway stated it (TRACKING_COUNTRY_HEADER); null when it stated none or an unknown one
+   * (Cloudflare's XX, T1 for Tor). Only read for customers with geographic restrictions.
+   */
+  country?: string | null;
 }
 
 /** The customer restricts itself to its declared sites and the page's host is none of them. */
@@ -28,7 +34,10 @@ export interface SiteRefusal {
   host: string;
 }
 
-export type DropReason = 'consent_denied' | 'consent_pending' | 'do_not_track';
+export type DropReason = 'consent_denied' | 'consent_pending' | 'consent_missing' | 'do_not_track' | 'outside_geographic_restrictions';
+
+/** Sources whose events come from a customer's servers, not from a visitor's browser. */
+const SERVER_SOURCES: ReadonlySet<EventSource> = new Set(['api', 'bulk', 'async', 'backfill']);
 
 export type IngestionOutcome =
   | { status: 'accepted'; event: TrackingEvent; assessment: SecurityAssessment; pii: PiiScanResult<unknown>['found'] }
@@ -102,11 +111,22 @@ export class IngestionPipeline {
     return { status: 'accepted', event, assessment, pii: scrubbed.found };
   }
 
-  /** `denied` and Do Not Track drop everything but essential events; `pending` does when the customer requires consent. */
+  /**
+   * A country outside the customer's geographic restrictions (or none known) drops every event:
+   * the restriction is about where data may be collected, not about consent. Then `denied` and Do
+   * Not Track drop everything but essential events; `pending` does when the customer requires
+   * consent; and with `server_events_consent: require`, so does a server-side event that does not
+   * say `granted` (issue 20 item 3: the server must state the consent, it is not assumed).
+   */
   private consentDecision(request: ValidTrackRequest, customer: CustomerConfig, facts: RequestFacts): DropReason | undefined {
+    const { allowedCountries } = customer.privacy;
+    if (allowedCountries.length > 0 && !(facts.country && allowedCountries.includes(facts.country))) return 'outside_geographic_restrictions';
     if (customer.privacy.essentialEventTypes.includes(request.eventType)) return undefined;
     if (request.consentState === 'denied') return 'consent_denied';
     if (request.consentState === 'pending' && customer.privacy.consentRequired) return 'consent_pending';
+    if (request.consentState !== 'granted' && SERVER_SOURCES.has(facts.source) && customer.privacy.serverEventsConsent === 'require') {
+      return request.consentState === 'pending' ? 'consent_pending' : 'consent_missing';
+    }
     if (facts.doNotTrack && customer.privacy.honorDoNotTrack) return 'do_not_track';
     return undefined;
   }

@@ -45,6 +45,13 @@ export interface GatewayConfig extends ServiceSettings {
   /** Trust X-Forwarded-For from a reverse proxy in front of the gateway. */
   trustProxy: boolean;
   /**
+   * TRACKING_COUNTRY_HEADER, lower case: the request header in which a trusted edge in front of the
+   * gateway states the client's country (Cloudflare's `CF-IPCountry`, CloudFront's
+   * `CloudFront-Viewer-Country`). There is no GeoIP database here, so without it a customer with
+   * `privacy.geographic_restrictions` is refused at load rather than accepted and not enforced.
+   */
+  countryHeader?: string;
+  /**
    * The exporter's admin API (EXPORTER_URL, called with TRACKING_ADMIN_TOKEN), which POST
    * /api/v1/track/process asks to close the tenant's open objects; unset without both.
    */
@@ -102,6 +109,7 @@ export function loadGatewayConfig(env: Env, cwd = process.cwd()): GatewayConfig 
     migrateOnStart: reader.boolean('DB_MIGRATE_ON_START', true),
     keyCacheRefreshMs: reader.integer('TRACKING_KEY_CACHE_REFRESH_SECONDS', 10, { min: 1, max: 3600 }) * 1000,
     trustProxy: reader.boolean('TRUST_PROXY', false),
+    countryHeader: readCountryHeader(reader),
     exporterAdmin: readExporterAdmin(reader),
     consumerGroups: {
       vaultLoader: reader.string('VAULT_LOADER_GROUP_ID', CONSUMER_GROUPS.vaultLoader),
@@ -136,6 +144,12 @@ function readHashKey(reader: EnvReader): Buffer {
     reader.problem('TRACKING_HASH_KEY must be at least 32 characters');
   }
   return Buffer.from(key ?? '', 'utf8');
+}
+
+function readCountryHeader(reader: EnvReader): string | undefined {
+  const name = reader.optionalString('TRACKING_COUNTRY_HEADER');
+  if (name !== undefined && !/^[A-Za-z0-9-]+$/.test(name)) reader.problem('TRACKING_COUNTRY_HEADER must be a header name such as CF-IPCountry');
+  return name?.toLowerCase();
 }
 
 function readExporterAdmin(reader: EnvReader): GatewayConfig['exporterAdmin'] {

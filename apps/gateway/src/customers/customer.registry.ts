@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { CustomerConfigError, parseCustomerTexts, type CustomerConfig } from '@tracking/customers';
 import { CUSTOMER_SOURCE, type CustomerChange, type CustomerSource } from '@tracking/customer-store';
 import { LOGGER, type Logger } from '@tracking/observability';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 
 /**
  * The customers the gateway serves, from the shared customer configuration (the topic
@@ -18,7 +19,23 @@ export class CustomerRegistry implements OnModuleInit {
   constructor(
     @Inject(CUSTOMER_SOURCE) private readonly source: CustomerSource,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(GATEWAY_CONFIG) private readonly config: Pick<GatewayConfig, 'countryHeader'>,
   ) {}
+
+  /**
+   * The customer's configuration as this gateway can keep it. Geographic restrictions need the
+   * edge's country header (there is no GeoIP database here): without TRACKING_COUNTRY_HEADER a
+   * customer that has them is refused rather than served unrestricted (issue 20 item 4).
+   */
+  private parse(customerId: string, documents: NonNullable<CustomerChange['documents']>): CustomerConfig {
+    const customer = parseCustomerTexts(customerId, documents);
+    if (customer.privacy.allowedCountries.length > 0 && !this.config.countryHeader) {
+      throw new CustomerConfigError(customerId, [
+        `${customerId}/config.yaml: privacy.geographic_restrictions (${customer.privacy.geographicRestrictions.join(', ')}) cannot be enforced by this gateway: set TRACKING_COUNTRY_HEADER to the header in which a trusted edge states the client's country (e.g. CF-IPCountry), or remove the restriction`,
+      ]);
+    }
+    return customer;
+  }
 
   onModuleInit(): void {
     this.source.onChange((changes) => this.apply(changes));
@@ -32,7 +49,7 @@ export class CustomerRegistry implements OnModuleInit {
         continue;
       }
       try {
-        customers.set(customerId, parseCustomerTexts(customerId, documents));
+        customers.set(customerId, this.parse(customerId, documents));
       } catch (error) {
         const problems = error instanceof CustomerConfigError ? error.problems : [(error as Error).message];
         this.logger.error({ customerId, problems, appliedBy: documents.applied_by, keptPrevious: customers.has(customerId) }, 'customer configuration refused');

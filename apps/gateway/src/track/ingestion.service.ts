@@ -55,6 +55,7 @@ const NEUTRAL_ASSESSMENT: SecurityAssessment = { score: 100, suspicious: false, 
 @Injectable()
 export class IngestionService {
   private readonly pipeline: IngestionPipeline;
+  private readonly countryHeader: string | undefined;
 
   constructor(
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
@@ -63,6 +64,14 @@ export class IngestionService {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.pipeline = new IngestionPipeline(config.limits, config.hashKey);
+    this.countryHeader = config.countryHeader;
+  }
+
+  /** The edge's statement of the client's country; null when absent or not a country (XX unknown, T1 Tor). */
+  private country(request: GatewayRequest): string | null {
+    const value = this.countryHeader ? request.headers[this.countryHeader] : undefined;
+    const code = typeof value === 'string' ? value.trim().toUpperCase() : '';
+    return /^[A-Z]{2}$/.test(code) && code !== 'XX' ? code : null;
   }
 
   async ingest(request: GatewayRequest, customer: CustomerConfig, bodies: readonly unknown[], options: IngestOptions): Promise<IngestResult> {
@@ -75,6 +84,7 @@ export class IngestionService {
       source: options.source,
       batchId: options.batchId,
       keyId: request.keyId ?? null,
+      country: this.country(request),
     };
     const result: IngestResult = { accepted: [], acceptedIndexes: [], rejected: [], dropped: [], assessment: NEUTRAL_ASSESSMENT, auditLogged: false, processingMs: 0 };
     const rejectedRecords: RejectedEvent[] = [];

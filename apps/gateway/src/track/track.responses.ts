@@ -49,6 +49,8 @@ export interface BulkResponse {
 const DROP_MESSAGES: Record<DropReason, string> = {
   consent_denied: 'Event not tracked: the visitor denied consent',
   consent_pending: 'Event not tracked: consent is required and still pending',
+  consent_missing: 'Event not tracked: this customer requires consent_state "granted" on server-side events (privacy.server_events_consent: require)',
+  outside_geographic_restrictions: "Event not tracked: the client's country is outside the customer's privacy.geographic_restrictions, or unknown",
   do_not_track: 'Event not tracked: the browser asks not to be tracked (DNT / Global Privacy Control)',
 };
 

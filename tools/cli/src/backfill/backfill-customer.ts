@@ -51,5 +51,13 @@ function enabled(customerId: string, customer: CustomerConfig): CustomerConfig {
       'The gateway refuses its events (403); enable tracking for the customer before backfilling.',
     );
   }
+  // The gateway enforces the restriction from a trusted edge's country header; a log or a CSV has
+  // no such statement, so every event would be dropped. Refused up front instead (issue 20 item 4).
+  if (customer.privacy.allowedCountries.length > 0) {
+    throw new CliError(
+      `customer ${customerId} has privacy.geographic_restrictions (${customer.privacy.geographicRestrictions.join(', ')}): a backfill knows no trusted country for its events, so it cannot keep them`,
+      'Backfill a customer without geographic restrictions, or send the events through the gateway behind the edge that sets TRACKING_COUNTRY_HEADER.',
+    );
+  }
   return customer;
 }

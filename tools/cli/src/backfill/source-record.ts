@@ -22,7 +22,9 @@ export type RejectCode =
   | 'invalid_event'
   | 'consent_denied'
   | 'consent_pending'
-  | 'do_not_track';
+  | 'consent_missing'
+  | 'do_not_track'
+  | 'outside_geographic_restrictions';
 
 /** Lines that are not events by design (assets, errors, headers): counted, never written as rejects. */
 export type SkipReason = 'blank_line' | 'csv_header' | 'asset' | 'not_get' | 'unsuccessful_status' | 'not_a_page_request';
