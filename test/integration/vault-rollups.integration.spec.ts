@@ -22,20 +22,20 @@ const VALID = `validation_status <> 'INVALID'`;
  */
 const RECOMPUTED: Record<string, { grain: string; from: string }> = {
   [DAILY_EVENTS.table]: {
-    grain: `${DAY_OF}, event_type, event_name, page_host, page_path, referrer_domain, utm_source, utm_medium, utm_campaign`,
+    grain: `${DAY_OF}, event_type, event_name, page_host, page_path, referrer_domain, utm_source, utm_medium, utm_campaign, site_id`,
     from: `staging.site_events WHERE ${VALID}`,
   },
   [DAILY_VISITORS.table]: {
-    grain: `${DAY_OF}, event_type, event_name, page_host, page_path, referrer_domain, visitor_id`,
+    grain: `${DAY_OF}, event_type, event_name, page_host, page_path, referrer_domain, visitor_id, site_id`,
     from: `staging.site_events WHERE ${VALID} AND visitor_id IS NOT NULL`,
   },
   [DAILY_SESSIONS.table]: {
-    grain: `${DAY_OF}, event_type, event_name, page_host, page_path, utm_source, utm_medium, utm_campaign, session_id`,
+    grain: `${DAY_OF}, event_type, event_name, page_host, page_path, utm_source, utm_medium, utm_campaign, session_id, site_id`,
     from: `staging.site_events WHERE ${VALID} AND session_id IS NOT NULL`,
   },
-  [HOURLY_EVENTS.table]: { grain: `date_trunc('hour', occurred_at, 'UTC'), event_type`, from: `staging.site_events WHERE true` },
-  [HOURLY_QUALITY.table]: { grain: `date_trunc('hour', load_date, 'UTC'), validation_status`, from: `staging.site_events WHERE true` },
-  [HOURLY_ISSUES.table]: { grain: `date_trunc('hour', load_date, 'UTC'), check_name, severity`, from: `staging.data_quality_log WHERE true` },
+  [HOURLY_EVENTS.table]: { grain: `date_trunc('hour', occurred_at, 'UTC'), event_type, site_id`, from: `staging.site_events WHERE true` },
+  [HOURLY_QUALITY.table]: { grain: `date_trunc('hour', load_date, 'UTC'), validation_status, site_id`, from: `staging.site_events WHERE true` },
+  [HOURLY_ISSUES.table]: { grain: `date_trunc('hour', load_date, 'UTC'), check_name, severity, site_id`, from: `staging.data_quality_log WHERE true` },
 };
 
 describe('the rollups the read API answers from', () => {

@@ -15,6 +15,7 @@ import { ErasureRepository } from './privacy/erasure.repository';
 import { PrivacyController } from './privacy/privacy.controller';
 import { RetentionJob } from './privacy/retention.job';
 import { RetentionRepository } from './privacy/retention.repository';
+import { SiteCatalog } from './sites/site-catalog';
 import { VaultRepository } from './vault/vault.repository';
 
 @Module({})
@@ -49,6 +50,7 @@ export class VaultLoaderModule {
           service: 'vault-loader',
         }),
         RetentionPolicy,
+        SiteCatalog,
         RetentionRepository,
         RetentionJob,
         ErasureRepository,

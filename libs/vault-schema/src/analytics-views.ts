@@ -28,6 +28,7 @@ export const EVENTS_VIEW = relation('analytics.events', [
   col('source', 'text'),
   col('validation_status', 'text'),
   col('quality_score', 'numeric'),
+  col('site_id', 'text'),
 ]);
 
 export const DAILY_ACTIVITY_VIEW = relation('analytics.daily_activity', [

@@ -10,6 +10,9 @@ import { col, relation, type Relation } from './relation';
  * Days and hours are UTC. The daily rollups hold validated events only (as the analytics.events
  * view); the member tables are exact daily sets (visitor or session ids with their event count), so
  * distinct visitors and sessions stay exact under any filter and an erasure can take a person out.
+ * Every rollup's grain includes the event's site (site_id, added last by migration Sites; NULL for
+ * events without a site and for those loaded before sites existed), so a site filter or a per-site
+ * grouping reads the same rows.
  */
 export const DAILY_EVENTS = relation('rollup.daily_events', [
   col('tenant_hk', 'bytea'),
@@ -23,6 +26,7 @@ export const DAILY_EVENTS = relation('rollup.daily_events', [
   col('utm_medium', 'text'),
   col('utm_campaign', 'text'),
   col('events', 'bigint'),
+  col('site_id', 'text'),
 ]);
 
 /** Unique visitors by day, page, event and referrer. */
@@ -36,6 +40,7 @@ export const DAILY_VISITORS = relation('rollup.daily_visitors', [
   col('referrer_domain', 'text'),
   col('visitor_id', 'text'),
   col('events', 'bigint'),
+  col('site_id', 'text'),
 ]);
 
 /** Sessions by day, page, event and UTM values. */
@@ -51,10 +56,17 @@ export const DAILY_SESSIONS = relation('rollup.daily_sessions', [
   col('utm_campaign', 'text'),
   col('session_id', 'text'),
   col('events', 'bigint'),
+  col('site_id', 'text'),
 ]);
 
 /** Every staged event (invalid ones too) by the hour it occurred in: the dashboard's event counts. */
-export const HOURLY_EVENTS = relation('rollup.hourly_events', [col('tenant_hk', 'bytea'), col('hour', 'timestamptz'), col('event_type', 'text'), col('events', 'bigint')]);
+export const HOURLY_EVENTS = relation('rollup.hourly_events', [
+  col('tenant_hk', 'bytea'),
+  col('hour', 'timestamptz'),
+  col('event_type', 'text'),
+  col('events', 'bigint'),
+  col('site_id', 'text'),
+]);
 
 /** Every staged event by the hour it was loaded (load_date) and its validation status: the quality metrics. */
 export const HOURLY_QUALITY = relation('rollup.hourly_quality', [
@@ -63,6 +75,7 @@ export const HOURLY_QUALITY = relation('rollup.hourly_quality', [
   col('validation_status', 'text'),
   col('events', 'bigint'),
   col('quality_score_sum', 'numeric'),
+  col('site_id', 'text'),
 ]);
 
 /** The data quality log by the hour it was loaded: the quality metrics' top issues. */
@@ -72,6 +85,7 @@ export const HOURLY_ISSUES = relation('rollup.hourly_issues', [
   col('check_name', 'text'),
   col('severity', 'text'),
   col('events', 'bigint'),
+  col('site_id', 'text'),
 ]);
 
 export const ROLLUP_TABLES: readonly Relation[] = [DAILY_EVENTS, DAILY_VISITORS, DAILY_SESSIONS, HOURLY_EVENTS, HOURLY_QUALITY, HOURLY_ISSUES];

@@ -88,6 +88,8 @@ export const STAGED_EVENTS = loaded({
     col('validation_status', 'text'),
     col('quality_score', 'numeric'),
     col('validation_errors', 'jsonb'),
+    // Added by migration Sites (so last): the event's site, see mapTrackingEvent.
+    col('site_id', 'text'),
   ],
   key: ['tenant_hk', 'event_id'],
   strategy: 'insert-once',
@@ -103,6 +105,7 @@ export const QUALITY_LOG = loaded({
     col('severity', 'text'),
     col('message', 'text'),
     ...metadata.slice(1),
+    col('site_id', 'text'),
   ],
   key: ['tenant_hk', 'event_id', 'check_name'],
   strategy: 'insert-once',
@@ -114,6 +117,10 @@ export const HUBS = {
   visitor: hub('business.site_visitor_h', 'visitor_hk', 'visitor_bk'),
   page: hub('business.site_page_h', 'page_hk', 'page_bk'),
   item: hub('business.business_item_h', 'business_item_hk', 'business_item_bk'),
+  /** Seeds 003/004: a customer's site, declared in its configuration or discovered from a page host. */
+  site: hub('business.site_h', 'site_hk', 'site_bk'),
+  /** The API token or publishable key that authenticated an event (its id, never a secret). */
+  apiKey: hub('business.api_key_h', 'api_key_hk', 'api_key_bk'),
 } as const;
 
 export const LINKS = {
@@ -122,6 +129,9 @@ export const LINKS = {
   eventVisitor: link('business.event_visitor_l', 'event_visitor_hk', ['event_hk', 'visitor_hk']),
   sessionVisitor: link('business.session_visitor_l', 'session_visitor_hk', ['session_hk', 'visitor_hk']),
   eventItem: link('business.event_business_item_l', 'event_business_item_hk', ['event_hk', 'business_item_hk']),
+  sessionSite: link('business.session_site_l', 'session_site_hk', ['session_hk', 'site_hk']),
+  pageSite: link('business.page_site_l', 'page_site_hk', ['page_hk', 'site_hk']),
+  siteApiKey: link('business.site_api_key_l', 'site_api_key_hk', ['site_hk', 'api_key_hk']),
 } as const;
 
 export const SATELLITES = {
@@ -171,7 +181,18 @@ export const SATELLITES = {
     col('page_path', 'text'),
     col('page_title', 'text'),
   ]),
+  /** A declared site as the customer's configuration describes it (load date: when that configuration was applied). */
+  site: satellite('business.site_details_s', 'site_hk', [col('site_name', 'text'), col('domains', 'jsonb'), col('settings', 'jsonb')]),
+  /** A key as the customer's configuration describes it: which kind, what for, which site it is pinned to. */
+  apiKey: satellite('business.api_key_details_s', 'api_key_hk', [col('key_kind', 'text'), col('description', 'text'), col('site_id', 'text')]),
 } as const;
+
+/**
+ * Satellites loaded from the customer configuration (record source: the customers topic), not from
+ * tracking events: they describe the customer's own setup, so the retention purge of tracking data
+ * leaves them (and, through them, their hubs) in place.
+ */
+export const CONFIGURATION_SATELLITES: readonly TableSpec[] = [SATELLITES.site, SATELLITES.apiKey];
 
 export const AUDIT_HUB = hub('audit.audit_event_h', 'audit_hk', 'audit_bk');
 export const AUDIT_SATELLITE = satellite('audit.audit_event_details_s', 'audit_hk', [

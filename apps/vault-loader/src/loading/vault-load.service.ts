@@ -9,6 +9,7 @@ import {
 import type { ConsumerBatch, ConsumedRecord, DecodedRecord, RejectedRecord } from '@tracking/kafka';
 import { LOGGER, type Logger } from '@tracking/observability';
 import { RAW_EVENTS } from '@tracking/vault-schema';
+import { SiteCatalog } from '../sites/site-catalog';
 import { anonymiseEvent } from '../vault/anonymise';
 import { VaultRows, mapAuditRecord, mapTrackingEvent, type RecordPosition } from '../vault/vault-model';
 import { VaultRepository, type ErasedSubject } from '../vault/vault.repository';
@@ -36,6 +37,7 @@ export class VaultLoadService {
     private readonly repository: VaultRepository,
     private readonly retention: RetentionPolicy,
     private readonly metrics: LoaderMetrics,
+    private readonly sites: SiteCatalog,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -96,7 +98,7 @@ export class VaultLoadService {
   private rowsOf(items: readonly Decoded[]): VaultRows {
     const rows = new VaultRows();
     for (const item of items) {
-      if (item.kind === 'event') mapTrackingEvent(item.value, item.position, rows);
+      if (item.kind === 'event') mapTrackingEvent(item.value, item.position, rows, this.sites.sitesOf(item.value.customer_id));
       else mapAuditRecord(item.value, item.position, rows);
     }
     return rows;

@@ -1,11 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { DATABASE_POOL, inTransaction } from '@tracking/database';
-import { QUALITY_LOG, STAGED_EVENTS, VAULT_TABLES } from '@tracking/vault-schema';
+import { CONFIGURATION_SATELLITES, QUALITY_LOG, STAGED_EVENTS, VAULT_TABLES } from '@tracking/vault-schema';
 import { APPLY_ROLLUPS, CLEAR_EMPTY_ROLLUPS, CREATE_DELTA_TABLES, eventDelta, issueDelta } from '../vault/rollup-statements';
 
-/** Every table but the hubs is purged by load_date; the hubs' only foreign keys point at them from links and satellites. */
-const DATED_TABLES = VAULT_TABLES.filter((spec) => spec.kind !== 'hub').map((spec) => spec.table);
+/**
+ * Every table but the hubs is purged by load_date; the hubs' only foreign keys point at them from links and satellites.
+ * Not the satellites describing the customer's configuration (sites, keys): they are not tracking data, and
+ * their load date is when that configuration was applied, which may be older than any event kept.
+ */
+const DATED_TABLES = VAULT_TABLES.filter((spec) => spec.kind !== 'hub' && !CONFIGURATION_SATELLITES.includes(spec)).map((spec) => spec.table);
 
 /**
  * A hub row goes once it is older than retention and nothing newer refers to it: the referrers are

@@ -15,10 +15,10 @@ const s = STAGED_EVENTS.column;
 /** The staging columns the rollups are computed from, named as in staging.site_events. */
 export const EVENT_DELTA_COLUMNS = [
   s.tenant_hk, s.occurred_at, s.load_date, s.event_type, s.event_name, s.page_host, s.page_path, s.referrer_domain,
-  s.utm_source, s.utm_medium, s.utm_campaign, s.session_id, s.visitor_id, s.validation_status, s.quality_score,
+  s.utm_source, s.utm_medium, s.utm_campaign, s.session_id, s.visitor_id, s.validation_status, s.quality_score, s.site_id,
 ] as const;
 const q = QUALITY_LOG.column;
-export const ISSUE_DELTA_COLUMNS = [q.tenant_hk, q.load_date, q.check_name, q.severity] as const;
+export const ISSUE_DELTA_COLUMNS = [q.tenant_hk, q.load_date, q.check_name, q.severity, q.site_id] as const;
 
 const typeOf = (relation: Relation, name: string): string => relation.columns.find((column) => column.name === name)?.type ?? 'text';
 const deltaTable = (name: string, source: Relation, columns: readonly string[]): string =>
@@ -55,6 +55,8 @@ interface RollupSpec {
 }
 
 const dims = (...names: string[]): Array<[string, string]> => names.map((name) => [name, name]);
+/** Every rollup's third grain column (after tenant and period): a site filter or grouping reads the same rows. */
+const SITE: [string, string] = ['site_id', 'site_id'];
 const counted: Array<[string, string]> = [['events', 'sum(sign)']];
 
 const ROLLUPS: readonly RollupSpec[] = [
@@ -62,40 +64,49 @@ const ROLLUPS: readonly RollupSpec[] = [
     rollup: DAILY_EVENTS,
     delta: EVENT_DELTA,
     where: VALID,
-    keys: [['tenant_hk', 'tenant_hk'], ['day', DAY], ...dims('event_type', 'event_name', 'page_host', 'page_path', 'referrer_domain', 'utm_source', 'utm_medium', 'utm_campaign')],
+    keys: [['tenant_hk', 'tenant_hk'], ['day', DAY], SITE, ...dims('event_type', 'event_name', 'page_host', 'page_path', 'referrer_domain', 'utm_source', 'utm_medium', 'utm_campaign')],
     measures: counted,
   },
   {
     rollup: DAILY_VISITORS,
     delta: EVENT_DELTA,
     where: `${VALID} AND visitor_id IS NOT NULL`,
-    keys: [['tenant_hk', 'tenant_hk'], ['day', DAY], ...dims('event_type', 'event_name', 'page_host', 'page_path', 'referrer_domain', 'visitor_id')],
+    keys: [['tenant_hk', 'tenant_hk'], ['day', DAY], SITE, ...dims('event_type', 'event_name', 'page_host', 'page_path', 'referrer_domain', 'visitor_id')],
     measures: counted,
   },
   {
     rollup: DAILY_SESSIONS,
     delta: EVENT_DELTA,
     where: `${VALID} AND session_id IS NOT NULL`,
-    keys: [['tenant_hk', 'tenant_hk'], ['day', DAY], ...dims('event_type', 'event_name', 'page_host', 'page_path', 'utm_source', 'utm_medium', 'utm_campaign', 'session_id')],
+    keys: [['tenant_hk', 'tenant_hk'], ['day', DAY], SITE, ...dims('event_type', 'event_name', 'page_host', 'page_path', 'utm_source', 'utm_medium', 'utm_campaign', 'session_id')],
     measures: counted,
   },
-  { rollup: HOURLY_EVENTS, delta: EVENT_DELTA, keys: [['tenant_hk', 'tenant_hk'], ['hour', hourOf('occurred_at')], ['event_type', 'event_type']], measures: counted },
+  { rollup: HOURLY_EVENTS, delta: EVENT_DELTA, keys: [['tenant_hk', 'tenant_hk'], ['hour', hourOf('occurred_at')], SITE, ['event_type', 'event_type']], measures: counted },
   {
     rollup: HOURLY_QUALITY,
     delta: EVENT_DELTA,
-    keys: [['tenant_hk', 'tenant_hk'], ['hour', hourOf('load_date')], ['validation_status', 'validation_status']],
+    keys: [['tenant_hk', 'tenant_hk'], ['hour', hourOf('load_date')], SITE, ['validation_status', 'validation_status']],
     measures: [...counted, ['quality_score_sum', 'sum(sign * quality_score)']],
   },
   {
     rollup: HOURLY_ISSUES,
     delta: ISSUE_DELTA,
-    keys: [['tenant_hk', 'tenant_hk'], ['hour', hourOf('load_date')], ['check_name', 'check_name'], ['severity', 'severity']],
+    keys: [['tenant_hk', 'tenant_hk'], ['hour', hourOf('load_date')], SITE, ['check_name', 'check_name'], ['severity', 'severity']],
     measures: counted,
   },
 ];
 
+/**
+ * The rollups as migration Rollups created them, before sites: no site_id in the grain, and a staging
+ * layer without the column. That migration runs on every fresh database before migration Sites adds
+ * the column, so it must keep generating exactly this.
+ */
+const BEFORE_SITES: readonly RollupSpec[] = ROLLUPS.map((spec) => ({ ...spec, keys: spec.keys.filter((key) => key !== SITE) }));
+const withoutSite = (columns: readonly string[]): string[] => columns.filter((column) => column !== s.site_id);
+
 /** The grain of each rollup: its unique key (NULLS NOT DISTINCT: a missing referrer is a value of its own). */
-export const rollupKeys = (rollup: Relation): string[] => ROLLUPS.find((spec) => spec.rollup === rollup)?.keys.map(([column]) => column) ?? [];
+export const rollupKeys = (rollup: Relation, era: 'current' | 'before-sites' = 'current'): string[] =>
+  (era === 'current' ? ROLLUPS : BEFORE_SITES).find((spec) => spec.rollup === rollup)?.keys.map(([column]) => column) ?? [];
 export const ROLLED_UP = ROLLUPS.map((spec) => spec.rollup);
 
 function applyStatement({ rollup, delta, where, keys, measures }: RollupSpec, source = delta): string {
@@ -124,8 +135,8 @@ export const APPLY_ROLLUPS: readonly string[] = ROLLUPS.map((spec) => applyState
 /** After APPLY_ROLLUPS when the deltas hold subtractions (erasure, retention). */
 export const CLEAR_EMPTY_ROLLUPS: readonly string[] = ROLLUPS.map((spec) => clearStatement(spec));
 
-/** Rollups of a vault loaded before they existed: every staging row and quality finding counted once (migration Rollups). */
-export const BACKFILL_ROLLUPS: readonly string[] = ROLLUPS.map((spec) => {
+/** Rollups of a vault loaded before they existed: every staging row and quality finding counted once (migration Rollups, before sites). */
+export const BACKFILL_ROLLUPS: readonly string[] = BEFORE_SITES.map((spec) => {
   const [table, columns] = spec.delta === EVENT_DELTA ? [STAGED_EVENTS.table, EVENT_DELTA_COLUMNS] : [QUALITY_LOG.table, ISSUE_DELTA_COLUMNS];
-  return applyStatement(spec, `(SELECT ${columns.join(', ')}, 1 AS sign FROM ${table}) AS stored`);
+  return applyStatement(spec, `(SELECT ${withoutSite(columns).join(', ')}, 1 AS sign FROM ${table}) AS stored`);
 });

@@ -1,6 +1,7 @@
-import { GHOST_HASH_KEY, businessItemKey, hashKey, pageBusinessKey, tenantHashKey, type TrackingEvent } from '@tracking/contracts';
+import { GHOST_HASH_KEY, TOPICS, businessItemKey, hashKey, pageBusinessKey, tenantHashKey, type TrackingEvent } from '@tracking/contracts';
 import { HUBS, LINKS, QUALITY_LOG, RAW_EVENTS, SATELLITES, STAGED_EVENTS, type TableSpec } from '@tracking/vault-schema';
 import { assessQuality } from './quality-checks';
+import type { CustomerSites } from './site-model';
 import { VaultRows, mapTrackingEvent, type Row } from './vault-model';
 
 const base: TrackingEvent = {
@@ -38,11 +39,20 @@ const base: TrackingEvent = {
 };
 const position = { topic: 'tracking.events.v1', partition: 2, offset: '17', schemaId: 4 };
 
-function map(event: TrackingEvent): (spec: TableSpec) => Row[] {
+const APPLIED_AT = Date.parse('2024-12-01T00:00:00Z');
+/** A configuration declaring the site spa_main and the key tok_1 (the derivation itself is libs/customers' siteIdFor, tested there). */
+const sites: CustomerSites = {
+  siteOf: (event) => (event.page_url ? 'spa_main' : null),
+  site: (id) => (id === 'spa_main' ? { appliedAt: APPLIED_AT, details: { site_name: 'One Spa', domains: ['onespa.com'], settings: { currency: 'EUR' } } } : undefined),
+  key: (id) => (id === 'tok_1' ? { appliedAt: APPLIED_AT, details: { key_kind: 'api_token', description: 'server', site_id: null } } : undefined),
+};
+
+function mapAll(events: TrackingEvent[]): (spec: TableSpec) => Row[] {
   const rows = new VaultRows();
-  mapTrackingEvent(event, position, rows);
+  for (const event of events) mapTrackingEvent(event, position, rows, sites);
   return (spec) => rows.byTable.get(spec.table)?.rows ?? [];
 }
+const map = (event: TrackingEvent): ((spec: TableSpec) => Row[]) => mapAll([event]);
 
 describe(mapTrackingEvent.name, () => {
   it('derives every hash key from the tenant and the business key, and metadata from the record', () => {
@@ -84,6 +94,39 @@ describe(mapTrackingEvent.name, () => {
     expect(rows(STAGED_EVENTS)[0]).toMatchObject({ validation_status: 'INVALID' });
     expect(rows(QUALITY_LOG).map((row) => row['check_name'])).toContain('page_view_without_url');
     expect(rows(HUBS.event)).toEqual([]);
+  });
+
+  it("gives the event its site and links its session, page and key to it, every hash key from the tenant and the business key", () => {
+    const rows = map({ ...base, key_id: 'tok_1' });
+    const siteHk = hashKey('one_spa', 'spa_main');
+    const keyHk = hashKey('one_spa', 'tok_1');
+    expect(rows(STAGED_EVENTS)[0]).toMatchObject({ site_id: 'spa_main' });
+    expect(rows(HUBS.site)).toEqual([{ site_hk: siteHk, site_bk: 'spa_main', tenant_hk: tenantHashKey('one_spa'), load_date: new Date(base.received_at), record_source: 'tracking.events.v1/2' }]);
+    expect(rows(HUBS.apiKey)[0]).toMatchObject({ api_key_hk: keyHk, api_key_bk: 'tok_1' });
+    expect(rows(LINKS.sessionSite)[0]).toMatchObject({ session_site_hk: hashKey('one_spa', 'sess_1', 'spa_main'), session_hk: hashKey('one_spa', 'sess_1'), site_hk: siteHk });
+    const page = 'onespa.com/services/massage-therapy';
+    expect(rows(LINKS.pageSite)[0]).toMatchObject({ page_site_hk: hashKey('one_spa', page, 'spa_main'), page_hk: hashKey('one_spa', page), site_hk: siteHk });
+    expect(rows(LINKS.siteApiKey)[0]).toMatchObject({ site_api_key_hk: hashKey('one_spa', 'spa_main', 'tok_1'), site_hk: siteHk, api_key_hk: keyHk });
+  });
+
+  it('describes a declared site and key from the configuration: its load date is when that was applied, once per batch', () => {
+    const rows = mapAll([{ ...base, key_id: 'tok_1' }, { ...base, event_id: 'evt_2', key_id: 'tok_1', received_at: base.received_at + 5000 }]);
+    expect(rows(SATELLITES.site)).toEqual([
+      expect.objectContaining({ site_hk: hashKey('one_spa', 'spa_main'), load_date: new Date(APPLIED_AT), record_source: TOPICS.customers, site_name: 'One Spa', domains: ['onespa.com'] }),
+    ]);
+    expect(rows(SATELLITES.apiKey)).toEqual([expect.objectContaining({ api_key_hk: hashKey('one_spa', 'tok_1'), load_date: new Date(APPLIED_AT), key_kind: 'api_token', description: 'server' })]);
+  });
+
+  it('links a session without a site to the ghost site; no key, no key hub; an undeclared key has a hub but no details', () => {
+    const rows = map({ ...base, event_type: 'feature_usage', page_url: null });
+    expect(rows(STAGED_EVENTS)[0]).toMatchObject({ site_id: null });
+    expect(rows(HUBS.site)).toEqual([]);
+    expect(rows(LINKS.sessionSite)[0]?.['site_hk']).toBe(GHOST_HASH_KEY);
+    expect(rows(LINKS.pageSite)).toEqual([]);
+    expect(rows(HUBS.apiKey)).toEqual([]);
+    const managed = map({ ...base, key_id: 'key_managed_1' });
+    expect(managed(HUBS.apiKey)[0]).toMatchObject({ api_key_bk: 'key_managed_1' });
+    expect(managed(SATELLITES.apiKey)).toEqual([]);
   });
 
   it('describes a page only from page views', () => {

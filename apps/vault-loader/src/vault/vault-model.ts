@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { GHOST_HASH_KEY, businessItemKey, hashKey, pageBusinessKey, parseEventData, tenantHashKey, type AuditRecord, type TrackingEvent } from '@tracking/contracts';
+import { GHOST_HASH_KEY, TOPICS, businessItemKey, hashKey, pageBusinessKey, parseEventData, tenantHashKey, type AuditRecord, type TrackingEvent } from '@tracking/contracts';
 import { AUDIT_HUB, AUDIT_SATELLITE, HUBS, LINKS, QUALITY_LOG, RAW_EVENTS, SATELLITES, STAGED_EVENTS, type TableSpec } from '@tracking/vault-schema';
 import { assessQuality } from './quality-checks';
+import type { CustomerSites } from './site-model';
 
 export type Row = Record<string, unknown>;
 
@@ -9,10 +10,20 @@ export type Row = Record<string, unknown>;
 export class VaultRows {
   readonly byTable = new Map<string, { spec: TableSpec; rows: Row[] }>();
 
+  private readonly once = new Set<string>();
+
   add(spec: TableSpec, row: Row): void {
     const entry = this.byTable.get(spec.table) ?? { spec, rows: [] };
     entry.rows.push(row);
     this.byTable.set(spec.table, entry);
+  }
+
+  /** A row that many records of a batch would add identically (a configuration's satellite row): added for the first only. */
+  addOnce(spec: TableSpec, key: string, row: Row): void {
+    const id = `${spec.table}\u0000${key}`;
+    if (this.once.has(id)) return;
+    this.once.add(id);
+    this.add(spec, row);
   }
 }
 
@@ -38,9 +49,11 @@ const iso = (ms: number | null): Date | null => (ms === null ? null : new Date(m
 /**
  * One tracking event to every row it contributes to the vault: raw, staging with its quality
  * assessment, and (unless invalid) hubs, links to ghosts where a key is missing, and satellites.
- * Every value comes from the record itself, so loading the same record again yields the same rows.
+ * Every value comes from the record itself, so loading the same record again yields the same rows;
+ * the site (the record's own, else derived by the shared derivation) and what the configuration says
+ * about the site and the key from the customer's configuration, whose rows carry when it was applied.
  */
-export function mapTrackingEvent(event: TrackingEvent, position: RecordPosition, rows: VaultRows): void {
+export function mapTrackingEvent(event: TrackingEvent, position: RecordPosition, rows: VaultRows, sites: CustomerSites): void {
   const tenantHk = tenantHashKey(event.customer_id);
   const loadDate = new Date(event.received_at);
   const source = recordSource(position);
@@ -50,6 +63,7 @@ export function mapTrackingEvent(event: TrackingEvent, position: RecordPosition,
   const page = pageBusinessKey(event.page_url);
   const pageUrl = event.page_url ? safeUrl(event.page_url) : null;
   const item = businessItemKey(data);
+  const siteId = sites.siteOf(event);
 
   rows.add(RAW_EVENTS, {
     tenant_hk: tenantHk,
@@ -89,6 +103,7 @@ export function mapTrackingEvent(event: TrackingEvent, position: RecordPosition,
     validation_status: quality.status,
     quality_score: quality.score,
     validation_errors: JSON.stringify(quality.findings.map((finding) => finding.check)),
+    site_id: siteId,
   });
   for (const finding of quality.findings) {
     rows.add(QUALITY_LOG, {
@@ -99,6 +114,7 @@ export function mapTrackingEvent(event: TrackingEvent, position: RecordPosition,
       message: finding.message,
       load_date: loadDate,
       record_source: source,
+      site_id: siteId,
     });
   }
   if (quality.status === 'INVALID') return;
@@ -131,6 +147,8 @@ export function mapTrackingEvent(event: TrackingEvent, position: RecordPosition,
     rows.add(HUBS.item, { business_item_hk: itemHk, business_item_bk: item, ...meta });
     rows.add(LINKS.eventItem, { event_business_item_hk: hashKey(customer, event.event_id, item), event_hk: eventHk, business_item_hk: itemHk, ...meta });
   }
+
+  mapSiteAndKey(event, meta, rows, sites, { siteId, sessionHk, pageHk: page ? pageHk : null });
 
   // What the event says, not how it arrived: key_id, library_name and library_version stay in the raw layer only.
   const eventDetails = {
@@ -181,6 +199,42 @@ export function mapTrackingEvent(event: TrackingEvent, position: RecordPosition,
   if (page && pageUrl && event.event_type === 'page_view') {
     const details = { page_host: pageUrl.hostname.toLowerCase(), page_path: pageUrl.pathname, page_title: event.event_name };
     rows.add(SATELLITES.page, { page_hk: pageHk, ...meta, hash_diff: hashDiff(Object.values(details)), ...details });
+  }
+}
+
+/**
+ * The event's site and key: hubs, the links session-site, page-site and site-key (a missing site is
+ * the ghost, as for the other links), and the configuration's description of a declared site or key.
+ * Those satellite rows come from the configuration, not the event: their load date is when it was
+ * applied and their source the customers topic, so every event (and every replay) under the same
+ * configuration gives the same row, and a change of the configuration gives a new one.
+ */
+function mapSiteAndKey(
+  event: TrackingEvent,
+  meta: { tenant_hk: Buffer; load_date: Date; record_source: string },
+  rows: VaultRows,
+  sites: CustomerSites,
+  { siteId, sessionHk, pageHk }: { siteId: string | null; sessionHk: Buffer; pageHk: Buffer | null },
+): void {
+  const customer = event.customer_id;
+  const siteHk = hashKey(customer, siteId);
+  const keyId = event.key_id;
+  if (siteId) rows.add(HUBS.site, { site_hk: siteHk, site_bk: siteId, ...meta });
+  if (keyId) rows.add(HUBS.apiKey, { api_key_hk: hashKey(customer, keyId), api_key_bk: keyId, ...meta });
+  if (event.session_id) rows.add(LINKS.sessionSite, { session_site_hk: hashKey(customer, event.session_id, siteId), session_hk: sessionHk, site_hk: siteHk, ...meta });
+  if (pageHk) rows.add(LINKS.pageSite, { page_site_hk: hashKey(customer, pageBusinessKey(event.page_url), siteId), page_hk: pageHk, site_hk: siteHk, ...meta });
+  if (keyId) rows.add(LINKS.siteApiKey, { site_api_key_hk: hashKey(customer, siteId, keyId), site_hk: siteHk, api_key_hk: hashKey(customer, keyId), ...meta });
+
+  const configured = { tenant_hk: meta.tenant_hk, record_source: TOPICS.customers };
+  const site = siteId ? sites.site(siteId) : undefined;
+  if (site) {
+    const details = { site_name: site.details.site_name, domains: site.details.domains, settings: site.details.settings };
+    rows.addOnce(SATELLITES.site, `${siteHk.toString('hex')}/${site.appliedAt}`, { site_hk: siteHk, ...configured, load_date: new Date(site.appliedAt), hash_diff: hashDiff(Object.values(details)), ...details });
+  }
+  const key = keyId ? sites.key(keyId) : undefined;
+  if (key) {
+    const details = { key_kind: key.details.key_kind, description: key.details.description, site_id: key.details.site_id };
+    rows.addOnce(SATELLITES.apiKey, `${hashKey(customer, keyId).toString('hex')}/${key.appliedAt}`, { api_key_hk: hashKey(customer, keyId), ...configured, load_date: new Date(key.appliedAt), hash_diff: hashDiff(Object.values(details)), ...details });
   }
 }
 

@@ -30,7 +30,7 @@ export class Rollups1795700000000 implements MigrationInterface {
       // The grain is the upsert's conflict target; NULLS NOT DISTINCT: "no referrer" is one value, not one row per event.
       ...ROLLED_UP.map((rollup) => {
         const name = rollup.table.split('.')[1] ?? rollup.table;
-        return `CREATE UNIQUE INDEX ${name}_grain ON ${rollup.table} (${rollupKeys(rollup).join(', ')}) NULLS NOT DISTINCT`;
+        return `CREATE UNIQUE INDEX ${name}_grain ON ${rollup.table} (${rollupKeys(rollup, 'before-sites').join(', ')}) NULLS NOT DISTINCT`;
       }),
       ...ROLLED_UP.flatMap(({ table }) => [
         `ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`,
