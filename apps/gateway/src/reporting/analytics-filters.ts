@@ -20,25 +20,41 @@ export interface AnalyticsFilters {
   pathPrefix?: string;
   eventName?: string;
   eventType?: string;
+  /** Only events of this site (seed 004: the site_id the gateway gave the event, or the loader derived). */
+  siteId?: string;
   /** Rows in each ranking (top pages, leaderboard, referrers, UTM values). */
   limit: number;
 }
 
 const DAY_MS = 86_400_000;
 
-/** Reads `window`, `url`, `event_name`, `event_type` and `limit`; every bad one is named in one 400. */
+/** A text parameter of the query string, or undefined; a bad one is added to `errors`. */
+function queryText(query: Record<string, unknown>, errors: FieldError[], field: string, max: number): string | undefined {
+  const value = query[field];
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string') errors.push({ field, reason: 'must be given once' });
+  else if (value.length > max) errors.push({ field, reason: `must be at most ${max} characters` });
+  // PostgreSQL text cannot hold NUL: the query would fail as a fault of ours instead of a 400.
+  else if (value.includes('\u0000')) errors.push({ field, reason: 'must not contain a NUL character' });
+  else return value;
+  return undefined;
+}
+
+/** Longest site id: a declared id (64) or a discovered one, a host name (253). */
+const SITE_ID_MAX = 253;
+
+/** `site_id` of the status and dashboard routes: undefined without one; a bad one is a 400. */
+export function parseSiteFilter(query: Record<string, unknown>): string | undefined {
+  const errors: FieldError[] = [];
+  const siteId = queryText(query, errors, 'site_id', SITE_ID_MAX);
+  if (errors.length > 0) throw ApiError.invalid(errors);
+  return siteId;
+}
+
+/** Reads `window`, `url`, `event_name`, `event_type`, `site_id` and `limit`; every bad one is named in one 400. */
 export function parseAnalyticsFilters(query: Record<string, unknown>, now = new Date()): AnalyticsFilters {
   const errors: FieldError[] = [];
-  const text = (field: string, max: number): string | undefined => {
-    const value = query[field];
-    if (value === undefined || value === '') return undefined;
-    if (typeof value !== 'string') errors.push({ field, reason: 'must be given once' });
-    else if (value.length > max) errors.push({ field, reason: `must be at most ${max} characters` });
-    // PostgreSQL text cannot hold NUL: the query would fail as a fault of ours instead of a 400.
-    else if (value.includes('\u0000')) errors.push({ field, reason: 'must not contain a NUL character' });
-    else return value;
-    return undefined;
-  };
+  const text = (field: string, max: number): string | undefined => queryText(query, errors, field, max);
 
   const windowText = text('window', 4) ?? '30';
   const windowDays = WINDOWS.find((days) => windowText === String(days) || windowText === `${days}d`);
@@ -51,11 +67,12 @@ export function parseAnalyticsFilters(query: Record<string, unknown>, now = new 
   const page = parsePageFilter(text('url', 2048), errors);
   const eventName = text('event_name', 255);
   const eventType = text('event_type', 50);
+  const siteId = text('site_id', SITE_ID_MAX);
   if (errors.length > 0) throw ApiError.invalid(errors);
 
   const days = windowDays ?? 30;
   const todayStart = Math.floor(now.getTime() / DAY_MS) * DAY_MS;
-  return { windowDays: days, from: new Date(todayStart - (days - 1) * DAY_MS), to: new Date(todayStart + DAY_MS - 1), ...page, eventName, eventType, limit };
+  return { windowDays: days, from: new Date(todayStart - (days - 1) * DAY_MS), to: new Date(todayStart + DAY_MS - 1), ...page, eventName, eventType, ...(siteId === undefined ? {} : { siteId }), limit };
 }
 
 /** A full URL selects a host and a path prefix; `/path` selects a path prefix on any host. */
@@ -103,5 +120,6 @@ function withFilters(filters: AnalyticsFilters, values: unknown[], conditions: s
   if (filters.pathPrefix !== undefined) add((p) => `${qualifier}${e.page_path} LIKE ${p} ESCAPE '\\'`, `${filters.pathPrefix.replace(/[\\%_]/g, '\\$&')}%`);
   if (filters.eventName !== undefined) add((p) => `${qualifier}${e.event_name} = ${p}`, filters.eventName);
   if (filters.eventType !== undefined) add((p) => `${qualifier}${e.event_type} = ${p}`, filters.eventType);
+  if (filters.siteId !== undefined) add((p) => `${qualifier}${e.site_id} = ${p}`, filters.siteId);
   return { where: conditions.join(' AND '), values };
 }

@@ -7,7 +7,7 @@ import { ApiTokenGuard } from '../auth/api-token.guard';
 import { AuthenticatedCustomer } from '../auth/authenticated-customer';
 import { CustomerRateLimitGuard } from '../rate-limit/rate-limit.guards';
 import { parseAnalyticsFilters, type AnalyticsFilters } from './analytics-filters';
-import { EXPORT_COLUMNS, analyticsReport, exportQuery } from './analytics.queries';
+import { EXPORT_COLUMNS, analyticsReport, exportQuery, sitesReport } from './analytics.queries';
 import { csvLine } from './csv';
 import { TenantReadRepository } from './tenant-read.repository';
 
@@ -16,6 +16,7 @@ const FILTER_DOCS = [
   { name: 'url', required: false, description: 'A page URL (its host, and its path as a prefix) or a path prefix such as /pricing' },
   { name: 'event_name', required: false, description: 'Only events with this name (page title for page views)' },
   { name: 'event_type', required: false, description: 'Only events of this type' },
+  { name: 'site_id', required: false, description: "Only events of this site: a declared site's id, or a discovered site's host" },
 ] as const;
 
 /** Seed 002's analytics surfaces over the vault's analytics views, for the authenticated customer's tenant. */
@@ -33,12 +34,30 @@ export class AnalyticsController {
   @ApiQuery(FILTER_DOCS[1])
   @ApiQuery(FILTER_DOCS[2])
   @ApiQuery(FILTER_DOCS[3])
+  @ApiQuery(FILTER_DOCS[4])
   @ApiQuery({ name: 'limit', required: false, description: 'Rows per ranking, 1 to 100 (default 10)' })
   async report(@Query() query: Record<string, unknown>, @AuthenticatedCustomer() customer: CustomerConfig): Promise<object> {
     const filters = parseAnalyticsFilters(query);
     const tenantHk = Buffer.from(customer.tenantHk, 'hex');
     const report = await this.reader.read(customer.tenantHk, (read) => analyticsReport(read, filters, tenantHk));
     return { customer_id: customer.customerId, ...describe(filters), ...report };
+  }
+
+  @Get('sites')
+  @ApiOperation({
+    summary: 'Per site: events, page views, unique visitors and sessions of the window, most events first',
+    description: 'site_id null groups the events without a site (server events without a page or key site, and events loaded before sites existed).',
+  })
+  @ApiQuery(FILTER_DOCS[0])
+  @ApiQuery(FILTER_DOCS[1])
+  @ApiQuery(FILTER_DOCS[2])
+  @ApiQuery(FILTER_DOCS[3])
+  @ApiQuery(FILTER_DOCS[4])
+  async sites(@Query() query: Record<string, unknown>, @AuthenticatedCustomer() customer: CustomerConfig): Promise<object> {
+    const filters = parseAnalyticsFilters(query);
+    const tenantHk = Buffer.from(customer.tenantHk, 'hex');
+    const sites = await this.reader.read(customer.tenantHk, (read) => sitesReport(read, filters, tenantHk));
+    return { customer_id: customer.customerId, ...describe(filters), sites };
   }
 
   @Get('export')
@@ -48,6 +67,7 @@ export class AnalyticsController {
   @ApiQuery(FILTER_DOCS[1])
   @ApiQuery(FILTER_DOCS[2])
   @ApiQuery(FILTER_DOCS[3])
+  @ApiQuery(FILTER_DOCS[4])
   async export(@Query() query: Record<string, unknown>, @AuthenticatedCustomer() customer: CustomerConfig, @Res() reply: FastifyReply): Promise<void> {
     const filters = parseAnalyticsFilters(query);
     const { sql, values } = exportQuery(filters, Buffer.from(customer.tenantHk, 'hex'));
@@ -79,6 +99,12 @@ function describe(filters: AnalyticsFilters): object {
     window_days: filters.windowDays,
     from: filters.from.toISOString(),
     to: filters.to.toISOString(),
-    filters: { url: filters.pageHost ? `${filters.pageHost}${filters.pathPrefix ?? ''}` : filters.pathPrefix ?? null, event_name: filters.eventName ?? null, event_type: filters.eventType ?? null },
+    filters: {
+      url: filters.pageHost ? `${filters.pageHost}${filters.pathPrefix ?? ''}` : filters.pathPrefix ?? null,
+      event_name: filters.eventName ?? null,
+      event_type: filters.eventType ?? null,
+      // Only when given: an answer without a site filter stays what it was before sites.
+      ...(filters.siteId === undefined ? {} : { site_id: filters.siteId }),
+    },
   };
 }

@@ -6,6 +6,7 @@ import { AuthenticatedCustomer } from '../auth/authenticated-customer';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { CustomerRateLimitGuard } from '../rate-limit/rate-limit.guards';
 import { ApiError } from '@tracking/http';
+import { parseSiteFilter } from './analytics-filters';
 import { ConsumerLagService } from './consumer-lag.service';
 import { PipelineProcessor } from './pipeline-processor';
 import { eventCounts, layerBacklog, lastProcessed, processingPerformance, qualityMetrics, recentEvents } from './pipeline.queries';
@@ -23,6 +24,14 @@ async function settled<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
 }
 
 const PROCESS_TIMEOUT_MS = { default: 10_000, max: 60_000 };
+
+const SITE_QUERY = {
+  name: 'site_id',
+  required: false,
+  description: "Only this site's events in the event figures (recent events, quality, counts, latest event); backlog, lag and processing stay service-wide",
+} as const;
+/** Named in the answer only when given: an answer without a site filter stays what it was before sites. */
+const siteField = (siteId: string | undefined): object => (siteId === undefined ? {} : { site_id: siteId });
 
 /** Seed 001's pipeline status, dashboard and manual trigger, for the authenticated customer's tenant. */
 @ApiTags('pipeline')
@@ -82,19 +91,22 @@ export class PipelineController {
     description:
       "raw_pending is the vault loader's consumer lag (records Kafka acknowledged that are not in the vault yet, all tenants); staging_pending and business_pending count this tenant's rows a failed load left between layers.",
   })
-  async status(@AuthenticatedCustomer() customer: CustomerConfig): Promise<object> {
+  @ApiQuery(SITE_QUERY)
+  async status(@AuthenticatedCustomer() customer: CustomerConfig, @Query() query: Record<string, unknown>): Promise<object> {
+    const siteId = parseSiteFilter(query);
     const tenantHk = Buffer.from(customer.tenantHk, 'hex');
     const [lag, vault] = await settled(
       this.lag.current(),
-      this.reader.read(customer.tenantHk, async (query) => ({
-        backlog: await layerBacklog(query, tenantHk),
-        last: await lastProcessed(query, tenantHk),
-        recent: await recentEvents(query, tenantHk),
-        quality: await qualityMetrics(query, tenantHk, 24),
+      this.reader.read(customer.tenantHk, async (read) => ({
+        backlog: await layerBacklog(read, tenantHk),
+        last: await lastProcessed(read, tenantHk, siteId),
+        recent: await recentEvents(read, tenantHk, 10, siteId),
+        quality: await qualityMetrics(read, tenantHk, 24, siteId),
       })),
     );
     return {
       customer_id: customer.customerId,
+      ...siteField(siteId),
       pipeline_status: { raw_pending: lag[this.config.consumerGroups.vaultLoader]?.lag ?? null, ...vault.backlog, ...vault.last },
       consumer_lag: lag,
       recent_events: vault.recent,
@@ -105,20 +117,23 @@ export class PipelineController {
 
   @Get('dashboard')
   @ApiOperation({ summary: 'Pipeline dashboard: event counts, data quality (7 days), the loader’s processing performance (last hour)' })
-  async dashboard(@AuthenticatedCustomer() customer: CustomerConfig): Promise<object> {
+  @ApiQuery(SITE_QUERY)
+  async dashboard(@AuthenticatedCustomer() customer: CustomerConfig, @Query() query: Record<string, unknown>): Promise<object> {
+    const siteId = parseSiteFilter(query);
     const tenantHk = Buffer.from(customer.tenantHk, 'hex');
     const [lag, vault] = await settled(
       this.lag.current(),
-      this.reader.read(customer.tenantHk, async (query) => ({
-        counts: await eventCounts(query, tenantHk),
-        quality: await qualityMetrics(query, tenantHk, 24 * 7),
-        processing: await processingPerformance(query, 60),
-        backlog: await layerBacklog(query, tenantHk),
-        last: await lastProcessed(query, tenantHk),
+      this.reader.read(customer.tenantHk, async (read) => ({
+        counts: await eventCounts(read, tenantHk, siteId),
+        quality: await qualityMetrics(read, tenantHk, 24 * 7, siteId),
+        processing: await processingPerformance(read, 60),
+        backlog: await layerBacklog(read, tenantHk),
+        last: await lastProcessed(read, tenantHk, siteId),
       })),
     );
     return {
       customer_id: customer.customerId,
+      ...siteField(siteId),
       event_counts: vault.counts,
       quality_metrics: vault.quality,
       processing_performance: { ...vault.processing, consumer_lag: lag },

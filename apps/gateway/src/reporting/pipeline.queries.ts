@@ -34,6 +34,15 @@ export interface RecentEvent {
 const iso = (value: unknown): string | null => (value instanceof Date ? value.toISOString() : null);
 
 /**
+ * A query's tenant parameter ($1) and, with a site filter, the site ($2) with its condition on any
+ * table with a site_id column (staging, quality log, rollups). Without one, the SQL is what it was
+ * before sites.
+ */
+function scope(tenantHk: Buffer, siteId: string | undefined): { values: unknown[]; site: string } {
+  return siteId === undefined ? { values: [tenantHk], site: '' } : { values: [tenantHk, siteId], site: ` AND ${staged.site_id} = $2` };
+}
+
+/**
  * The layers load in one transaction per batch, so a record normally waits in Kafka (the loader's
  * lag), not between layers. These count what a failure could still leave behind in this tenant:
  * raw rows not processed, and validated staging rows of the last day without their event hub.
@@ -53,17 +62,23 @@ export async function layerBacklog(query: ReadQuery, tenantHk: Buffer): Promise<
 }
 
 /** When the loader last committed a batch (any tenant), and when this tenant's newest loaded event arrived. */
-export async function lastProcessed(query: ReadQuery, tenantHk: Buffer): Promise<{ last_processed: string | null; latest_event_received_at: string | null }> {
+export async function lastProcessed(
+  query: ReadQuery,
+  tenantHk: Buffer,
+  siteId?: string,
+): Promise<{ last_processed: string | null; latest_event_received_at: string | null }> {
+  const { values, site } = scope(tenantHk, siteId);
   const [batch] = await query(`SELECT max(${batches.loaded_at}) AS at FROM ${LOAD_BATCHES.table}`);
-  const [event] = await query(`SELECT max(${staged.load_date}) AS at FROM ${STAGED_EVENTS.table} WHERE ${staged.tenant_hk} = $1`, [tenantHk]);
+  const [event] = await query(`SELECT max(${staged.load_date}) AS at FROM ${STAGED_EVENTS.table} WHERE ${staged.tenant_hk} = $1${site}`, values);
   return { last_processed: iso(batch?.['at']), latest_event_received_at: iso(event?.['at']) };
 }
 
-export async function recentEvents(query: ReadQuery, tenantHk: Buffer, limit = 10): Promise<RecentEvent[]> {
+export async function recentEvents(query: ReadQuery, tenantHk: Buffer, limit = 10, siteId?: string): Promise<RecentEvent[]> {
+  const { values, site } = scope(tenantHk, siteId);
   const rows = await query(
     `SELECT ${staged.event_id}, ${staged.event_type}, ${staged.event_name}, ${staged.occurred_at}, ${staged.load_date}, ${staged.validation_status}, ${staged.quality_score}
-       FROM ${STAGED_EVENTS.table} WHERE ${staged.tenant_hk} = $1 ORDER BY ${staged.load_date} DESC, ${staged.event_id} DESC LIMIT ${limit}`,
-    [tenantHk],
+       FROM ${STAGED_EVENTS.table} WHERE ${staged.tenant_hk} = $1${site} ORDER BY ${staged.load_date} DESC, ${staged.event_id} DESC LIMIT ${limit}`,
+    values,
   );
   return rows.map((row) => ({
     event_id: String(row[staged.event_id]),
@@ -88,13 +103,14 @@ function sliding(since: string, rollupRows: (after: string) => string, eventRows
 }
 
 /** Quality of the events loaded (by arrival) in the last `hours`, from the staging layer's assessment (its hourly rollups). */
-export async function qualityMetrics(query: ReadQuery, tenantHk: Buffer, hours: number): Promise<QualityMetrics> {
+export async function qualityMetrics(query: ReadQuery, tenantHk: Buffer, hours: number, siteId?: string): Promise<QualityMetrics> {
   const since = `now() - make_interval(hours => ${hours})`;
+  const { values, site } = scope(tenantHk, siteId);
   const statuses = sliding(
     since,
-    (after) => `SELECT ${hq.validation_status}, ${hq.events} AS n, ${hq.quality_score_sum} AS score FROM ${HOURLY_QUALITY.table} WHERE ${hq.tenant_hk} = $1 AND ${hq.hour} ${after}`,
+    (after) => `SELECT ${hq.validation_status}, ${hq.events} AS n, ${hq.quality_score_sum} AS score FROM ${HOURLY_QUALITY.table} WHERE ${hq.tenant_hk} = $1${site} AND ${hq.hour} ${after}`,
     (from, until) =>
-      `SELECT ${staged.validation_status}, 1, ${staged.quality_score} FROM ${STAGED_EVENTS.table} WHERE ${staged.tenant_hk} = $1 AND ${staged.load_date} ${from} AND ${staged.load_date} ${until}`,
+      `SELECT ${staged.validation_status}, 1, ${staged.quality_score} FROM ${STAGED_EVENTS.table} WHERE ${staged.tenant_hk} = $1${site} AND ${staged.load_date} ${from} AND ${staged.load_date} ${until}`,
   );
   const [counts] = await query(
     `SELECT sum(n) AS events,
@@ -103,18 +119,18 @@ export async function qualityMetrics(query: ReadQuery, tenantHk: Buffer, hours: 
             sum(n) FILTER (WHERE ${staged.validation_status} = 'INVALID') AS invalid,
             round(sum(score) / nullif(sum(n), 0), 2) AS average
        FROM ${statuses}`,
-    [tenantHk],
+    values,
   );
   const findings = sliding(
     since,
-    (after) => `SELECT ${hi.check_name}, ${hi.severity}, ${hi.events} AS n FROM ${HOURLY_ISSUES.table} WHERE ${hi.tenant_hk} = $1 AND ${hi.hour} ${after}`,
+    (after) => `SELECT ${hi.check_name}, ${hi.severity}, ${hi.events} AS n FROM ${HOURLY_ISSUES.table} WHERE ${hi.tenant_hk} = $1${site} AND ${hi.hour} ${after}`,
     (from, until) =>
-      `SELECT ${quality.check_name}, ${quality.severity}, 1 FROM ${QUALITY_LOG.table} WHERE ${quality.tenant_hk} = $1 AND ${quality.load_date} ${from} AND ${quality.load_date} ${until}`,
+      `SELECT ${quality.check_name}, ${quality.severity}, 1 FROM ${QUALITY_LOG.table} WHERE ${quality.tenant_hk} = $1${site} AND ${quality.load_date} ${from} AND ${quality.load_date} ${until}`,
   );
   const issues = await query(
     `SELECT ${quality.check_name}, ${quality.severity}, sum(n) AS events FROM ${findings}
       GROUP BY ${quality.check_name}, ${quality.severity} ORDER BY events DESC, ${quality.check_name} LIMIT 5`,
-    [tenantHk],
+    values,
   );
   return {
     window_hours: hours,
@@ -135,23 +151,24 @@ export interface EventCounts {
 }
 
 /** Counts by when events happened (occurred_at), invalid ones included: they were received too. From the hourly rollup. */
-export async function eventCounts(query: ReadQuery, tenantHk: Buffer): Promise<EventCounts> {
+export async function eventCounts(query: ReadQuery, tenantHk: Buffer, siteId?: string): Promise<EventCounts> {
+  const { values, site } = scope(tenantHk, siteId);
   const window = (since: string) =>
     sliding(
       since,
-      (after) => `SELECT ${he.event_type}, ${he.events} AS n FROM ${HOURLY_EVENTS.table} WHERE ${he.tenant_hk} = $1 AND ${he.hour} ${after}`,
-      (from, until) => `SELECT ${staged.event_type}, 1 FROM ${STAGED_EVENTS.table} WHERE ${staged.tenant_hk} = $1 AND ${staged.occurred_at} ${from} AND ${staged.occurred_at} ${until}`,
+      (after) => `SELECT ${he.event_type}, ${he.events} AS n FROM ${HOURLY_EVENTS.table} WHERE ${he.tenant_hk} = $1${site} AND ${he.hour} ${after}`,
+      (from, until) => `SELECT ${staged.event_type}, 1 FROM ${STAGED_EVENTS.table} WHERE ${staged.tenant_hk} = $1${site} AND ${staged.occurred_at} ${from} AND ${staged.occurred_at} ${until}`,
     );
   const [counts] = await query(
-    `SELECT (SELECT sum(${he.events}) FROM ${HOURLY_EVENTS.table} WHERE ${he.tenant_hk} = $1) AS total,
+    `SELECT (SELECT sum(${he.events}) FROM ${HOURLY_EVENTS.table} WHERE ${he.tenant_hk} = $1${site}) AS total,
             (SELECT sum(n) FROM ${window(`now() - interval '24 hours'`)}) AS day,
             (SELECT sum(n) FROM ${window(`now() - interval '7 days'`)}) AS week`,
-    [tenantHk],
+    values,
   );
   const types = await query(
     `SELECT ${he.event_type}, sum(n) AS events FROM ${window(`now() - interval '7 days'`)}
       GROUP BY ${he.event_type} ORDER BY events DESC, ${he.event_type}`,
-    [tenantHk],
+    values,
   );
   return {
     total: n(counts?.['total']),
