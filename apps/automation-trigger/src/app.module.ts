@@ -15,6 +15,9 @@ import { WebhookDispatcher } from './delivery/webhook.dispatcher';
 import { TriggerConsumer } from './matching/trigger.consumer';
 import { TriggerMatcher } from './matching/trigger.matcher';
 import { TriggerPublisher } from './outbox/trigger.publisher';
+import { erasureProviders } from './privacy/erasure-list.runner';
+import { TriggerErasureRepository } from './privacy/trigger-erasure.repository';
+import { TriggerErasure } from './privacy/trigger-erasure.service';
 import { TriggerRepository } from './triggers/trigger.repository';
 import { WorkflowCatalog } from './workflows/workflow-catalog';
 
@@ -53,8 +56,11 @@ export class AutomationTriggerModule {
           inject: [KAFKA_CLIENT, SCHEMA_REGISTRY],
           useFactory: (kafka: Kafka, registry: SchemaRegistryPort) => new CustomerDocumentsPublisher(kafka, registry),
         },
+        ...erasureProviders('automation-trigger'),
         WorkflowCatalog,
         TriggerRepository,
+        TriggerErasureRepository,
+        TriggerErasure,
         TriggerPublisher,
         WebhookDispatcher,
         TriggerMatcher,

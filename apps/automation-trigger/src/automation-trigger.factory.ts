@@ -4,6 +4,7 @@ import { createApiService } from '@tracking/http';
 import { CUSTOMER_SOURCE, type CustomerSource } from '@tracking/customer-store';
 import { startKafkaConsumer } from '@tracking/kafka';
 import type { Logger } from '@tracking/observability';
+import { ErasureList } from '@tracking/privacy';
 import { AutomationTriggerModule } from './app.module';
 import type { AutomationTriggerConfig } from './config/automation-trigger.config';
 import { AUTOMATION_MIGRATIONS } from './database/migrations';
@@ -18,6 +19,8 @@ export async function createAutomationTrigger(config: AutomationTriggerConfig, l
     version: '1.0.0',
   });
   // Every customer read before the first record: its workflows and flags decide whether a record is skipped (and committed past).
-  await startKafkaConsumer(app, TriggerMatcher, app.get<CustomerSource>(CUSTOMER_SOURCE).readyOnce);
+  // And every erasure request: a replay must not fire for a subject erased before this instance started.
+  const customersRead = app.get<CustomerSource>(CUSTOMER_SOURCE).readyOnce;
+  await startKafkaConsumer(app, TriggerMatcher, Promise.all([customersRead, app.get(ErasureList).readyOnce]));
   return app;
 }

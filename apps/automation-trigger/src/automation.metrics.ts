@@ -8,6 +8,10 @@ export class AutomationMetrics {
   readonly fired: Counter;
   readonly deduplicated: Counter;
   readonly suppressed: Counter;
+  readonly erasedSkipped: Counter;
+  readonly erasuresApplied: Counter;
+  readonly triggersErased: Counter;
+  readonly erasedNotSent: Counter<'what'>;
   readonly published: Counter<'topic'>;
   readonly delivered: Counter;
   readonly failed: Counter<'outcome'>;
@@ -20,6 +24,10 @@ export class AutomationMetrics {
     this.fired = counter('automation_triggers_fired_total', 'Triggers recorded for the first time');
     this.deduplicated = counter('automation_triggers_deduplicated_total', 'Matches whose idempotency key had already fired (duplicates, replays)');
     this.suppressed = counter('automation_events_suppressed_total', 'Events of customers whose tracking.automation.enabled is off');
+    this.erasedSkipped = counter('automation_events_erased_skipped_total', 'Matching events that fired nothing because their visitor or user is erased (live or on replay)');
+    this.erasuresApplied = counter('automation_erasures_applied_total', 'Erasure requests this instance applied to the trigger rows');
+    this.triggersErased = counter('automation_triggers_erased_total', 'Trigger rows anonymised by erasure requests');
+    this.erasedNotSent = counter('automation_erased_not_sent_total', 'Triggers of erased subjects held back before the erasure reached their row: webhook, topic or dead-letter', ['what']);
     this.published = counter('automation_triggers_published_total', 'Triggers published, by topic (triggers or dead letters)', ['topic']);
     this.delivered = counter('automation_webhooks_delivered_total', 'Webhooks the receiver acknowledged with 2xx');
     this.failed = counter('automation_webhook_attempts_failed_total', 'Failed webhook attempts: retry (tried again later) or dead (no attempt left, or refused)', ['outcome']);

@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { Registry } from 'prom-client';
+import { ErasureBook, subjectHash, type ErasureList } from '@tracking/privacy';
 import { AutomationMetrics } from '../automation.metrics';
 import type { AutomationTriggerConfig } from '../config/automation-trigger.config';
 import type { TriggerPublisher } from '../outbox/trigger.publisher';
@@ -26,16 +27,19 @@ const DELIVERY: DueDelivery = {
   webhookUrl: 'http://127.0.0.1:9/hooks',
   attempts: 0,
   firedAt: new Date(0),
+  subject: { visitorHk: null, userHk: null },
 };
 
-function setup(retrySchedule: number[]): { sut: WebhookDispatcher; settle: jest.Mock } {
+function setup(retrySchedule: number[], erasures = new ErasureBook()): { sut: WebhookDispatcher; settle: jest.Mock; cancel: jest.Mock } {
   const settle = jest.fn(async () => undefined);
+  const cancel = jest.fn(async () => undefined);
   const config = { delivery: { retrySchedule, timeoutMs: 1000, perEndpointConcurrency: 1, concurrency: 1, pollMs: 100 } } as AutomationTriggerConfig;
   const catalog = { webhook: () => undefined } as unknown as WorkflowCatalog;
-  const repository = { settle } as unknown as TriggerRepository;
+  const repository = { settle, cancel } as unknown as TriggerRepository;
+  const list = { requests: erasures.requests.bind(erasures) } as unknown as ErasureList;
   const publisher = { wake: () => undefined } as unknown as TriggerPublisher;
-  const sut = new WebhookDispatcher(config, pino({ level: 'silent' }), repository, catalog, publisher, new AutomationMetrics(new Registry()));
-  return { sut, settle };
+  const sut = new WebhookDispatcher(config, pino({ level: 'silent' }), repository, catalog, publisher, new AutomationMetrics(new Registry()), list);
+  return { sut, settle, cancel };
 }
 
 /** The one attempt of `deliver`, private: what leaseAndSend runs for each leased delivery. */
@@ -53,6 +57,17 @@ describe(WebhookDispatcher.name, () => {
       const { sut, settle } = setup([5000]);
       await deliver(sut, { ...DELIVERY, attempts: 1 });
       expect(settle).toHaveBeenCalledWith('t1', 2, expect.objectContaining({ delivered: false, retryInMs: undefined }));
+    });
+  });
+
+  describe('when the subject of a leased trigger was erased before the erasure reached its row', () => {
+    it('sends nothing and cancels the delivery', async () => {
+      const book = new ErasureBook();
+      book.apply('r1', { request_id: 'r1', customer_id: 'acme', requested_at: 1, requested_by: 'test', visitor_hks: [], user_hks: [subjectHash('acme', 'u1')] });
+      const { sut, settle, cancel } = setup([5000], book);
+      await deliver(sut, { ...DELIVERY, subject: { visitorHk: subjectHash('acme', 'v1'), userHk: subjectHash('acme', 'u1') } });
+      expect(cancel).toHaveBeenCalledWith('t1');
+      expect(settle).not.toHaveBeenCalled();
     });
   });
 });

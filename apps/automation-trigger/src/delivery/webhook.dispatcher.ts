@@ -1,9 +1,11 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { LOGGER, type Logger } from '@tracking/observability';
+import { ErasureList } from '@tracking/privacy';
 import { AutomationMetrics } from '../automation.metrics';
 import { AUTOMATION_TRIGGER_CONFIG, type AutomationTriggerConfig } from '../config/automation-trigger.config';
 import { TriggerPublisher } from '../outbox/trigger.publisher';
 import { WorkLoop } from '../outbox/work-loop';
+import { isSubjectErased } from '../privacy/trigger-subject';
 import { TriggerRepository, type DueDelivery } from '../triggers/trigger.repository';
 import { WorkflowCatalog } from '../workflows/workflow-catalog';
 import { nextDelay } from './retry-schedule';
@@ -29,6 +31,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     private readonly catalog: WorkflowCatalog,
     private readonly publisher: TriggerPublisher,
     private readonly metrics: AutomationMetrics,
+    private readonly erasures: ErasureList,
   ) {
     this.settings = config.delivery;
     this.loop = new WorkLoop('webhook delivery', config.delivery.pollMs, () => this.leaseAndSend(), logger);
@@ -66,6 +69,13 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
 
   private async deliver(delivery: DueDelivery): Promise<void> {
     const { trigger } = delivery;
+    // The erasure of the row runs moments after the request arrives; a delivery leased in between is
+    // not sent (an attempt already on the wire when the request arrives cannot be called back).
+    if (isSubjectErased(this.erasures, trigger.customer_id, delivery.subject)) {
+      this.metrics.erasedNotSent.inc({ what: 'webhook' });
+      await this.repository.cancel(trigger.trigger_id).catch((error: unknown) => this.logger.warn({ err: error, triggerId: trigger.trigger_id }, 'could not cancel the delivery of an erased subject; the erasure will'));
+      return;
+    }
     const attempt = delivery.attempts + 1;
     const attemptedAt = new Date();
     const webhook = this.catalog.webhook(trigger.customer_id, trigger.workflow_id);

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { TrackingEvent } from '@tracking/contracts';
 import type { ConsumerBatch, RecordInterest } from '@tracking/kafka';
+import { ErasureList } from '@tracking/privacy';
 import { AutomationMetrics } from '../automation.metrics';
 import { WebhookDispatcher } from '../delivery/webhook.dispatcher';
 import { TriggerPublisher } from '../outbox/trigger.publisher';
+import { triggerSubjectOf } from '../privacy/trigger-subject';
 import { buildTrigger } from '../triggers/trigger-record';
 import { TriggerRepository, type NewTrigger } from '../triggers/trigger.repository';
 import { WorkflowCatalog } from '../workflows/workflow-catalog';
@@ -11,7 +13,9 @@ import { WorkflowCatalog } from '../workflows/workflow-catalog';
 /**
  * Turns a batch of events into recorded triggers, in one statement whose unique constraint drops
  * keys that already fired; the batch's offsets are committed only after it. As the consumer's
- * RecordInterest it tells the transport which customers' events are worth decoding at all.
+ * RecordInterest it tells the transport which customers' events are worth decoding at all. Events of
+ * an erased visitor or user fire nothing, live or on replay (the consumer starts only once the
+ * erasure list is read), and are committed past like any skipped record.
  */
 @Injectable()
 export class TriggerMatcher implements RecordInterest {
@@ -21,6 +25,7 @@ export class TriggerMatcher implements RecordInterest {
     private readonly publisher: TriggerPublisher,
     private readonly dispatcher: WebhookDispatcher,
     private readonly metrics: AutomationMetrics,
+    private readonly erasures: ErasureList,
   ) {}
 
   skipReason(customerId: string): string | undefined {
@@ -38,9 +43,16 @@ export class TriggerMatcher implements RecordInterest {
         this.metrics.suppressed.inc();
         continue;
       }
-      for (const workflow of this.catalog.workflows.match(event)) {
+      const workflows = this.catalog.workflows.match(event);
+      if (workflows.length === 0) continue;
+      if (this.erasures.isErased(event.customer_id, { visitorId: event.visitor_id, userId: event.user_id })) {
+        this.metrics.erasedSkipped.inc();
+        continue;
+      }
+      const subject = triggerSubjectOf(event);
+      for (const workflow of workflows) {
         this.metrics.matched.inc({ trigger_type: workflow.trigger });
-        triggers.push({ trigger: buildTrigger(event, workflow), webhookUrl: workflow.webhook?.url ?? null });
+        triggers.push({ trigger: buildTrigger(event, workflow), webhookUrl: workflow.webhook?.url ?? null, subject });
       }
     }
 

@@ -3,8 +3,10 @@ import type { Message } from 'kafkajs';
 import { DEAD_LETTER_HEADERS, TOPICS, type AutomationTrigger } from '@tracking/contracts';
 import { AUTOMATION_TRIGGERS_TOPIC, AvroTopicWriter, SCHEMA_REGISTRY, ServicePublisher, type ConfluentSchemaRegistryAdapter } from '@tracking/kafka';
 import { LOGGER, type Logger } from '@tracking/observability';
+import { ErasureList } from '@tracking/privacy';
 import { AutomationMetrics } from '../automation.metrics';
 import { AUTOMATION_TRIGGER_CONFIG, type AutomationTriggerConfig } from '../config/automation-trigger.config';
+import { isSubjectErased } from '../privacy/trigger-subject';
 import { TriggerRepository, type OutboxEntry } from '../triggers/trigger.repository';
 import { WorkLoop } from './work-loop';
 
@@ -14,7 +16,9 @@ const BATCH = 500;
  * Publishes recorded triggers from the outbox to automation.triggers.v1, and triggers whose delivery
  * died to the dead-letter topic (same Avro value, with the last error and the attempt count in
  * headers). A crash between the broker's acknowledgement and the outbox update publishes a trigger
- * again under the same key and CloudEvents id, which consumers of the topic drop.
+ * again under the same key and CloudEvents id, which consumers of the topic drop. A trigger whose
+ * subject was erased leaves the outbox without being published: the erasure, moments behind, makes
+ * its row anonymous, and neither the topic nor the dead-letter topic gets a copy.
  */
 @Injectable()
 export class TriggerPublisher implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -28,6 +32,7 @@ export class TriggerPublisher implements OnModuleInit, OnApplicationBootstrap, B
     @Inject(LOGGER) logger: Logger,
     private readonly repository: TriggerRepository,
     private readonly metrics: AutomationMetrics,
+    private readonly erasures: ErasureList,
   ) {
     this.loop = new WorkLoop('trigger publication', config.delivery.pollMs, () => this.publishSome(), logger);
   }
@@ -52,14 +57,22 @@ export class TriggerPublisher implements OnModuleInit, OnApplicationBootstrap, B
     const writer = this.writer;
     if (!writer) return false;
     const published = await this.repository.publishPending('trigger', BATCH, async (entries) => {
-      await this.publisher.send(TOPICS.automationTriggers, entries.map((entry) => writer.toMessage(entry.trigger)));
-      this.metrics.published.inc({ topic: TOPICS.automationTriggers }, entries.length);
+      const kept = this.withoutErased(entries, 'topic');
+      if (kept.length > 0) await this.publisher.send(TOPICS.automationTriggers, kept.map((entry) => writer.toMessage(entry.trigger)));
+      this.metrics.published.inc({ topic: TOPICS.automationTriggers }, kept.length);
     });
     const deadLettered = await this.repository.publishPending('dead', BATCH, async (entries) => {
-      await this.publisher.send(TOPICS.automationTriggerDeadLetter, entries.map((entry) => this.deadLetter(writer, entry)));
-      this.metrics.published.inc({ topic: TOPICS.automationTriggerDeadLetter }, entries.length);
+      const kept = this.withoutErased(entries, 'dead_letter');
+      if (kept.length > 0) await this.publisher.send(TOPICS.automationTriggerDeadLetter, kept.map((entry) => this.deadLetter(writer, entry)));
+      this.metrics.published.inc({ topic: TOPICS.automationTriggerDeadLetter }, kept.length);
     });
     return published === BATCH || deadLettered === BATCH;
+  }
+
+  private withoutErased(entries: OutboxEntry[], what: 'topic' | 'dead_letter'): OutboxEntry[] {
+    const kept = entries.filter((entry) => !isSubjectErased(this.erasures, entry.trigger.customer_id, entry.subject));
+    if (kept.length < entries.length) this.metrics.erasedNotSent.inc({ what }, entries.length - kept.length);
+    return kept;
   }
 
   private deadLetter(writer: AvroTopicWriter<AutomationTrigger>, entry: OutboxEntry): Message {
