@@ -4,14 +4,16 @@ import type { Pool } from 'pg';
 import { DATABASE_POOL, DatabasePoolCloser, createDatabasePool } from '@tracking/database';
 import { ADMIN_TOKEN_SHA256, ApiExceptionFilter } from '@tracking/http';
 import { customerSourceProviders } from '@tracking/customer-store';
-import { consumingServiceProviders } from '@tracking/kafka';
-import { ObservabilityModule, ReadinessRegistry, type Logger } from '@tracking/observability';
+import { ConfluentSchemaRegistryAdapter, consumingServiceProviders, createKafkaClient } from '@tracking/kafka';
+import { LOGGER, ObservabilityModule, ReadinessRegistry, type Logger } from '@tracking/observability';
+import { ErasurePublisher, erasureListProviders, erasureReportsProviders } from '@tracking/privacy';
 import { VAULT_LOADER_CONFIG, type VaultLoaderConfig } from './config/vault-loader.config';
 import { LoaderMetrics } from './loading/loader.metrics';
 import { RetentionPolicy } from './loading/retention.policy';
 import { VaultConsumer } from './loading/vault.consumer';
 import { VaultLoadService } from './loading/vault-load.service';
 import { ErasureRepository } from './privacy/erasure.repository';
+import { ERASURE_PUBLISHER, ErasureService } from './privacy/erasure.service';
 import { PrivacyController } from './privacy/privacy.controller';
 import { RetentionJob } from './privacy/retention.job';
 import { RetentionRepository } from './privacy/retention.repository';
@@ -54,6 +56,15 @@ export class VaultLoaderModule {
         RetentionRepository,
         RetentionJob,
         ErasureRepository,
+        // Erasure as a platform-wide request (issue 20): the list every instance follows, the reports for the status API.
+        ...erasureListProviders({ kafka: config.kafka, registry: config.registry, service: 'vault-loader' }),
+        ...erasureReportsProviders({ kafka: config.kafka, registry: config.registry, service: 'vault-loader' }),
+        {
+          provide: ERASURE_PUBLISHER,
+          inject: [LOGGER],
+          useFactory: (log: Logger) => new ErasurePublisher(createKafkaClient(config.kafka, log), new ConfluentSchemaRegistryAdapter(config.registry)),
+        },
+        ErasureService,
         VaultLoadService,
       ],
     };

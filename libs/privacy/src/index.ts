@@ -4,3 +4,4 @@ export * from './erasure-publishers';
 export * from './erasure-reports';
 export * from './request-listeners';
 export * from './subject-hash';
+export * from './privacy.providers';

@@ -5,6 +5,9 @@ import { STAGED_EVENTS } from '@tracking/vault-schema';
 export interface SubjectIdentifiers {
   visitorId?: string | null;
   userId?: string | null;
+  /** More ids to start from (a request read back from privacy.erasures.v1, its hashes resolved). */
+  visitorIds?: readonly string[];
+  userIds?: readonly string[];
 }
 
 /** Everything the vault links to a subject: ids as the events carried them. */
@@ -26,8 +29,8 @@ const MAX_ROUNDS = 5;
 export async function linkedSubjects(client: Pool | PoolClient, customerId: string, subject: SubjectIdentifiers): Promise<LinkedSubjects> {
   type StagedIds = { event_id: string; session_id: string | null; visitor_id: string | null; user_id: string | null };
   const tenantHk = tenantHashKey(customerId);
-  let visitors = distinct([subject.visitorId]);
-  let users = distinct([subject.userId]);
+  let visitors = distinct([subject.visitorId, ...(subject.visitorIds ?? [])]);
+  let users = distinct([subject.userId, ...(subject.userIds ?? [])]);
   let events: StagedIds[] = [];
   for (let round = 0; round < MAX_ROUNDS; round++) {
     ({ rows: events } = await client.query<StagedIds>(
