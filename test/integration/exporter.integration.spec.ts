@@ -45,14 +45,20 @@ function readAvroContainer(body: Buffer): Promise<Array<Record<string, unknown>>
   });
 }
 
-/** The event ids in an object, read back with the format's own reader. */
-async function eventIds(key: string, body: Buffer): Promise<string[]> {
-  if (key.endsWith('.jsonl.gz')) return gunzipSync(body).toString('utf8').trimEnd().split('\n').map((line) => (JSON.parse(line) as { event_id: string }).event_id);
-  if (key.endsWith('.jsonl')) return body.toString('utf8').trimEnd().split('\n').map((line) => (JSON.parse(line) as { event_id: string }).event_id);
-  if (key.endsWith('.csv')) return (parseCsv(body, { columns: true }) as Array<{ event_id: string }>).map((row) => row.event_id);
-  if (key.endsWith('.parquet')) return (await readParquet(body)).map((row) => String(row['event_id']));
-  if (key.endsWith('.avro')) return (await readAvroContainer(body)).map((row) => String(row['event_id']));
+/** The rows of an object, read back with the format's own reader. */
+async function rowsOf(key: string, body: Buffer): Promise<Array<Record<string, unknown>>> {
+  const lines = (text: string) => text.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  if (key.endsWith('.jsonl.gz')) return lines(gunzipSync(body).toString('utf8'));
+  if (key.endsWith('.jsonl')) return lines(body.toString('utf8'));
+  if (key.endsWith('.csv')) return parseCsv(body, { columns: true }) as Array<Record<string, unknown>>;
+  if (key.endsWith('.parquet')) return readParquet(body);
+  if (key.endsWith('.avro')) return readAvroContainer(body);
   throw new Error(`unexpected object ${key}`);
+}
+
+/** The event ids in an object. */
+async function eventIds(key: string, body: Buffer): Promise<string[]> {
+  return (await rowsOf(key, body)).map((row) => String(row['event_id']));
 }
 
 describe('exporter (real Kafka, registry and S3 server)', () => {
@@ -70,7 +76,10 @@ describe('exporter (real Kafka, registry and S3 server)', () => {
   const settings = exporterSettings(env, groupId, customersDir, { ...EXPORTER_ON_STACK_S3, EXPORTER_MAX_RECORDS_PER_OBJECT: String(RECORDS_PER_OBJECT) });
 
   /** A test customer exporting to a bucket of its own (created unless told not to) and the shared backup bucket. */
-  const exportingCustomer = async (format: string, options: { compression?: string; createBucket?: boolean; maxOpenSeconds?: number; s3Export?: Record<string, unknown> } = {}) => {
+  const exportingCustomer = async (
+    format: string,
+    options: { compression?: string; createBucket?: boolean; maxOpenSeconds?: number; s3Export?: Record<string, unknown>; config?: (customerId: string) => Record<string, unknown> } = {},
+  ) => {
     const { id } = writeTestCustomer(customersDir);
     const file = join(customersDir, id, 'config.yaml');
     const config = parseYaml(readFileSync(file, 'utf8')) as Record<string, unknown>;
@@ -85,6 +94,7 @@ describe('exporter (real Kafka, registry and S3 server)', () => {
       credentials: { access_key: { env: 'IT_S3_ACCESS_KEY' }, secret_key: { env: 'IT_S3_SECRET_KEY' } },
       ...options.s3Export,
     };
+    Object.assign(config, options.config?.(id));
     writeFileSync(file, stringify(config));
     if (options.createBucket !== false) await s3.send(new CreateBucketCommand({ Bucket: bucketOf(id) }));
     return id;
@@ -200,6 +210,102 @@ describe('exporter (real Kafka, registry and S3 server)', () => {
     const mine = billing.filter((record) => record.value.customer_id === customerId);
     expect(mine.map((record) => record.value.domain).sort()).toEqual(expected);
     expect(mine.map((record) => record.key).sort()).toEqual(expected.map((domain) => `${customerId}|${domain}`));
+  });
+
+  it("with split_by_site, puts each site's records in its own folder, carries site_id in every format (derived for records older than the field), and meters per site", async () => {
+    const hostOf = (customerId: string, name: string) => `${name}.${customerId.replace(/_/g, '-')}.example`;
+    const twoSites = (customerId: string) => ({
+      sites: [
+        { id: 'shop', name: 'The shop', domains: [hostOf(customerId, 'shop')] },
+        { id: 'blog', domains: [hostOf(customerId, 'blog')] },
+      ],
+    });
+    const split = { s3Export: { split_by_site: true }, config: twoSites };
+    const splitFormats = {
+      [await exportingCustomer('json', { ...split, compression: 'gzip' })]: 'jsonl.gz',
+      [await exportingCustomer('csv', split)]: 'csv',
+      [await exportingCustomer('parquet', split)]: 'parquet',
+      [await exportingCustomer('avro', split)]: 'avro',
+    };
+    await exporter?.stop();
+    await startExporter();
+    const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000;
+    /** Per customer: its events and the site each must be exported under (null: none). */
+    const expectations = Object.keys(splitFormats).map((customerId) => {
+      // shop and blog are declared, news is discovered (its host is its id), a server event has no page; promo's record names its site itself.
+      const pages: Array<[url: string | null, site: string | null]> = [
+        [`https://${hostOf(customerId, 'shop')}/cart`, 'shop'],
+        [`https://${hostOf(customerId, 'blog')}/post`, 'blog'],
+        [`https://${hostOf(customerId, 'news')}/today`, hostOf(customerId, 'news')],
+        [null, null],
+      ];
+      const session = `s-${randomUUID()}`;
+      const bodies = Array.from({ length: 18 }, (_, index) => {
+        const [url] = pages[index % pages.length] as [string | null, string | null];
+        return { event_type: url ? 'page_view' : 'custom_event', event_name: url ? 'Page' : 'server_side', session_id: session, occurred_at: new Date(hour + 60_000 + index).toISOString(), event_data: { index }, ...(url ? { page_url: url } : {}) };
+      });
+      const built = buildEvents(customerId, [...bodies, { event_type: 'page_view', page_url: `https://${hostOf(customerId, 'promo')}/`, session_id: session, occurred_at: new Date(hour + 60_100).toISOString() }]);
+      // Records written before site_id existed carry null: the export derives what the gateway now writes. The last one carries its own.
+      const list = built.map((event, index) => ({ ...event, site_id: index === bodies.length ? 'blog' : null }));
+      const siteOf = new Map(list.map((event, index) => [event.event_id, index === bodies.length ? 'blog' : (pages[index % pages.length] as [string | null, string | null])[1]]));
+      return { customerId, list, siteOf };
+    });
+    await produceEvents(env, expectations.flatMap(({ list }) => list));
+    await waitFor(
+      async () => {
+        await api('run', 'POST');
+        return Promise.all(expectations.map(({ customerId }) => exportedIds(customerId)));
+      },
+      (all) => all.every((ids, index) => ids.length >= (expectations[index]?.list.length ?? 0)),
+      { what: 'the split exports written' },
+    );
+    await caughtUp();
+
+    const backup = await listObjects(backupBucket);
+    const folders = (customerId: string) => ['_none', 'blog', hostOf(customerId, 'news'), 'shop'].sort();
+    for (const { customerId, list, siteOf } of expectations) {
+      const key = new RegExp(`^exports/raw/customer=${customerId}/site=([^/]+)/dt=\\d{4}-\\d{2}-\\d{2}/hour=\\d{2}/tracking\\.events\\.v1\\+\\d+\\+\\d{10}-\\d{10}\\.${splitFormats[customerId]?.replace('.', '\\.')}$`);
+      const idsBySite = new Map<string, string[]>();
+      for (const object of await listObjects(bucketOf(customerId))) {
+        const [, folder] = key.exec(object.key) ?? [];
+        expect({ key: object.key, folder: folder !== undefined }).toEqual({ key: object.key, folder: true });
+        // Every row of a site's folder is of that site, and says so in its site_id column (CSV writes null as an empty field).
+        for (const row of await rowsOf(object.key, object.body)) {
+          const id = String(row['event_id']);
+          expect({ id, site_id: row['site_id'] === '' ? null : row['site_id'] }).toEqual({ id, site_id: folder === '_none' ? null : folder });
+          expect(siteOf.get(id) ?? '_none').toBe(folder);
+          idsBySite.set(folder as string, [...(idsBySite.get(folder as string) ?? []), id]);
+        }
+        expect(backup.find((copy) => copy.key === object.key)?.etag).toBe(object.etag);
+      }
+      expect([...idsBySite.keys()].sort()).toEqual(folders(customerId));
+      expect([...idsBySite.values()].flat().sort()).toEqual(idsOf(list));
+
+      // Metering per object, under the same site folder, counts per site.
+      const metering = (await listObjects(backupBucket, `${PREFIX}/_metering/customer=${customerId}/`)).map((object) => ({
+        folder: /\/site=([^/]+)\//.exec(object.key)?.[1],
+        record: JSON.parse(object.body.toString('utf8')) as { records: number; sites: Record<string, number> },
+      }));
+      for (const { folder, record } of metering) expect(record.sites).toEqual({ [folder as string]: record.records });
+      expect(metering.reduce((sum, { record }) => sum + record.records, 0)).toBe(list.length);
+      const [status] = await statusOf(customerId);
+      expect(status).toMatchObject({ state: 'exporting', events_written: list.length, pending_events: 0, sites: ['blog', hostOf(customerId, 'news'), 'shop'] });
+    }
+
+    // Billing: each domain once, naming its site; a site is counted once however many domains it has.
+    const [first] = expectations;
+    const customerId = first?.customerId as string;
+    const billing = await readTopic<{ customer_id: string; domain: string; site_id: string | null }>(env, TOPICS.billingSiteDomains, billingStart, (records) =>
+      records.filter((record) => record.value.customer_id === customerId).length >= 4,
+    );
+    const siteOfDomain = Object.fromEntries(billing.filter((record) => record.value.customer_id === customerId).map((record) => [record.value.domain, record.value.site_id]));
+    expect(siteOfDomain).toEqual({
+      [hostOf(customerId, 'shop')]: 'shop',
+      [hostOf(customerId, 'blog')]: 'blog',
+      [hostOf(customerId, 'news')]: hostOf(customerId, 'news'),
+      [hostOf(customerId, 'promo')]: 'blog',
+    });
+    for (const { customerId: id, list } of expectations) sent.set(id, list);
   });
 
   it('reports a customer whose export configuration is broken, names the fields, and keeps exporting the others', async () => {

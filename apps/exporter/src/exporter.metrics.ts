@@ -8,6 +8,7 @@ export class ExporterMetrics {
   readonly eventsExported: Counter<'customer'>;
   readonly bytesWritten: Counter<'customer'>;
   readonly siteDomains: Gauge<'customer'>;
+  readonly sites: Gauge<'customer'>;
   readonly writeFailures: Counter<'customer'>;
   readonly rewinds: Counter<'customer'>;
   readonly claimsLost: Counter<'customer'>;
@@ -36,6 +37,7 @@ export class ExporterMetrics {
     this.customerMisconfigured = gauge('exporter_customer_misconfigured', '1 for a customer whose s3_export block is refused', ['customer']);
     this.openEvents = gauge('exporter_open_events', 'Events in objects not yet closed');
     this.siteDomains = gauge('exporter_site_domains', 'Distinct site domains exported per customer since start (seed 004 metering; per-hour counts are in the backup bucket)', ['customer']);
+    this.sites = gauge('exporter_sites', 'Distinct sites of the site domains known per customer (billing.site-domains.v1 and this run; per-object counts are in the backup bucket)', ['customer']);
     this.pendingBytes = gauge('exporter_pending_bytes', 'Input bytes of closed objects not yet written');
   }
 }

@@ -6,6 +6,8 @@ export interface SiteDomain {
   domain: string;
   first_event_id: string;
   first_seen_at: number;
+  /** The site of the event that revealed the domain; null in records older than the field. */
+  site_id: string | null;
 }
 
 export const SITE_DOMAIN_SCHEMA_FILE = 'site-domain.v1.avsc';

@@ -79,6 +79,7 @@ export class ExportStatusService implements OnModuleInit, OnApplicationShutdown 
         writing_events: view?.writing ?? 0,
         next_close_at: view?.nextCloseAt === undefined ? null : new Date(view.nextCloseAt).toISOString(),
         site_domains: this.domains.domainsOf(id),
+        sites: this.domains.sitesOf(id),
         failing_since: state.failing?.since ?? null,
         next_retry_at: state.failing ? new Date(state.failing.nextProbeAt).toISOString() : null,
         last_error: state.lastError ?? null,

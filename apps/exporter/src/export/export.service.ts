@@ -134,7 +134,7 @@ export class ExportService implements RecordInterest, OnApplicationBootstrap, Be
     let closed: AssembledObject[];
     const duplicates = state.assembler.duplicates;
     try {
-      closed = await state.assembler.add({ offset, customerId: target.customerId, event: selected.event, size: record.value?.length ?? 0, timestamp });
+      closed = await state.assembler.add({ offset, customerId: target.customerId, event: selected.event, size: record.value?.length ?? 0, timestamp, site: selected.site });
     } catch (error) {
       if (!(error instanceof BucketError)) throw error;
       this.detach(target.customerId, error);

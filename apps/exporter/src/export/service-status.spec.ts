@@ -14,6 +14,7 @@ const customer = (overrides: Partial<CustomerStatus>): CustomerStatus => ({
   writing_events: 0,
   next_close_at: null,
   site_domains: [],
+  sites: [],
   failing_since: null,
   next_retry_at: null,
   last_error: null,
@@ -29,7 +30,7 @@ describe(mergeStatuses.name, () => {
         status: {
           instance_id: 'one',
           partitions: [{ topic: 't', partition: 0, committed: '100', position: '160', caught_up: true }],
-          customers: [customer({ objects_written: 2, events_written: 50, held_events: 40, pending_events: 40, last_export_at: '2026-12-07T10:00:00.000Z', last_object_key: 'k1', site_domains: ['x.example'], next_close_at: '2026-12-07T11:00:00.000Z' })],
+          customers: [customer({ objects_written: 2, events_written: 50, held_events: 40, pending_events: 40, last_export_at: '2026-12-07T10:00:00.000Z', last_object_key: 'k1', site_domains: ['x.example'], sites: ['x'], next_close_at: '2026-12-07T11:00:00.000Z' })],
         },
       },
       {
@@ -43,7 +44,7 @@ describe(mergeStatuses.name, () => {
             { topic: 't', partition: 1, committed: '7', position: '10', caught_up: true },
           ],
           customers: [
-            customer({ state: 'failing', objects_written: 1, events_written: 5, writing_events: 5, pending_events: 5, last_export_at: '2026-12-07T10:05:00.000Z', last_object_key: 'k2', site_domains: ['w.example', 'x.example'], next_close_at: '2026-12-07T10:30:00.000Z' }),
+            customer({ state: 'failing', objects_written: 1, events_written: 5, writing_events: 5, pending_events: 5, last_export_at: '2026-12-07T10:05:00.000Z', last_object_key: 'k2', site_domains: ['w.example', 'x.example'], sites: ['w', 'x'], next_close_at: '2026-12-07T10:30:00.000Z' }),
             { customer_id: 'broken', state: 'misconfigured', problems: ['s3_export.format must be one of jsonl'] },
           ],
         },
@@ -64,6 +65,7 @@ describe(mergeStatuses.name, () => {
         last_object_key: 'k2',
         next_close_at: '2026-12-07T10:30:00.000Z',
         site_domains: ['w.example', 'x.example'],
+        sites: ['w', 'x'],
       }),
       { customer_id: 'broken', state: 'misconfigured', problems: ['s3_export.format must be one of jsonl'] },
     ].sort((a, b) => a.customer_id.localeCompare(b.customer_id)));

@@ -16,6 +16,7 @@ export interface CustomerStatus {
   /** When the earliest open object's schedule ends; in the past while it waits for its partition to be read further. */
   next_close_at?: string | null;
   site_domains?: string[];
+  sites?: string[];
   failing_since?: string | null;
   next_retry_at?: string | null;
   last_error?: { message: string; at: string } | null;
@@ -84,6 +85,7 @@ function mergeCustomer(a: CustomerStatus, b: CustomerStatus): CustomerStatus {
     writing_events: sum('writing_events'),
     next_close_at: earlier(a.next_close_at, b.next_close_at),
     site_domains: [...new Set([...(a.site_domains ?? []), ...(b.site_domains ?? [])])].sort(),
+    sites: [...new Set([...(a.sites ?? []), ...(b.sites ?? [])])].sort(),
     failing_since: earlier(a.failing_since, b.failing_since),
     next_retry_at: earlier(a.next_retry_at, b.next_retry_at),
     last_error: lastError,

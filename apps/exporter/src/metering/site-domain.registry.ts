@@ -28,6 +28,8 @@ const LOAD_TIMEOUT_MS = 60_000;
 export class SiteDomainRegistry implements OnModuleInit, OnApplicationShutdown {
   /** Domains in billing, or proposed by this instance. */
   private readonly known = new Set<string>();
+  /** The site of each known domain (by the same key), when its record names one. */
+  private readonly siteOfDomain = new Map<string, string>();
   /** Domains in billing as far as this instance read it (and published by its arbiter). */
   private readonly billed = new Set<string>();
   private readonly unpublished = new Map<string, SiteDomain>();
@@ -98,9 +100,11 @@ export class SiteDomainRegistry implements OnModuleInit, OnApplicationShutdown {
           eachBatch: async ({ batch }) => {
             for (const message of batch.messages) {
               if (!message.value) continue;
-              const key = siteDomainKey(await deserializer.deserialize(message.value));
+              const record = await deserializer.deserialize(message.value);
+              const key = siteDomainKey(record);
               this.known.add(key);
               this.billed.add(key);
+              if (record.site_id) this.siteOfDomain.set(key, record.site_id);
             }
             if (BigInt(batch.lastOffset()) + 1n >= (ends.get(batch.partition) ?? 0n)) ends.delete(batch.partition);
             if (ends.size === 0) {
@@ -166,10 +170,11 @@ export class SiteDomainRegistry implements OnModuleInit, OnApplicationShutdown {
     for (const event of events) {
       const domain = siteDomainOf(event);
       if (!domain) continue;
-      const record: SiteDomain = { customer_id: customerId, domain, first_event_id: event.event_id, first_seen_at: event.occurred_at };
+      const record: SiteDomain = { customer_id: customerId, domain, first_event_id: event.event_id, first_seen_at: event.occurred_at, site_id: event.site_id };
       const key = siteDomainKey(record);
       if (this.known.has(key)) continue;
       this.known.add(key);
+      if (record.site_id) this.siteOfDomain.set(key, record.site_id);
       this.unpublished.set(key, record);
     }
     await this.publishPending();
@@ -194,6 +199,15 @@ export class SiteDomainRegistry implements OnModuleInit, OnApplicationShutdown {
 
   hasUnpublished(): boolean {
     return this.unpublished.size > 0 || this.publishing > 0;
+  }
+
+  /**
+   * Sites known for one customer: the distinct sites of its known domains. A site is billed with its
+   * first domain (each domain record names its site), so counting these counts each site once.
+   */
+  sitesOf(customerId: string): string[] {
+    const prefix = `${customerId}|`;
+    return [...new Set([...this.siteOfDomain].filter(([key]) => key.startsWith(prefix)).map(([, site]) => site))].sort();
   }
 
   /** Domains known for one customer (from billing and from this run). */

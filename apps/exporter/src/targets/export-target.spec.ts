@@ -1,15 +1,17 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { SiteConfigSource } from '@tracking/customers';
 import { EVENT_COLUMN_NAMES } from '../formats';
 import { ExportConfigError, parseExportTarget } from './export-target';
 
 const DEFAULTS = { endpoint: 'http://127.0.0.1:4568', realTimeMs: 60_000 };
 const ENV = { KEY_ID: 'AKIDEXAMPLE', SECRET: 'wJalrXUtnFEMI' };
+const NO_SITES: SiteConfigSource = { sites: { declared: [], discovery: 'auto' }, tracking: { apiTokens: [], publishableKeys: [] } };
 
 function problemsOf(block: unknown, env: Record<string, string> = ENV): string[] {
   try {
-    parseExportTarget('acme', { s3_export: block }, env, DEFAULTS);
+    parseExportTarget('acme', { s3_export: block }, env, DEFAULTS, NO_SITES);
   } catch (error) {
     if (error instanceof ExportConfigError) return [...error.problems];
     throw error;
@@ -29,7 +31,7 @@ describe('parseExportTarget', () => {
   };
 
   it('reads seed 004 block with credentials resolved from references', () => {
-    const target = parseExportTarget('acme', { s3_export: valid }, ENV, DEFAULTS);
+    const target = parseExportTarget('acme', { s3_export: valid }, ENV, DEFAULTS, NO_SITES);
     expect(target).toMatchObject({
       customerId: 'acme',
       prefix: 'raw/events',
@@ -43,14 +45,14 @@ describe('parseExportTarget', () => {
   });
 
   it('skips customers without a block or with enabled: false', () => {
-    expect(parseExportTarget('acme', { customer: { id: 'acme' } }, ENV, DEFAULTS)).toBeUndefined();
-    expect(parseExportTarget('acme', { s3_export: { ...valid, enabled: false } }, ENV, DEFAULTS)).toBeUndefined();
+    expect(parseExportTarget('acme', { customer: { id: 'acme' } }, ENV, DEFAULTS, NO_SITES)).toBeUndefined();
+    expect(parseExportTarget('acme', { s3_export: { ...valid, enabled: false } }, ENV, DEFAULTS, NO_SITES)).toBeUndefined();
   });
 
   it('reads a secret from a file', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'export-target-')), 'secret');
     writeFileSync(file, 'from-a-file\n');
-    const target = parseExportTarget('acme', { s3_export: { ...valid, credentials: { access_key: { env: 'KEY_ID' }, secret_key: { file } } } }, ENV, DEFAULTS);
+    const target = parseExportTarget('acme', { s3_export: { ...valid, credentials: { access_key: { env: 'KEY_ID' }, secret_key: { file } } } }, ENV, DEFAULTS, NO_SITES);
     expect(target?.client.credentials.secretAccessKey).toBe('from-a-file');
   });
 
@@ -75,7 +77,7 @@ describe('parseExportTarget', () => {
 
   describe('split_by_site, include_event_types and fields', () => {
     it('defaults to one folder per customer, every event type and every column', () => {
-      const target = parseExportTarget('acme', { s3_export: valid }, ENV, DEFAULTS);
+      const target = parseExportTarget('acme', { s3_export: valid }, ENV, DEFAULTS, NO_SITES);
       expect(target?.splitBySite).toBe(false);
       expect(target?.includeEventTypes).toBeUndefined();
       expect(target?.columns.map((column) => column.name)).toEqual(EVENT_COLUMN_NAMES);
@@ -87,6 +89,7 @@ describe('parseExportTarget', () => {
         { s3_export: { ...valid, split_by_site: true, include_event_types: ['page_view', 'signup.completed'], fields: ['page_url', 'event_id', 'occurred_at'] } },
         ENV,
         DEFAULTS,
+        NO_SITES,
       );
       expect(target?.splitBySite).toBe(true);
       expect([...(target?.includeEventTypes ?? [])]).toEqual(['page_view', 'signup.completed']);

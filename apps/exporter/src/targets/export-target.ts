@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Env } from '@tracking/config';
-import { YamlReader } from '@tracking/customers';
+import { YamlReader, type SiteConfigSource } from '@tracking/customers';
 import { EVENT_TYPE_PATTERN } from '@tracking/ingestion';
 import { EVENT_COLUMN_NAMES, EXPORT_FORMATS, selectColumns, type EventColumn, type ExportCompression, type ExportFormat } from '../formats';
 
@@ -43,6 +43,8 @@ export interface ExportTarget {
   includeEventTypes?: ReadonlySet<string>;
   /** `fields`: the columns written, in the schema's order; every column when not set. */
   columns: readonly EventColumn[];
+  /** The customer's sites and its keys' sites: what siteIdFor derives a record's site from. */
+  sites: SiteConfigSource;
 }
 
 export interface ExportDefaults {
@@ -169,8 +171,10 @@ export class ExportConfigError extends Error {
 /**
  * The customer's export target from the `s3_export` block of its config.yaml; undefined when the
  * customer has none (it is not exported), ExportConfigError naming every bad field otherwise.
+ * `sites` is the customer's parsed configuration (its sites and keys), which the export derives
+ * every record's site from.
  */
-export function parseExportTarget(customerId: string, document: unknown, env: Env, defaults: ExportDefaults): ExportTarget | undefined {
+export function parseExportTarget(customerId: string, document: unknown, env: Env, defaults: ExportDefaults, sites: SiteConfigSource): ExportTarget | undefined {
   const reader = new YamlReader(`${customerId}/config.yaml`);
   const root = reader.object(document, '(document)', false);
   if (root['s3_export'] === undefined || root['s3_export'] === null) return undefined;
@@ -237,5 +241,6 @@ export function parseExportTarget(customerId: string, document: unknown, env: En
     splitBySite,
     ...(includeEventTypes ? { includeEventTypes } : {}),
     columns: selectColumns(fields),
+    sites,
   };
 }

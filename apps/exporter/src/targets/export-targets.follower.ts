@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { parse } from 'yaml';
 import { CUSTOMER_SOURCE, type CustomerChange, type CustomerSource } from '@tracking/customer-store';
+import { CustomerConfigError, parseCustomerTexts } from '@tracking/customers';
 import { LOGGER, type Logger } from '@tracking/observability';
 import { EXPORTER_CONFIG, type ExporterConfig } from '../config/exporter.config';
 import { ExporterMetrics } from '../exporter.metrics';
@@ -40,7 +41,9 @@ export class ExportTargetsFollower implements OnModuleInit {
         continue;
       }
       try {
-        const target = parseExportTarget(customerId, parse(documents.config_yaml), this.config.env, { endpoint: this.config.s3Endpoint, realTimeMs: this.config.realTimeMs });
+        // The whole configuration, for the sites and key sites each record's site is derived from (siteIdFor).
+        const customer = parseCustomerTexts(customerId, documents);
+        const target = parseExportTarget(customerId, parse(documents.config_yaml), this.config.env, { endpoint: this.config.s3Endpoint, realTimeMs: this.config.realTimeMs }, customer);
         if (target) {
           this.targets.targets.set(customerId, target);
           this.health.track(customerId);
@@ -50,7 +53,12 @@ export class ExportTargetsFollower implements OnModuleInit {
         }
         if (wasBroken) this.metrics.customerMisconfigured.set({ customer: customerId }, 0);
       } catch (error) {
-        const refused = error instanceof ExportConfigError ? error : new ExportConfigError(customerId, [`${customerId}/config.yaml cannot be read: ${(error as Error).message}`]);
+        const refused =
+          error instanceof ExportConfigError
+            ? error
+            : error instanceof CustomerConfigError
+              ? new ExportConfigError(customerId, error.problems)
+              : new ExportConfigError(customerId, [`${customerId}/config.yaml cannot be read: ${(error as Error).message}`]);
         this.targets.targets.delete(customerId);
         this.health.forget(customerId);
         this.targets.broken.set(customerId, refused);

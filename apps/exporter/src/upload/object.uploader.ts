@@ -120,6 +120,7 @@ export class ObjectUploader {
       await this.domains.observe(target.customerId, object.events);
       state.pending.delete(id);
       this.metrics.siteDomains.set({ customer: target.customerId }, this.domains.domainsOf(target.customerId).length);
+      this.metrics.sites.set({ customer: target.customerId }, this.domains.sitesOf(target.customerId).length);
       return { kind: 'written' };
     });
   }

@@ -91,7 +91,7 @@ function owner(server: SharedBucketServer, gate?: Parameters<SharedBucketServer[
   const config = { limits: { maxRecords: 100, maxBytes: 1_000_000, latenessMs: 3_600_000 }, uploadConcurrency: 4, maxPendingBytes: 1_000_000 } as ExporterConfig;
   const consumer = { commit: jest.fn(async () => undefined), seek: jest.fn(), pauseAll: jest.fn(), onGroupJoin: jest.fn() } satisfies ConsumerControl;
   const ledger = new BoundaryLedger(clients);
-  const domains = { hasUnpublished: () => false, observe: async () => undefined, domainsOf: () => [] } as unknown as SiteDomainRegistry;
+  const domains = { hasUnpublished: () => false, observe: async () => undefined, domainsOf: () => [], sitesOf: () => [] } as unknown as SiteDomainRegistry;
   const health = { isFailing: () => false, failed: () => true, written: () => undefined } as unknown as CustomerHealthMonitor;
   const logger = pino({ level: 'silent' });
   const registry = new PartitionRegistry(consumer, targets, config, ledger, domains, logger);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { siteDomainOf, type TrackingEvent } from '@tracking/contracts';
-import { claimKey, hourDirectory, manifestKey, meteringKey, objectStem } from '../assembly/object-layout';
+import { claimKey, hourDirectory, manifestKey, meteringKey, objectStem, siteFolder } from '../assembly/object-layout';
 import type { AssembledObject } from '../assembly/partition-assembler';
 import { encodeEvents } from '../formats';
 import { firstWritten } from '../s3/boundary.ledger';
@@ -16,6 +16,8 @@ export interface WrittenObject {
   md5: string;
   /** Events per site domain (host of the page URL); events without one count under "". */
   domains: Map<string, number>;
+  /** Events per site (their site_id, which selectForExport set); events without one count under `_none`. */
+  sites: Map<string, number>;
 }
 
 /** What claiming an object's first offset found: it is ours (or the same object), or another owner ends it elsewhere. */
@@ -27,13 +29,18 @@ function keyExists(error: unknown): boolean {
   return failure.name === 'PreconditionFailed' || failure.$metadata?.httpStatusCode === 412;
 }
 
-function countDomains(events: readonly TrackingEvent[]): Map<string, number> {
-  const domains = new Map<string, number>();
+function countBy(events: readonly TrackingEvent[], keyOf: (event: TrackingEvent) => string): Map<string, number> {
+  const counts = new Map<string, number>();
   for (const event of events) {
-    const domain = siteDomainOf(event) ?? '';
-    domains.set(domain, (domains.get(domain) ?? 0) + 1);
+    const key = keyOf(event);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
   }
-  return domains;
+  return counts;
+}
+
+/** Sorted by code point (no locale), so a metering record is byte-identical on every run and machine. */
+function sortedObject(counts: Iterable<[string, number]>): Record<string, number> {
+  return Object.fromEntries([...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /**
@@ -75,7 +82,8 @@ export class S3ObjectWriter {
     const encoded = encodeEvents(object.events, target.format, target.compression, stem, target.columns);
     const key = `${hourDirectory(target.prefix, target.customerId, object.hour)}${stem}.${encoded.extension}`;
     const md5 = createHash('md5').update(encoded.body).digest();
-    const domains = countDomains(object.events);
+    const domains = countBy(object.events, (event) => siteDomainOf(event) ?? '');
+    const sites = countBy(object.events, (event) => siteFolder(event.site_id));
     // No Content-Encoding for .gz objects: HTTP clients would unzip them on download, so a file named .gz would arrive plain.
     const put = async (bucket: ExportTarget['client'], objectKey: string, body: Buffer, contentType: string): Promise<void> => {
       try {
@@ -113,10 +121,12 @@ export class S3ObjectWriter {
         md5: md5.toString('hex'),
         // Sorted, so the record is byte-identical on every run.
         site_domains: Object.fromEntries([...domains].filter(([domain]) => domain !== '').sort(([a], [b]) => a.localeCompare(b))),
+        // Every event under its site, `_none` without one: the counts add up to `records`.
+        sites: sortedObject(sites),
       };
       await put(target.backup, meteringKey(target.prefix, target.customerId, object.hour, stem), Buffer.from(`${JSON.stringify(metering)}\n`), 'application/json');
     }
     await put(target.client, key, encoded.body, encoded.contentType);
-    return { key, bytes: encoded.body.length, md5: md5.toString('hex'), domains };
+    return { key, bytes: encoded.body.length, md5: md5.toString('hex'), domains, sites };
   }
 }
