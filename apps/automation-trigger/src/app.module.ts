@@ -8,6 +8,7 @@ import { CustomerDocumentsPublisher, customerSourceProviders } from '@tracking/c
 import { KAFKA_CLIENT, SCHEMA_REGISTRY, consumingServiceProviders } from '@tracking/kafka';
 import type { Kafka } from 'kafkajs';
 import { ObservabilityModule, ReadinessRegistry, type Logger } from '@tracking/observability';
+import { erasureListProviders } from '@tracking/privacy';
 import { AutomationsController } from './admin/automations.controller';
 import { AutomationMetrics } from './automation.metrics';
 import { AUTOMATION_TRIGGER_CONFIG, type AutomationTriggerConfig } from './config/automation-trigger.config';
@@ -15,7 +16,6 @@ import { WebhookDispatcher } from './delivery/webhook.dispatcher';
 import { TriggerConsumer } from './matching/trigger.consumer';
 import { TriggerMatcher } from './matching/trigger.matcher';
 import { TriggerPublisher } from './outbox/trigger.publisher';
-import { erasureProviders } from './privacy/erasure-list.runner';
 import { TriggerErasureRepository } from './privacy/trigger-erasure.repository';
 import { TriggerErasure } from './privacy/trigger-erasure.service';
 import { TriggerRepository } from './triggers/trigger.repository';
@@ -56,7 +56,7 @@ export class AutomationTriggerModule {
           inject: [KAFKA_CLIENT, SCHEMA_REGISTRY],
           useFactory: (kafka: Kafka, registry: SchemaRegistryPort) => new CustomerDocumentsPublisher(kafka, registry),
         },
-        ...erasureProviders('automation-trigger'),
+        ...erasureListProviders({ kafka: config.kafka, registry: config.registry, service: 'automation-trigger' }),
         WorkflowCatalog,
         TriggerRepository,
         TriggerErasureRepository,

@@ -4,7 +4,7 @@ import { createApiService } from '@tracking/http';
 import { CUSTOMER_SOURCE, type CustomerSource } from '@tracking/customer-store';
 import { startKafkaConsumer } from '@tracking/kafka';
 import type { Logger } from '@tracking/observability';
-import { ErasureList } from '@tracking/privacy';
+import { ERASURE_LIST, type ErasureList } from '@tracking/privacy';
 import { AutomationTriggerModule } from './app.module';
 import type { AutomationTriggerConfig } from './config/automation-trigger.config';
 import { AUTOMATION_MIGRATIONS } from './database/migrations';
@@ -21,6 +21,6 @@ export async function createAutomationTrigger(config: AutomationTriggerConfig, l
   // Every customer read before the first record: its workflows and flags decide whether a record is skipped (and committed past).
   // And every erasure request: a replay must not fire for a subject erased before this instance started.
   const customersRead = app.get<CustomerSource>(CUSTOMER_SOURCE).readyOnce;
-  await startKafkaConsumer(app, TriggerMatcher, Promise.all([customersRead, app.get(ErasureList).readyOnce]));
+  await startKafkaConsumer(app, TriggerMatcher, Promise.all([customersRead, app.get<ErasureList>(ERASURE_LIST).readyOnce]));
   return app;
 }

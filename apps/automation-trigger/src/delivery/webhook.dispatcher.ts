@@ -1,6 +1,6 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { LOGGER, type Logger } from '@tracking/observability';
-import { ErasureList } from '@tracking/privacy';
+import { ERASURE_LIST, type ErasureList } from '@tracking/privacy';
 import { AutomationMetrics } from '../automation.metrics';
 import { AUTOMATION_TRIGGER_CONFIG, type AutomationTriggerConfig } from '../config/automation-trigger.config';
 import { TriggerPublisher } from '../outbox/trigger.publisher';
@@ -31,7 +31,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     private readonly catalog: WorkflowCatalog,
     private readonly publisher: TriggerPublisher,
     private readonly metrics: AutomationMetrics,
-    private readonly erasures: ErasureList,
+    @Inject(ERASURE_LIST) private readonly erasures: ErasureList,
   ) {
     this.settings = config.delivery;
     this.loop = new WorkLoop('webhook delivery', config.delivery.pollMs, () => this.leaseAndSend(), logger);

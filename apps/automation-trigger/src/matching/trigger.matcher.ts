@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { TrackingEvent } from '@tracking/contracts';
 import type { ConsumerBatch, RecordInterest } from '@tracking/kafka';
-import { ErasureList } from '@tracking/privacy';
+import { ERASURE_LIST, type ErasureList } from '@tracking/privacy';
 import { AutomationMetrics } from '../automation.metrics';
 import { WebhookDispatcher } from '../delivery/webhook.dispatcher';
 import { TriggerPublisher } from '../outbox/trigger.publisher';
@@ -25,7 +25,7 @@ export class TriggerMatcher implements RecordInterest {
     private readonly publisher: TriggerPublisher,
     private readonly dispatcher: WebhookDispatcher,
     private readonly metrics: AutomationMetrics,
-    private readonly erasures: ErasureList,
+    @Inject(ERASURE_LIST) private readonly erasures: ErasureList,
   ) {}
 
   skipReason(customerId: string): string | undefined {

@@ -3,7 +3,7 @@ import type { Message } from 'kafkajs';
 import { DEAD_LETTER_HEADERS, TOPICS, type AutomationTrigger } from '@tracking/contracts';
 import { AUTOMATION_TRIGGERS_TOPIC, AvroTopicWriter, SCHEMA_REGISTRY, ServicePublisher, type ConfluentSchemaRegistryAdapter } from '@tracking/kafka';
 import { LOGGER, type Logger } from '@tracking/observability';
-import { ErasureList } from '@tracking/privacy';
+import { ERASURE_LIST, type ErasureList } from '@tracking/privacy';
 import { AutomationMetrics } from '../automation.metrics';
 import { AUTOMATION_TRIGGER_CONFIG, type AutomationTriggerConfig } from '../config/automation-trigger.config';
 import { isSubjectErased } from '../privacy/trigger-subject';
@@ -32,7 +32,7 @@ export class TriggerPublisher implements OnModuleInit, OnApplicationBootstrap, B
     @Inject(LOGGER) logger: Logger,
     private readonly repository: TriggerRepository,
     private readonly metrics: AutomationMetrics,
-    private readonly erasures: ErasureList,
+    @Inject(ERASURE_LIST) private readonly erasures: ErasureList,
   ) {
     this.loop = new WorkLoop('trigger publication', config.delivery.pollMs, () => this.publishSome(), logger);
   }

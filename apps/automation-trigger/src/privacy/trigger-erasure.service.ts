@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
 import type { ErasureReport, ErasureRequestRecord } from '@tracking/contracts';
-import { ErasureList, ErasureReporter } from '@tracking/privacy';
+import { ERASURE_LIST, ERASURE_REPORTER, type ErasureList, type ErasureReporter } from '@tracking/privacy';
 import { LOGGER, type Logger } from '@tracking/observability';
 import { AutomationMetrics } from '../automation.metrics';
 import { AUTOMATION_TRIGGER_CONFIG, type AutomationTriggerConfig } from '../config/automation-trigger.config';
@@ -31,9 +31,9 @@ export class TriggerErasure implements OnModuleInit, OnApplicationBootstrap, Bef
   private nextForgottenCheck = 0;
 
   constructor(
-    private readonly list: ErasureList,
+    @Inject(ERASURE_LIST) private readonly list: ErasureList,
     private readonly repository: TriggerErasureRepository,
-    private readonly reporter: ErasureReporter,
+    @Inject(ERASURE_REPORTER) private readonly reporter: ErasureReporter,
     private readonly metrics: AutomationMetrics,
     @Inject(AUTOMATION_TRIGGER_CONFIG) config: AutomationTriggerConfig,
     @Inject(LOGGER) private readonly logger: Logger,

@@ -1,7 +1,8 @@
 import pino from 'pino';
 import { ReadinessRegistry } from '@tracking/observability';
-import type { ErasureList, ErasureReporter } from '@tracking/privacy';
-import { ErasureListRunner } from './erasure-list.runner';
+import type { ErasureList } from './erasure-list';
+import type { ErasureReporter } from './erasure-publishers';
+import { ErasureListRunner } from './privacy.providers';
 
 describe(ErasureListRunner.name, () => {
   it('keeps the service not ready until the erasure list is read to its end, then ready', async () => {
@@ -12,6 +13,10 @@ describe(ErasureListRunner.name, () => {
       check: async () => {
         if (!read) throw new Error('erasures: not read to the end yet');
       },
+      get ready() {
+        return read;
+      },
+      requests: () => [],
       stop: async () => undefined,
     } as unknown as ErasureList;
     const readiness = new ReadinessRegistry();
