@@ -2,11 +2,16 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { randomUUID } from 'node:crypto';
 import { TOPICS, type TrackingEvent } from '@tracking/contracts';
+import { ConfluentSchemaRegistryAdapter } from '@tracking/kafka';
+import { ErasurePublisher, subjectHash } from '@tracking/privacy';
 import { runCli, type CliRun } from '@test/support/cli';
 import { startGateway, TEST_HASH_KEY, type RunningService } from '@test/support/in-process-services';
 import { applyTestCustomers, customersDirectory, writeTestCustomer, type TestCustomer } from '@test/support/test-customers';
+import { testRegistrySettings } from '@test/support/test-connection';
 import { testEnvironment } from '@test/support/test-environment';
+import { testKafka } from '@test/support/test-kafka';
 import { readTopic, topicPositions, type DecodedRecord, type Positions } from '@test/support/topic-reader';
 import type { BackfillSummary } from '@tools/cli/backfill/backfill-summary';
 
@@ -78,6 +83,7 @@ describe('tracking backfill', () => {
           accepted: 7,
           published: 7,
           duplicates: 0,
+          erased: 0,
           rejected: { total: 1, byReason: { malformed_line: 1 } },
           skipped: { total: 7, byReason: { asset: 5, unsuccessful_status: 1, not_get: 1 } },
           rejectsFile: `${logPath}.rejects.jsonl`,
@@ -223,6 +229,30 @@ describe('tracking backfill', () => {
     const signup = events.find((event) => event.event_type === 'form_submit');
     expect(signup).toMatchObject({ event_name: 'signup', user_id: 'usr_1', session_id: 'sess_csv_1' });
     expect(JSON.parse(signup?.event_data ?? '{}')).toEqual({ plan: 'pro, annual', note: 'said "hi"\non two lines' });
+  });
+
+  it("does not publish an erased subject's events again (privacy.erasures.v1, issue 20), nor copy their lines anywhere", async () => {
+    const customer = writeTestCustomer(customersDir);
+    const publisher = new ErasurePublisher(testKafka(env.kafkaBrokers, 'it-backfill-erasure'), new ConfluentSchemaRegistryAdapter(testRegistrySettings(env.schemaRegistryUrl)));
+    try {
+      await publisher.publish({
+        request_id: randomUUID(),
+        customer_id: customer.id,
+        requested_at: Date.now(),
+        requested_by: 'integration-test',
+        visitor_hks: [],
+        user_hks: [subjectHash(customer.id, 'usr_1')],
+      });
+    } finally {
+      await publisher.disconnect();
+    }
+    const path = fixture('events.csv');
+    const from = await topicPositions(env.kafkaBrokers, TOPICS.trackingEvents);
+    const summary = summaryOf(await backfill(['--customer', customer.id, path]));
+    expect(summary).toMatchObject({ accepted: 1, published: 1, erased: 1 });
+    const events = (await readBackfilled(from, customer, 1)).map((record) => record.value);
+    expect(events.map((event) => [event.event_type, event.user_id])).toEqual([['page_view', null]]);
+    expect(readFileSync(`${path}.rejects.jsonl`, 'utf8')).not.toContain('usr_1');
   });
 
   it('reads the customer from the shared customer topic when no directory is named, as the gateway does', async () => {

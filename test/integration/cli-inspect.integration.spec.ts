@@ -3,6 +3,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { type Admin } from 'kafkajs';
 import { CONSUMER_GROUPS, CONSUMER_SUBSCRIPTIONS, TOPICS, TOPIC_DECLARATIONS, valueSubject, type TrackingEvent } from '@tracking/contracts';
+import { ConfluentSchemaRegistryAdapter } from '@tracking/kafka';
+import { ErasurePublisher, subjectHash } from '@tracking/privacy';
 import { repositoryRoot } from '@tracking/services';
 import { RegistryRestClient } from '@tools/cli/inspect/registry-rest.client';
 import type { TailLine } from '@tools/cli/inspect/record-decoder';
@@ -87,6 +89,36 @@ describe('tracking CLI: topics, lag, tail, schemas (real Kafka and registry)', (
       const limited = await cli('tail', TOPICS.trackingEvents, '--customer', customer, '--from', from, '--until-end', '--limit', '1');
       expect(limited.code).toBe(0);
       expect(jsonLines(limited.stdout)).toHaveLength(1);
+    });
+
+    it("withholds an erased subject's records (privacy.erasures.v1, issue 20) and counts them", async () => {
+      const erasedCustomer = `it_cli_erased_${randomBytes(4).toString('hex')}`;
+      const since = new Date(Date.now() - 1000).toISOString();
+      const events = buildEvents(erasedCustomer, [
+        { event_type: 'page_view', page_url: 'https://cli.example/kept', session_id: 's-k', visitor_id: 'kept-visitor' },
+        { event_type: 'page_view', page_url: 'https://cli.example/gone', session_id: 's-g', visitor_id: 'erased-visitor' },
+        { event_type: 'identity', session_id: 's-g2', visitor_id: 'other-device', user_id: 'erased-user' },
+      ]);
+      await produceEvents(env, events);
+      const publisher = new ErasurePublisher(testKafka(env.kafkaBrokers, 'it-cli-erasure'), new ConfluentSchemaRegistryAdapter(testRegistrySettings(env.schemaRegistryUrl)));
+      try {
+        await publisher.publish({
+          request_id: randomUUID(),
+          customer_id: erasedCustomer,
+          requested_at: Date.now(),
+          requested_by: 'integration-test',
+          visitor_hks: [subjectHash(erasedCustomer, 'erased-visitor')],
+          user_hks: [subjectHash(erasedCustomer, 'erased-user')],
+        });
+      } finally {
+        await publisher.disconnect();
+      }
+
+      const run = await cli('tail', TOPICS.trackingEvents, '--customer', erasedCustomer, '--from', since, '--until-end', '--json');
+      expect(run.code).toBe(0);
+      expect(jsonLines(run.stdout).map((line) => (line.value as TailedEvent).visitor_id)).toEqual(['kept-visitor']);
+      for (const id of ['erased-visitor', 'erased-user', 'other-device']) expect(run.stdout).not.toContain(id);
+      expect(run.stderr).toMatch(/1 record\(s\) printed of \d+ read \(2 withheld: erased subjects\)/);
     });
 
     it('refuses an unknown topic with exit code 1 and the list of topics', async () => {

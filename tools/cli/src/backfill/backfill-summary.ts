@@ -13,6 +13,8 @@ export interface BackfillSummary {
   published: number;
   /** Accepted, but an earlier record of this run had the same event id: not published again. */
   duplicates: number;
+  /** Accepted, but of a subject erased on privacy.erasures.v1: not published, not written anywhere. */
+  erased: number;
   rejected: { total: number; byReason: Partial<Record<RejectCode, number>> };
   /** Not events by design: assets, failed or non-GET requests, headers, blank lines. */
   skipped: { total: number; byReason: Partial<Record<SkipReason, number>> };
@@ -28,6 +30,7 @@ export function emptySummary(customer: string, dryRun: boolean, rejectsFile: str
     accepted: 0,
     published: 0,
     duplicates: 0,
+    erased: 0,
     rejected: { total: 0, byReason: {} },
     skipped: { total: 0, byReason: {} },
     rejectsFile,
@@ -49,6 +52,7 @@ export function renderSummary(summary: BackfillSummary): string {
     `backfill for ${summary.customer}: ${summary.files} file(s), ${summary.lines} line(s)`,
     publishedLine,
     `  duplicates    ${summary.duplicates} (same event id earlier in this run)`,
+    `  erased        ${summary.erased} (subjects erased on privacy.erasures.v1: left out)`,
     `  skipped       ${summary.skipped.total}${byReason(summary.skipped.byReason)}`,
     `  rejected      ${summary.rejected.total}${byReason(summary.rejected.byReason)}${summary.rejected.total > 0 ? ` -> ${summary.rejectsFile}` : ''}`,
   ].join('\n');

@@ -39,6 +39,8 @@ export interface BackfillRunnerOptions {
   dryRun: boolean;
   rejectsFile: string;
   now?: () => number;
+  /** Whether the event's subject was erased (the platform's erasure list): such an event is not published. */
+  erased?: (event: TrackingEvent) => boolean;
 }
 
 /**
@@ -117,6 +119,11 @@ export class BackfillRunner {
     if (outcome.status === 'dropped') {
       // The line itself is not copied: it may hold the address and data of a visitor who did not consent.
       this.reject(file, line, '', outcome.reason, `${outcome.eventType} dropped by the privacy rules of ${customer.customerId} (${outcome.reason}), as the gateway drops it`);
+      return;
+    }
+    if (this.options.erased?.(outcome.event)) {
+      // Neither published nor copied to the rejects file: the line describes a person who asked to be forgotten.
+      this.summary.erased += 1;
       return;
     }
     if (this.seen.has(outcome.event.event_id)) {

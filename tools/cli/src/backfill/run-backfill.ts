@@ -5,6 +5,7 @@ import { PublishError } from '@tracking/kafka';
 import type { CliContext } from '../cli-context';
 import { CliError } from '../cli-error';
 import { STACK_HINT, registryUnreachable } from '../inspect/connection-errors';
+import { loadErasureList } from '../privacy/cli-erasure-list';
 import { AccessLogMapper } from './access-log.mapper';
 import { loadBackfillCustomer } from './backfill-customer';
 import { renderSummary, type BackfillSummary } from './backfill-summary';
@@ -77,12 +78,18 @@ export async function runBackfill(context: CliContext, settings: BackfillSetting
   const sourceFor = sourceFactory(settings, files);
   const kafkaSink = settings.dryRun ? undefined : await openKafkaSink(context);
   const sink: EventSink = kafkaSink ?? DRY_RUN_SINK;
+  // Erased subjects are never published again (issue 20); a dry run publishes nothing, so it does without the list.
+  const erasures = kafkaSink ? await loadErasureList(context).catch(async (error: unknown) => {
+    await kafkaSink.close().catch(() => undefined);
+    throw error;
+  }) : undefined;
   // Opened (and emptied) only now, so a run refused for want of Kafka leaves the last run's rejects alone.
   let rejects: RejectsFileWriter;
   try {
     rejects = await RejectsFileWriter.open(settings.rejectsFile);
   } catch (error) {
     await kafkaSink?.close().catch(() => undefined);
+    await erasures?.stop().catch(() => undefined);
     throw new CliError(`cannot write the rejects file ${settings.rejectsFile}: ${(error as Error).message}`, 'Pass --rejects with a writable path.');
   }
 
@@ -99,6 +106,7 @@ export async function runBackfill(context: CliContext, settings: BackfillSetting
     batchSize: settings.batchSize,
     dryRun: settings.dryRun,
     rejectsFile: settings.rejectsFile,
+    erased: erasures ? (event) => erasures.isErased(event.customer_id, { visitorId: event.visitor_id, userId: event.user_id }) : undefined,
   });
 
   let summary: BackfillSummary;
@@ -110,6 +118,7 @@ export async function runBackfill(context: CliContext, settings: BackfillSetting
     progress.finish();
     await rejects.close();
     await kafkaSink?.close().catch(() => undefined);
+    await erasures?.stop().catch(() => undefined);
   }
   context.output.result(summary, renderSummary);
 }

@@ -3,11 +3,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Admin } from 'kafkajs';
-import { CONSUMER_GROUPS, CONSUMER_SUBSCRIPTIONS } from '@tracking/contracts';
+import { CONSUMER_GROUPS, CONSUMER_SUBSCRIPTIONS, TOPICS } from '@tracking/contracts';
 import { CONSUMING_SERVICES, freePort, repositoryRoot, type ConsumingServiceSpec, type ServiceSpec } from '@tracking/services';
 import type { CliContext } from '../cli-context';
 import { CliError } from '../cli-error';
 import { explainKafkaFailure } from '../inspect/connection-errors';
+import { loadErasureList } from '../privacy/cli-erasure-list';
 import { parseReplayStart, planMoves, type PartitionMove, type PartitionState, type ReplayStart } from '../replay/replay-plan';
 
 interface ReplayOptions {
@@ -117,6 +118,12 @@ Examples:
       if (bounded && service.consumer.key === 'exporter') {
         throw new CliError('the exporter replays whole groups only', 'its objects are cut per partition from the group position; drop --to/--customer and replay the group (objects already written are recognised and kept)');
       }
+      // A replay only moves offsets (or runs the service on a window): the services leave erased subjects out of what
+      // they read again, reading the list themselves. Reading it here says so, and fails early when it cannot be read.
+      const erasures = await loadErasureList(cli);
+      const requests = erasures.requests(options.customer).length;
+      await erasures.stop().catch(() => undefined);
+      cli.output.note(`${requests} erasure request(s) on ${TOPICS.privacyErasures}${options.customer ? ` for ${options.customer}` : ''}: ${service.name} leaves those subjects out of what it reads again`);
       const groupId = options.group ?? cli.env[service.consumer.groupVariable] ?? CONSUMER_GROUPS[service.consumer.key];
       const topics = CONSUMER_SUBSCRIPTIONS[service.consumer.key];
       const admin = cli.kafka().admin();

@@ -7,6 +7,9 @@ import { RecordDecoder } from '../inspect/record-decoder';
 import type { StartPosition } from '../inspect/start-position';
 import { declarationOf } from '../inspect/topic-describer';
 import { tailRanges, tailTopic } from '../inspect/topic-tail';
+import { loadErasureList } from '../privacy/cli-erasure-list';
+import { customerOf } from '../inspect/record-filter';
+import { isErasedRecord, recordSubject } from '../privacy/record-subject';
 
 interface TailCommandOptions {
   customer?: string;
@@ -39,6 +42,9 @@ is the TrackingEvent with event_data parsed into an object. Topics without a val
 dead-letter topics) show values as text, or base64 when they are not UTF-8; values that are in the
 Confluent wire format are decoded even there.
 
+Records about a subject erased on privacy.erasures.v1 (any visitor_id or user_id in the value of
+the customer's erasure requests) are not printed, only counted in the summary (issue 20).
+
 Reading uses a throwaway consumer group that never commits: no service's position moves. A
 progress bar (stderr) shows when stdout is not a terminal; a summary line goes to stderr at the end.
 
@@ -60,6 +66,8 @@ Examples:
       const expectsAvro = Boolean(declarationOf(topic)?.valueSchemaFile);
       // Fail now with a clear message rather than print every record with a decode error.
       if (expectsAvro) await ctx.registryRest().subjects();
+      // Read whole before the first record: an erased person's records are never printed.
+      const erasures = await loadErasureList(ctx);
 
       const abort = new AbortController();
       const onSignal = (): void => abort.abort('interrupted');
@@ -79,7 +87,15 @@ Examples:
           ctx.kafka(),
           ctx.brokers,
           new RecordDecoder(ctx.registry(), expectsAvro),
-          { topic, ranges, untilEnd, limit: options.limit, filter: { customer: options.customer, eventType: options.type }, signal: abort.signal },
+          {
+            topic,
+            ranges,
+            untilEnd,
+            limit: options.limit,
+            filter: { customer: options.customer, eventType: options.type },
+            signal: abort.signal,
+            erased: (line) => isErasedRecord(recordSubject(line.value, customerOf(line)), (customerId, ids) => erasures.isErased(customerId, ids)),
+          },
           (line) => ctx.output.line(line),
           bar,
         );
@@ -89,8 +105,10 @@ Examples:
           signal: String(abort.signal.reason),
         }[summary.stoppedBy];
         bar?.finish();
-        ctx.output.note(`tail ${topic}: ${summary.printed} record(s) printed of ${summary.scanned} read; ${reason}`);
+        const withheld = summary.withheld > 0 ? ` (${summary.withheld} withheld: erased subjects)` : '';
+        ctx.output.note(`tail ${topic}: ${summary.printed} record(s) printed of ${summary.scanned} read${withheld}; ${reason}`);
       } finally {
+        await erasures.stop().catch(() => undefined);
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
         process.stdout.off('error', onStdoutError);

@@ -16,6 +16,8 @@ export interface TailOptions {
   filter: RecordFilter;
   /** Aborting (Ctrl-C) ends a follow cleanly. */
   signal: AbortSignal;
+  /** Whether a record is about an erased subject (issue 20): such a record is counted, never printed. */
+  erased?: (line: TailLine) => boolean;
 }
 
 export type TailStop = 'end' | 'limit' | 'signal';
@@ -23,6 +25,8 @@ export type TailStop = 'end' | 'limit' | 'signal';
 export interface TailSummary {
   printed: number;
   scanned: number;
+  /** Matching records withheld: their subject was erased. */
+  withheld: number;
   stoppedBy: TailStop;
 }
 
@@ -52,7 +56,7 @@ export async function tailTopic(
 ): Promise<TailSummary> {
   const followRanges = options.untilEnd ? options.ranges : options.ranges.map((range) => ({ ...range, end: Number.POSITIVE_INFINITY }));
   const progress = new PartitionProgress(followRanges);
-  const summary: TailSummary = { printed: 0, scanned: 0, stoppedBy: 'end' };
+  const summary: TailSummary = { printed: 0, scanned: 0, withheld: 0, stoppedBy: 'end' };
   if (options.untilEnd && progress.finished) return summary;
   if (options.signal.aborted) return { ...summary, stoppedBy: 'signal' };
 
@@ -103,7 +107,9 @@ export async function tailTopic(
         const raw = { topic: options.topic, partition, offset: message.offset, timestamp: message.timestamp, key: message.key, value: message.value, headers: message.headers };
         if (!rejectedByHeaders(options.filter, decodeHeaders(message.headers))) {
           const line = await decoder.decode(raw);
-          if (!stopped && matchesFilter(options.filter, line)) {
+          if (!stopped && matchesFilter(options.filter, line) && options.erased?.(line)) {
+            summary.withheld += 1;
+          } else if (!stopped && matchesFilter(options.filter, line)) {
             emit(line);
             summary.printed += 1;
             if (options.limit !== undefined && summary.printed >= options.limit) stop('limit');
