@@ -21,6 +21,8 @@ export function gatewayTestSettings(env: TestEnvironment): Record<string, string
     DB_MIGRATE_ON_START: 'false',
     TRACKING_HASH_KEY: TEST_HASH_KEY,
     TRACKING_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    // Off unless a test measures storage: dozens of test gateways would each scan the vault per customer.
+    STORAGE_USAGE_INTERVAL_SECONDS: '0',
     LOG_LEVEL: 'error',
   };
 }

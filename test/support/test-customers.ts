@@ -20,6 +20,8 @@ export interface TestCustomer {
 
 export interface TestCustomerOptions {
   apiRateLimit?: number;
+  /** technical.storage_quota_gb (fractions allowed). */
+  storageQuotaGb?: number;
   privacy?: Record<string, unknown>;
   compliance?: Record<string, unknown>;
   features?: Record<string, boolean>;
@@ -60,7 +62,7 @@ export function writeTestCustomer(dir: string, options: TestCustomerOptions = {}
     join(dir, id, 'config.yaml'),
     stringify({
       customer: { id, name: `Integration test customer ${id}` },
-      technical: { api_rate_limit: options.apiRateLimit ?? 100_000 },
+      technical: { api_rate_limit: options.apiRateLimit ?? 100_000, ...(options.storageQuotaGb === undefined ? {} : { storage_quota_gb: options.storageQuotaGb }) },
       compliance: options.compliance ?? {},
       privacy: options.privacy ?? {},
       tracking: {

@@ -9,6 +9,7 @@ import { ExportController } from './export/export.controller';
 import { ExportConsumer } from './export/export.consumer';
 import { ExportService } from './export/export.service';
 import { ExportStatusService } from './export/export-status.service';
+import { ExportUsageService } from './export/export-usage.service';
 import { ExporterInstance } from './export/exporter-instance';
 import { ServiceWideExport } from './export/service-wide-export';
 import { ExporterMetrics } from './exporter.metrics';
@@ -61,6 +62,7 @@ export class ExporterModule {
         ObjectUploader,
         ExportService,
         ExportStatusService,
+        ExportUsageService,
         ServiceWideExport,
       ],
     };

@@ -33,6 +33,9 @@ import { PipelineController } from './reporting/pipeline.controller';
 import { PipelineProcessor } from './reporting/pipeline-processor';
 import { TenantReadRepository } from './reporting/tenant-read.repository';
 import { TrackingScriptModule } from './tracking-script/tracking-script.module';
+import { ExportUsageClient } from './usage/export-usage.client';
+import { StorageQuotaMonitor } from './usage/storage-quota.monitor';
+import { StorageUsageRepository } from './usage/storage-usage.repository';
 
 @Module({})
 export class GatewayModule {
@@ -78,6 +81,9 @@ export class GatewayModule {
         TenantReadRepository,
         ConsumerLagService,
         PipelineProcessor,
+        StorageUsageRepository,
+        ExportUsageClient,
+        StorageQuotaMonitor,
       ],
     };
   }

@@ -30,6 +30,12 @@ export type AbuseKind = (typeof ABUSE_KINDS)[number];
 
 export const AUDIT_RECORD_SCHEMA_FILE = 'audit-record.v1.avsc';
 
+/**
+ * The endpoint of an audit record no request caused: the gateway's periodic measurement of a
+ * customer's storage against technical.storage_quota_gb (outcome quota_warning or quota_exceeded).
+ */
+export const STORAGE_QUOTA_AUDIT_ENDPOINT = 'MEASURE storage_quota_gb';
+
 export type AuditOutcome =
   | 'accepted'
   | 'partially_accepted'
@@ -40,4 +46,8 @@ export type AuditOutcome =
   | 'not_found'
   | 'rate_limited'
   | 'unavailable'
-  | 'error';
+  | 'error'
+  /** Not a request: the gateway's storage measurement found the customer past 80 % of storage_quota_gb (error_code STORAGE_QUOTA_80). */
+  | 'quota_warning'
+  /** ... past 100 % (STORAGE_QUOTA_100); events are still accepted. */
+  | 'quota_exceeded';

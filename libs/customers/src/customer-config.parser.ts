@@ -33,6 +33,16 @@ function booleanMap(reader: YamlReader, value: unknown, path: string): Record<st
   return Object.fromEntries(Object.entries(map).map(([key, flag]) => [key, reader.boolean(flag, `${path}.${key}`, false)]));
 }
 
+/** Seed 000's storage_quota_gb (binary GB), a positive number: fractions allow small quotas (0.5 = 512 MiB). */
+function storageQuotaGb(reader: YamlReader, value: unknown): number {
+  if (value === undefined || value === null) return 100;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    reader.fail('technical.storage_quota_gb', 'must be a number greater than 0 (GB)');
+    return 100;
+  }
+  return value;
+}
+
 /**
  * Turns the parsed config.yaml and features.yaml of one customer into a typed configuration, or
  * throws with every problem found. The directory name must equal `customer.id`.
@@ -119,7 +129,7 @@ export function parseCustomerConfig(directoryName: string, config: unknown, feat
     locations,
     technical: {
       apiRateLimit: configFile.integer(technical['api_rate_limit'], 'technical.api_rate_limit', 1000, 1),
-      storageQuotaGb: configFile.integer(technical['storage_quota_gb'], 'technical.storage_quota_gb', 100),
+      storageQuotaGb: storageQuotaGb(configFile, technical['storage_quota_gb']),
       backupRetentionDays: configFile.integer(technical['backup_retention_days'], 'technical.backup_retention_days', 365),
     },
     compliance: {

@@ -66,6 +66,7 @@ export interface CustomerConfig {
   technical: {
     /** Requests per hour. */
     apiRateLimit: number;
+    /** Binary GB the customer's vault rows and export objects may hold before warnings; nothing is refused past it. */
     storageQuotaGb: number;
     backupRetentionDays: number;
   };

@@ -99,3 +99,13 @@ export function manifestKey(prefix: string, customerId: string, hour: ObjectFold
 export function claimKey(prefix: string, customerId: string, hour: ObjectFolder, topic: string, partition: number, first: bigint): string {
   return `${prefix ? `${prefix}/` : ''}_claims/${folderPath(customerId, hour)}${topic}+${partition}+${padded(first)}`;
 }
+
+/**
+ * Every key prefix under which the layout writes a customer's keys (objects, metering records,
+ * manifests, claims): listing these finds all of the customer's bytes in a bucket, and nothing of
+ * another customer sharing the bucket and prefix.
+ */
+export function customerKeyPrefixes(prefix: string, customerId: string): string[] {
+  const root = prefix ? `${prefix}/` : '';
+  return ['', '_metering/', '_manifests/', '_claims/'].map((kind) => `${root}${kind}customer=${customerId}/`);
+}

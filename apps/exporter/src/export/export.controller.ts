@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger'
 import { CUSTOMER_ID_PATTERN } from '@tracking/customers';
 import { ADMIN_AUTH, AdminTokenGuard, ApiError } from '@tracking/http';
 import { ExportStatusService } from './export-status.service';
+import { ExportUsageService, type ExportUsage } from './export-usage.service';
 import { ExportService, type FlushResult } from './export.service';
 import type { InstanceStatus, ServiceStatus } from './service-status';
 import { ServiceWideExport, type ServiceRunResult } from './service-wide-export';
@@ -26,7 +27,19 @@ export class ExportController {
     private readonly exports: ExportService,
     private readonly exportStatus: ExportStatusService,
     private readonly serviceWide: ServiceWideExport,
+    private readonly exportUsage: ExportUsageService,
   ) {}
+
+  @Get('usage')
+  @ApiOperation({ summary: "One customer's export storage: objects and bytes of its keys in its client and backup buckets, as S3 lists them now (any instance answers the same)" })
+  @ApiQuery({ name: 'customer_id', required: true })
+  async usage(@Query('customer_id') customerId: string | undefined): Promise<{ success: true } & ExportUsage> {
+    if (customerId === undefined) throw ApiError.invalid([{ field: 'customer_id', reason: 'is required' }]);
+    this.checkCustomer(customerId);
+    const usage = await this.exportUsage.usage(customerId);
+    if (!usage) throw new ApiError(404, 'NOT_FOUND', `Customer ${customerId} has no s3_export configuration`);
+    return { success: true, ...usage };
+  }
 
   @Post('run')
   @HttpCode(200)

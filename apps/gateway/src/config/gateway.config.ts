@@ -51,6 +51,8 @@ export interface GatewayConfig extends ServiceSettings {
    * `privacy.geographic_restrictions` is refused at load rather than accepted and not enforced.
    */
   countryHeader?: string;
+  /** STORAGE_USAGE_INTERVAL_SECONDS: how often every customer's vault and export storage is measured against its quota; 0 turns it off. */
+  storageUsageIntervalMs: number;
   /**
    * The exporter's admin API (EXPORTER_URL, called with TRACKING_ADMIN_TOKEN), which POST
    * /api/v1/track/process asks to close the tenant's open objects; unset without both.
@@ -110,6 +112,7 @@ export function loadGatewayConfig(env: Env, cwd = process.cwd()): GatewayConfig 
     keyCacheRefreshMs: reader.integer('TRACKING_KEY_CACHE_REFRESH_SECONDS', 10, { min: 1, max: 3600 }) * 1000,
     trustProxy: reader.boolean('TRUST_PROXY', false),
     countryHeader: readCountryHeader(reader),
+    storageUsageIntervalMs: reader.integer('STORAGE_USAGE_INTERVAL_SECONDS', 300, { min: 0, max: 86_400 }) * 1000,
     exporterAdmin: readExporterAdmin(reader),
     consumerGroups: {
       vaultLoader: reader.string('VAULT_LOADER_GROUP_ID', CONSUMER_GROUPS.vaultLoader),

@@ -10,6 +10,8 @@ import { ApiError } from '@tracking/http';
 import type { GatewayRequest } from '../http/gateway-request';
 import { API_DOCS } from '../openapi/api-docs';
 import { RateLimiter } from '../rate-limit/rate-limiter';
+import { storageUsageAnswer } from '../usage/storage-usage';
+import { StorageUsageRepository } from '../usage/storage-usage.repository';
 import { CustomerRegistry } from './customer.registry';
 
 const SERVICE_NAME = 'Enhanced Site Tracking API';
@@ -23,6 +25,7 @@ export class CustomerEndpointsController {
     private readonly customers: CustomerRegistry,
     private readonly limiter: RateLimiter,
     private readonly readiness: ReadinessRegistry,
+    private readonly usage: StorageUsageRepository,
   ) {}
 
   @Get('health/:customerId')
@@ -68,6 +71,8 @@ export class CustomerEndpointsController {
     }
     await this.limiter.enforceConfig(request, reply, customer.customerId);
     const timestamp = new Date().toISOString();
+    // A database outage leaves the usage unknown (measured: false), not the whole answer failing.
+    const usage = await this.usage.find(customer.customerId).catch(() => undefined);
     return {
       success: true,
       config: {
@@ -76,6 +81,7 @@ export class CustomerEndpointsController {
         tracking_settings: {
           rate_limit: customer.technical.apiRateLimit,
           storage_quota_gb: customer.technical.storageQuotaGb,
+          storage_usage: storageUsageAnswer(usage, customer.technical.storageQuotaGb),
           backup_retention_days: customer.technical.backupRetentionDays,
           hipaa_compliance: customer.compliance.hipaaRequired,
           data_residency: customer.compliance.dataResidency,

@@ -68,6 +68,11 @@ export class CustomerRegistry implements OnModuleInit {
     return this.customers.get(customerId);
   }
 
+  /** Every customer this gateway serves now. */
+  all(): CustomerConfig[] {
+    return [...this.customers.values()];
+  }
+
   ownerOfTokenHash(tokenHash: Buffer): string | undefined {
     return this.tokenOwners.get(tokenHash.toString('hex'));
   }

@@ -11,6 +11,8 @@ import { ConsumerLagService } from './consumer-lag.service';
 import { PipelineProcessor } from './pipeline-processor';
 import { eventCounts, layerBacklog, lastProcessed, processingPerformance, qualityMetrics, recentEvents } from './pipeline.queries';
 import { TenantReadRepository } from './tenant-read.repository';
+import { storageUsageAnswer } from '../usage/storage-usage';
+import { StorageUsageRepository } from '../usage/storage-usage.repository';
 
 /**
  * Waits for both, then fails with the first failure: a request must not end (and the app not shut
@@ -44,6 +46,7 @@ export class PipelineController {
     private readonly reader: TenantReadRepository,
     private readonly lag: ConsumerLagService,
     private readonly processor: PipelineProcessor,
+    private readonly usage: StorageUsageRepository,
     @Inject(GATEWAY_CONFIG) private readonly config: Pick<GatewayConfig, 'consumerGroups'>,
   ) {}
 
@@ -104,6 +107,8 @@ export class PipelineController {
         quality: await qualityMetrics(read, tenantHk, 24, siteId),
       })),
     );
+    // A database outage leaves the usage unknown (measured: false), not the whole answer failing.
+    const usage = await this.usage.find(customer.customerId).catch(() => undefined);
     return {
       customer_id: customer.customerId,
       ...siteField(siteId),
@@ -111,6 +116,7 @@ export class PipelineController {
       consumer_lag: lag,
       recent_events: vault.recent,
       quality_metrics: vault.quality,
+      storage_usage: storageUsageAnswer(usage, customer.technical.storageQuotaGb),
       timestamp: new Date().toISOString(),
     };
   }
