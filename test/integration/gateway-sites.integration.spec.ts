@@ -125,6 +125,18 @@ describe('gateway sites', () => {
     expect(resolveSite(config, { ...(byId.get(ids[4] as string) as TrackingEvent), site_id: null }).origin).toBe('discovered');
   });
 
+  it("lists the declared sites and the discovery mode in the customer's tracking configuration", async () => {
+    const response = await fetch(`${gateway.url}/api/v1/customer/${agency.id}/tracking-config`, { headers: { 'X-Customer-ID': agency.id, Authorization: `Bearer ${agency.token}` } });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { config: unknown }).config).toMatchObject({
+      sites: [
+        { id: 'bakery', name: 'The Bakery', domains: ['bakery.example', '*.bakery.example'], settings: { currency: 'EUR' } },
+        { id: 'florist', name: null, domains: ['florist.example'], settings: {} },
+      ],
+      site_discovery: 'auto',
+    });
+  });
+
   it('accepts a bulk across declared and undeclared hosts of an auto-discovering customer, each event with its site', async () => {
     const from = await topicPositions(env.kafkaBrokers, TOPICS.trackingEvents);
     const batchId = `sites-bulk-${randomUUID()}`;

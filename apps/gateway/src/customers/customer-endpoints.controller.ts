@@ -99,6 +99,9 @@ export class CustomerEndpointsController {
           data_retention_days: customer.privacy.dataRetentionDays,
         },
         allowed_origins: customer.tracking.allowedOrigins,
+        // Seed 004's sites: what separates the customer's data (discovered sites are not listed: they are data, not configuration).
+        sites: customer.sites.declared.map((site) => ({ id: site.id, name: site.name, domains: site.domains, settings: site.settings })),
+        site_discovery: customer.sites.discovery,
         api_endpoints: {
           track_event: '/api/v1/track',
           bulk_track: '/api/v1/track/bulk',
