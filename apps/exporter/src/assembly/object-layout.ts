@@ -28,9 +28,21 @@ export interface ObjectFolder extends EventHour {
  * The `site=` folder of a record whose site is `siteId`. A record with no site (no page and no key
  * site: server events) goes to `site=_none`: a declared site id starts with a letter or digit and a
  * discovered one is a host name, so `_none` is never a real site's folder.
+ *
+ * Every site the gateway writes (declared ids, host names, IPv6 hosts, `host:` ids) is kept as it is.
+ * A site_id from anywhere else (a producer writing to the topic directly) is percent-encoded outside
+ * that alphabet, a leading `_` or a dot-only name included, so it can neither leave its folder nor
+ * land in `_none`, and the same id always gives the same folder.
  */
-export function siteFolder(siteId: string | null): string {
-  return siteId ?? NO_SITE;
+export function siteFolder(siteId: string | null | undefined): string {
+  if (siteId === null || siteId === undefined) return NO_SITE;
+  const safe = siteId.replace(/[^A-Za-z0-9._:-]/gu, percentEncoded);
+  if (/^\.*$/.test(safe)) return safe.replace(/\./g, percentEncoded) || percentEncoded('_');
+  return safe.startsWith('_') ? `${percentEncoded('_')}${safe.slice(1)}` : safe;
+}
+
+function percentEncoded(char: string): string {
+  return [...Buffer.from(char, 'utf8')].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join('');
 }
 
 export const NO_SITE = '_none';

@@ -240,6 +240,16 @@ describe('object layout', () => {
     expect(parseObjectOffsets(key, partitionKeyPrefix(directory, 'tracking.events.v1', 1))).toBeUndefined();
   });
 
+  it('keeps every site the gateway writes as its folder name, and encodes anything else so it stays in its folder and out of _none', () => {
+    for (const site of ['shop', 'blog_2-eu', 'news.example.com', 'host:localhost', '2001:db8::1']) expect(siteFolder(site)).toBe(site);
+    expect(siteFolder(null)).toBe('_none');
+    expect(siteFolder('_none')).toBe('%5Fnone');
+    expect(siteFolder('../x/y')).toBe('..%2Fx%2Fy');
+    expect(siteFolder('..')).toBe('%2E%2E');
+    expect(siteFolder('')).toBe('%5F');
+    expect(siteFolder('café')).toBe('caf%C3%A9');
+  });
+
   it("puts a split customer's site folder before the dates, in objects, claims, manifests and metering records alike", () => {
     const folder = { ...eventHour(Date.UTC(2026, 0, 2, 3)), site: siteFolder('shop.example.com') };
     const stem = objectStem('tracking.events.v1', 4, 1n, 2n);
