@@ -24,6 +24,11 @@ describe(ensureTopics.name, () => {
     return Object.fromEntries(described.resources[0].configEntries.map((entry) => [entry.configName, entry.configValue]));
   };
 
+  const segmentOf = async (topic: string): Promise<string | undefined> => {
+    const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name: topic, configNames: ['segment.ms'] }] });
+    return described.resources[0].configEntries.find((entry) => entry.configName === 'segment.ms')?.configValue;
+  };
+
   beforeAll(async () => {
     admin = testKafka(env.kafkaBrokers).admin();
     await admin.connect();
@@ -52,6 +57,19 @@ describe(ensureTopics.name, () => {
     expect(report).toEqual([{ topic: topic.name, action: 'updated', changes: ['partitions 2 -> 4', 'retention.ms -> 7200000'], warnings: [] }]);
     const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic.name] })).topics;
     expect(metadata.partitions).toHaveLength(4);
+  });
+
+  it('sets segment.ms on a new topic and on an existing one (a record leaves with its segment: retention + roll bound its stay, issue 20)', async () => {
+    const fresh = declaration({ segmentMs: 86_400_000 });
+    await ensureTopics(admin, [fresh]);
+    expect(await segmentOf(fresh.name)).toBe('86400000');
+
+    const existing = declaration();
+    await ensureTopics(admin, [existing]);
+    const report = await ensureTopics(admin, [{ ...existing, segmentMs: 3_600_000 }]);
+    expect(report).toEqual([{ topic: existing.name, action: 'updated', changes: ['segment.ms -> 3600000'], warnings: [] }]);
+    expect(await segmentOf(existing.name)).toBe('3600000');
+    expect((await ensureTopics(admin, [{ ...existing, segmentMs: 3_600_000 }]))[0].action).toBe('unchanged');
   });
 
   it('lets a deployment override partition counts (a test broker wants fewer)', async () => {

@@ -49,6 +49,18 @@ export interface TopicDeclaration {
   readonly partitions: number;
   /** -1 keeps records forever. */
   readonly retentionMs: number;
+  /**
+   * How long a log segment stays open (segment.ms). Kafka deletes a record only with its segment,
+   * once the segment's newest record is older than retentionMs, so a record can remain up to
+   * retentionMs + segmentMs. Unset: the broker's log.roll.ms (7 days by default).
+   */
+  readonly segmentMs?: number;
+  /**
+   * The topic's records can name a person (visitor or user ids, addresses, payloads): its retention
+   * plus its segment roll must stay within GDPR's month (LONGEST_PERSONAL_DATA_MS), because a log
+   * cannot be edited and an erased person's records leave it only by expiring (issue 20).
+   */
+  readonly personalData?: boolean;
   readonly cleanupPolicy: CleanupPolicy;
   /** File in schemas/avro holding the value schema, registered under `<topic>-value`. */
   readonly valueSchemaFile?: string;
@@ -67,11 +79,30 @@ export interface TopicDeclaration {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * The longest any record naming a person may stay on a topic: an erasure is answered "without undue
+ * delay and in any event within one month" (GDPR art. 12(3)); a month is at least 28 days, and
+ * Kafka's retention check (log.retention.check.interval.ms, 5 minutes) comes on top, so 28 days.
+ */
+export const LONGEST_PERSONAL_DATA_MS = 28 * DAY_MS;
+
+/** Personal data topics: kept 27 days, segments rolled daily, so no record stays past 28 days. */
+const PERSONAL_RETENTION_MS = 27 * DAY_MS;
+const SEGMENT_MS = DAY_MS;
+
+/** The longest a record can remain on the topic: retention plus one segment's span (Infinity when kept forever). */
+export function longestKeptMs(declaration: Pick<TopicDeclaration, 'retentionMs' | 'segmentMs' | 'cleanupPolicy'>): number {
+  if (declaration.retentionMs < 0 || declaration.cleanupPolicy === 'compact') return Number.POSITIVE_INFINITY;
+  return declaration.retentionMs + (declaration.segmentMs ?? 7 * DAY_MS);
+}
+
 export const TOPIC_DECLARATIONS: readonly TopicDeclaration[] = [
   {
     name: TOPICS.trackingEvents,
     partitions: 6,
-    retentionMs: 30 * DAY_MS,
+    retentionMs: PERSONAL_RETENTION_MS,
+    segmentMs: SEGMENT_MS,
+    personalData: true,
     cleanupPolicy: 'delete',
     valueSchemaFile: 'tracking-event.v1.avsc',
   },
@@ -79,20 +110,26 @@ export const TOPIC_DECLARATIONS: readonly TopicDeclaration[] = [
     name: TOPICS.trackingEventsRejected,
     partitions: 3,
     retentionMs: 14 * DAY_MS,
+    segmentMs: SEGMENT_MS,
+    personalData: true,
     cleanupPolicy: 'delete',
     valueSchemaFile: 'rejected-event.v1.avsc',
   },
-  { name: TOPICS.trackingAudit, partitions: 3, retentionMs: 90 * DAY_MS, cleanupPolicy: 'delete', valueSchemaFile: 'audit-record.v1.avsc' },
+  // The audit trail names no visitor or user and no address (ip_block is the /24 or /48 network): not
+  // personal data of the tracked people, so it keeps its 90 days; segments roll daily all the same.
+  { name: TOPICS.trackingAudit, partitions: 3, retentionMs: 90 * DAY_MS, segmentMs: SEGMENT_MS, cleanupPolicy: 'delete', valueSchemaFile: 'audit-record.v1.avsc' },
   {
     name: TOPICS.automationTriggers,
     partitions: 3,
-    retentionMs: 30 * DAY_MS,
+    retentionMs: PERSONAL_RETENTION_MS,
+    segmentMs: SEGMENT_MS,
+    personalData: true,
     cleanupPolicy: 'delete',
     valueSchemaFile: 'automation-trigger.v1.avsc',
   },
-  { name: TOPICS.vaultLoaderDeadLetter, partitions: 1, retentionMs: 30 * DAY_MS, cleanupPolicy: 'delete' },
-  { name: TOPICS.automationTriggerDeadLetter, partitions: 1, retentionMs: 30 * DAY_MS, cleanupPolicy: 'delete' },
-  { name: TOPICS.exporterDeadLetter, partitions: 1, retentionMs: 30 * DAY_MS, cleanupPolicy: 'delete' },
+  { name: TOPICS.vaultLoaderDeadLetter, partitions: 1, retentionMs: PERSONAL_RETENTION_MS, segmentMs: SEGMENT_MS, personalData: true, cleanupPolicy: 'delete' },
+  { name: TOPICS.automationTriggerDeadLetter, partitions: 1, retentionMs: PERSONAL_RETENTION_MS, segmentMs: SEGMENT_MS, personalData: true, cleanupPolicy: 'delete' },
+  { name: TOPICS.exporterDeadLetter, partitions: 1, retentionMs: PERSONAL_RETENTION_MS, segmentMs: SEGMENT_MS, personalData: true, cleanupPolicy: 'delete' },
   // Compacted and kept forever: one record per customer and domain, the list billing reads.
   { name: TOPICS.billingSiteDomains, partitions: 3, retentionMs: -1, cleanupPolicy: 'compact', valueSchemaFile: 'site-domain.v1.avsc' },
   // The one configuration of every instance (issue 17): compacted and kept forever, the latest record

@@ -24,6 +24,8 @@ function effectiveConfig(declaration: TopicDeclaration, overrides: TopicOverride
     'cleanup.policy': declaration.cleanupPolicy,
     'retention.ms': String(overrides.retentionMs ?? declaration.retentionMs),
   };
+  // A record leaves only with its segment: segment.ms bounds how long past retention it can stay (issue 20).
+  if (declaration.segmentMs !== undefined) config['segment.ms'] = String(declaration.segmentMs);
   // Unset, the topic follows the cluster's min.insync.replicas.
   const minInsyncReplicas = overrides.minInsyncReplicas ?? declaration.minInsyncReplicas;
   if (minInsyncReplicas !== undefined) config['min.insync.replicas'] = String(minInsyncReplicas);
@@ -64,7 +66,7 @@ export async function ensureTopics(
   const metadata = await admin.fetchTopicMetadata({ topics: present.map((declaration) => declaration.name) });
   const configs = await admin.describeConfigs({
     includeSynonyms: false,
-    resources: present.map((declaration) => ({ type: 2 /* TOPIC */, name: declaration.name, configNames: ['cleanup.policy', 'retention.ms', 'min.insync.replicas'] })),
+    resources: present.map((declaration) => ({ type: 2 /* TOPIC */, name: declaration.name, configNames: ['cleanup.policy', 'retention.ms', 'segment.ms', 'min.insync.replicas'] })),
   });
 
   for (const declaration of present) {
