@@ -211,6 +211,47 @@ describe('PartitionAssembler', () => {
     expect(assembler.duplicates).toBe(0);
   });
 
+  describe('with erased subjects (issue 20)', () => {
+    // Customer a's records, every third one the erased subject's; then a client's retry of an erased one and of a kept one.
+    const stream: Array<{ id: number; erased: boolean }> = [];
+    for (let index = 0; index < 40; index++) stream.push({ id: index, erased: index % 3 === 0 });
+    const withRetries = [...stream.slice(0, 10), { id: 9, erased: true }, { id: 8, erased: false }, ...stream.slice(10)];
+    const cuts = (objects: Iterable<AssembledObject>) => [...objects].map((object) => `${object.first}-${object.last}`).sort();
+    const run = async (records: typeof stream, erasure: boolean, written: Map<string, AssembledObject>, from = 0, to = records.length) => {
+      const lookup: BoundaryLookup = async (_customer, _hour, offset) => [...written.values()].find((object) => object.first <= offset && offset <= object.last);
+      // The manifests hold the kept records' ids only.
+      const exportedIds = async (_customer: string, _hour: unknown, offset: bigint) =>
+        [...written.values()].filter((object) => object.first < offset).flatMap((object) => object.events.filter((e) => !(erasure && records.find((r) => `e${r.id}` === e.event_id)?.erased)).map((e) => e.event_id));
+      const assembler = new PartitionAssembler('t', 0, { maxRecords: 4, maxBytes: 1_000_000, latenessMs: HOUR }, lookup, undefined, undefined, exportedIds);
+      for (let offset = from; offset < to; offset++) {
+        const { id, erased } = records[offset] as (typeof records)[number];
+        for (const object of await assembler.add({ offset: BigInt(offset), customerId: 'a', event: event('a', T0, id), size: 1, timestamp: T0, erased: erasure && erased })) written.set(`${object.first}`, object);
+      }
+      return assembler;
+    };
+
+    it('their records hold their places: the erasure list moves no boundary', async () => {
+      const before = new Map<string, AssembledObject>();
+      const after = new Map<string, AssembledObject>();
+      for (const object of (await run(stream, false, before)).flush()) before.set(`${object.first}`, object);
+      for (const object of (await run(stream, true, after)).flush()) after.set(`${object.first}`, object);
+
+      expect(cuts(after.values())).toEqual(cuts(before.values()));
+    });
+
+    it('a crash at any record and reading again (manifests without erased ids) cuts the same objects, retries of erased records included', async () => {
+      const reference = new Map<string, AssembledObject>();
+      for (const object of (await run(withRetries, true, reference)).flush()) reference.set(`${object.first}`, object);
+      for (let crash = 1; crash < withRetries.length; crash += 2) {
+        const written = new Map<string, AssembledObject>();
+        const first = await run(withRetries, true, written, 0, crash);
+        const second = await run(withRetries, true, written, Number(first.safeOffset()));
+        for (const object of second.flush()) written.set(`${object.first}`, object);
+        expect(cuts(written.values())).toEqual(cuts(reference.values()));
+      }
+    });
+  });
+
   it('holds the commit at the first record of an open object', async () => {
     const assembler = new PartitionAssembler('t', 0, { maxRecords: 10, maxBytes: 1_000_000, latenessMs: HOUR }, async () => undefined);
     await assembler.add({ offset: 7n, customerId: 'a', event: event('a', T0, 7), size: 1, timestamp: T0 });

@@ -23,6 +23,13 @@ export interface IncomingRecord {
    * of the record and the customer's configuration, so every owner puts it in the same object.
    */
   site?: string;
+  /**
+   * Its subject is erased (issue 20). It still takes its place in its object, counting towards the
+   * object's records and bytes like any record, so the erasure list never moves a boundary: the writer
+   * leaves it out of the bytes. It is never taken for a duplicate, nor are its ids kept: the manifests
+   * hold no erased ids, so every run decides alike whichever way it learnt them.
+   */
+  erased?: boolean;
 }
 
 export type CloseReason = 'records' | 'bytes' | 'event_time' | 'schedule' | 'flush' | 'ledger';
@@ -152,15 +159,17 @@ export class PartitionAssembler {
     if (open && startsObject && this.open.has(key)) closed.push(this.close(open, 'ledger'));
     // Inside an object already written (or, complete in every bucket, starting at it): nothing to write.
     if (written && (written.first < record.offset || written.complete === true)) {
-      exported.ids.add(record.event.event_id);
+      if (!record.erased) exported.ids.add(record.event.event_id);
       return closed;
     }
     // After every rule above, as for a record already written: a duplicate moves the position and the event time like any record.
-    if (exported.ids.has(record.event.event_id)) {
-      this.duplicates += 1;
-      return closed;
+    if (!record.erased) {
+      if (exported.ids.has(record.event.event_id)) {
+        this.duplicates += 1;
+        return closed;
+      }
+      exported.ids.add(record.event.event_id);
     }
-    exported.ids.add(record.event.event_id);
 
     let object = this.open.get(key);
     if (!object) {
