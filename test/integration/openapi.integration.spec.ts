@@ -21,7 +21,7 @@ const ADMIN_ROUTES: Record<'gateway' | 'vault-loader' | 'automation-trigger' | '
     ['get', '/api/v1/automations/{customerId}/deliveries'],
     ['post', '/api/v1/automations/{customerId}/deliveries/{triggerId}/redeliver'],
   ],
-  exporter: [['post', '/api/v1/export/run'], ['get', '/api/v1/export/status'], ['get', '/api/v1/export/config']],
+  exporter: [['post', '/api/v1/export/run'], ['get', '/api/v1/export/status'], ['get', '/api/v1/export/config'], ['post', '/api/v1/privacy/access']],
 };
 
 describe('OpenAPI of every service, and request bodies checked against the schema it shows', () => {
@@ -62,6 +62,7 @@ describe('OpenAPI of every service, and request bodies checked against the schem
       { service: 'gateway', method: 'POST', path: '/api/v1/tracking/keys', documented: '/api/v1/tracking/keys', body: { customer_id: customerId, description: 7 }, field: 'description' },
       { service: 'gateway', method: 'POST', path: '/api/v1/tracking/keys/key_0000/rotate', documented: '/api/v1/tracking/keys/{keyId}/rotate', body: { overlap_seconds: -1 }, field: 'overlap_seconds' },
       { service: 'vault-loader', method: 'POST', path: '/api/v1/privacy/erasures', documented: '/api/v1/privacy/erasures', body: { customer_id: customerId, visitor_id: 'has space' }, field: 'visitor_id' },
+      { service: 'exporter', method: 'POST', path: '/api/v1/privacy/access', documented: '/api/v1/privacy/access', body: { customer_id: customerId, visitor_ids: ['has space'] }, field: 'visitor_ids[0]' },
       {
         service: 'automation-trigger',
         method: 'PUT',

@@ -18,6 +18,12 @@ import { BucketProbe } from './health/bucket.probe';
 import { CustomerHealthMonitor } from './health/customer-health.monitor';
 import { SiteDomainRegistry } from './metering/site-domain.registry';
 import { PartitionRegistry } from './partitions/partition.registry';
+import { ErasureRewriter } from './privacy/erasure.rewriter';
+import { ErasureWorker } from './privacy/erasure.worker';
+import { ErasureWorkLease } from './privacy/erasure-work.lease';
+import { ExporterErasures } from './privacy/exporter-erasures';
+import { PrivacyController } from './privacy/privacy.controller';
+import { SubjectAccessService } from './privacy/subject-access.service';
 import { BoundaryLedger } from './s3/boundary.ledger';
 import { S3Clients } from './s3/s3-clients';
 import type { ExportTargets } from './targets/export-targets';
@@ -32,6 +38,9 @@ import { S3ObjectWriter } from './upload/s3-object.writer';
  * buckets fail (CustomerHealthMonitor, BucketProbe), and publishes first-seen site domains
  * (SiteDomainRegistry). ExportStatusService is what the operations API reads of this instance;
  * ServiceWideExport gathers every instance's part (run, status) from the group's other members.
+ * Privacy (issue 20): ExporterErasures follows the erasure list (every write leaves erased subjects
+ * out), ErasureWorker rewrites the buckets for each request on the instance holding ErasureWorkLease,
+ * SubjectAccessService answers access requests (PrivacyController).
  */
 @Module({})
 export class ExporterModule {
@@ -41,7 +50,7 @@ export class ExporterModule {
     return {
       module: ExporterModule,
       imports: [ObservabilityModule.forRoot({ service: 'exporter', logger })],
-      controllers: [ExportController, ExportConsumer],
+      controllers: [ExportController, ExportConsumer, PrivacyController],
       providers: [
         { provide: EXPORTER_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
@@ -53,6 +62,11 @@ export class ExporterModule {
         ...customerSourceProviders({ kafka: config.kafka, registry: config.registry, customersDir: config.customersDir, directoryPollMs: 5000, service: 'exporter' }),
         ExportTargetsFollower,
         S3Clients,
+        ExporterErasures,
+        ErasureRewriter,
+        ErasureWorkLease,
+        ErasureWorker,
+        SubjectAccessService,
         BoundaryLedger,
         S3ObjectWriter,
         BucketProbe,

@@ -62,6 +62,11 @@ function padded(offset: bigint): string {
   return offset.toString().padStart(OFFSET_WIDTH, '0');
 }
 
+/** Every object of one customer (not its manifests, metering records or claims, which live under `_…/`). */
+export function customerDirectory(prefix: string, customerId: string): string {
+  return `${prefix ? `${prefix}/` : ''}customer=${customerId}/`;
+}
+
 /** `customer=<id>/[site=<site>/]dt=…/hour=…/`: the folders below the prefix, the same in every key kind. */
 function folderPath(customerId: string, hour: ObjectFolder): string {
   return `customer=${customerId}/${hour.site === undefined ? '' : `site=${hour.site}/`}dt=${hour.dt}/hour=${hour.hour}/`;

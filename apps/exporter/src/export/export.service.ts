@@ -12,6 +12,7 @@ import { PartitionRegistry } from '../partitions/partition.registry';
 import type { PartitionState } from '../partitions/partition-state';
 import { selectForExport } from '../targets/export-selection';
 import type { ExportTargets } from '../targets/export-targets';
+import { ExporterErasures } from '../privacy/exporter-erasures';
 import { ObjectUploader } from '../upload/object.uploader';
 
 export interface FlushResult {
@@ -55,6 +56,7 @@ export class ExportService implements RecordInterest, OnApplicationBootstrap, Be
     private readonly domains: SiteDomainRegistry,
     private readonly metrics: ExporterMetrics,
     private readonly consumed: ConsumerMetrics,
+    private readonly erasures: ExporterErasures,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     for (const [customerId, error] of targets.broken) {
@@ -134,7 +136,9 @@ export class ExportService implements RecordInterest, OnApplicationBootstrap, Be
     let closed: AssembledObject[];
     const duplicates = state.assembler.duplicates;
     try {
-      closed = await state.assembler.add({ offset, customerId: target.customerId, event: selected.event, size: record.value?.length ?? 0, timestamp, site: selected.site });
+      // An erased subject's record keeps its place in its object (the boundaries never depend on the list); the writer leaves it out.
+      const erased = this.erasures.erased(target.customerId, selected.event);
+      closed = await state.assembler.add({ offset, customerId: target.customerId, event: selected.event, size: record.value?.length ?? 0, timestamp, site: selected.site, erased });
     } catch (error) {
       if (!(error instanceof BucketError)) throw error;
       this.detach(target.customerId, error);

@@ -11,13 +11,15 @@ function jsonValue(event: TrackingEvent, column: EventColumn): unknown {
   return value;
 }
 
+/** One event as the JSON Lines export writes it (and the access request answers it): keys in the Avro field order. */
+export function jsonRecord(event: TrackingEvent, columns: readonly EventColumn[] = EVENT_COLUMNS): Record<string, unknown> {
+  // Insertion order is serialisation order for non-numeric keys, which every field name is.
+  const record: Record<string, unknown> = {};
+  for (const column of columns) record[column.name] = jsonValue(event, column);
+  return record;
+}
+
 /** JSON Lines: one object per event, keys in the Avro field order, every line ending in LF. */
 export function encodeJsonLines(events: readonly TrackingEvent[], columns: readonly EventColumn[] = EVENT_COLUMNS): Buffer {
-  const lines = events.map((event) => {
-    // Insertion order is serialisation order for non-numeric keys, which every field name is.
-    const record: Record<string, unknown> = {};
-    for (const column of columns) record[column.name] = jsonValue(event, column);
-    return `${JSON.stringify(record)}\n`;
-  });
-  return Buffer.from(lines.join(''), 'utf8');
+  return Buffer.from(events.map((event) => `${JSON.stringify(jsonRecord(event, columns))}\n`).join(''), 'utf8');
 }

@@ -12,7 +12,7 @@ function newSut() {
     probe: { check: jest.fn(async (_target: ExportTarget) => undefined) },
     metrics: new ExporterMetrics(new Registry()),
   };
-  const targets = { targets: new Map([['a', { customerId: 'a' } as ExportTarget]]), broken: new Map() } as ExportTargets;
+  const targets = { targets: new Map([['a', { customerId: 'a' } as ExportTarget]]), broken: new Map(), unexported: new Set() } as ExportTargets;
   const config = { retryBaseMs: 1000, retryMaxMs: 8000 } as ExporterConfig;
   const sut = new CustomerHealthMonitor(targets, config, mocks.probe as unknown as BucketProbe, mocks.metrics, pino({ level: 'silent' }));
   return { sut, mocks };

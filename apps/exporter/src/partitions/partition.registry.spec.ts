@@ -31,7 +31,7 @@ function newSut() {
       forgetListings: jest.fn(),
     },
     domains: { hasUnpublished: jest.fn(() => false) },
-    targets: { targets: new Map([['a', { customerId: 'a' } as ExportTarget], ['b', { customerId: 'b' } as ExportTarget]]), broken: new Map() } as ExportTargets,
+    targets: { targets: new Map([['a', { customerId: 'a' } as ExportTarget], ['b', { customerId: 'b' } as ExportTarget]]), broken: new Map(), unexported: new Set() } as ExportTargets,
   };
   const config = { limits: { maxRecords: 100, maxBytes: 1_000_000, latenessMs: 3_600_000 } } as ExporterConfig;
   const sut = new PartitionRegistry(

@@ -34,6 +34,7 @@ export class ExportTargetsFollower implements OnModuleInit {
   private apply(changes: readonly CustomerChange[]): void {
     for (const { customerId, documents } of changes) {
       const wasBroken = this.targets.broken.delete(customerId);
+      this.targets.unexported.delete(customerId);
       if (!documents) {
         this.targets.targets.delete(customerId);
         this.health.forget(customerId);
@@ -49,6 +50,7 @@ export class ExportTargetsFollower implements OnModuleInit {
           this.health.track(customerId);
         } else {
           this.targets.targets.delete(customerId);
+          this.targets.unexported.add(customerId);
           this.health.forget(customerId);
         }
         if (wasBroken) this.metrics.customerMisconfigured.set({ customer: customerId }, 0);

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { TrackingEvent } from '@tracking/contracts';
 import { LOGGER, type Logger } from '@tracking/observability';
 import type { AssembledObject } from '../assembly/partition-assembler';
 import { EXPORTER_CONFIG, type ExporterConfig } from '../config/exporter.config';
@@ -9,7 +10,10 @@ import { SiteDomainRegistry } from '../metering/site-domain.registry';
 import type { PartitionState } from '../partitions/partition-state';
 import { BoundaryLedger } from '../s3/boundary.ledger';
 import type { ExportTargets } from '../targets/export-targets';
-import { S3ObjectWriter } from './s3-object.writer';
+import { ErasureRewriter } from '../privacy/erasure.rewriter';
+import { ExporterErasures } from '../privacy/exporter-erasures';
+import type { ExportTarget } from '../targets/export-target';
+import { S3ObjectWriter, type WrittenObject } from './s3-object.writer';
 import { UploadQueue } from './upload.queue';
 
 export type UploadOutcome =
@@ -45,6 +49,8 @@ export class ObjectUploader {
     private readonly health: CustomerHealthMonitor,
     private readonly domains: SiteDomainRegistry,
     private readonly metrics: ExporterMetrics,
+    private readonly erasures: ExporterErasures,
+    private readonly rewriter: ErasureRewriter,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.queue = new UploadQueue(config.uploadConcurrency, config.maxPendingBytes);
@@ -111,17 +117,38 @@ export class ObjectUploader {
         stopTimer();
       }
       this.ledger.settled(target, object.topic, object.partition, object.hour, range, true);
-      this.health.written(target.customerId, { key: written.key, bytes: written.bytes, events: object.events.length });
+      await this.overtaken(target, written);
+      this.health.written(target.customerId, { key: written.key, bytes: written.bytes, events: written.kept.length });
       this.metrics.objectsWritten.inc({ customer: target.customerId, format: target.format, reason: object.reason });
-      this.metrics.eventsExported.inc({ customer: target.customerId }, object.events.length);
+      this.metrics.eventsExported.inc({ customer: target.customerId }, written.kept.length);
       this.metrics.bytesWritten.inc({ customer: target.customerId }, written.bytes);
-      this.logger.debug({ customer: target.customerId, key: written.key, records: object.events.length, reason: object.reason }, 'object written');
+      this.logger.debug({ customer: target.customerId, key: written.key, records: written.kept.length, erased: object.events.length - written.kept.length, reason: object.reason }, 'object written');
       // Noted before the commit can pass these records: a domain not yet published holds commits back.
-      await this.domains.observe(target.customerId, object.events);
+      await this.domains.observe(target.customerId, written.kept);
       state.pending.delete(id);
       this.metrics.siteDomains.set({ customer: target.customerId }, this.domains.domainsOf(target.customerId).length);
       this.metrics.sites.set({ customer: target.customerId }, this.domains.sitesOf(target.customerId).length);
       return { kind: 'written' };
     });
+  }
+
+  /**
+   * An erasure published while this object was being written may have been applied to the buckets
+   * (by the instance holding the erasure lease) before this write landed, leaving the subject in it.
+   * So after each write the list is brought to the topic's end: every request published before the
+   * write landed is then known here, and the object is rewritten if it holds one of their subjects. A
+   * request published after it landed finds the object when its buckets are rewritten.
+   */
+  private async overtaken(target: ExportTarget, written: WrittenObject): Promise<void> {
+    const current = await this.erasures.refresh();
+    if (!current) this.logger.warn({ customer: target.customerId, key: written.key }, 'the erasure list could not be brought up to date after a write; an erasure published meanwhile is applied to this object by its own rewrite only');
+    const erased = (event: TrackingEvent): boolean => this.erasures.erased(target.customerId, event);
+    if (!written.kept.some(erased)) return;
+    try {
+      await this.rewriter.rewriteKey(target, written.key, erased, erased);
+      this.logger.info({ customer: target.customerId, key: written.key }, 'object written while an erasure arrived: rewritten without the subject');
+    } catch (error) {
+      this.logger.error({ err: error, customer: target.customerId, key: written.key }, 'object written while an erasure arrived could not be rewritten; the next erasure request of the customer rewrites it');
+    }
   }
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { GetObjectCommand, type ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -10,6 +11,8 @@ import type { CustomerHealthMonitor } from '../health/customer-health.monitor';
 import type { SiteDomainRegistry } from '../metering/site-domain.registry';
 import { PartitionRegistry } from '../partitions/partition.registry';
 import type { PartitionState } from '../partitions/partition-state';
+import { ErasureRewriter } from '../privacy/erasure.rewriter';
+import type { ExporterErasures } from '../privacy/exporter-erasures';
 import { BoundaryLedger } from '../s3/boundary.ledger';
 import type { S3Clients } from '../s3/s3-clients';
 import type { ExportTarget } from '../targets/export-target';
@@ -34,7 +37,9 @@ class SharedBucketServer {
       await gate(command);
       if (command instanceof PutObjectCommand) {
         const path = `${command.input.Bucket}/${command.input.Key}`;
-        if (command.input.IfNoneMatch === '*' && this.objects.has(path)) throw Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), { name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } });
+        const refused = () => Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), { name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } });
+        if (command.input.IfNoneMatch === '*' && this.objects.has(path)) throw refused();
+        if (command.input.IfMatch !== undefined && command.input.IfMatch !== etag(this.objects.get(path))) throw refused();
         this.objects.set(path, Buffer.from(command.input.Body as Buffer | string));
         this.writes.push(path);
         return {};
@@ -42,7 +47,7 @@ class SharedBucketServer {
       if (command instanceof GetObjectCommand) {
         const body = this.objects.get(`${command.input.Bucket}/${command.input.Key}`);
         if (!body) throw Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey' });
-        return { Body: { transformToString: async () => body.toString('utf8') } };
+        return { Body: { transformToString: async () => body.toString('utf8'), transformToByteArray: async () => new Uint8Array(body) }, ETag: etag(body), ContentType: 'application/x-ndjson', Metadata: {} };
       }
       const prefix = `${command.input.Bucket}/${command.input.Prefix ?? ''}`;
       const keys = [...this.objects.keys()].filter((path) => path.startsWith(prefix)).sort();
@@ -69,6 +74,8 @@ class SharedBucketServer {
   }
 }
 
+const etag = (body: Buffer | undefined): string | undefined => (body ? `"${createHash('md5').update(body).digest('hex')}"` : undefined);
+
 const target = {
   customerId: 'a',
   client: { bucket: CLIENT, region: 'us-east-1', credentials: { accessKeyId: 'k', secretAccessKey: 's' }, credentialSources: {} },
@@ -80,14 +87,32 @@ const target = {
   maxOpenMs: 3_600_000,
 } as ExportTarget;
 
+/** Every third record is the visitor `vis_erasable`'s, the others `vis_other`'s. */
 function event(offset: number): TrackingEvent {
-  return { event_id: `e${offset}`, customer_id: 'a', event_type: 'page_view', event_name: 'Page', occurred_at: T0 + offset, received_at: T0 + offset, sent_at: T0 + offset, session_id: 's', event_data: '{}' } as TrackingEvent;
+  // Every field set, as a decoded record has them: an object must read back to its own bytes to be rewritten.
+  return {
+    event_id: `e${offset}`, customer_id: 'a', event_type: 'page_view', event_name: 'Page', page_url: null, referrer: null, occurred_at: T0 + offset, received_at: T0 + offset, sent_at: T0 + offset,
+    session_id: 's', visitor_id: offset % 3 === 0 ? 'vis_erasable' : 'vis_other', user_id: null, location_id: null, consent_state: null, ip_address: null, user_agent: null, event_data: '{}',
+    utm_source: null, utm_medium: null, utm_campaign: null, utm_term: null, utm_content: null, batch_id: null, source: 'api', referrer_domain: null, security_score: null, suspicious: false,
+    key_id: null, library_name: null, library_version: null,
+  };
+}
+
+/** The erasure list of the tests: the visitors in `erased`, and a refresh that may let a request arrive (as the real list does). */
+function fakeErasures(erased: Set<string>, onRefresh: () => void = () => undefined): ExporterErasures {
+  return {
+    erased: (_customerId: string, candidate: Pick<TrackingEvent, 'visitor_id'>) => candidate.visitor_id !== null && erased.has(candidate.visitor_id),
+    refresh: async () => {
+      onRefresh();
+      return true;
+    },
+  } as unknown as ExporterErasures;
 }
 
 /** One exporter instance as far as a partition's handover goes: its registry, ledger and uploader, on the shared server. */
-function owner(server: SharedBucketServer, gate?: Parameters<SharedBucketServer['clientFor']>[0]) {
+function owner(server: SharedBucketServer, gate?: Parameters<SharedBucketServer['clientFor']>[0], erasures: ExporterErasures = fakeErasures(new Set())) {
   const clients = server.clientFor(gate);
-  const targets = { targets: new Map([['a', target]]), broken: new Map() } as ExportTargets;
+  const targets = { targets: new Map([['a', target]]), broken: new Map(), unexported: new Set() } as ExportTargets;
   const config = { limits: { maxRecords: 100, maxBytes: 1_000_000, latenessMs: 3_600_000 }, uploadConcurrency: 4, maxPendingBytes: 1_000_000 } as ExporterConfig;
   const consumer = { commit: jest.fn(async () => undefined), seek: jest.fn(), pauseAll: jest.fn(), onGroupJoin: jest.fn() } satisfies ConsumerControl;
   const ledger = new BoundaryLedger(clients);
@@ -96,14 +121,15 @@ function owner(server: SharedBucketServer, gate?: Parameters<SharedBucketServer[
   const logger = pino({ level: 'silent' });
   const registry = new PartitionRegistry(consumer, targets, config, ledger, domains, logger);
   registry.onModuleInit();
-  const uploader = new ObjectUploader(config, targets, new S3ObjectWriter(clients), ledger, health, domains, new ExporterMetrics(new Registry()), logger);
+  const rewriter = new ErasureRewriter(clients);
+  const uploader = new ObjectUploader(config, targets, new S3ObjectWriter(clients, erasures), ledger, health, domains, new ExporterMetrics(new Registry()), erasures, rewriter, logger);
   const state = registry.stateOf('t', 0);
 
   /** Reads records `from` to `to` (exclusive) and, like ExportService, writes what closes; `flush` closes the rest at the end. */
   const read = async (from: number, to: number, flush: boolean): Promise<AssembledObject[]> => {
     const closed: AssembledObject[] = [];
     for (let offset = from; offset < to; offset++) {
-      closed.push(...(await state.assembler.add({ offset: BigInt(offset), customerId: 'a', event: event(offset), size: 10, timestamp: T0 + offset })));
+      closed.push(...(await state.assembler.add({ offset: BigInt(offset), customerId: 'a', event: event(offset), size: 10, timestamp: T0 + offset, erased: erasures.erased('a', event(offset)) })));
     }
     if (flush) closed.push(...state.assembler.flush());
     return closed;
@@ -114,7 +140,7 @@ function owner(server: SharedBucketServer, gate?: Parameters<SharedBucketServer[
     if (outcome.kind === 'claimed') await registry.rereadClaimed(state);
     return outcome;
   };
-  return { state: state as PartitionState, read, write, consumer, revoke: () => (consumer.onGroupJoin.mock.calls[0]?.[0] as (assignment: Record<string, number[]>) => void)({}) };
+  return { state: state as PartitionState, read, write, consumer, rewriter, revoke: () => (consumer.onGroupJoin.mock.calls[0]?.[0] as (assignment: Record<string, number[]>) => void)({}) };
 }
 
 /** Holds the matching requests until released. */
@@ -226,5 +252,55 @@ describe('a partition handed over while its old owner still uploads', () => {
     expect(closed.map((object) => `${object.first}-${object.last} ${object.reason}`)).toEqual(['0-4 ledger']);
     expect((await next.write(closed[0] as AssembledObject)).kind).toBe('written');
     expect(server.clientObjects()).toEqual(['0-4']);
+  });
+});
+
+describe('erased subjects (issue 20)', () => {
+  const subjectLeft = (server: SharedBucketServer) => [...server.objects].filter(([, body]) => body.includes('vis_erasable') || /^e(0|3|6|9)$/m.test(body.toString('utf8'))).map(([path]) => path);
+
+  it('a write leaves them out of both copies, the manifest and the metering record, and keeps the boundaries', async () => {
+    const server = new SharedBucketServer();
+    const next = owner(server, undefined, fakeErasures(new Set(['vis_erasable'])));
+    const closed = await next.read(0, 10, true);
+    expect(closed.map((object) => `${object.first}-${object.last}`)).toEqual(['0-9']);
+    expect((await next.write(closed[0] as AssembledObject)).kind).toBe('written');
+
+    expect(server.clientObjects()).toEqual(['0-9']);
+    expect(server.eventIdsInClientBucket()).toEqual(['e1', 'e2', 'e4', 'e5', 'e7', 'e8']);
+    expect(subjectLeft(server)).toEqual([]);
+    const metering = [...server.objects].find(([path]) => path.includes('_metering'))?.[1].toString('utf8') ?? '';
+    expect(JSON.parse(metering)).toMatchObject({ records: 6, first_offset: '0', last_offset: '9' });
+  });
+
+  it('an object written while a request arrives is rewritten by its writer once the list is brought up to date', async () => {
+    const server = new SharedBucketServer();
+    const erased = new Set<string>();
+    const next = owner(server, undefined, fakeErasures(erased, () => erased.add('vis_erasable')));
+    const [object] = await next.read(0, 10, true);
+    expect((await next.write(object as AssembledObject)).kind).toBe('written');
+
+    expect(server.eventIdsInClientBucket()).toEqual(['e1', 'e2', 'e4', 'e5', 'e7', 'e8']);
+    expect(subjectLeft(server)).toEqual([]);
+  });
+
+  it("the buckets' objects written before the request are rewritten, and rewriting again changes nothing", async () => {
+    const server = new SharedBucketServer();
+    const before = owner(server);
+    for (const object of [...(await before.read(0, 5, true)), ...(await before.read(5, 12, true))]) await before.write(object);
+    expect(server.eventIdsInClientBucket()).toHaveLength(12);
+    const erasable = (candidate: TrackingEvent) => candidate.visitor_id === 'vis_erasable';
+
+    const tally = await before.rewriter.rewriteCustomer(target, erasable, erasable);
+    expect(tally).toEqual({ objectsScanned: 2, objectsRewritten: 2, recordsFound: 4, recordsRemoved: 4, erasedRemoved: 4 });
+    expect(subjectLeft(server)).toEqual([]);
+    expect(server.eventIdsInClientBucket()).toEqual(['e1', 'e10', 'e11', 'e2', 'e4', 'e5', 'e7', 'e8']);
+    const writes = server.writes.length;
+    expect(await before.rewriter.rewriteCustomer(target, erasable, erasable)).toEqual({ objectsScanned: 2, objectsRewritten: 0, recordsFound: 0, recordsRemoved: 0, erasedRemoved: 0 });
+    expect(server.writes.length).toBe(writes);
+
+    // A new owner reading the partition again from the start, knowing the erasure, writes nothing and brings nothing back.
+    const replay = owner(server, undefined, fakeErasures(new Set(['vis_erasable'])));
+    expect(await replay.read(0, 12, true)).toEqual([]);
+    expect(server.writes.length).toBe(writes);
   });
 });

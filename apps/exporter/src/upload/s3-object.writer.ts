@@ -7,6 +7,7 @@ import type { AssembledObject } from '../assembly/partition-assembler';
 import { encodeEvents } from '../formats';
 import { firstWritten } from '../s3/boundary.ledger';
 import { S3Clients } from '../s3/s3-clients';
+import { ExporterErasures } from '../privacy/exporter-erasures';
 import type { ExportTarget } from '../targets/export-target';
 
 export interface WrittenObject {
@@ -18,6 +19,8 @@ export interface WrittenObject {
   domains: Map<string, number>;
   /** Events per site (their site_id, which selectForExport set); events without one count under `_none`. */
   sites: Map<string, number>;
+  /** The events written: the object's, without those of subjects erased when it was encoded. */
+  kept: TrackingEvent[];
 }
 
 /** What claiming an object's first offset found: it is ours (or the same object), or another owner ends it elsewhere. */
@@ -44,6 +47,23 @@ function sortedObject(counts: Iterable<[string, number]>): Record<string, number
 }
 
 /**
+ * The metering record's counts of an object's events (erasure rewrites them with the same function):
+ * events per site domain, sorted so that the record is byte-identical on every run, and every event
+ * under its site, `_none` without one (these add up to `records`).
+ */
+export function meteringCounts(domains: ReadonlyMap<string, number>, sites: ReadonlyMap<string, number>): { site_domains: Record<string, number>; sites: Record<string, number> } {
+  return {
+    site_domains: Object.fromEntries([...domains].filter(([domain]) => domain !== '').sort(([a], [b]) => a.localeCompare(b))),
+    sites: sortedObject(sites),
+  };
+}
+
+/** Events per site domain and per site folder. */
+export function countDomainsAndSites(events: readonly TrackingEvent[]): { domains: Map<string, number>; sites: Map<string, number> } {
+  return { domains: countBy(events, (event) => siteDomainOf(event) ?? ''), sites: countBy(events, (event) => siteFolder(event.site_id)) };
+}
+
+/**
  * Writes one object: its manifest of event ids first (in the bucket written first, where later runs
  * find objects), then the backup copy and its metering record, the client's copy last. The client's
  * bucket is where later runs look for boundaries, so an object found there is complete in both
@@ -52,10 +72,19 @@ function sortedObject(counts: Iterable<[string, number]>): Record<string, number
  * Every write is conditional (If-None-Match: *): a key that exists already holds these bytes (its
  * name fixes its records), so it is kept, not written again: no new version, no second event
  * notification for the customer.
+ *
+ * The events of erased subjects (issue 20) are left out of every body, the manifest and the metering
+ * record, while the object keeps its name and offsets: the erasure list decides what an object holds,
+ * never where it starts or ends. An object whose every event is erased is written empty (a header-only
+ * CSV, a Parquet file without rows, an Avro file without blocks, an empty JSON Lines file), so its name
+ * still records its boundary for the next owner and for replays, exactly as if it held events.
  */
 @Injectable()
 export class S3ObjectWriter {
-  constructor(private readonly clients: S3Clients) {}
+  constructor(
+    private readonly clients: S3Clients,
+    private readonly erasures: ExporterErasures,
+  ) {}
 
   /**
    * Claims the object's first offset before any copy is written (see claimKey). Ours when no claim
@@ -79,11 +108,11 @@ export class S3ObjectWriter {
 
   async write(target: ExportTarget, object: AssembledObject): Promise<WrittenObject> {
     const stem = objectStem(object.topic, object.partition, object.first, object.last);
-    const encoded = encodeEvents(object.events, target.format, target.compression, stem, target.columns);
+    const kept = object.events.filter((event) => !this.erasures.erased(target.customerId, event));
+    const encoded = encodeEvents(kept, target.format, target.compression, stem, target.columns);
     const key = `${hourDirectory(target.prefix, target.customerId, object.hour)}${stem}.${encoded.extension}`;
     const md5 = createHash('md5').update(encoded.body).digest();
-    const domains = countBy(object.events, (event) => siteDomainOf(event) ?? '');
-    const sites = countBy(object.events, (event) => siteFolder(event.site_id));
+    const { domains, sites } = countDomainsAndSites(kept);
     // No Content-Encoding for .gz objects: HTTP clients would unzip them on download, so a file named .gz would arrive plain.
     const put = async (bucket: ExportTarget['client'], objectKey: string, body: Buffer, contentType: string): Promise<void> => {
       try {
@@ -94,7 +123,7 @@ export class S3ObjectWriter {
             Body: body,
             ContentType: contentType,
             ContentMD5: createHash('md5').update(body).digest('base64'),
-            Metadata: { records: String(object.events.length), 'first-offset': object.first.toString(), 'last-offset': object.last.toString() },
+            Metadata: { records: String(kept.length), 'first-offset': object.first.toString(), 'last-offset': object.last.toString() },
             IfNoneMatch: '*',
           }),
         );
@@ -103,7 +132,7 @@ export class S3ObjectWriter {
       }
     };
 
-    const manifest = object.events.map((event) => `${event.event_id}\n`).join('');
+    const manifest = kept.map((event) => `${event.event_id}\n`).join('');
     await put(firstWritten(target), manifestKey(target.prefix, target.customerId, object.hour, stem), Buffer.from(manifest, 'utf8'), 'text/plain; charset=utf-8');
     if (target.backup) {
       await put(target.backup, key, encoded.body, encoded.contentType);
@@ -116,17 +145,14 @@ export class S3ObjectWriter {
         last_offset: object.last.toString(),
         event_date: object.hour.dt,
         event_hour: object.hour.hour,
-        records: object.events.length,
+        records: kept.length,
         bytes: encoded.body.length,
         md5: md5.toString('hex'),
-        // Sorted, so the record is byte-identical on every run.
-        site_domains: Object.fromEntries([...domains].filter(([domain]) => domain !== '').sort(([a], [b]) => a.localeCompare(b))),
-        // Every event under its site, `_none` without one: the counts add up to `records`.
-        sites: sortedObject(sites),
+        ...meteringCounts(domains, sites),
       };
       await put(target.backup, meteringKey(target.prefix, target.customerId, object.hour, stem), Buffer.from(`${JSON.stringify(metering)}\n`), 'application/json');
     }
     await put(target.client, key, encoded.body, encoded.contentType);
-    return { key, bytes: encoded.body.length, md5: md5.toString('hex'), domains, sites };
+    return { key, bytes: encoded.body.length, md5: md5.toString('hex'), domains, sites, kept };
   }
 }
