@@ -1,0 +1,337 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import * as avro from 'avsc';
+import type * as Hyparquet from 'hyparquet' with { 'resolution-mode': 'import' };
+import { parse as parseCsv } from 'csv-parse/sync';
+import { CONSUMER_SUBSCRIPTIONS, TOPICS, type ErasureReport, type TrackingEvent } from '@tracking/contracts';
+import { ErasurePublisher, subjectHash } from '@tracking/privacy';
+import { LOCAL_S3_CREDENTIALS } from '@tools/local-stack/local-s3';
+import { startAppProcess, type AppProcess } from '@test/support/app-process';
+import { EXPORTER_ON_STACK_S3, TEST_ADMIN_TOKEN, exporterSettings } from '@test/support/in-process-services';
+import { groupLag, positionGroup } from '@test/support/kafka-inspection';
+import { ConfluentSchemaRegistryAdapter } from '@tracking/kafka';
+import { testRegistrySettings } from '@test/support/test-connection';
+import { customersDirectory, writeTestCustomer } from '@test/support/test-customers';
+import { testEnvironment } from '@test/support/test-environment';
+import { testKafka } from '@test/support/test-kafka';
+import { readTopic, topicPositions } from '@test/support/topic-reader';
+import { buildEvents, produceEvents } from '@test/support/vault-fixtures';
+import { waitFor } from '@test/support/wait-for';
+
+const PREFIX = 'exports/privacy';
+const RECORDS_PER_OBJECT = 8;
+/** Every format the exporter writes, compressed where the format allows it. */
+const FORMATS: Array<{ format: string; compression: string }> = [
+  { format: 'json', compression: 'none' },
+  { format: 'json', compression: 'gzip' },
+  { format: 'csv', compression: 'none' },
+  { format: 'csv', compression: 'gzip' },
+  { format: 'parquet', compression: 'none' },
+  { format: 'avro', compression: 'none' },
+];
+
+interface StoredObject {
+  bucket: string;
+  key: string;
+  etag: string;
+  body: Buffer;
+}
+
+async function readParquet(body: Buffer): Promise<Array<Record<string, unknown>>> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- ES module only; see jest.config.js
+  const { parquetReadObjects } = require('hyparquet') as typeof Hyparquet;
+  const file = body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
+  return parquetReadObjects({ file });
+}
+
+function readAvroContainer(body: Buffer): Promise<Array<Record<string, unknown>>> {
+  return new Promise((resolve, reject) => {
+    const rows: Array<Record<string, unknown>> = [];
+    const decoder = new avro.streams.BlockDecoder();
+    decoder.on('data', (row: Record<string, unknown>) => rows.push(row)).on('end', () => resolve(rows)).on('error', reject);
+    decoder.end(body);
+  });
+}
+
+/** An object's records, read back with the format's own (independent) reader. */
+async function records(key: string, body: Buffer): Promise<Array<Record<string, unknown>>> {
+  const lines = (text: string) => text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
+  if (key.endsWith('.jsonl.gz')) return lines(gunzipSync(body).toString('utf8'));
+  if (key.endsWith('.jsonl')) return lines(body.toString('utf8'));
+  if (key.endsWith('.csv.gz')) return parseCsv(gunzipSync(body), { columns: true }) as Array<Record<string, unknown>>;
+  if (key.endsWith('.csv')) return parseCsv(body, { columns: true }) as Array<Record<string, unknown>>;
+  if (key.endsWith('.parquet')) return readParquet(body);
+  if (key.endsWith('.avro')) return readAvroContainer(body);
+  throw new Error(`unexpected object ${key}`);
+}
+
+const isEventObject = (key: string) => /\/customer=[^/]+\/dt=[^/]+\/hour=\d\d\/[^/]+\.(jsonl|jsonl\.gz|csv|csv\.gz|parquet|avro)$/.test(key) && !key.includes('/_');
+
+/**
+ * Everything an object says, searchable: its bytes, decompressed where the format compresses (gzip
+ * whole; Parquet pages and Avro blocks by reading the records back).
+ */
+async function searchableText(object: StoredObject): Promise<string> {
+  const parts = [object.body.toString('latin1')];
+  if (object.key.endsWith('.gz')) parts.push(gunzipSync(object.body).toString('utf8'));
+  if (isEventObject(object.key)) parts.push(JSON.stringify(await records(object.key, object.body), (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)));
+  return parts.join('\n');
+}
+
+describe('exporter erasure and access (issue 20; real Kafka, registry and S3 server)', () => {
+  const env = testEnvironment();
+  const s3 = new S3Client({ endpoint: env.s3Endpoint, region: 'us-east-1', forcePathStyle: true, credentials: LOCAL_S3_CREDENTIALS });
+  const customersDir = customersDirectory();
+  const groupId = `it-exporter-privacy-${randomUUID()}`;
+  const run = randomBytes(4).toString('hex');
+  const backupBucket = `it-privacy-backup-${run}`;
+  const bucketOf = (customerId: string) => `it-${customerId.replace(/_/g, '-')}-${run}`.slice(0, 63);
+  let start: Map<string, Map<number, string>>;
+  let exporter: AppProcess | undefined;
+  const settings = exporterSettings(env, groupId, customersDir, { ...EXPORTER_ON_STACK_S3, EXPORTER_MAX_RECORDS_PER_OBJECT: String(RECORDS_PER_OBJECT) });
+
+  /** Per customer: the subject erased, the other subject kept, and what each sent. */
+  interface Case {
+    customerId: string;
+    extension: string;
+    subject: { visitorId: string; userId: string; favourite: string; sessions: string[]; events: TrackingEvent[] };
+    other: { visitorId: string; events: TrackingEvent[] };
+    requestId: string;
+  }
+  const cases: Case[] = [];
+
+  const api = async (path: string, method = 'GET', body?: unknown) => {
+    if (!exporter) throw new Error('the exporter is not running');
+    const response = await fetch(`${exporter.url}/api/v1/${path}`, {
+      method,
+      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  const startExporter = async () => {
+    exporter = await startAppProcess('exporter', 'EXPORTER_PORT', settings);
+  };
+  const caughtUp = () => waitFor(() => groupLag(env.kafkaBrokers, groupId, TOPICS.trackingEvents), (lag) => lag === 0, { what: 'exporter group caught up', timeoutMs: 60_000 });
+
+  const listObjects = async (bucket: string, prefix = ''): Promise<StoredObject[]> => {
+    const objects: StoredObject[] = [];
+    let token: string | undefined;
+    do {
+      const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+      for (const entry of page.Contents ?? []) {
+        const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: entry.Key }));
+        objects.push({ bucket, key: entry.Key as string, etag: entry.ETag as string, body: Buffer.from(await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray()) });
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return objects;
+  };
+  /** Every object of the test: the customers' buckets and the backup bucket, manifests, metering records, claims and markers included. */
+  const everyObject = async () => [...(await listObjects(backupBucket)), ...(await Promise.all(cases.map((each) => listObjects(bucketOf(each.customerId))))).flat()];
+  const eventIdsIn = async (bucket: string, customerId: string) => {
+    const ids: string[] = [];
+    for (const object of await listObjects(bucket, `${PREFIX}/customer=${customerId}/`)) ids.push(...(await records(object.key, object.body)).map((row) => String(row['event_id'])));
+    return ids.sort();
+  };
+
+  /** `count` events per session, an hour ago and now-ish, so objects span two event hours. */
+  const eventsOf = (customerId: string, sessions: string[], count: number, person: { visitor_id: string; user_id?: string; favourite?: string }): TrackingEvent[] => {
+    const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000;
+    return buildEvents(
+      customerId,
+      sessions.flatMap((session, s) =>
+        Array.from({ length: count }, (_, index) => ({
+          event_type: index % 2 === 0 ? 'page_view' : 'custom_event',
+          event_name: index % 2 === 0 ? 'Page' : 'Booked, "quoted"',
+          page_url: `https://www.${customerId.replace(/_/g, '-')}.example/p/${person.visitor_id}/${index}?ref=${session}`,
+          session_id: session,
+          visitor_id: person.visitor_id,
+          ...(person.user_id ? { user_id: person.user_id } : {}),
+          occurred_at: new Date(hour + (index % 2 === 0 ? 60_000 : 3_660_000) + s * 100 + index).toISOString(),
+          event_data: { index, ...(person.favourite ? { favourite_treatment: person.favourite } : {}), note: 'naïve ✓' },
+        })),
+      ),
+    );
+  };
+
+  beforeAll(async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: backupBucket }));
+    start = await positionGroup(env.kafkaBrokers, groupId, CONSUMER_SUBSCRIPTIONS.exporter);
+    for (const { format, compression } of FORMATS) {
+      const tag = randomBytes(3).toString('hex');
+      const { id } = writeTestCustomer(customersDir, {
+        s3Export: {
+          client_bucket: bucketOf(`it_${tag}`),
+          backup_bucket: backupBucket,
+          prefix: PREFIX,
+          format,
+          compression,
+          schedule: 'daily',
+          credentials: { access_key: { env: 'IT_S3_ACCESS_KEY' }, secret_key: { env: 'IT_S3_SECRET_KEY' } },
+        },
+      }, `it_${tag}`);
+      await s3.send(new CreateBucketCommand({ Bucket: bucketOf(id) }));
+      const subjectSessions = Array.from({ length: 6 }, (_, index) => `sess-erase-${tag}-${index}`);
+      const otherSessions = Array.from({ length: 6 }, (_, index) => `sess-keep-${tag}-${index}`);
+      const subject = { visitorId: `vis-erase-${tag}`, userId: `user-erase-${tag}`, favourite: `hot-stone-erase-${tag}`, sessions: subjectSessions, events: [] as TrackingEvent[] };
+      subject.events = eventsOf(id, subjectSessions, 3, { visitor_id: subject.visitorId, user_id: subject.userId, favourite: subject.favourite });
+      const other = { visitorId: `vis-keep-${tag}`, events: eventsOf(id, otherSessions, 3, { visitor_id: `vis-keep-${tag}` }) };
+      cases.push({ customerId: id, extension: format === 'json' ? 'jsonl' : format, subject, other, requestId: `it-exporter-${tag}` });
+    }
+  });
+
+  afterAll(async () => {
+    await exporter?.stop();
+    s3.destroy();
+  });
+
+  /** The ids and values of a case's subject that no object may hold after the erasure. */
+  const needles = (each: Case) => [each.subject.visitorId, each.subject.userId, each.subject.favourite, ...each.subject.sessions, ...each.subject.events.map((event) => event.event_id)];
+
+  it("exports both subjects' events to both buckets in every format, and the access route returns exactly the subject's records", async () => {
+    await startExporter();
+    await produceEvents(env, cases.flatMap((each) => [...each.subject.events, ...each.other.events]));
+    await waitFor(
+      async () => {
+        await api('export/run', 'POST');
+        return Promise.all(cases.map((each) => eventIdsIn(bucketOf(each.customerId), each.customerId)));
+      },
+      (all) => all.every((ids, index) => ids.length === (cases[index] as Case).subject.events.length + (cases[index] as Case).other.events.length),
+      { what: "every customer's events exported", timeoutMs: 90_000 },
+    );
+    await caughtUp();
+    let shared = 0;
+    for (const each of cases) {
+      const all = [...each.subject.events, ...each.other.events].map((event) => event.event_id).sort();
+      expect(await eventIdsIn(bucketOf(each.customerId), each.customerId)).toEqual(all);
+      expect(await eventIdsIn(backupBucket, each.customerId)).toEqual(all);
+      // Objects holding both subjects are what the erasure must cut into, not drop.
+      for (const object of await listObjects(bucketOf(each.customerId), `${PREFIX}/customer=${each.customerId}/`)) {
+        const visitors = new Set((await records(object.key, object.body)).map((row) => row['visitor_id']));
+        if (visitors.has(each.subject.visitorId) && visitors.has(each.other.visitorId)) shared += 1;
+      }
+
+      const access = await api('privacy/access', 'POST', { customer_id: each.customerId, visitor_ids: [each.subject.visitorId.toUpperCase()], user_ids: [each.subject.userId] });
+      expect(access.status).toBe(200);
+      const found = access.body['records'] as Array<{ bucket: string; key: string; record: Record<string, unknown> }>;
+      expect(found.map((entry) => entry.record['event_id']).sort()).toEqual(each.subject.events.map((event) => event.event_id).sort());
+      for (const entry of found) {
+        expect(entry.bucket).toBe(bucketOf(each.customerId));
+        expect(entry.key).toMatch(new RegExp(`^${PREFIX}/customer=${each.customerId}/.+\\.${each.extension.replace('.', '\\.')}(\\.gz)?$`));
+        expect(entry.record).toMatchObject({ visitor_id: each.subject.visitorId, user_id: each.subject.userId, event_data: { favourite_treatment: each.subject.favourite } });
+      }
+    }
+    expect(shared).toBeGreaterThan(0);
+    const refused = await api('privacy/access', 'POST', { customer_id: cases[0]?.customerId });
+    expect(refused.status).toBe(400);
+  });
+
+  it("after an erasure request no object in any bucket holds the subject; the other subject's records are all there once; manifests and metering match; a report 'exporter' arrives", async () => {
+    const reportsFrom = await topicPositions(env.kafkaBrokers, TOPICS.privacyErasureReports);
+    const objectsBefore = (await everyObject()).filter((object) => isEventObject(object.key)).length;
+    const publisher = new ErasurePublisher(testKafka(env.kafkaBrokers, 'it-erasures'), new ConfluentSchemaRegistryAdapter(testRegistrySettings(env.schemaRegistryUrl)));
+    const requestedAt = Date.now();
+    try {
+      for (const each of cases) {
+        await publisher.publish({
+          request_id: each.requestId,
+          customer_id: each.customerId,
+          requested_at: requestedAt,
+          requested_by: 'exporter-privacy integration test',
+          visitor_hks: [subjectHash(each.customerId, each.subject.visitorId)],
+          user_hks: [subjectHash(each.customerId, each.subject.userId)],
+        });
+      }
+    } finally {
+      await publisher.disconnect();
+    }
+
+    const reports = await readTopic<ErasureReport>(env, TOPICS.privacyErasureReports, reportsFrom, (read) => cases.every((each) => read.some((record) => record.key === `${each.requestId}/exporter` && record.value.state === 'done')), 120_000);
+    const elapsed = Date.now() - requestedAt;
+    for (const each of cases) {
+      const done = reports.find((record) => record.key === `${each.requestId}/exporter` && record.value.state === 'done')?.value;
+      expect(done).toMatchObject({ request_id: each.requestId, customer_id: each.customerId, place: 'exporter', found: each.subject.events.length, removed: each.subject.events.length });
+    }
+    // The figures for the closing note: how many objects, how long.
+    process.stdout.write(`exporter erasure: ${cases.length} requests over ${objectsBefore} objects done within ${elapsed} ms; ${reports.filter((record) => record.value.state === 'done').map((record) => record.value.detail).join(' | ')}\n`);
+
+    await expectErasedEverywhere();
+  });
+
+  it('later writes leave the subject out: events arriving after the erasure, and a replay of the exporter from the beginning, bring none back', async () => {
+    // Live: more of both subjects' events after the request.
+    const later = cases.map((each) => ({
+      each,
+      subject: eventsOf(each.customerId, each.subject.sessions.slice(0, 2), 2, { visitor_id: each.subject.visitorId, user_id: each.subject.userId, favourite: each.subject.favourite }).map((event) => ({ ...event, event_id: `${event.event_id}-late` })),
+      other: eventsOf(each.customerId, [`sess-keep-late-${randomBytes(3).toString('hex')}`], 3, { visitor_id: each.other.visitorId }).map((event) => ({ ...event, event_id: `${event.event_id}-late` })),
+    }));
+    await produceEvents(env, later.flatMap(({ subject, other }) => [...subject, ...other]));
+    for (const { each, subject, other } of later) {
+      each.subject.events.push(...subject);
+      each.other.events.push(...other);
+    }
+    await waitFor(
+      async () => {
+        await api('export/run', 'POST');
+        return Promise.all(cases.map((each) => eventIdsIn(bucketOf(each.customerId), each.customerId)));
+      },
+      (all) => all.every((ids, index) => ids.length === (cases[index] as Case).other.events.length),
+      { what: "the later events exported (the other subject's)", timeoutMs: 90_000 },
+    );
+    await caughtUp();
+    await expectErasedEverywhere();
+
+    // Replay: the group back at the beginning of the test's records, the exporter started again.
+    const snapshot = async () => (await everyObject()).map((object) => `${object.bucket}/${object.key} ${object.etag}`).sort();
+    const before = await snapshot();
+    await exporter?.stop();
+    await positionGroup(env.kafkaBrokers, groupId, CONSUMER_SUBSCRIPTIONS.exporter, start);
+    await startExporter();
+    await caughtUp();
+    await api('export/run', 'POST');
+    expect(await snapshot()).toEqual(before);
+    await expectErasedEverywhere();
+
+    // And the access route finds nothing more of the subject.
+    for (const each of cases) {
+      const access = await api('privacy/access', 'POST', { customer_id: each.customerId, visitor_ids: [each.subject.visitorId], user_ids: [each.subject.userId] });
+      expect(access.body['records']).toEqual([]);
+    }
+  });
+
+  async function expectErasedEverywhere(): Promise<void> {
+    const objects = await everyObject();
+    const texts = await Promise.all(objects.map(async (object) => ({ object, text: await searchableText(object) })));
+    for (const each of cases) {
+      for (const needle of needles(each)) {
+        const holders = texts.filter(({ text }) => text.includes(needle)).map(({ object }) => `${object.bucket}/${object.key}`);
+        expect({ needle, holders }).toEqual({ needle, holders: [] });
+      }
+      // The other subject: every record still there, exactly once, in both buckets.
+      const others = each.other.events.map((event) => event.event_id).sort();
+      expect(await eventIdsIn(bucketOf(each.customerId), each.customerId)).toEqual(others);
+      expect(await eventIdsIn(backupBucket, each.customerId)).toEqual(others);
+    }
+    // Manifests list each object's event ids in order; metering records its count, size and checksum.
+    const byKey = new Map(objects.map((object) => [`${object.bucket}/${object.key}`, object]));
+    for (const object of objects.filter((candidate) => candidate.bucket === backupBucket && isEventObject(candidate.key))) {
+      const stem = object.key.slice(object.key.lastIndexOf('/') + 1).replace(/\.(jsonl|csv|parquet|avro)(\.gz)?$/, '');
+      const directory = object.key.slice(PREFIX.length + 1, object.key.lastIndexOf('/') + 1);
+      const ids = (await records(object.key, object.body)).map((row) => String(row['event_id']));
+      const manifest = byKey.get(`${backupBucket}/${PREFIX}/_manifests/${directory}${stem}.ids`);
+      expect({ key: object.key, manifest: manifest?.body.toString('utf8') }).toEqual({ key: object.key, manifest: ids.map((id) => `${id}\n`).join('') });
+      const metering = JSON.parse(byKey.get(`${backupBucket}/${PREFIX}/_metering/${directory}${stem}.json`)?.body.toString('utf8') ?? '{}') as Record<string, unknown>;
+      expect({ key: object.key, records: metering['records'], bytes: metering['bytes'], md5: metering['md5'] }).toEqual({
+        key: object.key,
+        records: ids.length,
+        bytes: object.body.length,
+        md5: createHash('md5').update(object.body).digest('hex'),
+      });
+      // Both copies are the same bytes.
+      const customerId = /customer=([^/]+)\//.exec(object.key)?.[1] as string;
+      expect(byKey.get(`${bucketOf(customerId)}/${object.key}`)?.etag).toBe(object.etag);
+    }
+  }
+});
