@@ -32,6 +32,19 @@ function writerSchema(columns: readonly EventColumn[]): WriterSchema {
   return projection;
 }
 
+const written = new Map<string, WriterSchema>();
+
+/** The writer schema a file was written with, from its header's text (erasure rewrites a file as it was, whatever schema version wrote it). */
+function schemaOfText(text: string): WriterSchema {
+  let schema = written.get(text);
+  if (!schema) {
+    schema = { type: avro.Type.forSchema(JSON.parse(text) as avro.Schema), text };
+    if (written.size > 100) written.clear();
+    written.set(text, schema);
+  }
+  return schema;
+}
+
 // The container layout, as the Avro specification ("Object Container Files") defines it. avsc's
 // BlockEncoder writes the same, but only as a stream with a random sync marker by default and
 // asynchronous compression; writing it here keeps encodeEvents synchronous and every byte chosen.
@@ -82,8 +95,12 @@ function encodeRecord(schema: WriterSchema, event: TrackingEvent): Buffer {
  * An Avro object container file with the tracking-event schema in its header. Always deflate,
  * whatever compression was asked for: the codec lives inside the format, and every Avro reader has it.
  */
-export function encodeAvroContainer(events: readonly TrackingEvent[], seed: string, columns: readonly EventColumn[] = EVENT_COLUMNS): Buffer {
-  const schema = writerSchema(columns);
+/**
+ * `writtenWith`: the schema text of a file written before (its header's), to write it again with that
+ * schema instead of the one `columns` gives today.
+ */
+export function encodeAvroContainer(events: readonly TrackingEvent[], seed: string, columns: readonly EventColumn[] = EVENT_COLUMNS, writtenWith?: string): Buffer {
+  const schema = writtenWith === undefined ? writerSchema(columns) : schemaOfText(writtenWith);
   const sync = syncMarker(seed);
   // Key order is the written order (avsc writes a map in insertion order), so it is fixed here.
   const meta = { 'avro.schema': Buffer.from(schema.text, 'utf8'), 'avro.codec': Buffer.from(CODEC, 'utf8') };

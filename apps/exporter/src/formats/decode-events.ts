@@ -9,7 +9,7 @@ import type { ExportCompression, ExportFormat } from './index';
 
 // ESM-only like hyparquet-writer; see parquet.encoder.ts and jest.config.js.
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
-const { parquetReadObjects } = require('hyparquet') as typeof Hyparquet;
+const { parquetMetadata, parquetReadObjects } = require('hyparquet') as typeof Hyparquet;
 
 /** The format and compression of an object, from the extension this exporter gives its keys. */
 export function formatOfKey(key: string): { format: ExportFormat; compression: ExportCompression; extension: string } | undefined {
@@ -56,20 +56,40 @@ function eventValue(column: EventColumn, value: unknown, fromText: boolean): unk
   }
 }
 
+/** An object's events, and the columns it was written with (`s3_export.fields`, in the schema's order). */
+export interface DecodedObject {
+  events: TrackingEvent[];
+  columns: readonly EventColumn[];
+  /** Avro: the writer schema's text in the file's header. */
+  schemaText?: string;
+}
+
+/** A column the object does not hold reads as null: it was not exported, and is not written back. */
 function toEvent(row: Row, fromText: boolean): TrackingEvent {
   const event: Row = {};
   for (const column of EVENT_COLUMNS) event[column.name] = eventValue(column, row[column.name], fromText);
   return event as unknown as TrackingEvent;
 }
 
-async function decodeAvroContainer(body: Buffer): Promise<TrackingEvent[]> {
+function columnsNamed(names: Iterable<string>): readonly EventColumn[] {
+  const present = new Set(names);
+  return EVENT_COLUMNS.filter((column) => present.has(column.name));
+}
+
+async function decodeAvroContainer(body: Buffer): Promise<DecodedObject> {
   const decoder = new avro.streams.BlockDecoder();
   const records: TrackingEvent[] = [];
-  decoder.on('data', (record: TrackingEvent) => records.push({ ...record }));
+  let names: string[] = [];
+  let schemaText: string | undefined;
+  decoder.on('metadata', (type: avro.Type, _codec: string, header: { meta: Record<string, Buffer> }) => {
+    names = ((type as avro.types.RecordType).fields ?? []).map((field) => field.name);
+    schemaText = header.meta['avro.schema']?.toString('utf8');
+  });
+  decoder.on('data', (record: Row) => records.push(toEvent({ ...record }, false)));
   const ended = once(decoder, 'end');
   decoder.end(body);
   await ended;
-  return records;
+  return { events: records, columns: columnsNamed(names), schemaText };
 }
 
 /**
@@ -77,23 +97,28 @@ async function decodeAvroContainer(body: Buffer): Promise<TrackingEvent[]> {
  * give back text, so a value's type comes from the event schema's column, as when it was written.
  * CSV cannot tell an empty text from null, nor an apostrophe the writer added from one the text had:
  * both write back the same bytes, which is what a rewrite needs; the caller checks that (object-rewrite).
+ * The columns come from the object itself (its keys, header, schema), not from today's configuration.
  */
-export async function decodeEvents(body: Buffer, format: ExportFormat, compression: ExportCompression): Promise<TrackingEvent[]> {
+export async function decodeEvents(body: Buffer, format: ExportFormat, compression: ExportCompression): Promise<DecodedObject> {
   const plain = compression === 'gzip' ? gunzipSync(body) : body;
   switch (format) {
-    case 'jsonl':
-      return plain
+    case 'jsonl': {
+      const rows = plain
         .toString('utf8')
         .split('\n')
         .filter((line) => line !== '')
-        .map((line) => toEvent(JSON.parse(line) as Row, false));
+        .map((line) => JSON.parse(line) as Row);
+      return { events: rows.map((row) => toEvent(row, false)), columns: rows[0] ? columnsNamed(Object.keys(rows[0])) : EVENT_COLUMNS };
+    }
     case 'csv': {
+      const [header = []] = parseCsv(plain, { to_line: 1 }) as string[][];
       const rows = parseCsv(plain, { columns: true, relax_quotes: false }) as Row[];
-      return rows.map((row) => toEvent(row, true));
+      return { events: rows.map((row) => toEvent(row, true)), columns: columnsNamed(header) };
     }
     case 'parquet': {
       const file = plain.buffer.slice(plain.byteOffset, plain.byteOffset + plain.byteLength) as ArrayBuffer;
-      return ((await parquetReadObjects({ file })) as Row[]).map((row) => toEvent(row, false));
+      const names = parquetMetadata(file).schema.slice(1).map((element) => element.name);
+      return { events: ((await parquetReadObjects({ file })) as Row[]).map((row) => toEvent(row, false)), columns: columnsNamed(names) };
     }
     case 'avro':
       return decodeAvroContainer(plain);

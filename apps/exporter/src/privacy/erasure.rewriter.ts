@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { TrackingEvent } from '@tracking/contracts';
-import { customerDirectory, manifestKey, meteringKey, type EventHour } from '../assembly/object-layout';
+import { customerDirectory, manifestKey, meteringKey, type ObjectFolder } from '../assembly/object-layout';
 import { formatOfKey } from '../formats/decode-events';
 import { firstWritten } from '../s3/boundary.ledger';
 import { S3Clients } from '../s3/s3-clients';
@@ -21,9 +21,11 @@ export interface RewriteTally {
   recordsRemoved: number;
   /** Records of any erased subject removed (the request's and earlier ones'). */
   erasedRemoved: number;
+  /** Objects written without both visitor_id and user_id (`s3_export.fields`): whose records they hold cannot be told. */
+  objectsUnmatchable: number;
 }
 
-export const emptyTally = (): RewriteTally => ({ objectsScanned: 0, objectsRewritten: 0, recordsFound: 0, recordsRemoved: 0, erasedRemoved: 0 });
+export const emptyTally = (): RewriteTally => ({ objectsScanned: 0, objectsRewritten: 0, recordsFound: 0, recordsRemoved: 0, erasedRemoved: 0, objectsUnmatchable: 0 });
 
 /** The object changed between read and write (another rewrite, a late writer): the caller tries again. */
 export class ObjectChangedError extends Error {
@@ -32,16 +34,17 @@ export class ObjectChangedError extends Error {
 }
 
 interface ObjectLocation {
-  hour: EventHour;
+  folder: ObjectFolder;
   stem: string;
 }
 
-/** Where an object key of this layout lives: its event hour and stem; undefined for any other key. */
+/** Where an object key of this layout lives: its folder (site, event hour) and stem; undefined for any other key. */
 function locate(key: string): ObjectLocation | undefined {
   const format = formatOfKey(key);
-  const match = /(?:^|\/)customer=[^/]+\/dt=(\d{4}-\d{2}-\d{2})\/hour=(\d{2})\/[^/]+$/.exec(key);
+  const match = /(?:^|\/)customer=[^/]+\/(?:site=([^/]+)\/)?dt=(\d{4}-\d{2}-\d{2})\/hour=(\d{2})\/[^/]+$/.exec(key);
   if (!format || !match) return undefined;
-  return { hour: { dt: match[1], hour: match[2], start: Date.parse(`${match[1]}T${match[2]}:00:00.000Z`) }, stem: stemOfKey(key, format.extension) };
+  const [, site, dt, hour] = match as unknown as [string, string | undefined, string, string];
+  return { folder: { dt, hour, start: Date.parse(`${dt}T${hour}:00:00.000Z`), ...(site === undefined ? {} : { site }) }, stem: stemOfKey(key, format.extension) };
 }
 
 function isMissing(error: unknown): boolean {
@@ -105,6 +108,7 @@ export class ErasureRewriter {
       copies.push({ bucket, etag: object.ETag, contentType: object.ContentType, metadata: object.Metadata, rewrite: await rewriteObject(key, body, erased) });
     }
     tally.objectsScanned += 1;
+    if (copies.some((copy) => copy.rewrite.kind === 'unchanged' && !copy.rewrite.matchable)) tally.objectsUnmatchable += 1;
     const changed = copies.filter((copy) => copy.rewrite.kind === 'rewritten');
     const first = changed[0]?.rewrite;
     if (!first || first.kind !== 'rewritten') return tally;
@@ -118,7 +122,7 @@ export class ErasureRewriter {
       this.clients.for(bucket).send(
         new PutObjectCommand({ Bucket: bucket.bucket, Key: objectKey, Body: content, ContentType: contentType, ContentMD5: createHash('md5').update(content).digest('base64'), ...extra }),
       );
-    await put(firstWritten(target), manifestKey(target.prefix, target.customerId, location.hour, location.stem), Buffer.from(kept.map((event) => `${event.event_id}\n`).join(''), 'utf8'), 'text/plain; charset=utf-8');
+    await put(firstWritten(target), manifestKey(target.prefix, target.customerId, location.folder, location.stem), Buffer.from(kept.map((event) => `${event.event_id}\n`).join(''), 'utf8'), 'text/plain; charset=utf-8');
     if (target.backup) await this.updateMetering(target, target.backup, location, kept, body);
     for (const copy of changed) {
       try {
@@ -140,7 +144,7 @@ export class ErasureRewriter {
 
   /** The metering record beside the object: its counts, size, checksum and domains of what it now holds. */
   private async updateMetering(target: ExportTarget, backup: BucketTarget, location: ObjectLocation, kept: readonly TrackingEvent[], body: Buffer): Promise<void> {
-    const key = meteringKey(target.prefix, target.customerId, location.hour, location.stem);
+    const key = meteringKey(target.prefix, target.customerId, location.folder, location.stem);
     let record: Record<string, unknown>;
     try {
       const object = await this.clients.for(backup).send(new GetObjectCommand({ Bucket: backup.bucket, Key: key }));

@@ -115,7 +115,8 @@ export class ErasureWorker implements OnApplicationBootstrap, OnApplicationShutd
         const removed = outcome.kind === 'applied' ? outcome.tally.recordsRemoved : 0;
         const detail =
           outcome.kind === 'applied'
-            ? `${outcome.tally.objectsRewritten} of ${outcome.tally.objectsScanned} objects rewritten in the client and backup buckets (manifests and metering updated) in ${outcome.seconds.toFixed(1)} s`
+            ? `${outcome.tally.objectsRewritten} of ${outcome.tally.objectsScanned} objects rewritten in the client and backup buckets (manifests and metering updated) in ${outcome.seconds.toFixed(1)} s` +
+              (outcome.tally.objectsUnmatchable > 0 ? `; ${outcome.tally.objectsUnmatchable} objects hold neither visitor_id nor user_id (s3_export.fields) and could not be matched` : '')
             : outcome.detail;
         await this.erasures.report({ request_id: request.request_id, customer_id: request.customer_id, place: 'exporter', instance: this.instance, state: 'done', found, removed, finished_at: Date.now(), detail });
         this.logger.info({ requestId: request.request_id, customer: request.customer_id, found, removed, detail }, 'erasure applied to the exported objects');

@@ -1,7 +1,8 @@
 import { gunzipSync } from 'node:zlib';
-import type { TrackingEvent } from '@tracking/contracts';
+import { TRACKING_EVENT_SCHEMA_FILE, readAvroSchema, type TrackingEvent } from '@tracking/contracts';
+import { encodeAvroContainer } from '../formats/avro-container.encoder';
 import { decodeEvents, formatOfKey } from '../formats/decode-events';
-import { encodeEvents, type ExportCompression, type ExportFormat } from '../formats';
+import { EVENT_COLUMN_NAMES, encodeEvents, selectColumns, type ExportCompression, type ExportFormat } from '../formats';
 import { ObjectRewriteError, rewriteObject } from './object-rewrite';
 
 const STEM = 'tracking.events.v1+3+0000000100-0000000199';
@@ -38,6 +39,7 @@ function event(index: number, overrides: Partial<TrackingEvent>): TrackingEvent 
     key_id: null,
     library_name: null,
     library_version: null,
+    site_id: null,
     ...overrides,
   };
 }
@@ -66,7 +68,7 @@ describe(rewriteObject.name, () => {
     const key = `tracking/events/customer=one_spa/dt=2026-12-07/hour=10/${STEM}.${encoded.extension}`;
 
     it('reads its own objects back to events that write the same bytes', async () => {
-      const decoded = await decodeEvents(encoded.body, format, compression);
+      const { events: decoded } = await decodeEvents(encoded.body, format, compression);
 
       expect(decoded.map((each) => each.event_id)).toEqual(EVENTS.map((each) => each.event_id));
       expect(encodeEvents(decoded, format, compression, STEM).body.equals(encoded.body)).toBe(true);
@@ -82,7 +84,7 @@ describe(rewriteObject.name, () => {
       expect(sut.kept.map((each) => each.event_id)).toEqual(['evt_1', 'evt_3', 'evt_4']);
       expect(sut.body.equals(encodeEvents(EVENTS.filter((each) => !erased(each)), format, compression, STEM).body)).toBe(true);
       // Parquet and Avro compress inside: their text is searched decoded; the text formats byte for byte.
-      const plain = compression === 'gzip' ? gunzipSync(sut.body) : format === 'parquet' || format === 'avro' ? Buffer.from(JSON.stringify(await decodeEvents(sut.body, format, compression))) : sut.body;
+      const plain = compression === 'gzip' ? gunzipSync(sut.body) : format === 'parquet' || format === 'avro' ? Buffer.from(JSON.stringify((await decodeEvents(sut.body, format, compression)).events)) : sut.body;
       for (const needle of ['vis_erased', 'user_erased', 'erased@example.com', 'evt_0']) expect(plain.includes(needle)).toBe(false);
     });
 
@@ -99,8 +101,41 @@ describe(rewriteObject.name, () => {
       if (sut.kind !== 'rewritten') throw new Error('expected a rewrite');
       expect(sut.kept).toEqual([]);
       expect(sut.body.equals(encodeEvents([], format, compression, STEM).body)).toBe(true);
-      expect(await decodeEvents(sut.body, format, compression)).toEqual([]);
+      expect((await decodeEvents(sut.body, format, compression)).events).toEqual([]);
     });
+  });
+
+  describe.each(CASES)('%s (%s) with a column subset (s3_export.fields)', (format, compression) => {
+    const columns = selectColumns(['event_id', 'visitor_id', 'occurred_at', 'event_data']);
+    const encoded = encodeEvents(EVENTS, format, compression, STEM, columns);
+    const key = `p/customer=one_spa/site=shop/dt=2026-12-07/hour=10/${STEM}.${encoded.extension}`;
+
+    it('writes the kept events with the columns the object has', async () => {
+      const sut = await rewriteObject(key, encoded.body, erased);
+
+      if (sut.kind !== 'rewritten') throw new Error('expected a rewrite');
+      expect(sut.kept.map((each) => each.event_id)).toEqual(['evt_1', 'evt_2', 'evt_3', 'evt_4']);
+      expect(sut.body.equals(encodeEvents(sut.kept, format, compression, STEM, columns).body)).toBe(true);
+    });
+
+    it('cannot tell whose records an object without visitor_id and user_id holds, and says so', async () => {
+      const anonymous = encodeEvents(EVENTS, format, compression, STEM, selectColumns(['event_id', 'event_data']));
+      const sut = await rewriteObject(key, anonymous.body, erased);
+
+      expect(sut).toMatchObject({ kind: 'unchanged', matchable: false });
+    });
+  });
+
+  it('writes an Avro file again with the schema in its own header (one written before a schema change)', async () => {
+    const full = JSON.parse(readAvroSchema(TRACKING_EVENT_SCHEMA_FILE).text) as { fields: Array<{ name: string }> };
+    // The tracking-event schema as it was before site_id, written out in another layout: rewriting must keep those bytes.
+    const before = JSON.stringify({ ...full, fields: full.fields.filter((field) => field.name !== 'site_id') }, null, 2);
+    const columns = selectColumns(EVENT_COLUMN_NAMES.filter((name) => name !== 'site_id'));
+    const body = encodeAvroContainer(EVENTS, STEM, columns, before);
+    const sut = await rewriteObject(`p/customer=one_spa/dt=2026-12-07/hour=10/${STEM}.avro`, body, erased);
+
+    if (sut.kind !== 'rewritten') throw new Error('expected a rewrite');
+    expect(sut.body.equals(encodeAvroContainer(sut.kept, STEM, columns, before))).toBe(true);
   });
 
   it('refuses an object that does not read back to its own bytes', async () => {

@@ -1,13 +1,14 @@
 import type { TrackingEvent } from '@tracking/contracts';
-import { decodeEvents, formatOfKey } from '../formats/decode-events';
-import { encodeEvents } from '../formats';
+import { encodeAvroContainer } from '../formats/avro-container.encoder';
+import { decodeEvents, formatOfKey, type DecodedObject } from '../formats/decode-events';
+import { encodeEvents, type ExportCompression, type ExportFormat } from '../formats';
 
 /** Whether an event belongs to an erased subject (the erasure list, or one request's subjects). */
 export type ErasedEvent = (event: TrackingEvent) => boolean;
 
 export type ObjectRewrite =
   /** Nothing of an erased subject in it: left as it is. */
-  | { kind: 'unchanged'; events: TrackingEvent[] }
+  | { kind: 'unchanged'; events: TrackingEvent[]; matchable: boolean }
   /** The object without the erased subjects' events, byte for byte what the exporter writes for the events kept. */
   | { kind: 'rewritten'; body: Buffer; kept: TrackingEvent[]; removed: TrackingEvent[] };
 
@@ -23,6 +24,12 @@ export function stemOfKey(key: string, extension: string): string {
   return name.slice(0, name.length - extension.length - 1);
 }
 
+/** Events written as the object was: its columns, and for Avro its own header's schema. */
+function writtenAgain(events: readonly TrackingEvent[], format: ExportFormat, compression: ExportCompression, seed: string, decoded: DecodedObject): Buffer {
+  if (format === 'avro' && decoded.schemaText !== undefined) return encodeAvroContainer(events, seed, decoded.columns, decoded.schemaText);
+  return encodeEvents(events, format, compression, seed, decoded.columns).body;
+}
+
 /**
  * One exported object without the events of erased subjects, in its own format (from its key's
  * extension). The result is encodeEvents of the kept events with the object's own seed, so a rewritten
@@ -34,13 +41,17 @@ export function stemOfKey(key: string, extension: string): string {
 export async function rewriteObject(key: string, body: Buffer, erased: ErasedEvent): Promise<ObjectRewrite> {
   const format = formatOfKey(key);
   if (!format) throw new ObjectRewriteError(`${key} is not an object of this exporter (unknown extension)`);
-  const events = await decodeEvents(body, format.format, format.compression);
+  const decoded = await decodeEvents(body, format.format, format.compression);
+  const { events, columns } = decoded;
   const removed = events.filter(erased);
-  if (removed.length === 0) return { kind: 'unchanged', events };
+  // An export whose `fields` leave out both ids cannot tell whose its records are (its writer could, and left the erased ones out).
+  const matchable = columns.some((column) => column.name === 'visitor_id' || column.name === 'user_id');
+  if (removed.length === 0) return { kind: 'unchanged', events, matchable: matchable || events.length === 0 };
   const seed = stemOfKey(key, format.extension);
-  if (!encodeEvents(events, format.format, format.compression, seed).body.equals(body)) {
+  const encode = (chosen: readonly TrackingEvent[]) => writtenAgain(chosen, format.format, format.compression, seed, decoded);
+  if (!encode(events).equals(body)) {
     throw new ObjectRewriteError(`${key} does not read back to its own bytes; not rewritten, so that no other record changes`);
   }
   const kept = events.filter((event) => !erased(event));
-  return { kind: 'rewritten', body: encodeEvents(kept, format.format, format.compression, seed).body, kept, removed };
+  return { kind: 'rewritten', body: encode(kept), kept, removed };
 }

@@ -69,8 +69,9 @@ export class SubjectAccessService {
         if (!format) continue;
         const object = await this.clients.for(bucket).send(new GetObjectCommand({ Bucket: bucket.bucket, Key: key }));
         const body = Buffer.from((await object.Body?.transformToByteArray()) ?? new Uint8Array());
-        const events = (await decodeEvents(body, format.format, format.compression)).filter(theirs);
-        found.set(key, events.map((event) => ({ bucket: bucket.bucket, key, record: jsonRecord(event) })));
+        const { events: all, columns } = await decodeEvents(body, format.format, format.compression);
+        const events = all.filter(theirs);
+        found.set(key, events.map((event) => ({ bucket: bucket.bucket, key, record: jsonRecord(event, columns) })));
       }
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, keys.length) }, worker));

@@ -94,7 +94,7 @@ function event(offset: number): TrackingEvent {
     event_id: `e${offset}`, customer_id: 'a', event_type: 'page_view', event_name: 'Page', page_url: null, referrer: null, occurred_at: T0 + offset, received_at: T0 + offset, sent_at: T0 + offset,
     session_id: 's', visitor_id: offset % 3 === 0 ? 'vis_erasable' : 'vis_other', user_id: null, location_id: null, consent_state: null, ip_address: null, user_agent: null, event_data: '{}',
     utm_source: null, utm_medium: null, utm_campaign: null, utm_term: null, utm_content: null, batch_id: null, source: 'api', referrer_domain: null, security_score: null, suspicious: false,
-    key_id: null, library_name: null, library_version: null,
+    key_id: null, library_name: null, library_version: null, site_id: null,
   };
 }
 
@@ -291,11 +291,11 @@ describe('erased subjects (issue 20)', () => {
     const erasable = (candidate: TrackingEvent) => candidate.visitor_id === 'vis_erasable';
 
     const tally = await before.rewriter.rewriteCustomer(target, erasable, erasable);
-    expect(tally).toEqual({ objectsScanned: 2, objectsRewritten: 2, recordsFound: 4, recordsRemoved: 4, erasedRemoved: 4 });
+    expect(tally).toEqual({ objectsScanned: 2, objectsRewritten: 2, recordsFound: 4, recordsRemoved: 4, erasedRemoved: 4, objectsUnmatchable: 0 });
     expect(subjectLeft(server)).toEqual([]);
     expect(server.eventIdsInClientBucket()).toEqual(['e1', 'e10', 'e11', 'e2', 'e4', 'e5', 'e7', 'e8']);
     const writes = server.writes.length;
-    expect(await before.rewriter.rewriteCustomer(target, erasable, erasable)).toEqual({ objectsScanned: 2, objectsRewritten: 0, recordsFound: 0, recordsRemoved: 0, erasedRemoved: 0 });
+    expect(await before.rewriter.rewriteCustomer(target, erasable, erasable)).toEqual({ objectsScanned: 2, objectsRewritten: 0, recordsFound: 0, recordsRemoved: 0, erasedRemoved: 0, objectsUnmatchable: 0 });
     expect(server.writes.length).toBe(writes);
 
     // A new owner reading the partition again from the start, knowing the erasure, writes nothing and brings nothing back.
