@@ -4,6 +4,7 @@ import { customerSourceProviders } from '@tracking/customer-store';
 import { ADMIN_TOKEN_SHA256, ApiExceptionFilter } from '@tracking/http';
 import { consumingServiceProviders } from '@tracking/kafka';
 import { ObservabilityModule, type Logger } from '@tracking/observability';
+import { erasureListProviders } from '@tracking/privacy';
 import { EXPORTER_CONFIG, type ExporterConfig } from './config/exporter.config';
 import { ExportController } from './export/export.controller';
 import { ExportConsumer } from './export/export.consumer';
@@ -59,6 +60,7 @@ export class ExporterModule {
         { provide: ExporterInstance, useValue: instance },
         ...consumingServiceProviders('exporter', { ...config, memberUserData: instance.announcement() }, logger),
         ExporterMetrics,
+        ...erasureListProviders({ kafka: config.kafka, registry: config.registry, service: 'exporter' }),
         ...customerSourceProviders({ kafka: config.kafka, registry: config.registry, customersDir: config.customersDir, directoryPollMs: 5000, service: 'exporter' }),
         ExportTargetsFollower,
         S3Clients,

@@ -1,47 +1,27 @@
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import type { ErasureReport, ErasureRequestRecord, SchemaRegistryPort, TrackingEvent } from '@tracking/contracts';
-import { BackgroundConnection, KAFKA_CLIENT, SCHEMA_REGISTRY } from '@tracking/kafka';
-import { LOGGER, ReadinessRegistry, type Logger } from '@tracking/observability';
-import { ErasureList, ErasureReporter, type ErasureRequestListener } from '@tracking/privacy';
-import type { Kafka } from 'kafkajs';
+import { Inject, Injectable } from '@nestjs/common';
+import type { ErasureReport, ErasureRequestRecord, TrackingEvent } from '@tracking/contracts';
+import { LOGGER, type Logger } from '@tracking/observability';
+import { ERASURE_LIST, ERASURE_REPORTER, type ErasureList, type ErasureReporter, type ErasureRequestListener } from '@tracking/privacy';
 
 /** How long a write waits for the erasure list to reach the topic's end before going on (logged). */
 const REFRESH_TIMEOUT_MS = 5_000;
 
 /**
- * The erasure list as the exporter uses it (issue 20): followed whole from privacy.erasures.v1 in every
- * instance, ready before the first event is consumed (createExporter waits for it), so no write ever
- * holds an erased subject's events; and where the exporter reports what it did with each request.
+ * The erasure list as the exporter uses it (issue 20). The list itself (ERASURE_LIST, followed whole
+ * from privacy.erasures.v1 in every instance, started with the service and part of /readyz) and the
+ * reporter come from libs/privacy; createExporter consumes no event before the list is read, so no
+ * write ever holds an erased subject's events.
  */
 @Injectable()
-export class ExporterErasures implements OnModuleInit, OnApplicationShutdown {
-  readonly list: ErasureList;
-  private readonly reporter: ErasureReporter;
-  private readonly connection: BackgroundConnection;
+export class ExporterErasures {
   /** The refresh in progress and when it began: a write that ended before it began may join it. */
   private refreshing?: { startedAt: number; done: Promise<boolean> };
 
   constructor(
-    @Inject(KAFKA_CLIENT) kafka: Kafka,
-    @Inject(SCHEMA_REGISTRY) registry: SchemaRegistryPort,
-    readiness: ReadinessRegistry,
+    @Inject(ERASURE_LIST) readonly list: ErasureList,
+    @Inject(ERASURE_REPORTER) private readonly reporter: ErasureReporter,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {
-    this.list = new ErasureList(kafka, registry, logger, { readerName: 'exporter' });
-    this.reporter = new ErasureReporter(kafka, registry);
-    this.connection = new BackgroundConnection('privacy.erasures', () => this.list.start(), logger);
-    readiness.register({ name: 'erasures', check: () => this.list.check() });
-  }
-
-  onModuleInit(): Promise<void> {
-    return this.connection.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    this.connection.stop();
-    await this.list.stop();
-    await this.reporter.disconnect().catch(() => undefined);
-  }
+  ) {}
 
   /** Resolves once the list was read whole once. */
   get readyOnce(): Promise<void> {
