@@ -248,5 +248,7 @@ describe('automation trigger: erasure of a subject (real Kafka, PostgreSQL and H
     const skipped = Number(/^automation_events_erased_skipped_total(?:\{[^}]*\})? (\d+)/m.exec(metrics)?.[1]);
     process.stderr.write(`replay: erased-subject events skipped ${skipped}, trigger rows ${before.length} before and after\n`);
     expect(skipped).toBeGreaterThanOrEqual(4);
+    // The request, read again at start, was recognised as applied: not applied a second time.
+    expect(Number(/^automation_erasures_applied_total(?:\{[^}]*\})? (\d+)/m.exec(metrics)?.[1])).toBe(0);
   });
 });

@@ -92,6 +92,17 @@ export class TriggerErasureRepository {
     });
   }
 
+  /** Of these requests, the ids of those already applied with the same subjects (by any instance). */
+  async appliedAlready(requests: readonly ErasureRequestRecord[]): Promise<Set<string>> {
+    const { rows } = await this.pool.query<{ request_id: string }>(
+      `SELECT e.request_id FROM automation.erasures e
+         JOIN unnest($1::text[], $2::text[]) AS r(request_id, digest) ON r.request_id = e.request_id
+        WHERE e.subjects_digest = r.digest`,
+      [requests.map((request) => request.request_id), requests.map((request) => subjectsDigest(request))],
+    );
+    return new Set(rows.map((row) => row.request_id));
+  }
+
   async markReported(requestId: string): Promise<void> {
     await this.pool.query(`UPDATE automation.erasures SET reported_at = now() WHERE request_id = $1`, [requestId]);
   }

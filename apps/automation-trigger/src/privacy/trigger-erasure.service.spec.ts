@@ -16,7 +16,7 @@ const REQUEST: ErasureRequestRecord = {
   user_hks: [],
 };
 
-function setup(applications: Array<ErasureApplication | Error>, unreported: UnreportedErasure[] = []) {
+function setup(applications: Array<ErasureApplication | Error>, unreported: UnreportedErasure[] = [], appliedBefore: string[] = []) {
   let listener: ErasureRequestListener | undefined;
   const list = { onRequest: (added: ErasureRequestListener) => (listener = added) } as unknown as ErasureList;
   const reports: ErasureReport[] = [];
@@ -30,6 +30,7 @@ function setup(applications: Array<ErasureApplication | Error>, unreported: Unre
   });
   const repository = {
     apply,
+    appliedAlready: async () => new Set(appliedBefore),
     markReported: async (requestId: string) => void marked.push(requestId),
     unreported: async () => unreported.splice(0),
   } as unknown as TriggerErasureRepository;
@@ -67,6 +68,18 @@ describe(TriggerErasure.name, () => {
 
     expect(apply).toHaveBeenCalledTimes(1);
     expect(reports).toEqual([]);
+  });
+
+  it('skips, without a transaction, the requests read at start that were applied before with the same subjects', async () => {
+    const { sut, hear, reports, apply } = setup([{ outcome: 'applied', counts: { found: 1, removed: 1, cancelled: 0 } }], [], ['req-old']);
+    await hear({ ...REQUEST, request_id: 'req-old' }, true);
+    await hear(REQUEST, true);
+    sut.onApplicationBootstrap();
+    await drained(sut);
+    await sut.beforeApplicationShutdown();
+
+    expect(apply).toHaveBeenCalledTimes(1);
+    expect(reports.map((report) => report.request_id)).toEqual(['req-1']);
   });
 
   it('reports a failure once, keeps the request and reports it done once the database answers again', async () => {

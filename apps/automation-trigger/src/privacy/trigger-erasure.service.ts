@@ -62,9 +62,12 @@ export class TriggerErasure implements OnModuleInit, OnApplicationBootstrap, Bef
   }
 
   private async applyQueued(): Promise<boolean> {
-    for (const request of [...this.queue.values()]) {
+    const queued = [...this.queue.values()];
+    // Mostly the whole list, read at start: those applied before cost one query, not a transaction each.
+    const applied = queued.length > 0 ? await this.repository.appliedAlready(queued) : new Set<string>();
+    for (const request of queued) {
       try {
-        await this.applyOne(request);
+        if (!applied.has(request.request_id)) await this.applyOne(request);
       } catch (error) {
         await this.failed(request, error);
         // The rest waits too: what failed one (the database away) most likely fails the next.
