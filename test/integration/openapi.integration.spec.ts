@@ -14,7 +14,13 @@ interface OpenApiDocument {
 /** Each service's operators' routes, as the document names them (method and path). */
 const ADMIN_ROUTES: Record<'gateway' | 'vault-loader' | 'automation-trigger' | 'exporter', Array<[string, string]>> = {
   gateway: [['post', '/api/v1/tracking/keys'], ['get', '/api/v1/tracking/keys'], ['post', '/api/v1/tracking/keys/{keyId}/rotate'], ['delete', '/api/v1/tracking/keys/{keyId}']],
-  'vault-loader': [['post', '/api/v1/privacy/erasures'], ['get', '/api/v1/privacy/erasures/{requestId}'], ['get', '/api/v1/privacy/erasures'], ['post', '/api/v1/privacy/retention/run']],
+  'vault-loader': [
+    ['post', '/api/v1/privacy/erasures'],
+    ['get', '/api/v1/privacy/erasures/{requestId}'],
+    ['get', '/api/v1/privacy/erasures'],
+    ['post', '/api/v1/privacy/retention/run'],
+    ['post', '/api/v1/sites/backfill'],
+  ],
   'automation-trigger': [
     ['get', '/api/v1/automations/{customerId}/workflows'],
     ['put', '/api/v1/automations/{customerId}/workflows'],

@@ -5,7 +5,7 @@ import { Client, Pool } from 'pg';
 import { parse, stringify } from 'yaml';
 import { CONSUMER_SUBSCRIPTIONS, GHOST_HASH_KEY, TOPICS, hashKey, tenantHashKey, type TrackingEvent } from '@tracking/contracts';
 import { HUBS, LINKS, ROLLUP_TABLES, SATELLITES, type Relation } from '@tracking/vault-schema';
-import { startGateway, startVaultLoader, type RunningService } from '@test/support/in-process-services';
+import { TEST_ADMIN_TOKEN, startGateway, startVaultLoader, type RunningService } from '@test/support/in-process-services';
 import { groupLag, positionGroup } from '@test/support/kafka-inspection';
 import { customersDirectory, writeTestCustomer, type TestCustomer } from '@test/support/test-customers';
 import { testEnvironment } from '@test/support/test-environment';
@@ -14,6 +14,26 @@ import { waitFor } from '@test/support/wait-for';
 
 const LOADED_TOPICS = CONSUMER_SUBSCRIPTIONS.vaultLoader;
 const HOUR = 3_600_000;
+
+/** Each rollup's period and source rows, written out here (as in vault-rollups.integration.spec.ts) to rebuild one tenant's rollups from staging. */
+const DAY_OF = `(occurred_at AT TIME ZONE 'UTC')::date`;
+const VALID = `staging.site_events WHERE validation_status <> 'INVALID'`;
+const REBUILD: Record<string, { period: string; from: string }> = {
+  'rollup.daily_events': { period: DAY_OF, from: VALID },
+  'rollup.daily_visitors': { period: DAY_OF, from: `${VALID} AND visitor_id IS NOT NULL` },
+  'rollup.daily_sessions': { period: DAY_OF, from: `${VALID} AND session_id IS NOT NULL` },
+  'rollup.hourly_events': { period: `date_trunc('hour', occurred_at, 'UTC')`, from: 'staging.site_events WHERE true' },
+  'rollup.hourly_quality': { period: `date_trunc('hour', load_date, 'UTC')`, from: 'staging.site_events WHERE true' },
+  'rollup.hourly_issues': { period: `date_trunc('hour', load_date, 'UTC')`, from: 'staging.data_quality_log WHERE true' },
+};
+const rebuildRollup = (rollup: Relation): string => {
+  const { period, from } = REBUILD[rollup.table] ?? { period: '', from: '' };
+  const grain = rollup.columns.map((column) => column.name).filter((name) => !['tenant_hk', 'events', 'quality_score_sum'].includes(name));
+  const expressions = grain.map((name, index) => (index === 0 ? period : name));
+  const score = rollup.table === 'rollup.hourly_quality';
+  return `INSERT INTO ${rollup.table} (tenant_hk, ${grain.join(', ')}, events${score ? ', quality_score_sum' : ''})
+    SELECT tenant_hk, ${expressions.join(', ')}, count(*)${score ? ', sum(quality_score)' : ''} FROM ${from} AND tenant_hk = $1 GROUP BY tenant_hk, ${expressions.join(', ')}`;
+};
 
 /** Writes the test customer's sites into its config.yaml (the directory source reads it again within seconds). */
 function declareSites(dir: string, customerId: string, sites: unknown[]): void {
@@ -291,6 +311,43 @@ describe('sites in the vault, the rollups and the read API', () => {
     const theirs = await json('/api/v1/tracking/analytics/sites?window=7', other);
     expect((theirs['sites'] as Array<{ events: number }>).reduce((sum, site) => sum + site.events, 0)).toBe(3);
   });
+
+  it('backfills the events loaded before migration Sites to the rows their load gives now', async () => {
+    const derived = [HUBS.site, HUBS.apiKey, LINKS.sessionSite, LINKS.pageSite, LINKS.siteApiKey];
+    const configured = [SATELLITES.site, SATELLITES.apiKey];
+    const sumsOf = async () => Object.fromEntries(Object.entries(await vaultChecksums(db, tenantHk)).filter(([table]) => !configured.some((spec) => spec.table === table)));
+    const before = await sumsOf();
+    // This tenant as migration Sites leaves a vault loaded before it: no site rows, site_id NULL, rollups without sites.
+    const client = await db.connect();
+    try {
+      await client.query('BEGIN');
+      for (const spec of [...configured, LINKS.sessionSite, LINKS.pageSite, LINKS.siteApiKey, HUBS.site, HUBS.apiKey]) await client.query(`DELETE FROM ${spec.table} WHERE tenant_hk = $1`, [tenantHk]);
+      for (const table of ['staging.site_events', 'staging.data_quality_log']) await client.query(`UPDATE ${table} SET site_id = NULL WHERE tenant_hk = $1`, [tenantHk]);
+      for (const rollup of ROLLUP_TABLES) {
+        await client.query(`DELETE FROM ${rollup.table} WHERE tenant_hk = $1`, [tenantHk]);
+        await client.query(rebuildRollup(rollup), [tenantHk]);
+      }
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+    const unsited = await json('/api/v1/tracking/analytics/sites?window=7');
+    expect((unsited['sites'] as Array<{ site_id: string | null }>).map((site) => site.site_id)).toEqual([null]);
+
+    const backfill = () => fetch(`${loader.url}/api/v1/sites/backfill`, { method: 'POST', headers: { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
+    const response = await backfill();
+    expect(response.status).toBe(200);
+    const report = (await response.json()) as { examined: number; sited: number; rows_inserted: Record<string, number> };
+    expect(report).toMatchObject({ examined: expect.any(Number) as number, sited: expected.filter((event) => event.site !== null).length });
+    expect(await sumsOf()).toEqual(before);
+    for (const spec of derived) expect([spec.table, (await rowsOf(spec, '1')).length > 0]).toEqual([spec.table, true]);
+    // The configuration satellites describe the sites and keys as configured now.
+    expect((await rowsOf(SATELLITES.site, 'site_name')).map((row) => row['site_name'])).toEqual(['The shop, renamed']);
+    // A second run finds only the events without a site, and changes nothing.
+    const again = (await (await backfill()).json()) as { sited: number };
+    expect(again.sited).toBe(0);
+    expect(await sumsOf()).toEqual(before);
+  }, 60_000);
 
   it('adds nothing when the topic is replayed: the old records derive the same sites again', async () => {
     const before = await vaultChecksums(db, tenantHk);

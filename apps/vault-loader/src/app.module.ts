@@ -17,7 +17,9 @@ import { ERASURE_PUBLISHER, ErasureService } from './privacy/erasure.service';
 import { PrivacyController } from './privacy/privacy.controller';
 import { RetentionJob } from './privacy/retention.job';
 import { RetentionRepository } from './privacy/retention.repository';
+import { SiteBackfill } from './sites/site-backfill';
 import { SiteCatalog } from './sites/site-catalog';
+import { SitesController } from './sites/sites.controller';
 import { VaultRepository } from './vault/vault.repository';
 
 @Module({})
@@ -26,7 +28,7 @@ export class VaultLoaderModule {
     return {
       module: VaultLoaderModule,
       imports: [ObservabilityModule.forRoot({ service: 'vault-loader', logger })],
-      controllers: [PrivacyController, VaultConsumer],
+      controllers: [PrivacyController, SitesController, VaultConsumer],
       providers: [
         { provide: VAULT_LOADER_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
@@ -53,6 +55,7 @@ export class VaultLoaderModule {
         }),
         RetentionPolicy,
         SiteCatalog,
+        SiteBackfill,
         RetentionRepository,
         RetentionJob,
         ErasureRepository,

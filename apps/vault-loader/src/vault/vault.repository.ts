@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable } from '@nestjs/common';
-import type { Pool, QueryResult } from 'pg';
+import type { Pool, PoolClient, QueryResult } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DATABASE_POOL, inTransaction } from '@tracking/database';
 import { ERASURES, LOAD_BATCHES, QUALITY_LOG, STAGED_EVENTS, VAULT_TABLES, type TableSpec } from '@tracking/vault-schema';
@@ -43,21 +43,8 @@ export class VaultRepository {
 
   /** Resolves once committed, with the rows inserted per table (zero for what was already there). */
   async load(rows: VaultRows, report?: BatchReport): Promise<Map<string, number>> {
-    const batch = VAULT_TABLES.flatMap((spec) => {
-      const entry = rows.byTable.get(spec.table);
-      return entry && entry.rows.length > 0 ? [{ spec, rows: entry.rows }] : [];
-    });
     return inTransaction(this.pool, async (client) => {
-      const inserted = new Map<string, number>();
-      if (batch.length > 0) {
-        // IF NOT EXISTS: a session keeps its table, but one created in a transaction that rolled back is gone.
-        await client.query(`SET LOCAL client_min_messages = warning; ${CREATE_STAGING_TABLE}; ${CREATE_DELTA_TABLES}`);
-        const body = copyText(batch.map(({ spec, rows: tableRows }) => ({ table: spec.table, columns: spec.columns.map((column) => column.name), rows: tableRows })), STAGING_COLUMNS);
-        await pipeline(Readable.from([body]), client.query(copyFrom(COPY_STAGING)));
-        const results = await client.query([...batch.map(({ spec }) => this.statements.get(spec.table) as string), ...APPLY_ROLLUPS].join(';\n'));
-        const perStatement = (Array.isArray(results) ? results : [results]) as QueryResult[];
-        batch.forEach(({ spec }, index) => inserted.set(spec.table, perStatement[index]?.rowCount ?? 0));
-      }
+      const inserted = await this.loadInto(client, rows);
       if (report) {
         const total = [...inserted.values()].reduce((sum, count) => sum + count, 0);
         await client.query(
@@ -68,6 +55,27 @@ export class VaultRepository {
       }
       return inserted;
     });
+  }
+
+  /**
+   * The rows into the vault in the caller's transaction, the rollups added for what staging inserted;
+   * rows inserted per table. Leaves the rollup deltas as it found them only if they were empty.
+   */
+  async loadInto(client: PoolClient, rows: VaultRows): Promise<Map<string, number>> {
+    const batch = VAULT_TABLES.flatMap((spec) => {
+      const entry = rows.byTable.get(spec.table);
+      return entry && entry.rows.length > 0 ? [{ spec, rows: entry.rows }] : [];
+    });
+    const inserted = new Map<string, number>();
+    if (batch.length === 0) return inserted;
+    // IF NOT EXISTS: a session keeps its table, but one created in a transaction that rolled back is gone.
+    await client.query(`SET LOCAL client_min_messages = warning; ${CREATE_STAGING_TABLE}; ${CREATE_DELTA_TABLES}`);
+    const body = copyText(batch.map(({ spec, rows: tableRows }) => ({ table: spec.table, columns: spec.columns.map((column) => column.name), rows: tableRows })), STAGING_COLUMNS);
+    await pipeline(Readable.from([body]), client.query(copyFrom(COPY_STAGING)));
+    const results = await client.query([...batch.map(({ spec }) => this.statements.get(spec.table) as string), ...APPLY_ROLLUPS].join(';\n'));
+    const perStatement = (Array.isArray(results) ? results : [results]) as QueryResult[];
+    batch.forEach(({ spec }, index) => inserted.set(spec.table, perStatement[index]?.rowCount ?? 0));
+    return inserted;
   }
 
   /** Which of these subjects were erased: their records are anonymised again when replayed. */
