@@ -7,7 +7,7 @@ import { stringify } from 'yaml';
 import { CONSUMER_SUBSCRIPTIONS, TOPICS, erasureReportKey, triggerIdempotencyKey, type ErasureReport, type ErasureRequestRecord, type TrackingEvent } from '@tracking/contracts';
 import { ConfluentSchemaRegistryAdapter } from '@tracking/kafka';
 import { ErasurePublisher, subjectHash } from '@tracking/privacy';
-import { startAutomationTrigger, type RunningService } from '@test/support/in-process-services';
+import { TEST_ADMIN_TOKEN, startAutomationTrigger, type RunningService } from '@test/support/in-process-services';
 import { positionGroup, waitForCommittedPast } from '@test/support/kafka-inspection';
 import { writeTestCustomer } from '@test/support/test-customers';
 import { testRegistrySettings } from '@test/support/test-connection';
@@ -45,7 +45,8 @@ function person(tag: string): Person {
 
 /**
  * The person's events: a landing page view (delivered to the healthy endpoint), a checkout page view
- * (to the failing endpoint: pending, retried) and a landing view from their other device.
+ * (to the failing endpoint: pending, retried), a landing view from their other device, and a page
+ * view whose endpoint refuses it (dead at once, and dead-lettered).
  */
 function eventsOf(customerId: string, who: Person): TrackingEvent[] {
   const at = Date.now() - 60_000;
@@ -53,6 +54,7 @@ function eventsOf(customerId: string, who: Person): TrackingEvent[] {
     { event_type: 'page_view', page_url: `https://shop.example/landing/${who.visitor}`, session_id: who.session, visitor_id: who.visitor, user_id: who.user, occurred_at: new Date(at).toISOString(), event_data: { treatment: who.secret } },
     { event_type: 'page_view', page_url: `https://shop.example/checkout/${who.visitor}`, session_id: who.session, visitor_id: who.visitor, user_id: who.user, occurred_at: new Date(at + 1000).toISOString(), event_data: { treatment: who.secret } },
     { event_type: 'page_view', page_url: `https://shop.example/landing/${who.otherVisitor}`, session_id: who.otherSession, visitor_id: who.otherVisitor, user_id: who.user, occurred_at: new Date(at + 2000).toISOString() },
+    { event_type: 'page_view', page_url: `https://shop.example/refused/${who.visitor}`, session_id: who.session, visitor_id: who.visitor, user_id: who.user, occurred_at: new Date(at + 3000).toISOString(), event_data: { treatment: who.secret } },
   ]);
 }
 
@@ -72,6 +74,7 @@ describe('automation trigger: erasure of a subject (real Kafka, PostgreSQL and H
   const services: RunningService[] = [];
   let healthy: WebhookReceiver;
   let failing: WebhookReceiver;
+  let refusing: WebhookReceiver;
   let failingAnswers = 503;
   let customerId: string;
   let reportPositions: Positions;
@@ -101,8 +104,8 @@ describe('automation trigger: erasure of a subject (real Kafka, PostgreSQL and H
     ).rows;
   const rowsOf = async (events: readonly TrackingEvent[]) =>
     (
-      await db.query<{ trigger_id: string; event_id: string; delivery_status: string; erased_at: Date | null; payload: Record<string, unknown> }>(
-        `SELECT trigger_id, event_id, delivery_status, erased_at, payload FROM automation.triggers WHERE customer_id = $1 AND event_id = ANY($2) ORDER BY seq`,
+      await db.query<{ trigger_id: string; event_id: string; delivery_status: string; erased_at: Date | null; dead_lettered_at: Date | null; payload: Record<string, unknown> }>(
+        `SELECT trigger_id, event_id, delivery_status, erased_at, dead_lettered_at, payload FROM automation.triggers WHERE customer_id = $1 AND event_id = ANY($2) ORDER BY seq`,
         [customerId, events.map((event) => event.event_id)],
       )
     ).rows;
@@ -111,10 +114,12 @@ describe('automation trigger: erasure of a subject (real Kafka, PostgreSQL and H
   beforeAll(async () => {
     healthy = await startWebhookReceiver();
     failing = await startWebhookReceiver(() => failingAnswers);
+    refusing = await startWebhookReceiver(() => 410);
     customerId = writeTestCustomer(customersDir).id;
     const workflows = [
       { id: 'landing', trigger: 'site_page_view', filters: { url_path: { prefix: '/landing/' } }, webhook: { url: healthy.url, secret_env: 'IT_WEBHOOK_SECRET' } },
       { id: 'checkout', trigger: 'site_page_view', filters: { url_path: { prefix: '/checkout/' } }, webhook: { url: failing.url, secret_env: 'IT_WEBHOOK_SECRET' } },
+      { id: 'refused', trigger: 'site_page_view', filters: { url_path: { prefix: '/refused/' } }, webhook: { url: refusing.url, secret_env: 'IT_WEBHOOK_SECRET' } },
     ];
     writeFileSync(join(customersDir, customerId, 'automations.yaml'), stringify({ workflows }));
     erasedEvents = eventsOf(customerId, erased);
@@ -130,6 +135,7 @@ describe('automation trigger: erasure of a subject (real Kafka, PostgreSQL and H
     await stopAll();
     await healthy.close();
     await failing.close();
+    await refusing.close();
     await db.end();
   });
 
@@ -143,8 +149,11 @@ describe('automation trigger: erasure of a subject (real Kafka, PostgreSQL and H
       { what: 'both checkout triggers pending' },
     );
     await waitFor(async () => failing.received.length, () => mentions(failing.received, erased).length > 0 && mentions(failing.received, kept).length > 0, { what: 'a failed attempt of each checkout trigger' });
+    // Both refused triggers dead and on the dead-letter topic.
+    const refused = [erasedEvents[3] as TrackingEvent, keptEvents[3] as TrackingEvent];
+    await waitFor(() => rowsOf(refused), (rows) => rows.length === 2 && rows.every((row) => row.delivery_status === 'dead' && row.dead_lettered_at !== null), { what: 'both refused triggers dead-lettered' });
     const keptBefore = await rowsOf(keptEvents);
-    expect(keptBefore).toHaveLength(3);
+    expect(keptBefore).toHaveLength(4);
 
     const request: ErasureRequestRecord = {
       request_id: `it-erasure-${randomUUID()}`,
@@ -167,18 +176,18 @@ describe('automation trigger: erasure of a subject (real Kafka, PostgreSQL and H
     const reports = await readTopic<ErasureReport>(env, TOPICS.privacyErasureReports, reportPositions, (records) => records.some((record) => record.key === key && record.value.state === 'done'), 30_000);
     const report = reports.find((record) => record.key === key && record.value.state === 'done')?.value;
     process.stderr.write(`erasure report after ${Date.now() - started} ms: ${JSON.stringify(report)}\n`);
-    expect(report).toMatchObject({ request_id: request.request_id, customer_id: customerId, place: 'automation-trigger', state: 'done', found: 3, removed: 3 });
+    expect(report).toMatchObject({ request_id: request.request_id, customer_id: customerId, place: 'automation-trigger', state: 'done', found: 4, removed: 4 });
     expect(report?.detail).toContain('1 pending deliveries cancelled');
 
     // No row of this customer, nor any of its delivery attempts, holds anything of the erased person.
     const texts = await rowTexts();
-    expect(texts).toHaveLength(6);
+    expect(texts).toHaveLength(8);
     for (const trace of tracesOf(erased, erasedEvents)) expect(texts.filter((row) => row.text.includes(trace)).map((row) => row.trigger_id)).toEqual([]);
     const anonymised = await db.query<{ delivery_status: string; payload: unknown; idempotency_key: string }>(
       `SELECT delivery_status, payload, idempotency_key FROM automation.triggers WHERE customer_id = $1 AND erased_at IS NOT NULL ORDER BY seq`,
       [customerId],
     );
-    expect(anonymised.rows.map((row) => row.delivery_status).sort()).toEqual(['cancelled', 'delivered', 'delivered']);
+    expect(anonymised.rows.map((row) => row.delivery_status).sort()).toEqual(['cancelled', 'dead', 'delivered', 'delivered']);
     expect(anonymised.rows.every((row) => JSON.stringify(row.payload) === '{"erased":true}' && row.idempotency_key.startsWith('erased:'))).toBe(true);
 
     // The other person's rows are as they were.
@@ -199,8 +208,18 @@ describe('automation trigger: erasure of a subject (real Kafka, PostgreSQL and H
       (rows) => rows[0]?.reported === true,
       { what: 'the erasure marked reported' },
     );
-    expect(applied).toEqual([{ found: 3, removed: 3, cancelled: 1, reported: true }]);
+    expect(applied).toEqual([{ found: 4, removed: 4, cancelled: 1, reported: true }]);
     expect(reports.filter((record) => record.key === key)).toHaveLength(1);
+
+    // The erased dead trigger cannot be redelivered by hand: it is not found.
+    const [erasedDead] = (
+      await db.query<{ trigger_id: string }>(`SELECT trigger_id FROM automation.triggers WHERE customer_id = $1 AND erased_at IS NOT NULL AND delivery_status = 'dead'`, [customerId])
+    ).rows;
+    const redelivery = await fetch(`${services[0]?.url}/api/v1/automations/${customerId}/deliveries/${erasedDead?.trigger_id}/redeliver`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+    });
+    expect(redelivery.status).toBe(404);
 
     // The failing endpoint recovers: the other person's pending trigger is delivered, the erased one's never sent.
     const attemptsBefore = failing.received.length;
@@ -223,7 +242,7 @@ describe('automation trigger: erasure of a subject (real Kafka, PostgreSQL and H
 
   it('fires nothing for the erased subject and nothing twice for the other when the group replays the topic from the beginning', async () => {
     await caughtUp();
-    await waitFor(() => rowTexts(), (rows) => rows.length === 7 && rows.every((row) => !row.text.includes('"delivery_status":"pending"')), { what: 'every trigger settled before the replay' });
+    await waitFor(() => rowTexts(), (rows) => rows.length === 9 && rows.every((row) => !row.text.includes('"delivery_status":"pending"')), { what: 'every trigger settled before the replay' });
     const before = await rowTexts();
     const webhooksBefore = { healthy: healthy.received.length, failing: failing.received.length };
 
