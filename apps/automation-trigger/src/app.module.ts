@@ -2,10 +2,10 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import type { Pool } from 'pg';
 import { DATABASE_POOL, DatabasePoolCloser, createDatabasePool } from '@tracking/database';
-import { ADMIN_TOKEN_SHA256, ApiExceptionFilter } from '@tracking/http';
+import { ADMIN_TOKEN_SHA256, ApiExceptionFilter, readAuditProviders } from '@tracking/http';
 import type { SchemaRegistryPort } from '@tracking/contracts';
 import { CustomerDocumentsPublisher, customerSourceProviders } from '@tracking/customer-store';
-import { KAFKA_CLIENT, SCHEMA_REGISTRY, consumingServiceProviders } from '@tracking/kafka';
+import { AuditTopicSink, KAFKA_CLIENT, SCHEMA_REGISTRY, consumingServiceProviders } from '@tracking/kafka';
 import type { Kafka } from 'kafkajs';
 import { ObservabilityModule, ReadinessRegistry, type Logger } from '@tracking/observability';
 import { erasureListProviders } from '@tracking/privacy';
@@ -33,6 +33,7 @@ export class AutomationTriggerModule {
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
         { provide: ADMIN_TOKEN_SHA256, useValue: config.adminTokenSha256 },
         ...consumingServiceProviders('automationTrigger', config, logger),
+        ...readAuditProviders('automation-trigger', AuditTopicSink),
         {
           provide: DATABASE_POOL,
           inject: [ReadinessRegistry],

@@ -1,8 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { customerSourceProviders } from '@tracking/customer-store';
-import { ADMIN_TOKEN_SHA256, ApiExceptionFilter } from '@tracking/http';
-import { consumingServiceProviders } from '@tracking/kafka';
+import { ADMIN_TOKEN_SHA256, ApiExceptionFilter, readAuditProviders } from '@tracking/http';
+import { AuditTopicSink, consumingServiceProviders } from '@tracking/kafka';
 import { ObservabilityModule, type Logger } from '@tracking/observability';
 import { erasureListProviders } from '@tracking/privacy';
 import { EXPORTER_CONFIG, type ExporterConfig } from './config/exporter.config';
@@ -59,6 +59,7 @@ export class ExporterModule {
         { provide: EXPORT_TARGETS, useValue: targets },
         { provide: ExporterInstance, useValue: instance },
         ...consumingServiceProviders('exporter', { ...config, memberUserData: instance.announcement() }, logger),
+        ...readAuditProviders('exporter', AuditTopicSink),
         ExporterMetrics,
         ...erasureListProviders({ kafka: config.kafka, registry: config.registry, service: 'exporter' }),
         ...customerSourceProviders({ kafka: config.kafka, registry: config.registry, customersDir: config.customersDir, directoryPollMs: 5000, service: 'exporter' }),

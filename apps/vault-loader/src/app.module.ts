@@ -2,9 +2,9 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import type { Pool } from 'pg';
 import { DATABASE_POOL, DatabasePoolCloser, createDatabasePool } from '@tracking/database';
-import { ADMIN_TOKEN_SHA256, ApiExceptionFilter } from '@tracking/http';
+import { ADMIN_TOKEN_SHA256, ApiExceptionFilter, readAuditProviders } from '@tracking/http';
 import { customerSourceProviders } from '@tracking/customer-store';
-import { ConfluentSchemaRegistryAdapter, consumingServiceProviders, createKafkaClient } from '@tracking/kafka';
+import { AuditTopicSink, ConfluentSchemaRegistryAdapter, consumingServiceProviders, createKafkaClient } from '@tracking/kafka';
 import { LOGGER, ObservabilityModule, ReadinessRegistry, type Logger } from '@tracking/observability';
 import { ErasurePublisher, erasureListProviders, erasureReportsProviders } from '@tracking/privacy';
 import { VAULT_LOADER_CONFIG, type VaultLoaderConfig } from './config/vault-loader.config';
@@ -34,6 +34,7 @@ export class VaultLoaderModule {
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
         { provide: ADMIN_TOKEN_SHA256, useValue: config.adminTokenSha256 },
         ...consumingServiceProviders('vaultLoader', config, logger),
+        ...readAuditProviders('vault-loader', AuditTopicSink),
         {
           provide: DATABASE_POOL,
           inject: [ReadinessRegistry],

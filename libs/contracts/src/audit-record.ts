@@ -18,7 +18,32 @@ export interface AuditRecord {
   events_dropped: number;
   abuse_kind: AbuseKind | null;
   abuse_customer_id: string | null;
+  /** The fields below were added for the read audit and abuse summaries (issues 20 and 23); null in older records. */
+  service: AuditService | null;
+  actor: string | null;
+  request_params: string | null;
+  rows_returned: number | null;
+  abuse_count: number | null;
+  abuse_window_start: number | null;
+  abuse_networks: number | null;
 }
+
+export const AUDIT_SERVICES = ['gateway', 'vault-loader', 'exporter', 'automation-trigger'] as const;
+export type AuditService = (typeof AUDIT_SERVICES)[number];
+
+/** Who asked, by role (never the credential): see the schema's doc of `actor`. */
+export type AuditActor = 'customer_token' | 'publishable_key' | 'operator' | 'anonymous';
+
+/** The new optional fields at their defaults, for records that set none of them. */
+export const AUDIT_RECORD_EXTENSIONS_UNSET = {
+  service: null,
+  actor: null,
+  request_params: null,
+  rows_returned: null,
+  abuse_count: null,
+  abuse_window_start: null,
+  abuse_networks: null,
+} as const satisfies Partial<AuditRecord>;
 
 /**
  * Refusals that look like an attack on a customer rather than a mistake (seed 002's

@@ -2,6 +2,7 @@ import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@ne
 import type { FastifyRequest } from 'fastify';
 import { checkAdminToken } from '@tracking/config';
 import { ApiError } from './api-error';
+import { operatorActor, type AuditedRequest } from './read-audit';
 
 /**
  * SHA-256 of the operators' token (TRACKING_ADMIN_TOKEN), undefined when it is unset: each app
@@ -26,6 +27,8 @@ export class AdminTokenGuard implements CanActivate {
     }
     if (check === 'missing') throw new ApiError(401, 'UNAUTHORIZED', 'Missing or invalid Authorization header: expected "Bearer <admin token>"');
     if (check === 'invalid') throw new ApiError(401, 'UNAUTHORIZED', 'Invalid admin token');
+    // For the audit record: an operator, named if X-Applied-By says who; refusals above stay anonymous.
+    (request as AuditedRequest).auditActor = operatorActor(request);
     return true;
   }
 }

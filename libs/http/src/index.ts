@@ -6,3 +6,5 @@ export * from './transport-errors';
 export * from './api-service.factory';
 export * from './openapi';
 export * from './request-body';
+export * from './read-audit';
+export * from './read-audit.interceptor';

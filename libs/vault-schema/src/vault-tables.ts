@@ -210,6 +210,16 @@ export const AUDIT_SATELLITE = satellite('audit.audit_event_details_s', 'audit_h
   col('events_accepted', 'integer'),
   col('events_rejected', 'integer'),
   col('events_dropped', 'integer'),
+  // Added by migration 1795820000000 (read audit, abuse summaries); null in rows loaded before.
+  col('service', 'text'),
+  col('actor', 'text'),
+  col('request_params', 'text'),
+  col('rows_returned', 'bigint'),
+  col('abuse_kind', 'text'),
+  col('abuse_customer_id', 'text'),
+  col('abuse_count', 'bigint'),
+  col('abuse_window_start', 'timestamptz'),
+  col('abuse_networks', 'integer'),
 ]);
 
 /** Every table the loader fills, in load order (hubs before the links and satellites that refer to them). */

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Ip, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { AutomationsFileError, CUSTOMER_ID_PATTERN } from '@tracking/customers';
-import { ADMIN_AUTH, AdminTokenGuard, ApiError, RequestBody } from '@tracking/http';
+import { ADMIN_AUTH, AdminTokenGuard, ApiError, AuditRows, RequestBody } from '@tracking/http';
 import { AutomationsDocumentSchema } from '../workflows/automations-document.schema';
 import { WebhookDispatcher } from '../delivery/webhook.dispatcher';
 import { TriggerRepository } from '../triggers/trigger.repository';
@@ -17,7 +17,8 @@ function fieldError(problem: string): { field: string; reason: string } {
 /**
  * Operators' API (TRACKING_ADMIN_TOKEN) over a customer's automations: read and replace its
  * workflows (the same document as automations.yaml, checked field by field before anything is
- * written), list its triggers with their delivery attempts, and redeliver one by hand.
+ * written), list its triggers with their delivery attempts, and redeliver one by hand. Every call is
+ * audited (ReadAuditInterceptor) with the number of workflows or deliveries it returned.
  */
 @ApiTags('automations')
 @ApiBearerAuth(ADMIN_AUTH)
@@ -31,6 +32,7 @@ export class AutomationsController {
   ) {}
 
   @Get('workflows')
+  @AuditRows((document: { workflows?: unknown }) => (Array.isArray(document.workflows) ? document.workflows.length : null))
   @ApiOperation({ summary: "The customer's workflows document, as last saved (automations.yaml or PUT)" })
   async workflows(@Param('customerId') customerId: string): Promise<unknown> {
     await this.checkCustomer(customerId);
@@ -38,6 +40,7 @@ export class AutomationsController {
   }
 
   @Put('workflows')
+  @AuditRows((result: { workflows: unknown[] }) => result.workflows.length)
   @RequestBody(AutomationsDocumentSchema, { subject: 'automations' })
   @ApiOperation({
     summary:
@@ -72,6 +75,7 @@ export class AutomationsController {
   }
 
   @Get('deliveries')
+  @AuditRows((result: { deliveries: unknown[] }) => result.deliveries.length)
   @ApiOperation({ summary: "The customer's latest triggers with their webhook delivery attempts" })
   @ApiQuery({ name: 'limit', required: false, description: 'From 1 to 1000; default 100' })
   async deliveries(

@@ -1,7 +1,7 @@
 import { applyDecorators, Controller, Get, Headers, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CUSTOMER_ID_PATTERN } from '@tracking/customers';
-import { ADMIN_AUTH, AdminTokenGuard, ApiError } from '@tracking/http';
+import { ADMIN_AUTH, AdminTokenGuard, ApiError, AuditRows } from '@tracking/http';
 import { ExportStatusService } from './export-status.service';
 import { ExportUsageService, type ExportUsage } from './export-usage.service';
 import { ExportService, type FlushResult } from './export.service';
@@ -16,7 +16,8 @@ const scoped = (): MethodDecorator =>
 /**
  * Seed 004's export operations, on the exporter's own port under /api/v1/export and guarded by the
  * operators' token (TRACKING_ADMIN_TOKEN): run (flush open objects now), status, config (no secrets).
- * `customer_id` narrows each to one customer.
+ * `customer_id` narrows each to one customer. Every call is audited (ReadAuditInterceptor); the
+ * record counts the customers a status or config answer lists and the events a run flushed.
  */
 @ApiTags('export')
 @ApiBearerAuth(ADMIN_AUTH)
@@ -43,6 +44,7 @@ export class ExportController {
 
   @Post('run')
   @HttpCode(200)
+  @AuditRows((result: FlushResult) => result.events)
   @forCustomer('Flush the open objects now instead of at their schedule, on every instance')
   @scoped()
   async run(
@@ -56,6 +58,7 @@ export class ExportController {
   }
 
   @Get('status')
+  @AuditRows((status: { customers: unknown[] }) => status.customers.length)
   @forCustomer("Each customer's export state over every instance: events and objects written, events held in open objects or being written, last error; the group's lag split into records held on purpose and records not read yet")
   @scoped()
   async status(
@@ -69,6 +72,7 @@ export class ExportController {
   }
 
   @Get('config')
+  @AuditRows((configuration: { customers?: unknown[] }) => configuration.customers?.length ?? null)
   @forCustomer("Each customer's s3_export configuration, without secrets")
   configuration(@Query('customer_id') customerId: string | undefined): Record<string, unknown> {
     this.checkCustomer(customerId);

@@ -1,21 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { AuditOutcome, AuditRecord } from '@tracking/contracts';
+import { outcomeOfStatus, requestParams } from '@tracking/http';
 import { anonymiseIp } from '@tracking/ingestion';
 import { LOGGER, type Logger } from '@tracking/observability';
 import type { GatewayRequest } from '../http/gateway-request';
 import { GatewayPublisher } from '../messaging/gateway.publisher';
 
-const OUTCOME_BY_STATUS: Record<number, AuditOutcome> = {
-  400: 'invalid',
-  401: 'unauthorized',
-  403: 'forbidden',
-  404: 'not_found',
-  413: 'invalid',
-  415: 'invalid',
-  429: 'rate_limited',
-  503: 'unavailable',
-};
+/** Ingestion routes: their bodies are events, which the audit record counts but never copies. */
+const INGEST_ROUTES = /^\/api\/v1\/(track(\/(bulk|async))?|tracking\/collect)$/;
 
 export function outcomeOf(status: number, summary?: { accepted: number; rejected: number; dropped: number }): AuditOutcome {
   if (status < 400) {
@@ -23,7 +16,7 @@ export function outcomeOf(status: number, summary?: { accepted: number; rejected
     if (summary.accepted === 0 && summary.rejected === 0 && summary.dropped > 0) return 'dropped';
     return summary.rejected > 0 || summary.dropped > 0 ? 'partially_accepted' : 'accepted';
   }
-  return OUTCOME_BY_STATUS[status] ?? 'error';
+  return outcomeOfStatus(status);
 }
 
 /** One audit record per API interaction (seed 000), on tracking.audit.v1: who, which route, what happened, how fast. */
@@ -34,13 +27,16 @@ export class AuditTrail {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  recordFor(request: GatewayRequest, statusCode: number, errorCode: string | null): AuditRecord {
+  /** `rows`: how many rows a read route's answer carried (null for the others). */
+  recordFor(request: GatewayRequest, statusCode: number, errorCode: string | null, rows: number | null = null): AuditRecord {
     const summary = request.ingest;
+    const route = request.routeOptions?.url ?? request.url.split('?')[0];
+    const customerId = request.customer?.customerId ?? null;
     return {
       audit_id: request.requestId ?? randomUUID(),
       occurred_at: request.receivedAt ?? Date.now(),
-      customer_id: request.customer?.customerId ?? null,
-      endpoint: `${request.method} ${request.routeOptions?.url ?? request.url.split('?')[0]}`,
+      customer_id: customerId,
+      endpoint: `${request.method} ${route}`,
       status_code: statusCode,
       outcome: outcomeOf(statusCode, summary),
       error_code: errorCode,
@@ -55,6 +51,13 @@ export class AuditTrail {
       events_dropped: summary?.dropped ?? 0,
       abuse_kind: request.abuse?.kind ?? null,
       abuse_customer_id: request.abuse?.customerId ?? null,
+      service: 'gateway',
+      actor: request.auditActor ?? 'anonymous',
+      request_params: INGEST_ROUTES.test(route) ? null : requestParams(request, customerId),
+      rows_returned: rows,
+      abuse_count: null,
+      abuse_window_start: null,
+      abuse_networks: null,
     };
   }
 

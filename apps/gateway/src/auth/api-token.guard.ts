@@ -50,6 +50,7 @@ export class ApiTokenGuard implements CanActivate {
     }
     request.customer = customer;
     request.keyId = yamlTokenId ?? trackingKey?.keyId ?? null;
+    request.auditActor = 'customer_token';
     if (trackingKey) this.keys.recordUse(trackingKey);
     return true;
   }

@@ -38,6 +38,7 @@ export class PublishableKeyGuard implements CanActivate {
     }
     request.customer = customer;
     request.keyId = keyId;
+    request.auditActor = 'publishable_key';
     return true;
   }
 

@@ -1,6 +1,6 @@
-import type { FastifyRequest } from 'fastify';
 import type { CustomerConfig } from '@tracking/customers';
 import type { AbuseKind } from '@tracking/contracts';
+import type { AuditedRequest } from '@tracking/http';
 import type { SecurityAssessment } from '@tracking/ingestion';
 
 export interface RateLimitState {
@@ -22,7 +22,7 @@ export interface IngestSummary {
 }
 
 /** A Fastify request as the gateway's guards, controllers and hooks annotate it. */
-export interface GatewayRequest extends FastifyRequest {
+export interface GatewayRequest extends AuditedRequest {
   requestId?: string;
   receivedAt?: number;
   customer?: CustomerConfig;

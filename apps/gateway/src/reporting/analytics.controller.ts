@@ -1,8 +1,10 @@
 import { Readable } from 'node:stream';
-import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Query, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AuditRows, listedRows, streamedRows } from '@tracking/http';
 import type { CustomerConfig } from '@tracking/customers';
+import { AuditInterceptor } from '../audit/audit.interceptor';
 import { ApiTokenGuard } from '../auth/api-token.guard';
 import { AuthenticatedCustomer } from '../auth/authenticated-customer';
 import { CustomerRateLimitGuard } from '../rate-limit/rate-limit.guards';
@@ -19,12 +21,16 @@ const FILTER_DOCS = [
   { name: 'site_id', required: false, description: "Only events of this site: a declared site's id, or a discovered site's host" },
 ] as const;
 
-/** Seed 002's analytics surfaces over the vault's analytics views, for the authenticated customer's tenant. */
+/**
+ * Seed 002's analytics surfaces over the vault's analytics views, for the authenticated customer's
+ * tenant. Every read is audited with its filters and the rows it returned (issue 20).
+ */
 @ApiTags('analytics')
 @ApiBearerAuth()
 @ApiHeader({ name: 'X-Customer-ID', required: true })
 @Controller('api/v1/tracking/analytics')
 @UseGuards(ApiTokenGuard, CustomerRateLimitGuard)
+@UseInterceptors(AuditInterceptor)
 export class AnalyticsController {
   constructor(private readonly reader: TenantReadRepository) {}
 
@@ -36,6 +42,7 @@ export class AnalyticsController {
   @ApiQuery(FILTER_DOCS[3])
   @ApiQuery(FILTER_DOCS[4])
   @ApiQuery({ name: 'limit', required: false, description: 'Rows per ranking, 1 to 100 (default 10)' })
+  @AuditRows(listedRows)
   async report(@Query() query: Record<string, unknown>, @AuthenticatedCustomer() customer: CustomerConfig): Promise<object> {
     const filters = parseAnalyticsFilters(query);
     const tenantHk = Buffer.from(customer.tenantHk, 'hex');
@@ -53,6 +60,7 @@ export class AnalyticsController {
   @ApiQuery(FILTER_DOCS[2])
   @ApiQuery(FILTER_DOCS[3])
   @ApiQuery(FILTER_DOCS[4])
+  @AuditRows(listedRows)
   async sites(@Query() query: Record<string, unknown>, @AuthenticatedCustomer() customer: CustomerConfig): Promise<object> {
     const filters = parseAnalyticsFilters(query);
     const tenantHk = Buffer.from(customer.tenantHk, 'hex');
@@ -68,8 +76,14 @@ export class AnalyticsController {
   @ApiQuery(FILTER_DOCS[2])
   @ApiQuery(FILTER_DOCS[3])
   @ApiQuery(FILTER_DOCS[4])
-  async export(@Query() query: Record<string, unknown>, @AuthenticatedCustomer() customer: CustomerConfig, @Res() reply: FastifyReply): Promise<void> {
+  async export(
+    @Query() query: Record<string, unknown>,
+    @AuthenticatedCustomer() customer: CustomerConfig,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const filters = parseAnalyticsFilters(query);
+    const sent = streamedRows(request);
     const { sql, values } = exportQuery(filters, Buffer.from(customer.tenantHk, 'hex'));
     const pages = this.reader.stream(customer.tenantHk, sql, values);
     // The first page is read before answering, so a database that is away still gets a clean 503.
@@ -79,6 +93,7 @@ export class AnalyticsController {
         yield csvLine(EXPORT_COLUMNS);
         for (let page = first; !page.done; page = await pages.next()) {
           yield page.value.map((row) => csvLine(EXPORT_COLUMNS.map((column) => row[column]))).join('');
+          sent(page.value.length);
         }
       } finally {
         // A client that hangs up ends this generator early: give the connection back.

@@ -1,11 +1,12 @@
-import { Controller, Get, HttpCode, Inject, Post, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Post, Query, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { CustomerConfig } from '@tracking/customers';
 import { ApiTokenGuard } from '../auth/api-token.guard';
 import { AuthenticatedCustomer } from '../auth/authenticated-customer';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { CustomerRateLimitGuard } from '../rate-limit/rate-limit.guards';
-import { ApiError } from '@tracking/http';
+import { ApiError, AuditRows, listedRows } from '@tracking/http';
+import { AuditInterceptor } from '../audit/audit.interceptor';
 import { parseSiteFilter } from './analytics-filters';
 import { ConsumerLagService } from './consumer-lag.service';
 import { PipelineProcessor } from './pipeline-processor';
@@ -35,12 +36,13 @@ const SITE_QUERY = {
 /** Named in the answer only when given: an answer without a site filter stays what it was before sites. */
 const siteField = (siteId: string | undefined): object => (siteId === undefined ? {} : { site_id: siteId });
 
-/** Seed 001's pipeline status, dashboard and manual trigger, for the authenticated customer's tenant. */
+/** Seed 001's pipeline status, dashboard and manual trigger, for the authenticated customer's tenant; each call audited. */
 @ApiTags('pipeline')
 @ApiBearerAuth()
 @ApiHeader({ name: 'X-Customer-ID', required: true })
 @Controller('api/v1/track')
 @UseGuards(ApiTokenGuard, CustomerRateLimitGuard)
+@UseInterceptors(AuditInterceptor)
 export class PipelineController {
   constructor(
     private readonly reader: TenantReadRepository,
@@ -95,6 +97,7 @@ export class PipelineController {
       "raw_pending is the vault loader's consumer lag (records Kafka acknowledged that are not in the vault yet, all tenants); staging_pending and business_pending count this tenant's rows a failed load left between layers.",
   })
   @ApiQuery(SITE_QUERY)
+  @AuditRows(listedRows)
   async status(@AuthenticatedCustomer() customer: CustomerConfig, @Query() query: Record<string, unknown>): Promise<object> {
     const siteId = parseSiteFilter(query);
     const tenantHk = Buffer.from(customer.tenantHk, 'hex');
@@ -124,6 +127,7 @@ export class PipelineController {
   @Get('dashboard')
   @ApiOperation({ summary: 'Pipeline dashboard: event counts, data quality (7 days), the loader’s processing performance (last hour)' })
   @ApiQuery(SITE_QUERY)
+  @AuditRows(listedRows)
   async dashboard(@AuthenticatedCustomer() customer: CustomerConfig, @Query() query: Record<string, unknown>): Promise<object> {
     const siteId = parseSiteFilter(query);
     const tenantHk = Buffer.from(customer.tenantHk, 'hex');

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { STORAGE_QUOTA_AUDIT_ENDPOINT, type AuditRecord } from '@tracking/contracts';
+import { AUDIT_RECORD_EXTENSIONS_UNSET, STORAGE_QUOTA_AUDIT_ENDPOINT, type AuditRecord } from '@tracking/contracts';
 import type { CustomerConfig } from '@tracking/customers';
 import { LOGGER, type Logger } from '@tracking/observability';
 import { AuditTrail } from '../audit/audit-trail';
@@ -107,6 +107,8 @@ export class StorageQuotaMonitor implements OnApplicationBootstrap, OnApplicatio
       events_dropped: 0,
       abuse_kind: null,
       abuse_customer_id: null,
+      ...AUDIT_RECORD_EXTENSIONS_UNSET,
+      service: 'gateway',
     };
   }
 }

@@ -259,8 +259,23 @@ export function mapAuditRecord(record: AuditRecord, position: RecordPosition, ro
     events_rejected: record.events_rejected,
     events_dropped: record.events_dropped,
   };
+  // Later optional fields (read audit, abuse). They enter the hash diff only when one is set, so a
+  // record written before them keeps the hash diff it was first loaded with.
+  const extensions = {
+    service: record.service ?? null,
+    actor: record.actor ?? null,
+    request_params: record.request_params ?? null,
+    rows_returned: record.rows_returned ?? null,
+    abuse_kind: record.abuse_kind ?? null,
+    abuse_customer_id: record.abuse_customer_id ?? null,
+    abuse_count: record.abuse_count ?? null,
+    abuse_window_start: iso(record.abuse_window_start ?? null),
+    abuse_networks: record.abuse_networks ?? null,
+  };
+  const extended = Object.values(extensions).some((value) => value !== null);
+  const hashed = extended ? [...Object.values(details), ...Object.values(extensions)] : Object.values(details);
   rows.add(AUDIT_HUB, { audit_hk: auditHk, audit_bk: record.audit_id, ...meta });
-  rows.add(AUDIT_SATELLITE, { audit_hk: auditHk, ...meta, hash_diff: hashDiff(Object.values(details)), ...details });
+  rows.add(AUDIT_SATELLITE, { audit_hk: auditHk, ...meta, hash_diff: hashDiff(hashed), ...details, ...extensions });
 }
 
 function safeUrl(value: string): URL | null {

@@ -1,3 +1,4 @@
+export * from './audit-topic.sink';
 export * from './consumed-record';
 export * from './consumer-batch';
 export * from './consumer.metrics';

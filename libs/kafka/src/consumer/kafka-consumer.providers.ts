@@ -13,6 +13,7 @@ import { ConsumerMetrics } from './consumer.metrics';
 import { DeadLetterPublisher } from './dead-letter.publisher';
 import { KafkaBatchTransport } from './kafka-batch.transport';
 import { RecordDecoders } from './record-decoders';
+import { AuditTopicSink } from './audit-topic.sink';
 import { ServicePublisher } from './service-publisher';
 import { ReplayWindow } from './replay-window';
 
@@ -43,7 +44,8 @@ const METRIC_PREFIXES: Readonly<Record<ConsumingService, string>> = {
 
 /**
  * What every consuming service provides: the Kafka client, the registry client (checked by /readyz),
- * the decoders, its one producer, the dead-letter publisher and the transport that ties them together.
+ * the decoders, its one producer, the dead-letter publisher, the audit sink of its admin routes and
+ * the transport that ties them together.
  */
 export function consumingServiceProviders(service: ConsumingService, settings: ConsumingServiceSettings, logger: Logger): Provider[] {
   return [
@@ -59,6 +61,11 @@ export function consumingServiceProviders(service: ConsumingService, settings: C
     },
     { provide: RecordDecoders, inject: [SCHEMA_REGISTRY], useFactory: (registry: ConfluentSchemaRegistryAdapter) => new RecordDecoders(registry) },
     { provide: ServicePublisher, inject: [KAFKA_CLIENT], useFactory: (kafka: Kafka) => new ServicePublisher(kafka) },
+    {
+      provide: AuditTopicSink,
+      inject: [ServicePublisher, SCHEMA_REGISTRY],
+      useFactory: (publisher: ServicePublisher, registry: ConfluentSchemaRegistryAdapter) => new AuditTopicSink(publisher, registry),
+    },
     { provide: DeadLetterPublisher, inject: [ServicePublisher], useFactory: (publisher: ServicePublisher) => new DeadLetterPublisher(publisher, DEAD_LETTER_TOPICS[service]) },
     { provide: ConsumerMetrics, inject: [METRICS_REGISTRY], useFactory: (registry: Registry) => new ConsumerMetrics(registry, METRIC_PREFIXES[service]) },
     {
