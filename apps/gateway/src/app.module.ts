@@ -4,6 +4,7 @@ import { customerSourceProviders } from '@tracking/customer-store';
 import { DATABASE_POOL, DatabasePoolCloser, createDatabasePool } from '@tracking/database';
 import { ADMIN_TOKEN_SHA256, AdminTokenGuard } from '@tracking/http';
 import { ObservabilityModule, type Logger } from '@tracking/observability';
+import { AbuseLedger } from './audit/abuse-ledger';
 import { AuditInterceptor } from './audit/audit.interceptor';
 import { AuditTrail } from './audit/audit-trail';
 import { ApiTokenGuard } from './auth/api-token.guard';
@@ -68,6 +69,7 @@ export class GatewayModule {
         TrackingKeysService,
         GatewayPublisher,
         AuditTrail,
+        AbuseLedger,
         AuditInterceptor,
         IngestionService,
         RateLimiter,

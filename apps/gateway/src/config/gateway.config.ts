@@ -33,6 +33,11 @@ export interface GatewayConfig extends ServiceSettings {
   hashKey: Buffer;
   producer: { compression: Compression; ackTimeoutMs: number; lingerMs: number; maxBatchRecords: number };
   rateLimits: RateLimitSettings;
+  /**
+   * Abuse records (issue 23, see AbuseLedger): the interval of the per-customer, per-kind summaries
+   * and how many abuse refusals per customer and kind keep an audit record of their own in each.
+   */
+  abuse: { intervalMs: number; recordsPerInterval: number };
   /** Global switches (seed 002); a customer's features.yaml can only turn them further off. */
   flags: { ingestEnabled: boolean; automationEnabled: boolean };
   /** SHA-256 of the admin token that guards /api/v1/tracking/keys; the keys API is off without one. */
@@ -100,6 +105,10 @@ export function loadGatewayConfig(env: Env, cwd = process.cwd()): GatewayConfig 
       configPerMinute: reader.integer('CONFIG_RATE_LIMIT_PER_MINUTE', 100, { min: 1 }),
       redisUrl: reader.optionalUrl('REDIS_URL', ['redis:', 'rediss:']),
       redisTlsCa: readRedisTlsCa(reader),
+    },
+    abuse: {
+      intervalMs: reader.integer('TRACKING_ABUSE_SUMMARY_SECONDS', 60, { min: 1, max: 3600 }) * 1000,
+      recordsPerInterval: reader.integer('TRACKING_ABUSE_RECORDS_PER_INTERVAL', 10, { min: 0, max: 100_000 }),
     },
     flags: {
       ingestEnabled: reader.boolean('TRACKING_INGEST_ENABLED', true),

@@ -1,6 +1,7 @@
 import type { ArgumentsHost } from '@nestjs/common';
 import { PublishError } from '@tracking/kafka';
 import type { Logger } from '@tracking/observability';
+import type { AbuseLedger } from '../audit/abuse-ledger';
 import type { AuditTrail } from '../audit/audit-trail';
 import { ApiError } from '@tracking/http';
 import { GatewayExceptionFilter } from './gateway-exception.filter';
@@ -10,7 +11,8 @@ describe(GatewayExceptionFilter.name, () => {
   const setup = (publish: () => Promise<boolean>) => {
     const audit = { recordFor: jest.fn(() => ({ audit_id: 'a-1' })), publish: jest.fn(publish) };
     const logger = { error: jest.fn(), warn: jest.fn() };
-    const sut = new GatewayExceptionFilter(logger as unknown as Logger, audit as unknown as AuditTrail);
+    const abuse = { note: jest.fn(() => true) };
+    const sut = new GatewayExceptionFilter(logger as unknown as Logger, audit as unknown as AuditTrail, abuse as unknown as AbuseLedger);
     const request = { method: 'POST', url: '/api/v1/track', routeOptions: { url: '/api/v1/track' }, headers: { 'x-customer-id': 'one_spa' } } as unknown as GatewayRequest;
     const sent: { status?: number; body?: Record<string, unknown> } = {};
     interface Reply {
@@ -30,7 +32,7 @@ describe(GatewayExceptionFilter.name, () => {
       },
     };
     const host = { switchToHttp: () => ({ getRequest: () => request, getResponse: () => reply }) } as unknown as ArgumentsHost;
-    return { sut, audit, host, sent };
+    return { sut, audit, abuse, host, sent };
   };
 
   describe('when Kafka did not acknowledge the events', () => {
@@ -53,6 +55,18 @@ describe(GatewayExceptionFilter.name, () => {
 
       expect(sent.status).toBe(401);
       expect(sent.body).toMatchObject({ success: false, error_code: 'UNAUTHORIZED', audit_logged: true });
+    });
+  });
+
+  describe('when abuse is past its allowance of records for the interval', () => {
+    it('answers without an audit record of its own (the interval summary counts it)', async () => {
+      const { sut, audit, abuse, host, sent } = setup(async () => true);
+      abuse.note.mockReturnValue(false);
+
+      await sut.catch(new ApiError(401, 'UNAUTHORIZED', 'Invalid API token'), host);
+
+      expect(audit.publish).not.toHaveBeenCalled();
+      expect(sent).toMatchObject({ status: 401, body: { audit_logged: false } });
     });
   });
 });

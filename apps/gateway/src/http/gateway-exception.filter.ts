@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { ApiError, errorEnvelope, toApiError } from '@tracking/http';
 import { LOGGER, type Logger } from '@tracking/observability';
 import { PublishError } from '@tracking/kafka';
+import { AbuseLedger } from '../audit/abuse-ledger';
 import { AuditTrail } from '../audit/audit-trail';
 import { allowOrigin } from '../collect/cors';
 import type { GatewayRequest } from './gateway-request';
@@ -39,13 +40,15 @@ const UNAUDITED = /^\/(livez|readyz|metrics|docs)/;
 
 /**
  * Every answer that is not a success has seed 000's error shape, is audited (the answer says
- * whether the audit record was acknowledged), and nothing but a real fault is a 500.
+ * whether the audit record was acknowledged; abuse past its per-interval allowance is counted in a
+ * summary record instead, see AbuseLedger), and nothing but a real fault is a 500.
  */
 @Catch()
 export class GatewayExceptionFilter implements ExceptionFilter {
   constructor(
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly audit: AuditTrail,
+    private readonly abuse: AbuseLedger,
   ) {}
 
   async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
@@ -59,6 +62,11 @@ export class GatewayExceptionFilter implements ExceptionFilter {
     }
 
     const route = request.routeOptions?.url;
+    if (request.auditLogged === undefined && route && !UNAUDITED.test(route) && !this.abuse.note(request, error.status, error.code)) {
+      // Past this interval's allowance of abuse records for the customer and kind: counted in the
+      // interval's summary record instead, so a flood does not write a record per request.
+      request.auditLogged = false;
+    }
     if (request.auditLogged === undefined && route && !UNAUDITED.test(route)) {
       const record = this.audit.recordFor(request, error.status, error.code);
       if (exception instanceof PublishError) {
