@@ -29,6 +29,7 @@ const APP_MODULES_TESTS_USE = [
   'gateway/collect/browser-batch',
   'gateway/keys/tracking-keys.controller',
   'vault-loader/privacy/privacy.controller',
+  'vault-loader/privacy/subject-access.controller',
   'automation-trigger/admin/automations.controller',
   'exporter/export/export.controller',
 ];

@@ -19,6 +19,7 @@ const ADMIN_ROUTES: Record<'gateway' | 'vault-loader' | 'automation-trigger' | '
     ['get', '/api/v1/privacy/erasures/{requestId}'],
     ['get', '/api/v1/privacy/erasures'],
     ['post', '/api/v1/privacy/retention/run'],
+    ['post', '/api/v1/privacy/access'],
     ['post', '/api/v1/sites/backfill'],
   ],
   'automation-trigger': [

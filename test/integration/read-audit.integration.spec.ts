@@ -71,6 +71,8 @@ describe('the read audit: one record per read or admin call, on the topic and in
     // Read-only here (CUSTOMERS_DIR): refused, and the refusal is audited like any answer.
     { name: 'workflows replaced', service: 'automation-trigger', endpoint: 'PUT /api/v1/automations/:customerId/workflows', status: 409, actor: 'operator:it-auditor', customerId: customer.id, rows: null, send: () => asOperator(`${automation.url}/api/v1/automations/${customer.id}/workflows`, 'PUT', { workflows: [] }) },
     { name: 'redelivery', service: 'automation-trigger', endpoint: 'POST /api/v1/automations/:customerId/deliveries/:triggerId/redeliver', status: 404, actor: 'operator:it-auditor', customerId: customer.id, rows: null, send: () => asOperator(`${automation.url}/api/v1/automations/${customer.id}/deliveries/no-such-trigger/redeliver`, 'POST') },
+    { name: 'subject access', service: 'vault-loader', endpoint: 'POST /api/v1/privacy/access', status: 200, actor: 'operator:it-auditor', customerId: customer.id, rows: 2, send: () => asOperator(`${loader.url}/api/v1/privacy/access`, 'POST', { customer_id: customer.id, visitor_id: 'v-1' }) },
+    { name: 'retention run', service: 'vault-loader', endpoint: 'POST /api/v1/privacy/retention/run', status: 200, actor: 'operator:it-auditor', customerId: null, rows: null, send: () => asOperator(`${loader.url}/api/v1/privacy/retention/run`, 'POST') },
     { name: 'erasure', service: 'vault-loader', endpoint: 'POST /api/v1/privacy/erasures', status: 200, actor: 'operator:it-auditor', customerId: customer.id, rows: null, send: () => asOperator(`${loader.url}/api/v1/privacy/erasures`, 'POST', { customer_id: customer.id, visitor_id: 'it-audit-nobody' }) },
     { name: 'erasure requests', service: 'vault-loader', endpoint: 'GET /api/v1/privacy/erasures', status: 200, actor: 'operator:it-auditor', customerId: customer.id, rows: null, send: () => asOperator(`${loader.url}/api/v1/privacy/erasures?customer_id=${customer.id}`) },
   ];
@@ -138,7 +140,7 @@ describe('the read audit: one record per read or admin call, on the topic and in
       else expect({ call: call.name, rows: record.rows_returned }).toEqual({ call: call.name, rows: call.rows });
       // Never a credential or an address; a person's id only as its hash key.
       const text = JSON.stringify(record);
-      for (const secret of [customer.token, TEST_ADMIN_TOKEN, '127.0.0.1', 'it-audit-nobody']) expect(text).not.toContain(secret);
+      for (const secret of [customer.token, TEST_ADMIN_TOKEN, '127.0.0.1', 'it-audit-nobody', '"v-1"']) expect(text).not.toContain(secret);
     }
     console.table(rows);
     const analytics = records.find((record) => record.value.endpoint === 'GET /api/v1/tracking/analytics' && answered.has(record.value.audit_id))?.value;

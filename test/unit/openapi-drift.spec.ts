@@ -13,6 +13,7 @@ import { TrackingKeysController } from '@apps/gateway/keys/tracking-keys.control
 import { bulkEnvelopeValidator } from '@apps/gateway/track/bulk-envelope';
 import { TrackController } from '@apps/gateway/track/track.controller';
 import { PrivacyController } from '@apps/vault-loader/privacy/privacy.controller';
+import { SubjectAccessController } from '@apps/vault-loader/privacy/subject-access.controller';
 import { REQUEST_BODY_SCHEMA, RequestBodyGuard } from '@tracking/http';
 import { trackEventValidator } from '@tracking/ingestion';
 
@@ -84,7 +85,7 @@ function routesOf(controller: Type): Route[] {
 
 const SERVICES: Array<[string, Type[]]> = [
   ['gateway', [TrackController, CollectController, TrackingKeysController]],
-  ['vault-loader', [PrivacyController]],
+  ['vault-loader', [PrivacyController, SubjectAccessController]],
   ['automation-trigger', [AutomationsController]],
   ['exporter', [ExportController]],
 ];
@@ -134,6 +135,7 @@ describe('request bodies: one schema documents and validates', () => {
       'AutomationsController.replaceWorkflows',
       'CollectController.collect',
       'PrivacyController.erase',
+      'SubjectAccessController.report',
       'TrackController.bulk',
       'TrackController.track',
       'TrackController.trackAsync',

@@ -20,6 +20,10 @@ import { RetentionRepository } from './privacy/retention.repository';
 import { SiteBackfill } from './sites/site-backfill';
 import { SiteCatalog } from './sites/site-catalog';
 import { SitesController } from './sites/sites.controller';
+import { ExporterAccessClient } from './privacy/exporter-access.client';
+import { SubjectAccessController } from './privacy/subject-access.controller';
+import { SubjectAccessRepository } from './privacy/subject-access.repository';
+import { SubjectAccessService } from './privacy/subject-access.service';
 import { VaultRepository } from './vault/vault.repository';
 
 @Module({})
@@ -28,7 +32,7 @@ export class VaultLoaderModule {
     return {
       module: VaultLoaderModule,
       imports: [ObservabilityModule.forRoot({ service: 'vault-loader', logger })],
-      controllers: [PrivacyController, SitesController, VaultConsumer],
+      controllers: [PrivacyController, SubjectAccessController, SitesController, VaultConsumer],
       providers: [
         { provide: VAULT_LOADER_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
@@ -69,6 +73,9 @@ export class VaultLoaderModule {
           useFactory: (log: Logger) => new ErasurePublisher(createKafkaClient(config.kafka, log), new ConfluentSchemaRegistryAdapter(config.registry)),
         },
         ErasureService,
+        SubjectAccessRepository,
+        ExporterAccessClient,
+        SubjectAccessService,
         VaultLoadService,
       ],
     };

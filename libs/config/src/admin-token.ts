@@ -20,3 +20,14 @@ export function checkAdminToken(expectedSha256: Buffer | undefined, authorizatio
   if (!token) return 'missing';
   return timingSafeEqual(createHash('sha256').update(token, 'utf8').digest(), expectedSha256) ? 'ok' : 'invalid';
 }
+
+/**
+ * The exporter's admin API as another service calls it: EXPORTER_URL with the operators' token
+ * (TRACKING_ADMIN_TOKEN); undefined unless both are set. The gateway asks it to flush
+ * (track/process), the vault loader for a subject's exported records (privacy access).
+ */
+export function readExporterAdmin(env: EnvReader): { url: string; token: string } | undefined {
+  const url = env.optionalUrl('EXPORTER_URL', ['http:', 'https:']);
+  const token = env.optionalString('TRACKING_ADMIN_TOKEN');
+  return url && token ? { url: url.replace(/\/+$/, ''), token } : undefined;
+}

@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import { EnvReader, readAdminTokenSha256, readDatabaseUrl, readServiceSettings, type Env, type ServiceSettings } from '@tracking/config';
+import { EnvReader, readAdminTokenSha256, readDatabaseUrl, readExporterAdmin, readServiceSettings, type Env, type ServiceSettings } from '@tracking/config';
 import { CONSUMER_GROUPS, type ConsumingService } from '@tracking/contracts';
 import type { IngestionLimits } from '@tracking/ingestion';
 import type { Compression } from '@tracking/kafka';
@@ -162,10 +162,4 @@ function readCountryHeader(reader: EnvReader): string | undefined {
   const name = reader.optionalString('TRACKING_COUNTRY_HEADER');
   if (name !== undefined && !/^[A-Za-z0-9-]+$/.test(name)) reader.problem('TRACKING_COUNTRY_HEADER must be a header name such as CF-IPCountry');
   return name?.toLowerCase();
-}
-
-function readExporterAdmin(reader: EnvReader): GatewayConfig['exporterAdmin'] {
-  const url = reader.optionalUrl('EXPORTER_URL', ['http:', 'https:']);
-  const token = reader.optionalString('TRACKING_ADMIN_TOKEN');
-  return url && token ? { url: url.replace(/\/+$/, ''), token } : undefined;
 }

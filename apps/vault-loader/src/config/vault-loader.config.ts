@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { CONSUMER_GROUPS } from '@tracking/contracts';
-import { EnvReader, readAdminTokenSha256, readDatabaseUrl, readReplayBounds, readServiceSettings, readSessionTimeoutMs, type Env, type ReplayBounds, type ServiceSettings } from '@tracking/config';
+import { EnvReader, readAdminTokenSha256, readDatabaseUrl, readExporterAdmin, readReplayBounds, readServiceSettings, readSessionTimeoutMs, type Env, type ReplayBounds, type ServiceSettings } from '@tracking/config';
 
 export interface VaultLoaderConfig extends ServiceSettings {
   databaseUrl: string;
@@ -23,6 +23,12 @@ export interface VaultLoaderConfig extends ServiceSettings {
   retentionIntervalMs: number;
   /** SHA-256 of the token that guards the erasure API (TRACKING_ADMIN_TOKEN, as on the gateway). */
   adminTokenSha256?: Buffer;
+  /**
+   * The exporter's admin API (EXPORTER_URL, called with TRACKING_ADMIN_TOKEN), which a privacy
+   * access request asks for the subject's exported records; unset without both, and the access
+   * answer then says the exported part is missing.
+   */
+  exporterAdmin?: { url: string; token: string };
   /** Set by `tracking replay --to/--customer` for a bounded run under a temporary group, which then exits. */
   replay?: ReplayBounds;
 }
@@ -44,6 +50,7 @@ export function loadVaultLoaderConfig(env: Env, cwd = process.cwd()): VaultLoade
     defaultRetentionDays: reader.integer('VAULT_DEFAULT_RETENTION_DAYS', 365, { min: 1 }),
     retentionIntervalMs: reader.integer('VAULT_RETENTION_INTERVAL_MINUTES', 60, { min: 0 }) * 60_000,
     adminTokenSha256: readAdminTokenSha256(reader),
+    exporterAdmin: readExporterAdmin(reader),
     replay: readReplayBounds(reader),
   };
   reader.done();
