@@ -92,7 +92,8 @@ function serviceEnvironment(connection: StackConnection): NodeJS.ProcessEnv {
     // What the example customers' s3_export credentials refer to; the local S3 server takes any key.
     LOCAL_S3_ACCESS_KEY_ID: process.env['LOCAL_S3_ACCESS_KEY_ID'] ?? LOCAL_S3_CREDENTIALS.accessKeyId,
     LOCAL_S3_SECRET_ACCESS_KEY: process.env['LOCAL_S3_SECRET_ACCESS_KEY'] ?? LOCAL_S3_CREDENTIALS.secretAccessKey,
-    // Where POST /api/v1/track/process asks the exporter to close open objects (with TRACKING_ADMIN_TOKEN, when set).
+    // Where POST /api/v1/track/process asks the exporter to close open objects, and the loader's privacy access
+    // asks it for a subject's exported records (with TRACKING_ADMIN_TOKEN, when set).
     EXPORTER_URL: process.env['EXPORTER_URL'] ?? `http://127.0.0.1:${process.env['EXPORTER_PORT'] ?? 3003}`,
   };
 }
