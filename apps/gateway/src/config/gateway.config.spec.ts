@@ -15,4 +15,15 @@ describe(loadGatewayConfig.name, () => {
   it('uses the key as given', () => {
     expect(loadGatewayConfig({ TRACKING_HASH_KEY: key }).hashKey.toString('utf8')).toBe(key);
   });
+
+  it('reads the edge country header as a lower-case header name, and refuses anything else', () => {
+    expect(loadGatewayConfig({ TRACKING_HASH_KEY: key }).countryHeader).toBeUndefined();
+    expect(loadGatewayConfig({ TRACKING_HASH_KEY: key, TRACKING_COUNTRY_HEADER: 'CF-IPCountry' }).countryHeader).toBe('cf-ipcountry');
+    expect(() => loadGatewayConfig({ TRACKING_HASH_KEY: key, TRACKING_COUNTRY_HEADER: 'CF IPCountry: DE' })).toThrow(/TRACKING_COUNTRY_HEADER must be a header name/);
+  });
+
+  it('measures storage every five minutes unless told otherwise, and not at all with 0', () => {
+    expect(loadGatewayConfig({ TRACKING_HASH_KEY: key }).storageUsageIntervalMs).toBe(300_000);
+    expect(loadGatewayConfig({ TRACKING_HASH_KEY: key, STORAGE_USAGE_INTERVAL_SECONDS: '0' }).storageUsageIntervalMs).toBe(0);
+  });
 });
