@@ -63,7 +63,7 @@ Each partition shows its leader, replica and in-sync node ids, and its state: UN
 (fewer replicas in sync than assigned) or OFFLINE (no leader).
 
 Output (--json): {"topics": [{"topic", "exists", "partitions", "replicationFactor",
-  "minInsyncReplicas", "retentionMs", "cleanupPolicy", "underReplicatedPartitions": [..],
+  "minInsyncReplicas", "retentionMs", "segmentMs", "cleanupPolicy", "underReplicatedPartitions": [..],
   "offlinePartitions": [..], "records", "sizeBytes": null, "declaration", "valueSchema": {"subject",
   "file", "latestVersion", "latestId", "matchesFile"}, "partitionOffsets": [{"partition", "leader",
   "replicas", "inSync", "replicaNodes", "inSyncNodes", "underReplicated", "offline", "low", "high",
@@ -106,7 +106,7 @@ function renderDescription(topic: TopicDescription): string {
       : `${schema.subject} v${schema.latestVersion} (id ${schema.latestId})${schema.file ? `, file ${schema.file}${schema.matchesFile ? '' : ' (differs)'}` : ''}`;
   const lines = [
     topic.topic,
-    `  partitions ${topic.partitions}${declared}, replication ${topic.replicationFactor ?? '?'}, min.insync.replicas ${topic.minInsyncReplicas ?? '?'}, retention ${formatRetention(topic.retentionMs)}, cleanup ${topic.cleanupPolicy ?? 'unknown'}`,
+    `  partitions ${topic.partitions}${declared}, replication ${topic.replicationFactor ?? '?'}, min.insync.replicas ${topic.minInsyncReplicas ?? '?'}, retention ${formatRetention(topic.retentionMs)}${topic.segmentMs !== null ? ` (segments roll every ${formatRetention(topic.segmentMs)})` : ''}, cleanup ${topic.cleanupPolicy ?? 'unknown'}`,
     `  records ${topic.records.toLocaleString('en-US')}, size n/a (kafkajs cannot read log dir sizes)`,
     `  value schema ${schemaText}`,
     table(

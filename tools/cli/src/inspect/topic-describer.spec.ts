@@ -32,6 +32,13 @@ describe(declarationMismatches.name, () => {
     expect(declarationMismatches(declaration, observed({ partitions: 8 }))).toEqual([expect.stringMatching(/cannot shrink/)]);
   });
 
+  it('flags a segment.ms other than the declared one (a record outlives retention by up to a segment), and ignores it when undeclared', () => {
+    const rolled: TopicDeclaration = { ...declaration, segmentMs: 86_400_000 };
+    expect(declarationMismatches(rolled, observed({ segmentMs: 86_400_000 }))).toEqual([]);
+    expect(declarationMismatches(rolled, observed({ segmentMs: 604_800_000 }))).toEqual([expect.stringMatching(/^segment\.ms 604800000, declared 86400000: `tracking topics ensure` sets it/)]);
+    expect(declarationMismatches(declaration, observed({ segmentMs: 604_800_000 }))).toEqual([]);
+  });
+
   it('flags a replication factor or min.insync.replicas that differs from a declared one, and ignores them when undeclared', () => {
     const replicated: TopicDeclaration = { ...declaration, replicationFactor: 3, minInsyncReplicas: 2 };
     expect(declarationMismatches(replicated, observed({ replicationFactor: 3, minInsyncReplicas: 2 }))).toEqual([]);

@@ -42,6 +42,8 @@ export interface TopicDescription {
   partitions: number;
   replicationFactor: number | null;
   retentionMs: number | null;
+  /** segment.ms (its own or the broker's): a record stays up to retention plus this; null when unknown. */
+  segmentMs: number | null;
   cleanupPolicy: string | null;
   /** The topic's min.insync.replicas (its own or the cluster's); null when unknown. */
   minInsyncReplicas: number | null;
@@ -59,7 +61,7 @@ export interface TopicDescription {
 }
 
 export type ObservedTopic = Pick<TopicDescription, 'exists' | 'partitions' | 'retentionMs' | 'cleanupPolicy' | 'valueSchema'> &
-  Partial<Pick<TopicDescription, 'replicationFactor' | 'minInsyncReplicas'>>;
+  Partial<Pick<TopicDescription, 'replicationFactor' | 'minInsyncReplicas' | 'segmentMs'>>;
 
 export function declarationOf(topic: string): TopicDeclaration | undefined {
   return TOPIC_DECLARATIONS.find((declaration) => declaration.name === topic);
@@ -77,6 +79,9 @@ export function declarationMismatches(declaration: TopicDeclaration | undefined,
   }
   if (observed.retentionMs !== declaration.retentionMs) {
     mismatches.push(`retention.ms ${observed.retentionMs ?? 'unknown'}, declared ${declaration.retentionMs}: \`tracking topics ensure\` sets it`);
+  }
+  if (declaration.segmentMs !== undefined && observed.segmentMs != null && observed.segmentMs !== declaration.segmentMs) {
+    mismatches.push(`segment.ms ${observed.segmentMs}, declared ${declaration.segmentMs}: \`tracking topics ensure\` sets it (records outlive retention by up to a segment)`);
   }
   if (observed.cleanupPolicy !== declaration.cleanupPolicy) {
     mismatches.push(`cleanup.policy ${observed.cleanupPolicy ?? 'unknown'}, declared ${declaration.cleanupPolicy}: \`tracking topics ensure\` sets it`);
@@ -131,7 +136,7 @@ export async function describeTopics(admin: Admin, registry: RegistryRestClient,
       ? (
           await admin.describeConfigs({
             includeSynonyms: false,
-            resources: present.map((name) => ({ type: 2 /* TOPIC */, name, configNames: ['retention.ms', 'cleanup.policy', 'min.insync.replicas'] })),
+            resources: present.map((name) => ({ type: 2 /* TOPIC */, name, configNames: ['retention.ms', 'segment.ms', 'cleanup.policy', 'min.insync.replicas'] })),
           })
         ).resources
       : [];
@@ -148,6 +153,7 @@ export async function describeTopics(admin: Admin, registry: RegistryRestClient,
     const config = (name: string): string | undefined =>
       configs.find((resource) => resource.resourceName === topic)?.configEntries.find((entry) => entry.configName === name)?.configValue;
     const retention = config('retention.ms');
+    const segment = config('segment.ms');
     const minInsyncReplicas = config('min.insync.replicas');
     const partitionOffsets = partitionMetadata
       .map((partition): PartitionDescription => {
@@ -175,6 +181,7 @@ export async function describeTopics(admin: Admin, registry: RegistryRestClient,
       replicationFactor: partitionOffsets.length > 0 ? Math.min(...partitionOffsets.map((partition) => partition.replicas)) : null,
       minInsyncReplicas: minInsyncReplicas === undefined ? null : Number(minInsyncReplicas),
       retentionMs: retention === undefined ? null : Number(retention),
+      segmentMs: segment === undefined ? null : Number(segment),
       cleanupPolicy: config('cleanup.policy') ?? null,
       valueSchema: await valueSchemaOf(registry, topic, declaration),
     };
@@ -183,6 +190,7 @@ export async function describeTopics(admin: Admin, registry: RegistryRestClient,
       ...observed,
       replicationFactor: observed.replicationFactor ?? null,
       minInsyncReplicas: observed.minInsyncReplicas ?? null,
+      segmentMs: observed.segmentMs ?? null,
       underReplicatedPartitions: partitionOffsets.filter((partition) => partition.underReplicated).map((partition) => partition.partition),
       offlinePartitions: partitionOffsets.filter((partition) => partition.offline).map((partition) => partition.partition),
       records: partitionOffsets.reduce((sum, partition) => sum + partition.records, 0),
