@@ -32,6 +32,9 @@ const APP_MODULES_TESTS_USE = [
   'vault-loader/privacy/subject-access.controller',
   'automation-trigger/admin/automations.controller',
   'exporter/export/export.controller',
+  // The trigger insert, called as an instance whose erasure list lags behind would call it: the
+  // database-side guard of an erasure (test/integration/automation-erasure.integration.spec.ts).
+  'automation-trigger/triggers/trigger.repository',
 ];
 
 /**

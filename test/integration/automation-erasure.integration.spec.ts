@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { stringify } from 'yaml';
-import { CONSUMER_SUBSCRIPTIONS, TOPICS, erasureReportKey, triggerIdempotencyKey, type ErasureReport, type ErasureRequestRecord, type TrackingEvent } from '@tracking/contracts';
+import { CONSUMER_SUBSCRIPTIONS, TOPICS, erasureReportKey, triggerId, triggerIdempotencyKey, type ErasureReport, type ErasureRequestRecord, type TrackingEvent } from '@tracking/contracts';
 import { ConfluentSchemaRegistryAdapter } from '@tracking/kafka';
 import { ErasurePublisher, subjectHash } from '@tracking/privacy';
+import { TriggerRepository } from '@apps/automation-trigger/triggers/trigger.repository';
 import { TEST_ADMIN_TOKEN, startAutomationTrigger, type RunningService } from '@test/support/in-process-services';
 import { positionGroup, waitForCommittedPast } from '@test/support/kafka-inspection';
 import { writeTestCustomer } from '@test/support/test-customers';
@@ -228,6 +229,36 @@ describe('automation trigger: erasure of a subject (real Kafka, PostgreSQL and H
     expect(keptCheckout?.delivery_status).toBe('delivered');
     expect(mentions(failing.received.slice(attemptsBefore), erased)).toEqual([]);
     expect(mentions(failing.received.slice(attemptsBefore), kept)).toHaveLength(1);
+
+    // An instance whose erasure list had not heard of the request yet would still try to record a new
+    // trigger of the person: the insert refuses it (it checks the erased hashes under the customer's lock).
+    const late = { ...(erasedEvents[0] as TrackingEvent), event_id: `late-${randomUUID()}`, occurred_at: Date.now() };
+    const lateKey = triggerIdempotencyKey(late);
+    const lagging = new TriggerRepository(db);
+    const recorded = await lagging.record([
+      {
+        trigger: {
+          trigger_id: triggerId(customerId, 'landing', lateKey),
+          idempotency_key: lateKey,
+          customer_id: customerId,
+          workflow_id: 'landing',
+          trigger_type: 'site_page_view',
+          event_id: late.event_id,
+          event_type: late.event_type,
+          event_name: late.event_name,
+          session_id: late.session_id,
+          visitor_id: late.visitor_id,
+          page_url: late.page_url,
+          occurred_at: late.occurred_at,
+          properties: late.event_data,
+        },
+        webhookUrl: healthy.url,
+        // Named by its user only: the visitor's hash is not among the request's.
+        subject: { visitorHk: subjectHash(customerId, `unlisted-${randomUUID()}`), userHk: subjectHash(customerId, erased.user) },
+      },
+    ]);
+    expect(recorded).toBe(0);
+    expect((await rowTexts()).filter((row) => row.text.includes(late.event_id))).toEqual([]);
 
     // Live: a new event of the erased person fires nothing, one of the other fires.
     const liveErased = buildEvents(customerId, [{ event_type: 'page_view', page_url: 'https://shop.example/landing/again', session_id: erased.session, visitor_id: erased.visitor }]);
