@@ -1,51 +1,11 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { randomUUID } from 'node:crypto';
 import { TOPICS, type AuditRecord, type RejectedEvent, type TrackingEvent } from '@tracking/contracts';
 import { loadCustomerDirectory, resolveSite, siteIdFor, type CustomerConfig } from '@tracking/customers';
 import { startGateway, type RunningService } from '@test/support/in-process-services';
+import { writeSitesCustomer, type SitesCustomer } from '@test/support/site-customers';
 import { customersDirectory } from '@test/support/test-customers';
 import { readTopic, topicPositions } from '@test/support/topic-reader';
 import { testEnvironment } from '@test/support/test-environment';
-
-interface SitesCustomer {
-  id: string;
-  token: string;
-  /** A token whose events belong to the site `florist` / `shop`, whatever their page. */
-  boundToken: string;
-  publishableKey: string;
-}
-
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
-/** A customer with declared sites, written into the gateway's customer directory. */
-function writeSitesCustomer(dir: string, discovery: 'auto' | 'restricted', sites: Array<Record<string, unknown>>, boundSite: string, origins: string[]): SitesCustomer {
-  const id = `it_sites_${randomBytes(5).toString('hex')}`;
-  const token = `ovt_test_${randomBytes(16).toString('hex')}`;
-  const boundToken = `ovt_test_${randomBytes(16).toString('hex')}`;
-  const publishableKey = `pk_test_${randomBytes(10).toString('hex')}`;
-  mkdirSync(join(dir, id), { recursive: true });
-  writeFileSync(
-    join(dir, id, 'config.yaml'),
-    stringify({
-      customer: { id, name: `Sites test customer ${id}` },
-      technical: { api_rate_limit: 100_000 },
-      sites,
-      site_discovery: discovery,
-      tracking: {
-        api_tokens: [
-          { id: 'server', sha256: sha256(token) },
-          { id: 'bound', sha256: sha256(boundToken), site_id: boundSite },
-        ],
-        publishable_keys: [{ key: publishableKey }],
-        allowed_origins: origins,
-      },
-    }),
-  );
-  writeFileSync(join(dir, id, 'features.yaml'), stringify({ features: { site_tracking: true } }));
-  return { id, token, boundToken, publishableKey };
-}
 
 /**
  * Sites at the gateway (issue 23): every event published to tracking.events.v1 carries its site_id,
