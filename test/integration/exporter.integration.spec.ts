@@ -8,6 +8,8 @@ import type * as Hyparquet from 'hyparquet' with { 'resolution-mode': 'import' }
 import { parse as parseCsv } from 'csv-parse/sync';
 import { parse as parseYaml, stringify } from 'yaml';
 import { CONSUMER_SUBSCRIPTIONS, TOPICS, type TrackingEvent } from '@tracking/contracts';
+import { parseCustomerTexts } from '@tracking/customers';
+import { ConfluentSchemaRegistryAdapter } from '@tracking/kafka';
 import { LOCAL_S3_CREDENTIALS } from '@tools/local-stack/local-s3';
 import { startAppProcess, type AppProcess } from '@test/support/app-process';
 import { EXPORTER_ON_STACK_S3, TEST_ADMIN_TOKEN, exporterSettings } from '@test/support/in-process-services';
@@ -16,6 +18,8 @@ import { customersDirectory, writeTestCustomer } from '@test/support/test-custom
 import { testEnvironment } from '@test/support/test-environment';
 import { readTopic, topicPositions, type Positions } from '@test/support/topic-reader';
 import { buildEvents, produceEvents } from '@test/support/vault-fixtures';
+import { pipelineEvents, writeRecordsBeforeSiteId } from '@test/support/schema-evolution';
+import { testRegistrySettings } from '@test/support/test-connection';
 import { waitFor } from '@test/support/wait-for';
 
 const PREFIX = 'exports/raw';
@@ -145,6 +149,23 @@ describe('exporter (real Kafka, registry and S3 server)', () => {
     );
   };
   const idsOf = (list: TrackingEvent[]) => list.map((event) => event.event_id).sort();
+  const hostOf = (customerId: string, name: string) => `${name}.${customerId.replace(/_/g, '-')}.example`;
+  /** Two declared sites; any other host of the customer is discovered as a site of its own. */
+  const twoSites = (customerId: string) => ({
+    sites: [
+      { id: 'shop', name: 'The shop', domains: [hostOf(customerId, 'shop')] },
+      { id: 'blog', domains: [hostOf(customerId, 'blog')] },
+    ],
+  });
+  /** Per object of a split customer: its site folder and the rows read back. */
+  const siteFolders = async (customerId: string) => {
+    const folders = new Map<string, Array<Record<string, unknown>>>();
+    for (const object of await listObjects(bucketOf(customerId))) {
+      const folder = /\/site=([^/]+)\//.exec(object.key)?.[1] as string;
+      folders.set(folder, [...(folders.get(folder) ?? []), ...(await rowsOf(object.key, object.body))]);
+    }
+    return folders;
+  };
   const caughtUp = () => waitFor(() => groupLag(env.kafkaBrokers, groupId, TOPICS.trackingEvents), (lag) => lag === 0, { what: 'exporter group caught up', timeoutMs: 60_000 });
 
   beforeAll(async () => {
@@ -215,13 +236,6 @@ describe('exporter (real Kafka, registry and S3 server)', () => {
   });
 
   it("with split_by_site, puts each site's records in its own folder, carries site_id in every format (derived for records older than the field), and meters per site", async () => {
-    const hostOf = (customerId: string, name: string) => `${name}.${customerId.replace(/_/g, '-')}.example`;
-    const twoSites = (customerId: string) => ({
-      sites: [
-        { id: 'shop', name: 'The shop', domains: [hostOf(customerId, 'shop')] },
-        { id: 'blog', domains: [hostOf(customerId, 'blog')] },
-      ],
-    });
     const split = { s3Export: { split_by_site: true }, config: twoSites };
     const splitFormats = {
       [await exportingCustomer('json', { ...split, compression: 'gzip' })]: 'jsonl.gz',
@@ -309,6 +323,48 @@ describe('exporter (real Kafka, registry and S3 server)', () => {
     });
     for (const { customerId: id, list } of expectations) sent.set(id, list);
     rewritten.push(...Object.keys(splitFormats));
+  });
+
+  it('records from before site_id (old schema) go to the site folder the gateway now writes into the same events, which are then skipped as duplicates', async () => {
+    const customerId = await exportingCustomer('jsonl', { s3Export: { split_by_site: true }, config: twoSites });
+    await exporter?.stop();
+    await startExporter();
+    const customer = parseCustomerTexts(customerId, { config_yaml: readFileSync(join(customersDir, customerId, 'config.yaml'), 'utf8'), features_yaml: null, automations_yaml: null });
+    const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000;
+    const session = `s-${randomUUID()}`;
+    const pages = [`https://www.${hostOf(customerId, 'shop')}/`, `https://${hostOf(customerId, 'blog')}/a`, `https://${hostOf(customerId, 'news')}/b`, null];
+    const now = pipelineEvents(
+      customer,
+      Array.from({ length: 8 }, (_, index) => {
+        const url = pages[index % pages.length];
+        return { event_type: url ? 'page_view' : 'custom_event', session_id: session, occurred_at: new Date(hour + 120_000 + index).toISOString(), ...(url ? { page_url: url } : { event_name: 'server_side' }) };
+      }),
+      { receivedAt: Date.now() },
+    );
+    expect(now.slice(0, 4).map((event) => event.site_id)).toEqual(['shop', 'blog', hostOf(customerId, 'news'), null]);
+    // The same events twice: first as a gateway from before the change wrote them (schema version 1, no site_id), then as one writes them now.
+    await writeRecordsBeforeSiteId({ brokers: env.kafkaBrokers, registry: new ConfluentSchemaRegistryAdapter(testRegistrySettings(env.schemaRegistryUrl)), topic: TOPICS.trackingEvents, events: now });
+    await produceEvents(env, now);
+    await waitFor(
+      async () => {
+        await api('run', 'POST');
+        return statusOf(customerId);
+      },
+      ([status]) => status?.events_written === now.length && status.pending_events === 0,
+      { what: 'the old records exported' },
+    );
+    await caughtUp();
+    // Each event once: had the site derived for an old record differed from the one written now, the new record would have gone to another folder too.
+    expect(await exportedIds(customerId)).toEqual(idsOf(now));
+    const folders = await siteFolders(customerId);
+    for (const [folder, rows] of folders) {
+      expect(rows.map((row) => [row['event_id'], row['site_id']])).toEqual(
+        now.filter((event) => (event.site_id ?? '_none') === folder).map((event) => [event.event_id, event.site_id]),
+      );
+    }
+    expect([...folders.keys()].sort()).toEqual(['_none', 'blog', hostOf(customerId, 'news'), 'shop'].sort());
+    sent.set(customerId, now);
+    rewritten.push(customerId);
   });
 
   it('reports a customer whose export configuration is broken, names the fields, and keeps exporting the others', async () => {
