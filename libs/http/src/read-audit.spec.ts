@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { Registry } from 'prom-client';
 import type { AuditRecord } from '@tracking/contracts';
 import type { Logger } from '@tracking/observability';
 import { ReadAudit, customerOfRequest, listedRows, requestParams, subjectDigest, type AuditSink } from './read-audit';
@@ -10,8 +11,9 @@ function setup() {
   const written: AuditRecord[] = [];
   const sink: AuditSink = { write: jest.fn(async (record: AuditRecord) => void written.push(record)) };
   const logger = { warn: jest.fn() };
-  const sut = new ReadAudit(sink, 'exporter', logger as unknown as Logger);
-  return { sut, written, mocks: { sink, logger } };
+  const metrics = new Registry();
+  const sut = new ReadAudit(sink, 'exporter', logger as unknown as Logger, metrics);
+  return { sut, written, metrics, mocks: { sink, logger } };
 }
 
 describe(ReadAudit.name, () => {
@@ -72,13 +74,14 @@ describe(ReadAudit.name, () => {
     });
 
     it('calls a request no guard admitted anonymous, and says so when Kafka did not take the record', async () => {
-      const { sut, mocks } = setup();
+      const { sut, metrics, mocks } = setup();
       (mocks.sink.write as jest.Mock).mockRejectedValueOnce(new Error('no broker'));
       const record = sut.operatorRecord(request({}), 401, 'UNAUTHORIZED', null);
 
       expect(record).toMatchObject({ actor: 'anonymous', outcome: 'unauthorized', error_code: 'UNAUTHORIZED' });
       expect(await sut.publish(record)).toBe(false);
       expect(mocks.logger.warn).toHaveBeenCalled();
+      expect(await metrics.getSingleMetricAsString('audit_records_unacknowledged_total')).toContain('audit_records_unacknowledged_total 1');
     });
   });
 });

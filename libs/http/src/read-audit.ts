@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, SetMetadata } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import { Counter, type Registry } from 'prom-client';
 import { AUDIT_RECORD_EXTENSIONS_UNSET, hashKey, type AuditActor, type AuditOutcome, type AuditRecord, type AuditService } from '@tracking/contracts';
 import { anonymiseIp } from '@tracking/ingestion';
-import { LOGGER, type Logger } from '@tracking/observability';
+import { LOGGER, METRICS_REGISTRY, type Logger } from '@tracking/observability';
 
 /**
  * Seed 000's "complete audit trail for all data access" (issue 20): every answer of a read or admin
@@ -159,15 +160,25 @@ export interface ReadAuditFacts {
 
 /**
  * Builds and writes the audit records of a service's read and admin routes. Never throws: a record
- * Kafka did not take is logged (with its id) and the answer goes out regardless.
+ * Kafka did not take (within the producer's acknowledgement deadline) is logged with its id and
+ * counted in `audit_records_unacknowledged_total`, and the answer goes out regardless.
  */
 @Injectable()
 export class ReadAudit {
+  private readonly unacknowledged: Counter;
+
   constructor(
     @Inject(AUDIT_SINK) private readonly sink: AuditSink,
     @Inject(AUDIT_SERVICE) private readonly service: AuditService,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(METRICS_REGISTRY) metrics: Registry,
+  ) {
+    this.unacknowledged = new Counter({
+      name: 'audit_records_unacknowledged_total',
+      help: 'Audit records of read and admin routes that Kafka did not acknowledge (the answer went out; the log names each record)',
+      registers: [metrics],
+    });
+  }
 
   /** Stamps the request when it reaches the route (the record's time comes from here) and returns the record's id. */
   begin(request: FastifyRequest): string {
@@ -219,6 +230,7 @@ export class ReadAudit {
       return true;
     } catch (error) {
       this.logger.warn({ err: error, auditId: record.audit_id, endpoint: record.endpoint }, 'audit record not acknowledged');
+      this.unacknowledged.inc();
       return false;
     }
   }
