@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import type { ErasureRequestRecord } from '@tracking/contracts';
+import { TOPICS, type ErasureRequestRecord } from '@tracking/contracts';
+import { ApiError } from '@tracking/http';
 import { ERASURE_LIST, ERASURE_REPORTER, ErasureList, ErasurePublisher, ErasureReporter, subjectHash } from '@tracking/privacy';
 import { LOGGER, type Logger } from '@tracking/observability';
 import { ErasureRepository, type ErasureOutcome, type ErasureResult } from './erasure.repository';
@@ -65,7 +66,13 @@ export class ErasureService implements OnModuleInit, OnModuleDestroy, OnApplicat
     };
     this.taking.add(record.request_id);
     try {
-      await this.publisher.publish(record);
+      try {
+        await this.publisher.publish(record);
+      } catch (error) {
+        // Not recorded, so not erased either: the other places would never hear of it.
+        this.logger.error({ err: error, customerId }, `an erasure request could not be recorded on ${TOPICS.privacyErasures}`);
+        throw new ApiError(503, 'SERVICE_UNAVAILABLE', `The erasure could not be recorded on ${TOPICS.privacyErasures} (Kafka did not acknowledge it); nothing was erased. Try again.`);
+      }
       const subjectHks = { visitors: record.visitor_hks.map((hk) => Buffer.from(hk, 'hex')), users: record.user_hks.map((hk) => Buffer.from(hk, 'hex')) };
       let outcome: ErasureOutcome;
       try {
