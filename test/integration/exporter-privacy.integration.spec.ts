@@ -187,6 +187,26 @@ describe('exporter erasure and access (issue 20; real Kafka, registry and S3 ser
     s3.destroy();
   });
 
+  const publishErasures = async (requests: Array<{ requestId: string; customerId: string; visitorId: string; userId?: string }>) => {
+    const publisher = new ErasurePublisher(testKafka(env.kafkaBrokers, 'it-erasures'), new ConfluentSchemaRegistryAdapter(testRegistrySettings(env.schemaRegistryUrl)));
+    try {
+      for (const request of requests) {
+        await publisher.publish({
+          request_id: request.requestId,
+          customer_id: request.customerId,
+          requested_at: Date.now(),
+          requested_by: 'exporter-privacy integration test',
+          visitor_hks: [subjectHash(request.customerId, request.visitorId)],
+          user_hks: request.userId === undefined ? [] : [subjectHash(request.customerId, request.userId)],
+        });
+      }
+    } finally {
+      await publisher.disconnect();
+    }
+  };
+  const exporterReport = (requestId: string, state: 'done' | 'failed') => (read: Array<{ key: string | null; value: ErasureReport }>) =>
+    read.find((record) => record.key === `${requestId}/exporter` && record.value.state === state)?.value;
+
   /** The ids and values of a case's subject that no object may hold after the erasure. */
   const needles = (each: Case) => [each.subject.visitorId, each.subject.userId, each.subject.favourite, ...each.subject.sessions, ...each.subject.events.map((event) => event.event_id)];
 
@@ -231,22 +251,8 @@ describe('exporter erasure and access (issue 20; real Kafka, registry and S3 ser
   it("after an erasure request no object in any bucket holds the subject; the other subject's records are all there once; manifests and metering match; a report 'exporter' arrives", async () => {
     const reportsFrom = await topicPositions(env.kafkaBrokers, TOPICS.privacyErasureReports);
     const objectsBefore = (await everyObject()).filter((object) => isEventObject(object.key)).length;
-    const publisher = new ErasurePublisher(testKafka(env.kafkaBrokers, 'it-erasures'), new ConfluentSchemaRegistryAdapter(testRegistrySettings(env.schemaRegistryUrl)));
     const requestedAt = Date.now();
-    try {
-      for (const each of cases) {
-        await publisher.publish({
-          request_id: each.requestId,
-          customer_id: each.customerId,
-          requested_at: requestedAt,
-          requested_by: 'exporter-privacy integration test',
-          visitor_hks: [subjectHash(each.customerId, each.subject.visitorId)],
-          user_hks: [subjectHash(each.customerId, each.subject.userId)],
-        });
-      }
-    } finally {
-      await publisher.disconnect();
-    }
+    await publishErasures(cases.map((each) => ({ requestId: each.requestId, customerId: each.customerId, visitorId: each.subject.visitorId, userId: each.subject.userId })));
 
     const reports = await readTopic<ErasureReport>(env, TOPICS.privacyErasureReports, reportsFrom, (read) => cases.every((each) => read.some((record) => record.key === `${each.requestId}/exporter` && record.value.state === 'done')), 120_000);
     const elapsed = Date.now() - requestedAt;
@@ -299,6 +305,57 @@ describe('exporter erasure and access (issue 20; real Kafka, registry and S3 ser
       const access = await api('privacy/access', 'POST', { customer_id: each.customerId, visitor_ids: [each.subject.visitorId], user_ids: [each.subject.userId] });
       expect(access.body['records']).toEqual([]);
     }
+  });
+
+  it("reports a request 'failed' with the reason while a bucket is down, and 'done' once it answers", async () => {
+    const tag = randomBytes(3).toString('hex');
+    const customerId = `it_${tag}`;
+    // The client bucket does not exist: every call to it fails as a bucket that is down does.
+    writeTestCustomer(customersDir, {
+      s3Export: { client_bucket: bucketOf(customerId), backup_bucket: backupBucket, prefix: PREFIX, format: 'json', schedule: 'daily', credentials: { access_key: { env: 'IT_S3_ACCESS_KEY' }, secret_key: { env: 'IT_S3_SECRET_KEY' } } },
+    }, customerId);
+    await waitFor(() => api(`export/config?customer_id=${customerId}`), (answer) => answer.status === 200, { what: 'the exporter knows the new customer', timeoutMs: 30_000 });
+    const reportsFrom = await topicPositions(env.kafkaBrokers, TOPICS.privacyErasureReports);
+    const requestId = `it-exporter-down-${tag}`;
+    await publishErasures([{ requestId, customerId, visitorId: `vis-${tag}` }]);
+
+    const failed = exporterReport(requestId, 'failed')(await readTopic<ErasureReport>(env, TOPICS.privacyErasureReports, reportsFrom, (read) => exporterReport(requestId, 'failed')(read) !== undefined, 60_000));
+    expect(failed).toMatchObject({ customer_id: customerId, place: 'exporter', found: 0, removed: 0 });
+    expect(failed?.detail).toMatch(/bucket/i);
+    expect(failed?.detail).toMatch(/tried again in/);
+
+    await s3.send(new CreateBucketCommand({ Bucket: bucketOf(customerId) }));
+    const done = exporterReport(requestId, 'done')(await readTopic<ErasureReport>(env, TOPICS.privacyErasureReports, reportsFrom, (read) => exporterReport(requestId, 'done')(read) !== undefined, 60_000));
+    expect(done).toMatchObject({ customer_id: customerId, found: 0, removed: 0 });
+  });
+
+  it('with two instances one holds the erasure work; when it is killed the other takes the next request over', async () => {
+    await exporter?.stop();
+    // Info logs: the holder says so, naming itself as the reports do (`host:pid`).
+    const instances = [await startAppProcess('exporter', 'EXPORTER_PORT', { ...settings, LOG_LEVEL: 'info' }), await startAppProcess('exporter', 'EXPORTER_PORT', { ...settings, LOG_LEVEL: 'info' })];
+    const leaseLines = (instance: AppProcess) => instance.output().split('\n').filter((line) => line.includes('rewrites buckets for erasure requests'));
+    const holds = (instance: AppProcess) => leaseLines(instance).pop()?.includes('now rewrites') === true;
+    const nameOf = (instance: AppProcess) => (JSON.parse(leaseLines(instance)[0] ?? '{}') as { instance?: string }).instance;
+    const holder = await waitFor(async () => instances.filter(holds), (holding) => holding.length === 1, { what: 'one instance holding the erasure work', timeoutMs: 60_000 });
+    const first = holder[0] as AppProcess;
+    const second = instances.find((instance) => instance !== first) as AppProcess;
+    exporter = second;
+
+    const reportsFrom = await topicPositions(env.kafkaBrokers, TOPICS.privacyErasureReports);
+    const [one, two] = [`it-exporter-lease-1-${run}`, `it-exporter-lease-2-${run}`];
+    const customerId = (cases[0] as Case).customerId;
+    await publishErasures([{ requestId: one, customerId, visitorId: `vis-nobody-1-${run}` }]);
+    const byFirst = exporterReport(one, 'done')(await readTopic<ErasureReport>(env, TOPICS.privacyErasureReports, reportsFrom, (read) => exporterReport(one, 'done')(read) !== undefined, 60_000));
+    expect(byFirst?.instance).toBe(nameOf(first));
+
+    await first.stop('SIGKILL');
+    await publishErasures([{ requestId: two, customerId, visitorId: `vis-nobody-2-${run}` }]);
+    const read = await readTopic<ErasureReport>(env, TOPICS.privacyErasureReports, reportsFrom, (records) => exporterReport(two, 'done')(records) !== undefined, 90_000);
+    expect(exporterReport(two, 'done')(read)?.instance).toBe(nameOf(second));
+    expect(nameOf(second)).not.toBe(nameOf(first));
+    // Each request was done once: the new holder found the first one's marker and left it.
+    expect(read.filter((record) => record.key === `${one}/exporter`)).toHaveLength(1);
+    expect(read.filter((record) => record.key === `${two}/exporter`)).toHaveLength(1);
   });
 
   async function expectErasedEverywhere(): Promise<void> {

@@ -1,9 +1,13 @@
+import { hostname } from 'node:os';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { TOPICS } from '@tracking/contracts';
 import { BackgroundConnection, KAFKA_CLIENT } from '@tracking/kafka';
 import { LOGGER, type Logger } from '@tracking/observability';
 import type { Consumer, Kafka } from 'kafkajs';
 import { EXPORTER_CONFIG, type ExporterConfig } from '../config/exporter.config';
+
+/** How reports and logs name this instance: host and process id, for operators. */
+export const ERASURE_WORKER_INSTANCE = `${hostname()}:${process.pid}`;
 
 /**
  * Which exporter instance rewrites buckets for erasure requests: the one the group
@@ -68,7 +72,7 @@ export class ErasureWorkLease implements OnApplicationShutdown {
   private set(held: boolean): void {
     if (held === this.holding) return;
     this.holding = held;
-    this.logger.info({ held }, held ? 'this instance now rewrites buckets for erasure requests' : 'this instance no longer rewrites buckets for erasure requests');
+    this.logger.info({ held, instance: ERASURE_WORKER_INSTANCE }, held ? 'this instance now rewrites buckets for erasure requests' : 'this instance no longer rewrites buckets for erasure requests');
     for (const listener of this.listeners) listener(held);
   }
 }

@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { ErasureRequestRecord, TrackingEvent } from '@tracking/contracts';
@@ -12,7 +11,7 @@ import { S3Clients } from '../s3/s3-clients';
 import type { ExportTarget } from '../targets/export-target';
 import type { ExportTargets } from '../targets/export-targets';
 import { ErasureRewriter, type RewriteTally } from './erasure.rewriter';
-import { ErasureWorkLease } from './erasure-work.lease';
+import { ERASURE_WORKER_INSTANCE, ErasureWorkLease } from './erasure-work.lease';
 import { ExporterErasures } from './exporter-erasures';
 import type { ErasedEvent } from './object-rewrite';
 
@@ -47,7 +46,7 @@ type Outcome = { kind: 'applied'; tally: RewriteTally; seconds: number } | { kin
  */
 @Injectable()
 export class ErasureWorker implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly instance = `${hostname()}:${process.pid}`;
+  private readonly instance = ERASURE_WORKER_INSTANCE;
   /** Requests taken up by this holder of the lease, by id. */
   private readonly taken = new Map<string, Promise<void>>();
   /** The last job of each customer: a customer's requests run one after another. */
