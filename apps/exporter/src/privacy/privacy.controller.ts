@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Type, type Static } from '@sinclair/typebox';
 import { CUSTOMER_ID_PATTERN } from '@tracking/customers';
-import { ADMIN_AUTH, AdminTokenGuard, ApiError, RequestBody } from '@tracking/http';
+import { ADMIN_AUTH, AdminTokenGuard, ApiError, AuditRows, RequestBody } from '@tracking/http';
 import { REASON_KEYWORD } from '@tracking/ingestion';
 import { SubjectAccessService, type SubjectAccessResult } from './subject-access.service';
 
@@ -34,6 +34,8 @@ export class PrivacyController {
   @Post('access')
   @HttpCode(200)
   @RequestBody(AccessRequestSchema)
+  // Audited like every route of the exporter (ReadAuditInterceptor), with the number of records returned.
+  @AuditRows((answer: { records: unknown[] }) => answer.records.length)
   @ApiOperation({
     summary: "Every exported record of a subject in the customer's client bucket (GDPR art. 15 and 20)",
     description:
