@@ -516,6 +516,8 @@ describe('exporter (real Kafka, registry and S3 server)', () => {
       for (const object of await listObjects(bucketOf(customerId))) expect(backup.find((copy) => copy.key === object.key)?.etag).toBe(object.etag);
     }
     expect((await statusOf(csvCustomer))[0]?.events_written).toBe(pageViews.length);
+    const { body: effective } = await api(`config?customer_id=${csvCustomer}`);
+    expect((effective['customers'] as Array<Record<string, unknown>>)[0]).toMatchObject({ split_by_site: false, include_event_types: ['page_view'], fields });
     sent.set(csvCustomer, pageViews).set(avroCustomer, avroEvents);
     rewritten.push(csvCustomer, avroCustomer);
   });
