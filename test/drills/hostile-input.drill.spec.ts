@@ -277,6 +277,11 @@ describe('fault drill: hostile input at every public endpoint', () => {
       books[`${topic}: records of the drill`] = ours.get(topic) ?? 0;
     }
 
+    // Abuse summaries (issue 23: one per customer and kind per interval, counting refusals past the
+    // allowance of records of their own) answer no single request: kept apart from the per-request books.
+    const summaries = audit.filter((record) => record.abuse_count !== null);
+    audit = audit.filter((record) => record.abuse_count === null);
+    books['abuse summary records'] = summaries.length;
     const auditSet = new Set<string>();
     const duplicated = audit.filter((record) => auditSet.size === auditSet.add(record.audit_id).size).map((record) => record.audit_id);
     const missing = [...auditLoggedIds].filter((id) => !auditSet.has(id));
