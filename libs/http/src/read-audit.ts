@@ -3,6 +3,7 @@ import { Inject, Injectable, SetMetadata } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
 import { AUDIT_RECORD_EXTENSIONS_UNSET, hashKey, type AuditActor, type AuditOutcome, type AuditRecord, type AuditService } from '@tracking/contracts';
+import { CUSTOMER_ID_PATTERN } from '@tracking/customers';
 import { anonymiseIp } from '@tracking/ingestion';
 import { LOGGER, METRICS_REGISTRY, type Logger } from '@tracking/observability';
 
@@ -111,14 +112,17 @@ function describeValue(field: string, value: unknown, customerId: string | null)
   return '<object>';
 }
 
-/** The customer a request concerns: the route's `:customerId`, else `customer_id` in the query or body. */
+/**
+ * The customer a request concerns: the route's `:customerId`, else `customer_id` in the query or
+ * body; only a well-formed customer id (anything else stays in `request_params` alone).
+ */
 export function customerOfRequest(request: FastifyRequest): string | null {
   const sources = [request.params, request.query, request.method === 'GET' ? undefined : request.body];
   for (const source of sources) {
     if (!source || typeof source !== 'object') continue;
     const record = source as Record<string, unknown>;
     const value = record.customerId ?? record.customer_id;
-    if (typeof value === 'string' && value !== '') return value.slice(0, 100);
+    if (typeof value === 'string' && value !== '') return CUSTOMER_ID_PATTERN.test(value) ? value : null;
   }
   return null;
 }
