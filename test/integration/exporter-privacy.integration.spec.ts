@@ -1,13 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { gunzipSync } from 'node:zlib';
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import * as avro from 'avsc';
-import type * as Hyparquet from 'hyparquet' with { 'resolution-mode': 'import' };
-import { parse as parseCsv } from 'csv-parse/sync';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CONSUMER_SUBSCRIPTIONS, TOPICS, type ErasureReport, type TrackingEvent } from '@tracking/contracts';
 import { ErasurePublisher, subjectHash } from '@tracking/privacy';
 import { LOCAL_S3_CREDENTIALS } from '@tools/local-stack/local-s3';
 import { startAppProcess, type AppProcess } from '@test/support/app-process';
+import { isEventObject, listObjects as listBucket, objectRecords, searchableText, type StoredObject } from '@test/support/export-objects';
 import { EXPORTER_ON_STACK_S3, TEST_ADMIN_TOKEN, exporterSettings } from '@test/support/in-process-services';
 import { groupLag, positionGroup } from '@test/support/kafka-inspection';
 import { ConfluentSchemaRegistryAdapter } from '@tracking/kafka';
@@ -30,54 +27,6 @@ const FORMATS: Array<{ format: string; compression: string }> = [
   { format: 'parquet', compression: 'none' },
   { format: 'avro', compression: 'none' },
 ];
-
-interface StoredObject {
-  bucket: string;
-  key: string;
-  etag: string;
-  body: Buffer;
-}
-
-async function readParquet(body: Buffer): Promise<Array<Record<string, unknown>>> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- ES module only; see jest.config.js
-  const { parquetReadObjects } = require('hyparquet') as typeof Hyparquet;
-  const file = body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
-  return parquetReadObjects({ file });
-}
-
-function readAvroContainer(body: Buffer): Promise<Array<Record<string, unknown>>> {
-  return new Promise((resolve, reject) => {
-    const rows: Array<Record<string, unknown>> = [];
-    const decoder = new avro.streams.BlockDecoder();
-    decoder.on('data', (row: Record<string, unknown>) => rows.push(row)).on('end', () => resolve(rows)).on('error', reject);
-    decoder.end(body);
-  });
-}
-
-/** An object's records, read back with the format's own (independent) reader. */
-async function records(key: string, body: Buffer): Promise<Array<Record<string, unknown>>> {
-  const lines = (text: string) => text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
-  if (key.endsWith('.jsonl.gz')) return lines(gunzipSync(body).toString('utf8'));
-  if (key.endsWith('.jsonl')) return lines(body.toString('utf8'));
-  if (key.endsWith('.csv.gz')) return parseCsv(gunzipSync(body), { columns: true }) as Array<Record<string, unknown>>;
-  if (key.endsWith('.csv')) return parseCsv(body, { columns: true }) as Array<Record<string, unknown>>;
-  if (key.endsWith('.parquet')) return readParquet(body);
-  if (key.endsWith('.avro')) return readAvroContainer(body);
-  throw new Error(`unexpected object ${key}`);
-}
-
-const isEventObject = (key: string) => /\/customer=[^/]+\/dt=[^/]+\/hour=\d\d\/[^/]+\.(jsonl|jsonl\.gz|csv|csv\.gz|parquet|avro)$/.test(key) && !key.includes('/_');
-
-/**
- * Everything an object says, searchable: its bytes, decompressed where the format compresses (gzip
- * whole; Parquet pages and Avro blocks by reading the records back).
- */
-async function searchableText(object: StoredObject): Promise<string> {
-  const parts = [object.body.toString('latin1')];
-  if (object.key.endsWith('.gz')) parts.push(gunzipSync(object.body).toString('utf8'));
-  if (isEventObject(object.key)) parts.push(JSON.stringify(await records(object.key, object.body), (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)));
-  return parts.join('\n');
-}
 
 describe('exporter erasure and access (issue 20; real Kafka, registry and S3 server)', () => {
   const env = testEnvironment();
@@ -115,24 +64,12 @@ describe('exporter erasure and access (issue 20; real Kafka, registry and S3 ser
   };
   const caughtUp = () => waitFor(() => groupLag(env.kafkaBrokers, groupId, TOPICS.trackingEvents), (lag) => lag === 0, { what: 'exporter group caught up', timeoutMs: 60_000 });
 
-  const listObjects = async (bucket: string, prefix = ''): Promise<StoredObject[]> => {
-    const objects: StoredObject[] = [];
-    let token: string | undefined;
-    do {
-      const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-      for (const entry of page.Contents ?? []) {
-        const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: entry.Key }));
-        objects.push({ bucket, key: entry.Key as string, etag: entry.ETag as string, body: Buffer.from(await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray()) });
-      }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
-    return objects;
-  };
+  const listObjects = (bucket: string, prefix = ''): Promise<StoredObject[]> => listBucket(s3, bucket, prefix);
   /** Every object of the test: the customers' buckets and the backup bucket, manifests, metering records, claims and markers included. */
   const everyObject = async () => [...(await listObjects(backupBucket)), ...(await Promise.all(cases.map((each) => listObjects(bucketOf(each.customerId))))).flat()];
   const eventIdsIn = async (bucket: string, customerId: string) => {
     const ids: string[] = [];
-    for (const object of await listObjects(bucket, `${PREFIX}/customer=${customerId}/`)) ids.push(...(await records(object.key, object.body)).map((row) => String(row['event_id'])));
+    for (const object of await listObjects(bucket, `${PREFIX}/customer=${customerId}/`)) ids.push(...(await objectRecords(object.key, object.body)).map((row) => String(row['event_id'])));
     return ids.sort();
   };
 
@@ -229,7 +166,7 @@ describe('exporter erasure and access (issue 20; real Kafka, registry and S3 ser
       expect(await eventIdsIn(backupBucket, each.customerId)).toEqual(all);
       // Objects holding both subjects are what the erasure must cut into, not drop.
       for (const object of await listObjects(bucketOf(each.customerId), `${PREFIX}/customer=${each.customerId}/`)) {
-        const visitors = new Set((await records(object.key, object.body)).map((row) => row['visitor_id']));
+        const visitors = new Set((await objectRecords(object.key, object.body)).map((row) => row['visitor_id']));
         if (visitors.has(each.subject.visitorId) && visitors.has(each.other.visitorId)) shared += 1;
       }
 
@@ -376,7 +313,7 @@ describe('exporter erasure and access (issue 20; real Kafka, registry and S3 ser
     for (const object of objects.filter((candidate) => candidate.bucket === backupBucket && isEventObject(candidate.key))) {
       const stem = object.key.slice(object.key.lastIndexOf('/') + 1).replace(/\.(jsonl|csv|parquet|avro)(\.gz)?$/, '');
       const directory = object.key.slice(PREFIX.length + 1, object.key.lastIndexOf('/') + 1);
-      const ids = (await records(object.key, object.body)).map((row) => String(row['event_id']));
+      const ids = (await objectRecords(object.key, object.body)).map((row) => String(row['event_id']));
       const manifest = byKey.get(`${backupBucket}/${PREFIX}/_manifests/${directory}${stem}.ids`);
       expect({ key: object.key, manifest: manifest?.body.toString('utf8') }).toEqual({ key: object.key, manifest: ids.map((id) => `${id}\n`).join('') });
       const metering = JSON.parse(byKey.get(`${backupBucket}/${PREFIX}/_metering/${directory}${stem}.json`)?.body.toString('utf8') ?? '{}') as Record<string, unknown>;
