@@ -139,11 +139,11 @@ const boundaries = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'sdks/*/dist/**', 'node_modules/**', '.local/**', 'coverage/**', 'tools/bench/results/**'] },
+  { ignores: ['dist/**', 'sdks/*/dist/**', 'apps/console/dist/**', 'node_modules/**', '.local/**', 'coverage/**', 'tools/bench/results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', 'apps/console/src/**/*.tsx'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',

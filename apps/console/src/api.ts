@@ -1,0 +1,142 @@
+/**
+ * The console's only door to the gateway: the documented /console/api routes, same origin, the
+ * session in an HttpOnly cookie the page never sees. The CSRF token comes back in the session's
+ * body and is kept in memory only (nothing secret goes to localStorage); state-changing calls send it
+ * as X-CSRF-Token.
+ */
+
+export type Role = 'customer' | 'operator';
+
+export interface Session {
+  role: Role;
+  customer_id?: string;
+  scopes: string[];
+  csrf_token: string;
+}
+
+export type Credentials = { customer_id: string; token: string } | { operator_token: string };
+
+/** One minute of the tenant's traffic. `minute` is its start, in seconds since the epoch. */
+export interface MinutePoint {
+  minute: number;
+  accepted: number;
+  rejected: number;
+}
+
+export interface ConsumerHealth {
+  name: string;
+  lag: number;
+  state: string;
+}
+
+export interface Overview {
+  customer_id: string | null;
+  per_minute: MinutePoint[];
+  accepted_total: number;
+  rejected_total: number;
+  consumers: ConsumerHealth[];
+}
+
+/** An answer other than the one asked for, with the gateway's own words when it gave some. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const BASE = '/console/api';
+let csrfToken: string | null = null;
+
+async function call(method: string, path: string, body?: unknown): Promise<Response> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  const response = await fetch(`${BASE}${path}`, {
+    method,
+    headers,
+    credentials: 'same-origin',
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok) throw new ApiError(response.status, await errorText(response));
+  return response;
+}
+
+async function errorText(response: Response): Promise<string> {
+  try {
+    const body = (await response.json()) as { error?: unknown; message?: unknown };
+    const text = body.error ?? body.message;
+    if (typeof text === 'string' && text) return text;
+  } catch {
+    // Not JSON: fall through to the status line.
+  }
+  return response.status === 401 ? 'Those credentials were not accepted.' : `The gateway answered ${response.status}.`;
+}
+
+function remember(session: Session): Session {
+  csrfToken = session.csrf_token;
+  return session;
+}
+
+export async function signIn(credentials: Credentials): Promise<Session> {
+  return remember((await (await call('POST', '/session', credentials)).json()) as Session);
+}
+
+/** The current session, or null when the cookie is missing or expired (401). */
+export async function currentSession(): Promise<Session | null> {
+  try {
+    return remember((await (await call('GET', '/session')).json()) as Session);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return null;
+    throw error;
+  }
+}
+
+export async function signOut(): Promise<void> {
+  try {
+    await call('DELETE', '/session');
+  } finally {
+    csrfToken = null;
+  }
+}
+
+export async function overview(): Promise<Overview> {
+  return normaliseOverview(await (await call('GET', '/overview')).json());
+}
+
+type Loose = Record<string, unknown>;
+const isObject = (value: unknown): value is Loose => typeof value === 'object' && value !== null;
+const num = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : Number(value) || 0);
+const seconds = (value: unknown): number => (typeof value === 'string' ? Math.floor(Date.parse(value) / 1000) : num(value) > 1e11 ? Math.floor(num(value) / 1000) : num(value));
+
+/**
+ * Reads the gateway's overview into the page's shape. Kept in one place so the pages do not depend
+ * on the wire format's field names, which this slice of the console was written beside, not after.
+ */
+export function normaliseOverview(raw: unknown): Overview {
+  const body = isObject(raw) ? raw : {};
+  const series = Array.isArray(body.per_minute) ? body.per_minute : Array.isArray(body.events_per_minute) ? body.events_per_minute : [];
+  const per_minute = series.filter(isObject).map((point) => ({
+    minute: seconds(point.minute ?? point.at ?? point.time ?? point.t),
+    accepted: num(point.accepted),
+    rejected: num(point.rejected),
+  }));
+  per_minute.sort((a, b) => a.minute - b.minute);
+  const consumerList = Array.isArray(body.consumers) ? body.consumers : [];
+  const consumers = consumerList.filter(isObject).map((consumer) => ({
+    name: String(consumer.name ?? consumer.group ?? consumer.group_id ?? consumer.service ?? 'consumer'),
+    lag: num(consumer.lag ?? consumer.total_lag),
+    state: String(consumer.state ?? 'unknown'),
+  }));
+  const totals = isObject(body.totals) ? body.totals : body;
+  const sum = (key: 'accepted' | 'rejected') => per_minute.reduce((total, point) => total + point[key], 0);
+  return {
+    customer_id: typeof body.customer_id === 'string' ? body.customer_id : null,
+    per_minute,
+    accepted_total: totals.accepted_total !== undefined ? num(totals.accepted_total) : totals.accepted !== undefined && !Array.isArray(totals.accepted) ? num(totals.accepted) : sum('accepted'),
+    rejected_total: totals.rejected_total !== undefined ? num(totals.rejected_total) : totals.rejected !== undefined && !Array.isArray(totals.rejected) ? num(totals.rejected) : sum('rejected'),
+    consumers,
+  };
+}
