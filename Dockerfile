@@ -4,6 +4,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY sdks/browser/package.json sdks/browser/
 COPY sdks/node/package.json sdks/node/
+COPY apps/console/package.json apps/console/
 RUN npm ci --ignore-scripts
 COPY . .
 RUN npm run build && npm prune --omit=dev --ignore-scripts
@@ -17,6 +18,8 @@ COPY --from=build /app/dist ./dist
 # The gateway serves the browser SDK's bundle (/js/tracking.js) and names its URL by the package's version.
 COPY --from=build /app/sdks/browser/package.json ./sdks/browser/
 COPY --from=build /app/sdks/browser/dist ./sdks/browser/dist
+# The console's built pages, served by the gateway at /console/.
+COPY --from=build /app/apps/console/dist ./apps/console/dist
 COPY schemas ./schemas
 COPY example-customers ./example-customers
 USER node
