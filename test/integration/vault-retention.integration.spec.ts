@@ -68,8 +68,22 @@ describe("the vault's retention (privacy.data_retention_days)", () => {
     expect(await ids('business.site_session_h', 'session_bk', tenantHk)).toEqual([session]);
     expect(await ids('business.site_visitor_h', 'visitor_bk', tenantHk)).toEqual([visitor]);
     expect(await ids('business.site_page_h', 'page_bk', tenantHk)).toEqual(['keep.example/shared']);
+    // The discovered site stays while a kept event belongs to it; the key stays while its configuration describes it,
+    // and that description (configuration, not tracking data) is not purged.
+    expect(await ids('business.site_h', 'site_bk', tenantHk)).toEqual(['keep.example']);
+    expect(await ids('business.api_key_h', 'api_key_bk', tenantHk)).toEqual(['test']);
+    expect(await ids('business.api_key_details_s', 'key_kind', tenantHk)).toEqual(['api_token']);
     const cutoff = new Date(now - 10 * DAY);
-    for (const table of ['business.site_event_details_s', 'business.event_session_l', 'business.event_page_l', 'staging.data_quality_log']) {
+    for (const table of [
+      'business.site_event_details_s',
+      'business.event_session_l',
+      'business.event_page_l',
+      'staging.data_quality_log',
+      'business.event_site_l',
+      'business.session_site_l',
+      'business.page_site_l',
+      'business.site_api_key_l',
+    ]) {
       const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE tenant_hk = $1 AND load_date < $2`, [tenantHk, cutoff]);
       expect([table, rows[0]?.n]).toEqual([table, 0]);
     }

@@ -176,6 +176,14 @@ describe('sites in the vault, the rollups and the read API', () => {
     const ghostLinks = links.filter((row) => hex(row['site_hk']) === GHOST_HASH_KEY.toString('hex'));
     expect(ghostLinks.map((row) => hex(row['session_hk']))).toEqual([hashKey(customer.id, 's-server').toString('hex')]);
 
+    // Every staged event (all valid here) has its event-site link, to the ghost site when it has none.
+    const { rows: staged } = await db.query<{ event_id: string; site_id: string | null }>('SELECT event_id, site_id FROM staging.site_events WHERE tenant_hk = $1', [tenantHk]);
+    const eventSites = await rowsOf(LINKS.eventSite, 'event_site_hk, event_hk, site_hk');
+    expect(eventSites.map((row) => [hex(row['event_site_hk']), hex(row['event_hk']), hex(row['site_hk'])]).sort()).toEqual(
+      staged
+        .map(({ event_id, site_id }) => [hashKey(customer.id, event_id, site_id), hashKey(customer.id, event_id), hashKey(customer.id, site_id)].map((key) => key.toString('hex')))
+        .sort(),
+    );
     const pageSites = await rowsOf(LINKS.pageSite, 'page_site_hk, site_hk');
     expect(new Set(pageSites.map((row) => hex(row['site_hk'])))).toEqual(new Set([blogHost, 'shop'].map((site) => hashKey(customer.id, site).toString('hex'))));
     const siteKeys = await rowsOf(LINKS.siteApiKey, 'site_api_key_hk');
@@ -215,7 +223,7 @@ describe('sites in the vault, the rollups and the read API', () => {
   it("shows another tenant's analyst none of these rows, and this tenant's reader all of them", async () => {
     const analyst = `it_analyst_${randomBytes(4).toString('hex')}`;
     const password = randomBytes(12).toString('hex');
-    const tables = [HUBS.site, HUBS.apiKey, LINKS.sessionSite, LINKS.pageSite, LINKS.siteApiKey, SATELLITES.site, SATELLITES.apiKey];
+    const tables = [HUBS.site, HUBS.apiKey, LINKS.eventSite, LINKS.sessionSite, LINKS.pageSite, LINKS.siteApiKey, SATELLITES.site, SATELLITES.apiKey];
     await db.query(`CREATE ROLE ${analyst} LOGIN PASSWORD '${password}' IN ROLE tracking_analyst`);
     await db.query(`INSERT INTO vault_security.tenant_roles (role_name, tenant_hk) VALUES ($1, $2)`, [analyst, tenantHashKey(other.id)]);
     const url = new URL(env.databaseUrl);
@@ -313,7 +321,7 @@ describe('sites in the vault, the rollups and the read API', () => {
   });
 
   it('backfills the events loaded before migration Sites to the rows their load gives now', async () => {
-    const derived = [HUBS.site, HUBS.apiKey, LINKS.sessionSite, LINKS.pageSite, LINKS.siteApiKey];
+    const derived = [HUBS.site, HUBS.apiKey, LINKS.eventSite, LINKS.sessionSite, LINKS.pageSite, LINKS.siteApiKey];
     const configured = [SATELLITES.site, SATELLITES.apiKey];
     const sumsOf = async () => Object.fromEntries(Object.entries(await vaultChecksums(db, tenantHk)).filter(([table]) => !configured.some((spec) => spec.table === table)));
     const before = await sumsOf();
@@ -321,7 +329,7 @@ describe('sites in the vault, the rollups and the read API', () => {
     const client = await db.connect();
     try {
       await client.query('BEGIN');
-      for (const spec of [...configured, LINKS.sessionSite, LINKS.pageSite, LINKS.siteApiKey, HUBS.site, HUBS.apiKey]) await client.query(`DELETE FROM ${spec.table} WHERE tenant_hk = $1`, [tenantHk]);
+      for (const spec of [...configured, LINKS.eventSite, LINKS.sessionSite, LINKS.pageSite, LINKS.siteApiKey, HUBS.site, HUBS.apiKey]) await client.query(`DELETE FROM ${spec.table} WHERE tenant_hk = $1`, [tenantHk]);
       for (const table of ['staging.site_events', 'staging.data_quality_log']) await client.query(`UPDATE ${table} SET site_id = NULL WHERE tenant_hk = $1`, [tenantHk]);
       for (const rollup of ROLLUP_TABLES) {
         await client.query(`DELETE FROM ${rollup.table} WHERE tenant_hk = $1`, [tenantHk]);

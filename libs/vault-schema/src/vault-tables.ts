@@ -129,6 +129,8 @@ export const LINKS = {
   eventVisitor: link('business.event_visitor_l', 'event_visitor_hk', ['event_hk', 'visitor_hk']),
   sessionVisitor: link('business.session_visitor_l', 'session_visitor_hk', ['session_hk', 'visitor_hk']),
   eventItem: link('business.event_business_item_l', 'event_business_item_hk', ['event_hk', 'business_item_hk']),
+  /** Which site an event belongs to (migration EventSite): the business vault's own answer, where a session may span sites. */
+  eventSite: link('business.event_site_l', 'event_site_hk', ['event_hk', 'site_hk']),
   sessionSite: link('business.session_site_l', 'session_site_hk', ['session_hk', 'site_hk']),
   pageSite: link('business.page_site_l', 'page_site_hk', ['page_hk', 'site_hk']),
   siteApiKey: link('business.site_api_key_l', 'site_api_key_hk', ['site_hk', 'api_key_hk']),

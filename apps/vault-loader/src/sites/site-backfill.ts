@@ -10,7 +10,7 @@ import { VaultRepository } from '../vault/vault.repository';
 import { SiteCatalog } from './site-catalog';
 
 /** The tables whose rows a site adds to an event already in the vault. */
-const SITE_TABLES = [HUBS.site, HUBS.apiKey, LINKS.sessionSite, LINKS.pageSite, LINKS.siteApiKey, SATELLITES.site, SATELLITES.apiKey];
+const SITE_TABLES = [HUBS.site, HUBS.apiKey, LINKS.eventSite, LINKS.sessionSite, LINKS.pageSite, LINKS.siteApiKey, SATELLITES.site, SATELLITES.apiKey];
 
 export interface SiteBackfillReport {
   /** Staged events without a site that were looked at. */

@@ -107,6 +107,7 @@ describe(mapTrackingEvent.name, () => {
     const page = 'onespa.com/services/massage-therapy';
     expect(rows(LINKS.pageSite)[0]).toMatchObject({ page_site_hk: hashKey('one_spa', page, 'spa_main'), page_hk: hashKey('one_spa', page), site_hk: siteHk });
     expect(rows(LINKS.siteApiKey)[0]).toMatchObject({ site_api_key_hk: hashKey('one_spa', 'spa_main', 'tok_1'), site_hk: siteHk, api_key_hk: keyHk });
+    expect(rows(LINKS.eventSite)[0]).toMatchObject({ event_site_hk: hashKey('one_spa', 'evt_1', 'spa_main'), event_hk: hashKey('one_spa', 'evt_1'), site_hk: siteHk });
   });
 
   it('describes a declared site and key from the configuration: its load date is when that was applied, once per batch', () => {
@@ -122,6 +123,7 @@ describe(mapTrackingEvent.name, () => {
     expect(rows(STAGED_EVENTS)[0]).toMatchObject({ site_id: null });
     expect(rows(HUBS.site)).toEqual([]);
     expect(rows(LINKS.sessionSite)[0]?.['site_hk']).toBe(GHOST_HASH_KEY);
+    expect(rows(LINKS.eventSite)[0]?.['site_hk']).toBe(GHOST_HASH_KEY);
     expect(rows(LINKS.pageSite)).toEqual([]);
     expect(rows(HUBS.apiKey)).toEqual([]);
     const managed = map({ ...base, key_id: 'key_managed_1' });

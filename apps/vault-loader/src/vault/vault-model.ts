@@ -148,7 +148,7 @@ export function mapTrackingEvent(event: TrackingEvent, position: RecordPosition,
     rows.add(LINKS.eventItem, { event_business_item_hk: hashKey(customer, event.event_id, item), event_hk: eventHk, business_item_hk: itemHk, ...meta });
   }
 
-  mapSiteAndKey(event, meta, rows, sites, { siteId, sessionHk, pageHk: page ? pageHk : null });
+  mapSiteAndKey(event, meta, rows, sites, { siteId, eventHk, sessionHk, pageHk: page ? pageHk : null });
 
   // What the event says, not how it arrived: key_id, library_name and library_version stay in the raw layer only.
   const eventDetails = {
@@ -203,7 +203,7 @@ export function mapTrackingEvent(event: TrackingEvent, position: RecordPosition,
 }
 
 /**
- * The event's site and key: hubs, the links session-site, page-site and site-key (a missing site is
+ * The event's site and key: hubs, the links event-site, session-site, page-site and site-key (a missing site is
  * the ghost, as for the other links), and the configuration's description of a declared site or key.
  * Those satellite rows come from the configuration, not the event: their load date is when it was
  * applied and their source the customers topic, so every event (and every replay) under the same
@@ -214,13 +214,14 @@ function mapSiteAndKey(
   meta: { tenant_hk: Buffer; load_date: Date; record_source: string },
   rows: VaultRows,
   sites: CustomerSites,
-  { siteId, sessionHk, pageHk }: { siteId: string | null; sessionHk: Buffer; pageHk: Buffer | null },
+  { siteId, eventHk, sessionHk, pageHk }: { siteId: string | null; eventHk: Buffer; sessionHk: Buffer; pageHk: Buffer | null },
 ): void {
   const customer = event.customer_id;
   const siteHk = hashKey(customer, siteId);
   const keyId = event.key_id;
   if (siteId) rows.add(HUBS.site, { site_hk: siteHk, site_bk: siteId, ...meta });
   if (keyId) rows.add(HUBS.apiKey, { api_key_hk: hashKey(customer, keyId), api_key_bk: keyId, ...meta });
+  rows.add(LINKS.eventSite, { event_site_hk: hashKey(customer, event.event_id, siteId), event_hk: eventHk, site_hk: siteHk, ...meta });
   if (event.session_id) rows.add(LINKS.sessionSite, { session_site_hk: hashKey(customer, event.session_id, siteId), session_hk: sessionHk, site_hk: siteHk, ...meta });
   if (pageHk) rows.add(LINKS.pageSite, { page_site_hk: hashKey(customer, pageBusinessKey(event.page_url), siteId), page_hk: pageHk, site_hk: siteHk, ...meta });
   if (keyId) rows.add(LINKS.siteApiKey, { site_api_key_hk: hashKey(customer, siteId, keyId), site_hk: siteHk, api_key_hk: hashKey(customer, keyId), ...meta });

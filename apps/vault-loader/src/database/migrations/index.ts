@@ -7,9 +7,20 @@ import { JobRuns1795600000000 } from './1795600000000-job-runs';
 import { Rollups1795700000000 } from './1795700000000-rollups';
 import { AuditReadsAndAbuse1795820000000 } from './1795820000000-audit-reads-and-abuse';
 import { Sites1795840000000 } from './1795840000000-sites';
+import { EventSite1795840000100 } from './1795840000100-event-site';
 
 /** In order. Listed explicitly (no glob) so the same list runs from sources and from dist/. */
 export const VAULT_MIGRATIONS: MigrationSet = {
   owner: 'vault-loader',
-  migrations: [RawLayer1795300000000, DataVault1795500000000, TenantIsolation1795500000100, AnalyticsViews1795500000200, JobRuns1795600000000, Rollups1795700000000, AuditReadsAndAbuse1795820000000, Sites1795840000000],
+  migrations: [
+    RawLayer1795300000000,
+    DataVault1795500000000,
+    TenantIsolation1795500000100,
+    AnalyticsViews1795500000200,
+    JobRuns1795600000000,
+    Rollups1795700000000,
+    AuditReadsAndAbuse1795820000000,
+    Sites1795840000000,
+    EventSite1795840000100,
+  ],
 };
