@@ -87,6 +87,8 @@ describe('sites in the vault, the rollups and the read API', () => {
   const rowsOf = async (spec: Relation, columns: string) =>
     (await db.query<Record<string, unknown>>(`SELECT ${columns} FROM ${spec.table} WHERE tenant_hk = $1 ORDER BY 1`, [tenantHk])).rows;
   const hex = (value: unknown) => (value as Buffer).toString('hex');
+  /** The vault's checksums without the audit trail, which the test's own read API calls keep adding to (reads are audited). */
+  const trackingChecksums = async () => Object.fromEntries(Object.entries(await vaultChecksums(db, tenantHk)).filter(([table]) => !table.startsWith('audit.')));
 
   beforeAll(async () => {
     db = new Pool({ connectionString: env.databaseUrl });
@@ -323,7 +325,7 @@ describe('sites in the vault, the rollups and the read API', () => {
   it('backfills the events loaded before migration Sites to the rows their load gives now', async () => {
     const derived = [HUBS.site, HUBS.apiKey, LINKS.eventSite, LINKS.sessionSite, LINKS.pageSite, LINKS.siteApiKey];
     const configured = [SATELLITES.site, SATELLITES.apiKey];
-    const sumsOf = async () => Object.fromEntries(Object.entries(await vaultChecksums(db, tenantHk)).filter(([table]) => !configured.some((spec) => spec.table === table)));
+    const sumsOf = async () => Object.fromEntries(Object.entries(await trackingChecksums()).filter(([table]) => !configured.some((spec) => spec.table === table)));
     const before = await sumsOf();
     // This tenant as migration Sites leaves a vault loaded before it: no site rows, site_id NULL, rollups without sites.
     const client = await db.connect();
@@ -358,11 +360,11 @@ describe('sites in the vault, the rollups and the read API', () => {
   }, 60_000);
 
   it('adds nothing when the topic is replayed: the old records derive the same sites again', async () => {
-    const before = await vaultChecksums(db, tenantHk);
+    const before = await trackingChecksums();
     await loader.close();
     await positionGroup(env.kafkaBrokers, groupId, LOADED_TOPICS, start);
     loader = await startVaultLoader(env, groupId, { CUSTOMERS_DIR: customersDir });
     await caughtUp();
-    expect(await vaultChecksums(db, tenantHk)).toEqual(before);
+    expect(await trackingChecksums()).toEqual(before);
   }, 90_000);
 });
