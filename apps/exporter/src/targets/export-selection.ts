@@ -23,7 +23,8 @@ export interface SelectedRecord {
  */
 export function selectForExport(target: Pick<ExportTarget, 'includeEventTypes' | 'splitBySite' | 'sites'>, event: TrackingEvent): SelectedRecord | undefined {
   if (target.includeEventTypes && !target.includeEventTypes.has(event.event_type)) return undefined;
-  const siteId = siteIdFor(target.sites, event);
+  // A record's own site_id wins in siteIdFor too; checked first so the hot path parses no URL for records the gateway wrote.
+  const siteId = event.site_id || siteIdFor(target.sites, event);
   const withSite = event.site_id === siteId ? event : { ...event, site_id: siteId };
   return target.splitBySite ? { event: withSite, site: siteFolder(siteId) } : { event: withSite };
 }
