@@ -12,6 +12,13 @@ export interface SiteDomain {
 
 export const SITE_DOMAIN_SCHEMA_FILE = 'site-domain.v1.avsc';
 
+/**
+ * Header of a proposal on exporter.site-domain-candidates.v1: the consumer group of the exporter that
+ * proposed it. Each group's arbiters decide only their own group's proposals, so another exporter
+ * deployment on the same cluster (or a test's) never publishes what this one proposed.
+ */
+export const SITE_DOMAIN_PROPOSER_HEADER = 'exporter-group';
+
 /** The site an event happened on, for metering (seed 004: billing by unique domains): the page URL's host, lower-cased. */
 export function siteDomainOf(event: Pick<TrackingEvent, 'page_url'>): string | undefined {
   if (!event.page_url) return undefined;

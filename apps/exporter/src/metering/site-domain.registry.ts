@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import { AvroDeserializer, TOPICS, readAvroSchema, SITE_DOMAIN_SCHEMA_FILE, siteDomainKey, siteDomainOf, type SchemaRegistryPort, type SiteDomain, type TrackingEvent } from '@tracking/contracts';
+import { AvroDeserializer, TOPICS, readAvroSchema, SITE_DOMAIN_PROPOSER_HEADER, SITE_DOMAIN_SCHEMA_FILE, siteDomainKey, siteDomainOf, type SchemaRegistryPort, type SiteDomain, type TrackingEvent } from '@tracking/contracts';
 import { AvroTopicWriter, BackgroundConnection, KAFKA_CLIENT, SCHEMA_REGISTRY, SITE_DOMAIN_CANDIDATES_TOPIC, SITE_DOMAINS_TOPIC, ServicePublisher } from '@tracking/kafka';
 import { LOGGER, type Logger } from '@tracking/observability';
 import { EXPORTER_CONFIG, type ExporterConfig } from '../config/exporter.config';
@@ -149,7 +149,10 @@ export class SiteDomainRegistry implements OnModuleInit, OnApplicationShutdown {
     const deserializer = this.deserializer as AvroDeserializer<SiteDomain>;
     for (const message of batch.messages) {
       if (!isRunning() || isStale()) return;
-      if (message.value) {
+      const proposer = message.headers?.[SITE_DOMAIN_PROPOSER_HEADER];
+      const proposedBy = proposer === undefined ? undefined : String(Array.isArray(proposer) ? proposer[0] : proposer);
+      // Another group's proposal is its own arbiters' to decide: deciding it here too published a domain twice (seen with two groups on one cluster). Unmarked ones are older than the header.
+      if (message.value && (proposedBy === undefined || proposedBy === this.config.groupId)) {
         const record = await deserializer.deserialize(message.value);
         const key = siteDomainKey(record);
         if (!this.billed.has(key)) {
@@ -187,7 +190,11 @@ export class SiteDomainRegistry implements OnModuleInit, OnApplicationShutdown {
     this.unpublished.clear();
     this.publishing += 1;
     try {
-      await this.publisher.send(TOPICS.exporterSiteDomainCandidates, batch.map((record) => (this.candidates as AvroTopicWriter<SiteDomain>).toMessage(record)));
+      const proposal = (record: SiteDomain) => {
+        const message = (this.candidates as AvroTopicWriter<SiteDomain>).toMessage(record);
+        return { ...message, headers: { ...message.headers, [SITE_DOMAIN_PROPOSER_HEADER]: this.config.groupId } };
+      };
+      await this.publisher.send(TOPICS.exporterSiteDomainCandidates, batch.map(proposal));
       for (const record of batch) this.logger.debug({ customer: record.customer_id, domain: record.domain }, 'new site domain proposed for billing');
     } catch (error) {
       for (const record of batch) this.unpublished.set(siteDomainKey(record), record);
