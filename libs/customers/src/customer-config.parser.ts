@@ -1,5 +1,14 @@
 import { tenantHashKey } from '@tracking/contracts';
-import { SERVER_EVENTS_CONSENT, type ApiTokenEntry, type CustomerConfig, type CustomerLocation, type ServerEventsConsent } from './customer-config';
+import {
+  DEFAULT_TOKEN_SCOPES,
+  SERVER_EVENTS_CONSENT,
+  TOKEN_SCOPES,
+  type ApiTokenEntry,
+  type CustomerConfig,
+  type CustomerLocation,
+  type ServerEventsConsent,
+  type TokenScope,
+} from './customer-config';
 import { RESIDENCY_REGIONS, allowedCountries, checkExportResidency } from './residency';
 import { parseKeySite, parseSites } from './sites.parser';
 import { YamlReader } from './yaml-reader';
@@ -78,7 +87,8 @@ export function parseCustomerConfig(directoryName: string, config: unknown, feat
     if (!id || !sha256) return [];
     const description = configFile.string(entry['description'], `${path}.description`);
     const siteId = parseKeySite(configFile, entry['site_id'], `${path}.site_id`, sites);
-    return [{ id, sha256: Buffer.from(sha256, 'hex'), ...(description ? { description } : {}), ...(siteId ? { siteId } : {}) }];
+    const scopes = parseTokenScopes(configFile, entry['scopes'], `${path}.scopes`);
+    return [{ id, sha256: Buffer.from(sha256, 'hex'), ...(description ? { description } : {}), ...(siteId ? { siteId } : {}), scopes }];
   });
 
   const piiDetection = privacy['pii_detection'] ?? 'enabled';
@@ -161,4 +171,16 @@ export function parseCustomerConfig(directoryName: string, config: unknown, feat
   const problems = [...configFile.problems, ...featuresFile.problems];
   if (problems.length > 0) throw new CustomerConfigError(directoryName, problems);
   return parsed;
+}
+
+/** `scopes: [ingest, read, admin]`; absent means DEFAULT_TOKEN_SCOPES, an empty or unknown entry is an error. */
+function parseTokenScopes(configFile: YamlReader, value: unknown, path: string): readonly TokenScope[] {
+  if (value === undefined) return DEFAULT_TOKEN_SCOPES;
+  const scopes = configFile.strings(value, path);
+  if (scopes.length === 0) configFile.fail(path, `must name at least one of ${TOKEN_SCOPES.join(', ')} (leave it out for ${DEFAULT_TOKEN_SCOPES.join(', ')})`);
+  const known = scopes.filter((scope): scope is TokenScope => (TOKEN_SCOPES as readonly string[]).includes(scope));
+  scopes.forEach((scope, index) => {
+    if (!known.includes(scope as TokenScope)) configFile.fail(`${path}[${index}]`, `must be one of ${TOKEN_SCOPES.join(', ')}, got "${scope.slice(0, 50)}"`);
+  });
+  return [...new Set(known)];
 }

@@ -1,3 +1,12 @@
+/**
+ * What an API token may do (issue 21): `ingest` sends events, `read` reads the tenant's data (the
+ * read API, the console), `admin` manages the tenant's own settings through self-service routes.
+ */
+export const TOKEN_SCOPES = ['ingest', 'read', 'admin'] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
+/** Tokens declared before scopes existed keep doing what they did: send and read. */
+export const DEFAULT_TOKEN_SCOPES: readonly TokenScope[] = ['ingest', 'read'];
+
 export interface ApiTokenEntry {
   id: string;
   /** SHA-256 of the token, 32 bytes. The token itself is never stored. */
@@ -5,6 +14,8 @@ export interface ApiTokenEntry {
   description?: string;
   /** The declared site every event this token authenticates belongs to (config.yaml `site_id`). */
   siteId?: string;
+  /** `scopes` in config.yaml; DEFAULT_TOKEN_SCOPES when absent. */
+  scopes: readonly TokenScope[];
 }
 
 export interface CustomerLocation {

@@ -1,4 +1,6 @@
-import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { DEFAULT_TOKEN_SCOPES, type CustomerConfig, type TokenScope } from '@tracking/customers';
 import { anonymiseIp } from '@tracking/ingestion';
 import { LOGGER, type Logger } from '@tracking/observability';
 import { CustomerRegistry } from '../customers/customer.registry';
@@ -6,6 +8,11 @@ import { ApiError } from '@tracking/http';
 import type { GatewayRequest } from '../http/gateway-request';
 import { TrackingKeyCache } from '../keys/tracking-key.cache';
 import { bearerToken, hashToken, matchesCustomerToken } from './token-verifier';
+
+const REQUIRED_SCOPE = 'tracking:required-token-scope';
+
+/** The scope a route's customer token must carry (issue 21); routes without one take any valid token. */
+export const RequireScope = (scope: TokenScope): MethodDecorator & ClassDecorator => SetMetadata(REQUIRED_SCOPE, scope);
 
 /**
  * Seed 000's two-part authentication: X-Customer-ID names the tenant, the bearer token proves it.
@@ -17,11 +24,18 @@ export class ApiTokenGuard implements CanActivate {
   constructor(
     private readonly customers: CustomerRegistry,
     private readonly keys: TrackingKeyCache,
+    private readonly reflector: Reflector,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const request = context.switchToHttp().getRequest<GatewayRequest>();
+    const scope = this.reflector.getAllAndOverride<TokenScope | undefined>(REQUIRED_SCOPE, [context.getHandler(), context.getClass()]);
+    this.authenticate(context.switchToHttp().getRequest<GatewayRequest>(), scope);
+    return true;
+  }
+
+  /** Sets request.customer from X-Customer-ID and the bearer token, which must carry `scope` when one is named. */
+  authenticate(request: GatewayRequest, scope?: TokenScope): CustomerConfig {
     const customerId = request.headers['x-customer-id'];
     if (typeof customerId !== 'string' || customerId.trim() === '') {
       throw new ApiError(401, 'UNAUTHORIZED', 'Missing X-Customer-ID header');
@@ -48,10 +62,13 @@ export class ApiTokenGuard implements CanActivate {
       request.abuse = { kind: 'invalid_credentials', customerId: customer.customerId };
       throw new ApiError(401, 'UNAUTHORIZED', 'Invalid API token');
     }
+    // Tracking keys made through the keys API predate scopes and keep the default ones.
+    const scopes = yamlTokenId ? (customer.tracking.apiTokens.find((entry) => entry.id === yamlTokenId)?.scopes ?? []) : DEFAULT_TOKEN_SCOPES;
+    if (scope && !scopes.includes(scope)) throw new ApiError(403, 'FORBIDDEN', `This token has no ${scope} scope`);
     request.customer = customer;
     request.keyId = yamlTokenId ?? trackingKey?.keyId ?? null;
     request.auditActor = 'customer_token';
     if (trackingKey) this.keys.recordUse(trackingKey);
-    return true;
+    return customer;
   }
 }

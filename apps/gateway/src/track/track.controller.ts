@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { CustomerConfig } from '@tracking/customers';
-import { ApiTokenGuard } from '../auth/api-token.guard';
+import { ApiTokenGuard, RequireScope } from '../auth/api-token.guard';
 import { AuthenticatedCustomer } from '../auth/authenticated-customer';
 import { TrackingEnabledGuard } from '../auth/tracking-enabled.guard';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
@@ -20,6 +20,7 @@ import { bulkResponse, trackResponse, type BulkResponse, type TrackResponse } fr
 @ApiBearerAuth()
 @ApiHeader({ name: 'X-Customer-ID', required: true, description: 'The customer (tenant) the token belongs to' })
 @Controller('api/v1/track')
+@RequireScope('ingest')
 @UseGuards(ClientAddressRateLimitGuard, JsonBodyGuard, ApiTokenGuard, TrackingEnabledGuard, CustomerRateLimitGuard)
 export class TrackController {
   constructor(
