@@ -11,6 +11,11 @@ import { ApiTokenGuard } from './auth/api-token.guard';
 import { PublishableKeyGuard } from './auth/publishable-key.guard';
 import { TrackingEnabledGuard } from './auth/tracking-enabled.guard';
 import { CollectController } from './collect/collect.controller';
+import { ConsoleOperatorGuard, ConsoleSessionGuard, ConsoleSessionReader, ReadAccessGuard } from './console/console-access.guards';
+import { ConsoleSessionController, ConsoleSignInRateLimitGuard } from './console/console-session.controller';
+import { ConsoleSessionRepository } from './console/console-session.repository';
+import { ConsoleSessionService } from './console/console-session.service';
+import { ConsoleController } from './console/console.controller';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
 import { CustomerEndpointsController } from './customers/customer-endpoints.controller';
 import { CustomerRegistry } from './customers/customer.registry';
@@ -44,7 +49,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [ObservabilityModule.forRoot({ service: 'gateway', logger }), TrackingScriptModule],
-      controllers: [TrackController, CollectController, CustomerEndpointsController, TrackingKeysController, PipelineController, AnalyticsController],
+      controllers: [TrackController, CollectController, CustomerEndpointsController, TrackingKeysController, PipelineController, AnalyticsController, ConsoleSessionController, ConsoleController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: GatewayExceptionFilter },
@@ -86,6 +91,13 @@ export class GatewayModule {
         StorageUsageRepository,
         ExportUsageClient,
         StorageQuotaMonitor,
+        ConsoleSessionRepository,
+        ConsoleSessionService,
+        ConsoleSessionReader,
+        ConsoleSessionGuard,
+        ReadAccessGuard,
+        ConsoleOperatorGuard,
+        ConsoleSignInRateLimitGuard,
       ],
     };
   }

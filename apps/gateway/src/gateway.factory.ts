@@ -6,6 +6,7 @@ import { GatewayModule } from './app.module';
 import type { GatewayConfig } from './config/gateway.config';
 import { observeRequests } from './http/request-observer';
 import { GATEWAY_MIGRATIONS } from './database/migrations';
+import { serveConsole } from './console/console-static';
 
 const BULK_ROUTE = '/api/v1/track/bulk';
 
@@ -40,6 +41,8 @@ export async function createGateway(config: GatewayConfig, logger: Logger = crea
   observeRequests(fastify, logger, app.get(METRICS_REGISTRY));
   // After observeRequests: a refused request still gets its request id (and audit record).
   refuseLikeTheApi(fastify);
+
+  serveConsole(fastify, config.console.dir);
 
   serveOpenApi(app, {
     title: 'Tracking gateway',

@@ -63,8 +63,21 @@ export interface GatewayConfig extends ServiceSettings {
    * /api/v1/track/process asks to close the tenant's open objects; unset without both.
    */
   exporterAdmin?: { url: string; token: string };
+  /** The web console (issue 21): its built files and its sessions. */
+  console: ConsoleSettings;
   /** The consuming services' groups, whose committed offsets the status API and the manual trigger read (the variables each service reads). */
   consumerGroups: Record<ConsumingService, string>;
+}
+
+export interface ConsoleSettings {
+  /** CONSOLE_DIR: the built console (apps/console/dist, `npm run build`), served at /console/. */
+  dir: string;
+  /** CONSOLE_SESSION_IDLE_MINUTES: a session unused this long is over (default 8 h). */
+  sessionIdleMs: number;
+  /** CONSOLE_SESSION_MAX_HOURS: a session ends this long after sign-in however busy (default 24 h). */
+  sessionMaxMs: number;
+  /** CONSOLE_SIGN_IN_RATE_LIMIT_PER_MINUTE: sign-in attempts per client address and minute. */
+  signInPerMinute: number;
 }
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
@@ -123,6 +136,7 @@ export function loadGatewayConfig(env: Env, cwd = process.cwd()): GatewayConfig 
     countryHeader: readCountryHeader(reader),
     storageUsageIntervalMs: reader.integer('STORAGE_USAGE_INTERVAL_SECONDS', 300, { min: 0, max: 86_400 }) * 1000,
     exporterAdmin: readExporterAdmin(reader),
+    console: readConsoleSettings(reader, cwd),
     consumerGroups: {
       vaultLoader: reader.string('VAULT_LOADER_GROUP_ID', CONSUMER_GROUPS.vaultLoader),
       automationTrigger: reader.string('AUTOMATION_TRIGGER_GROUP_ID', CONSUMER_GROUPS.automationTrigger),
@@ -131,6 +145,19 @@ export function loadGatewayConfig(env: Env, cwd = process.cwd()): GatewayConfig 
   };
   reader.done();
   return config;
+}
+
+function readConsoleSettings(reader: EnvReader, cwd: string): ConsoleSettings {
+  const dir = reader.optionalString('CONSOLE_DIR') ?? 'apps/console/dist';
+  const sessionIdleMs = reader.integer('CONSOLE_SESSION_IDLE_MINUTES', 8 * 60, { min: 1, max: 7 * 24 * 60 }) * 60_000;
+  const sessionMaxMs = reader.integer('CONSOLE_SESSION_MAX_HOURS', 24, { min: 1, max: 30 * 24 }) * 3_600_000;
+  if (sessionMaxMs < sessionIdleMs) reader.problem('CONSOLE_SESSION_MAX_HOURS must not be shorter than CONSOLE_SESSION_IDLE_MINUTES');
+  return {
+    dir: isAbsolute(dir) ? dir : resolve(cwd, dir),
+    sessionIdleMs,
+    sessionMaxMs,
+    signInPerMinute: reader.integer('CONSOLE_SIGN_IN_RATE_LIMIT_PER_MINUTE', 10, { min: 1 }),
+  };
 }
 
 function readRedisTlsCa(reader: EnvReader): string | undefined {

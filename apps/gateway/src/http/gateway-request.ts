@@ -2,6 +2,7 @@ import type { CustomerConfig } from '@tracking/customers';
 import type { AbuseKind } from '@tracking/contracts';
 import type { AuditedRequest } from '@tracking/http';
 import type { SecurityAssessment } from '@tracking/ingestion';
+import type { ConsoleSession } from '../console/console-session';
 
 export interface RateLimitState {
   limit: number;
@@ -32,6 +33,8 @@ export interface GatewayRequest extends AuditedRequest {
   ingest?: IngestSummary;
   /** Set by the guard or limit that refused the request as abuse aimed at a configured customer (or none named). */
   abuse?: { kind: AbuseKind; customerId: string | null };
+  /** The console session that authenticated this request (instead of a bearer token). */
+  consoleSession?: ConsoleSession;
   /** Whether this request's audit record was acknowledged by Kafka. */
   auditLogged?: boolean;
 }

@@ -15,7 +15,7 @@ const HOUR = 60 * MINUTE;
 interface NamedCheck extends WindowCheck {
   /** Shown to the client when this check refuses: seed 000 says "Rate limit exceeded for IP". */
   refusal: string;
-  label: 'ip' | 'customer' | 'key' | 'health' | 'config';
+  label: 'ip' | 'customer' | 'key' | 'health' | 'config' | 'console_sign_in';
 }
 
 /**
@@ -80,6 +80,13 @@ export class RateLimiter implements OnApplicationShutdown {
         windowMs: MINUTE,
         refusal: 'Rate limit exceeded for health checks',
       },
+    ]);
+  }
+
+  /** Console sign-in attempts per client address, right or wrong: guessing tokens stays slow. */
+  enforceConsoleSignIn(request: GatewayRequest, reply: FastifyReply, perMinute: number): Promise<void> {
+    return this.enforce(request, reply, [
+      { label: 'console_sign_in', subject: `console-sign-in:${request.ip}`, limit: perMinute, windowMs: MINUTE, refusal: 'Too many console sign-in attempts' },
     ]);
   }
 

@@ -1,12 +1,12 @@
 import { Readable } from 'node:stream';
 import { Controller, Get, Query, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiHeader, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuditRows, listedRows, streamedRows } from '@tracking/http';
 import type { CustomerConfig } from '@tracking/customers';
 import { AuditInterceptor } from '../audit/audit.interceptor';
-import { ApiTokenGuard } from '../auth/api-token.guard';
 import { AuthenticatedCustomer } from '../auth/authenticated-customer';
+import { ReadAccessGuard } from '../console/console-access.guards';
 import { CustomerRateLimitGuard } from '../rate-limit/rate-limit.guards';
 import { parseAnalyticsFilters, type AnalyticsFilters } from './analytics-filters';
 import { EXPORT_COLUMNS, analyticsReport, exportQuery, sitesReport } from './analytics.queries';
@@ -27,9 +27,10 @@ const FILTER_DOCS = [
  */
 @ApiTags('analytics')
 @ApiBearerAuth()
-@ApiHeader({ name: 'X-Customer-ID', required: true })
+@ApiHeader({ name: 'X-Customer-ID', required: false, description: 'With a bearer token (read scope); a console session reads its own tenant, an operator session names it here or as customer_id' })
+@ApiCookieAuth('console_session')
 @Controller('api/v1/tracking/analytics')
-@UseGuards(ApiTokenGuard, CustomerRateLimitGuard)
+@UseGuards(ReadAccessGuard, CustomerRateLimitGuard)
 @UseInterceptors(AuditInterceptor)
 export class AnalyticsController {
   constructor(private readonly reader: TenantReadRepository) {}

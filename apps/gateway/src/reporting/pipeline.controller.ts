@@ -1,8 +1,8 @@
 import { Controller, Get, HttpCode, Inject, Post, Query, UseGuards, UseInterceptors } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { CustomerConfig } from '@tracking/customers';
-import { ApiTokenGuard } from '../auth/api-token.guard';
 import { AuthenticatedCustomer } from '../auth/authenticated-customer';
+import { ReadAccessGuard } from '../console/console-access.guards';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { CustomerRateLimitGuard } from '../rate-limit/rate-limit.guards';
 import { ApiError, AuditRows, listedRows } from '@tracking/http';
@@ -39,9 +39,10 @@ const siteField = (siteId: string | undefined): object => (siteId === undefined 
 /** Seed 001's pipeline status, dashboard and manual trigger, for the authenticated customer's tenant; each call audited. */
 @ApiTags('pipeline')
 @ApiBearerAuth()
-@ApiHeader({ name: 'X-Customer-ID', required: true })
+@ApiHeader({ name: 'X-Customer-ID', required: false, description: 'With a bearer token (read scope); a console session reads its own tenant, an operator session names it here or as customer_id' })
+@ApiCookieAuth('console_session')
 @Controller('api/v1/track')
-@UseGuards(ApiTokenGuard, CustomerRateLimitGuard)
+@UseGuards(ReadAccessGuard, CustomerRateLimitGuard)
 @UseInterceptors(AuditInterceptor)
 export class PipelineController {
   constructor(

@@ -1,0 +1,89 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { checkAdminToken } from '@tracking/config';
+import type { CustomerConfig, TokenScope } from '@tracking/customers';
+import { ADMIN_TOKEN_SHA256, ApiError } from '@tracking/http';
+import { hashToken, matchesCustomerToken } from '../auth/token-verifier';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
+import { CustomerRegistry } from '../customers/customer.registry';
+import type { ConsoleSession } from './console-session';
+import { ConsoleSessionRepository, type SessionLifetime } from './console-session.repository';
+
+export type SignInRequest = { customerId: string; token: string } | { operatorToken: string };
+
+const OPERATOR_SCOPES: readonly TokenScope[] = ['ingest', 'read', 'admin'];
+/** Base64url of 32 random bytes; anything else in the cookie is not looked up. */
+const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
+
+const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+const randomId = (): string => randomBytes(32).toString('base64url');
+
+/** One answer for every wrong part (unknown customer, wrong token, wrong operator token): it says nothing about which. */
+const wrongCredentials = (): ApiError => new ApiError(401, 'UNAUTHORIZED', 'Invalid console credentials');
+
+/** The token entry that signed in, when it still exists: configuration is re-read, so removing a token ends its sessions. */
+function customerToken(customer: CustomerConfig | undefined, tokenId: string): { scopes: readonly TokenScope[] } | undefined {
+  return customer?.tracking.apiTokens.find((entry) => entry.id === tokenId);
+}
+
+/**
+ * Console sign-in, sign-out and the session behind a cookie. A customer signs in with one of its
+ * configuration's API tokens that has the `read` scope; an operator with TRACKING_ADMIN_TOKEN.
+ */
+@Injectable()
+export class ConsoleSessionService {
+  private readonly lifetime: SessionLifetime;
+
+  constructor(
+    private readonly sessions: ConsoleSessionRepository,
+    private readonly customers: CustomerRegistry,
+    @Inject(ADMIN_TOKEN_SHA256) private readonly adminTokenSha256: Buffer | undefined,
+    @Inject(GATEWAY_CONFIG) config: Pick<GatewayConfig, 'console'>,
+  ) {
+    this.lifetime = { idleMs: config.console.sessionIdleMs, maxMs: config.console.sessionMaxMs };
+  }
+
+  get maxAgeSeconds(): number {
+    return Math.floor(Math.min(this.lifetime.idleMs, this.lifetime.maxMs) / 1000);
+  }
+
+  /** The new session and its id, the only time the id exists outside the browser. */
+  async signIn(credentials: SignInRequest): Promise<{ sessionId: string; session: ConsoleSession }> {
+    const sessionId = randomId();
+    const base = { idSha256: sha256(sessionId), csrfToken: randomId() };
+    let session: ConsoleSession;
+    if ('operatorToken' in credentials) {
+      if (checkAdminToken(this.adminTokenSha256, `Bearer ${credentials.operatorToken}`) !== 'ok') throw wrongCredentials();
+      session = { ...base, role: 'operator', scopes: OPERATOR_SCOPES };
+    } else {
+      const customer = this.customers.find(credentials.customerId);
+      // Hashed and compared even for an unknown customer, so timing does not tell customers apart.
+      const tokenId = customer ? matchesCustomerToken(customer, hashToken(credentials.token)) : undefined;
+      const entry = tokenId === undefined ? undefined : customerToken(customer, tokenId);
+      if (!customer || tokenId === undefined || !entry) throw wrongCredentials();
+      if (!entry.scopes.includes('read')) {
+        throw new ApiError(403, 'FORBIDDEN', 'This token has no read scope: an ingestion-only token cannot open the console');
+      }
+      session = { ...base, role: 'customer', customerId: customer.customerId, tokenId, scopes: entry.scopes };
+    }
+    await this.sessions.deleteExpired(this.lifetime);
+    await this.sessions.insert(session);
+    return { sessionId, session };
+  }
+
+  /** The live session of this cookie value, or undefined (unknown, expired, or its token gone or without `read`). */
+  async find(sessionId: string | undefined): Promise<ConsoleSession | undefined> {
+    if (sessionId === undefined || !SESSION_ID.test(sessionId)) return undefined;
+    const session = await this.sessions.touch(sha256(sessionId), this.lifetime);
+    if (!session) return undefined;
+    if (session.role === 'operator') return this.adminTokenSha256 ? session : undefined;
+    const entry = customerToken(this.customers.find(session.customerId ?? ''), session.tokenId ?? '');
+    if (!entry?.scopes.includes('read')) return undefined;
+    // Scopes as configured now, not as they were at sign-in.
+    return { ...session, scopes: entry.scopes };
+  }
+
+  async signOut(session: ConsoleSession): Promise<void> {
+    await this.sessions.delete(session.idSha256);
+  }
+}
