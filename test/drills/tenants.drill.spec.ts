@@ -85,6 +85,8 @@ describe('fault drill: one tenant with another tenant\'s credentials', () => {
   let db: Pool;
   let a: Tenant;
   let b: Tenant;
+  /** Console sessions (issue 21) of each tenant: the Cookie header and the CSRF token. */
+  const sessions = new Map<string, { cookie: string; csrf: string }>();
   const B_EVENTS = 6;
   const A_EVENTS = 4;
 
@@ -171,6 +173,16 @@ describe('fault drill: one tenant with another tenant\'s credentials', () => {
     await waitFor(async () => [await staged(a), await staged(b)], ([inA, inB]) => inA === A_EVENTS && inB === B_EVENTS, { timeoutMs: 30_000, what: 'both tenants\' events in the vault' });
     books['events of B loaded into the vault'] = B_EVENTS;
     books['events of A loaded into the vault'] = A_EVENTS;
+    for (const tenant of [a, b]) {
+      const response = await fetch(`${urlOf('gateway')}/console/api/session`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ customer_id: tenant.id, token: tenant.token }),
+      });
+      expect(response.status).toBe(200);
+      const cookie = response.headers.getSetCookie().find((header) => header.startsWith('console_session='))?.split(';')[0] ?? '';
+      sessions.set(tenant.id, { cookie, csrf: ((await response.json()) as { csrf_token: string }).csrf_token });
+    }
     books['seconds starting and loading'] = Math.round((Date.now() - setupStartedAt) / 100) / 10;
   }, 120_000);
 
@@ -189,6 +201,7 @@ describe('fault drill: one tenant with another tenant\'s credentials', () => {
       ['GET', '/api/v1/track/dashboard', undefined],
       ['GET', '/api/v1/tracking/analytics?window=7', undefined],
       ['GET', `/api/v1/tracking/analytics/export?window=7&event_name=${b.markers.eventName}`, undefined],
+      ['GET', '/console/api/overview', undefined],
       ['GET', `/api/v1/customer/${a.id}/tracking-config`, undefined],
       ['GET', `/api/v1/customer/${b.id}/tracking-config`, undefined],
     ];
@@ -244,6 +257,43 @@ describe('fault drill: one tenant with another tenant\'s credentials', () => {
         errorCode: 'UNAUTHORIZED',
       },
       { name: "collect preflight: A named, B's origin", service: 'gateway', method: 'OPTIONS', path: `/api/v1/tracking/collect?customer_id=${a.id}`, headers: { Origin: b.origin, 'Access-Control-Request-Method': 'POST' }, status: 403, errorCode: 'FORBIDDEN' },
+    );
+    // The console (issue 21): a customer's session reads its own tenant only, whatever it names; the
+    // operators' list is not for customers; signing in with the other's credential gets the one 401.
+    const sessionOf = (tenant: Tenant): { cookie: string; csrf: string } => sessions.get(tenant.id) ?? { cookie: '', csrf: '' };
+    const consoleReads = [
+      '/console/api/overview',
+      '/api/v1/track/status',
+      '/api/v1/track/dashboard',
+      '/api/v1/tracking/analytics?window=7',
+      '/api/v1/tracking/analytics/sites?window=7',
+      `/api/v1/tracking/analytics/export?window=7&event_name=${b.markers.eventName}`,
+    ];
+    for (const path of consoleReads) {
+      const withCustomer = (id: string) => `${path}${path.includes('?') ? '&' : '?'}customer_id=${id}`;
+      probes.push(
+        { name: `A's console session naming B (customer_id): GET ${path}`, service: 'gateway', method: 'GET', path: withCustomer(b.id), headers: { Cookie: sessionOf(a).cookie }, status: 403, errorCode: 'FORBIDDEN' },
+        { name: `A's console session naming B (X-Customer-ID): GET ${path}`, service: 'gateway', method: 'GET', path, headers: { Cookie: sessionOf(a).cookie, 'X-Customer-ID': b.id }, status: 403, errorCode: 'FORBIDDEN' },
+        { name: `B's console session naming A (customer_id): GET ${path}`, service: 'gateway', method: 'GET', path: withCustomer(a.id), headers: { Cookie: sessionOf(b).cookie }, status: 403, errorCode: 'FORBIDDEN' },
+      );
+    }
+    probes.push(
+      {
+        name: "A's console session, with its CSRF header, naming B: process",
+        service: 'gateway',
+        method: 'POST',
+        path: `/api/v1/track/process?customer_id=${b.id}&timeout_ms=0`,
+        headers: { Cookie: sessionOf(a).cookie, 'X-CSRF-Token': sessionOf(a).csrf },
+        status: 403,
+        errorCode: 'FORBIDDEN',
+      },
+      { name: "A's console session without its CSRF header: process", service: 'gateway', method: 'POST', path: '/api/v1/track/process?timeout_ms=0', headers: { Cookie: sessionOf(a).cookie }, status: 403, errorCode: 'FORBIDDEN' },
+      { name: "A's console session with B's CSRF header: sign out", service: 'gateway', method: 'DELETE', path: '/console/api/session', headers: { Cookie: sessionOf(a).cookie, 'X-CSRF-Token': sessionOf(b).csrf }, status: 403, errorCode: 'FORBIDDEN' },
+      { name: "A's console session: the operators' customer list", service: 'gateway', method: 'GET', path: '/console/api/customers', headers: { Cookie: sessionOf(a).cookie }, status: 403, errorCode: 'FORBIDDEN' },
+      { name: "A's bearer credential: the operators' customer list", service: 'gateway', method: 'GET', path: '/console/api/customers', headers: as(a.id, a.token), status: 401, errorCode: 'UNAUTHORIZED' },
+      { name: 'console sign-in as A with B\'s credential', service: 'gateway', method: 'POST', path: '/console/api/session', body: { customer_id: a.id, token: b.token }, status: 401, errorCode: 'UNAUTHORIZED' },
+      { name: 'console sign-in as B with A\'s key-API secret', service: 'gateway', method: 'POST', path: '/console/api/session', body: { customer_id: b.id, token: a.key.secret }, status: 401, errorCode: 'UNAUTHORIZED' },
+      { name: 'console sign-in as an operator with A\'s credential', service: 'gateway', method: 'POST', path: '/console/api/session', body: { operator_token: a.token }, status: 401, errorCode: 'UNAUTHORIZED' },
     );
     // The keys API belongs to the operators: no customer credential opens it, for its own keys or another's.
     for (const [label, headers] of [
@@ -389,7 +439,15 @@ describe('fault drill: one tenant with another tenant\'s credentials', () => {
         else expect({ path, events: (JSON.parse(text) as { totals: { events: number } }).totals.events }).toEqual({ path, events: 0 });
       }
     }
-    books['read probes as A'] = paths.length;
+    // The same reads through A's console session (issue 21), and its overview: A's events only.
+    for (const path of ['/console/api/overview', '/api/v1/track/status', '/api/v1/track/dashboard', '/api/v1/tracking/analytics?window=90&limit=100', '/api/v1/tracking/analytics/export?window=7']) {
+      const answer = await call({ service: 'gateway', method: 'GET', path, headers: { Cookie: sessions.get(a.id)?.cookie ?? '' } });
+      expect({ path, status: answer.status }).toEqual({ path, status: 200 });
+      const leaked = [b.id, ...secretsOf(b)].filter((secret) => answer.text.includes(secret));
+      if (leaked.length > 0) leaks.push(`${path} (console session): ${leaked.join(', ')}`);
+      if (path === '/console/api/overview') expect(JSON.parse(answer.text)).toMatchObject({ customer_id: a.id, totals: { accepted: A_EVENTS } });
+    }
+    books['read probes as A'] = paths.length + 5;
     books['read answers of A holding anything of B'] = leaks.length;
     books['read answers of A holding A\'s own events'] = aSeesItself;
     expect(leaks).toEqual([]);
