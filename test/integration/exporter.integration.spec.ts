@@ -1,10 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { CreateBucketCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import * as avro from 'avsc';
-import type * as Hyparquet from 'hyparquet' with { 'resolution-mode': 'import' };
+import { CreateBucketCommand, DeleteObjectsCommand, S3Client } from '@aws-sdk/client-s3';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { parse as parseYaml, stringify } from 'yaml';
 import { CONSUMER_SUBSCRIPTIONS, TOPICS, type TrackingEvent } from '@tracking/contracts';
@@ -12,6 +9,7 @@ import { parseCustomerTexts } from '@tracking/customers';
 import { ConfluentSchemaRegistryAdapter } from '@tracking/kafka';
 import { LOCAL_S3_CREDENTIALS } from '@tools/local-stack/local-s3';
 import { startAppProcess, type AppProcess } from '@test/support/app-process';
+import { listObjects as listBucket, objectRecords, type StoredObject } from '@test/support/export-objects';
 import { EXPORTER_ON_STACK_S3, TEST_ADMIN_TOKEN, exporterSettings } from '@test/support/in-process-services';
 import { groupLag, positionGroup } from '@test/support/kafka-inspection';
 import { customersDirectory, writeTestCustomer } from '@test/support/test-customers';
@@ -26,43 +24,9 @@ const PREFIX = 'exports/raw';
 const OBJECT_KEY = /^exports\/raw\/customer=([a-z0-9_]+)\/dt=(\d{4}-\d{2}-\d{2})\/hour=(\d{2})\/tracking\.events\.v1\+(\d+)\+(\d{10})-(\d{10})\.(jsonl\.gz|csv|parquet|avro|jsonl)$/;
 const RECORDS_PER_OBJECT = 25;
 
-interface StoredObject {
-  key: string;
-  etag: string;
-  body: Buffer;
-}
-
-/** Parquet is read with hyparquet, a reader independent of the writer (ES module only; see jest.config.js). */
-async function readParquet(body: Buffer): Promise<Array<Record<string, unknown>>> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { parquetReadObjects } = require('hyparquet') as typeof Hyparquet;
-  const file = body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
-  return parquetReadObjects({ file });
-}
-
-function readAvroContainer(body: Buffer): Promise<Array<Record<string, unknown>>> {
-  return new Promise((resolve, reject) => {
-    const rows: Array<Record<string, unknown>> = [];
-    const decoder = new avro.streams.BlockDecoder();
-    decoder.on('data', (row: Record<string, unknown>) => rows.push(row)).on('end', () => resolve(rows)).on('error', reject);
-    decoder.end(body);
-  });
-}
-
-/** The rows of an object, read back with the format's own reader. */
-async function rowsOf(key: string, body: Buffer): Promise<Array<Record<string, unknown>>> {
-  const lines = (text: string) => text.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-  if (key.endsWith('.jsonl.gz')) return lines(gunzipSync(body).toString('utf8'));
-  if (key.endsWith('.jsonl')) return lines(body.toString('utf8'));
-  if (key.endsWith('.csv')) return parseCsv(body, { columns: true }) as Array<Record<string, unknown>>;
-  if (key.endsWith('.parquet')) return readParquet(body);
-  if (key.endsWith('.avro')) return readAvroContainer(body);
-  throw new Error(`unexpected object ${key}`);
-}
-
 /** The event ids in an object. */
 async function eventIds(key: string, body: Buffer): Promise<string[]> {
-  return (await rowsOf(key, body)).map((row) => String(row['event_id']));
+  return (await objectRecords(key, body)).map((row) => String(row['event_id']));
 }
 
 describe('exporter (real Kafka, registry and S3 server)', () => {
@@ -115,19 +79,7 @@ describe('exporter (real Kafka, registry and S3 server)', () => {
     exporter = await startAppProcess('exporter', 'EXPORTER_PORT', settings);
   };
 
-  const listObjects = async (bucket: string, prefix = `${PREFIX}/`): Promise<StoredObject[]> => {
-    const objects: StoredObject[] = [];
-    let token: string | undefined;
-    do {
-      const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-      for (const entry of page.Contents ?? []) {
-        const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: entry.Key }));
-        objects.push({ key: entry.Key as string, etag: entry.ETag as string, body: Buffer.from(await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray()) });
-      }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
-    return objects;
-  };
+  const listObjects = (bucket: string, prefix = `${PREFIX}/`): Promise<StoredObject[]> => listBucket(s3, bucket, prefix);
   const exportedIds = async (customerId: string): Promise<string[]> => {
     const ids: string[] = [];
     for (const object of await listObjects(bucketOf(customerId))) ids.push(...(await eventIds(object.key, object.body)));
@@ -162,7 +114,7 @@ describe('exporter (real Kafka, registry and S3 server)', () => {
     const folders = new Map<string, Array<Record<string, unknown>>>();
     for (const object of await listObjects(bucketOf(customerId))) {
       const folder = /\/site=([^/]+)\//.exec(object.key)?.[1] as string;
-      folders.set(folder, [...(folders.get(folder) ?? []), ...(await rowsOf(object.key, object.body))]);
+      folders.set(folder, [...(folders.get(folder) ?? []), ...(await objectRecords(object.key, object.body))]);
     }
     return folders;
   };
@@ -286,7 +238,7 @@ describe('exporter (real Kafka, registry and S3 server)', () => {
         const [, folder] = key.exec(object.key) ?? [];
         expect({ key: object.key, folder: folder !== undefined }).toEqual({ key: object.key, folder: true });
         // Every row of a site's folder is of that site, and says so in its site_id column (CSV writes null as an empty field).
-        for (const row of await rowsOf(object.key, object.body)) {
+        for (const row of await objectRecords(object.key, object.body)) {
           const id = String(row['event_id']);
           expect({ id, site_id: row['site_id'] === '' ? null : row['site_id'] }).toEqual({ id, site_id: folder === '_none' ? null : folder });
           expect(siteOf.get(id) ?? '_none').toBe(folder);
@@ -503,7 +455,7 @@ describe('exporter (real Kafka, registry and S3 server)', () => {
       for (const row of rows) expect(row).toEqual(expectedRow(row['event_id'] as string));
     }
     for (const object of await listObjects(bucketOf(avroCustomer))) {
-      for (const row of await readAvroContainer(object.body)) {
+      for (const row of await objectRecords(object.key, object.body)) {
         expect(Object.keys(row)).toEqual(fields);
         expect({ ...row, occurred_at: new Date(row['occurred_at'] as number).toISOString() }).toEqual(expectedRow(row['event_id'] as string));
       }
