@@ -23,10 +23,11 @@ export interface MinutePoint {
   rejected: number;
 }
 
+/** A consuming service's group: its lag (null when Kafka did not say) and a state read from it. */
 export interface ConsumerHealth {
   name: string;
-  lag: number;
-  state: string;
+  lag: number | null;
+  state: 'caught up' | 'behind' | 'unknown';
 }
 
 export interface Overview {
@@ -124,12 +125,17 @@ export function normaliseOverview(raw: unknown): Overview {
     rejected: num(point.rejected),
   }));
   per_minute.sort((a, b) => a.minute - b.minute);
-  const consumerList = Array.isArray(body.consumers) ? body.consumers : [];
-  const consumers = consumerList.filter(isObject).map((consumer) => ({
-    name: String(consumer.name ?? consumer.group ?? consumer.group_id ?? consumer.service ?? 'consumer'),
-    lag: num(consumer.lag ?? consumer.total_lag),
-    state: String(consumer.state ?? 'unknown'),
-  }));
+  // consumer_lag: { <group>: { group, topics, lag } } (the gateway's shape); consumers: a list.
+  const lagMap = isObject(body.consumer_lag) ? Object.entries(body.consumer_lag) : [];
+  const consumerList: [string, unknown][] = Array.isArray(body.consumers) ? body.consumers.map((consumer, index) => [String(index), consumer]) : lagMap;
+  const consumers = consumerList
+    .filter((entry): entry is [string, Loose] => isObject(entry[1]))
+    .map(([key, consumer]) => {
+      const rawLag = consumer.lag ?? consumer.total_lag;
+      const lag = rawLag === null || rawLag === undefined ? null : num(rawLag);
+      return { name: String(consumer.group ?? consumer.name ?? key), lag, state: lag === null ? 'unknown' : lag === 0 ? 'caught up' : 'behind' } as ConsumerHealth;
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
   const totals = isObject(body.totals) ? body.totals : body;
   const sum = (key: 'accepted' | 'rejected') => per_minute.reduce((total, point) => total + point[key], 0);
   return {

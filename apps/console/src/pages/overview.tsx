@@ -69,7 +69,7 @@ export function OverviewPage({ session }: { session: Session }) {
         {data && data.consumers.length === 0 && <p class="muted">No consumer reported yet.</p>}
         <ul class="consumers">
           {data?.consumers.map((consumer) => (
-            <ConsumerRow key={consumer.name} consumer={consumer} maxLag={Math.max(1, ...data.consumers.map((c) => c.lag))} />
+            <ConsumerRow key={consumer.name} consumer={consumer} maxLag={Math.max(1, ...data.consumers.map((c) => c.lag ?? 0))} />
           ))}
         </ul>
       </section>
@@ -88,13 +88,13 @@ function Tile({ label, value, tone }: { label: string; value: number | undefined
 
 /** One consumer: its name, state and lag, the lag also drawn as a bar against the largest lag. */
 function ConsumerRow({ consumer, maxLag }: { consumer: ConsumerHealth; maxLag: number }) {
-  const healthy = /^(stable|running|ok|up)$/i.test(consumer.state);
+  const tone = consumer.state === 'caught up' ? 'good' : 'warn';
   return (
     <li class="consumer">
       <span class="consumer-name">{consumer.name}</span>
-      <span class={`badge ${healthy ? 'good' : 'warn'}`}>{consumer.state}</span>
-      <meter min={0} max={maxLag} value={consumer.lag} aria-label={`${consumer.name} lag`} />
-      <span class="consumer-lag">{consumer.lag.toLocaleString()} behind</span>
+      <span class={`badge ${tone}`}>{consumer.state}</span>
+      <meter min={0} max={maxLag} value={consumer.lag ?? 0} aria-label={`${consumer.name} lag`} />
+      <span class="consumer-lag">{consumer.lag === null ? 'lag not known' : `${consumer.lag.toLocaleString()} behind`}</span>
     </li>
   );
 }

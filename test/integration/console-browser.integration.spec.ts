@@ -1,0 +1,186 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Pool } from 'pg';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { parse, stringify } from 'yaml';
+import { CONSUMER_SUBSCRIPTIONS, tenantHashKey } from '@tracking/contracts';
+import { startGateway, startVaultLoader, type RunningService } from '@test/support/in-process-services';
+import { positionGroup } from '@test/support/kafka-inspection';
+import { customersDirectory, writeTestCustomer, type TestCustomer } from '@test/support/test-customers';
+import { testEnvironment } from '@test/support/test-environment';
+import { waitFor } from '@test/support/wait-for';
+
+/**
+ * The console (issue 21) in Debian's Chromium, driven by playwright-core, against the real gateway
+ * serving the real build (apps/console/dist, from `npm run build`) under its CSP: sign in with a
+ * read-scoped token, the Overview shows events sent through the gateway here, sign out. No console
+ * error, no CSP violation, axe-core finds nothing serious or critical. Each page is screenshotted
+ * into test-results/console/ (docs/console/ keeps copies for the README).
+ */
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CONSOLE_DIR = join(__dirname, '..', '..', 'apps', 'console', 'dist');
+const ARTIFACTS = join(__dirname, '..', '..', 'test-results', 'console');
+const AXE_SOURCE = require.resolve('axe-core/axe.min.js');
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: unknown[] }[];
+}
+
+/** Adds a token with the given scopes to a test customer's config.yaml; returns the token. */
+function addToken(dir: string, customer: TestCustomer, id: string, scopes: string[]): string {
+  const token = `ovt_test_${randomBytes(16).toString('hex')}`;
+  const file = join(dir, customer.id, 'config.yaml');
+  const config = parse(readFileSync(file, 'utf8')) as { tracking: { api_tokens: object[] } };
+  config.tracking.api_tokens.push({ id, sha256: createHash('sha256').update(token).digest('hex'), scopes });
+  writeFileSync(file, stringify(config));
+  return token;
+}
+
+describe('console in the browser (issue 21)', () => {
+  const env = testEnvironment();
+  const customersDir = customersDirectory();
+  const groupId = `it-console-ui-${randomUUID()}`;
+  let gateway: RunningService;
+  let loader: RunningService;
+  let db: Pool;
+  let customer: TestCustomer;
+  let readToken: string;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const problems: string[] = [];
+
+  const staged = async () =>
+    (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM staging.site_events WHERE tenant_hk = $1', [tenantHashKey(customer.id)])).rows[0].n;
+
+  /** What the page's CSP listener saw (installed before any page script). */
+  const cspViolations = () => page.evaluate(() => (window as unknown as { __cspViolations?: string[] }).__cspViolations ?? []);
+
+  async function axeViolations(): Promise<AxeViolation[]> {
+    const result = await page.evaluate(async () => {
+      const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: AxeViolation[] }> } }).axe;
+      return axe.run(document, { resultTypes: ['violations'] });
+    });
+    return result.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
+  }
+
+  async function screenshot(name: string): Promise<void> {
+    await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+  }
+
+  beforeAll(async () => {
+    if (!existsSync(join(CONSOLE_DIR, 'index.html'))) throw new Error(`no console build at ${CONSOLE_DIR}: run npm run build`);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    db = new Pool({ connectionString: env.databaseUrl });
+    customer = writeTestCustomer(customersDir);
+    readToken = addToken(customersDir, customer, 'console-read', ['read']);
+    await positionGroup(env.kafkaBrokers, groupId, CONSUMER_SUBSCRIPTIONS.vaultLoader);
+    [gateway, loader] = await Promise.all([
+      startGateway(env, { CUSTOMERS_DIR: customersDir, CONSOLE_DIR }),
+      startVaultLoader(env, groupId, { CUSTOMERS_DIR: customersDir }),
+    ]);
+    const sent = await fetch(`${gateway.url}/api/v1/track/bulk`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Customer-ID': customer.id, Authorization: `Bearer ${customer.token}` },
+      body: JSON.stringify({
+        events: Array.from({ length: 7 }, (_, i) => ({
+          event_type: 'page_view',
+          event_name: `console ${i}`,
+          page_url: `${customer.origin}/console-${i}`,
+          session_id: `console-ui-${customer.id}`,
+          occurred_at: new Date(Date.now() - 5_000 - i * 1000).toISOString(),
+          consent_state: 'granted',
+        })),
+      }),
+    });
+    expect(sent.status).toBe(200);
+    await waitFor(staged, (n) => n === 7, { what: 'the 7 events staged in the vault', timeoutMs: 60_000 });
+
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    context = await browser.newContext({ viewport: DESKTOP });
+    // Init scripts come through the DevTools protocol, not the page, so the CSP does not apply to them.
+    await context.addInitScript(() => {
+      const seen: string[] = [];
+      (window as unknown as { __cspViolations: string[] }).__cspViolations = seen;
+      document.addEventListener('securitypolicyviolation', (event) => seen.push(`${event.violatedDirective} ${event.blockedURI}`));
+    });
+    await context.addInitScript({ path: AXE_SOURCE });
+    page = await context.newPage();
+    page.on('console', (message) => {
+      if (message.type() !== 'error') return;
+      // The shell asks GET /console/api/session whether it is signed in, and a wrong token is refused:
+      // their 401 shows as a failed load in the console by Chromium's doing, not as a fault of the page.
+      if (message.text().includes('401') && new URL(message.location().url, gateway.url).pathname === '/console/api/session') return;
+      problems.push(`console error: ${message.text()} (${message.location().url})`);
+    });
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.allSettled([gateway?.close(), loader?.close()]);
+    await db?.end();
+  });
+
+  it('shows the sign-in page, accessible, and refuses a wrong token with a message', async () => {
+    await page.goto(`${gateway.url}/console/`);
+    await page.getByRole('heading', { name: 'Sign in to the tracking console' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/console/sign-in');
+    expect(await axeViolations()).toEqual([]);
+    await screenshot('sign-in-1280x800');
+
+    await page.getByLabel('Customer id').fill(customer.id);
+    await page.getByLabel('API token (read scope)').fill('ovt_test_not_a_token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).not.toBe('');
+  });
+
+  it('signs in with a read token and shows the Overview with the events sent through the gateway', async () => {
+    await page.getByLabel('API token (read scope)').fill(readToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/console/overview');
+
+    const accepted = page.locator('.tile.good .tile-value');
+    await waitFor(async () => (await accepted.textContent()) ?? '', (text) => text === '7', { what: 'the accepted tile to show 7' });
+    expect(await page.locator('.chart canvas').count()).toBeGreaterThan(0);
+    expect(await page.getByRole('img', { name: /7 accepted/ }).count()).toBe(1);
+    expect(await page.locator('.consumer').count()).toBeGreaterThan(0);
+    // Nothing secret is kept by the page: the session is the HttpOnly cookie.
+    expect(await page.evaluate(() => ({ local: localStorage.length, session: sessionStorage.length }))).toEqual({ local: 0, session: 0 });
+    expect(await page.evaluate(() => document.cookie)).not.toContain('console_session');
+
+    expect(await axeViolations()).toEqual([]);
+    await screenshot('overview-1280x800');
+    await page.setViewportSize(PHONE);
+    await page.locator('.chart canvas').first().waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    expect(await axeViolations()).toEqual([]);
+    await screenshot('overview-390x844');
+    await page.setViewportSize(DESKTOP);
+  });
+
+  it('keeps the session across a reload and signs out back to the sign-in page', async () => {
+    await page.reload();
+    await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to the tracking console' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/console/sign-in');
+    const session = await page.evaluate(async () => (await fetch('/console/api/session')).status);
+    expect(session).toBe(401);
+  });
+
+  it('had no console error and no CSP violation', async () => {
+    expect(await cspViolations()).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+});
