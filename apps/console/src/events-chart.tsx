@@ -29,11 +29,12 @@ export function EventsChart({ points }: { points: MinutePoint[] }) {
         width: width(),
         height: 260,
         scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(5, max * 1.1)] } },
-        axes: [{}, { label: 'events / minute', size: 60 }],
+        // Wider tick spacing than uPlot's default keeps the time labels apart at 390 px.
+        axes: [{ space: 80 }, { label: 'events / minute', size: 56 }],
         series: [
           {},
-          { label: 'Accepted', stroke: ACCEPTED, width: 2, fill: 'rgba(31,122,77,0.08)' },
-          { label: 'Rejected', stroke: REJECTED, width: 2 },
+          { label: 'Accepted', stroke: ACCEPTED, width: 2, fill: 'rgba(31,122,77,0.08)', points: { show: false } },
+          { label: 'Rejected', stroke: REJECTED, width: 2, points: { show: false } },
         ],
         legend: { live: false },
       },
