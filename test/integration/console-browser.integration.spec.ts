@@ -5,7 +5,7 @@ import { Pool } from 'pg';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { parse, stringify } from 'yaml';
 import { CONSUMER_SUBSCRIPTIONS, tenantHashKey } from '@tracking/contracts';
-import { startGateway, startVaultLoader, type RunningService } from '@test/support/in-process-services';
+import { TEST_ADMIN_TOKEN, startGateway, startVaultLoader, type RunningService } from '@test/support/in-process-services';
 import { positionGroup } from '@test/support/kafka-inspection';
 import { customersDirectory, writeTestCustomer, type TestCustomer } from '@test/support/test-customers';
 import { testEnvironment } from '@test/support/test-environment';
@@ -177,6 +177,20 @@ describe('console in the browser (issue 21)', () => {
     expect(new URL(page.url()).pathname).toBe('/console/sign-in');
     const session = await page.evaluate(async () => (await fetch('/console/api/session')).status);
     expect(session).toBe(401);
+  });
+
+  it('signs an operator in, who picks the customer to read, and out', async () => {
+    await page.getByLabel('Operator', { exact: true }).check();
+    await page.getByLabel('Operator token').fill(TEST_ADMIN_TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+    await page.getByLabel('Customer', { exact: true }).selectOption(customer.id);
+    const accepted = page.locator('.tile.good .tile-value');
+    await waitFor(async () => (await accepted.textContent()) ?? '', (text) => text === '7', { what: "the operator's view of the customer to show 7 accepted" });
+    expect(await axeViolations()).toEqual([]);
+    await screenshot('overview-operator-1280x800');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to the tracking console' }).waitFor();
   });
 
   it('had no console error and no CSP violation', async () => {

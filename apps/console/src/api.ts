@@ -103,8 +103,22 @@ export async function signOut(): Promise<void> {
   }
 }
 
-export async function overview(): Promise<Overview> {
-  return normaliseOverview(await (await call('GET', '/overview')).json());
+/** The signed-in tenant's overview; an operator names the customer it reads. */
+export async function overview(customerId?: string): Promise<Overview> {
+  const query = customerId ? `?customer_id=${encodeURIComponent(customerId)}` : '';
+  return normaliseOverview(await (await call('GET', `/overview${query}`)).json());
+}
+
+export interface CustomerSummary {
+  customer_id: string;
+  name: string;
+  events_last_24_hours: number;
+}
+
+/** Operators only: every customer with its volume. */
+export async function customers(): Promise<CustomerSummary[]> {
+  const body = (await (await call('GET', '/customers')).json()) as { customers?: CustomerSummary[] };
+  return body.customers ?? [];
 }
 
 type Loose = Record<string, unknown>;

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { currentSession, signOut, type Session } from './api';
+import { CustomerPicker } from './customer-picker';
 import { OverviewPage } from './pages/overview';
 import { SignInPage } from './pages/sign-in';
 
@@ -11,6 +12,8 @@ import { SignInPage } from './pages/sign-in';
 export function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
   const [failure, setFailure] = useState<string | null>(null);
+  /** The customer an operator reads (a customer reads only its own). */
+  const [picked, setPicked] = useState<string | undefined>(undefined);
 
   useEffect(() => {
     currentSession().then(setSession, (error: unknown) => {
@@ -34,8 +37,10 @@ export function App() {
       await signOut();
     } finally {
       setSession(null);
+      setPicked(undefined);
     }
   };
+  const operator = session.role === 'operator';
 
   return (
     <div class="shell">
@@ -46,13 +51,13 @@ export function App() {
             Overview
           </a>
         </nav>
-        <span class="who">{session.role === 'operator' ? 'Operator' : session.customer_id}</span>
+        {operator ? <CustomerPicker value={picked} onPick={setPicked} /> : <span class="who">{session.customer_id}</span>}
         <button type="button" class="secondary" onClick={() => void leave()}>
           Sign out
         </button>
       </header>
       <main id="main">
-        <OverviewPage session={session} />
+        {operator && !picked ? <p class="muted">Loading the customers…</p> : <OverviewPage session={session} customerId={picked} />}
       </main>
     </div>
   );

@@ -10,7 +10,7 @@ const REFRESH_MS = 5000;
  * consumer's lag and state. Refreshes every few seconds; a failed refresh keeps the last figures on
  * screen and says so.
  */
-export function OverviewPage({ session }: { session: Session }) {
+export function OverviewPage({ session, customerId }: { session: Session; customerId?: string }) {
   const [data, setData] = useState<Overview | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [updated, setUpdated] = useState<Date | null>(null);
@@ -20,7 +20,7 @@ export function OverviewPage({ session }: { session: Session }) {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const load = async () => {
       try {
-        const next = await overview();
+        const next = await overview(customerId);
         if (stopped) return;
         setData(next);
         setError(null);
@@ -35,9 +35,9 @@ export function OverviewPage({ session }: { session: Session }) {
       stopped = true;
       clearTimeout(timer);
     };
-  }, []);
+  }, [customerId]);
 
-  const tenant = data?.customer_id ?? session.customer_id ?? 'all customers';
+  const tenant = data?.customer_id ?? customerId ?? session.customer_id ?? '';
   return (
     <section aria-labelledby="overview-title" class="overview">
       <div class="page-head">
