@@ -34,10 +34,10 @@ function setup() {
 
 describe(ApiExceptionFilter.name, () => {
   describe('when a controller refuses on purpose', () => {
-    it('answers with its status, code, message and details in seed 000\'s envelope', () => {
+    it('answers with its status, code, message and details in seed 000\'s envelope', async () => {
       const { sut, host, sent, mocks } = setup();
 
-      sut.catch(ApiError.invalid([{ field: 'visitor_id', reason: 'must be an id of 1-255 printable characters' }]), host);
+      await sut.catch(ApiError.invalid([{ field: 'visitor_id', reason: 'must be an id of 1-255 printable characters' }]), host);
 
       expect(sent.status).toBe(400);
       expect(sent.body).toEqual({
@@ -53,10 +53,10 @@ describe(ApiExceptionFilter.name, () => {
       expect(mocks.logger.error).not.toHaveBeenCalled();
     });
 
-    it('sends the headers the error carries', () => {
+    it('sends the headers the error carries', async () => {
       const { sut, host, sent } = setup();
 
-      sut.catch(new ApiError(503, 'SERVICE_UNAVAILABLE', 'Retry later', undefined, { 'Retry-After': '5' }), host);
+      await sut.catch(new ApiError(503, 'SERVICE_UNAVAILABLE', 'Retry later', undefined, { 'Retry-After': '5' }), host);
 
       expect(sent.status).toBe(503);
       expect(sent.headers).toEqual({ 'Retry-After': '5' });
@@ -64,10 +64,10 @@ describe(ApiExceptionFilter.name, () => {
   });
 
   describe('when Nest or Fastify refuses the request before any controller runs', () => {
-    it('answers an unknown route 404 NOT_FOUND without echoing the URL', () => {
+    it('answers an unknown route 404 NOT_FOUND without echoing the URL', async () => {
       const { sut, host, sent } = setup();
 
-      sut.catch(new NotFoundException('Cannot GET /%3Cscript%3E'), host);
+      await sut.catch(new NotFoundException('Cannot GET /%3Cscript%3E'), host);
 
       expect(sent.status).toBe(404);
       expect(sent.body).toMatchObject({ success: false, error_code: 'NOT_FOUND', error: 'No such endpoint', customer_id: null, audit_logged: false });
@@ -79,10 +79,10 @@ describe(ApiExceptionFilter.name, () => {
       ['another Content-Type', new HttpException('Unsupported Media Type', 415), 415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported Content-Type: send application/json'],
       ['a body over the limit', new HttpException('Request body is too large', 413), 413, 'PAYLOAD_TOO_LARGE', 'Request body is too large'],
       ['a FST_ error of a parser', Object.assign(new Error('FST_ERR_CTP_INVALID_JSON_BODY: Body is not valid JSON'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }), 400, 'INVALID_REQUEST', 'Body is not valid JSON'],
-    ])('answers %s with the status and seed code for it', (_, error, status, code, message) => {
+    ])('answers %s with the status and seed code for it', async (_, error, status, code, message) => {
       const { sut, host, sent } = setup();
 
-      sut.catch(error, host);
+      await sut.catch(error, host);
 
       expect(sent.status).toBe(status);
       expect(sent.body).toMatchObject({ success: false, error_code: code, error: message, customer_id: null, audit_logged: false });
@@ -94,10 +94,10 @@ describe(ApiExceptionFilter.name, () => {
       ['an error of ours', new Error('relation "privacy.erasures" does not exist at /srv/app/dist/erasure.repository.js:42')],
       ['a 5xx HttpException', new HttpException('upstream exploded', 502)],
       ['a thrown string', 'boom'],
-    ])('answers %s 500 INTERNAL_ERROR saying nothing of its cause, and logs it', (_, exception) => {
+    ])('answers %s 500 INTERNAL_ERROR saying nothing of its cause, and logs it', async (_, exception) => {
       const { sut, host, sent, mocks } = setup();
 
-      sut.catch(exception, host);
+      await sut.catch(exception, host);
 
       expect(sent.status).toBe(500);
       expect(sent.body).toMatchObject({ success: false, error_code: 'INTERNAL_ERROR', error: 'Internal error; the request was not processed' });
