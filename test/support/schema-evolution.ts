@@ -50,13 +50,13 @@ export interface OldRecordsWritten {
 
 /**
  * Writes records "from before the change" onto a topic: the events without site_id, encoded with
- * the old schema (registered under the subject if it is not a version of it yet: on a registry that
- * ran the platform before the change it already is version 1), Confluent wire format, the platform's
+ * the old schema (version 1 of the topic's subject on a registry that ran the platform before the
+ * change; elsewhere registered under `<topic>-value-before-site-id`), Confluent wire format, the platform's
  * message key and CloudEvents headers, acknowledged by all replicas. A replay of these through any
  * consumer must give what the same events written now would give.
  *
- * `subject` defaults to `<topic>-value`; pass tracking.events.v1-value to write onto a test topic
- * with the real subject of a registry of the test's own.
+ * `subject`: find or register the old schema under this one instead; the schema-evolution spec
+ * passes tracking.events.v1-value on a registry of its own, where it is meant to be version 1.
  */
 export async function writeRecordsBeforeSiteId(options: {
   brokers: string[];
@@ -65,9 +65,14 @@ export async function writeRecordsBeforeSiteId(options: {
   subject?: string;
   events: readonly TrackingEvent[];
 }): Promise<OldRecordsWritten> {
-  const subject = options.subject ?? `${options.topic}-value`;
   const schema = TRACKING_EVENT_BEFORE_SITE_ID;
-  const schemaId = (await options.registry.find(subject, schema.text))?.id ?? (await options.registry.register(subject, schema.text)).id;
+  const topicSubject = `${options.topic}-value`;
+  const found = options.subject === undefined ? await options.registry.find(topicSubject, schema.text) : undefined;
+  // A registry that never ran the platform before the change (a fresh stack in CI) must not get the
+  // old schema as the topic subject's latest version: every later writer and check reads "latest".
+  // Records name their schema by id, so a subject of its own serves the old writer as well.
+  const subject = options.subject ?? (found ? topicSubject : `${topicSubject}-before-site-id`);
+  const schemaId = found?.id ?? (await options.registry.find(subject, schema.text))?.id ?? (await options.registry.register(subject, schema.text)).id;
   const serializer = new AvroSerializer<TrackingEventBeforeSiteId>(schemaId, schema.type);
   const producer = testKafka(options.brokers, 'schema-evolution-old-writer').producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
