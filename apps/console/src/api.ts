@@ -38,11 +38,18 @@ export interface Overview {
   consumers: ConsumerHealth[];
 }
 
-/** An answer other than the one asked for, with the gateway's own words when it gave some. */
+/** One field the gateway refused, as its `details` name it (e.g. `workflows[0].filters.url`). */
+export interface FieldProblem {
+  field: string;
+  reason: string;
+}
+
+/** An answer other than the one asked for, with the gateway's own words and field problems when it gave some. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly details: FieldProblem[] = [],
   ) {
     super(message);
   }
@@ -61,19 +68,49 @@ async function call(method: string, path: string, body?: unknown): Promise<Respo
     credentials: 'same-origin',
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  if (!response.ok) throw new ApiError(response.status, await errorText(response));
+  if (!response.ok) throw await refusal(response);
   return response;
 }
 
-async function errorText(response: Response): Promise<string> {
+async function refusal(response: Response): Promise<ApiError> {
+  const fallback = response.status === 401 ? 'Those credentials were not accepted.' : `The gateway answered ${response.status}.`;
   try {
-    const body = (await response.json()) as { error?: unknown; message?: unknown };
+    const body = (await response.json()) as { error?: unknown; message?: unknown; details?: unknown };
     const text = body.error ?? body.message;
-    if (typeof text === 'string' && text) return text;
+    const details = Array.isArray(body.details)
+      ? body.details.filter((item): item is FieldProblem => typeof item === 'object' && item !== null && typeof item.field === 'string' && typeof item.reason === 'string')
+      : [];
+    return new ApiError(response.status, typeof text === 'string' && text ? text : fallback, details);
   } catch {
-    // Not JSON: fall through to the status line.
+    return new ApiError(response.status, fallback);
   }
-  return response.status === 401 ? 'Those credentials were not accepted.' : `The gateway answered ${response.status}.`;
+}
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+/** `?customer_id=…&…`: an operator's picked customer goes with every tenant call (a customer's own session ignores none of it: naming another tenant is refused). */
+function queryString(customerId: string | undefined, query: Query = {}): string {
+  const params = new URLSearchParams();
+  if (customerId) params.set('customer_id', customerId);
+  for (const [name, value] of Object.entries(query)) if (value !== undefined && value !== '') params.set(name, String(value));
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+/** GET a tenant route under /console/api as JSON. */
+export async function getJson<T>(path: string, customerId?: string, query?: Query): Promise<T> {
+  return (await (await call('GET', `${path}${queryString(customerId, query)}`)).json()) as T;
+}
+
+/** A state-changing call under /console/api (sent with the CSRF token); undefined for a 204. */
+export async function sendJson<T>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown, customerId?: string, query?: Query): Promise<T> {
+  const response = await call(method, `${path}${queryString(customerId, query)}`, body);
+  return (response.status === 204 ? undefined : await response.json()) as T;
+}
+
+/** The URL of a tenant route (for EventSource and download links, which cannot go through fetch). */
+export function routeUrl(path: string, customerId?: string, query?: Query): string {
+  return `${BASE}${path}${queryString(customerId, query)}`;
 }
 
 function remember(session: Session): Session {
@@ -105,8 +142,7 @@ export async function signOut(): Promise<void> {
 
 /** The signed-in tenant's overview; an operator names the customer it reads. */
 export async function overview(customerId?: string): Promise<Overview> {
-  const query = customerId ? `?customer_id=${encodeURIComponent(customerId)}` : '';
-  return normaliseOverview(await (await call('GET', `/overview${query}`)).json());
+  return normaliseOverview(await getJson('/overview', customerId));
 }
 
 export interface CustomerSummary {
@@ -117,7 +153,7 @@ export interface CustomerSummary {
 
 /** Operators only: every customer with its volume. */
 export async function customers(): Promise<CustomerSummary[]> {
-  const body = (await (await call('GET', '/customers')).json()) as { customers?: CustomerSummary[] };
+  const body = await getJson<{ customers?: CustomerSummary[] }>('/customers');
   return body.customers ?? [];
 }
 

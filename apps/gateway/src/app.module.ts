@@ -11,7 +11,7 @@ import { ApiTokenGuard } from './auth/api-token.guard';
 import { PublishableKeyGuard } from './auth/publishable-key.guard';
 import { TrackingEnabledGuard } from './auth/tracking-enabled.guard';
 import { CollectController } from './collect/collect.controller';
-import { ConsoleOperatorGuard, ConsoleSessionGuard, ConsoleSessionReader, ReadAccessGuard } from './console/console-access.guards';
+import { AdminAccessGuard, ConsoleOperatorGuard, ConsoleSessionGuard, ConsoleSessionReader, ReadAccessGuard } from './console/console-access.guards';
 import { ConsoleSessionController, ConsoleSignInRateLimitGuard } from './console/console-session.controller';
 import { ConsoleSessionRepository } from './console/console-session.repository';
 import { ConsoleSessionService } from './console/console-session.service';
@@ -39,6 +39,7 @@ import { PipelineController } from './reporting/pipeline.controller';
 import { PipelineProcessor } from './reporting/pipeline-processor';
 import { TenantReadRepository } from './reporting/tenant-read.repository';
 import { TrackingScriptModule } from './tracking-script/tracking-script.module';
+import { ServiceAdminClient } from './services/service-admin.client';
 import { ExportUsageClient } from './usage/export-usage.client';
 import { StorageQuotaMonitor } from './usage/storage-quota.monitor';
 import { StorageUsageRepository } from './usage/storage-usage.repository';
@@ -90,12 +91,14 @@ export class GatewayModule {
         PipelineProcessor,
         StorageUsageRepository,
         ExportUsageClient,
+        ServiceAdminClient,
         StorageQuotaMonitor,
         ConsoleSessionRepository,
         ConsoleSessionService,
         ConsoleSessionReader,
         ConsoleSessionGuard,
         ReadAccessGuard,
+        AdminAccessGuard,
         ConsoleOperatorGuard,
         ConsoleSignInRateLimitGuard,
       ],

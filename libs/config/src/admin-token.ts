@@ -21,13 +21,26 @@ export function checkAdminToken(expectedSha256: Buffer | undefined, authorizatio
   return timingSafeEqual(createHash('sha256').update(token, 'utf8').digest(), expectedSha256) ? 'ok' : 'invalid';
 }
 
+/** Another service's admin API as a service calls it: its URL with the operators' token. */
+export interface ServiceAdmin {
+  url: string;
+  token: string;
+}
+
 /**
- * The exporter's admin API as another service calls it: EXPORTER_URL with the operators' token
- * (TRACKING_ADMIN_TOKEN); undefined unless both are set. The gateway asks it to flush
- * (track/process), the vault loader for a subject's exported records (privacy access).
+ * Another service's admin API: the URL in `variable` with the operators' token
+ * (TRACKING_ADMIN_TOKEN); undefined unless both are set.
  */
-export function readExporterAdmin(env: EnvReader): { url: string; token: string } | undefined {
-  const url = env.optionalUrl('EXPORTER_URL', ['http:', 'https:']);
+export function readServiceAdmin(env: EnvReader, variable: string): ServiceAdmin | undefined {
+  const url = env.optionalUrl(variable, ['http:', 'https:']);
   const token = env.optionalString('TRACKING_ADMIN_TOKEN');
   return url && token ? { url: url.replace(/\/+$/, ''), token } : undefined;
+}
+
+/**
+ * The exporter's admin API (EXPORTER_URL): the gateway asks it to flush (track/process), the vault
+ * loader for a subject's exported records (privacy access).
+ */
+export function readExporterAdmin(env: EnvReader): ServiceAdmin | undefined {
+  return readServiceAdmin(env, 'EXPORTER_URL');
 }

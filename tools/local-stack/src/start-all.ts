@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { SERVICES } from '@tracking/services';
@@ -92,9 +93,16 @@ function serviceEnvironment(connection: StackConnection): NodeJS.ProcessEnv {
     // What the example customers' s3_export credentials refer to; the local S3 server takes any key.
     LOCAL_S3_ACCESS_KEY_ID: process.env['LOCAL_S3_ACCESS_KEY_ID'] ?? LOCAL_S3_CREDENTIALS.accessKeyId,
     LOCAL_S3_SECRET_ACCESS_KEY: process.env['LOCAL_S3_SECRET_ACCESS_KEY'] ?? LOCAL_S3_CREDENTIALS.secretAccessKey,
-    // Where POST /api/v1/track/process asks the exporter to close open objects, and the loader's privacy access
-    // asks it for a subject's exported records (with TRACKING_ADMIN_TOKEN, when set).
+    // The services' admin APIs as the others call them with TRACKING_ADMIN_TOKEN: track/process and the
+    // loader's privacy access ask the exporter; the console's self-service routes on the gateway reach
+    // workflows and deliveries in the automation trigger and erasures in the loader.
     EXPORTER_URL: process.env['EXPORTER_URL'] ?? `http://127.0.0.1:${process.env['EXPORTER_PORT'] ?? 3003}`,
+    AUTOMATION_TRIGGER_URL: process.env['AUTOMATION_TRIGGER_URL'] ?? `http://127.0.0.1:${process.env['AUTOMATION_TRIGGER_PORT'] ?? 3002}`,
+    VAULT_LOADER_URL: process.env['VAULT_LOADER_URL'] ?? `http://127.0.0.1:${process.env['VAULT_LOADER_PORT'] ?? 3001}`,
+    // Without an operators' token the services could not call one another (and the console's
+    // self-service pages would be off): one made for this run only, which no one outside the
+    // services is told. Set TRACKING_ADMIN_TOKEN yourself to use the admin APIs or sign in as operator.
+    TRACKING_ADMIN_TOKEN: process.env['TRACKING_ADMIN_TOKEN'] ?? randomBytes(24).toString('hex'),
   };
 }
 

@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import { EnvReader, readAdminTokenSha256, readDatabaseUrl, readExporterAdmin, readServiceSettings, type Env, type ServiceSettings } from '@tracking/config';
+import { EnvReader, readAdminTokenSha256, readDatabaseUrl, readExporterAdmin, readServiceAdmin, readServiceSettings, type ServiceAdmin, type Env, type ServiceSettings } from '@tracking/config';
 import { CONSUMER_GROUPS, type ConsumingService } from '@tracking/contracts';
 import type { IngestionLimits } from '@tracking/ingestion';
 import type { Compression } from '@tracking/kafka';
@@ -62,7 +62,14 @@ export interface GatewayConfig extends ServiceSettings {
    * The exporter's admin API (EXPORTER_URL, called with TRACKING_ADMIN_TOKEN), which POST
    * /api/v1/track/process asks to close the tenant's open objects; unset without both.
    */
-  exporterAdmin?: { url: string; token: string };
+  exporterAdmin?: ServiceAdmin;
+  /**
+   * The other services' admin APIs (AUTOMATION_TRIGGER_URL, VAULT_LOADER_URL, with
+   * TRACKING_ADMIN_TOKEN), behind the console's tenant-scoped self-service routes: workflows and
+   * deliveries live in the automation trigger, erasures in the vault loader.
+   */
+  automationTriggerAdmin?: ServiceAdmin;
+  vaultLoaderAdmin?: ServiceAdmin;
   /** The web console (issue 21): its built files and its sessions. */
   console: ConsoleSettings;
   /** The consuming services' groups, whose committed offsets the status API and the manual trigger read (the variables each service reads). */
@@ -136,6 +143,8 @@ export function loadGatewayConfig(env: Env, cwd = process.cwd()): GatewayConfig 
     countryHeader: readCountryHeader(reader),
     storageUsageIntervalMs: reader.integer('STORAGE_USAGE_INTERVAL_SECONDS', 300, { min: 0, max: 86_400 }) * 1000,
     exporterAdmin: readExporterAdmin(reader),
+    automationTriggerAdmin: readServiceAdmin(reader, 'AUTOMATION_TRIGGER_URL'),
+    vaultLoaderAdmin: readServiceAdmin(reader, 'VAULT_LOADER_URL'),
     console: readConsoleSettings(reader, cwd),
     consumerGroups: {
       vaultLoader: reader.string('VAULT_LOADER_GROUP_ID', CONSUMER_GROUPS.vaultLoader),

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { checkAdminToken } from '@tracking/config';
+import type { TokenScope } from '@tracking/customers';
 import { ADMIN_TOKEN_SHA256, ApiError, operatorActor } from '@tracking/http';
 import { ApiTokenGuard } from '../auth/api-token.guard';
 import { CustomerRegistry } from '../customers/customer.registry';
@@ -64,14 +65,16 @@ export class ConsoleSessionGuard implements CanActivate {
 }
 
 /**
- * The tenant read routes (analytics, CSV export, status, dashboard, the console's overview): a
- * customer's bearer token with the `read` scope, as before, or a console session. A customer
- * session reads only its own tenant (naming another is refused); an operator session names the
- * customer it reads. Either way request.customer is set and the reads go through the same
+ * A tenant route that needs `scope`: a customer's bearer token carrying it (X-Customer-ID), as
+ * before, or a console session. A customer session must carry the scope too and reaches only its own
+ * tenant (naming another is refused); an operator session may use any scope and names the customer
+ * it works on. Either way request.customer is set and the reads go through the same
  * row-level-security path.
  */
 @Injectable()
-export class ReadAccessGuard implements CanActivate {
+abstract class TenantAccessGuard implements CanActivate {
+  protected abstract readonly scope: TokenScope;
+
   constructor(
     private readonly tokens: ApiTokenGuard,
     private readonly reader: ConsoleSessionReader,
@@ -82,7 +85,7 @@ export class ReadAccessGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<GatewayRequest>();
     // A bearer token wins: scripts keep working with a stale console cookie in the same client.
     if (request.headers.authorization !== undefined || !this.reader.hasCookie(request)) {
-      this.tokens.authenticate(request, 'read');
+      this.tokens.authenticate(request, this.scope);
       return true;
     }
     const session = await this.reader.read(request);
@@ -93,6 +96,7 @@ export class ReadAccessGuard implements CanActivate {
         request.abuse = { kind: 'cross_tenant_token', customerId: this.customers.find(named)?.customerId ?? null };
         throw new ApiError(403, 'FORBIDDEN', `This console session is not valid for customer "${named.slice(0, 100)}"`);
       }
+      if (!session.scopes.includes(this.scope)) throw new ApiError(403, 'FORBIDDEN', `This console session's token has no ${this.scope} scope`);
       const customer = this.customers.find(session.customerId ?? '');
       if (!customer) throw new ApiError(401, 'UNAUTHORIZED', 'Console session expired or signed out: sign in again');
       request.customer = customer;
@@ -100,7 +104,7 @@ export class ReadAccessGuard implements CanActivate {
       request.auditActor = 'console_customer';
       return true;
     }
-    if (named === undefined) throw ApiError.invalid([{ field: 'customer_id', reason: 'is required: an operator session names the customer it reads (query customer_id or X-Customer-ID)' }]);
+    if (named === undefined) throw ApiError.invalid([{ field: 'customer_id', reason: 'is required: an operator session names the customer it works on (query customer_id or X-Customer-ID)' }]);
     const customer = this.customers.find(named);
     if (!customer) throw new ApiError(404, 'CUSTOMER_NOT_FOUND', `Customer configuration not found for "${named.slice(0, 100)}"`);
     request.customer = customer;
@@ -108,6 +112,18 @@ export class ReadAccessGuard implements CanActivate {
     request.auditActor = 'operator:console';
     return true;
   }
+}
+
+/** The tenant read routes (analytics, CSV export, status, dashboard, the console's pages): the `read` scope. */
+@Injectable()
+export class ReadAccessGuard extends TenantAccessGuard {
+  protected readonly scope = 'read';
+}
+
+/** The tenant's self-service settings (keys, workflows, exports, erasures, redrives): the `admin` scope. */
+@Injectable()
+export class AdminAccessGuard extends TenantAccessGuard {
+  protected readonly scope = 'admin';
 }
 
 /** Operator-only console routes: an operator session, or TRACKING_ADMIN_TOKEN as a bearer token. */

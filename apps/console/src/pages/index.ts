@@ -1,0 +1,24 @@
+import type { ComponentType } from 'preact';
+import type { Session } from '../api';
+import { OverviewPage } from './overview';
+
+/** What every signed-in page is given: the session, and the customer an operator picked (a customer reads its own). */
+export interface PageProps {
+  session: Session;
+  customerId?: string;
+}
+
+export interface ConsolePage {
+  /** The address under /console/ (e.g. `overview` for /console/overview); the first page is the landing page. */
+  path: string;
+  /** The link text, the document title's first part. */
+  title: string;
+  component: ComponentType<PageProps>;
+  /** Shown only to operators; a customer neither sees the link nor opens the page by its address. */
+  operatorOnly?: boolean;
+  /** Reads and writes across customers: shown without picking a customer first. */
+  allCustomers?: boolean;
+}
+
+/** The console's pages in the order of the navigation. Each page is one module under pages/. */
+export const PAGES: readonly ConsolePage[] = [{ path: 'overview', title: 'Overview', component: OverviewPage }];
