@@ -1,10 +1,8 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { parse, stringify } from 'yaml';
+import type { Page } from 'playwright-core';
 import { CONSUMER_SUBSCRIPTIONS, tenantHashKey } from '@tracking/contracts';
+import { CONSOLE_DIR, ConsoleBrowser, DESKTOP, PHONE, addToken } from '@test/support/console-browser';
 import { TEST_ADMIN_TOKEN, startGateway, startVaultLoader, type RunningService } from '@test/support/in-process-services';
 import { positionGroup } from '@test/support/kafka-inspection';
 import { customersDirectory, writeTestCustomer, type TestCustomer } from '@test/support/test-customers';
@@ -19,31 +17,6 @@ import { waitFor } from '@test/support/wait-for';
  * into test-results/console/ (docs/console/ keeps copies for the README).
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const CONSOLE_DIR = join(__dirname, '..', '..', 'apps', 'console', 'dist');
-const ARTIFACTS = join(__dirname, '..', '..', 'test-results', 'console');
-const AXE_SOURCE = require.resolve('axe-core/axe.min.js');
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: unknown[] }[];
-}
-
-/** Adds a token with the given scopes to a test customer's config.yaml; returns the token. */
-function addToken(dir: string, customer: TestCustomer, id: string, scopes: string[]): string {
-  const token = `ovt_test_${randomBytes(16).toString('hex')}`;
-  const file = join(dir, customer.id, 'config.yaml');
-  const config = parse(readFileSync(file, 'utf8')) as { tracking: { api_tokens: object[] } };
-  config.tracking.api_tokens.push({ id, sha256: createHash('sha256').update(token).digest('hex'), scopes });
-  writeFileSync(file, stringify(config));
-  return token;
-}
-
 describe('console in the browser (issue 21)', () => {
   const env = testEnvironment();
   const customersDir = customersDirectory();
@@ -53,32 +26,15 @@ describe('console in the browser (issue 21)', () => {
   let db: Pool;
   let customer: TestCustomer;
   let readToken: string;
-  let browser: Browser;
-  let context: BrowserContext;
+  let chrome: ConsoleBrowser;
   let page: Page;
-  const problems: string[] = [];
 
   const staged = async () =>
     (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM staging.site_events WHERE tenant_hk = $1', [tenantHashKey(customer.id)])).rows[0].n;
-
-  /** What the page's CSP listener saw (installed before any page script). */
-  const cspViolations = () => page.evaluate(() => (window as unknown as { __cspViolations?: string[] }).__cspViolations ?? []);
-
-  async function axeViolations(): Promise<AxeViolation[]> {
-    const result = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: AxeViolation[] }> } }).axe;
-      return axe.run(document, { resultTypes: ['violations'] });
-    });
-    return result.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
-  }
-
-  async function screenshot(name: string): Promise<void> {
-    await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-  }
+  const axeViolations = () => chrome.axeViolations();
+  const screenshot = (name: string) => chrome.screenshot(name);
 
   beforeAll(async () => {
-    if (!existsSync(join(CONSOLE_DIR, 'index.html'))) throw new Error(`no console build at ${CONSOLE_DIR}: run npm run build`);
-    mkdirSync(ARTIFACTS, { recursive: true });
     db = new Pool({ connectionString: env.databaseUrl });
     customer = writeTestCustomer(customersDir);
     readToken = addToken(customersDir, customer, 'console-read', ['read']);
@@ -104,28 +60,12 @@ describe('console in the browser (issue 21)', () => {
     expect(sent.status).toBe(200);
     await waitFor(staged, (n) => n === 7, { what: 'the 7 events staged in the vault', timeoutMs: 60_000 });
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-    context = await browser.newContext({ viewport: DESKTOP });
-    // Init scripts come through the DevTools protocol, not the page, so the CSP does not apply to them.
-    await context.addInitScript(() => {
-      const seen: string[] = [];
-      (window as unknown as { __cspViolations: string[] }).__cspViolations = seen;
-      document.addEventListener('securitypolicyviolation', (event) => seen.push(`${event.violatedDirective} ${event.blockedURI}`));
-    });
-    await context.addInitScript({ path: AXE_SOURCE });
-    page = await context.newPage();
-    page.on('console', (message) => {
-      if (message.type() !== 'error') return;
-      // The shell asks GET /console/api/session whether it is signed in, and a wrong token is refused:
-      // their 401 shows as a failed load in the console by Chromium's doing, not as a fault of the page.
-      if (message.text().includes('401') && new URL(message.location().url, gateway.url).pathname === '/console/api/session') return;
-      problems.push(`console error: ${message.text()} (${message.location().url})`);
-    });
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    chrome = await ConsoleBrowser.launch(gateway.url);
+    page = chrome.page;
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await chrome?.close();
     await Promise.allSettled([gateway?.close(), loader?.close()]);
     await db?.end();
   });
@@ -194,7 +134,7 @@ describe('console in the browser (issue 21)', () => {
   });
 
   it('had no console error and no CSP violation', async () => {
-    expect(await cspViolations()).toEqual([]);
-    expect(problems).toEqual([]);
+    expect(await chrome.cspViolations()).toEqual([]);
+    expect(chrome.problems).toEqual([]);
   });
 });
