@@ -1,7 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { AvroDecodeError, AvroDeserializer, CUSTOMER_DOCUMENTS_SCHEMA_FILE, TOPICS, readAvroSchema, type CustomerDocuments, type SchemaRegistryPort } from '@tracking/contracts';
-import { CompactedTopicFollower, type FollowedRecord } from '@tracking/kafka';
+import { CompactedTopicFollower, FollowedTopicReader, type FollowedRecord } from '@tracking/kafka';
 import { CustomerBook, type CustomerChange } from './customer-book';
 import type { CustomerChangeListener, CustomerSource } from './customer-source';
 import { ChangeListeners } from './listeners';
@@ -23,15 +23,14 @@ export interface TopicCustomerSourceOptions {
  * reading everything again after a crash reads into a book of its own and hands out only what
  * differs once complete.
  */
-export class TopicCustomerSource implements CustomerSource {
+export class TopicCustomerSource extends FollowedTopicReader<CustomerDocuments> implements CustomerSource {
   readonly description = `topic ${TOPICS.customers}`;
   readonly shared = true;
   private book = new CustomerBook();
   private reading = this.book;
   private readonly listeners: ChangeListeners;
-  private readonly follower: CompactedTopicFollower<CustomerDocuments>;
+  protected readonly follower: CompactedTopicFollower<CustomerDocuments>;
   private readonly deserializer: AvroDeserializer<CustomerDocuments>;
-  readonly readyOnce: Promise<void>;
 
   constructor(
     kafka: Kafka,
@@ -39,6 +38,7 @@ export class TopicCustomerSource implements CustomerSource {
     private readonly logger: Logger,
     options: TopicCustomerSourceOptions,
   ) {
+    super();
     this.listeners = new ChangeListeners(logger);
     this.deserializer = new AvroDeserializer<CustomerDocuments>(registry, readAvroSchema(CUSTOMER_DOCUMENTS_SCHEMA_FILE).type);
     this.follower = new CompactedTopicFollower<CustomerDocuments>(
@@ -54,11 +54,6 @@ export class TopicCustomerSource implements CustomerSource {
         caughtUp: (again) => this.caughtUp(again),
       },
     );
-    this.readyOnce = this.follower.readyOnce;
-  }
-
-  get ready(): boolean {
-    return this.follower.ready;
   }
 
   documents(): ReadonlyMap<string, CustomerDocuments> {
@@ -69,25 +64,9 @@ export class TopicCustomerSource implements CustomerSource {
     this.listeners.add(listener, this.book.snapshot());
   }
 
-  async check(): Promise<void> {
+  override async check(): Promise<void> {
     const reason = this.follower.notReadyReason();
     if (reason) throw new Error(`customer configuration not read yet from ${TOPICS.customers}${reason.slice(reason.indexOf(' ('))}`);
-  }
-
-  /**
-   * Connects and starts reading; resolves once the topic has been read whole. Rejects when the
-   * cluster or the registry refuses (the caller retries: a BackgroundConnection).
-   */
-  start(): Promise<void> {
-    return this.follower.start();
-  }
-
-  refresh(timeoutMs = 10_000): Promise<boolean> {
-    return this.follower.refresh(timeoutMs);
-  }
-
-  stop(): Promise<void> {
-    return this.follower.stop();
   }
 
   private apply(records: ReadonlyArray<FollowedRecord<CustomerDocuments>>, catchingUp: boolean): void {

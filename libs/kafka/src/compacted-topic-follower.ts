@@ -219,3 +219,40 @@ export class CompactedTopicFollower<V> {
     }
   }
 }
+
+/**
+ * A reader whose life cycle is its CompactedTopicFollower's (the customers, the erasure list, the
+ * erasure reports): start, stop, readiness and refresh are the follower's, so each reader writes only
+ * what it keeps of the records.
+ */
+export abstract class FollowedTopicReader<V> {
+  protected abstract readonly follower: CompactedTopicFollower<V>;
+
+  /** Resolves the first time the reader has caught up with the topic. */
+  get readyOnce(): Promise<void> {
+    return this.follower.readyOnce;
+  }
+
+  get ready(): boolean {
+    return this.follower.ready;
+  }
+
+  /** Throws why the topic is not read yet: for health checks. */
+  check(): Promise<void> {
+    return this.follower.check();
+  }
+
+  /** Connects and reads the topic whole; resolves once caught up (the caller retries a rejection). */
+  start(): Promise<void> {
+    return this.follower.start();
+  }
+
+  stop(): Promise<void> {
+    return this.follower.stop();
+  }
+
+  /** True once this reader has read up to the topic's current end: a record just published is known. */
+  refresh(timeoutMs = 10_000): Promise<boolean> {
+    return this.follower.refresh(timeoutMs);
+  }
+}

@@ -1,7 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { AvroDecodeError, AvroDeserializer, ERASURE_REQUEST_SCHEMA_FILE, TOPICS, readAvroSchema, type ErasureRequestRecord, type SchemaRegistryPort } from '@tracking/contracts';
-import { CompactedTopicFollower, type FollowedRecord } from '@tracking/kafka';
+import { CompactedTopicFollower, FollowedTopicReader, type FollowedRecord } from '@tracking/kafka';
 import { ErasureBook, type SubjectIds } from './erasure-book';
 import { RequestListeners, type ErasureRequestListener } from './request-listeners';
 
@@ -22,13 +22,12 @@ class ErasureRecordError extends Error {
  * the ends seen at start, then each new request. Services ask `isErased` before writing anything
  * about an event's subject, and act on each request through `onRequest`.
  */
-export class ErasureList {
+export class ErasureList extends FollowedTopicReader<ErasureRequestRecord> {
   private book = new ErasureBook();
   private reading = this.book;
   private readonly listeners: RequestListeners;
-  private readonly follower: CompactedTopicFollower<ErasureRequestRecord>;
+  protected readonly follower: CompactedTopicFollower<ErasureRequestRecord>;
   private readonly deserializer: AvroDeserializer<ErasureRequestRecord>;
-  readonly readyOnce: Promise<void>;
 
   constructor(
     kafka: Kafka,
@@ -36,6 +35,7 @@ export class ErasureList {
     private readonly logger: Logger,
     options: ErasureListOptions,
   ) {
+    super();
     this.listeners = new RequestListeners(logger);
     this.deserializer = new AvroDeserializer<ErasureRequestRecord>(registry, readAvroSchema(ERASURE_REQUEST_SCHEMA_FILE).type);
     this.follower = new CompactedTopicFollower<ErasureRequestRecord>(
@@ -51,30 +51,6 @@ export class ErasureList {
         caughtUp: (again) => this.caughtUp(again),
       },
     );
-    this.readyOnce = this.follower.readyOnce;
-  }
-
-  get ready(): boolean {
-    return this.follower.ready;
-  }
-
-  /** Throws why the list is not read yet: for health checks. */
-  check(): Promise<void> {
-    return this.follower.check();
-  }
-
-  /** Connects and reads the list whole; resolves once caught up (the caller retries a rejection). */
-  start(): Promise<void> {
-    return this.follower.start();
-  }
-
-  stop(): Promise<void> {
-    return this.follower.stop();
-  }
-
-  /** True once this reader has read up to the topic's current end: a request just published is known. */
-  refresh(timeoutMs = 10_000): Promise<boolean> {
-    return this.follower.refresh(timeoutMs);
   }
 
   isErased(customerId: string, ids: SubjectIds): boolean {

@@ -12,7 +12,7 @@ import {
   type ErasureRequestRecord,
   type SchemaRegistryPort,
 } from '@tracking/contracts';
-import { CompactedTopicFollower, type FollowedRecord } from '@tracking/kafka';
+import { CompactedTopicFollower, FollowedTopicReader, type FollowedRecord } from '@tracking/kafka';
 
 export interface ErasureReportsOptions {
   readerName: string;
@@ -58,14 +58,14 @@ export function erasureStatus(request: ErasureRequestRecord, reports: readonly E
 }
 
 /** Follows privacy.erasure-reports.v1 whole (a CompactedTopicFollower): the latest report of each request and place. */
-export class ErasureReports {
+export class ErasureReports extends FollowedTopicReader<ErasureReport> {
   private reports = new Map<string, ErasureReport>();
   private reading = this.reports;
-  private readonly follower: CompactedTopicFollower<ErasureReport>;
+  protected readonly follower: CompactedTopicFollower<ErasureReport>;
   private readonly deserializer: AvroDeserializer<ErasureReport>;
-  readonly readyOnce: Promise<void>;
 
   constructor(kafka: Kafka, registry: SchemaRegistryPort, logger: Logger, options: ErasureReportsOptions) {
+    super();
     this.deserializer = new AvroDeserializer<ErasureReport>(registry, readAvroSchema(ERASURE_REPORT_SCHEMA_FILE).type);
     this.follower = new CompactedTopicFollower<ErasureReport>(
       kafka,
@@ -96,27 +96,6 @@ export class ErasureReports {
         },
       },
     );
-    this.readyOnce = this.follower.readyOnce;
-  }
-
-  get ready(): boolean {
-    return this.follower.ready;
-  }
-
-  check(): Promise<void> {
-    return this.follower.check();
-  }
-
-  start(): Promise<void> {
-    return this.follower.start();
-  }
-
-  stop(): Promise<void> {
-    return this.follower.stop();
-  }
-
-  refresh(timeoutMs = 10_000): Promise<boolean> {
-    return this.follower.refresh(timeoutMs);
   }
 
   /** The latest report of each place for one request. */
