@@ -14,6 +14,8 @@ const APP_MODULES_TESTS_USE = [
   'gateway/config/gateway.config',
   'vault-loader/vault-loader.factory',
   'vault-loader/config/vault-loader.config',
+  // The vault's migrations in order: vault-partitions migrates a vault of the previous version, then this one.
+  'vault-loader/database/migrations',
   'automation-trigger/automation-trigger.factory',
   'automation-trigger/config/automation-trigger.config',
   'exporter/config/exporter.config',

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { CONSUMER_SUBSCRIPTIONS, TOPICS, tenantHashKey } from '@tracking/contracts';
 import { SingletonJob } from '@tracking/database';
+import { monthOf, partitionName } from '@tracking/vault-schema';
 import { TEST_ADMIN_TOKEN, startVaultLoader, type RunningService } from '@test/support/in-process-services';
 import { groupLag, positionGroup } from '@test/support/kafka-inspection';
 import { customersDirectory, writeTestCustomer } from '@test/support/test-customers';
@@ -87,6 +88,46 @@ describe("the vault's retention (privacy.data_retention_days)", () => {
       const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE tenant_hk = $1 AND load_date < $2`, [tenantHk, cutoff]);
       expect([table, rows[0]?.n]).toEqual([table, 0]);
     }
+  });
+
+  it('drops a month whole once it is past every retention that applies to it, counted out of the rollups', async () => {
+    // A customer of its own whose oldest month no other tenant shares: 450 days back, past the default retention (365).
+    const { id: keeper } = writeTestCustomer(customersDir, { privacy: { data_retention_days: 500 } });
+    const tenantHk = tenantHashKey(keeper);
+    const now = Date.now();
+    const oldMonth = monthOf(now - 450 * DAY);
+    await waitFor(
+      async () => {
+        const response = await fetch(`${loader.url}/api/v1/privacy/retention/run`, { method: 'POST', headers: { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
+        return ((await response.json()) as { purged: Record<string, unknown> }).purged[keeper] !== undefined;
+      },
+      (known) => known,
+      { what: 'the loader knows the new customer', timeoutMs: 30_000 },
+    );
+    const bodies = (prefix: string) => Array.from({ length: 5 }, (_, i) => ({ event_type: 'page_view', page_url: `https://month.example/${i}`, event_id: `${prefix}-${i}`, session_id: 's', visitor_id: 'v' }));
+    await produceEvents(env, [...buildEvents(keeper, bodies('old'), { receivedAt: oldMonth.getTime() + DAY }), ...buildEvents(keeper, bodies('new'), { receivedAt: now })]);
+    await waitFor(() => groupLag(env.kafkaBrokers, groupId, TOPICS.trackingEvents), (lag) => lag === 0, { what: 'loader caught up', timeoutMs: 60_000 });
+    const raw = partitionName('raw.site_tracking_events_r', oldMonth);
+    const staged = partitionName('staging.site_events', oldMonth);
+    expect((await db.query(`SELECT 1 FROM ${raw} WHERE tenant_hk = $1`, [tenantHk])).rowCount).toBe(5);
+    const hourly = async () => Number((await db.query<{ n: string | null }>(`SELECT sum(events) AS n FROM rollup.hourly_events WHERE tenant_hk = $1`, [tenantHk])).rows[0]?.n ?? 0);
+    expect(await hourly()).toBe(10);
+
+    writeTestCustomer(customersDir, { privacy: { data_retention_days: 400 } }, keeper);
+    await waitFor(
+      async () => {
+        const response = await fetch(`${loader.url}/api/v1/privacy/retention/run`, { method: 'POST', headers: { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
+        return ((await response.json()) as { partitions_dropped: Record<string, number> }).partitions_dropped;
+      },
+      (dropped) => dropped[raw] !== undefined,
+      { what: 'the month dropped', timeoutMs: 30_000 },
+    ).then((dropped) => expect(dropped).toMatchObject({ [raw]: 5, [staged]: 5, [partitionName('business.site_event_details_s', oldMonth)]: 5 }));
+    expect((await db.query(`SELECT to_regclass($1) AS t`, [raw])).rows[0]?.t).toBeNull();
+    expect(await ids('staging.site_events', 'event_id', tenantHk)).toEqual(['new-0', 'new-1', 'new-2', 'new-3', 'new-4']);
+    expect(await hourly()).toBe(5);
+    // The old events' hubs went with them (nothing newer refers to them); the shared session and visitor stay.
+    expect(await ids('business.site_event_h', 'event_bk', tenantHk)).toEqual(['new-0', 'new-1', 'new-2', 'new-3', 'new-4']);
+    expect(await ids('business.site_session_h', 'session_bk', tenantHk)).toEqual(['s']);
   });
 
   it('runs once across instances: never two at a time, and not again within its interval unless forced', async () => {

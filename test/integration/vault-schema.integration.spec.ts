@@ -26,7 +26,9 @@ async function migratedShapes(db: Pool): Promise<Record<string, Shape>> {
     `SELECT t.table_schema || '.' || t.table_name AS name, t.table_type AS type, c.column_name, c.data_type
        FROM information_schema.tables t
        JOIN information_schema.columns c ON c.table_schema = t.table_schema AND c.table_name = t.table_name
-      WHERE t.table_schema = ANY($1)`,
+      WHERE t.table_schema = ANY($1)
+        -- A partition (migration PartitionedVault) is part of its table, not a relation of the vault's own.
+        AND NOT (quote_ident(t.table_schema) || '.' || quote_ident(t.table_name))::regclass IN (SELECT inhrelid FROM pg_inherits)`,
     [VAULT_SCHEMAS],
   );
   const shapes: Record<string, Shape> = {};

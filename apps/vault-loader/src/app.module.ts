@@ -24,6 +24,8 @@ import { ExporterAccessClient } from './privacy/exporter-access.client';
 import { SubjectAccessController } from './privacy/subject-access.controller';
 import { SubjectAccessRepository } from './privacy/subject-access.repository';
 import { SubjectAccessService } from './privacy/subject-access.service';
+import { VaultPartitions } from './vault/vault-partitions';
+import { PartitionRetention } from './privacy/partition-retention';
 import { VaultRepository } from './vault/vault.repository';
 
 @Module({})
@@ -50,6 +52,7 @@ export class VaultLoaderModule {
         },
         DatabasePoolCloser,
         LoaderMetrics,
+        VaultPartitions,
         VaultRepository,
         ...customerSourceProviders({
           kafka: config.kafka,
@@ -62,6 +65,7 @@ export class VaultLoaderModule {
         SiteCatalog,
         SiteBackfill,
         RetentionRepository,
+        PartitionRetention,
         RetentionJob,
         ErasureRepository,
         // Erasure as a platform-wide request (issue 20): the list every instance follows, the reports for the status API.

@@ -1,5 +1,6 @@
 export * from './analytics-views';
 export * from './bookkeeping-tables';
+export * from './partitions';
 export * from './relation';
 export * from './rollup-tables';
 export * from './tenant-isolation';

@@ -15,9 +15,15 @@ export interface TableSpec<N extends string = string> extends Relation<N> {
   kind: TableKind;
   key: readonly N[];
   strategy: LoadStrategy;
+  /**
+   * Range-partitioned by the UTC month of `load_date` (migration PartitionedVault): tables that grow
+   * with the events. Their unique index is `key` plus `load_date` (a partitioned table's unique keys
+   * must hold the partition key); the load statement keeps `key` unique across partitions itself.
+   */
+  partitioned?: true;
 }
 
-interface TableDeclaration<C extends Column> extends Pick<TableSpec, 'table' | 'kind' | 'strategy'> {
+interface TableDeclaration<C extends Column> extends Pick<TableSpec, 'table' | 'kind' | 'strategy' | 'partitioned'> {
   columns: readonly C[];
   /** NoInfer: the columns alone decide which names exist, so a key naming another one does not compile. */
   key: readonly NoInfer<C['name']>[];
@@ -32,13 +38,14 @@ const hub = <H extends string, B extends string>(table: string, hk: H, bk: B) =>
   loaded({ table, kind: 'hub', columns: [col(hk, 'bytea'), col(bk, 'text'), ...metadata], key: [hk], strategy: 'earliest-wins' });
 const link = <H extends string, L extends string, R extends string>(table: string, hk: H, refs: [L, R]) =>
   loaded({ table, kind: 'link', columns: [col(hk, 'bytea'), col(refs[0], 'bytea'), col(refs[1], 'bytea'), ...metadata], key: [hk], strategy: 'earliest-wins' });
-const satellite = <H extends string, A extends string>(table: string, hk: H, attributes: readonly Column<A>[]) =>
+const satellite = <H extends string, A extends string>(table: string, hk: H, attributes: readonly Column<A>[], partitioned?: true) =>
   loaded<Column<H | 'hash_diff' | A> | (typeof metadata)[number]>({
     table,
     kind: 'satellite',
     columns: [col(hk, 'bytea'), ...metadata, col('hash_diff', 'bytea'), ...attributes],
     key: [hk, 'load_date', 'record_source'],
     strategy: 'on-change',
+    ...(partitioned ? { partitioned } : {}),
   });
 
 export const RAW_EVENTS = loaded({
@@ -59,6 +66,7 @@ export const RAW_EVENTS = loaded({
   ],
   key: ['tenant_hk', 'event_id'],
   strategy: 'insert-once',
+  partitioned: true,
 });
 
 export const STAGED_EVENTS = loaded({
@@ -93,6 +101,7 @@ export const STAGED_EVENTS = loaded({
   ],
   key: ['tenant_hk', 'event_id'],
   strategy: 'insert-once',
+  partitioned: true,
 });
 
 export const QUALITY_LOG = loaded({
@@ -109,6 +118,7 @@ export const QUALITY_LOG = loaded({
   ],
   key: ['tenant_hk', 'event_id', 'check_name'],
   strategy: 'insert-once',
+  partitioned: true,
 });
 
 export const HUBS = {
@@ -162,7 +172,8 @@ export const SATELLITES = {
     col('security_score', 'double precision'),
     col('suspicious', 'boolean'),
     col('quality_score', 'numeric'),
-  ]),
+    // One row per event: it grows with the events, so it is partitioned (its key already holds load_date).
+  ], true),
   session: satellite('business.site_session_details_s', 'session_hk', [
     col('user_id', 'text'),
     col('location_id', 'text'),
@@ -235,3 +246,6 @@ export const VAULT_TABLES: readonly TableSpec[] = [
   AUDIT_HUB,
   AUDIT_SATELLITE,
 ];
+
+/** The tables partitioned by load month, in load order (migration PartitionedVault, kept ahead by the loader). */
+export const PARTITIONED_TABLES: readonly TableSpec[] = VAULT_TABLES.filter((spec) => spec.partitioned);

@@ -93,9 +93,9 @@ export class PrivacyController {
   @HttpCode(200)
   @ApiOperation({ summary: "Run the retention purge now (each customer's data_retention_days) instead of waiting for its timer" })
   @ApiResponse({ status: 409, description: 'CONFLICT: another loader instance is running the purge' })
-  async purge(): Promise<{ purged: PurgeReport }> {
+  async purge(): Promise<{ purged: PurgeReport; partitions_dropped: Record<string, number> }> {
     const outcome = await this.retention.runOnce({ force: true });
     if (!outcome.ran) throw new ApiError(409, 'CONFLICT', 'Another vault-loader instance is running the retention purge; try again when it has finished');
-    return { purged: outcome.result };
+    return { purged: outcome.result.purged, partitions_dropped: outcome.result.partitionsDropped };
   }
 }

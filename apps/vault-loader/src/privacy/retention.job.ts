@@ -6,11 +6,20 @@ import { DATABASE_POOL, SingletonJob, type SingletonOutcome } from '@tracking/da
 import { LOGGER, type Logger } from '@tracking/observability';
 import { VAULT_LOADER_CONFIG, type VaultLoaderConfig } from '../config/vault-loader.config';
 import { RetentionPolicy } from '../loading/retention.policy';
+import { VaultPartitions } from '../vault/vault-partitions';
+import { PartitionRetention } from './partition-retention';
 import { RetentionRepository } from './retention.repository';
 
 const DAY = 24 * 3_600_000;
 
 export type PurgeReport = Record<string, Record<string, number>>;
+
+export interface RetentionReport {
+  /** Rows deleted per customer and table. */
+  purged: PurgeReport;
+  /** Whole month partitions dropped, with the rows each held. */
+  partitionsDropped: Record<string, number>;
+}
 
 /**
  * Purges, per customer, everything loaded longer ago than its `privacy.data_retention_days`: once
@@ -24,6 +33,8 @@ export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdo
   constructor(
     private readonly policy: RetentionPolicy,
     private readonly repository: RetentionRepository,
+    private readonly partitionRetention: PartitionRetention,
+    private readonly partitions: VaultPartitions,
     @Inject(DATABASE_POOL) pool: Pool,
     @Inject(VAULT_LOADER_CONFIG) private readonly config: VaultLoaderConfig,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -42,7 +53,7 @@ export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   /** The purge unless another instance is running it or ran it within the interval; `force` ignores the interval. */
-  runOnce(options: { force?: boolean } = {}): Promise<SingletonOutcome<PurgeReport>> {
+  runOnce(options: { force?: boolean } = {}): Promise<SingletonOutcome<RetentionReport>> {
     return this.singleton.run(() => this.run(), { ...options, instance: `${hostname()}:${process.pid}` });
   }
 
@@ -50,14 +61,21 @@ export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdo
     clearInterval(this.timer);
   }
 
-  /** One pass over every configured customer; returns rows deleted per customer. */
-  async run(now = Date.now()): Promise<PurgeReport> {
+  /**
+   * Whole months first (partitions past every retention that applies to them), then each configured
+   * customer's rows past its own retention in the months that remain, and the hubs nothing refers to.
+   */
+  async run(now = Date.now()): Promise<RetentionReport> {
     await this.policy.refresh();
-    const report: PurgeReport = {};
-    for (const [customerId, days] of this.policy.customers()) {
-      report[customerId] = await this.repository.purge(tenantHashKey(customerId), new Date(now - days * DAY));
-    }
-    this.logger.info({ purged: report }, 'retention run finished');
-    return report;
+    await this.partitions.createAhead(now);
+    const customers = this.policy.customers().map(([customerId, days]) => ({ customerId, tenantHk: tenantHashKey(customerId), cutoff: new Date(now - days * DAY) }));
+    const partitionsDropped = await this.partitionRetention.dropExpired(
+      new Map(customers.map(({ tenantHk, cutoff }) => [tenantHk.toString('hex'), cutoff])),
+      new Date(now - this.config.defaultRetentionDays * DAY),
+    );
+    const purged: PurgeReport = {};
+    for (const { customerId, tenantHk, cutoff } of customers) purged[customerId] = await this.repository.purge(tenantHk, cutoff);
+    this.logger.info({ purged, partitionsDropped }, 'retention run finished');
+    return { purged, partitionsDropped };
   }
 }

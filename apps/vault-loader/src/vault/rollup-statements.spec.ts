@@ -9,7 +9,7 @@ describe('rollup statements', () => {
 
   it('records in the delta exactly the rows the staging insert inserted', () => {
     const sut = capturingInserted(loadStatement(STAGED_EVENTS), STAGED_EVENTS);
-    expect(sut).toMatch(/^WITH inserted AS \(\nINSERT INTO staging\.site_events [\s\S]*ON CONFLICT \(tenant_hk, event_id\) DO NOTHING\nRETURNING tenant_hk, occurred_at, /);
+    expect(sut).toMatch(/^WITH inserted AS \(\nINSERT INTO staging\.site_events [\s\S]*ON CONFLICT \(tenant_hk, event_id, load_date\) DO NOTHING\nRETURNING tenant_hk, occurred_at, /);
     expect(sut).toMatch(/\nINSERT INTO rollup_event_delta \([^)]*, sign\) SELECT [^;]*, 1 FROM inserted$/);
   });
 

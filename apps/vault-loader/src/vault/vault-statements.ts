@@ -38,6 +38,20 @@ export function loadStatement(spec: TableSpec): string {
   const key = list(spec.key);
   switch (spec.strategy) {
     case 'insert-once':
+      if (spec.partitioned) {
+        const stored = spec.key.map((column) => `s.${column} = i.${column}`).join(' AND ');
+        return [
+          `INSERT INTO ${spec.table} (${columns})`,
+          // One row per natural key in the batch (its first), and none whose key is stored in any month:
+          // the unique index holds load_date too (the partition key), so it alone would let a record
+          // carrying the key under another load date in. Each partition's unique index answers the probe.
+          `SELECT DISTINCT ON (${key}) ${columns} FROM ${staged(spec)}`,
+          `WHERE NOT EXISTS (SELECT 1 FROM ${spec.table} s WHERE ${stored})`,
+          `ORDER BY ${key}, ord`,
+          // A replayed record carries the same key and load date: it inserts nothing.
+          `ON CONFLICT (${key}, load_date) DO NOTHING`,
+        ].join('\n');
+      }
       return [
         `INSERT INTO ${spec.table} (${columns})`,
         `SELECT ${columns} FROM ${staged(spec)}`,

@@ -7,6 +7,7 @@ import { DATABASE_POOL, inTransaction } from '@tracking/database';
 import { ERASURES, LOAD_BATCHES, QUALITY_LOG, STAGED_EVENTS, VAULT_TABLES, type TableSpec } from '@tracking/vault-schema';
 import { copyText } from './copy-text';
 import { APPLY_ROLLUPS, CREATE_DELTA_TABLES, capturingInserted } from './rollup-statements';
+import { VaultPartitions, isMissingPartition } from './vault-partitions';
 import { COPY_STAGING, CREATE_STAGING_TABLE, STAGING_COLUMNS, loadStatement } from './vault-statements';
 import type { VaultRows } from './vault-model';
 
@@ -39,10 +40,26 @@ const statementOf = (spec: TableSpec): string => (ROLLED_UP_SOURCES.has(spec.tab
 export class VaultRepository {
   private readonly statements = new Map(VAULT_TABLES.map((spec) => [spec.table, statementOf(spec)]));
 
-  constructor(@Inject(DATABASE_POOL) private readonly pool: Pool) {}
+  constructor(
+    @Inject(DATABASE_POOL) private readonly pool: Pool,
+    private readonly partitions: VaultPartitions,
+  ) {}
 
   /** Resolves once committed, with the rows inserted per table (zero for what was already there). */
   async load(rows: VaultRows, report?: BatchReport): Promise<Map<string, number>> {
+    await this.partitions.ensure(rows);
+    try {
+      return await this.loadOnce(rows, report);
+    } catch (error) {
+      if (!isMissingPartition(error)) throw error;
+      // A month this instance knew was dropped meanwhile (retention elsewhere): look again, once.
+      this.partitions.forget();
+      await this.partitions.ensure(rows);
+      return this.loadOnce(rows, report);
+    }
+  }
+
+  private async loadOnce(rows: VaultRows, report?: BatchReport): Promise<Map<string, number>> {
     return inTransaction(this.pool, async (client) => {
       const inserted = await this.loadInto(client, rows);
       if (report) {
@@ -68,6 +85,7 @@ export class VaultRepository {
     });
     const inserted = new Map<string, number>();
     if (batch.length === 0) return inserted;
+    await this.partitions.ensure(rows, client);
     // IF NOT EXISTS: a session keeps its table, but one created in a transaction that rolled back is gone.
     await client.query(`SET LOCAL client_min_messages = warning; ${CREATE_STAGING_TABLE}; ${CREATE_DELTA_TABLES}`);
     const body = copyText(batch.map(({ spec, rows: tableRows }) => ({ table: spec.table, columns: spec.columns.map((column) => column.name), rows: tableRows })), STAGING_COLUMNS);

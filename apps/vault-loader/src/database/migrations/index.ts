@@ -8,6 +8,7 @@ import { Rollups1795700000000 } from './1795700000000-rollups';
 import { AuditReadsAndAbuse1795820000000 } from './1795820000000-audit-reads-and-abuse';
 import { Sites1795840000000 } from './1795840000000-sites';
 import { EventSite1795840000100 } from './1795840000100-event-site';
+import { PartitionedVault1795900000000 } from './1795900000000-partitioned-vault';
 
 /** In order. Listed explicitly (no glob) so the same list runs from sources and from dist/. */
 export const VAULT_MIGRATIONS: MigrationSet = {
@@ -22,5 +23,6 @@ export const VAULT_MIGRATIONS: MigrationSet = {
     AuditReadsAndAbuse1795820000000,
     Sites1795840000000,
     EventSite1795840000100,
+    PartitionedVault1795900000000,
   ],
 };
