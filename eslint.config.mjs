@@ -30,6 +30,7 @@ const APP_MODULES_TESTS_USE = [
   'gateway/collect/collect.controller',
   'gateway/collect/browser-batch',
   'gateway/keys/tracking-keys.controller',
+  'gateway/console/keys/console-keys.controller',
   'vault-loader/privacy/privacy.controller',
   'vault-loader/privacy/subject-access.controller',
   'automation-trigger/admin/automations.controller',

@@ -9,6 +9,7 @@ import { AutomationsController } from '@apps/automation-trigger/admin/automation
 import { ExportController } from '@apps/exporter/export/export.controller';
 import { CollectBodySchema, browserBatchValidator } from '@apps/gateway/collect/browser-batch';
 import { CollectController } from '@apps/gateway/collect/collect.controller';
+import { ConsoleKeysController } from '@apps/gateway/console/keys/console-keys.controller';
 import { TrackingKeysController } from '@apps/gateway/keys/tracking-keys.controller';
 import { bulkEnvelopeValidator } from '@apps/gateway/track/bulk-envelope';
 import { TrackController } from '@apps/gateway/track/track.controller';
@@ -84,7 +85,7 @@ function routesOf(controller: Type): Route[] {
 }
 
 const SERVICES: Array<[string, Type[]]> = [
-  ['gateway', [TrackController, CollectController, TrackingKeysController]],
+  ['gateway', [TrackController, CollectController, TrackingKeysController, ConsoleKeysController]],
   ['vault-loader', [PrivacyController, SubjectAccessController]],
   ['automation-trigger', [AutomationsController]],
   ['exporter', [ExportController]],
@@ -134,6 +135,8 @@ describe('request bodies: one schema documents and validates', () => {
     expect(bodies.map((route) => `${route.controller}.${route.handler}`).sort()).toEqual([
       'AutomationsController.replaceWorkflows',
       'CollectController.collect',
+      'ConsoleKeysController.create',
+      'ConsoleKeysController.rotate',
       'PrivacyController.erase',
       'SubjectAccessController.report',
       'TrackController.bulk',

@@ -16,6 +16,7 @@ import { ConsoleSessionController, ConsoleSignInRateLimitGuard } from './console
 import { ConsoleSessionRepository } from './console/console-session.repository';
 import { ConsoleSessionService } from './console/console-session.service';
 import { ConsoleController } from './console/console.controller';
+import { ConsoleKeysController } from './console/keys/console-keys.controller';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
 import { CustomerEndpointsController } from './customers/customer-endpoints.controller';
 import { CustomerRegistry } from './customers/customer.registry';
@@ -50,7 +51,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [ObservabilityModule.forRoot({ service: 'gateway', logger }), TrackingScriptModule],
-      controllers: [TrackController, CollectController, CustomerEndpointsController, TrackingKeysController, PipelineController, AnalyticsController, ConsoleSessionController, ConsoleController],
+      controllers: [TrackController, CollectController, CustomerEndpointsController, TrackingKeysController, PipelineController, AnalyticsController, ConsoleSessionController, ConsoleController, ConsoleKeysController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: GatewayExceptionFilter },

@@ -1,5 +1,6 @@
 import type { ComponentType } from 'preact';
 import type { Session } from '../api';
+import { KeysPage } from './keys';
 import { OverviewPage } from './overview';
 
 /** What every signed-in page is given: the session, and the customer an operator picked (a customer reads its own). */
@@ -21,4 +22,7 @@ export interface ConsolePage {
 }
 
 /** The console's pages in the order of the navigation. Each page is one module under pages/. */
-export const PAGES: readonly ConsolePage[] = [{ path: 'overview', title: 'Overview', component: OverviewPage }];
+export const PAGES: readonly ConsolePage[] = [
+  { path: 'overview', title: 'Overview', component: OverviewPage },
+  { path: 'keys', title: 'Keys', component: KeysPage },
+];

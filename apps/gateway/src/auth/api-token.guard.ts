@@ -1,6 +1,6 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { DEFAULT_TOKEN_SCOPES, type CustomerConfig, type TokenScope } from '@tracking/customers';
+import type { CustomerConfig, TokenScope } from '@tracking/customers';
 import { anonymiseIp } from '@tracking/ingestion';
 import { LOGGER, type Logger } from '@tracking/observability';
 import { CustomerRegistry } from '../customers/customer.registry';
@@ -62,8 +62,8 @@ export class ApiTokenGuard implements CanActivate {
       request.abuse = { kind: 'invalid_credentials', customerId: customer.customerId };
       throw new ApiError(401, 'UNAUTHORIZED', 'Invalid API token');
     }
-    // Tracking keys made through the keys API predate scopes and keep the default ones.
-    const scopes = yamlTokenId ? (customer.tracking.apiTokens.find((entry) => entry.id === yamlTokenId)?.scopes ?? []) : DEFAULT_TOKEN_SCOPES;
+    // A YAML token's scopes from config.yaml; a keys-API key's as chosen at creation ([ingest, read] for older keys).
+    const scopes = yamlTokenId ? (customer.tracking.apiTokens.find((entry) => entry.id === yamlTokenId)?.scopes ?? []) : (trackingKey?.scopes ?? []);
     if (scope && !scopes.includes(scope)) throw new ApiError(403, 'FORBIDDEN', `This token has no ${scope} scope`);
     request.customer = customer;
     request.keyId = yamlTokenId ?? trackingKey?.keyId ?? null;

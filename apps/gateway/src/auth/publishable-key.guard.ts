@@ -46,6 +46,8 @@ export class PublishableKeyGuard implements CanActivate {
     if (customer.tracking.publishableKeys.some((entry) => entry.key === publishableKey)) return publishableKey;
     const key = this.keys.findByPublishableKey(publishableKey);
     if (key?.customerId !== customer.customerId) return undefined;
+    // A keys-API key created without `ingest` sends nothing, by its secret or by its publishable half.
+    if (!key.scopes.includes('ingest')) throw new ApiError(403, 'FORBIDDEN', 'This key has no ingest scope');
     this.keys.recordUse(key);
     return key.keyId;
   }

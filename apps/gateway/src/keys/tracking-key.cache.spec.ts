@@ -15,7 +15,9 @@ const key = (id: string): TrackingKey => ({
   expiresAt: null,
   revokedAt: null,
   rotatedFrom: null,
+  rotatedAt: null,
   lastUsedAt: null,
+  scopes: ['ingest', 'read'],
 });
 
 describe('TrackingKeyCache', () => {

@@ -1,3 +1,5 @@
+import type { TokenScope } from '@tracking/customers';
+
 /** A key as the gateway's cache holds it: never the secret, only its hash. */
 export interface TrackingKey {
   keyId: string;
@@ -9,7 +11,11 @@ export interface TrackingKey {
   expiresAt: Date | null;
   revokedAt: Date | null;
   rotatedFrom: string | null;
+  /** When a rotation replaced this key (it stays valid for the overlap). */
+  rotatedAt: Date | null;
   lastUsedAt: Date | null;
+  /** What its secret may do, checked wherever a token is (issue 21); [ingest, read] for keys older than scopes. */
+  scopes: readonly TokenScope[];
 }
 
 export function isActive(key: TrackingKey, now: number): boolean {

@@ -6,6 +6,7 @@ import { REASON_KEYWORD } from '@tracking/ingestion';
 import { AuditInterceptor } from '../audit/audit.interceptor';
 import { ADMIN_AUTH, AdminTokenGuard, ApiError, RequestBody } from '@tracking/http';
 import { JsonBodyGuard } from '../http/json-body.guard';
+import { KeyDescriptionSchema, KeyScopesSchema } from './tracking-key.schemas';
 import { API_DOCS } from '../openapi/api-docs';
 import {
   DEFAULT_ROTATION_OVERLAP_SECONDS,
@@ -18,7 +19,8 @@ import {
 export const CreateKeySchema = Type.Object(
   {
     customer_id: Type.String({ pattern: CUSTOMER_ID_PATTERN.source, description: 'The customer the key is for', [REASON_KEYWORD]: 'must be a customer id' }),
-    description: Type.Optional(Type.String({ maxLength: 200, [REASON_KEYWORD]: 'must be a string of at most 200 characters' })),
+    description: Type.Optional(KeyDescriptionSchema),
+    scopes: Type.Optional(KeyScopesSchema),
   },
   { additionalProperties: false },
 );
@@ -49,7 +51,7 @@ function customerIdOf(value: unknown, field: string): string {
  * A key id as the path gives it. One no key can have (NUL, which PostgreSQL text cannot hold, or
  * other control characters) is simply not found, instead of failing the query as a fault of ours.
  */
-function keyIdOf(value: string): string {
+export function keyIdOf(value: string): string {
   if (!/^[\x21-\x7e]{1,128}$/.test(value)) throw new ApiError(404, 'INVALID_REQUEST', `No tracking key ${JSON.stringify(value.slice(0, 128))}`);
   return value;
 }
@@ -70,7 +72,7 @@ export class TrackingKeysController {
   @ApiOperation(API_DOCS.keys.create)
   @ApiResponse(API_DOCS.keys.issued)
   create(@Body() body: Static<typeof CreateKeySchema>): Promise<IssuedKey> {
-    return this.keys.create(body.customer_id, body.description ?? null);
+    return this.keys.create(body.customer_id, body.description ?? null, body.scopes);
   }
 
   @Get()

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { DEFAULT_TOKEN_SCOPES, TOKEN_SCOPES, type TokenScope } from '@tracking/customers';
 import { hashToken } from '../auth/token-verifier';
 import { CustomerRegistry } from '../customers/customer.registry';
 import { ApiError } from '@tracking/http';
@@ -16,7 +17,11 @@ export interface KeyView {
   expires_at: string | null;
   revoked_at: string | null;
   rotated_from: string | null;
+  /** When a rotation replaced this key; it stays valid until expires_at (the overlap). */
+  rotated_at: string | null;
   last_used_at: string | null;
+  /** What the key's secret may do: ingest, read, admin. */
+  scopes: TokenScope[];
   status: 'active' | 'expiring' | 'expired' | 'revoked';
 }
 
@@ -45,12 +50,23 @@ function view(key: TrackingKey, now = Date.now()): KeyView {
     expires_at: key.expiresAt?.toISOString() ?? null,
     revoked_at: key.revokedAt?.toISOString() ?? null,
     rotated_from: key.rotatedFrom,
+    rotated_at: key.rotatedAt?.toISOString() ?? null,
     last_used_at: key.lastUsedAt?.toISOString() ?? null,
+    scopes: [...key.scopes],
     status,
   };
 }
 
-/** Seed 002's firm-managed tracking keys: create, list, rotate with overlap, revoke. */
+/** Scopes in their canonical order, each once: what a key stores and lists. */
+function normaliseScopes(scopes: readonly TokenScope[]): TokenScope[] {
+  return TOKEN_SCOPES.filter((scope) => scopes.includes(scope));
+}
+
+/**
+ * Seed 002's firm-managed tracking keys: create, list, rotate with overlap, revoke. Operators act on
+ * any customer's key; a customer's own routes (issue 21) pass `owner`, and another customer's key is
+ * then "not found": the answer says nothing of whether it exists.
+ */
 @Injectable()
 export class TrackingKeysService {
   constructor(
@@ -59,9 +75,11 @@ export class TrackingKeysService {
     private readonly customers: CustomerRegistry,
   ) {}
 
-  async create(customerId: string, description: string | null): Promise<IssuedKey> {
+  async create(customerId: string, description: string | null, scopes: readonly TokenScope[] = DEFAULT_TOKEN_SCOPES): Promise<IssuedKey> {
     this.requireCustomer(customerId);
-    const { key, secret } = this.newKey(customerId, description, null);
+    const chosen = normaliseScopes(scopes);
+    if (chosen.length === 0) throw ApiError.invalid([{ field: 'scopes', reason: `must name at least one of ${TOKEN_SCOPES.join(', ')}` }]);
+    const { key, secret } = this.newKey(customerId, description, null, chosen);
     const created = await this.repository.create(key);
     this.cache.apply(created);
     return { ...view(created), secret };
@@ -72,19 +90,20 @@ export class TrackingKeysService {
     return (await this.repository.listForCustomer(customerId)).map((key) => view(key));
   }
 
-  async rotate(keyId: string, overlapSeconds: number): Promise<{ key: IssuedKey; previous: KeyView }> {
-    const existing = await this.repository.find(keyId);
+  /** A replacement with the old key's description and scopes; the old key stays valid for `overlapSeconds`. */
+  async rotate(keyId: string, overlapSeconds: number, owner?: string): Promise<{ key: IssuedKey; previous: KeyView }> {
+    const existing = await this.repository.find(keyId, owner);
     if (!existing) throw new ApiError(404, 'INVALID_REQUEST', `No tracking key ${keyId}`);
     if (existing.revokedAt) throw new ApiError(409, 'INVALID_REQUEST', `Tracking key ${keyId} is revoked and cannot be rotated`);
-    const { key, secret } = this.newKey(existing.customerId, existing.description, existing.keyId);
+    const { key, secret } = this.newKey(existing.customerId, existing.description, existing.keyId, existing.scopes);
     const { created, previous } = await this.repository.rotate(keyId, key, overlapSeconds);
     this.cache.apply(created);
     this.cache.apply(previous);
     return { key: { ...view(created), secret }, previous: view(previous) };
   }
 
-  async revoke(keyId: string): Promise<KeyView> {
-    const revoked = await this.repository.revoke(keyId);
+  async revoke(keyId: string, owner?: string): Promise<KeyView> {
+    const revoked = await this.repository.revoke(keyId, owner);
     if (!revoked) throw new ApiError(404, 'INVALID_REQUEST', `No tracking key ${keyId}`);
     this.cache.apply(revoked);
     return view(revoked);
@@ -94,7 +113,7 @@ export class TrackingKeysService {
     if (!this.customers.find(customerId)) throw new ApiError(404, 'CUSTOMER_NOT_FOUND', `Customer configuration not found for "${customerId}"`);
   }
 
-  private newKey(customerId: string, description: string | null, rotatedFrom: string | null): { key: NewKey; secret: string } {
+  private newKey(customerId: string, description: string | null, rotatedFrom: string | null, scopes: readonly TokenScope[]): { key: NewKey; secret: string } {
     const secret = `sk_live_${randomBytes(24).toString('hex')}`;
     return {
       secret,
@@ -105,6 +124,7 @@ export class TrackingKeysService {
         secretSha256: hashToken(secret),
         description,
         rotatedFrom,
+        scopes,
       },
     };
   }

@@ -6,5 +6,7 @@ import { TrackingScriptStore } from './tracking-script.store';
 @Module({
   controllers: [TrackingScriptController],
   providers: [TrackingScriptStore],
+  // The console's keys page shows the site snippet with this release's URL and integrity.
+  exports: [TrackingScriptStore],
 })
 export class TrackingScriptModule {}
