@@ -9,6 +9,7 @@ import { AuditReadsAndAbuse1795820000000 } from './1795820000000-audit-reads-and
 import { Sites1795840000000 } from './1795840000000-sites';
 import { EventSite1795840000100 } from './1795840000100-event-site';
 import { PartitionedVault1795900000000 } from './1795900000000-partitioned-vault';
+import { LeanerVault1795900000100 } from './1795900000100-leaner-vault';
 
 /** In order. Listed explicitly (no glob) so the same list runs from sources and from dist/. */
 export const VAULT_MIGRATIONS: MigrationSet = {
@@ -24,5 +25,6 @@ export const VAULT_MIGRATIONS: MigrationSet = {
     Sites1795840000000,
     EventSite1795840000100,
     PartitionedVault1795900000000,
+    LeanerVault1795900000100,
   ],
 };
