@@ -25,6 +25,8 @@ const ADMIN_ROUTES: Record<'gateway' | 'vault-loader' | 'automation-trigger' | '
   'automation-trigger': [
     ['get', '/api/v1/automations/{customerId}/workflows'],
     ['put', '/api/v1/automations/{customerId}/workflows'],
+    ['post', '/api/v1/automations/{customerId}/workflows/validate'],
+    ['post', '/api/v1/automations/{customerId}/try'],
     ['get', '/api/v1/automations/{customerId}/deliveries'],
     ['post', '/api/v1/automations/{customerId}/deliveries/{triggerId}/redeliver'],
   ],

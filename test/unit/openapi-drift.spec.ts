@@ -134,6 +134,8 @@ describe('request bodies: one schema documents and validates', () => {
     const bodies = SERVICES.flatMap(([, controllers]) => controllers.flatMap(routesOf)).filter((route) => route.schema !== undefined);
     expect(bodies.map((route) => `${route.controller}.${route.handler}`).sort()).toEqual([
       'AutomationsController.replaceWorkflows',
+      'AutomationsController.tryWorkflows',
+      'AutomationsController.validateWorkflows',
       'CollectController.collect',
       'ConsoleKeysController.create',
       'ConsoleKeysController.rotate',

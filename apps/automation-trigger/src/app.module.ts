@@ -20,6 +20,7 @@ import { TriggerErasureRepository } from './privacy/trigger-erasure.repository';
 import { TriggerErasure } from './privacy/trigger-erasure.service';
 import { TriggerRepository } from './triggers/trigger.repository';
 import { WorkflowCatalog } from './workflows/workflow-catalog';
+import { WorkflowTrial } from './workflows/workflow-trial';
 
 @Module({})
 export class AutomationTriggerModule {
@@ -59,6 +60,7 @@ export class AutomationTriggerModule {
         },
         ...erasureListProviders({ kafka: config.kafka, registry: config.registry, service: 'automation-trigger' }),
         WorkflowCatalog,
+        WorkflowTrial,
         TriggerRepository,
         TriggerErasureRepository,
         TriggerErasure,

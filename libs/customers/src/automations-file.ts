@@ -6,6 +6,7 @@ import type { PathFilter, PropertyFilter, Webhook, Workflow } from './workflow';
 const WORKFLOW_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 const SECRET = /^whsec_([A-Za-z0-9+/]{32,}={0,2})$/;
+const FILTERS: readonly string[] = ['url_path', 'event_name', 'properties'];
 
 export class AutomationsFileError extends Error {
   constructor(
@@ -50,6 +51,11 @@ export function parseAutomationsFile(
     if (trigger !== undefined && !(TRIGGER_TYPES as readonly string[]).includes(trigger)) file.fail(`${at}.trigger`, `must be one of ${TRIGGER_TYPES.join(', ')}`);
     if (!file.boolean(fields['enabled'], `${at}.enabled`, true)) return [];
     const filters = file.object(fields['filters'], `${at}.filters`, false);
+    // A filter this reader does not know (a typo, or `url_contains` from another product) would
+    // otherwise be ignored, and the workflow would fire on every event of its trigger type.
+    for (const name of Object.keys(filters)) {
+      if (!FILTERS.includes(name)) file.fail(`${at}.filters.${name}`, `is not a filter: use ${FILTERS.join(', ')}`);
+    }
     const names = filters['event_name'] === undefined ? undefined : typeof filters['event_name'] === 'string' ? [filters['event_name']] : file.strings(filters['event_name'], `${at}.filters.event_name`);
     const workflow: Workflow = {
       customerId,

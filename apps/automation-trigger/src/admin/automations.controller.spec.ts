@@ -2,6 +2,7 @@ import { ApiError } from '@tracking/http';
 import type { WebhookDispatcher } from '../delivery/webhook.dispatcher';
 import type { TriggerRepository } from '../triggers/trigger.repository';
 import type { WorkflowCatalog } from '../workflows/workflow-catalog';
+import { WorkflowTrial } from '../workflows/workflow-trial';
 import { AutomationsController } from './automations.controller';
 
 function controller(): { controller: AutomationsController; replace: jest.Mock; redeliver: jest.Mock } {
@@ -10,7 +11,7 @@ function controller(): { controller: AutomationsController; replace: jest.Mock; 
   const catalog = { knows: () => true, reload: () => undefined, replace } as unknown as WorkflowCatalog;
   const triggers = { redeliver } as unknown as TriggerRepository;
   const dispatcher = { wake: () => undefined } as unknown as WebhookDispatcher;
-  return { controller: new AutomationsController(catalog, triggers, dispatcher), replace, redeliver };
+  return { controller: new AutomationsController(catalog, triggers, dispatcher, new WorkflowTrial(catalog)), replace, redeliver };
 }
 
 function statusOf(action: () => unknown): Promise<number> {

@@ -4,8 +4,9 @@ import { AutomationsFileError, CUSTOMER_ID_PATTERN } from '@tracking/customers';
 import { ADMIN_AUTH, AdminTokenGuard, ApiError, AuditRows, RequestBody } from '@tracking/http';
 import { AutomationsDocumentSchema } from '../workflows/automations-document.schema';
 import { WebhookDispatcher } from '../delivery/webhook.dispatcher';
-import { TriggerRepository } from '../triggers/trigger.repository';
+import { DELIVERY_STATES, TriggerRepository, type DeliveryState } from '../triggers/trigger.repository';
 import { WorkflowCatalog, WorkflowsReadOnlyError } from '../workflows/workflow-catalog';
+import { UnknownWorkflowError, WorkflowTrial, WorkflowTrialSchema, type TrialOutcome, type WorkflowTrialRequest } from '../workflows/workflow-trial';
 
 /** A reader problem, `<file>: workflows[0].webhook.url must be an http(s) URL`, as a field and a reason. */
 function fieldError(problem: string): { field: string; reason: string } {
@@ -17,7 +18,8 @@ function fieldError(problem: string): { field: string; reason: string } {
 /**
  * Operators' API (TRACKING_ADMIN_TOKEN) over a customer's automations: read and replace its
  * workflows (the same document as automations.yaml, checked field by field before anything is
- * written), list its triggers with their delivery attempts, and redeliver one by hand. Every call is
+ * written; or only checked, by validate), list its triggers with their delivery attempts, redeliver
+ * one by hand, and try a sample event on its workflows with the production matcher. Every call is
  * audited (ReadAuditInterceptor) with the number of workflows or deliveries it returned.
  */
 @ApiTags('automations')
@@ -29,6 +31,7 @@ export class AutomationsController {
     private readonly catalog: WorkflowCatalog,
     private readonly triggers: TriggerRepository,
     private readonly dispatcher: WebhookDispatcher,
+    private readonly trial: WorkflowTrial,
   ) {}
 
   @Get('workflows')
@@ -74,18 +77,69 @@ export class AutomationsController {
     }
   }
 
+  @Post('workflows/validate')
+  @HttpCode(200)
+  @RequestBody(AutomationsDocumentSchema, { subject: 'automations' })
+  @ApiOperation({
+    summary:
+      'Check a workflows document exactly as PUT workflows does (the same schema, then the same reader, secrets included), writing nothing: 200 with the workflows it would enable, or the 400 PUT would answer',
+  })
+  @ApiResponse({ status: 400, description: 'INVALID_REQUEST: details name every bad field (workflows[i]....), as PUT would' })
+  async validateWorkflows(@Param('customerId') customerId: string, @Body() body: unknown): Promise<{ valid: true; workflows: string[] }> {
+    await this.checkCustomer(customerId);
+    try {
+      return { valid: true, workflows: this.catalog.check(customerId, body).map((workflow) => workflow.workflowId) };
+    } catch (error) {
+      if (!(error instanceof AutomationsFileError)) throw error;
+      throw ApiError.invalid(error.problems.map(fieldError), 'automations');
+    }
+  }
+
+  @Post('try')
+  @HttpCode(200)
+  @RequestBody(WorkflowTrialSchema, { subject: 'trial' })
+  @ApiOperation({
+    summary:
+      "Try a sample event on the customer's workflows (saved, or a `document` not saved yet) with the matcher production uses: whether each fires and, if not, the first filter that stopped it. Records, publishes and delivers nothing",
+  })
+  @ApiResponse({ status: 400, description: 'INVALID_REQUEST: a bad sample, or a document with bad fields (document.workflows[i]....)' })
+  @ApiResponse({ status: 404, description: 'NOT_FOUND: workflow_id names no workflow of the document tried' })
+  async tryWorkflows(@Param('customerId') customerId: string, @Body() body: WorkflowTrialRequest): Promise<TrialOutcome> {
+    await this.checkCustomer(customerId);
+    try {
+      return this.trial.run(customerId, body);
+    } catch (error) {
+      if (error instanceof UnknownWorkflowError) throw new ApiError(404, 'NOT_FOUND', error.message);
+      if (!(error instanceof AutomationsFileError)) throw error;
+      throw ApiError.invalid(
+        error.problems.map(fieldError).map((problem) => ({ ...problem, field: `document.${problem.field}` })),
+        'trial',
+      );
+    }
+  }
+
   @Get('deliveries')
   @AuditRows((result: { deliveries: unknown[] }) => result.deliveries.length)
-  @ApiOperation({ summary: "The customer's latest triggers with their webhook delivery attempts" })
+  @ApiOperation({ summary: "The customer's latest triggers with their webhook delivery attempts, newest first; next_before pages on" })
   @ApiQuery({ name: 'limit', required: false, description: 'From 1 to 1000; default 100' })
+  @ApiQuery({ name: 'state', required: false, enum: DELIVERY_STATES, description: 'Only triggers in this delivery state' })
+  @ApiQuery({ name: 'before', required: false, description: "The previous page's next_before: triggers older than it" })
   async deliveries(
     @Param('customerId') customerId: string,
     @Query('limit') limitText: string | undefined,
-  ): Promise<{ deliveries: Array<Record<string, unknown>> }> {
+    @Query('state') state?: string,
+    @Query('before') before?: string,
+  ): Promise<{ deliveries: Array<Record<string, unknown>>; next_before: string | null }> {
     await this.checkCustomer(customerId);
     const limit = limitText === undefined ? 100 : Number(limitText);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw ApiError.invalid([{ field: 'limit', reason: 'must be an integer from 1 to 1000' }]);
-    return { deliveries: await this.triggers.deliveries(customerId, limit) };
+    const problems: Array<{ field: string; reason: string }> = [];
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) problems.push({ field: 'limit', reason: 'must be an integer from 1 to 1000' });
+    if (state !== undefined && !(DELIVERY_STATES as readonly string[]).includes(state)) problems.push({ field: 'state', reason: `must be one of ${DELIVERY_STATES.join(', ')}` });
+    if (before !== undefined && !/^[1-9][0-9]{0,17}$/.test(before)) problems.push({ field: 'before', reason: "must be a previous page's next_before" });
+    if (problems.length > 0) throw ApiError.invalid(problems);
+    const deliveries = await this.triggers.deliveries(customerId, { limit, state: state as DeliveryState | undefined, before });
+    const last = deliveries.at(-1);
+    return { deliveries, next_before: deliveries.length === limit && typeof last?.['seq'] === 'string' ? last['seq'] : null };
   }
 
   @Post('deliveries/:triggerId/redeliver')

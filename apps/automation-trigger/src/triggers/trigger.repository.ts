@@ -45,6 +45,16 @@ export interface AttemptOutcome {
   delivered: boolean;
 }
 
+export const DELIVERY_STATES = ['none', 'pending', 'delivered', 'dead', 'cancelled'] as const;
+export type DeliveryState = (typeof DELIVERY_STATES)[number];
+
+/** Which of a customer's triggers to list: at most `limit`, of one state, older than `before` (a seq). */
+export interface DeliveryPage {
+  limit: number;
+  state?: DeliveryState;
+  before?: string;
+}
+
 const SUBJECT_COLUMNS = `encode(visitor_hk, 'hex') AS visitor_hk, encode(user_hk, 'hex') AS user_hk`;
 
 @Injectable()
@@ -177,16 +187,20 @@ export class TriggerRepository {
     );
   }
 
-  /** A customer's triggers, newest first, with their delivery state and attempts. */
-  async deliveries(customerId: string, limit: number): Promise<Array<Record<string, unknown>>> {
+  /**
+   * A customer's triggers, newest first, with their delivery state and attempts; `state` keeps one
+   * delivery state, `before` pages on (the `seq` of the last trigger of the page before).
+   */
+  async deliveries(customerId: string, page: DeliveryPage): Promise<Array<Record<string, unknown>>> {
     const { rows } = await this.pool.query(
-      `SELECT t.trigger_id, t.workflow_id, t.idempotency_key, t.event_id, t.webhook_url, t.delivery_status, t.attempts, t.fired_at,
+      `SELECT t.seq::text AS seq, t.trigger_id, t.workflow_id, t.idempotency_key, t.event_id, t.webhook_url, t.delivery_status, t.attempts, t.fired_at,
               t.published_at, t.delivered_at, t.next_attempt_at, t.last_error,
               coalesce(json_agg(json_build_object('attempt', a.attempt, 'attempted_at', a.attempted_at, 'status_code', a.status_code, 'error', a.error, 'duration_ms', a.duration_ms)
                        ORDER BY a.attempt) FILTER (WHERE a.attempt IS NOT NULL), '[]') AS attempt_log
          FROM automation.triggers t LEFT JOIN automation.delivery_attempts a USING (trigger_id)
-        WHERE t.customer_id = $1 GROUP BY t.trigger_id ORDER BY t.seq DESC LIMIT $2`,
-      [customerId, limit],
+        WHERE t.customer_id = $1 AND ($3::text IS NULL OR t.delivery_status = $3) AND ($4::bigint IS NULL OR t.seq < $4)
+        GROUP BY t.trigger_id ORDER BY t.seq DESC LIMIT $2`,
+      [customerId, page.limit, page.state ?? null, page.before ?? null],
     );
     return rows;
   }

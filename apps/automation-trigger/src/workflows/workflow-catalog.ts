@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { parse, stringify } from 'yaml';
 import { changedCustomerFiles, customerDigest, type CustomerDocuments } from '@tracking/contracts';
-import { AutomationsFileError, CustomerConfigError, FLAG_AUTOMATION_ENABLED, parseAutomationsFile, parseCustomerTexts, type Webhook, type Workflow } from '@tracking/customers';
+import { AutomationsFileError, CustomerConfigError, type AutomationsFileOptions, FLAG_AUTOMATION_ENABLED, parseAutomationsFile, parseCustomerTexts, type Webhook, type Workflow } from '@tracking/customers';
 import { CUSTOMER_SOURCE, CustomerDocumentsPublisher, type CustomerChange, type CustomerSource } from '@tracking/customer-store';
 import { LOGGER, type Logger } from '@tracking/observability';
 import { AUTOMATION_TRIGGER_CONFIG, type AutomationTriggerConfig } from '../config/automation-trigger.config';
@@ -98,7 +98,7 @@ export class WorkflowCatalog implements OnModuleInit, OnApplicationShutdown {
    * once this instance applies it too (or after READ_BACK_TIMEOUT_MS, the change being durable).
    */
   async replace(customerId: string, document: unknown, author: WorkflowAuthor): Promise<readonly Workflow[]> {
-    const workflows = parseAutomationsFile(customerId, document, this.config.env);
+    const workflows = this.check(customerId, document);
     if (!this.source.shared) {
       throw new WorkflowsReadOnlyError(`this instance reads customers from ${this.source.description}: edit ${customerId}/automations.yaml there, or run without CUSTOMERS_DIR to use the shared configuration`);
     }
@@ -124,6 +124,20 @@ export class WorkflowCatalog implements OnModuleInit, OnApplicationShutdown {
     this.logger.info({ customerId, appliedBy: author.by, appliedVia: author.via, workflows: workflows.map((workflow) => workflow.workflowId) }, 'workflows replaced');
     await applied;
     return workflows;
+  }
+
+  /**
+   * Checks a workflows document exactly as replace() does, writing nothing: its enabled workflows,
+   * or AutomationsFileError naming each bad field. `resolveSecrets: false` leaves out whether the
+   * named secrets are set here (a trial signs nothing).
+   */
+  check(customerId: string, document: unknown, options: AutomationsFileOptions = {}): readonly Workflow[] {
+    return parseAutomationsFile(customerId, document, this.config.env, options);
+  }
+
+  /** The customer's workflows in force (enabled ones; those with `enabled: false` are in document()). */
+  workflowsOf(customerId: string): readonly Workflow[] {
+    return this.byCustomer.get(customerId)?.workflows ?? [];
   }
 
   private appliedHere(customerId: string, digest: string): Promise<void> {

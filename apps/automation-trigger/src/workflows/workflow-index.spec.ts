@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { TrackingEvent } from '@tracking/contracts';
-import { AutomationsFileError, globToRegExp, parseAutomationsFile } from '@tracking/customers';
-import { WorkflowIndex } from './workflow-index';
+import { AutomationsFileError, globToRegExp, parseAutomationsFile, type Workflow } from '@tracking/customers';
+import { WorkflowIndex, failedFilter } from './workflow-index';
 
 const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
 const ENV = { HOLIDAY_SECRET: SECRET };
@@ -135,5 +135,33 @@ describe('workflow subscriptions', () => {
     for (const path of ['/a/b', '/a', '/a/b/c', '/a/x/c', '/b/c', '/', '/ab', '/a/b/']) {
       expect(sut.match(event({ event_name: null, page_url: `https://shop.example${path}` })).map((workflow) => workflow.workflowId)).toEqual(bruteForce(path));
     }
+  });
+
+  it('names the first filter a workflow does not pass, and nothing for one that fires (the check match() applies)', () => {
+    const [holiday, blog, signup] = workflows as [Workflow, Workflow, Workflow];
+    expect(failedFilter(holiday, event({}))).toBeUndefined();
+    expect(failedFilter(holiday, event({ event_type: 'click' }))?.field).toBe('trigger');
+    expect(failedFilter(holiday, event({ page_url: 'https://shop.example/pricing' }))).toEqual({
+      field: 'filters.url_path',
+      reason: 'the path "/pricing" does not match prefix "/holiday"',
+    });
+    expect(failedFilter(holiday, event({ utm_campaign: 'summer', page_url: 'https://shop.example/holiday/x' }))).toEqual({
+      field: 'filters.properties.utm_campaign',
+      reason: 'utm_campaign is "summer", and must equal "holiday_2024"',
+    });
+    expect(failedFilter(blog, event({ page_url: null }))?.field).toBe('filters.url_path');
+    const signupEvent = (name: string, data: object) => event({ event_type: 'form_submission', event_name: name, event_data: JSON.stringify(data) });
+    expect(failedFilter(signup, signupEvent('other', { plan: 'pro' }))?.field).toBe('filters.event_name');
+    expect(failedFilter(signup, signupEvent('signup', { plan: 'pro', coupon: 'X' }))).toEqual({ field: 'filters.properties.coupon', reason: 'coupon is "X", and must be absent' });
+    // The verdict is the index's: for these events, fires exactly when no filter failed.
+    for (const sample of [event({}), event({ utm_campaign: 'x' }), signupEvent('signup', { plan: 'team' }), signupEvent('register', { plan: 'free' })]) {
+      expect(ids(sample)).toEqual(workflows.filter((workflow) => failedFilter(workflow, sample) === undefined).map((workflow) => workflow.workflowId));
+    }
+  });
+
+  it('refuses a filter it does not know (it would otherwise fire on everything)', () => {
+    expect(() => parseAutomationsFile('shop', { workflows: [{ id: 'x', trigger: 'site_page_view', filters: { url_contains: '/pricing' } }] }, ENV)).toThrow(
+      /workflows\[0\]\.filters\.url_contains is not a filter: use url_path, event_name, properties/,
+    );
   });
 });

@@ -73,7 +73,8 @@ export function eventProperties(event: TrackingEvent): Record<string, unknown> {
   return properties;
 }
 
-function pathOf(pageUrl: string | null): string | null {
+/** The path of an event's page URL, which path filters are matched against (null without one). */
+export function pathOf(pageUrl: string | null): string | null {
   if (!pageUrl) return null;
   try {
     return new URL(pageUrl).pathname;
@@ -82,9 +83,9 @@ function pathOf(pageUrl: string | null): string | null {
   }
 }
 
-/** Exact and prefix filters are settled by the PathIndex; a glob's pattern is tested here. */
 function pathMatches(filter: PathFilter, path: string): boolean {
-  return filter.kind !== 'glob' || filter.pattern.test(path);
+  if (filter.kind === 'glob') return filter.pattern.test(path);
+  return filter.kind === 'exact' ? path === filter.value : path.startsWith(filter.value);
 }
 
 function propertyMatches(filter: PropertyFilter, value: unknown): boolean {
@@ -92,6 +93,51 @@ function propertyMatches(filter: PropertyFilter, value: unknown): boolean {
   if (filter.kind === 'exists') return present === filter.value;
   if (!present || typeof value === 'object') return false;
   return filter.kind === 'equals' ? String(value) === filter.value : filter.values.includes(String(value));
+}
+
+/** The first filter of a workflow an event does not pass: its field (as in the workflows document) and why. */
+export interface FailedFilter {
+  field: 'customer' | 'trigger' | 'filters.event_name' | 'filters.url_path' | `filters.properties.${string}`;
+  reason: string;
+}
+
+const shown = (value: unknown): string => (value === undefined || value === null ? 'absent' : JSON.stringify(value));
+
+function propertyReason(filter: PropertyFilter, value: unknown): string {
+  if (filter.kind === 'exists') return filter.value ? 'is absent, and must be present' : `is ${shown(value)}, and must be absent`;
+  const wanted = filter.kind === 'equals' ? `must equal ${JSON.stringify(filter.value)}` : `must be one of ${filter.values.map((item) => JSON.stringify(item)).join(', ')}`;
+  return typeof value === 'object' && value !== null ? `is an object or list, and ${wanted}` : `is ${shown(value)}, and ${wanted}`;
+}
+
+/**
+ * Checks one workflow's filters against an event, in the order the matcher applies them, and says
+ * which failed first: the one definition of "this workflow fires for this event". WorkflowIndex.match
+ * keeps the candidates its indexes find only when this finds nothing failed, and the admin API's
+ * try-a-sample route explains a miss with it, so the explanation cannot drift from production.
+ * `properties` is asked for only when a property filter is reached (parsing event_data costs).
+ */
+export function failedFilter(
+  workflow: Workflow,
+  event: TrackingEvent,
+  path: string | null = pathOf(event.page_url),
+  properties: () => Record<string, unknown> = () => eventProperties(event),
+): FailedFilter | undefined {
+  if (workflow.customerId !== event.customer_id) return { field: 'customer', reason: `the event is of customer ${event.customer_id}, the workflow of ${workflow.customerId}` };
+  const type = triggerTypeOf(event);
+  if (type !== workflow.trigger) return { field: 'trigger', reason: `the event (event_type ${event.event_type}) is a ${type}, and the workflow fires on ${workflow.trigger}` };
+  if (workflow.eventNames && (event.event_name === null || !workflow.eventNames.has(event.event_name))) {
+    return { field: 'filters.event_name', reason: `event_name is ${shown(event.event_name)}, and must be ${[...workflow.eventNames].map((name) => JSON.stringify(name)).join(' or ')}` };
+  }
+  if (workflow.path) {
+    if (path === null) return { field: 'filters.url_path', reason: 'the event has no page_url with a path' };
+    if (!pathMatches(workflow.path, path)) return { field: 'filters.url_path', reason: `the path ${JSON.stringify(path)} does not match ${workflow.path.kind} ${JSON.stringify(workflow.path.value)}` };
+  }
+  if (workflow.properties.length === 0) return undefined;
+  const values = properties();
+  for (const [name, filter] of workflow.properties) {
+    if (!propertyMatches(filter, values[name])) return { field: `filters.properties.${name}`, reason: `${name} ${propertyReason(filter, values[name])}` };
+  }
+  return undefined;
 }
 
 /**
@@ -127,16 +173,9 @@ export class WorkflowIndex {
     if (event.event_name !== null) bucket.byName.get(event.event_name)?.candidates(path, candidates);
     if (candidates.length === 0) return [];
     let properties: Record<string, unknown> | undefined;
+    const propertiesOnce = () => (properties ??= eventProperties(event));
     return candidates
-      .filter(({ workflow }) => {
-        if (workflow.path) {
-          if (path === null || !pathMatches(workflow.path, path)) return false;
-        }
-        if (workflow.properties.length === 0) return true;
-        properties ??= eventProperties(event);
-        const values = properties;
-        return workflow.properties.every(([name, filter]) => propertyMatches(filter, values[name]));
-      })
+      .filter(({ workflow }) => failedFilter(workflow, event, path, propertiesOnce) === undefined)
       .sort((a, b) => a.order - b.order)
       .map(({ workflow }) => workflow);
   }
