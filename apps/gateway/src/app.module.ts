@@ -17,6 +17,8 @@ import { ConsoleSessionRepository } from './console/console-session.repository';
 import { ConsoleSessionService } from './console/console-session.service';
 import { ConsoleController } from './console/console.controller';
 import { ConsoleKeysController } from './console/keys/console-keys.controller';
+import { ConsoleAutomationsController } from './console/automations/console-automations.controller';
+import { ConsoleAutomationsService } from './console/automations/console-automations.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
 import { CustomerEndpointsController } from './customers/customer-endpoints.controller';
 import { CustomerRegistry } from './customers/customer.registry';
@@ -51,7 +53,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [ObservabilityModule.forRoot({ service: 'gateway', logger }), TrackingScriptModule],
-      controllers: [TrackController, CollectController, CustomerEndpointsController, TrackingKeysController, PipelineController, AnalyticsController, ConsoleSessionController, ConsoleController, ConsoleKeysController],
+      controllers: [TrackController, CollectController, CustomerEndpointsController, TrackingKeysController, PipelineController, AnalyticsController, ConsoleSessionController, ConsoleController, ConsoleKeysController, ConsoleAutomationsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: GatewayExceptionFilter },
@@ -93,6 +95,7 @@ export class GatewayModule {
         StorageUsageRepository,
         ExportUsageClient,
         ServiceAdminClient,
+        ConsoleAutomationsService,
         StorageQuotaMonitor,
         ConsoleSessionRepository,
         ConsoleSessionService,

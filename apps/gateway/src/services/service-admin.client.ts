@@ -27,6 +27,8 @@ export interface ServiceCall {
   /** Query parameters; undefined values are left out. */
   query?: Record<string, string | number | undefined>;
   body?: unknown;
+  /** Extra request headers (e.g. X-Applied-By, who a change is recorded as made by). */
+  headers?: Record<string, string>;
   timeoutMs?: number;
 }
 
@@ -52,7 +54,7 @@ export class ServiceAdminClient {
     }
     const url = new URL(`${admin.url}${path}`);
     for (const [name, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
-    const headers: Record<string, string> = { authorization: `Bearer ${admin.token}`, accept: 'application/json' };
+    const headers: Record<string, string> = { ...options.headers, authorization: `Bearer ${admin.token}`, accept: 'application/json' };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
@@ -79,13 +81,18 @@ export class ServiceAdminClient {
   async expect<T = unknown>(service: AdminService, path: string, options: ServiceCall = {}): Promise<T> {
     const answer = await this.call<T>(service, path, options);
     if (answer.status >= 200 && answer.status < 300) return answer.body as T;
+    throw this.refusal(service, answer);
+  }
+
+  /** The error expect() throws for an answer other than 2xx: its 4xx kept (code, message, details), a 5xx as 503. */
+  refusal(service: AdminService, answer: ServiceAnswer): ApiError {
     const error = (answer.body ?? {}) as { error_code?: unknown; error?: unknown; details?: unknown };
     const message = typeof error.error === 'string' ? error.error : `The ${service} answered ${answer.status}`;
     if (answer.status >= 400 && answer.status < 500) {
       const code = (API_ERROR_CODES as readonly unknown[]).includes(error.error_code) ? (error.error_code as ApiErrorCode) : 'INVALID_REQUEST';
-      throw new ApiError(answer.status, code, message, Array.isArray(error.details) ? (error.details as FieldError[]) : undefined);
+      return new ApiError(answer.status, code, message, Array.isArray(error.details) ? (error.details as FieldError[]) : undefined);
     }
-    throw new ApiError(503, 'SERVICE_UNAVAILABLE', `The ${service} answered ${answer.status}: ${message}`);
+    return new ApiError(503, 'SERVICE_UNAVAILABLE', `The ${service} answered ${answer.status}: ${message}`);
   }
 
   private admin(service: AdminService): ServiceAdmin | undefined {
