@@ -193,6 +193,16 @@ describe('fault drill: one tenant with another tenant\'s credentials', () => {
 
   it('refuses every endpoint that takes a customer when called with the other tenant\'s credentials, and publishes nothing', async () => {
     const validEvent = (tenant: Tenant) => eventsOf(tenant, 1)[0];
+    // The console's automations (issue 21, page 5): reads, a check, a save that would wipe the
+    // workflows, a redelivery and a trial, each acting only on the authenticated customer.
+    const automationsRoutes: Array<[string, string, unknown]> = [
+      ['GET', '/console/api/automations/workflows', undefined],
+      ['POST', '/console/api/automations/workflows/validate', { workflows: [] }],
+      ['PUT', '/console/api/automations/workflows', { workflows: [] }],
+      ['GET', '/console/api/automations/deliveries', undefined],
+      ['POST', `/console/api/automations/deliveries/${'0'.repeat(32)}/redeliver`, undefined],
+      ['POST', '/console/api/automations/try', { event: { event_type: 'page_view', page_url: 'https://x.example/never/matched' } }],
+    ];
     const bearerRoutes: Array<[string, string, unknown]> = [
       ['POST', '/api/v1/track', validEvent(a)],
       ['POST', '/api/v1/track/async', validEvent(a)],
@@ -202,6 +212,7 @@ describe('fault drill: one tenant with another tenant\'s credentials', () => {
       ['GET', '/api/v1/tracking/analytics?window=7', undefined],
       ['GET', `/api/v1/tracking/analytics/export?window=7&event_name=${b.markers.eventName}`, undefined],
       ['GET', '/console/api/overview', undefined],
+      ...automationsRoutes,
       ['GET', `/api/v1/customer/${a.id}/tracking-config`, undefined],
       ['GET', `/api/v1/customer/${b.id}/tracking-config`, undefined],
     ];
@@ -268,6 +279,8 @@ describe('fault drill: one tenant with another tenant\'s credentials', () => {
       '/api/v1/tracking/analytics?window=7',
       '/api/v1/tracking/analytics/sites?window=7',
       `/api/v1/tracking/analytics/export?window=7&event_name=${b.markers.eventName}`,
+      '/console/api/automations/workflows',
+      '/console/api/automations/deliveries',
     ];
     for (const path of consoleReads) {
       const withCustomer = (id: string) => `${path}${path.includes('?') ? '&' : '?'}customer_id=${id}`;
@@ -287,6 +300,21 @@ describe('fault drill: one tenant with another tenant\'s credentials', () => {
         status: 403,
         errorCode: 'FORBIDDEN',
       },
+      ...automationsRoutes
+        .filter(([method]) => method !== 'GET')
+        .flatMap(([method, path, body]): Probe[] => [
+          {
+            name: `A's console session, with its CSRF header, naming B: ${method} ${path}`,
+            service: 'gateway',
+            method,
+            path: `${path}?customer_id=${b.id}`,
+            body,
+            headers: { Cookie: sessionOf(a).cookie, 'X-CSRF-Token': sessionOf(a).csrf },
+            status: 403,
+            errorCode: 'FORBIDDEN',
+          },
+          { name: `A's console session without its CSRF header: ${method} ${path}`, service: 'gateway', method, path, body, headers: { Cookie: sessionOf(a).cookie }, status: 403, errorCode: 'FORBIDDEN' },
+        ]),
       { name: "A's console session without its CSRF header: process", service: 'gateway', method: 'POST', path: '/api/v1/track/process?timeout_ms=0', headers: { Cookie: sessionOf(a).cookie }, status: 403, errorCode: 'FORBIDDEN' },
       { name: "A's console session with B's CSRF header: sign out", service: 'gateway', method: 'DELETE', path: '/console/api/session', headers: { Cookie: sessionOf(a).cookie, 'X-CSRF-Token': sessionOf(b).csrf }, status: 403, errorCode: 'FORBIDDEN' },
       { name: "A's console session: the operators' customer list", service: 'gateway', method: 'GET', path: '/console/api/customers', headers: { Cookie: sessionOf(a).cookie }, status: 403, errorCode: 'FORBIDDEN' },
@@ -331,6 +359,11 @@ describe('fault drill: one tenant with another tenant\'s credentials', () => {
 
     const keysBefore = (await db.query('SELECT key_id, revoked_at, expires_at FROM gateway.tracking_keys WHERE customer_id = ANY($1) ORDER BY key_id', [[a.id, b.id]])).rows;
     const workflowsBefore = readFileSync(join(customersDir, b.id, 'automations.yaml'), 'utf8');
+    // B's workflows as the automation trigger holds them (saved through the console, they would change there).
+    const triggerWorkflowsOf = async (tenant: Tenant) =>
+      (await call({ service: 'automation-trigger', method: 'GET', path: `/api/v1/automations/${tenant.id}/workflows`, headers: { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` } })).text;
+    const triggerWorkflowsBefore = await triggerWorkflowsOf(b);
+    expect(triggerWorkflowsBefore).toContain(`b_secret_workflow_${run}`);
     const before = await endOffsets(env.kafkaBrokers);
     const wrong: string[] = [];
     const requestIds = new Set<string>();
@@ -399,6 +432,7 @@ describe('fault drill: one tenant with another tenant\'s credentials', () => {
     // Nothing of B changed: keys, workflows, erasures.
     expect((await db.query('SELECT key_id, revoked_at, expires_at FROM gateway.tracking_keys WHERE customer_id = ANY($1) ORDER BY key_id', [[a.id, b.id]])).rows).toEqual(keysBefore);
     expect(readFileSync(join(customersDir, b.id, 'automations.yaml'), 'utf8')).toBe(workflowsBefore);
+    expect(await triggerWorkflowsOf(b)).toBe(triggerWorkflowsBefore);
     expect((await db.query('SELECT count(*)::int AS n FROM privacy.erasures WHERE tenant_hk = $1', [tenantHashKey(b.id)])).rows[0]).toEqual({ n: 0 });
 
     // A token of another customer is logged as abuse, and no token is logged at all.
