@@ -1,5 +1,6 @@
 import type { ComponentType } from 'preact';
 import type { Session } from '../api';
+import { AutomationsPage } from './automations';
 import { KeysPage } from './keys';
 import { OverviewPage } from './overview';
 
@@ -24,5 +25,6 @@ export interface ConsolePage {
 /** The console's pages in the order of the navigation. Each page is one module under pages/. */
 export const PAGES: readonly ConsolePage[] = [
   { path: 'overview', title: 'Overview', component: OverviewPage },
+  { path: 'automations', title: 'Automations', component: AutomationsPage },
   { path: 'keys', title: 'Keys', component: KeysPage },
 ];
