@@ -87,6 +87,8 @@ describe('fault drill: one tenant with another tenant\'s credentials', () => {
   let b: Tenant;
   /** Console sessions (issue 21) of each tenant: the Cookie header and the CSRF token. */
   const sessions = new Map<string, { cookie: string; csrf: string }>();
+  /** One of B's events, whose journey (issue 21) A must not see. */
+  let bEventId = '';
   const B_EVENTS = 6;
   const A_EVENTS = 4;
 
@@ -159,6 +161,7 @@ describe('fault drill: one tenant with another tenant\'s credentials', () => {
       const half = Math.ceil(count / 2);
       const bulk = await call({ service: 'gateway', method: 'POST', path: '/api/v1/track/bulk', headers: as(tenant.id, tenant.token), body: { events: events.slice(0, half) } });
       expect({ status: bulk.status, processed: (JSON.parse(bulk.text) as { events_processed: number }).events_processed }).toEqual({ status: 200, processed: half });
+      if (tenant === b) bEventId = (JSON.parse(bulk.text) as { accepted: Array<{ event_id: string }> }).accepted[0]?.event_id ?? '';
       const browser = await call({
         service: 'gateway',
         method: 'POST',
@@ -213,6 +216,8 @@ describe('fault drill: one tenant with another tenant\'s credentials', () => {
       ['GET', `/api/v1/tracking/analytics/export?window=7&event_name=${b.markers.eventName}`, undefined],
       ['GET', '/console/api/overview', undefined],
       ...automationsRoutes,
+      ['GET', '/console/api/events/stream', undefined],
+      ['GET', `/console/api/events/${bEventId}/journey`, undefined],
       ['GET', `/api/v1/customer/${a.id}/tracking-config`, undefined],
       ['GET', `/api/v1/customer/${b.id}/tracking-config`, undefined],
     ];
@@ -274,6 +279,8 @@ describe('fault drill: one tenant with another tenant\'s credentials', () => {
     const sessionOf = (tenant: Tenant): { cookie: string; csrf: string } => sessions.get(tenant.id) ?? { cookie: '', csrf: '' };
     const consoleReads = [
       '/console/api/overview',
+      '/console/api/events/stream',
+      `/console/api/events/${bEventId}/journey`,
       '/api/v1/track/status',
       '/api/v1/track/dashboard',
       '/api/v1/tracking/analytics?window=7',
@@ -317,6 +324,9 @@ describe('fault drill: one tenant with another tenant\'s credentials', () => {
         ]),
       { name: "A's console session without its CSRF header: process", service: 'gateway', method: 'POST', path: '/api/v1/track/process?timeout_ms=0', headers: { Cookie: sessionOf(a).cookie }, status: 403, errorCode: 'FORBIDDEN' },
       { name: "A's console session with B's CSRF header: sign out", service: 'gateway', method: 'DELETE', path: '/console/api/session', headers: { Cookie: sessionOf(a).cookie, 'X-CSRF-Token': sessionOf(b).csrf }, status: 403, errorCode: 'FORBIDDEN' },
+      // Live events (issue 21): B's event is no event of A's, by session or by A's own token.
+      { name: "A's console session: the journey of B's event", service: 'gateway', method: 'GET', path: `/console/api/events/${bEventId}/journey`, headers: { Cookie: sessionOf(a).cookie }, status: 404, errorCode: 'NOT_FOUND' },
+      { name: "A's own token: the journey of B's event", service: 'gateway', method: 'GET', path: `/console/api/events/${bEventId}/journey`, headers: as(a.id, a.token), status: 404, errorCode: 'NOT_FOUND' },
       { name: "A's console session: the operators' customer list", service: 'gateway', method: 'GET', path: '/console/api/customers', headers: { Cookie: sessionOf(a).cookie }, status: 403, errorCode: 'FORBIDDEN' },
       { name: "A's bearer credential: the operators' customer list", service: 'gateway', method: 'GET', path: '/console/api/customers', headers: as(a.id, a.token), status: 401, errorCode: 'UNAUTHORIZED' },
       { name: 'console sign-in as A with B\'s credential', service: 'gateway', method: 'POST', path: '/console/api/session', body: { customer_id: a.id, token: b.token }, status: 401, errorCode: 'UNAUTHORIZED' },

@@ -10,6 +10,7 @@ import type { Kafka } from 'kafkajs';
 import { ObservabilityModule, ReadinessRegistry, type Logger } from '@tracking/observability';
 import { erasureListProviders } from '@tracking/privacy';
 import { AutomationsController } from './admin/automations.controller';
+import { EventTriggersController } from './admin/event-triggers.controller';
 import { AutomationMetrics } from './automation.metrics';
 import { AUTOMATION_TRIGGER_CONFIG, type AutomationTriggerConfig } from './config/automation-trigger.config';
 import { WebhookDispatcher } from './delivery/webhook.dispatcher';
@@ -18,6 +19,7 @@ import { TriggerMatcher } from './matching/trigger.matcher';
 import { TriggerPublisher } from './outbox/trigger.publisher';
 import { TriggerErasureRepository } from './privacy/trigger-erasure.repository';
 import { TriggerErasure } from './privacy/trigger-erasure.service';
+import { EventTriggersRepository } from './triggers/event-triggers.repository';
 import { TriggerRepository } from './triggers/trigger.repository';
 import { WorkflowCatalog } from './workflows/workflow-catalog';
 import { WorkflowTrial } from './workflows/workflow-trial';
@@ -28,7 +30,7 @@ export class AutomationTriggerModule {
     return {
       module: AutomationTriggerModule,
       imports: [ObservabilityModule.forRoot({ service: 'automation-trigger', logger })],
-      controllers: [AutomationsController, TriggerConsumer],
+      controllers: [AutomationsController, EventTriggersController, TriggerConsumer],
       providers: [
         { provide: AUTOMATION_TRIGGER_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
@@ -62,6 +64,7 @@ export class AutomationTriggerModule {
         WorkflowCatalog,
         WorkflowTrial,
         TriggerRepository,
+        EventTriggersRepository,
         TriggerErasureRepository,
         TriggerErasure,
         TriggerPublisher,

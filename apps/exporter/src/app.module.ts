@@ -7,6 +7,7 @@ import { ObservabilityModule, type Logger } from '@tracking/observability';
 import { erasureListProviders } from '@tracking/privacy';
 import { EXPORTER_CONFIG, type ExporterConfig } from './config/exporter.config';
 import { ExportController } from './export/export.controller';
+import { ObjectLocatorController } from './export/object-locator.controller';
 import { ExportConsumer } from './export/export.consumer';
 import { ExportService } from './export/export.service';
 import { ExportStatusService } from './export/export-status.service';
@@ -51,7 +52,7 @@ export class ExporterModule {
     return {
       module: ExporterModule,
       imports: [ObservabilityModule.forRoot({ service: 'exporter', logger })],
-      controllers: [ExportController, ExportConsumer, PrivacyController],
+      controllers: [ExportController, ObjectLocatorController, ExportConsumer, PrivacyController],
       providers: [
         { provide: EXPORTER_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },

@@ -19,6 +19,9 @@ import { ConsoleController } from './console/console.controller';
 import { ConsoleKeysController } from './console/keys/console-keys.controller';
 import { ConsoleAutomationsController } from './console/automations/console-automations.controller';
 import { ConsoleAutomationsService } from './console/automations/console-automations.service';
+import { EventJourneyService } from './console/live/event-journey.service';
+import { LiveEventsController } from './console/live/live-events.controller';
+import { LiveEventsReader } from './console/live/live-events.reader';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
 import { CustomerEndpointsController } from './customers/customer-endpoints.controller';
 import { CustomerRegistry } from './customers/customer.registry';
@@ -53,7 +56,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [ObservabilityModule.forRoot({ service: 'gateway', logger }), TrackingScriptModule],
-      controllers: [TrackController, CollectController, CustomerEndpointsController, TrackingKeysController, PipelineController, AnalyticsController, ConsoleSessionController, ConsoleController, ConsoleKeysController, ConsoleAutomationsController],
+      controllers: [TrackController, CollectController, CustomerEndpointsController, TrackingKeysController, PipelineController, AnalyticsController, ConsoleSessionController, ConsoleController, ConsoleKeysController, ConsoleAutomationsController, LiveEventsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: GatewayExceptionFilter },
@@ -105,6 +108,8 @@ export class GatewayModule {
         AdminAccessGuard,
         ConsoleOperatorGuard,
         ConsoleSignInRateLimitGuard,
+        LiveEventsReader,
+        EventJourneyService,
       ],
     };
   }

@@ -2,6 +2,7 @@ import type { ComponentType } from 'preact';
 import type { Session } from '../api';
 import { AutomationsPage } from './automations';
 import { KeysPage } from './keys';
+import { LivePage } from './live';
 import { OverviewPage } from './overview';
 
 /** What every signed-in page is given: the session, and the customer an operator picked (a customer reads its own). */
@@ -27,4 +28,5 @@ export const PAGES: readonly ConsolePage[] = [
   { path: 'overview', title: 'Overview', component: OverviewPage },
   { path: 'automations', title: 'Automations', component: AutomationsPage },
   { path: 'keys', title: 'Keys', component: KeysPage },
+  { path: 'live', title: 'Live events', component: LivePage },
 ];

@@ -85,6 +85,17 @@ export interface ConsoleSettings {
   sessionMaxMs: number;
   /** CONSOLE_SIGN_IN_RATE_LIMIT_PER_MINUTE: sign-in attempts per client address and minute. */
   signInPerMinute: number;
+  /** Live events (GET /console/api/events/stream): how many streams one customer and one instance may hold open. */
+  live: LiveStreamSettings;
+}
+
+export interface LiveStreamSettings {
+  /** CONSOLE_LIVE_STREAMS_PER_CUSTOMER (default 5). */
+  perCustomer: number;
+  /** CONSOLE_LIVE_STREAMS_PER_INSTANCE (default 200). */
+  perInstance: number;
+  /** CONSOLE_LIVE_HEARTBEAT_SECONDS: a comment line this often keeps proxies from closing a quiet stream (default 15). */
+  heartbeatMs: number;
 }
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
@@ -166,6 +177,11 @@ function readConsoleSettings(reader: EnvReader, cwd: string): ConsoleSettings {
     sessionIdleMs,
     sessionMaxMs,
     signInPerMinute: reader.integer('CONSOLE_SIGN_IN_RATE_LIMIT_PER_MINUTE', 10, { min: 1 }),
+    live: {
+      perCustomer: reader.integer('CONSOLE_LIVE_STREAMS_PER_CUSTOMER', 5, { min: 1, max: 1000 }),
+      perInstance: reader.integer('CONSOLE_LIVE_STREAMS_PER_INSTANCE', 200, { min: 1, max: 100_000 }),
+      heartbeatMs: reader.integer('CONSOLE_LIVE_HEARTBEAT_SECONDS', 15, { min: 1, max: 300 }) * 1000,
+    },
   };
 }
 
