@@ -7,6 +7,8 @@ import type { PageProps } from './index';
 /** The list keeps this many events, newest first: a busy tenant does not grow the page without end. */
 const KEEP = 500;
 const BASE = '/console/live';
+/** Asks this often (once a second) before saying an event is not there: the vault may be a moment behind. */
+const NOT_FOUND_RETRIES = 5;
 
 type Connection = 'connecting' | 'live' | 'reconnecting' | 'closed';
 
@@ -147,16 +149,26 @@ function JourneyView({ eventId, customerId }: { eventId: string; customerId?: st
 
   useEffect(() => {
     let stopped = false;
+    let retry: ReturnType<typeof setTimeout> | undefined;
     eventJourney(eventId, customerId).then(
       (answer) => {
         if (stopped) return;
         setJourney(answer);
         setProblem(null);
       },
-      (error: unknown) => !stopped && setProblem(error instanceof ApiError && error.status === 404 ? `No event ${eventId} for this customer.` : String((error as Error).message ?? error)),
+      (error: unknown) => {
+        if (stopped) return;
+        // Another gateway instance may answer before the vault has the event: ask again a few times.
+        if (error instanceof ApiError && error.status === 404 && tick < NOT_FOUND_RETRIES) {
+          retry = setTimeout(() => setTick((n) => n + 1), 1000);
+          return;
+        }
+        setProblem(error instanceof ApiError && error.status === 404 ? `No event ${eventId} for this customer.` : error instanceof Error ? error.message : String(error));
+      },
     );
     return () => {
       stopped = true;
+      clearTimeout(retry);
     };
   }, [eventId, customerId, tick]);
 
