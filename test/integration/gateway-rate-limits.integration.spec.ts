@@ -109,10 +109,12 @@ describe('gateway rate limits', () => {
     let gateways: GatewayProcess[] = [];
     let customer: TestCustomer;
     let hourly: TestCustomer;
+    let tight: TestCustomer;
 
     beforeAll(async () => {
       customer = writeTestCustomer(customersDir);
       hourly = writeTestCustomer(customersDir, { apiRateLimit: 12 });
+      tight = writeTestCustomer(customersDir, { apiRateLimit: 5 });
       const settings = { CUSTOMERS_DIR: customersDir, REDIS_URL: env.redisUrl, TRUST_PROXY: 'true', TRACKING_INGEST_RATE_LIMIT_PER_MINUTE: '25' };
       gateways = await Promise.all([startGatewayProcess(env, settings), startGatewayProcess(env, settings)]);
     });
@@ -145,6 +147,28 @@ describe('gateway rate limits', () => {
       );
       expect(answers.filter((answer) => answer.status === 200)).toHaveLength(12);
       expect(answers.filter((answer) => answer.status === 429)).toHaveLength(18);
+    });
+
+    // Both limits are counted in one round trip (IngestionGuard): the address first, the customer's only after the credentials passed.
+    it('counts refused credentials against the address only, and refusals by the customer\'s limit against the address too', async () => {
+      await clearOfBoundary(HOUR);
+      await clearOfBoundary(MINUTE);
+      const address = clientAddress();
+      const urls = gateways.map((gateway) => gateway.url);
+      const wrongToken = { ...tight, token: `wrong_${randomBytes(12).toString('hex')}` };
+      // 10 of the address's 25: refused credentials spend none of the customer's 5.
+      expect((await fire(urls, 10, wrongToken, address)).map((answer) => answer.status)).toEqual(Array(10).fill(401));
+      const valid = await fire(urls, 10, tight, address);
+      expect(valid.filter((answer) => answer.status === 200)).toHaveLength(5);
+      const byCustomer = valid.filter((answer) => answer.status === 429);
+      expect(byCustomer).toHaveLength(5);
+      expect(byCustomer[0]).toMatchObject({ body: { tracking_result: { reason: 'Rate limit exceeded for customer' } } });
+      // 20 of 25 spent (the customer's refusals count for the address): 5 more are judged, the rest refused by the address.
+      const last = await fire(urls, 10, wrongToken, address);
+      expect(last.filter((answer) => answer.status === 401)).toHaveLength(5);
+      const byAddress = last.filter((answer) => answer.status === 429);
+      expect(byAddress).toHaveLength(5);
+      expect(byAddress[0]).toMatchObject({ body: { tracking_result: { reason: 'Rate limit exceeded for IP' } } });
     });
   });
 });

@@ -37,6 +37,7 @@ import { RATE_LIMIT_STORE, type RateLimitStore } from './rate-limit/rate-limit.s
 import { ClientAddressRateLimitGuard, CustomerRateLimitGuard } from './rate-limit/rate-limit.guards';
 import { RateLimiter } from './rate-limit/rate-limiter';
 import { RedisRateLimitStore } from './rate-limit/redis-rate-limit.store';
+import { IngestionGuard } from './track/ingestion.guard';
 import { IngestionService } from './track/ingestion.service';
 import { TrackController } from './track/track.controller';
 import { AnalyticsController } from './reporting/analytics.controller';
@@ -84,6 +85,7 @@ export class GatewayModule {
         AbuseLedger,
         AuditInterceptor,
         IngestionService,
+        IngestionGuard,
         RateLimiter,
         ClientAddressRateLimitGuard,
         CustomerRateLimitGuard,

@@ -9,9 +9,14 @@ import { ApiError } from '@tracking/http';
 @Injectable()
 export class JsonBodyGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    if (type !== 'application/json') throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', `Unsupported Content-Type "${type || 'none'}": send application/json`);
+    const refusal = jsonBodyRefusal(context.switchToHttp().getRequest<FastifyRequest>());
+    if (refusal) throw refusal;
     return true;
   }
+}
+
+/** The 415 for a body that is not application/json, if it is not. */
+export function jsonBodyRefusal(request: FastifyRequest): ApiError | undefined {
+  const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  return type === 'application/json' ? undefined : new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', `Unsupported Content-Type "${type || 'none'}": send application/json`);
 }

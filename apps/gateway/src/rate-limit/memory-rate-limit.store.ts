@@ -11,6 +11,20 @@ export class MemoryRateLimitStore implements RateLimitStore {
   }
 
   async consume(checks: readonly WindowCheck[], now: number): Promise<ConsumeResult> {
+    return this.consumeNow(checks, now);
+  }
+
+  async consumeStages(stages: ReadonlyArray<readonly WindowCheck[]>, now: number): Promise<ConsumeResult[]> {
+    const results: ConsumeResult[] = [];
+    for (const checks of stages) {
+      const result = this.consumeNow(checks, now);
+      results.push(result);
+      if (!result.allowed) break;
+    }
+    return results;
+  }
+
+  private consumeNow(checks: readonly WindowCheck[], now: number): ConsumeResult {
     // Single-threaded: reading every counter, then writing them, cannot interleave with another request.
     const keys = checks.map((check) => `${check.subject}:${windowStart(now, check.windowMs)}`);
     const counts = keys.map((key) => {

@@ -22,6 +22,12 @@ export interface ConsumeResult {
  */
 export interface RateLimitStore {
   consume(checks: readonly WindowCheck[], now: number): Promise<ConsumeResult>;
+  /**
+   * Several consumes in one round trip, in order, each as `consume` alone would do it; a stage that
+   * refuses ends the sequence (later stages are neither checked nor counted). One result per stage
+   * that ran. The ingestion routes count the client's address, then its customer and key, this way.
+   */
+  consumeStages(stages: ReadonlyArray<readonly WindowCheck[]>, now: number): Promise<ConsumeResult[]>;
   close(): Promise<void>;
 }
 

@@ -7,7 +7,7 @@ import { LOGGER, METRICS_REGISTRY, type Logger } from '@tracking/observability';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { ApiError } from '@tracking/http';
 import type { GatewayRequest, RateLimitState } from '../http/gateway-request';
-import { RATE_LIMIT_STORE, type RateLimitStore, type WindowCheck } from './rate-limit.store';
+import { RATE_LIMIT_STORE, type ConsumeResult, type RateLimitStore, type WindowCheck } from './rate-limit.store';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -43,13 +43,46 @@ export class RateLimiter implements OnApplicationShutdown {
 
   /** Before authentication: counts every attempt from an address, so token guessing is limited too. */
   enforceClientAddress(request: GatewayRequest, reply: FastifyReply): Promise<void> {
-    return this.enforce(request, reply, [
-      { label: 'ip', subject: `ip:${request.ip}`, limit: this.config.rateLimits.perIpPerMinute, windowMs: MINUTE, refusal: 'Rate limit exceeded for IP' },
-    ]);
+    return this.enforce(request, reply, this.addressChecks(request));
   }
 
   /** After authentication, so nobody can spend a customer's quota with invalid tokens. */
   enforceCustomer(request: GatewayRequest, reply: FastifyReply, customer: CustomerConfig): Promise<void> {
+    return this.enforce(request, reply, this.customerChecks(customer, request.keyId ?? null));
+  }
+
+  /**
+   * enforceClientAddress, `between`, then enforceCustomer, with the two limits counted in one round
+   * trip to the store: the address first (a refusal there ends it, counting nothing more), then the
+   * customer's and key's. `customer` is the one the request will be authenticated as, given only
+   * when every check `between` makes will pass, so that a refused request spends none of its quota;
+   * `between` runs once the address passed, and its refusals come before the customer's limit.
+   */
+  async enforceAddressThenCustomer(
+    request: GatewayRequest,
+    reply: FastifyReply,
+    customer: { config: CustomerConfig; keyId: string | null } | undefined,
+    between: () => void,
+  ): Promise<void> {
+    const stages = [this.addressChecks(request)];
+    if (customer) stages.push(this.customerChecks(customer.config, customer.keyId));
+    const now = Date.now();
+    let results: ConsumeResult[] = [];
+    try {
+      results = await this.store.consumeStages(stages, now);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'rate limit store unavailable; request not counted');
+    }
+    if (results[0]) this.apply(request, reply, stages[0], results[0], now);
+    between();
+    if (results[1]) this.apply(request, reply, stages[1], results[1], now);
+  }
+
+  private addressChecks(request: GatewayRequest): NamedCheck[] {
+    return [{ label: 'ip', subject: `ip:${request.ip}`, limit: this.config.rateLimits.perIpPerMinute, windowMs: MINUTE, refusal: 'Rate limit exceeded for IP' }];
+  }
+
+  private customerChecks(customer: CustomerConfig, keyId: string | null): NamedCheck[] {
     const checks: NamedCheck[] = [
       {
         label: 'customer',
@@ -59,16 +92,16 @@ export class RateLimiter implements OnApplicationShutdown {
         refusal: 'Rate limit exceeded for customer',
       },
     ];
-    if (request.keyId) {
+    if (keyId) {
       checks.push({
         label: 'key',
-        subject: `key:${customer.customerId}:${request.keyId}`,
+        subject: `key:${customer.customerId}:${keyId}`,
         limit: this.config.rateLimits.perKeyPerMinute,
         windowMs: MINUTE,
         refusal: 'Rate limit exceeded for key',
       });
     }
-    return this.enforce(request, reply, checks);
+    return checks;
   }
 
   enforceHealth(request: GatewayRequest, reply: FastifyReply, customerId: string): Promise<void> {
@@ -116,6 +149,11 @@ export class RateLimiter implements OnApplicationShutdown {
       this.logger.warn({ err: error }, 'rate limit store unavailable; request not counted');
       return;
     }
+    this.apply(request, reply, checks, result, now);
+  }
+
+  /** Sets the headers of the tightest limit so far, and throws the 429 when a check refused. */
+  private apply(request: GatewayRequest, reply: FastifyReply, checks: NamedCheck[], result: ConsumeResult, now: number): void {
     const states: RateLimitState[] = checks.map((check, index) => ({
       limit: check.limit,
       remaining: Math.max(check.limit - result.counts[index], 0),

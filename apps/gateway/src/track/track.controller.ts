@@ -1,17 +1,15 @@
 import { Body, Controller, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { CustomerConfig } from '@tracking/customers';
-import { ApiTokenGuard, RequireScope } from '../auth/api-token.guard';
+import { RequireScope } from '../auth/api-token.guard';
 import { AuthenticatedCustomer } from '../auth/authenticated-customer';
-import { TrackingEnabledGuard } from '../auth/tracking-enabled.guard';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { ApiError, DocumentedBody } from '@tracking/http';
 import { BulkTrackSchema, TrackEventSchema } from '@tracking/ingestion';
 import type { GatewayRequest } from '../http/gateway-request';
-import { JsonBodyGuard } from '../http/json-body.guard';
 import { API_DOCS } from '../openapi/api-docs';
-import { ClientAddressRateLimitGuard, CustomerRateLimitGuard } from '../rate-limit/rate-limit.guards';
 import { parseBulkEnvelope } from './bulk-envelope';
+import { IngestionGuard } from './ingestion.guard';
 import { IngestionService } from './ingestion.service';
 import { singleEventStatus, siteRefusalError } from './site-refusal';
 import { bulkResponse, trackResponse, type BulkResponse, type TrackResponse } from './track.responses';
@@ -21,7 +19,8 @@ import { bulkResponse, trackResponse, type BulkResponse, type TrackResponse } fr
 @ApiHeader({ name: 'X-Customer-ID', required: true, description: 'The customer (tenant) the token belongs to' })
 @Controller('api/v1/track')
 @RequireScope('ingest')
-@UseGuards(ClientAddressRateLimitGuard, JsonBodyGuard, ApiTokenGuard, TrackingEnabledGuard, CustomerRateLimitGuard)
+// The address limit, JSON only, the token, the switches and the customer's limits, in that order (see IngestionGuard).
+@UseGuards(IngestionGuard)
 export class TrackController {
   constructor(
     private readonly ingestion: IngestionService,
