@@ -66,6 +66,9 @@ export function observeRequests(fastify: FastifyInstance, logger: Logger, regist
       events.inc({ outcome: 'dropped' }, ingest.dropped);
     }
     if (QUIET_ROUTES.test(route)) return;
+    // A line the logger's level would drop is not built (LOG_LEVEL=warn skips one per request).
+    const failed = reply.statusCode >= 500;
+    if (!logger.isLevelEnabled(failed ? 'error' : 'info')) return;
     const line = {
       event: INGEST_ROUTES.test(route) ? 'tracking.ingest' : 'http.request',
       requestId: request.requestId,
@@ -80,7 +83,7 @@ export function observeRequests(fastify: FastifyInstance, logger: Logger, regist
       ipBlock: anonymiseIp(request.ip, { mode: 'truncate' }),
       auditLogged: request.auditLogged,
     };
-    if (reply.statusCode >= 500) logger.error(line, 'request failed');
+    if (failed) logger.error(line, 'request failed');
     else logger.info(line, line.event);
   });
 }
