@@ -435,9 +435,13 @@ describe('fault drill: one tenant with another tenant\'s credentials', () => {
     // Every audit record of the drill is a refusal, none an accepted event; the cross-tenant ones name no customer.
     expect(audit.filter((record) => record.status_code < 400 || record.events_accepted > 0)).toEqual([]);
     // One record per refused interaction with the gateway; only a caller that did authenticate (as
-    // itself, asking for the other's configuration) is named in it.
+    // itself, asking for the other's configuration or the journey of the other's event) is named in it.
     expect(audit.length).toBe(probes.filter((probe) => probe.service === 'gateway').length);
-    expect(audit.filter((record) => record.customer_id !== null && !record.endpoint.includes('tracking-config'))).toEqual([]);
+    expect(audit.filter((record) => record.customer_id !== null && !record.endpoint.includes('tracking-config') && !record.endpoint.endsWith('/journey'))).toEqual([]);
+    expect(audit.filter((record) => record.endpoint.endsWith('/journey') && record.customer_id !== null).map((record) => [record.customer_id, record.status_code])).toEqual([
+      [a.id, 404],
+      [a.id, 404],
+    ]);
 
     // Nothing of B changed: keys, workflows, erasures.
     expect((await db.query('SELECT key_id, revoked_at, expires_at FROM gateway.tracking_keys WHERE customer_id = ANY($1) ORDER BY key_id', [[a.id, b.id]])).rows).toEqual(keysBefore);
