@@ -319,6 +319,7 @@ describe('console automations (issue 21, page 5)', () => {
       await page.getByRole('button', { name: 'Discard changes' }).click();
       await waitFor(() => page.locator('#wf0-path').inputValue(), (value) => value === '/landing/', { what: 'the saved path back' });
       expect(await page.locator('#wf0-path-error').count()).toBe(0);
+      expect(await page.getByRole('alert').filter({ hasText: 'Not saved' }).count()).toBe(0);
     });
 
     it('tries the sample against the edited workflows and says which filter failed', async () => {

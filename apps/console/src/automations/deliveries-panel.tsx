@@ -5,6 +5,8 @@ const STATES = ['', 'pending', 'delivered', 'dead', 'none', 'cancelled'] as cons
 const REFRESH_MS = 5000;
 const PAGE = 25;
 
+/** A duration as people read it: whole milliseconds, a tenth below 10 ms. */
+const duration = (ms: number) => `${ms < 10 ? ms.toFixed(1) : Math.round(ms).toLocaleString()} ms`;
 const time = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '');
 const tone = (state: string) => (state === 'delivered' ? 'good' : state === 'dead' ? 'bad' : state === 'pending' ? 'warn' : '');
 
@@ -134,7 +136,7 @@ export function DeliveriesPanel({ customerId, canRedeliver }: { customerId?: str
                         {delivery.attempts.map((attempt) => (
                           <li key={attempt.attempt} class="attempt">
                             <span class={`code ${attempt.status_code !== null && attempt.status_code < 300 ? 'good' : 'bad'}`}>{attempt.status_code ?? 'no answer'}</span> ·{' '}
-                            {attempt.duration_ms} ms · {time(attempt.attempted_at)}
+                            {duration(attempt.duration_ms)} · {time(attempt.attempted_at)}
                             {attempt.error && <span class="attempt-error"> · {attempt.error}</span>}
                           </li>
                         ))}

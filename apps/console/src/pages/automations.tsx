@@ -41,6 +41,7 @@ export function AutomationsPage({ session, customerId }: { session: Session; cus
     generation.current++;
     try {
       const document = await loadWorkflows(customerId);
+      setNotice(null);
       setSaved(document);
       setDrafts(draftsOf(document));
       setSelected(0);
@@ -106,8 +107,8 @@ export function AutomationsPage({ session, customerId }: { session: Session; cus
     generation.current++;
     try {
       const result = await saveWorkflows(documentOf(drafts), customerId);
-      setNotice({ tone: 'good', text: `Saved: ${result.workflows.length} workflow(s) in force.` });
       await reload();
+      setNotice({ tone: 'good', text: `Saved: ${result.workflows.length} workflow(s) in force.` });
     } catch (failure) {
       if (failure instanceof ApiError && failure.details.length > 0) {
         setProblems(failure.details);
