@@ -17,6 +17,8 @@ import { ERASURE_PUBLISHER, ErasureService } from './privacy/erasure.service';
 import { PrivacyController } from './privacy/privacy.controller';
 import { RetentionJob } from './privacy/retention.job';
 import { RetentionRepository } from './privacy/retention.repository';
+import { RejectedEventLoader } from './rejections/rejected-event.loader';
+import { RejectedEventRepository } from './rejections/rejected-event.repository';
 import { SiteBackfill } from './sites/site-backfill';
 import { SiteCatalog } from './sites/site-catalog';
 import { SitesController } from './sites/sites.controller';
@@ -81,6 +83,8 @@ export class VaultLoaderModule {
         ExporterAccessClient,
         SubjectAccessService,
         VaultLoadService,
+        RejectedEventRepository,
+        RejectedEventLoader,
       ],
     };
   }

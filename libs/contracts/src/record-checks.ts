@@ -1,4 +1,5 @@
 import type { AuditRecord } from './audit-record';
+import type { RejectedEvent } from './rejected-event';
 import type { TrackingEvent } from './tracking-event';
 
 /**
@@ -16,4 +17,12 @@ export function trackingEventProblems(event: TrackingEvent): string[] {
 
 export function auditRecordProblems(record: AuditRecord): string[] {
   return record.audit_id.trim() ? [] : ['audit_id is empty'];
+}
+
+/** A bad-row record the loader can key and show: its id and customer. */
+export function rejectedEventProblems(record: RejectedEvent): string[] {
+  const problems: string[] = [];
+  if (!record.rejection_id.trim()) problems.push('rejection_id is empty');
+  if (!record.customer_id.trim()) problems.push('customer_id is empty');
+  return problems;
 }

@@ -30,7 +30,7 @@ export type ConsumingService = keyof typeof CONSUMER_GROUPS;
 
 /** What each consuming service reads: its consumer lag (the status API) is summed over these. */
 export const CONSUMER_SUBSCRIPTIONS: Readonly<Record<ConsumingService, readonly TopicName[]>> = {
-  vaultLoader: [TOPICS.trackingEvents, TOPICS.trackingAudit],
+  vaultLoader: [TOPICS.trackingEvents, TOPICS.trackingAudit, TOPICS.trackingEventsRejected],
   automationTrigger: [TOPICS.trackingEvents],
   exporter: [TOPICS.trackingEvents],
 };

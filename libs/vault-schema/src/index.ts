@@ -1,6 +1,7 @@
 export * from './analytics-views';
 export * from './bookkeeping-tables';
 export * from './partitions';
+export * from './rejection-tables';
 export * from './relation';
 export * from './rollup-tables';
 export * from './tenant-isolation';

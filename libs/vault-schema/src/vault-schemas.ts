@@ -1,5 +1,6 @@
 import { ANALYTICS_VIEWS } from './analytics-views';
 import { BOOKKEEPING_TABLES } from './bookkeeping-tables';
+import { REJECTION_TABLES } from './rejection-tables';
 import type { Relation } from './relation';
 import { ROLLUP_TABLES } from './rollup-tables';
 import { VAULT_TABLES } from './vault-tables';
@@ -8,5 +9,5 @@ import { VAULT_TABLES } from './vault-tables';
 export const VAULT_SCHEMAS = ['raw', 'staging', 'business', 'audit', 'analytics', 'rollup', 'ops', 'privacy', 'vault_security'] as const;
 
 /** With VAULT_VIEWS, every relation in VAULT_SCHEMAS (test/integration/vault-schema holds the migrations to that). */
-export const VAULT_BASE_TABLES: readonly Relation[] = [...VAULT_TABLES, ...ROLLUP_TABLES, ...BOOKKEEPING_TABLES];
+export const VAULT_BASE_TABLES: readonly Relation[] = [...VAULT_TABLES, ...ROLLUP_TABLES, ...BOOKKEEPING_TABLES, ...REJECTION_TABLES];
 export const VAULT_VIEWS: readonly Relation[] = ANALYTICS_VIEWS;

@@ -3,7 +3,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Pool, PoolClient } from 'pg';
 import { hashKey, normaliseBusinessKeyPart, tenantHashKey, type ErasureRequestRecord, type TrackingEvent } from '@tracking/contracts';
 import { DATABASE_POOL, inTransaction } from '@tracking/database';
-import { AUDIT_HUB, AUDIT_SATELLITE, ERASURES, HUBS, RAW_EVENTS, SATELLITES, STAGED_EVENTS } from '@tracking/vault-schema';
+import { AUDIT_HUB, AUDIT_SATELLITE, ERASURES, HUBS, RAW_EVENTS, REJECTED_EVENTS, SATELLITES, STAGED_EVENTS } from '@tracking/vault-schema';
+import { RejectedEventRepository } from '../rejections/rejected-event.repository';
 import { anonymiseEvent } from '../vault/anonymise';
 import { APPLY_ROLLUPS, CLEAR_EMPTY_ROLLUPS, CREATE_DELTA_TABLES, eventDelta } from '../vault/rollup-statements';
 import { hashDiff } from '../vault/vault-model';
@@ -50,7 +51,10 @@ const EVENT_DETAIL_COLUMNS = [
  */
 @Injectable()
 export class ErasureRepository {
-  constructor(@Inject(DATABASE_POOL) private readonly pool: Pool) {}
+  constructor(
+    @Inject(DATABASE_POOL) private readonly pool: Pool,
+    private readonly rejections: RejectedEventRepository,
+  ) {}
 
   /** The subject and every id linked to it, read-only (what the request record names, as hashes). */
   linked(customerId: string, subject: SubjectIdentifiers): Promise<LinkedSubjects> {
@@ -197,6 +201,15 @@ export class ErasureRepository {
     count(SATELLITES.visitor.table, (await client.query(`DELETE FROM ${SATELLITES.visitor.table} WHERE visitor_hk = ANY($1)`, [hks(visitors)])).rowCount);
     count(HUBS.session.table, (await client.query(`UPDATE ${HUBS.session.table} SET session_bk = '(erased)' WHERE session_hk = ANY($1)`, [hks(sessions)])).rowCount);
     count(HUBS.visitor.table, (await client.query(`UPDATE ${HUBS.visitor.table} SET visitor_bk = '(erased)' WHERE visitor_hk = ANY($1)`, [hks(visitors)])).rowCount);
+
+    // Refused events (raw.rejected_events_r) that carried one of the person's ids go whole; those of
+    // subjects named only by hash in the request too (they may never have reached the vault).
+    const rejectedDeleted = await this.rejections.erase(client, tenantHk, {
+      visitors: [...hks(visitors), ...(request.subjectHks?.visitors ?? [])],
+      users: [...hks(users), ...(request.subjectHks?.users ?? [])],
+      sessions: hks(sessions),
+    });
+    if (rejectedDeleted > 0) count(REJECTED_EVENTS.table, rejectedDeleted);
 
     const now = new Date();
     // Every subject the request names is registered, found in the vault or not, so a replay (or an

@@ -74,7 +74,7 @@ export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdo
       new Date(now - this.config.defaultRetentionDays * DAY),
     );
     const purged: PurgeReport = {};
-    for (const { customerId, tenantHk, cutoff } of customers) purged[customerId] = await this.repository.purge(tenantHk, cutoff);
+    for (const { customerId, tenantHk, cutoff } of customers) purged[customerId] = await this.repository.purge(tenantHk, cutoff, now);
     this.logger.info({ purged, partitionsDropped }, 'retention run finished');
     return { purged, partitionsDropped };
   }

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { DATABASE_POOL, inTransaction } from '@tracking/database';
-import { CONFIGURATION_SATELLITES, QUALITY_LOG, STAGED_EVENTS, VAULT_TABLES } from '@tracking/vault-schema';
+import { CONFIGURATION_SATELLITES, QUALITY_LOG, REJECTED_EVENTS, REJECTED_EVENTS_RETENTION_DAYS, STAGED_EVENTS, VAULT_TABLES } from '@tracking/vault-schema';
+import { RejectedEventRepository } from '../rejections/rejected-event.repository';
 import { APPLY_ROLLUPS, CLEAR_EMPTY_ROLLUPS, CREATE_DELTA_TABLES, eventDelta, issueDelta } from '../vault/rollup-statements';
 
 /**
@@ -23,12 +24,20 @@ const HUBS = VAULT_TABLES.filter((spec) => spec.kind === 'hub').map((hub) => {
 
 @Injectable()
 export class RetentionRepository {
-  constructor(@Inject(DATABASE_POOL) private readonly pool: Pool) {}
+  constructor(
+    @Inject(DATABASE_POOL) private readonly pool: Pool,
+    private readonly rejections: RejectedEventRepository,
+  ) {}
 
-  /** Deletes one tenant's rows loaded before the cutoff, in one transaction; returns rows deleted per table. */
-  async purge(tenantHk: Buffer, cutoff: Date): Promise<Record<string, number>> {
+  /**
+   * Deletes one tenant's rows loaded before the cutoff, in one transaction; returns rows deleted per
+   * table. Its rejected events go at the topic's 14 days already, or at the cutoff if that is sooner.
+   */
+  async purge(tenantHk: Buffer, cutoff: Date, now = Date.now()): Promise<Record<string, number>> {
     return inTransaction(this.pool, async (client) => {
       const deleted: Record<string, number> = {};
+      const rejectedCutoff = Math.max(cutoff.getTime(), now - REJECTED_EVENTS_RETENTION_DAYS * 24 * 3_600_000);
+      deleted[REJECTED_EVENTS.table] = await this.rejections.purge(client, tenantHk, new Date(rejectedCutoff));
       await client.query(`SET LOCAL client_min_messages = warning; ${CREATE_DELTA_TABLES}`);
       for (const table of DATED_TABLES) {
         const purge = `DELETE FROM ${table} WHERE tenant_hk = $1 AND load_date < $2`;

@@ -3,11 +3,14 @@ import {
   AvroDeserializer,
   RecordRejectedError,
   TOPICS,
+  REJECTED_EVENT_SCHEMA_FILE,
   TRACKING_EVENT_SCHEMA_FILE,
   auditRecordProblems,
   readAvroSchema,
+  rejectedEventProblems,
   trackingEventProblems,
   type AuditRecord,
+  type RejectedEvent,
   type SchemaRegistryPort,
   type TrackingEvent,
 } from '@tracking/contracts';
@@ -23,6 +26,7 @@ interface RecordType<T> {
 const CONSUMED_TYPES = {
   [TOPICS.trackingEvents]: { schemaFile: TRACKING_EVENT_SCHEMA_FILE, problems: trackingEventProblems } satisfies RecordType<TrackingEvent>,
   [TOPICS.trackingAudit]: { schemaFile: AUDIT_RECORD_SCHEMA_FILE, problems: auditRecordProblems } satisfies RecordType<AuditRecord>,
+  [TOPICS.trackingEventsRejected]: { schemaFile: REJECTED_EVENT_SCHEMA_FILE, problems: rejectedEventProblems } satisfies RecordType<RejectedEvent>,
 } as const;
 
 export type ConsumableTopic = keyof typeof CONSUMED_TYPES;

@@ -10,6 +10,7 @@ import { Sites1795840000000 } from './1795840000000-sites';
 import { EventSite1795840000100 } from './1795840000100-event-site';
 import { PartitionedVault1795900000000 } from './1795900000000-partitioned-vault';
 import { LeanerVault1795900000100 } from './1795900000100-leaner-vault';
+import { RejectedEvents1795920000000 } from './1795920000000-rejected-events';
 
 /** In order. Listed explicitly (no glob) so the same list runs from sources and from dist/. */
 export const VAULT_MIGRATIONS: MigrationSet = {
@@ -26,5 +27,6 @@ export const VAULT_MIGRATIONS: MigrationSet = {
     EventSite1795840000100,
     PartitionedVault1795900000000,
     LeanerVault1795900000100,
+    RejectedEvents1795920000000,
   ],
 };
