@@ -31,6 +31,7 @@ const APP_MODULES_TESTS_USE = [
   'gateway/collect/browser-batch',
   'gateway/keys/tracking-keys.controller',
   'gateway/console/keys/console-keys.controller',
+  'gateway/console/rejected/rejected.controller',
   'vault-loader/privacy/privacy.controller',
   'vault-loader/privacy/subject-access.controller',
   'automation-trigger/admin/automations.controller',

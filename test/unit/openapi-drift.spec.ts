@@ -10,6 +10,7 @@ import { ExportController } from '@apps/exporter/export/export.controller';
 import { CollectBodySchema, browserBatchValidator } from '@apps/gateway/collect/browser-batch';
 import { CollectController } from '@apps/gateway/collect/collect.controller';
 import { ConsoleKeysController } from '@apps/gateway/console/keys/console-keys.controller';
+import { RejectedController } from '@apps/gateway/console/rejected/rejected.controller';
 import { TrackingKeysController } from '@apps/gateway/keys/tracking-keys.controller';
 import { bulkEnvelopeValidator } from '@apps/gateway/track/bulk-envelope';
 import { TrackController } from '@apps/gateway/track/track.controller';
@@ -85,7 +86,7 @@ function routesOf(controller: Type): Route[] {
 }
 
 const SERVICES: Array<[string, Type[]]> = [
-  ['gateway', [TrackController, CollectController, TrackingKeysController, ConsoleKeysController]],
+  ['gateway', [TrackController, CollectController, TrackingKeysController, ConsoleKeysController, RejectedController]],
   ['vault-loader', [PrivacyController, SubjectAccessController]],
   ['automation-trigger', [AutomationsController]],
   ['exporter', [ExportController]],
@@ -144,6 +145,7 @@ describe('request bodies: one schema documents and validates', () => {
       'ConsoleKeysController.create',
       'ConsoleKeysController.rotate',
       'PrivacyController.erase',
+      'RejectedController.redrive',
       'SubjectAccessController.report',
       'TrackController.bulk',
       'TrackController.track',

@@ -22,6 +22,9 @@ import { ConsoleAutomationsService } from './console/automations/console-automat
 import { EventJourneyService } from './console/live/event-journey.service';
 import { LiveEventsController } from './console/live/live-events.controller';
 import { LiveEventsReader } from './console/live/live-events.reader';
+import { RedriveRepository } from './console/rejected/redrive.repository';
+import { RedriveService } from './console/rejected/redrive.service';
+import { RejectedController } from './console/rejected/rejected.controller';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
 import { CustomerEndpointsController } from './customers/customer-endpoints.controller';
 import { CustomerRegistry } from './customers/customer.registry';
@@ -57,7 +60,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [ObservabilityModule.forRoot({ service: 'gateway', logger }), TrackingScriptModule],
-      controllers: [TrackController, CollectController, CustomerEndpointsController, TrackingKeysController, PipelineController, AnalyticsController, ConsoleSessionController, ConsoleController, ConsoleKeysController, ConsoleAutomationsController, LiveEventsController],
+      controllers: [TrackController, CollectController, CustomerEndpointsController, TrackingKeysController, PipelineController, AnalyticsController, ConsoleSessionController, ConsoleController, ConsoleKeysController, ConsoleAutomationsController, LiveEventsController, RejectedController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: GatewayExceptionFilter },
@@ -103,6 +106,8 @@ export class GatewayModule {
         ConsoleAutomationsService,
         StorageQuotaMonitor,
         ConsoleSessionRepository,
+        RedriveRepository,
+        RedriveService,
         ConsoleSessionService,
         ConsoleSessionReader,
         ConsoleSessionGuard,

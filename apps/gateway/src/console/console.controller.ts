@@ -36,7 +36,7 @@ export class ConsoleController {
   @Get('overview')
   @UseGuards(ReadAccessGuard, CustomerRateLimitGuard)
   @ApiOperation({
-    summary: "The tenant's last hour: events per minute (accepted and rejected by the vault's validation), consumer lag and state",
+    summary: "The tenant's last hour: events per minute (accepted; rejected = refused by the gateway + marked invalid by the vault-loader), consumer lag and state",
     description:
       'A customer session or a read-scoped token (X-Customer-ID) reads its own tenant; an operator session names the customer with customer_id. Consumer lag is service-wide (Kafka offsets are per service, not per tenant).',
   })
@@ -57,12 +57,12 @@ export class ConsoleController {
     if (lagResult.status === 'rejected') throw lagResult.reason;
     if (vaultResult.status === 'rejected') throw vaultResult.reason;
     const [lag, vault] = [lagResult.value, vaultResult.value];
-    const sum = (field: 'accepted' | 'rejected') => vault.minutes.reduce((total, minute) => total + minute[field], 0);
+    const sum = (field: 'accepted' | 'rejected' | 'gateway_refused' | 'loader_invalid') => vault.minutes.reduce((total, minute) => total + minute[field], 0);
     return {
       customer_id: customer.customerId,
       window_minutes: OVERVIEW_MINUTES,
       events_per_minute: vault.minutes,
-      totals: { accepted: sum('accepted'), rejected: sum('rejected') },
+      totals: { accepted: sum('accepted'), rejected: sum('rejected'), gateway_refused: sum('gateway_refused'), loader_invalid: sum('loader_invalid') },
       pipeline_status: { raw_pending: lag[this.config.consumerGroups.vaultLoader]?.lag ?? null, ...vault.backlog, ...vault.last },
       consumer_lag: lag,
       timestamp: new Date().toISOString(),

@@ -32,6 +32,17 @@ export interface IngestOptions {
   status: (result: Pick<IngestResult, 'accepted' | 'rejected' | 'dropped'>) => number;
   /** False for /track/async: hand the records to the producer and answer before Kafka acknowledges. */
   awaitAcknowledgement: boolean;
+  /**
+   * A redrive of an event refused earlier (issue 21): the event is received as of the original
+   * refusal (so a redrive sent twice builds the same record), and the caller's address, user agent,
+   * country and DNT are not the visitor's, so none of them is used. Validation and privacy rules
+   * are the ones every event goes through.
+   */
+  redriveOf?: { receivedAt: number };
+  /** False: a refused body writes no bad-row record (a redrive refused again keeps its one rejection). Default true. */
+  recordRejections?: boolean;
+  /** False: no audit record here; the route audits the whole request once (AuditInterceptor). Default true. */
+  audit?: boolean;
 }
 
 export interface IngestResult {
@@ -76,15 +87,16 @@ export class IngestionService {
 
   async ingest(request: GatewayRequest, customer: CustomerConfig, bodies: readonly unknown[], options: IngestOptions): Promise<IngestResult> {
     const receivedAt = request.receivedAt ?? Date.now();
+    const redrive = options.redriveOf;
     const facts = {
-      receivedAt,
-      clientIp: request.ip ?? null,
-      userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
-      doNotTrack: request.headers['dnt'] === '1' || request.headers['sec-gpc'] === '1',
+      receivedAt: redrive?.receivedAt ?? receivedAt,
+      clientIp: redrive ? null : (request.ip ?? null),
+      userAgent: redrive ? null : typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
+      doNotTrack: redrive ? false : request.headers['dnt'] === '1' || request.headers['sec-gpc'] === '1',
       source: options.source,
       batchId: options.batchId,
       keyId: request.keyId ?? null,
-      country: this.country(request),
+      country: redrive ? null : this.country(request),
     };
     const result: IngestResult = { accepted: [], acceptedIndexes: [], rejected: [], dropped: [], assessment: NEUTRAL_ASSESSMENT, auditLogged: false, processingMs: 0 };
     const rejectedRecords: RejectedEvent[] = [];
@@ -113,8 +125,12 @@ export class IngestionService {
       assessment: result.assessment,
     };
     result.processingMs = Date.now() - receivedAt;
-    const audit: AuditRecord = this.audit.recordFor(request, options.status(result), null);
-    const publication = this.publisher.publish({ events: result.accepted, rejected: rejectedRecords, audit: [audit] });
+    const audit: AuditRecord[] = options.audit === false ? [] : [this.audit.recordFor(request, options.status(result), null)];
+    const rejected = options.recordRejections === false ? [] : rejectedRecords;
+    const publication =
+      result.accepted.length + rejected.length + audit.length === 0
+        ? Promise.resolve()
+        : this.publisher.publish({ events: result.accepted, rejected, audit });
 
     if (options.awaitAcknowledgement) {
       try {
