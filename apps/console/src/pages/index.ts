@@ -4,6 +4,7 @@ import { AutomationsPage } from './automations';
 import { KeysPage } from './keys';
 import { LivePage } from './live';
 import { OverviewPage } from './overview';
+import { RejectedPage } from './rejected';
 
 /** What every signed-in page is given: the session, and the customer an operator picked (a customer reads its own). */
 export interface PageProps {
@@ -29,4 +30,5 @@ export const PAGES: readonly ConsolePage[] = [
   { path: 'automations', title: 'Automations', component: AutomationsPage },
   { path: 'keys', title: 'Keys', component: KeysPage },
   { path: 'live', title: 'Live events', component: LivePage },
+  { path: 'rejected', title: 'Rejected events', component: RejectedPage },
 ];
