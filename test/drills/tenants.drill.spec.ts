@@ -218,6 +218,8 @@ describe('fault drill: one tenant with another tenant\'s credentials', () => {
       ...automationsRoutes,
       ['GET', '/console/api/events/stream', undefined],
       ['GET', `/console/api/events/${bEventId}/journey`, undefined],
+      ['GET', '/console/api/rejected', undefined],
+      ['POST', '/console/api/rejected/redrive', { items: [{ id: '00000000-0000-4000-8000-000000000000', event: validEvent(a) }] }],
       ['GET', `/api/v1/customer/${a.id}/tracking-config`, undefined],
       ['GET', `/api/v1/customer/${b.id}/tracking-config`, undefined],
     ];
@@ -281,6 +283,7 @@ describe('fault drill: one tenant with another tenant\'s credentials', () => {
       '/console/api/overview',
       '/console/api/events/stream',
       `/console/api/events/${bEventId}/journey`,
+      '/console/api/rejected',
       '/api/v1/track/status',
       '/api/v1/track/dashboard',
       '/api/v1/tracking/analytics?window=7',
@@ -322,6 +325,26 @@ describe('fault drill: one tenant with another tenant\'s credentials', () => {
           },
           { name: `A's console session without its CSRF header: ${method} ${path}`, service: 'gateway', method, path, body, headers: { Cookie: sessionOf(a).cookie }, status: 403, errorCode: 'FORBIDDEN' },
         ]),
+      {
+        name: "A's console session, with its CSRF header, naming B: redrive a rejection",
+        service: 'gateway',
+        method: 'POST',
+        path: `/console/api/rejected/redrive?customer_id=${b.id}`,
+        headers: { Cookie: sessionOf(a).cookie, 'X-CSRF-Token': sessionOf(a).csrf },
+        body: { items: [{ id: '00000000-0000-4000-8000-000000000000', event: validEvent(b) }] },
+        status: 403,
+        errorCode: 'FORBIDDEN',
+      },
+      {
+        name: "A's console session without its CSRF header: redrive",
+        service: 'gateway',
+        method: 'POST',
+        path: '/console/api/rejected/redrive',
+        headers: { Cookie: sessionOf(a).cookie },
+        body: { items: [{ id: '00000000-0000-4000-8000-000000000000', event: validEvent(a) }] },
+        status: 403,
+        errorCode: 'FORBIDDEN',
+      },
       { name: "A's console session without its CSRF header: process", service: 'gateway', method: 'POST', path: '/api/v1/track/process?timeout_ms=0', headers: { Cookie: sessionOf(a).cookie }, status: 403, errorCode: 'FORBIDDEN' },
       { name: "A's console session with B's CSRF header: sign out", service: 'gateway', method: 'DELETE', path: '/console/api/session', headers: { Cookie: sessionOf(a).cookie, 'X-CSRF-Token': sessionOf(b).csrf }, status: 403, errorCode: 'FORBIDDEN' },
       // Live events (issue 21): B's event is no event of A's, by session or by A's own token.
@@ -448,6 +471,8 @@ describe('fault drill: one tenant with another tenant\'s credentials', () => {
     expect(readFileSync(join(customersDir, b.id, 'automations.yaml'), 'utf8')).toBe(workflowsBefore);
     expect(await triggerWorkflowsOf(b)).toBe(triggerWorkflowsBefore);
     expect((await db.query('SELECT count(*)::int AS n FROM privacy.erasures WHERE tenant_hk = $1', [tenantHashKey(b.id)])).rows[0]).toEqual({ n: 0 });
+    // No rejection of either tenant was marked redriven (issue 21).
+    expect((await db.query('SELECT count(*)::int AS n FROM gateway.rejection_redrives WHERE tenant_hk = ANY($1)', [[tenantHashKey(a.id), tenantHashKey(b.id)]])).rows[0]).toEqual({ n: 0 });
 
     // A token of another customer is logged as abuse, and no token is logged at all.
     const log = pipeline?.gateway.output() ?? '';
@@ -487,15 +512,28 @@ describe('fault drill: one tenant with another tenant\'s credentials', () => {
         else expect({ path, events: (JSON.parse(text) as { totals: { events: number } }).totals.events }).toEqual({ path, events: 0 });
       }
     }
+    // B's refused event (issue 21, Rejected events), with B's markers in its payload: B lists it, A never.
+    const refusedOfB = await call({ service: 'gateway', method: 'POST', path: '/api/v1/track', headers: as(b.id, b.token), body: { ...(eventsOf(b, 1)[0] as object), page_url: `not a url ${b.markers.page}` } });
+    expect(refusedOfB.status).toBe(400);
+    await waitFor(
+      async () => (await call({ service: 'gateway', method: 'GET', path: '/console/api/rejected', headers: as(b.id, b.token) })).text,
+      (text) => text.includes(b.markers.page),
+      { timeoutMs: 30_000, what: "B's refused event in B's rejected events" },
+    );
+    for (const path of ['/console/api/rejected', '/console/api/rejected?source=gateway&limit=200', `/console/api/rejected?reason=${encodeURIComponent('url')}`]) {
+      const text = await read(a, path);
+      const leaked = [b.id, ...secretsOf(b)].filter((secret) => text.includes(secret));
+      if (leaked.length > 0) leaks.push(`${path}: ${leaked.join(', ')}`);
+    }
     // The same reads through A's console session (issue 21), and its overview: A's events only.
-    for (const path of ['/console/api/overview', '/api/v1/track/status', '/api/v1/track/dashboard', '/api/v1/tracking/analytics?window=90&limit=100', '/api/v1/tracking/analytics/export?window=7']) {
+    for (const path of ['/console/api/rejected', '/console/api/overview', '/api/v1/track/status', '/api/v1/track/dashboard', '/api/v1/tracking/analytics?window=90&limit=100', '/api/v1/tracking/analytics/export?window=7']) {
       const answer = await call({ service: 'gateway', method: 'GET', path, headers: { Cookie: sessions.get(a.id)?.cookie ?? '' } });
       expect({ path, status: answer.status }).toEqual({ path, status: 200 });
       const leaked = [b.id, ...secretsOf(b)].filter((secret) => answer.text.includes(secret));
       if (leaked.length > 0) leaks.push(`${path} (console session): ${leaked.join(', ')}`);
       if (path === '/console/api/overview') expect(JSON.parse(answer.text)).toMatchObject({ customer_id: a.id, totals: { accepted: A_EVENTS } });
     }
-    books['read probes as A'] = paths.length + 5;
+    books['read probes as A'] = paths.length + 9;
     books['read answers of A holding anything of B'] = leaks.length;
     books['read answers of A holding A\'s own events'] = aSeesItself;
     expect(leaks).toEqual([]);
