@@ -280,8 +280,9 @@ describe('console: rejected events and redrive (issue 21)', () => {
       expect(count).toBeGreaterThanOrEqual(2);
       for (let i = 0; i < 2; i++) await boxes.nth(i).check();
       await page.getByRole('button', { name: /Redrive selected/ }).click();
-      await page.locator('.redrive-results li').first().waitFor();
       // Stored payloads still carry their bad field: each is refused again, by itself, naming it.
+      await page.locator('.redrive-results > li.refused').nth(1).waitFor();
+      expect(await page.locator('.redrive-results > li').count()).toBe(2);
       expect(await page.locator('.redrive-results > li.refused').count()).toBe(2);
       expect(await page.locator('.redrive-results mark.field-name').first().textContent()).toBe('page_url');
       expect(await chrome.axeViolations()).toEqual([]);

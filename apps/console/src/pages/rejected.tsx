@@ -73,6 +73,7 @@ export function RejectedPage({ session, customerId }: { session: Session; custom
       else local.push({ id: item.id, ok: false, outcome: 'not sent', message: `The JSON does not parse: ${json.problem}`, details: [] });
     }
     setBusy(true);
+    setResults(null);
     try {
       const answered = bodies.length > 0 ? await redrive(bodies, customerId) : [];
       setResults([...answered, ...local]);
