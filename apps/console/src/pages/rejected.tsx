@@ -214,7 +214,8 @@ export function RejectedPage({ session, customerId }: { session: Session; custom
       {results && (
         <section class="card" aria-labelledby="results-title">
           <h2 id="results-title">Redrive results</h2>
-          <ul class="redrive-results" role="status">
+          <div role="status">
+          <ul class="redrive-results">
             {results.map((result) => (
               <li key={result.id} class={result.ok ? 'ok' : 'refused'}>
                 <span class={`badge ${result.ok ? 'good' : 'bad'}`}>{result.outcome}</span>{' '}
@@ -239,6 +240,7 @@ export function RejectedPage({ session, customerId }: { session: Session; custom
               </li>
             ))}
           </ul>
+          </div>
         </section>
       )}
       {open && (
