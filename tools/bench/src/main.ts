@@ -6,6 +6,7 @@ import { loadStackSettings } from '@tools/local-stack/stack-settings';
 import { BenchContext } from './bench-context';
 import { benchStack } from './bench-stack';
 import { MEASUREMENTS } from './measurements';
+import { scaleMeasurement } from './measurements/scale';
 import { PROFILES } from './profiles';
 import { markdownTable, met, type BenchRow } from './results';
 import { ServiceLauncher } from './service-process';
@@ -16,6 +17,8 @@ interface Options {
   cpuProf: boolean;
   only?: string[];
   out: string;
+  /** Issue 22's scale bench instead of the measurements: the size of its large vault, in events. */
+  scale?: number;
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -26,12 +29,16 @@ function parseOptions(argv: readonly string[]): Options {
     else if (arg === '--cpu-prof') options.cpuProf = true;
     else if (arg === '--only') options.only = (argv[++i] ?? '').split(',').filter(Boolean);
     else if (arg === '--out') options.out = argv[++i] ?? options.out;
+    else if (arg === '--scale') options.scale ??= 10_000_000;
+    else if (arg === '--scale-events') options.scale = Number(argv[++i]);
     else if (arg === '--help' || arg === '-h') {
       process.stdout.write(`npm run bench -- [--quick] [--cpu-prof] [--only ${MEASUREMENTS.map((m) => m.name).join(',')}] [--out tools/bench/results]\n`);
+      process.stdout.write(`npm run bench -- --scale [--scale-events 10000000]   (issue 22: the vault at scale, on its own)\n`);
       process.exit(0);
     } else throw new Error(`unknown option ${arg} (see --help)`);
   }
   const unknown = options.only?.filter((name) => !MEASUREMENTS.some((measurement) => measurement.name === name)) ?? [];
+  if (options.scale !== undefined && !(Number.isInteger(options.scale) && options.scale >= 100_000)) throw new Error('--scale-events takes a whole number of at least 100000');
   if (unknown.length > 0) throw new Error(`unknown measurement(s) ${unknown.join(', ')}; known: ${MEASUREMENTS.map((m) => m.name).join(', ')}`);
   return options;
 }
@@ -101,7 +108,7 @@ async function main(): Promise<void> {
     if (options.cpuProf) progress.step(`bench: services write CPU profiles to ${profiles}`);
     const context = new BenchContext(profile, stack.connection, stack.paths, workDir, services, stack.kafka.classpath(), (message) => progress.step(`bench: ${message}`));
     await context.admin.connect();
-    const selected = MEASUREMENTS.filter((measurement) => !options.only || options.only.includes(measurement.name));
+    const selected = options.scale ? [scaleMeasurement(options.scale)] : MEASUREMENTS.filter((measurement) => !options.only || options.only.includes(measurement.name));
     try {
       for (const [index, measurement] of selected.entries()) {
         context.progress(`[${index + 1}/${selected.length}] ${measurement.name}`);
@@ -134,7 +141,7 @@ async function main(): Promise<void> {
   const outDir = join(bench.stack.paths.root, options.out);
   mkdirSync(outDir, { recursive: true });
   // A partial run (--only) never replaces the day's full table.
-  const name = `${day}${profile.name === 'quick' ? '-quick' : ''}${options.only ? `-only-${options.only.join('-')}` : ''}`;
+  const name = options.scale ? `${day}-scale` : `${day}${profile.name === 'quick' ? '-quick' : ''}${options.only ? `-only-${options.only.join('-')}` : ''}`;
   const machine = `${(await import('node:os')).cpus().length} cores, Node ${process.version}`;
   writeFileSync(join(outDir, `${name}.json`), `${JSON.stringify({ startedAt: startedAt.toISOString(), profile, machine, rows, failures }, null, 2)}\n`);
   writeFileSync(join(outDir, `${name}.md`), `# Benchmark ${startedAt.toISOString()} (${profile.name}, ${machine})\n\n${table}\n${failures.length ? `\nFailed:\n\n${failures.map((f) => `- ${f.split('\n')[0]}`).join('\n')}\n` : ''}`);
