@@ -19,3 +19,4 @@ export * from './topic-health';
 export * from './topic-provisioner';
 export * from './topic-writers';
 export * from './write-gate';
+export * from './replay/group-replay';

@@ -9,7 +9,8 @@ import type { CliContext } from '../cli-context';
 import { CliError } from '../cli-error';
 import { explainKafkaFailure } from '../inspect/connection-errors';
 import { loadErasureList } from '../privacy/cli-erasure-list';
-import { parseReplayStart, planMoves, type PartitionMove, type PartitionState, type ReplayStart } from '../replay/replay-plan';
+import { applyGroupReplay, liveMembers, offsetsAt, partitionStates, planMoves, targetsFor, type TopicPlan } from '@tracking/kafka';
+import { parseReplayStart } from '../replay/replay-plan';
 
 interface ReplayOptions {
   from: string;
@@ -20,50 +21,10 @@ interface ReplayOptions {
   wait?: string;
 }
 
-interface TopicPlan {
-  topic: string;
-  moves: PartitionMove[];
-}
-
 function consumerService(name: string): ConsumingServiceSpec {
   const service = CONSUMING_SERVICES.find((candidate) => candidate.name === name);
   if (!service) throw new CliError(`unknown service "${name}"`, `replay one of: ${CONSUMING_SERVICES.map((candidate) => candidate.name).join(', ')}`);
   return service;
-}
-
-async function partitionStates(admin: Admin, groupId: string, topic: string): Promise<PartitionState[]> {
-  const [ends, committed] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
-  const done = new Map((committed[0]?.partitions ?? []).map((entry) => [entry.partition, BigInt(entry.offset)]));
-  return ends.map((end) => {
-    const offset = done.get(end.partition);
-    return { partition: end.partition, low: BigInt(end.low), high: BigInt(end.high), committed: offset !== undefined && offset >= 0n ? offset : undefined };
-  });
-}
-
-/** The offset of the first record at or after `at` in each partition; the end for partitions with none. */
-async function offsetsAt(admin: Admin, topic: string, at: number, states: readonly PartitionState[]): Promise<Map<number, bigint>> {
-  const found = await admin.fetchTopicOffsetsByTimestamp(topic, at);
-  const high = new Map(states.map((state) => [state.partition, state.high]));
-  return new Map(found.map((entry) => [entry.partition, BigInt(entry.offset) < 0n ? (high.get(entry.partition) ?? 0n) : BigInt(entry.offset)]));
-}
-
-async function targetsFor(admin: Admin, topic: string, start: ReplayStart, states: readonly PartitionState[], primaryTopic: string): Promise<Map<number, bigint>> {
-  switch (start.kind) {
-    case 'beginning':
-      return new Map(states.map((state) => [state.partition, state.low]));
-    case 'end':
-      return new Map(states.map((state) => [state.partition, state.high]));
-    case 'time':
-      return offsetsAt(admin, topic, start.at, states);
-    case 'offsets':
-      // Explicit offsets name partitions of the service's main topic; its other topics stay where they are.
-      return topic === primaryTopic ? start.offsets : new Map();
-  }
-}
-
-async function liveMembers(admin: Admin, groupId: string): Promise<number> {
-  const { groups } = await admin.describeGroups([groupId]);
-  return groups[0]?.members.length ?? 0;
 }
 
 function renderPlan(plans: readonly TopicPlan[]): string {
@@ -169,10 +130,7 @@ async function moveGroup(cli: CliContext, admin: Admin, service: ServiceSpec, gr
       `stop ${service.name} first (or pass --wait <seconds> to wait for it to stop), or use --to/--customer to replay through a temporary group`,
     );
   }
-  for (const plan of plans) {
-    if (plan.moves.length === 0) continue;
-    await admin.setOffsets({ groupId, topic: plan.topic, partitions: plan.moves.map((move) => ({ partition: move.partition, offset: move.to.toString() })) });
-  }
+  await applyGroupReplay(admin, groupId, plans);
   cli.output.result(summary, () => `${service.name} (group ${groupId}) moved; start it to read again:\n${renderPlan(plans)}`);
 }
 
