@@ -25,6 +25,12 @@ import { LiveEventsReader } from './console/live/live-events.reader';
 import { RedriveRepository } from './console/rejected/redrive.repository';
 import { RedriveService } from './console/rejected/redrive.service';
 import { RejectedController } from './console/rejected/rejected.controller';
+import { ConsoleReplayController } from './console/operator/console-replay.controller';
+import { ConsoleReplayService } from './console/operator/console-replay.service';
+import { CustomerHealthService } from './console/operator/customer-health.service';
+import { RequestHealthRecorder } from './gateway-health/request-health.recorder';
+import { RequestHealthRepository } from './gateway-health/request-health.repository';
+import { RequestHealthService } from './gateway-health/request-health.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
 import { CustomerEndpointsController } from './customers/customer-endpoints.controller';
 import { CustomerRegistry } from './customers/customer.registry';
@@ -60,7 +66,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [ObservabilityModule.forRoot({ service: 'gateway', logger }), TrackingScriptModule],
-      controllers: [TrackController, CollectController, CustomerEndpointsController, TrackingKeysController, PipelineController, AnalyticsController, ConsoleSessionController, ConsoleController, ConsoleKeysController, ConsoleAutomationsController, LiveEventsController, RejectedController],
+      controllers: [TrackController, CollectController, CustomerEndpointsController, TrackingKeysController, PipelineController, AnalyticsController, ConsoleSessionController, ConsoleController, ConsoleKeysController, ConsoleAutomationsController, LiveEventsController, RejectedController, ConsoleReplayController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: GatewayExceptionFilter },
@@ -117,6 +123,11 @@ export class GatewayModule {
         ConsoleSignInRateLimitGuard,
         LiveEventsReader,
         EventJourneyService,
+        RequestHealthRepository,
+        RequestHealthRecorder,
+        RequestHealthService,
+        CustomerHealthService,
+        ConsoleReplayService,
       ],
     };
   }

@@ -5,6 +5,7 @@ import { METRICS_REGISTRY, createHttpService, createLogger, type Logger } from '
 import { GatewayModule } from './app.module';
 import type { GatewayConfig } from './config/gateway.config';
 import { observeRequests } from './http/request-observer';
+import { RequestHealthRecorder } from './gateway-health/request-health.recorder';
 import { GATEWAY_MIGRATIONS } from './database/migrations';
 import { serveConsole } from './console/console-static';
 
@@ -38,7 +39,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger = crea
   };
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, parseJson);
-  observeRequests(fastify, logger, app.get(METRICS_REGISTRY));
+  observeRequests(fastify, logger, app.get(METRICS_REGISTRY), app.get(RequestHealthRecorder));
   // After observeRequests: a refused request still gets its request id (and audit record).
   refuseLikeTheApi(fastify);
 

@@ -61,6 +61,7 @@ export class GatewayExceptionFilter implements ExceptionFilter {
       error = ApiError.internal();
     }
 
+    request.errorAnswer = { code: error.code, message: error.message };
     const route = request.routeOptions?.url;
     if (request.auditLogged === undefined && route && !UNAUDITED.test(route) && !this.abuse.note(request, error.status, error.code)) {
       // Past this interval's allowance of abuse records for the customer and kind: counted in the

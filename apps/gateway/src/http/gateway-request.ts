@@ -35,6 +35,8 @@ export interface GatewayRequest extends AuditedRequest {
   abuse?: { kind: AbuseKind; customerId: string | null };
   /** The console session that authenticated this request (instead of a bearer token). */
   consoleSession?: ConsoleSession;
+  /** The error answer's code and message, set by the exception filter (the console's last errors). */
+  errorAnswer?: { code: string; message: string };
   /** Whether this request's audit record was acknowledged by Kafka. */
   auditLogged?: boolean;
 }

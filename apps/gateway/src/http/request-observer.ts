@@ -14,7 +14,12 @@ const QUIET_ROUTES = /^\/(livez|readyz|metrics)$/;
  * one structured log line: `tracking.ingest` for ingestion routes (seed 002), `http.request` for
  * the rest. Lines carry the client's network block, never its address, and never a credential.
  */
-export function observeRequests(fastify: FastifyInstance, logger: Logger, registry: Registry): void {
+/** Sees every answer after it is sent (the console's request health); must stay an in-memory increment. */
+export interface AnswerRecorder {
+  record(request: GatewayRequest, status: number, elapsedMs: number, route: string): void;
+}
+
+export function observeRequests(fastify: FastifyInstance, logger: Logger, registry: Registry, recorder?: AnswerRecorder): void {
   const requests = new Counter({
     name: 'gateway_http_requests_total',
     help: 'Requests answered, by route and status',
@@ -66,6 +71,7 @@ export function observeRequests(fastify: FastifyInstance, logger: Logger, regist
       events.inc({ outcome: 'dropped' }, ingest.dropped);
     }
     if (QUIET_ROUTES.test(route)) return;
+    recorder?.record(request, reply.statusCode, reply.elapsedTime, route);
     // A line the logger's level would drop is not built (LOG_LEVEL=warn skips one per request).
     const failed = reply.statusCode >= 500;
     if (!logger.isLevelEnabled(failed ? 'error' : 'info')) return;
