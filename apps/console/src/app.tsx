@@ -53,10 +53,16 @@ export function App() {
     if (session === undefined) return;
     if (!session || !page) {
       if (location.pathname !== `${PREFIX}sign-in`) history.replaceState(null, '', `${PREFIX}sign-in`);
+      // The address state follows the replaced address: the next sign-in starts from the landing page,
+      // not from whatever page the last session could not open.
+      setPathname(location.pathname);
       document.title = 'Sign in · Tracking console';
       return;
     }
-    if (!location.pathname.startsWith(`${PREFIX}${page.path}`)) history.replaceState(null, '', `${PREFIX}${page.path}`);
+    if (!location.pathname.startsWith(`${PREFIX}${page.path}`)) {
+      history.replaceState(null, '', `${PREFIX}${page.path}`);
+      setPathname(location.pathname);
+    }
     document.title = `${page.title} · Tracking console`;
   }, [session, page]);
 
@@ -101,7 +107,7 @@ export function App() {
         </button>
       </header>
       <main id="main">
-        {operator && !picked && !page.allCustomers ? <p class="muted">Loading the customers…</p> : <Page session={session} customerId={picked} />}
+        {operator && !picked && !page.allCustomers ? <p class="muted">Loading the customers…</p> : <Page session={session} customerId={picked} onPickCustomer={setPicked} />}
       </main>
     </div>
   );

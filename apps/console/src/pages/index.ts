@@ -3,13 +3,17 @@ import type { Session } from '../api';
 import { AutomationsPage } from './automations';
 import { KeysPage } from './keys';
 import { LivePage } from './live';
+import { CustomersPage } from './customers';
 import { OverviewPage } from './overview';
 import { RejectedPage } from './rejected';
+import { ReplayPage } from './replay';
 
 /** What every signed-in page is given: the session, and the customer an operator picked (a customer reads its own). */
 export interface PageProps {
   session: Session;
   customerId?: string;
+  /** Operators: makes a customer the one the other pages read (the Customers page's rows). */
+  onPickCustomer?: (customerId: string) => void;
 }
 
 export interface ConsolePage {
@@ -31,4 +35,6 @@ export const PAGES: readonly ConsolePage[] = [
   { path: 'keys', title: 'Keys', component: KeysPage },
   { path: 'live', title: 'Live events', component: LivePage },
   { path: 'rejected', title: 'Rejected events', component: RejectedPage },
+  { path: 'customers', title: 'Customers', component: CustomersPage, operatorOnly: true, allCustomers: true },
+  { path: 'replay', title: 'Replay', component: ReplayPage, operatorOnly: true, allCustomers: true },
 ];

@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
-import { overview, type ConsumerHealth, type Overview, type Session } from '../api';
+import { getJson, normaliseOverview, type ConsumerHealth, type Overview, type Session } from '../api';
+import { readGatewayHealth, type GatewayError, type GatewayHealth } from '../api/operator';
 import { EventsChart } from '../events-chart';
+import { LatencyChart } from '../latency-chart';
 
 /** How often the page asks again: "live" within a few seconds, without loading the gateway. */
 const REFRESH_MS = 5000;
@@ -12,6 +14,7 @@ const REFRESH_MS = 5000;
  */
 export function OverviewPage({ session, customerId }: { session: Session; customerId?: string }) {
   const [data, setData] = useState<Overview | null>(null);
+  const [gateway, setGateway] = useState<GatewayHealth | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [updated, setUpdated] = useState<Date | null>(null);
 
@@ -20,9 +23,10 @@ export function OverviewPage({ session, customerId }: { session: Session; custom
     let timer: ReturnType<typeof setTimeout> | undefined;
     const load = async () => {
       try {
-        const next = await overview(customerId);
+        const raw = await getJson<unknown>('/overview', customerId);
         if (stopped) return;
-        setData(next);
+        setData(normaliseOverview(raw));
+        setGateway(readGatewayHealth(raw));
         setError(null);
         setUpdated(new Date());
       } catch (failure) {
@@ -64,6 +68,21 @@ export function OverviewPage({ session, customerId }: { session: Session; custom
           <EventsChart points={data?.per_minute ?? []} />
         </div>
       </figure>
+      <figure class="card">
+        <figcaption>
+          <h2>Gateway latency (p50 / p99)</h2>
+        </figcaption>
+        <div role="img" aria-label={latencySummary(gateway)}>
+          <LatencyChart points={gateway?.latency ?? []} />
+        </div>
+      </figure>
+      <section class="card" aria-labelledby="errors-title">
+        <h2 id="errors-title">Last errors</h2>
+        {gateway && gateway.errors.length === 0 && <p class="muted">No error answers recorded.</p>}
+        <ul class="gateway-errors">
+          {gateway?.errors.map((failure, index) => <ErrorRow key={`${failure.at}-${index}`} failure={failure} />)}
+        </ul>
+      </section>
       <section class="card" aria-labelledby="consumers-title">
         <h2 id="consumers-title">Consumers</h2>
         {data && data.consumers.length === 0 && <p class="muted">No consumer reported yet.</p>}
@@ -104,4 +123,26 @@ function chartSummary(data: Overview | null): string {
   const last = data.per_minute.at(-1);
   return `Events per minute over the last hour: ${data.accepted_total} accepted and ${data.rejected_total} rejected in total` +
     (last ? `; last minute ${last.accepted} accepted, ${last.rejected} rejected` : '');
+}
+
+/** One error answer: when, status and code, the route, the gateway's (masked) message. */
+function ErrorRow({ failure }: { failure: GatewayError }) {
+  return (
+    <li class="gateway-error">
+      <time dateTime={failure.at}>{new Date(failure.at).toLocaleTimeString()}</time>
+      <span class={`badge ${failure.status >= 500 ? 'bad' : 'warn'}`}>
+        {failure.status} {failure.error_code}
+      </span>
+      <code class="gateway-error-route">{failure.route}</code>
+      <span class="gateway-error-message">{failure.message}</span>
+    </li>
+  );
+}
+
+function latencySummary(gateway: GatewayHealth | null): string {
+  if (!gateway) return 'Gateway latency: loading';
+  const requests = gateway.latency.reduce((total, point) => total + point.requests, 0);
+  const last = [...gateway.latency].reverse().find((point) => point.requests > 0);
+  if (!last) return 'Gateway latency over the last hour: no requests';
+  return `Gateway latency over the last hour: ${requests} requests; last busy minute p50 ${last.p50 ?? '–'} ms, p99 ${last.p99 ?? '–'} ms`;
 }
