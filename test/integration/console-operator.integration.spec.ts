@@ -224,21 +224,27 @@ describe('console: gateway latency and errors, customers and replay (issue 21, p
     type Row = { customer_id: string; events_last_hour: number; accepted_last_hour: number; rejected_last_hour: number; last_event_at: string | null; events_per_minute: number[]; state: string; reason: string; gateway: { requests: number; errors: number; error_rate: number | null; p99_ms: number | null } };
     const list = await waitFor(
       () => call(gateways[1] as RunningService, 'GET', '/console/api/customers', { headers: operator }),
-      (found) => found.status === 200 && ((found.body['customers'] as Row[]).find((row) => row.customer_id === b.id)?.gateway.requests ?? 0) >= 10,
+      // The gateway's refusals count as rejected events once the loader has stored them (raw.rejected_events_r).
+      (found) => {
+        const rows = found.status === 200 ? (found.body['customers'] as Row[]) : [];
+        const of = (id: string) => rows.find((row) => row.customer_id === id);
+        return (of(b.id)?.gateway.requests ?? 0) >= 10 && of(b.id)?.rejected_last_hour === 10 && of(a.id)?.rejected_last_hour === 1;
+      },
       { what: "A's health in the operators' list", timeoutMs: 20_000 },
     );
     const rows = list.body['customers'] as Row[];
     const rowA = rows.find((row) => row.customer_id === a.id) as Row;
     const rowB = rows.find((row) => row.customer_id === b.id) as Row;
     const rowC = rows.find((row) => row.customer_id === c.id) as Row;
-    expect(rowA).toMatchObject({ events_last_hour: EVENTS, accepted_last_hour: EVENTS, rejected_last_hour: 0, state: 'ok' });
+    // A: its EVENTS events and the one invalid event the gateway refused.
+    expect(rowA).toMatchObject({ events_last_hour: EVENTS + 1, accepted_last_hour: EVENTS, rejected_last_hour: 1, state: 'ok' });
     expect(rowA.last_event_at).not.toBeNull();
     expect(rowA.events_per_minute).toHaveLength(60);
-    expect(rowA.events_per_minute.reduce((sum, n) => sum + n, 0)).toBe(EVENTS);
+    expect(rowA.events_per_minute.reduce((sum, n) => sum + n, 0)).toBe(EVENTS + 1);
     expect(rowA.gateway.errors).toBeGreaterThanOrEqual(2);
     expect(rowA.gateway.p99_ms).not.toBeNull();
     expect(rowA.gateway.error_rate).toBeLessThan(0.2);
-    expect(rowB).toMatchObject({ events_last_hour: 0, state: 'failing' });
+    expect(rowB).toMatchObject({ events_last_hour: 10, accepted_last_hour: 0, rejected_last_hour: 10, state: 'failing' });
     // B's own overview read in the first test is its one success.
     expect(rowB.reason).toMatch(/^10 of 1[01] gateway requests answered with an error in the last hour \(\d+(\.\d)? %\)$/);
     expect(rowC).toMatchObject({ events_last_hour: 0, state: 'quiet', reason: 'no events received yet', gateway: { requests: 0, error_rate: null } });
