@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Pool } from 'pg';
 import { stringify } from 'yaml';
 import { TOPICS, tenantHashKey, type AuditRecord } from '@tracking/contracts';
+import { addToken } from '@test/support/console-browser';
 import { printBooks, type Books } from '@test/support/drill-books';
 import { TEST_ADMIN_TOKEN } from '@test/support/in-process-services';
 import { startPipeline, type Pipeline, type PipelineService } from '@test/support/pipeline';
@@ -26,6 +27,8 @@ import { waitFor } from '@test/support/wait-for';
 interface Tenant extends TestCustomer {
   /** A tracking key made through the keys API: a second secret and publishable key. */
   key: { keyId: string; secret: string; publishable: string };
+  /** A token with the admin scope (issue 21: the tenant's own keys routes). */
+  adminToken: string;
   /** Strings that appear only in this tenant's events; finding them in the other's answers is a leak. */
   markers: { page: string; eventName: string; session: string; visitor: string; campaign: string; referrerHost: string };
 }
@@ -39,6 +42,8 @@ interface Probe {
   body?: unknown;
   status: number;
   errorCode?: string;
+  /** Authenticated as the caller's own tenant (refused for what it names): its audit record names that tenant. */
+  ownTenant?: boolean;
 }
 
 interface Answer {
@@ -89,6 +94,8 @@ describe('fault drill: one tenant with another tenant\'s credentials', () => {
   const sessions = new Map<string, { cookie: string; csrf: string }>();
   /** One of B's events, whose journey (issue 21) A must not see. */
   let bEventId = '';
+  /** Sessions signed in with each tenant's admin-scoped token. */
+  const adminSessions = new Map<string, { cookie: string; csrf: string }>();
   const B_EVENTS = 6;
   const A_EVENTS = 4;
 
@@ -124,7 +131,12 @@ describe('fault drill: one tenant with another tenant\'s credentials', () => {
 
   beforeAll(async () => {
     const setupStartedAt = Date.now();
-    const tenantOf = (customer: TestCustomer, label: string): Tenant => ({ ...customer, key: { keyId: '', secret: '', publishable: '' }, markers: markersOf(label) });
+    const tenantOf = (customer: TestCustomer, label: string): Tenant => ({
+      ...customer,
+      key: { keyId: '', secret: '', publishable: '' },
+      adminToken: addToken(customersDir, customer, 'drill-admin', ['ingest', 'read', 'admin']),
+      markers: markersOf(label),
+    });
     a = tenantOf(writeTestCustomer(customersDir), 'a');
     b = tenantOf(writeTestCustomer(customersDir), 'b');
     // A workflow of B that no event matches: content for A to try to read, nothing fired.
@@ -177,14 +189,16 @@ describe('fault drill: one tenant with another tenant\'s credentials', () => {
     books['events of B loaded into the vault'] = B_EVENTS;
     books['events of A loaded into the vault'] = A_EVENTS;
     for (const tenant of [a, b]) {
-      const response = await fetch(`${urlOf('gateway')}/console/api/session`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ customer_id: tenant.id, token: tenant.token }),
-      });
-      expect(response.status).toBe(200);
-      const cookie = response.headers.getSetCookie().find((header) => header.startsWith('console_session='))?.split(';')[0] ?? '';
-      sessions.set(tenant.id, { cookie, csrf: ((await response.json()) as { csrf_token: string }).csrf_token });
+      for (const [map, token] of [[sessions, tenant.token], [adminSessions, tenant.adminToken]] as const) {
+        const response = await fetch(`${urlOf('gateway')}/console/api/session`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ customer_id: tenant.id, token }),
+        });
+        expect(response.status).toBe(200);
+        const cookie = response.headers.getSetCookie().find((header) => header.startsWith('console_session='))?.split(';')[0] ?? '';
+        map.set(tenant.id, { cookie, csrf: ((await response.json()) as { csrf_token: string }).csrf_token });
+      }
     }
     books['seconds starting and loading'] = Math.round((Date.now() - setupStartedAt) / 100) / 10;
   }, 120_000);
@@ -220,6 +234,8 @@ describe('fault drill: one tenant with another tenant\'s credentials', () => {
       ['GET', `/console/api/events/${bEventId}/journey`, undefined],
       ['GET', '/console/api/rejected', undefined],
       ['POST', '/console/api/rejected/redrive', { items: [{ id: '00000000-0000-4000-8000-000000000000', event: validEvent(a) }] }],
+      ['GET', '/console/api/keys', undefined],
+      ['POST', '/console/api/keys', { description: 'drill' }],
       ['GET', `/api/v1/customer/${a.id}/tracking-config`, undefined],
       ['GET', `/api/v1/customer/${b.id}/tracking-config`, undefined],
     ];
@@ -284,6 +300,7 @@ describe('fault drill: one tenant with another tenant\'s credentials', () => {
       '/console/api/events/stream',
       `/console/api/events/${bEventId}/journey`,
       '/console/api/rejected',
+      '/console/api/keys',
       '/api/v1/track/status',
       '/api/v1/track/dashboard',
       '/api/v1/tracking/analytics?window=7',
@@ -377,6 +394,32 @@ describe('fault drill: one tenant with another tenant\'s credentials', () => {
       { name: 'console sign-in as B with A\'s key-API secret', service: 'gateway', method: 'POST', path: '/console/api/session', body: { customer_id: b.id, token: a.key.secret }, status: 401, errorCode: 'UNAUTHORIZED' },
       { name: 'console sign-in as an operator with A\'s credential', service: 'gateway', method: 'POST', path: '/console/api/session', body: { operator_token: a.token }, status: 401, errorCode: 'UNAUTHORIZED' },
     );
+    // The tenant's own keys routes (issue 21), with the admin scope: naming the other tenant is 403;
+    // acting on its own tenant with the other's key id finds no such key (404). Nothing changes.
+    const adminSessionOf = (tenant: Tenant): { cookie: string; csrf: string } => adminSessions.get(tenant.id) ?? { cookie: '', csrf: '' };
+    const withAdminSession = (tenant: Tenant): Record<string, string> => ({ Cookie: adminSessionOf(tenant).cookie, 'X-CSRF-Token': adminSessionOf(tenant).csrf });
+    const keyRoutes: Array<[string, string, string, unknown]> = [
+      ['create a key', 'POST', '/console/api/keys', { description: 'drill', scopes: ['ingest', 'read', 'admin'] }],
+      ["rotate B's key", 'POST', `/console/api/keys/${b.key.keyId}/rotate`, { overlap_seconds: 0 }],
+      ["revoke B's key", 'DELETE', `/console/api/keys/${b.key.keyId}`, undefined],
+    ];
+    for (const [what, method, path, body] of keyRoutes) {
+      const naming = (id: string) => `${path}?customer_id=${id}`;
+      probes.push(
+        { name: `A's admin console session naming B (customer_id): ${what}`, service: 'gateway', method, path: naming(b.id), body, headers: withAdminSession(a), status: 403, errorCode: 'FORBIDDEN' },
+        { name: `A's admin console session naming B (X-Customer-ID): ${what}`, service: 'gateway', method, path, body, headers: { ...withAdminSession(a), 'X-Customer-ID': b.id }, status: 403, errorCode: 'FORBIDDEN' },
+        { name: `A's admin token naming B: ${what}`, service: 'gateway', method, path, body, headers: as(b.id, a.adminToken), status: 403, errorCode: 'FORBIDDEN' },
+        { name: `A's admin console session without its CSRF header: ${what}`, service: 'gateway', method, path, body, headers: { Cookie: adminSessionOf(a).cookie }, status: 403, errorCode: 'FORBIDDEN' },
+        { name: `A's read console session, its own tenant: ${what}`, service: 'gateway', method, path, body, headers: { Cookie: sessionOf(a).cookie, 'X-CSRF-Token': sessionOf(a).csrf }, status: 403, errorCode: 'FORBIDDEN' },
+      );
+      if (what !== 'create a key') {
+        probes.push(
+          { name: `A's admin console session, its own tenant: ${what}`, service: 'gateway', method, path, body, headers: withAdminSession(a), status: 404, errorCode: 'INVALID_REQUEST', ownTenant: true },
+          { name: `A's admin bearer, its own tenant: ${what}`, service: 'gateway', method, path, body, headers: as(a.id, a.adminToken), status: 404, errorCode: 'INVALID_REQUEST', ownTenant: true },
+        );
+      }
+    }
+
     // The keys API belongs to the operators: no customer credential opens it, for its own keys or another's.
     for (const [label, headers] of [
       ["A's token", as(a.id, a.token)],
@@ -479,13 +522,18 @@ describe('fault drill: one tenant with another tenant\'s credentials', () => {
     // Every audit record of the drill is a refusal, none an accepted event; the cross-tenant ones name no customer.
     expect(audit.filter((record) => record.status_code < 400 || record.events_accepted > 0)).toEqual([]);
     // One record per refused interaction with the gateway; only a caller that did authenticate (as
-    // itself, asking for the other's configuration or the journey of the other's event) is named in it.
+    // itself, asking for the other's configuration, the journey of the other's event or the other's
+    // key by its id) is named in it.
     expect(audit.length).toBe(probes.filter((probe) => probe.service === 'gateway').length);
-    expect(audit.filter((record) => record.customer_id !== null && !record.endpoint.includes('tracking-config') && !record.endpoint.endsWith('/journey'))).toEqual([]);
+    const ownKeyRoute = (record: AuditRecord): boolean => record.endpoint.includes(' /console/api/keys/') && record.status_code === 404;
+    expect(audit.filter((record) => record.customer_id !== null && !record.endpoint.includes('tracking-config') && !record.endpoint.endsWith('/journey') && !ownKeyRoute(record))).toEqual([]);
     expect(audit.filter((record) => record.endpoint.endsWith('/journey') && record.customer_id !== null).map((record) => [record.customer_id, record.status_code])).toEqual([
       [a.id, 404],
       [a.id, 404],
     ]);
+    const ownTenantProbes = probes.filter((probe) => probe.ownTenant).length;
+    // Those that authenticated as A and asked for B's key: A's own records, as many as there were such probes.
+    expect(audit.filter(ownKeyRoute).map((record) => record.customer_id)).toEqual(Array(ownTenantProbes).fill(a.id));
 
     // Nothing of B changed: keys, workflows, erasures.
     expect((await db.query('SELECT key_id, revoked_at, expires_at FROM gateway.tracking_keys WHERE customer_id = ANY($1) ORDER BY key_id', [[a.id, b.id]])).rows).toEqual(keysBefore);
