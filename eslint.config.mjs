@@ -32,6 +32,7 @@ const APP_MODULES_TESTS_USE = [
   'gateway/keys/tracking-keys.controller',
   'gateway/console/keys/console-keys.controller',
   'gateway/console/rejected/rejected.controller',
+  'gateway/console/privacy/console-privacy.controller',
   'vault-loader/privacy/privacy.controller',
   'vault-loader/privacy/subject-access.controller',
   'automation-trigger/admin/automations.controller',

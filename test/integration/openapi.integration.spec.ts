@@ -31,7 +31,7 @@ const ADMIN_ROUTES: Record<'gateway' | 'vault-loader' | 'automation-trigger' | '
     ['post', '/api/v1/automations/{customerId}/deliveries/{triggerId}/redeliver'],
     ['get', '/api/v1/automations/{customerId}/events/{eventId}/triggers'],
   ],
-  exporter: [['post', '/api/v1/export/run'], ['get', '/api/v1/export/status'], ['get', '/api/v1/export/config'], ['get', '/api/v1/export/objects'], ['post', '/api/v1/privacy/access']],
+  exporter: [['post', '/api/v1/export/run'], ['get', '/api/v1/export/status'], ['get', '/api/v1/export/config'], ['get', '/api/v1/export/objects'], ['get', '/api/v1/export/activity'], ['post', '/api/v1/privacy/access']],
 };
 
 describe('OpenAPI of every service, and request bodies checked against the schema it shows', () => {

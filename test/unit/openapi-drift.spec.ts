@@ -11,6 +11,7 @@ import { CollectBodySchema, browserBatchValidator } from '@apps/gateway/collect/
 import { CollectController } from '@apps/gateway/collect/collect.controller';
 import { ConsoleKeysController } from '@apps/gateway/console/keys/console-keys.controller';
 import { RejectedController } from '@apps/gateway/console/rejected/rejected.controller';
+import { ConsolePrivacyController } from '@apps/gateway/console/privacy/console-privacy.controller';
 import { TrackingKeysController } from '@apps/gateway/keys/tracking-keys.controller';
 import { bulkEnvelopeValidator } from '@apps/gateway/track/bulk-envelope';
 import { TrackController } from '@apps/gateway/track/track.controller';
@@ -86,7 +87,7 @@ function routesOf(controller: Type): Route[] {
 }
 
 const SERVICES: Array<[string, Type[]]> = [
-  ['gateway', [TrackController, CollectController, TrackingKeysController, ConsoleKeysController, RejectedController]],
+  ['gateway', [TrackController, CollectController, TrackingKeysController, ConsoleKeysController, RejectedController, ConsolePrivacyController]],
   ['vault-loader', [PrivacyController, SubjectAccessController]],
   ['automation-trigger', [AutomationsController]],
   ['exporter', [ExportController]],
@@ -144,6 +145,7 @@ describe('request bodies: one schema documents and validates', () => {
       'CollectController.collect',
       'ConsoleKeysController.create',
       'ConsoleKeysController.rotate',
+      'ConsolePrivacyController.request',
       'PrivacyController.erase',
       'RejectedController.redrive',
       'SubjectAccessController.report',

@@ -11,6 +11,7 @@ import { ObjectLocatorController } from './export/object-locator.controller';
 import { ExportConsumer } from './export/export.consumer';
 import { ExportService } from './export/export.service';
 import { ExportStatusService } from './export/export-status.service';
+import { ExportActivityService } from './export/export-activity.service';
 import { ExportUsageService } from './export/export-usage.service';
 import { ExporterInstance } from './export/exporter-instance';
 import { ServiceWideExport } from './export/service-wide-export';
@@ -81,6 +82,7 @@ export class ExporterModule {
         ExportService,
         ExportStatusService,
         ExportUsageService,
+        ExportActivityService,
         ServiceWideExport,
       ],
     };

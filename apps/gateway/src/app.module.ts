@@ -31,6 +31,10 @@ import { CustomerHealthService } from './console/operator/customer-health.servic
 import { RequestHealthRecorder } from './gateway-health/request-health.recorder';
 import { RequestHealthRepository } from './gateway-health/request-health.repository';
 import { RequestHealthService } from './gateway-health/request-health.service';
+import { ConsoleExportsController } from './console/exports/console-exports.controller';
+import { ConsoleExportsService } from './console/exports/console-exports.service';
+import { ConsolePrivacyController } from './console/privacy/console-privacy.controller';
+import { ConsolePrivacyService } from './console/privacy/console-privacy.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
 import { CustomerEndpointsController } from './customers/customer-endpoints.controller';
 import { CustomerRegistry } from './customers/customer.registry';
@@ -66,7 +70,23 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [ObservabilityModule.forRoot({ service: 'gateway', logger }), TrackingScriptModule],
-      controllers: [TrackController, CollectController, CustomerEndpointsController, TrackingKeysController, PipelineController, AnalyticsController, ConsoleSessionController, ConsoleController, ConsoleKeysController, ConsoleAutomationsController, LiveEventsController, RejectedController, ConsoleReplayController],
+      controllers: [
+        TrackController,
+        CollectController,
+        CustomerEndpointsController,
+        TrackingKeysController,
+        PipelineController,
+        AnalyticsController,
+        ConsoleSessionController,
+        ConsoleController,
+        ConsoleKeysController,
+        ConsoleAutomationsController,
+        LiveEventsController,
+        RejectedController,
+        ConsoleExportsController,
+        ConsolePrivacyController,
+        ConsoleReplayController,
+      ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: GatewayExceptionFilter },
@@ -110,6 +130,8 @@ export class GatewayModule {
         ExportUsageClient,
         ServiceAdminClient,
         ConsoleAutomationsService,
+        ConsoleExportsService,
+        ConsolePrivacyService,
         StorageQuotaMonitor,
         ConsoleSessionRepository,
         RedriveRepository,

@@ -3,8 +3,11 @@ import type { Session } from '../api';
 import { AutomationsPage } from './automations';
 import { KeysPage } from './keys';
 import { LivePage } from './live';
+import { AnalyticsPage } from './analytics';
 import { CustomersPage } from './customers';
+import { ExportsPage } from './exports';
 import { OverviewPage } from './overview';
+import { PrivacyPage } from './privacy';
 import { RejectedPage } from './rejected';
 import { ReplayPage } from './replay';
 
@@ -31,10 +34,13 @@ export interface ConsolePage {
 /** The console's pages in the order of the navigation. Each page is one module under pages/. */
 export const PAGES: readonly ConsolePage[] = [
   { path: 'overview', title: 'Overview', component: OverviewPage },
-  { path: 'automations', title: 'Automations', component: AutomationsPage },
-  { path: 'keys', title: 'Keys', component: KeysPage },
   { path: 'live', title: 'Live events', component: LivePage },
+  { path: 'analytics', title: 'Analytics', component: AnalyticsPage },
   { path: 'rejected', title: 'Rejected events', component: RejectedPage },
+  { path: 'automations', title: 'Automations', component: AutomationsPage },
+  { path: 'exports', title: 'Exports', component: ExportsPage },
+  { path: 'keys', title: 'Keys', component: KeysPage },
+  { path: 'privacy', title: 'Privacy', component: PrivacyPage },
   { path: 'customers', title: 'Customers', component: CustomersPage, operatorOnly: true, allCustomers: true },
   { path: 'replay', title: 'Replay', component: ReplayPage, operatorOnly: true, allCustomers: true },
 ];

@@ -2,6 +2,7 @@ import { applyDecorators, Controller, Get, Headers, HttpCode, Post, Query, UseGu
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CUSTOMER_ID_PATTERN } from '@tracking/customers';
 import { ADMIN_AUTH, AdminTokenGuard, ApiError, AuditRows } from '@tracking/http';
+import { ExportActivityService, type ExportActivity } from './export-activity.service';
 import { ExportStatusService } from './export-status.service';
 import { ExportUsageService, type ExportUsage } from './export-usage.service';
 import { ExportService, type FlushResult } from './export.service';
@@ -29,6 +30,7 @@ export class ExportController {
     private readonly exportStatus: ExportStatusService,
     private readonly serviceWide: ServiceWideExport,
     private readonly exportUsage: ExportUsageService,
+    private readonly exportActivity: ExportActivityService,
   ) {}
 
   @Get('usage')
@@ -40,6 +42,24 @@ export class ExportController {
     const usage = await this.exportUsage.usage(customerId);
     if (!usage) throw new ApiError(404, 'NOT_FOUND', `Customer ${customerId} has no s3_export configuration`);
     return { success: true, ...usage };
+  }
+
+  @Get('activity')
+  @ApiOperation({
+    summary:
+      "One customer's export activity, read from its buckets: event objects stored per hour and format over the last `hours` (client bucket, by the time S3 stored them), each bucket's objects, bytes, newest write and listing error, and this instance's failures since the last successful write",
+  })
+  @ApiQuery({ name: 'customer_id', required: true })
+  @ApiQuery({ name: 'hours', required: false, description: 'Hours back from the current one, 1 to 168 (default 24)' })
+  @AuditRows((activity: ExportActivity) => activity.per_hour.length)
+  async activity(@Query('customer_id') customerId: string | undefined, @Query('hours') hours: string | undefined): Promise<{ success: true } & ExportActivity> {
+    if (customerId === undefined) throw ApiError.invalid([{ field: 'customer_id', reason: 'is required' }]);
+    this.checkCustomer(customerId);
+    const span = hours === undefined ? 24 : Number(hours);
+    if (!Number.isInteger(span) || span < 1 || span > 168) throw ApiError.invalid([{ field: 'hours', reason: 'must be a whole number from 1 to 168' }]);
+    const activity = await this.exportActivity.activity(customerId, span);
+    if (!activity) throw new ApiError(404, 'NOT_FOUND', `Customer ${customerId} has no s3_export configuration`);
+    return { success: true, ...activity };
   }
 
   @Post('run')
