@@ -236,6 +236,11 @@ describe('fault drill: one tenant with another tenant\'s credentials', () => {
       ['POST', '/console/api/rejected/redrive', { items: [{ id: '00000000-0000-4000-8000-000000000000', event: validEvent(a) }] }],
       ['GET', '/console/api/keys', undefined],
       ['POST', '/console/api/keys', { description: 'drill' }],
+      // The console's Exports and Privacy routes (issue 21): read and admin alike refuse the other's credential.
+      ['GET', '/console/api/exports/status', undefined],
+      ['POST', '/console/api/exports/run', undefined],
+      ['GET', '/console/api/privacy/erasures', undefined],
+      ['POST', '/console/api/privacy/erasures', { visitor_id: `drill-erase-${run}`, confirm: true }],
       ['GET', `/api/v1/customer/${a.id}/tracking-config`, undefined],
       ['GET', `/api/v1/customer/${b.id}/tracking-config`, undefined],
     ];
@@ -308,6 +313,8 @@ describe('fault drill: one tenant with another tenant\'s credentials', () => {
       `/api/v1/tracking/analytics/export?window=7&event_name=${b.markers.eventName}`,
       '/console/api/automations/workflows',
       '/console/api/automations/deliveries',
+      '/console/api/exports/status',
+      '/console/api/privacy/erasures',
     ];
     for (const path of consoleReads) {
       const withCustomer = (id: string) => `${path}${path.includes('?') ? '&' : '?'}customer_id=${id}`;
@@ -362,6 +369,19 @@ describe('fault drill: one tenant with another tenant\'s credentials', () => {
         status: 403,
         errorCode: 'FORBIDDEN',
       },
+      // The console's state-changing self-service routes (issue 21): naming B is refused before any scope or body is looked at.
+      ...(
+        [
+          ['POST', '/console/api/exports/run', undefined],
+          ['POST', '/console/api/privacy/erasures', { visitor_id: b.markers.visitor, confirm: true }],
+        ] as const
+      ).flatMap(([method, path, body]): Probe[] => [
+        { name: `A's console session, with its CSRF header, naming B (customer_id): ${method} ${path}`, service: 'gateway' as const, method, path: `${path}?customer_id=${b.id}`, body, headers: { Cookie: sessionOf(a).cookie, 'X-CSRF-Token': sessionOf(a).csrf }, status: 403, errorCode: 'FORBIDDEN' },
+        { name: `A's console session, with its CSRF header, naming B (X-Customer-ID): ${method} ${path}`, service: 'gateway' as const, method, path, body, headers: { Cookie: sessionOf(a).cookie, 'X-CSRF-Token': sessionOf(a).csrf, 'X-Customer-ID': b.id }, status: 403, errorCode: 'FORBIDDEN' },
+        { name: `A's console session without its CSRF header: ${method} ${path}`, service: 'gateway' as const, method, path, body, headers: { Cookie: sessionOf(a).cookie }, status: 403, errorCode: 'FORBIDDEN' },
+        // A's own tenant, but its session's credential carries [ingest, read], not admin.
+        { name: `A's read-only console session on its own tenant: ${method} ${path}`, service: 'gateway' as const, method, path, body, headers: { Cookie: sessionOf(a).cookie, 'X-CSRF-Token': sessionOf(a).csrf }, status: 403, errorCode: 'FORBIDDEN' },
+      ]),
       { name: "A's console session without its CSRF header: process", service: 'gateway', method: 'POST', path: '/api/v1/track/process?timeout_ms=0', headers: { Cookie: sessionOf(a).cookie }, status: 403, errorCode: 'FORBIDDEN' },
       { name: "A's console session with B's CSRF header: sign out", service: 'gateway', method: 'DELETE', path: '/console/api/session', headers: { Cookie: sessionOf(a).cookie, 'X-CSRF-Token': sessionOf(b).csrf }, status: 403, errorCode: 'FORBIDDEN' },
       // Live events (issue 21): B's event is no event of A's, by session or by A's own token.
