@@ -25,7 +25,7 @@ export class ConsoleExportsService {
     const config = await this.services.call<{ customers?: unknown[] }>('exporter', '/api/v1/export/config', { query });
     // The exporter answers 404 for a customer it has no export configuration of.
     if (config.status === 404) return { customer_id: customerId, configured: false };
-    if (config.status !== 200) await this.services.expect('exporter', '/api/v1/export/config', { query });
+    if (config.status !== 200) throw this.services.refusal('exporter', config);
     const [status, activity] = await Promise.all([
       this.services.expect<{ customers?: unknown[]; consumer_lag?: unknown; lag?: unknown }>('exporter', '/api/v1/export/status', { query }),
       // A misconfigured customer has no target to list: its activity is absent, its status says why.
@@ -44,7 +44,8 @@ export class ConsoleExportsService {
   async run(customerId: string): Promise<object> {
     const answer = await this.services.call<Record<string, unknown>>('exporter', '/api/v1/export/run', { method: 'POST', query: { customer_id: customerId }, timeoutMs: 60_000 });
     if (answer.status === 404) throw new ApiError(404, 'NOT_FOUND', `Customer ${customerId} has no s3_export configuration: nothing to run`);
-    if (answer.status !== 200) await this.services.expect('exporter', '/api/v1/export/run', { method: 'POST', query: { customer_id: customerId } });
+    // Never asked again: a second run would flush a second time.
+    if (answer.status !== 200) throw this.services.refusal('exporter', answer);
     const body = answer.body ?? {};
     // Counts only: the instances' internal addresses are the platform's, not the tenant's.
     const instances = Array.isArray(body['instances']) ? (body['instances'] as Array<{ error?: unknown }>) : [];
