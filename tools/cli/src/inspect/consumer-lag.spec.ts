@@ -16,7 +16,7 @@ describe(partitionLag.name, () => {
 describe(lagTargets.name, () => {
   it('lists the three service groups with their subscriptions by default', () => {
     expect(lagTargets().map((target) => target.group)).toEqual(Object.values(CONSUMER_GROUPS));
-    expect(lagTargets()[0].topics).toEqual(['tracking.events.v1', 'tracking.audit.v1']);
+    expect(lagTargets()[0].topics).toEqual(['tracking.events.v1', 'tracking.audit.v1', 'tracking.events.rejected.v1']);
   });
 
   it('finds a service by group id or key, and takes any other id as a plain group', () => {
