@@ -3,6 +3,7 @@ import type { Admin } from 'kafkajs';
 import { Pool } from 'pg';
 import type { Page } from 'playwright-core';
 import { CONSUMER_SUBSCRIPTIONS, TOPICS, tenantHashKey } from '@tracking/contracts';
+import { consoleCall, type ConsoleAnswer } from '@test/support/console-http';
 import { CONSOLE_DIR, ConsoleBrowser, DESKTOP, PHONE, addToken } from '@test/support/console-browser';
 import { TEST_ADMIN_TOKEN, startGateway, startVaultLoader, type RunningService } from '@test/support/in-process-services';
 import { groupLag, positionGroup } from '@test/support/kafka-inspection';
@@ -19,12 +20,7 @@ import { waitFor } from '@test/support/wait-for';
  * Chromium (axe, CSP, screenshots at 1280x800 and 390x844).
  */
 
-interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-  text: string;
-  cookies: string[];
-}
+type Answer = ConsoleAnswer;
 
 interface Session {
   cookie: string;
@@ -64,21 +60,8 @@ describe('console: gateway latency and errors, customers and replay (issue 21, p
   let readToken: string;
   let startedAt: Date;
 
-  async function call(gateway: RunningService, method: string, path: string, options: { body?: unknown; headers?: Record<string, string> } = {}): Promise<Answer> {
-    const response = await fetch(`${gateway.url}${path}`, {
-      method,
-      headers: { ...(options.body === undefined ? {} : { 'Content-Type': 'application/json' }), ...options.headers },
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    });
-    const text = await response.text();
-    let body: Record<string, unknown>;
-    try {
-      body = text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
-    } catch {
-      body = { text };
-    }
-    return { status: response.status, body, text, cookies: response.headers.getSetCookie() };
-  }
+  const call = (gateway: RunningService, method: string, path: string, options?: { body?: unknown; headers?: Record<string, string> }): Promise<Answer> =>
+    consoleCall(gateway.url, method, path, options);
 
   async function signIn(credentials: object): Promise<Session> {
     const answer = await call(gateways[0] as RunningService, 'POST', '/console/api/session', { body: credentials });

@@ -5,17 +5,14 @@ import { join } from 'node:path';
 import { Pool } from 'pg';
 import { parse, stringify } from 'yaml';
 import { CONSUMER_SUBSCRIPTIONS, tenantHashKey } from '@tracking/contracts';
+import { consoleCall, type ConsoleAnswer } from '@test/support/console-http';
 import { TEST_ADMIN_TOKEN, startGateway, startVaultLoader, type RunningService } from '@test/support/in-process-services';
 import { positionGroup } from '@test/support/kafka-inspection';
 import { customersDirectory, writeTestCustomer, type TestCustomer } from '@test/support/test-customers';
 import { testEnvironment } from '@test/support/test-environment';
 import { waitFor } from '@test/support/wait-for';
 
-interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-  cookies: string[];
-}
+type Answer = ConsoleAnswer;
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
@@ -48,21 +45,8 @@ describe('console sessions (issue 21)', () => {
   let ingestOnly: string;
   let readOnly: string;
 
-  async function call(gateway: RunningService, method: string, path: string, options: { body?: unknown; headers?: Record<string, string> } = {}): Promise<Answer> {
-    const response = await fetch(`${gateway.url}${path}`, {
-      method,
-      headers: { ...(options.body === undefined ? {} : { 'Content-Type': 'application/json' }), ...options.headers },
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    });
-    const text = await response.text();
-    let body: Record<string, unknown>;
-    try {
-      body = text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
-    } catch {
-      body = { text };
-    }
-    return { status: response.status, body, cookies: response.headers.getSetCookie() };
-  }
+  const call = (gateway: RunningService, method: string, path: string, options?: { body?: unknown; headers?: Record<string, string> }): Promise<Answer> =>
+    consoleCall(gateway.url, method, path, options);
 
   interface Session {
     cookie: string;
