@@ -73,7 +73,7 @@ describe('console in the browser (issue 21)', () => {
   it('shows the sign-in page, accessible, and refuses a wrong token with a message', async () => {
     await page.goto(`${gateway.url}/console/`);
     await page.getByRole('heading', { name: 'Sign in to the tracking console' }).waitFor();
-    expect(new URL(page.url()).pathname).toBe('/console/sign-in');
+    await page.waitForURL((url) => url.pathname === '/console/sign-in');
     expect(await axeViolations()).toEqual([]);
     await screenshot('sign-in-1280x800');
 
@@ -88,7 +88,7 @@ describe('console in the browser (issue 21)', () => {
     await page.getByLabel('API token (read scope)').fill(readToken);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
-    expect(new URL(page.url()).pathname).toBe('/console/overview');
+    await page.waitForURL((url) => url.pathname === '/console/overview');
 
     const accepted = page.locator('.tile.good .tile-value');
     await waitFor(async () => (await accepted.textContent()) ?? '', (text) => text === '7', { what: 'the accepted tile to show 7' });
@@ -114,7 +114,7 @@ describe('console in the browser (issue 21)', () => {
     await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in to the tracking console' }).waitFor();
-    expect(new URL(page.url()).pathname).toBe('/console/sign-in');
+    await page.waitForURL((url) => url.pathname === '/console/sign-in');
     const session = await page.evaluate(async () => (await fetch('/console/api/session')).status);
     expect(session).toBe(401);
   });

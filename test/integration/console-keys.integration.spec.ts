@@ -328,7 +328,7 @@ describe('console Keys page and /console/api/keys (issue 21)', () => {
     it('signs in with an admin-scoped token, creates a key and shows its secret once, with a copy button', async () => {
       await chrome.signIn(gateway.url, a.id, aAdmin);
       await chrome.open('Keys');
-      expect(new URL(page.url()).pathname).toBe('/console/keys');
+      await page.waitForURL((url) => url.pathname === '/console/keys');
       await page.locator('article.key-card').first().waitFor();
       expect(await page.getByRole('note').count()).toBe(0);
 

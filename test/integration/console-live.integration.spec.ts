@@ -297,7 +297,7 @@ describe('console: live events and the event journey (issue 21)', () => {
       await send(a, [{ event_type: 'page_view', event_name: name, page_url: `${a.origin}/landing/journey-${run}` }]);
       await page.locator('.live-row', { hasText: name }).click();
       await page.getByRole('heading', { name: 'Event journey', level: 1 }).waitFor();
-      expect(new URL(page.url()).pathname).toMatch(/^\/console\/live\/.+/);
+      await page.waitForURL((url) => /^\/console\/live\/.+/.test(url.pathname));
       await fetch(`${exporter.url}/api/v1/export/run?customer_id=${a.id}`, { method: 'POST', headers: { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
       for (const step of ['vault', 'export', 'triggers']) {
         await page.locator(`[data-step="${step}"] .badge`, { hasText: 'found' }).waitFor({ timeout: 60_000 });

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
 import { currentSession, signOut, type Session } from './api';
 import { CustomerPicker } from './customer-picker';
 import { PAGES, type ConsolePage } from './pages';
@@ -49,7 +49,9 @@ export function App() {
 
   const page = session ? pageAt(pathname, session) : undefined;
 
-  useEffect(() => {
+  // Before paint, so the address never lags the page on screen (a test or a reader reading the URL
+  // right after the sign-in page appears sees /console/sign-in).
+  useLayoutEffect(() => {
     if (session === undefined) return;
     if (!session || !page) {
       if (location.pathname !== `${PREFIX}sign-in`) history.replaceState(null, '', `${PREFIX}sign-in`);
