@@ -3,6 +3,7 @@ import { TOPICS } from '@tracking/contracts';
 import { LOGGER, type Logger } from '@tracking/observability';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { GatewayPublisher } from '../messaging/gateway.publisher';
+import { ServiceAdminClient } from '../services/service-admin.client';
 
 const POLL_MS = 200;
 /** Another flush only this long after the last: each one cuts the tenant's open objects, and small objects cost the customer. */
@@ -41,7 +42,8 @@ export interface ProcessOutcome {
 export class PipelineProcessor {
   constructor(
     private readonly kafka: GatewayPublisher,
-    @Inject(GATEWAY_CONFIG) private readonly config: Pick<GatewayConfig, 'exporterAdmin' | 'consumerGroups'>,
+    @Inject(GATEWAY_CONFIG) private readonly config: Pick<GatewayConfig, 'consumerGroups'>,
+    private readonly services: ServiceAdminClient,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -82,21 +84,18 @@ export class PipelineProcessor {
 
   /** POST /api/v1/export/run on the exporter, for this customer only. */
   private async flushExport(customerId: string, deadline: number): Promise<ExportFlush> {
-    const admin = this.config.exporterAdmin;
-    if (!admin) return { status: 'unavailable', reason: 'the gateway is not configured to reach the exporter (EXPORTER_URL and TRACKING_ADMIN_TOKEN)' };
     try {
-      const response = await fetch(`${admin.url}/api/v1/export/run?customer_id=${encodeURIComponent(customerId)}`, {
+      const answer = await this.services.call<{ objects?: number; events?: number; failed?: number }>('exporter', '/api/v1/export/run', {
         method: 'POST',
-        headers: { authorization: `Bearer ${admin.token}` },
-        signal: AbortSignal.timeout(Math.max(1000, deadline - Date.now())),
+        query: { customer_id: customerId },
+        timeoutMs: Math.max(1000, deadline - Date.now()),
       });
-      const body = (await response.json().catch(() => ({}))) as { objects?: number; events?: number; failed?: number; message?: string };
-      if (response.status === 404) return { status: 'no_export', reason: 'this customer has no s3_export configuration' };
-      if (!response.ok) return { status: 'unavailable', reason: `the exporter answered ${response.status}${body.message ? `: ${body.message}` : ''}` };
-      return { status: 'flushed', objects: body.objects ?? 0, events: body.events ?? 0, failed: body.failed ?? 0 };
+      if (answer.status === 404) return { status: 'no_export', reason: 'this customer has no s3_export configuration' };
+      if (answer.status < 200 || answer.status >= 300) return { status: 'unavailable', reason: this.services.refusal('exporter', answer).message };
+      return { status: 'flushed', objects: answer.body?.objects ?? 0, events: answer.body?.events ?? 0, failed: answer.body?.failed ?? 0 };
     } catch (error) {
       this.logger.warn({ err: error }, 'the exporter could not be asked to flush');
-      return { status: 'unavailable', reason: `the exporter did not answer: ${(error as Error).message}` };
+      return { status: 'unavailable', reason: (error as Error).message };
     }
   }
 

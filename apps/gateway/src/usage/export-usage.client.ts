@@ -1,8 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
+import { Injectable } from '@nestjs/common';
+import { ServiceAdminClient } from '../services/service-admin.client';
 import type { ExportMeasurement } from './storage-usage';
-
-const TIMEOUT_MS = 30_000;
 
 /**
  * Asks the exporter (GET /api/v1/export/usage) what a customer's export holds: only the exporter
@@ -10,22 +8,16 @@ const TIMEOUT_MS = 30_000;
  */
 @Injectable()
 export class ExportUsageClient {
-  constructor(@Inject(GATEWAY_CONFIG) private readonly config: Pick<GatewayConfig, 'exporterAdmin'>) {}
+  constructor(private readonly services: ServiceAdminClient) {}
 
   async measure(customerId: string): Promise<ExportMeasurement> {
-    const admin = this.config.exporterAdmin;
-    if (!admin) return { status: 'unavailable', reason: 'the gateway is not configured to reach the exporter (EXPORTER_URL and TRACKING_ADMIN_TOKEN)' };
     try {
-      const response = await fetch(`${admin.url}/api/v1/export/usage?customer_id=${encodeURIComponent(customerId)}`, {
-        headers: { authorization: `Bearer ${admin.token}` },
-        signal: AbortSignal.timeout(TIMEOUT_MS),
-      });
-      const body = (await response.json().catch(() => ({}))) as { total_bytes?: unknown; error?: string };
-      if (response.status === 404) return { status: 'no_export' };
-      if (!response.ok || typeof body.total_bytes !== 'number') return { status: 'unavailable', reason: `the exporter answered ${response.status}${body.error ? `: ${body.error}` : ''}` };
-      return { status: 'measured', bytes: body.total_bytes };
+      const answer = await this.services.call<{ total_bytes?: unknown }>('exporter', '/api/v1/export/usage', { query: { customer_id: customerId } });
+      if (answer.status === 404) return { status: 'no_export' };
+      if (answer.status !== 200 || typeof answer.body?.total_bytes !== 'number') return { status: 'unavailable', reason: this.services.refusal('exporter', answer).message };
+      return { status: 'measured', bytes: answer.body.total_bytes };
     } catch (error) {
-      return { status: 'unavailable', reason: `the exporter did not answer: ${(error as Error).message}` };
+      return { status: 'unavailable', reason: (error as Error).message };
     }
   }
 }
