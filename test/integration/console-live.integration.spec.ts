@@ -37,7 +37,8 @@ interface Journey {
  * reader's decode counter has no B), filters keep what they name, two gateway instances each follow
  * the topic; a third stream of A is refused (429); A's event's journey shows its vault rows, its
  * exported object and the trigger it fired with its delivery, from the real loader, exporter and
- * automation trigger; another tenant's event id is 404; streams close cleanly, on disconnect and on
+ * automation trigger; another tenant's event id is 404; an erased subject's events never reach a
+ * stream, and one instance's stream cap holds across customers; streams close cleanly, on disconnect and on
  * shutdown. Then the page in Chromium: an event sent after the page went live appears (the latency
  * from the gateway's acknowledgement to the row on screen is printed, not asserted), and its journey.
  */
@@ -223,6 +224,42 @@ describe('console: live events and the event journey (issue 21)', () => {
       await cutOff.close();
     }
   }, 90_000);
+
+  it("withholds an erased subject's events, and caps the streams of one instance across customers", async () => {
+    // Erased before this instance's reader starts: the reader reads the whole erasure topic before
+    // it follows the events, so the request is known when the subject's next event arrives.
+    const erasedVisitor = `erased-${run}`;
+    const erasure = await fetch(`${loader.url}/api/v1/privacy/erasures`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+      body: JSON.stringify({ customer_id: a.id, visitor_id: erasedVisitor }),
+    });
+    expect(erasure.status).toBe(200);
+    const third = await startGateway(env, { CUSTOMERS_DIR: customersDir, CONSOLE_LIVE_STREAMS_PER_CUSTOMER: '2', CONSOLE_LIVE_STREAMS_PER_INSTANCE: '2' });
+    try {
+      const ofA = await stream(third, a);
+      const ofB = await stream(third, b);
+      await Promise.all([ready(ofA), ready(ofB)]);
+      // B holds one stream of its two, but the instance's two are taken: refused by the instance cap.
+      const refused = await openSse(`${third.url}/console/api/events/stream`, bearer(b));
+      expect(refused.status).toBe(429);
+      expect(refused.refusal).toMatch(/Too many live streams on this gateway/);
+      expect(await metric(third, /^gateway_live_streams_refused_total\{[^}]*cap="instance"/)).toBe(1);
+
+      const [erasedEvent, fence] = await send(a, [
+        { event_type: 'page_view', event_name: 'A erased', visitor_id: erasedVisitor, page_url: `${a.origin}/landing/erased` },
+        { event_type: 'page_view', event_name: 'A after erasure', page_url: `${a.origin}/landing/after` },
+      ]);
+      await waitFor(async () => received(ofA).map((event) => event['event_id']), (ids) => ids.includes(fence), { what: 'the event after the erased one' });
+      expect(received(ofA).map((event) => event['event_id'])).not.toContain(erasedEvent);
+      expect(JSON.stringify(ofA.events)).not.toContain(erasedVisitor);
+      expect(await metric(third, /^gateway_live_events_erased_total[{ ]/)).toBe(1);
+      ofA.close();
+      ofB.close();
+    } finally {
+      await third.close();
+    }
+  }, 60_000);
 
   it('closes streams cleanly: on disconnect, and on shutdown with a close event', async () => {
     const [all, onSecond] = streams;
