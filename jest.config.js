@@ -11,6 +11,8 @@ const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }];
 // only under --experimental-vm-modules; rather than that flag on every `jest` and `npx jest`,
 // compile them to CommonJS here. Every other package in node_modules stays untransformed.
 const transform = {
+  // The console's package is "type": "module"; its few unit specs run as CommonJS like the rest.
+  '/apps/console/src/.+\\.ts$': ['ts-jest', { tsconfig: { module: 'commonjs', moduleResolution: 'node', isolatedModules: true }, diagnostics: false }],
   '^.+\\.ts$': tsJest,
   '/node_modules/hyparquet(-writer)?/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true }, diagnostics: false }],
 };
