@@ -1,10 +1,10 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
-import { parse, stringify } from 'yaml';
 import { CONSUMER_SUBSCRIPTIONS, tenantHashKey } from '@tracking/contracts';
+import { addToken } from '@test/support/console-browser';
 import { consoleCall, type ConsoleAnswer } from '@test/support/console-http';
 import { TEST_ADMIN_TOKEN, startGateway, startVaultLoader, type RunningService } from '@test/support/in-process-services';
 import { positionGroup } from '@test/support/kafka-inspection';
@@ -13,18 +13,6 @@ import { testEnvironment } from '@test/support/test-environment';
 import { waitFor } from '@test/support/wait-for';
 
 type Answer = ConsoleAnswer;
-
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
-
-/** Adds a token with the given scopes to a test customer's config.yaml; returns the token. */
-function addToken(dir: string, customer: TestCustomer, id: string, scopes: string[]): string {
-  const token = `ovt_test_${randomBytes(16).toString('hex')}`;
-  const file = join(dir, customer.id, 'config.yaml');
-  const config = parse(readFileSync(file, 'utf8')) as { tracking: { api_tokens: object[] } };
-  config.tracking.api_tokens.push({ id, sha256: sha256(token), scopes });
-  writeFileSync(file, stringify(config));
-  return token;
-}
 
 /** name=value of each Set-Cookie, and the whole header by name. */
 const cookieValue = (cookies: string[], name: string): string | undefined => cookies.find((cookie) => cookie.startsWith(`${name}=`))?.split(';')[0]?.slice(name.length + 1);
@@ -169,6 +157,33 @@ describe('console sessions (issue 21)', () => {
       expect((await call(gateways[0], 'GET', '/api/v1/track/status', { headers: bearer })).status).toBe(200);
       const event = { event_type: 'page_view', page_url: `${a.origin}/read-only`, session_id: 'read-only', occurred_at: new Date().toISOString(), consent_state: 'granted' };
       expect(await call(gateways[0], 'POST', '/api/v1/track', { body: event, headers: bearer })).toMatchObject({ status: 403, body: { error_code: 'FORBIDDEN' } });
+    });
+
+    it("signs in with a key made through the keys API, of its own tenant and with read, until the key is revoked", async () => {
+      const admin = { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
+      const issue = async (customer: TestCustomer, scopes: string[]) => {
+        const answer = await call(gateways[0], 'POST', '/api/v1/tracking/keys', { body: { customer_id: customer.id, scopes }, headers: admin });
+        expect(answer.status).toBe(201);
+        return { keyId: String(answer.body['key_id']), secret: String(answer.body['secret']) };
+      };
+      const readKey = await issue(a, ['read']);
+      const ingestKey = await issue(a, ['ingest']);
+      const otherTenantsKey = await issue(b, ['read', 'admin']);
+
+      const session = await signIn({ customer_id: a.id, token: readKey.secret });
+      expect(session.answer.body).toMatchObject({ role: 'customer', customer_id: a.id, scopes: ['read'] });
+      expect((await call(gateways[0], 'GET', '/console/api/overview', { headers: { Cookie: session.cookie } })).status).toBe(200);
+      // Another instance knows the key from its next key refresh (TRACKING_KEY_CACHE_REFRESH_SECONDS, 10), as for bearer calls.
+      await waitFor(async () => (await call(gateways[1], 'GET', '/console/api/overview', { headers: { Cookie: session.cookie } })).status, (status) => status === 200, {
+        what: 'the key session on the second instance',
+        timeoutMs: 30_000,
+      });
+      expect(await call(gateways[0], 'POST', '/console/api/session', { body: { customer_id: a.id, token: ingestKey.secret } })).toMatchObject({ status: 403, cookies: [] });
+      // B's key names B: presented for A it is the same 401 as any wrong token.
+      expect(await call(gateways[0], 'POST', '/console/api/session', { body: { customer_id: a.id, token: otherTenantsKey.secret } })).toMatchObject({ status: 401, body: { error: 'Invalid console credentials' } });
+
+      expect((await call(gateways[0], 'DELETE', `/api/v1/tracking/keys/${readKey.keyId}`, { headers: admin })).status).toBe(200);
+      expect((await call(gateways[0], 'GET', '/console/api/session', { headers: { Cookie: session.cookie } })).status).toBe(401);
     });
 
     it('refuses a body with both kinds of credentials', async () => {

@@ -6,6 +6,7 @@ import { ADMIN_TOKEN_SHA256, ApiError } from '@tracking/http';
 import { hashToken, matchesCustomerToken } from '../auth/token-verifier';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { CustomerRegistry } from '../customers/customer.registry';
+import { TrackingKeyCache } from '../keys/tracking-key.cache';
 import type { ConsoleSession } from './console-session';
 import { ConsoleSessionRepository, type SessionLifetime } from './console-session.repository';
 
@@ -21,14 +22,12 @@ const randomId = (): string => randomBytes(32).toString('base64url');
 /** One answer for every wrong part (unknown customer, wrong token, wrong operator token): it says nothing about which. */
 const wrongCredentials = (): ApiError => new ApiError(401, 'UNAUTHORIZED', 'Invalid console credentials');
 
-/** The token entry that signed in, when it still exists: configuration is re-read, so removing a token ends its sessions. */
-function customerToken(customer: CustomerConfig | undefined, tokenId: string): { scopes: readonly TokenScope[] } | undefined {
-  return customer?.tracking.apiTokens.find((entry) => entry.id === tokenId);
-}
-
 /**
- * Console sign-in, sign-out and the session behind a cookie. A customer signs in with one of its
- * configuration's API tokens that has the `read` scope; an operator with TRACKING_ADMIN_TOKEN.
+ * Console sign-in, sign-out and the session behind a cookie. A customer signs in with a credential
+ * of its own that has the `read` scope, the same ones its bearer calls take: a token of its
+ * configuration or the secret of a key made through the keys API; an operator with
+ * TRACKING_ADMIN_TOKEN. The credential is looked up again on every request, so removing or revoking
+ * it (or taking its `read` scope) ends its sessions.
  */
 @Injectable()
 export class ConsoleSessionService {
@@ -37,6 +36,7 @@ export class ConsoleSessionService {
   constructor(
     private readonly sessions: ConsoleSessionRepository,
     private readonly customers: CustomerRegistry,
+    private readonly keys: TrackingKeyCache,
     @Inject(ADMIN_TOKEN_SHA256) private readonly adminTokenSha256: Buffer | undefined,
     @Inject(GATEWAY_CONFIG) config: Pick<GatewayConfig, 'console'>,
   ) {
@@ -58,13 +58,17 @@ export class ConsoleSessionService {
     } else {
       const customer = this.customers.find(credentials.customerId);
       // Hashed and compared even for an unknown customer, so timing does not tell customers apart.
-      const tokenId = customer ? matchesCustomerToken(customer, hashToken(credentials.token)) : undefined;
-      const entry = tokenId === undefined ? undefined : customerToken(customer, tokenId);
-      if (!customer || tokenId === undefined || !entry) throw wrongCredentials();
-      if (!entry.scopes.includes('read')) {
+      const tokenHash = hashToken(credentials.token);
+      const yamlTokenId = customer ? matchesCustomerToken(customer, tokenHash) : undefined;
+      const key = yamlTokenId === undefined ? this.keys.findBySecretHash(tokenHash) : undefined;
+      const tokenId = yamlTokenId ?? (key && key.customerId === customer?.customerId ? key.keyId : undefined);
+      const scopes = customer && tokenId !== undefined ? this.scopesOf(customer, tokenId) : undefined;
+      if (!customer || tokenId === undefined || !scopes) throw wrongCredentials();
+      if (!scopes.includes('read')) {
         throw new ApiError(403, 'FORBIDDEN', 'This token has no read scope: an ingestion-only token cannot open the console');
       }
-      session = { ...base, role: 'customer', customerId: customer.customerId, tokenId, scopes: entry.scopes };
+      if (key) this.keys.recordUse(key);
+      session = { ...base, role: 'customer', customerId: customer.customerId, tokenId, scopes };
     }
     await this.sessions.deleteExpired(this.lifetime);
     await this.sessions.insert(session);
@@ -77,10 +81,19 @@ export class ConsoleSessionService {
     const session = await this.sessions.touch(sha256(sessionId), this.lifetime);
     if (!session) return undefined;
     if (session.role === 'operator') return this.adminTokenSha256 ? session : undefined;
-    const entry = customerToken(this.customers.find(session.customerId ?? ''), session.tokenId ?? '');
-    if (!entry?.scopes.includes('read')) return undefined;
-    // Scopes as configured now, not as they were at sign-in.
-    return { ...session, scopes: entry.scopes };
+    const customer = this.customers.find(session.customerId ?? '');
+    const scopes = customer ? this.scopesOf(customer, session.tokenId ?? '') : undefined;
+    if (!scopes?.includes('read')) return undefined;
+    // Scopes as they are now, not as they were at sign-in.
+    return { ...session, scopes };
+  }
+
+  /** The scopes of a customer's credential by id as it stands now: a configuration token's, else an active key's of that customer. */
+  private scopesOf(customer: CustomerConfig, tokenId: string): readonly TokenScope[] | undefined {
+    const entry = customer.tracking.apiTokens.find((token) => token.id === tokenId);
+    if (entry) return entry.scopes;
+    const key = this.keys.findById(tokenId);
+    return key?.customerId === customer.customerId ? key.scopes : undefined;
   }
 
   async signOut(session: ConsoleSession): Promise<void> {

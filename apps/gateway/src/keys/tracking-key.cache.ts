@@ -14,6 +14,7 @@ import { TrackingKeyRepository } from './tracking-key.repository';
 export class TrackingKeyCache implements OnModuleInit, OnApplicationShutdown {
   private bySecret = new Map<string, TrackingKey>();
   private byPublishable = new Map<string, TrackingKey>();
+  private byId = new Map<string, TrackingKey>();
   private usage = new Map<string, Date>();
   private refreshedAt = 0;
   /** Changes applied while a refresh reads: its snapshot may predate them, so they are applied on top. */
@@ -56,6 +57,7 @@ export class TrackingKeyCache implements OnModuleInit, OnApplicationShutdown {
       const keys = await this.repository.listActive();
       this.bySecret = new Map(keys.map((key) => [key.secretSha256.toString('hex'), key]));
       this.byPublishable = new Map(keys.map((key) => [key.publishableKey, key]));
+      this.byId = new Map(keys.map((key) => [key.keyId, key]));
       // A key created, rotated or revoked after the query began would otherwise vanish (or come back) until the next refresh.
       for (const key of applied) this.store(key);
       this.refreshedAt = Date.now();
@@ -76,6 +78,12 @@ export class TrackingKeyCache implements OnModuleInit, OnApplicationShutdown {
     return key && isActive(key, Date.now()) ? key : undefined;
   }
 
+  /** An active key by its id: a console session signed in with a key lasts while the key does. */
+  findById(keyId: string): TrackingKey | undefined {
+    const key = this.byId.get(keyId);
+    return key && isActive(key, Date.now()) ? key : undefined;
+  }
+
   recordUse(key: TrackingKey): void {
     this.usage.set(key.keyId, new Date());
   }
@@ -91,9 +99,11 @@ export class TrackingKeyCache implements OnModuleInit, OnApplicationShutdown {
     if (isActive(key, Date.now())) {
       this.bySecret.set(hash, key);
       this.byPublishable.set(key.publishableKey, key);
+      this.byId.set(key.keyId, key);
     } else {
       this.bySecret.delete(hash);
       this.byPublishable.delete(key.publishableKey);
+      this.byId.delete(key.keyId);
     }
   }
 
