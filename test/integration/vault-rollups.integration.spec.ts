@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { CONSUMER_SUBSCRIPTIONS, TOPICS, tenantHashKey } from '@tracking/contracts';
-import { DAILY_EVENTS, DAILY_SESSIONS, DAILY_VISITORS, HOURLY_EVENTS, HOURLY_ISSUES, HOURLY_QUALITY, ROLLUP_TABLES } from '@tracking/vault-schema';
+import { DAILY_EVENTS, DAILY_SESSION_SKETCHES, DAILY_SESSIONS, DAILY_VISITOR_SKETCHES, DAILY_VISITORS, DistinctUnion, HOURLY_EVENTS, HOURLY_ISSUES, HOURLY_QUALITY, ROLLUP_TABLES } from '@tracking/vault-schema';
 import { TEST_ADMIN_TOKEN, startVaultLoader, type RunningService } from '@test/support/in-process-services';
 import { groupLag, positionGroup } from '@test/support/kafka-inspection';
 import { customersDirectory, writeTestCustomer } from '@test/support/test-customers';
@@ -38,6 +38,12 @@ const RECOMPUTED: Record<string, { grain: string; from: string }> = {
   [HOURLY_ISSUES.table]: { grain: `date_trunc('hour', load_date, 'UTC'), check_name, severity, site_id`, from: `staging.data_quality_log WHERE true` },
 };
 
+/** Each distinct sketch rollup: its member column in staging and its grain, written out here as for the rollups. */
+const SKETCHED = [
+  { sketch: DAILY_VISITOR_SKETCHES, column: 'visitors', member: 'visitor_id', grain: `${DAY_OF}, site_id, event_type, event_name, page_host, page_path, referrer_domain` },
+  { sketch: DAILY_SESSION_SKETCHES, column: 'sessions', member: 'session_id', grain: `${DAY_OF}, site_id, event_type, event_name, page_host, page_path, utm_source, utm_medium, utm_campaign` },
+] as const;
+
 describe('the rollups the read API answers from', () => {
   const env = testEnvironment();
   const customersDir = customersDirectory();
@@ -70,9 +76,46 @@ describe('the rollups the read API answers from', () => {
     }
     return result;
   };
+  /**
+   * The distinct sketches: each stored sketch is the one of its grain's members in staging (a sketch is
+   * a function of its set, so the bytes agree), and merged as the read API merges them they give
+   * the exact distinct count of the staged ids, in total and per day (these sets are small).
+   */
+  const expectSketches = async () => {
+    for (const { sketch, column, member, grain } of SKETCHED) {
+      const grainColumns = sketch.columns.map((c) => c.name).filter((name) => name !== 'tenant_hk' && name !== column);
+      const stored = await db.query<{ line: string }>(
+        `SELECT concat_ws('|', ${grainColumns.map((name) => `coalesce(${name}::text, '∅')`).join(', ')}, encode(${column}, 'hex')) AS line FROM ${sketch.table} WHERE tenant_hk = $1 ORDER BY 1`,
+        [tenantHk],
+      );
+      const recomputed = await db.query<{ line: string }>(
+        `SELECT concat_ws('|', ${grain.split(/,(?![^(]*\))/).map((expression) => `coalesce((${expression})::text, '∅')`).join(', ')}, encode(rollup.sketch_add(NULL, array_agg(hashtextextended(${member}, 0))), 'hex')) AS line
+           FROM staging.site_events WHERE ${VALID} AND ${member} IS NOT NULL AND tenant_hk = $1 GROUP BY ${grain} ORDER BY 1`,
+        [tenantHk],
+      );
+      expect([sketch.table, stored.rows.map((row) => row.line)]).toEqual([sketch.table, recomputed.rows.map((row) => row.line)]);
+
+      const sketches = await db.query<{ day: string; sketch: Buffer }>(`SELECT day::text AS day, ${column} AS sketch FROM ${sketch.table} WHERE tenant_hk = $1`, [tenantHk]);
+      const merged = new Map<string, DistinctUnion>();
+      for (const row of sketches.rows) {
+        for (const key of ['total', row.day]) {
+          const union = merged.get(key) ?? new DistinctUnion();
+          merged.set(key, union);
+          union.add(row.sketch);
+        }
+      }
+      const exact = await db.query<{ day: string | null; n: number }>(
+        `SELECT ${DAY_OF}::text AS day, count(DISTINCT ${member})::int AS n FROM staging.site_events WHERE ${VALID} AND ${member} IS NOT NULL AND tenant_hk = $1 GROUP BY ROLLUP (1)`,
+        [tenantHk],
+      );
+      const counts = (rows: Array<[string, number]>) => Object.fromEntries(rows.sort(([a], [b]) => a.localeCompare(b)));
+      expect([sketch.table, counts([...merged].map(([key, union]) => [key, union.count()]))]).toEqual([sketch.table, counts(exact.rows.map((row) => [row.day ?? 'total', row.n]))]);
+    }
+  };
   const expectExact = async () => {
     const tables = await compare();
     for (const [table, { stored, recomputed }] of Object.entries(tables)) expect([table, stored]).toEqual([table, recomputed]);
+    await expectSketches();
     return tables;
   };
   const caughtUp = () => waitFor(() => groupLag(env.kafkaBrokers, groupId, TOPICS.trackingEvents), (lag) => lag === 0, { what: 'loader caught up', timeoutMs: 60_000 });
@@ -117,6 +160,21 @@ describe('the rollups the read API answers from', () => {
     expect(Number(daily.rows[0]?.n)).toBe(87);
   });
 
+  it('writes sketches the read API estimates within the bound once they hold registers, and unions them as one', async () => {
+    const sketchOf = async (from: number, to: number) =>
+      (await db.query<{ s: Buffer }>(`SELECT rollup.sketch_add(NULL, array_agg(hashtextextended('id-' || i, 0))) AS s FROM generate_series($1::int, $2::int) i`, [from, to])).rows[0]?.s ?? Buffer.alloc(0);
+    const union = new DistinctUnion();
+    for (const [from, to] of [[1, 12_000], [8_001, 20_000], [19_990, 20_000]] as const) union.add(await sketchOf(from, to));
+    // 1.04 / √4096 = 1.6% standard error; within three of them.
+    expect(Math.abs(union.count() - 20_000) / 20_000).toBeLessThan(0.05);
+    const { rows } = await db.query<{ same: boolean }>(
+      `SELECT rollup.sketch_union(rollup.sketch_add(NULL, (SELECT array_agg(hashtextextended('id-' || i, 0)) FROM generate_series(1, 12000) i)),
+                                  rollup.sketch_add(NULL, (SELECT array_agg(hashtextextended('id-' || i, 0)) FROM generate_series(300, 20000) i)))
+            = rollup.sketch_add(NULL, (SELECT array_agg(hashtextextended('id-' || i, 0)) FROM generate_series(1, 20000) i)) AS same`,
+    );
+    expect(rows[0]?.same).toBe(true);
+  });
+
   it('does not change when the topic is replayed: a record loaded twice counts once', async () => {
     const before = await vaultChecksums(db, tenantHk);
     await loader.close();
@@ -138,6 +196,8 @@ describe('the rollups the read API answers from', () => {
     await expectExact();
     const traces = await db.query(`SELECT 1 FROM ${DAILY_VISITORS.table} WHERE tenant_hk = $1 AND visitor_id = $2`, [tenantHk, erased]);
     expect(traces.rowCount).toBe(0);
+    const sketched = await db.query(`SELECT 1 FROM ${DAILY_VISITOR_SKETCHES.table} WHERE tenant_hk = $1 AND hashtextextended($2, 0) = ANY (rollup.sketch_members(visitors))`, [tenantHk, erased]);
+    expect(sketched.rowCount).toBe(0);
     const totalAfter = await db.query<{ n: string }>(`SELECT sum(events) AS n FROM ${HOURLY_EVENTS.table} WHERE tenant_hk = $1`, [tenantHk]);
     expect(totalAfter.rows[0]?.n).toBe(totalBefore.rows[0]?.n);
   });
@@ -152,7 +212,9 @@ describe('the rollups the read API answers from', () => {
     expect(response.status).toBe(200);
     expect(await staged()).toBe(60);
     await expectExact();
-    // The oldest arrival's days are gone from the rollups, not left behind as rows of zero.
+    // The oldest arrival's days are gone from the rollups, not left behind as rows of zero, and from the sketches.
     expect(await before()).toBe(0);
+    const sketchDays = await db.query(`SELECT 1 FROM ${DAILY_VISITOR_SKETCHES.table} WHERE tenant_hk = $1 AND day < $2::date`, [tenantHk, cutoffDay]);
+    expect(sketchDays.rowCount).toBe(0);
   });
 });

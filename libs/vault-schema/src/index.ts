@@ -1,5 +1,6 @@
 export * from './analytics-views';
 export * from './bookkeeping-tables';
+export * from './distinct-sketch';
 export * from './partitions';
 export * from './rejection-tables';
 export * from './relation';

@@ -89,3 +89,38 @@ export const HOURLY_ISSUES = relation('rollup.hourly_issues', [
 ]);
 
 export const ROLLUP_TABLES: readonly Relation[] = [DAILY_EVENTS, DAILY_VISITORS, DAILY_SESSIONS, HOURLY_EVENTS, HOURLY_QUALITY, HOURLY_ISSUES];
+
+/**
+ * Distinct visitors per day at daily_visitors' grain, without the visitor: one distinct sketch
+ * (distinct-sketch.ts) per grain and day instead of a row per visitor (migration DistinctSketches),
+ * so a window's unique visitors cost its days × grains, whatever the events. Not additive: the loader
+ * unions the members a batch inserted, erasure and the retention purge recount the days they touch.
+ */
+export const DAILY_VISITOR_SKETCHES = relation('rollup.daily_visitor_sketches', [
+  col('tenant_hk', 'bytea'),
+  col('day', 'date'),
+  col('site_id', 'text'),
+  col('event_type', 'text'),
+  col('event_name', 'text'),
+  col('page_host', 'text'),
+  col('page_path', 'text'),
+  col('referrer_domain', 'text'),
+  col('visitors', 'bytea'),
+]);
+
+/** Sessions per day at daily_sessions' grain, without the session: one distinct sketch per grain and day. */
+export const DAILY_SESSION_SKETCHES = relation('rollup.daily_session_sketches', [
+  col('tenant_hk', 'bytea'),
+  col('day', 'date'),
+  col('site_id', 'text'),
+  col('event_type', 'text'),
+  col('event_name', 'text'),
+  col('page_host', 'text'),
+  col('page_path', 'text'),
+  col('utm_source', 'text'),
+  col('utm_medium', 'text'),
+  col('utm_campaign', 'text'),
+  col('sessions', 'bytea'),
+]);
+
+export const SKETCH_TABLES: readonly Relation[] = [DAILY_VISITOR_SKETCHES, DAILY_SESSION_SKETCHES];

@@ -1,6 +1,6 @@
 import type { Client } from 'pg';
 import { GHOST_HASH_KEY } from '@tracking/contracts';
-import { HUBS, LINKS, QUALITY_LOG, RAW_EVENTS, ROLLUP_TABLES, SATELLITES, STAGED_EVENTS, type TableSpec } from '@tracking/vault-schema';
+import { HUBS, LINKS, QUALITY_LOG, RAW_EVENTS, ROLLUP_TABLES, SATELLITES, SKETCH_TABLES, STAGED_EVENTS, type TableSpec } from '@tracking/vault-schema';
 
 const DAY_SECONDS = 86_400;
 const GHOST = `'\\x${GHOST_HASH_KEY.toString('hex')}'::bytea`;
@@ -122,7 +122,7 @@ export class ScaleVault {
     return inserted;
   }
 
-  /** The rollups recomputed from the staging layer (what the loader keeps them equal to). */
+  /** The rollups and distinct sketches recomputed from the staging layer (what the loader keeps them equal to). */
   async rebuildRollups(): Promise<void> {
     const valid = `validation_status <> 'INVALID'`;
     const sources: Record<string, { where: string; period: string }> = {
@@ -144,6 +144,22 @@ export class ScaleVault {
       await this.db.query(
         `INSERT INTO ${rollup.table} (${[...grain, ...(measures.length > 1 ? ['events', 'quality_score_sum'] : ['events'])].join(', ')})
          SELECT ${[...expressions, ...measures].join(', ')} FROM ${from} WHERE ${source.where} GROUP BY ${expressions.map((_, index) => index + 1).join(', ')}`,
+      );
+    }
+    // The distinct sketches: each grain's members (visitor or session ids) through the migration's rollup.sketch_add.
+    const members: Record<string, string> = { visitors: 'visitor_id', sessions: 'session_id' };
+    await this.db.query(`TRUNCATE ${SKETCH_TABLES.map((sketch) => sketch.table).join(', ')}`);
+    for (const sketch of SKETCH_TABLES) {
+      const names = sketch.columns.map((column) => column.name);
+      const measure = names.find((name) => members[name]) ?? '';
+      const member = members[measure];
+      if (!member) throw new Error(`no member for ${sketch.table}`);
+      const grain = names.filter((name) => name !== measure);
+      const expressions = grain.map((name) => (name === 'day' ? `(occurred_at AT TIME ZONE 'UTC')::date` : name));
+      await this.db.query(
+        `INSERT INTO ${sketch.table} (${[...grain, measure].join(', ')})
+         SELECT ${expressions.join(', ')}, rollup.sketch_add(NULL, array_agg(hashtextextended(${member}, 0))) FROM ${STAGED_EVENTS.table}
+          WHERE ${valid} AND ${member} IS NOT NULL GROUP BY ${expressions.map((_, index) => index + 1).join(', ')}`,
       );
     }
   }

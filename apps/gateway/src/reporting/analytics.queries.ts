@@ -1,4 +1,4 @@
-import { DAILY_EVENTS, DAILY_SESSIONS, DAILY_VISITORS, EVENTS_VIEW } from '@tracking/vault-schema';
+import { DAILY_EVENTS, DAILY_SESSION_SKETCHES, DAILY_VISITOR_SKETCHES, DistinctUnion, EVENTS_VIEW } from '@tracking/vault-schema';
 import { filterClause, rollupFilterClause, type AnalyticsFilters } from './analytics-filters';
 import { toNumber as n, type ReadQuery } from './tenant-read.repository';
 
@@ -56,39 +56,37 @@ type MemberCounts = Map<string, Map<string, number>>;
 const valueKey = (...parts: unknown[]): string => JSON.stringify(parts);
 
 /**
- * One pass over the window's member rows (one daily set) for every distinct count of the report:
- * GROUPING SETS sorts the same rows once per dimension instead of reading them once per query, which
- * is what the distinct counts cost (the sets hold about a row per event). `dimensions` maps each
- * dimension's name to its grouping columns, expressions over the set's alias m; a value whose first
- * column is NULL is not of that dimension (e.g. a custom event in the pages dimension).
+ * Every distinct count of the report from the window's daily sketches (one per day and grain, see
+ * libs/vault-schema distinct-sketch.ts): read once, merged here per value of each dimension, so the
+ * cost is the window's days × grains whatever the events. `dimensions` maps each dimension's name to
+ * its grouping columns, expressions over the sketch table's alias m; a value whose first column is
+ * NULL is not of that dimension (e.g. a custom event in the pages dimension); `total` takes no columns.
  */
 async function countMembers(
   query: ReadQuery,
   from: { table: string; where: string; values: unknown[] },
-  member: string,
+  sketch: string,
   dimensions: Record<string, readonly string[]>,
 ): Promise<MemberCounts> {
   const columns = Object.values(dimensions).flat();
-  const names = columns.map((_, index) => `k${index}`);
   let position = 0;
-  const sets = Object.entries(dimensions).map(([dimension, expressions]) => {
-    const own = expressions.map(() => names[position++] ?? '');
-    return { dimension, own };
-  });
-  const label = `CASE ${sets.filter(({ own }) => own.length > 0).map(({ dimension, own }) => `WHEN GROUPING(${own[0]}) = 0 THEN '${dimension}'`).join(' ')} ELSE 'total' END`;
+  const sets = Object.entries(dimensions).map(([dimension, expressions]) => ({ dimension, own: expressions.map(() => `k${position++}`) }));
   const rows = await query(
-    `SELECT ${label} AS dimension, ${names.join(', ')}, count(DISTINCT member) AS members
-       FROM (SELECT ${columns.map((expression, index) => `${expression} AS ${names[index]}`).join(', ')}, m.${member} AS member FROM ${from.table} m WHERE ${from.where}) AS window_members
-      GROUP BY GROUPING SETS (${sets.map(({ own }) => `(${own.join(', ')})`).join(', ')})`,
+    `SELECT ${[...columns.map((expression, index) => `${expression} AS k${index}`), `m.${sketch} AS sketch`].join(', ')} FROM ${from.table} m WHERE ${from.where}`,
     from.values,
   );
-  const counts: MemberCounts = new Map(sets.map(({ dimension }) => [dimension, new Map()]));
+  const unions = new Map(sets.map(({ dimension }) => [dimension, new Map<string, DistinctUnion>()]));
   for (const row of rows) {
-    const set = sets.find(({ dimension }) => dimension === row['dimension']);
-    if (!set || (set.own.length > 0 && row[set.own[0] ?? ''] == null)) continue;
-    counts.get(set.dimension)?.set(valueKey(...set.own.map((name) => row[name] ?? null)), n(row['members']));
+    for (const { dimension, own } of sets) {
+      if (own.length > 0 && row[own[0] ?? ''] == null) continue;
+      const key = valueKey(...own.map((name) => row[name] ?? null));
+      const byValue = unions.get(dimension) ?? new Map<string, DistinctUnion>();
+      const union = byValue.get(key) ?? new DistinctUnion();
+      byValue.set(key, union);
+      union.add(row['sketch'] as Buffer);
+    }
   }
-  return counts;
+  return new Map([...unions].map(([dimension, byValue]) => [dimension, new Map([...byValue].map(([key, union]) => [key, union.count()]))]));
 }
 
 export async function analyticsReport(query: ReadQuery, filters: AnalyticsFilters, tenantHk: Buffer): Promise<AnalyticsReport> {
@@ -124,16 +122,16 @@ export async function analyticsReport(query: ReadQuery, filters: AnalyticsFilter
     query(`SELECT r.${column} AS value, sum(r.${d.events}) AS events ${counts} AND r.${column} IS NOT NULL GROUP BY 1 ORDER BY events DESC, value ${limit}`, values);
   const [sources, mediums, campaigns] = [await utmCounts(utmColumns.sources), await utmCounts(utmColumns.mediums), await utmCounts(utmColumns.campaigns)];
 
-  // Distinct visitors and sessions: one pass over each daily set.
+  // Distinct visitors and sessions: one read of each day's sketches, merged per dimension.
   const onlyIf = (condition: string, expression: string) => `CASE WHEN ${condition} THEN ${expression} END`;
-  const visitors = await countMembers(query, { table: DAILY_VISITORS.table, where: m, values }, DAILY_VISITORS.column.visitor_id, {
+  const visitors = await countMembers(query, { table: DAILY_VISITOR_SKETCHES.table, where: m, values }, DAILY_VISITOR_SKETCHES.column.visitors, {
     total: [],
     day: [`to_char(m.${d.day}, 'YYYY-MM-DD')`],
     page: [onlyIf(pageView('m'), page('m'))],
     event: [onlyIf(`m.${d.event_type} <> 'page_view'`, `m.${d.event_type}`), onlyIf(`m.${d.event_type} <> 'page_view'`, `m.${d.event_name}`)],
     referrer: [onlyIf(pageView('m'), `m.${d.referrer_domain}`)],
   });
-  const sessions = await countMembers(query, { table: DAILY_SESSIONS.table, where: m, values }, DAILY_SESSIONS.column.session_id, {
+  const sessions = await countMembers(query, { table: DAILY_SESSION_SKETCHES.table, where: m, values }, DAILY_SESSION_SKETCHES.column.sessions, {
     total: [],
     sources: [`m.${utmColumns.sources}`],
     mediums: [`m.${utmColumns.mediums}`],
@@ -199,7 +197,7 @@ const siteKey = (a: string) => `coalesce(${a}.${d.site_id}, '')`;
 
 /**
  * The window's figures per site, most events first, from the same daily rollups as the report (whose
- * grain includes the site), with the same filters; distinct visitors and sessions exact per site.
+ * grain includes the site), with the same filters; distinct visitors and sessions per site from the daily sketches.
  */
 export async function sitesReport(query: ReadQuery, filters: AnalyticsFilters, tenantHk: Buffer): Promise<SiteFigures[]> {
   const { where: r, values } = rollupFilterClause(filters, tenantHk, 'r');
@@ -209,8 +207,8 @@ export async function sitesReport(query: ReadQuery, filters: AnalyticsFilters, t
        FROM ${DAILY_EVENTS.table} r WHERE ${r} GROUP BY 1 ORDER BY events DESC, 1 NULLS LAST`,
     values,
   );
-  const visitors = await countMembers(query, { table: DAILY_VISITORS.table, where: m, values }, DAILY_VISITORS.column.visitor_id, { site: [siteKey('m')] });
-  const sessions = await countMembers(query, { table: DAILY_SESSIONS.table, where: m, values }, DAILY_SESSIONS.column.session_id, { site: [siteKey('m')] });
+  const visitors = await countMembers(query, { table: DAILY_VISITOR_SKETCHES.table, where: m, values }, DAILY_VISITOR_SKETCHES.column.visitors, { site: [siteKey('m')] });
+  const sessions = await countMembers(query, { table: DAILY_SESSION_SKETCHES.table, where: m, values }, DAILY_SESSION_SKETCHES.column.sessions, { site: [siteKey('m')] });
   const members = (of: MemberCounts, site: string | null) => of.get('site')?.get(valueKey(site ?? '')) ?? 0;
   return rows.map((row) => {
     const site = (row[d.site_id] as string | null) ?? null;

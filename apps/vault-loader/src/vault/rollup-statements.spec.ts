@@ -1,10 +1,10 @@
 import { STAGED_EVENTS } from '@tracking/vault-schema';
-import { APPLY_ROLLUPS, BACKFILL_ROLLUPS, CLEAR_EMPTY_ROLLUPS, CREATE_DELTA_TABLES, ROLLED_UP, capturingInserted, rollupKeys } from './rollup-statements';
+import { APPLY_ROLLUPS, BACKFILL_ROLLUPS, BACKFILL_SKETCHES, CLEAR_EMPTY_ROLLUPS, CREATE_DELTA_TABLES, ROLLED_UP, capturingInserted, rollupKeys } from './rollup-statements';
 import { loadStatement } from './vault-statements';
 
 describe('rollup statements', () => {
   it('keeps the generated rollup SQL in front of reviewers', () => {
-    expect({ CREATE_DELTA_TABLES, APPLY_ROLLUPS, CLEAR_EMPTY_ROLLUPS, BACKFILL_ROLLUPS }).toMatchSnapshot();
+    expect({ CREATE_DELTA_TABLES, APPLY_ROLLUPS, CLEAR_EMPTY_ROLLUPS, BACKFILL_ROLLUPS, BACKFILL_SKETCHES }).toMatchSnapshot();
   });
 
   it('records in the delta exactly the rows the staging insert inserted', () => {

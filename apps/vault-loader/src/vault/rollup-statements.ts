@@ -1,4 +1,4 @@
-import { DAILY_EVENTS, DAILY_SESSIONS, DAILY_VISITORS, HOURLY_EVENTS, HOURLY_ISSUES, HOURLY_QUALITY, QUALITY_LOG, STAGED_EVENTS, type Relation } from '@tracking/vault-schema';
+import { DAILY_EVENTS, DAILY_SESSION_SKETCHES, DAILY_SESSIONS, DAILY_VISITOR_SKETCHES, DAILY_VISITORS, HOURLY_EVENTS, HOURLY_ISSUES, HOURLY_QUALITY, QUALITY_LOG, STAGED_EVENTS, type Relation } from '@tracking/vault-schema';
 
 /**
  * Rollup maintenance, as SQL generated from one declaration per rollup. Whatever changes the staging
@@ -130,10 +130,76 @@ function clearStatement({ rollup, delta, keys }: RollupSpec): string {
   ].join('\n');
 }
 
+/**
+ * A daily distinct sketch (libs/vault-schema distinct-sketch.ts) of `member` per grain: what the
+ * member tables answer, at a read cost of days × grains. Sketches only grow: a load unions in the
+ * members it inserted, and a subtraction (erasure, retention, site backfill) recounts each tenant-day
+ * it touched from the staging layer as the transaction leaves it.
+ */
+interface SketchSpec {
+  sketch: Relation;
+  column: string;
+  member: string;
+  keys: ReadonlyArray<[column: string, expression: string]>;
+}
+
+const SKETCHES: readonly SketchSpec[] = [
+  {
+    sketch: DAILY_VISITOR_SKETCHES,
+    column: DAILY_VISITOR_SKETCHES.column.visitors,
+    member: s.visitor_id,
+    keys: [['tenant_hk', 'tenant_hk'], ['day', DAY], SITE, ...dims('event_type', 'event_name', 'page_host', 'page_path', 'referrer_domain')],
+  },
+  {
+    sketch: DAILY_SESSION_SKETCHES,
+    column: DAILY_SESSION_SKETCHES.column.sessions,
+    member: s.session_id,
+    keys: [['tenant_hk', 'tenant_hk'], ['day', DAY], SITE, ...dims('event_type', 'event_name', 'page_host', 'page_path', 'utm_source', 'utm_medium', 'utm_campaign')],
+  },
+];
+
+/** The sketch of each grain's members among `source`'s rows (staging columns), in grain order. */
+function sketchRows({ column, member, keys }: SketchSpec, source: string, where?: string): string {
+  const positions = keys.map((_, index) => index + 1).join(', ');
+  return [
+    `SELECT ${keys.map(([key, expression]) => (expression === key ? key : `${expression} AS ${key}`)).join(', ')}, rollup.sketch_add(NULL, array_agg(hashtextextended(${member}, 0))) AS ${column}`,
+    `FROM ${source} WHERE ${VALID} AND ${member} IS NOT NULL${where ? ` AND ${where}` : ''}`,
+    `GROUP BY ${positions} ORDER BY ${positions}`,
+  ].join('\n');
+}
+
+const sketchInsert = ({ sketch, column, keys }: SketchSpec): string => `INSERT INTO ${sketch.table} AS r (${[...keys.map(([key]) => key), column].join(', ')})`;
+
+/** The members a load inserted (+1 rows of the delta), unioned into their grains' sketches. */
+const sketchApply = (spec: SketchSpec): string =>
+  [sketchInsert(spec), sketchRows(spec, EVENT_DELTA, 'sign > 0'), `ON CONFLICT (${spec.keys.map(([key]) => key).join(', ')}) DO UPDATE SET ${spec.column} = rollup.sketch_union(r.${spec.column}, EXCLUDED.${spec.column})`].join('\n');
+
+/** The tenant-days a subtraction touched, as (t, d). */
+const TOUCHED_DAYS = `(SELECT DISTINCT tenant_hk AS t, ${DAY} AS d FROM ${EVENT_DELTA} WHERE sign < 0) touched`;
+
+/** Every sketch of a touched tenant-day dropped, then made again from the staging rows of that day. */
+const sketchRecount = (spec: SketchSpec): string[] => [
+  `DELETE FROM ${spec.sketch.table} r USING ${TOUCHED_DAYS} WHERE r.tenant_hk = touched.t AND r.day = touched.d`,
+  [
+    sketchInsert(spec),
+    sketchRows(
+      spec,
+      `(SELECT e.* FROM ${TOUCHED_DAYS} JOIN ${STAGED_EVENTS.table} e ON e.${s.tenant_hk} = touched.t
+         AND e.${s.occurred_at} >= touched.d::timestamp AT TIME ZONE 'UTC' AND e.${s.occurred_at} < (touched.d + 1)::timestamp AT TIME ZONE 'UTC') AS stored`,
+    ),
+  ].join('\n'),
+];
+
+/** The grain of each sketch rollup: its unique key (NULLS NOT DISTINCT, as the rollups'). */
+export const sketchKeys = (sketch: Relation): string[] => SKETCHES.find((spec) => spec.sketch === sketch)?.keys.map(([column]) => column) ?? [];
+
 /** In one fixed order, after the deltas are written. */
-export const APPLY_ROLLUPS: readonly string[] = ROLLUPS.map((spec) => applyStatement(spec));
+export const APPLY_ROLLUPS: readonly string[] = [...ROLLUPS.map((spec) => applyStatement(spec)), ...SKETCHES.map(sketchApply)];
 /** After APPLY_ROLLUPS when the deltas hold subtractions (erasure, retention). */
-export const CLEAR_EMPTY_ROLLUPS: readonly string[] = ROLLUPS.map((spec) => clearStatement(spec));
+export const CLEAR_EMPTY_ROLLUPS: readonly string[] = [...ROLLUPS.map((spec) => clearStatement(spec)), ...SKETCHES.flatMap(sketchRecount)];
+
+/** The sketches of a vault loaded before they existed, from every staging row (migration DistinctSketches). */
+export const BACKFILL_SKETCHES: readonly string[] = SKETCHES.map((spec) => [sketchInsert(spec), sketchRows(spec, STAGED_EVENTS.table)].join('\n'));
 
 /** Rollups of a vault loaded before they existed: every staging row and quality finding counted once (migration Rollups, before sites). */
 export const BACKFILL_ROLLUPS: readonly string[] = BEFORE_SITES.map((spec) => {

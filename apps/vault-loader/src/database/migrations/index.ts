@@ -11,6 +11,7 @@ import { EventSite1795840000100 } from './1795840000100-event-site';
 import { PartitionedVault1795900000000 } from './1795900000000-partitioned-vault';
 import { LeanerVault1795900000100 } from './1795900000100-leaner-vault';
 import { RejectedEvents1795920000000 } from './1795920000000-rejected-events';
+import { DistinctSketches1796000000000 } from './1796000000000-distinct-sketches';
 
 /** In order. Listed explicitly (no glob) so the same list runs from sources and from dist/. */
 export const VAULT_MIGRATIONS: MigrationSet = {
@@ -28,5 +29,6 @@ export const VAULT_MIGRATIONS: MigrationSet = {
     PartitionedVault1795900000000,
     LeanerVault1795900000100,
     RejectedEvents1795920000000,
+    DistinctSketches1796000000000,
   ],
 };
