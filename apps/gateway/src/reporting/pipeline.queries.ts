@@ -46,6 +46,8 @@ function scope(tenantHk: Buffer, siteId: string | undefined): { values: unknown[
  * The layers load in one transaction per batch, so a record normally waits in Kafka (the loader's
  * lag), not between layers. These count what a failure could still leave behind in this tenant:
  * raw rows not processed, and validated staging rows of the last day without their event hub.
+ * OFFSET 0 keeps the hub lookup a probe per recent row: as an anti-join the planner merged the
+ * tenant's whole event hub (every event it ever loaded) against the day's rows.
  */
 export async function layerBacklog(query: ReadQuery, tenantHk: Buffer): Promise<{ staging_pending: number; business_pending: number }> {
   const [staging] = await query(
@@ -55,7 +57,7 @@ export async function layerBacklog(query: ReadQuery, tenantHk: Buffer): Promise<
   const [business] = await query(
     `SELECT count(*) AS n FROM ${STAGED_EVENTS.table} s
       WHERE s.${staged.tenant_hk} = $1 AND s.${staged.load_date} >= now() - interval '1 day' AND s.${staged.validation_status} <> 'INVALID'
-        AND NOT EXISTS (SELECT 1 FROM ${HUBS.event.table} h WHERE h.${eventHub.tenant_hk} = s.${staged.tenant_hk} AND h.${eventHub.event_bk} = s.${staged.event_id})`,
+        AND NOT EXISTS (SELECT 1 FROM ${HUBS.event.table} h WHERE h.${eventHub.tenant_hk} = s.${staged.tenant_hk} AND h.${eventHub.event_bk} = s.${staged.event_id} OFFSET 0)`,
     [tenantHk],
   );
   return { staging_pending: n(staging?.['n']), business_pending: n(business?.['n']) };
