@@ -170,14 +170,21 @@ function sketchRows({ column, member, keys }: SketchSpec, source: string, where?
 
 const sketchInsert = ({ sketch, column, keys }: SketchSpec): string => `INSERT INTO ${sketch.table} AS r (${[...keys.map(([key]) => key), column].join(', ')})`;
 
+/** Members unioned into a grain's sketch (a load's, or a recount's into a row a loader just added). */
+const sketchUnion = (spec: SketchSpec): string =>
+  `ON CONFLICT (${spec.keys.map(([key]) => key).join(', ')}) DO UPDATE SET ${spec.column} = rollup.sketch_union(r.${spec.column}, EXCLUDED.${spec.column})`;
+
 /** The members a load inserted (+1 rows of the delta), unioned into their grains' sketches. */
-const sketchApply = (spec: SketchSpec): string =>
-  [sketchInsert(spec), sketchRows(spec, EVENT_DELTA, 'sign > 0'), `ON CONFLICT (${spec.keys.map(([key]) => key).join(', ')}) DO UPDATE SET ${spec.column} = rollup.sketch_union(r.${spec.column}, EXCLUDED.${spec.column})`].join('\n');
+const sketchApply = (spec: SketchSpec): string => [sketchInsert(spec), sketchRows(spec, EVENT_DELTA, 'sign > 0'), sketchUnion(spec)].join('\n');
 
 /** The tenant-days a subtraction touched, as (t, d). */
 const TOUCHED_DAYS = `(SELECT DISTINCT tenant_hk AS t, ${DAY} AS d FROM ${EVENT_DELTA} WHERE sign < 0) touched`;
 
-/** Every sketch of a touched tenant-day dropped, then made again from the staging rows of that day. */
+/**
+ * Every sketch of a touched tenant-day dropped, then made again from the staging rows of that day.
+ * A loader may add a row of such a day between the two statements (a grain the day did not have): it
+ * holds only members it loaded, so the recount unions into it rather than failing on it.
+ */
 const sketchRecount = (spec: SketchSpec): string[] => [
   `DELETE FROM ${spec.sketch.table} r USING ${TOUCHED_DAYS} WHERE r.tenant_hk = touched.t AND r.day = touched.d`,
   [
@@ -187,6 +194,7 @@ const sketchRecount = (spec: SketchSpec): string[] => [
       `(SELECT e.* FROM ${TOUCHED_DAYS} JOIN ${STAGED_EVENTS.table} e ON e.${s.tenant_hk} = touched.t
          AND e.${s.occurred_at} >= touched.d::timestamp AT TIME ZONE 'UTC' AND e.${s.occurred_at} < (touched.d + 1)::timestamp AT TIME ZONE 'UTC') AS stored`,
     ),
+    sketchUnion(spec),
   ].join('\n'),
 ];
 
