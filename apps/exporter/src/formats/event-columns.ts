@@ -75,9 +75,38 @@ export class ExportEncodeError extends Error {
   }
 }
 
+const HOUR_MS = 3_600_000;
+/** 10000-01-01T00:00:00Z: from there on toISOString writes a six-digit year with a sign. */
+const YEAR_10000_MS = 253_402_300_800_000;
+
+/**
+ * The hour last formatted ("YYYY-MM-DDTHH:"): records come in about time order, so nearly every
+ * timestamp of an object shares its hour with the one before, and only minutes, seconds and
+ * milliseconds need writing. Date#toISOString per value was a tenth of the JSON Lines encoding.
+ */
+let cachedHour = Number.NaN;
+let cachedHourText = '';
+
+function twoDigits(value: number): string {
+  return value < 10 ? `0${value}` : `${value}`;
+}
+
+/** The same text as toISOString for whole milliseconds in years 1970-9999, the others go through it. */
+function isoText(millis: number): string {
+  const hour = millis - (millis % HOUR_MS);
+  if (hour !== cachedHour) {
+    cachedHourText = new Date(hour).toISOString().slice(0, 14);
+    cachedHour = hour;
+  }
+  const inHour = millis - hour;
+  const ms = inHour % 1000;
+  return `${cachedHourText}${twoDigits(Math.floor(inHour / 60_000))}:${twoDigits(Math.floor(inHour / 1000) % 60)}.${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z`;
+}
+
 /** A timestamp column in the text formats: ISO 8601, UTC, always with milliseconds. */
 export function timestampText(event: TrackingEvent, column: EventColumn): string {
   const millis = event[column.name];
+  if (typeof millis === 'number' && Number.isInteger(millis) && millis >= 0 && millis < YEAR_10000_MS) return isoText(millis);
   const date = new Date(typeof millis === 'number' ? millis : Number.NaN);
   if (Number.isNaN(date.getTime())) throw new ExportEncodeError(event.event_id, `${column.name} is not a timestamp: ${String(millis)}`);
   return date.toISOString();
