@@ -167,7 +167,10 @@ export class SiteDomainRegistry implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  /** Notes the domains of exported events and proposes the new ones. */
+  /**
+   * Notes the domains of exported events and proposes the new ones. The first event of each domain
+   * is enough (the writer hands only those): a later one of the same domain finds it known.
+   */
   async observe(customerId: string, events: readonly TrackingEvent[]): Promise<void> {
     await this.loading?.connectedOnce;
     for (const event of events) {

@@ -124,7 +124,7 @@ export class ObjectUploader {
       this.metrics.bytesWritten.inc({ customer: target.customerId }, written.bytes);
       this.logger.debug({ customer: target.customerId, key: written.key, records: written.kept.length, erased: object.events.length - written.kept.length, reason: object.reason }, 'object written');
       // Noted before the commit can pass these records: a domain not yet published holds commits back.
-      await this.domains.observe(target.customerId, written.kept);
+      await this.domains.observe(target.customerId, written.domainFirsts);
       state.pending.delete(id);
       this.metrics.siteDomains.set({ customer: target.customerId }, this.domains.domainsOf(target.customerId).length);
       this.metrics.sites.set({ customer: target.customerId }, this.domains.sitesOf(target.customerId).length);
