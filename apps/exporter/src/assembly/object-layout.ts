@@ -49,10 +49,17 @@ export const NO_SITE = '_none';
 
 const HOUR_MS = 3_600_000;
 
+/** The hour last formatted: a partition's records come in about time order, so most share it with the record before. */
+let lastHour: EventHour = { dt: '1970-01-01', hour: '00', start: 0 };
+
 export function eventHour(occurredAt: number): EventHour {
   const start = Math.floor(occurredAt / HOUR_MS) * HOUR_MS;
-  const iso = new Date(start).toISOString();
-  return { dt: iso.slice(0, 10), hour: iso.slice(11, 13), start };
+  if (start !== lastHour.start) {
+    const iso = new Date(start).toISOString();
+    lastHour = { dt: iso.slice(0, 10), hour: iso.slice(11, 13), start };
+  }
+  // A copy: callers extend it (with a site) and keep it.
+  return { ...lastHour };
 }
 
 // Zero-padded like the Confluent S3 sink's offsets, so a listing sorts objects in log order.
