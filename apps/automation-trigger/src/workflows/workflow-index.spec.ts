@@ -137,6 +137,64 @@ describe('workflow subscriptions', () => {
     }
   });
 
+  it('finds by property value index exactly the workflows a filter-by-filter check would fire, unindexable filters included, in declaration order', () => {
+    // Filed by value: equals and one_of (numbers and booleans compare as text); not: exists, which
+    // is checked on the candidates found otherwise, as are every filter after the one filed by.
+    const shapes: Array<Record<string, unknown>> = [
+      { properties: { utm_campaign: 'winter_1' } },
+      { url_path: { prefix: '/' }, properties: { utm_campaign: { one_of: ['winter_1', 'winter_2', 'winter_1'] } } },
+      { url_path: '/book', properties: { utm_source: 'google' } },
+      { url_path: { glob: '/blog/*' }, properties: { utm_source: { one_of: ['newsletter', 'instagram'] }, coupon: { exists: false } } },
+      { properties: { coupon: { exists: true }, plan: 'pro' } },
+      { properties: { coupon: { exists: true } } },
+      { properties: { coupon: { exists: false } } },
+      { properties: { quantity: 2 } },
+      { properties: { gift: true, plan: { one_of: ['pro', 'team'] } } },
+      { event_name: ['signup', 'register'], properties: { plan: 'team' } },
+      { event_name: ['signup'] },
+      { url_path: { prefix: '/blog/' } },
+      {},
+    ];
+    const many = parseAutomationsFile(
+      'shop',
+      {
+        workflows: Array.from({ length: 260 }, (_, i) => ({
+          id: `w${i}`,
+          trigger: i % 2 === 0 ? 'site_page_view' : 'site_custom_event',
+          filters: shapes[Math.floor(i / 2) % shapes.length],
+        })),
+      },
+      ENV,
+    );
+    const sut = new WorkflowIndex(many);
+    const datas = [{}, { plan: 'pro' }, { plan: 'team', coupon: 'X' }, { coupon: null, plan: 'team' }, { quantity: 2 }, { quantity: '2' }, { gift: true, plan: 'pro' }, { gift: 'true' }, { plan: ['pro'] }, { plan: { v: 'pro' } }, { utm_campaign: 'winter_2' }];
+    const samples = ['/', '/book', '/blog/post', '/blog/a/b', null].flatMap((path) =>
+      ['page_view', 'form_submission'].flatMap((eventType) =>
+        [null, 'signup', 'register', 'other'].flatMap((name) =>
+          [null, 'winter_1', 'winter_9'].flatMap((campaign) =>
+            datas.map((data) =>
+              event({
+                event_type: eventType,
+                event_name: name,
+                page_url: path === null ? null : `https://shop.example${path}`,
+                utm_campaign: campaign,
+                utm_source: path === '/book' ? 'google' : 'instagram',
+                event_data: JSON.stringify(data),
+              }),
+            ),
+          ),
+        ),
+      ),
+    );
+    let fired = 0;
+    for (const sample of samples) {
+      const expected = many.filter((workflow) => failedFilter(workflow, sample) === undefined).map((workflow) => workflow.workflowId);
+      expect(sut.match(sample).map((workflow) => workflow.workflowId)).toEqual(expected);
+      fired += expected.length;
+    }
+    expect(fired).toBeGreaterThan(samples.length);
+  });
+
   it('names the first filter a workflow does not pass, and nothing for one that fires (the check match() applies)', () => {
     const [holiday, blog, signup] = workflows as [Workflow, Workflow, Workflow];
     expect(failedFilter(holiday, event({}))).toBeUndefined();
