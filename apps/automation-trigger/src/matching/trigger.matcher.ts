@@ -6,7 +6,7 @@ import { AutomationMetrics } from '../automation.metrics';
 import { WebhookDispatcher } from '../delivery/webhook.dispatcher';
 import { TriggerPublisher } from '../outbox/trigger.publisher';
 import { triggerSubjectOf } from '../privacy/trigger-subject';
-import { buildTrigger } from '../triggers/trigger-record';
+import { triggerBuilder } from '../triggers/trigger-record';
 import { TriggerRepository, type NewTrigger } from '../triggers/trigger.repository';
 import { WorkflowCatalog } from '../workflows/workflow-catalog';
 
@@ -50,9 +50,10 @@ export class TriggerMatcher implements RecordInterest {
         continue;
       }
       const subject = triggerSubjectOf(event);
+      const build = triggerBuilder(event);
       for (const workflow of workflows) {
         this.metrics.matched.inc({ trigger_type: workflow.trigger });
-        triggers.push({ trigger: buildTrigger(event, workflow), webhookUrl: workflow.webhook?.url ?? null, subject });
+        triggers.push({ trigger: build(workflow), webhookUrl: workflow.webhook?.url ?? null, subject });
       }
     }
 
