@@ -39,7 +39,8 @@ export class VaultTablesDatabase {
   async dump(): Promise<TableDump[]> {
     const dumps: TableDump[] = [];
     for (const spec of VAULT_TABLES) {
-      const { data, rows } = await copyOut(this.client, `COPY ${spec.table} (${columnList(spec)}) TO STDOUT`);
+      // A query, not the table: COPY TO refuses a partitioned table, though COPY FROM into one is fine.
+      const { data, rows } = await copyOut(this.client, `COPY (SELECT ${columnList(spec)} FROM ${spec.table}) TO STDOUT`);
       dumps.push({ spec, data, rows });
     }
     return dumps;
