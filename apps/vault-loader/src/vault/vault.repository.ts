@@ -86,7 +86,6 @@ export class VaultRepository {
     const inserted = new Map<string, number>();
     if (batch.length === 0) return inserted;
     await this.partitions.ensure(rows, client);
-    // IF NOT EXISTS: a session keeps its table, but one created in a transaction that rolled back is gone.
     await client.query(`SET LOCAL client_min_messages = warning; ${CREATE_STAGING_TABLE}; ${CREATE_DELTA_TABLES}`);
     const body = copyText(batch.map(({ spec, rows: tableRows }) => ({ table: spec.table, columns: spec.columns.map((column) => column.name), rows: tableRows })), STAGING_COLUMNS);
     await pipeline(Readable.from([body]), client.query(copyFrom(COPY_STAGING)));
