@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { GHOST_HASH_KEY, TOPICS, businessItemKey, hashKey, pageBusinessKey, parseEventData, tenantHashKey, type AuditRecord, type TrackingEvent } from '@tracking/contracts';
 import { AUDIT_HUB, AUDIT_SATELLITE, HUBS, LINKS, QUALITY_LOG, RAW_EVENTS, SATELLITES, STAGED_EVENTS, type TableSpec } from '@tracking/vault-schema';
 import { assessQuality } from './quality-checks';
@@ -41,7 +41,7 @@ export function recordSource(position: Pick<RecordPosition, 'topic' | 'partition
 
 /** SHA-256 over the descriptive attributes as JSON: any change of any value is a change. */
 export function hashDiff(attributes: readonly unknown[]): Buffer {
-  return createHash('sha256').update(JSON.stringify(attributes)).digest();
+  return hash('sha256', JSON.stringify(attributes), 'buffer');
 }
 
 const iso = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
