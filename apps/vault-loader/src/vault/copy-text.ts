@@ -4,9 +4,24 @@ import type { Row } from './vault-model';
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 const NEEDS_ESCAPE = /[\\\n\r\t]/g;
 
-function field(value: unknown): string {
+/**
+ * Hash keys are shared Buffers: an event's own key and its tenant's appear in about ten rows each, so
+ * each is written out once a batch.
+ */
+type HexCache = Map<Buffer, string>;
+
+function bytea(value: Buffer, cache: HexCache): string {
+  let text = cache.get(value);
+  if (text === undefined) {
+    text = `\\\\x${value.toString('hex')}`;
+    cache.set(value, text);
+  }
+  return text;
+}
+
+function field(value: unknown, cache: HexCache): string {
   if (value === null || value === undefined) return '\\N';
-  if (Buffer.isBuffer(value)) return `\\\\x${value.toString('hex')}`;
+  if (Buffer.isBuffer(value)) return bytea(value, cache);
   if (value instanceof Date) return value.toISOString();
   if (typeof value === 'object') return JSON.stringify(value).replace(NEEDS_ESCAPE, (c) => ESCAPES[c] as string);
   if (typeof value === 'string') return value.replace(NEEDS_ESCAPE, (c) => ESCAPES[c] as string);
@@ -22,13 +37,14 @@ function field(value: unknown): string {
  */
 export function copyText(tables: ReadonlyArray<{ table: string; columns: readonly string[]; rows: readonly Row[] }>, width: number): Buffer {
   const lines: string[] = [];
+  const cache: HexCache = new Map();
   for (const { table, columns, rows } of tables) {
     // COPY wants every column of the staging table on every line: those this table lacks are NULL.
     const padding = '\t\\N'.repeat(width - columns.length);
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i] as Row;
-      let line = `${field(table)}\t${i + 1}`;
-      for (const column of columns) line += `\t${field(row[column])}`;
+      let line = `${table}\t${i + 1}`;
+      for (const column of columns) line += `\t${field(row[column], cache)}`;
       lines.push(`${line}${padding}\n`);
     }
   }
