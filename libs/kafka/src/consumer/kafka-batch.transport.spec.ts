@@ -12,14 +12,22 @@ import type { RecordDecoders } from './record-decoders';
 type Handler = (batch: ConsumerBatch<string>, context: KafkaBatchContext) => Promise<unknown>;
 
 /** A kafkajs consumer double that records, in one timeline, what the transport commits and what the handlers and the dead-letter publisher see. */
-function setup(options: { handlers: Record<string, { handle: Handler; explicit?: boolean }>; skip?: (customer: string) => string | undefined; subscriptions?: string[] }) {
+function setup(options: {
+  handlers: Record<string, { handle: Handler; explicit?: boolean }>;
+  skip?: (customer: string) => string | undefined;
+  subscriptions?: string[];
+  commitError?: Error;
+}) {
   const timeline: string[] = [];
   let eachBatch: ((payload: EachBatchPayload) => Promise<void>) | undefined;
   const consumer = {
     connect: async () => undefined,
     subscribe: async () => undefined,
     run: async (runOptions: { eachBatch: (payload: EachBatchPayload) => Promise<void> }) => void (eachBatch = runOptions.eachBatch),
-    commitOffsets: async (offsets: Array<{ offset: string }>) => void timeline.push(...offsets.map((entry) => `commit ${entry.offset}`)),
+    commitOffsets: async (offsets: Array<{ offset: string }>) => {
+      if (options.commitError) throw options.commitError;
+      timeline.push(...offsets.map((entry) => `commit ${entry.offset}`));
+    },
     pause: () => undefined,
     disconnect: async () => undefined,
     on: () => undefined,
@@ -58,7 +66,7 @@ function setup(options: { handlers: Record<string, { handle: Handler; explicit?:
     await eachBatch?.({
       batch: { topic, partition: 0, messages, lastOffset: () => messages[messages.length - 1].offset },
       resolveOffset: (offset: string) => void timeline.push(`resolve ${offset}`),
-      heartbeat: async () => undefined,
+      heartbeat: async () => void timeline.push('heartbeat'),
       isRunning: () => true,
       isStale: () => false,
     } as unknown as EachBatchPayload);
@@ -91,7 +99,7 @@ describe(KafkaBatchTransport.name, () => {
       await listen();
       await deliver('t', ['a:1', 'a:bad', 'a:3']);
       expect(seen).toEqual([['a:1', 'a:3']]);
-      expect(timeline).toEqual(['decode 0,1,2', 'handled', 'dead-letter 1,0', 'resolve 2', 'commit 3']);
+      expect(timeline).toEqual(['decode 0,1,2', 'handled', 'dead-letter 1,0', 'resolve 2', 'commit 3', 'heartbeat']);
     });
 
     it('leaves the batch uncommitted and throws when the handler fails', async () => {
@@ -110,7 +118,7 @@ describe(KafkaBatchTransport.name, () => {
       await listen();
       await deliver('t', ['a:1', 'b:2', 'b:3']);
       expect(handled).toEqual(['a:1']);
-      expect(timeline).toEqual(['decode 0', 'resolve 2', 'commit 3']);
+      expect(timeline).toEqual(['decode 0', 'resolve 2', 'commit 3', 'heartbeat']);
       expect(await registry.getSingleMetricAsString('test_records_skipped_total')).toContain('test_records_skipped_total{topic="t",reason="not_configured"} 2');
     });
 
@@ -120,7 +128,33 @@ describe(KafkaBatchTransport.name, () => {
       await listen();
       await deliver('t', ['a:bad']);
       expect(handle).not.toHaveBeenCalled();
-      expect(timeline).toEqual(['decode 0', 'dead-letter 0', 'resolve 0', 'commit 1']);
+      expect(timeline).toEqual(['decode 0', 'dead-letter 0', 'resolve 0', 'commit 1', 'heartbeat']);
+    });
+  });
+
+  describe('when a batch outlasts the session timeout', () => {
+    afterEach(() => jest.useRealTimers());
+
+    it('heartbeats while the handler waits, so the group keeps the member', async () => {
+      jest.useFakeTimers();
+      let finish!: () => void;
+      const { timeline, listen, deliver } = setup({ handlers: { t: { handle: () => new Promise<void>((resolve) => (finish = resolve)) } } });
+      await listen();
+      const delivered = deliver('t', ['a:1']);
+      // The session timeout is 6 s; the handler waits 20 s on its database.
+      await jest.advanceTimersByTimeAsync(20_000);
+      finish();
+      await delivered;
+      expect(timeline.filter((entry) => entry === 'heartbeat').length).toBeGreaterThanOrEqual(10);
+      expect(timeline.slice(-3)).toEqual(['resolve 0', 'commit 1', 'heartbeat']);
+    });
+
+    it("hands kafkajs the coordinator's own error when a commit finds the member evicted, so kafkajs rejoins instead of crashing", async () => {
+      const evicted = Object.assign(new Error('The coordinator is not aware of this member'), { type: 'UNKNOWN_MEMBER_ID', retriable: false });
+      const wrapped = Object.assign(new Error(`wrapped: ${evicted.message}`), { name: 'KafkaJSNonRetriableError', retriable: false, cause: evicted });
+      const { listen, deliver } = setup({ handlers: { t: { handle: async () => undefined } }, commitError: wrapped });
+      await listen();
+      await expect(deliver('t', ['a:1'])).rejects.toBe(evicted);
     });
   });
 

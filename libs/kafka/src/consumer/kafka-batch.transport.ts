@@ -60,9 +60,12 @@ export interface KafkaBatchTransportParts {
 /** What the group coordinator answers while membership changes: a rebalance, not a failure. */
 const MEMBERSHIP_CHANGES = new Set(['REBALANCE_IN_PROGRESS', 'UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'NOT_COORDINATOR_FOR_GROUP', 'FENCED_INSTANCE_ID']);
 
-function isGroupMembershipChange(error: unknown): boolean {
-  const type = (error as { type?: unknown } | null)?.type;
-  return typeof type === 'string' && MEMBERSHIP_CHANGES.has(type);
+/**
+ * The group coordinator's answer inside what kafkajs wrapped it in: a commit refused with
+ * UNKNOWN_MEMBER_ID reaches us as a KafkaJSNonRetriableError whose cause carries the type.
+ */
+function groupMembershipChange(error: unknown): TypedError | undefined {
+  return typedErrors(error).find((typed) => MEMBERSHIP_CHANGES.has(typed.type));
 }
 
 type BatchHandler = MessageHandler<ConsumerBatch<unknown>, KafkaBatchContext, BatchOutcome>;
@@ -83,6 +86,7 @@ type BatchHandler = MessageHandler<ConsumerBatch<unknown>, KafkaBatchContext, Ba
  */
 export class KafkaBatchTransport extends Server implements CustomTransportStrategy, ConsumerControl {
   private readonly consumer: Consumer;
+  private readonly heartbeatIntervalMs: number;
   private running = false;
   private rejoining?: Promise<void>;
   private interest?: RecordInterest;
@@ -94,12 +98,13 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     private readonly parts: KafkaBatchTransportParts,
   ) {
     super();
+    // Members learn of a rebalance from a heartbeat's answer: at most a second after a member
+    // leaves, instead of kafkajs's 3 s, so a graceful leave pauses the group briefly.
+    this.heartbeatIntervalMs = Math.min(1000, Math.floor(options.sessionTimeoutMs / 3));
     this.consumer = parts.kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs,
-      // Members learn of a rebalance from a heartbeat's answer: at most a second after a member
-      // leaves, instead of kafkajs's 3 s, so a graceful leave pauses the group briefly.
-      heartbeatInterval: Math.min(1000, Math.floor(options.sessionTimeoutMs / 3)),
+      heartbeatInterval: this.heartbeatIntervalMs,
       maxBytesPerPartition: options.maxBytesPerPartition ?? 4 * 1024 * 1024,
       // An idle fetch waits this long for data; stopping waits for that fetch, so keep it short.
       maxWaitTimeInMs: 1000,
@@ -151,7 +156,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     try {
       await this.consumer.commitOffsets([{ topic, partition, offset: offset.toString() }]);
     } catch (error) {
-      if (errorTypes(error).includes('NOT_COORDINATOR_FOR_GROUP')) this.rejoin();
+      if (typedErrors(error).some((typed) => typed.type === 'NOT_COORDINATOR_FOR_GROUP')) this.rejoin();
       throw error;
     }
   }
@@ -259,12 +264,14 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       await this.handInSlices(records, batch.lastOffset(), payload, context);
     } catch (error) {
       // Thrown back to kafkajs, which rejoins the group or fetches the batch again after its retry backoff.
-      if (isGroupMembershipChange(error)) {
-        this.parts.logger.info({ topic: batch.topic, partition: batch.partition, reason: (error as { type: string }).type }, 'group rebalancing: the uncommitted rest of the batch is read again by the partition\'s next owner');
-      } else {
-        const level = isRetriable(error) ? 'warn' : 'error';
-        this.parts.logger[level]({ err: error, topic: batch.topic, partition: batch.partition }, 'batch not processed; it is read again');
+      const membershipChange = groupMembershipChange(error);
+      if (membershipChange) {
+        this.parts.logger.info({ topic: batch.topic, partition: batch.partition, reason: membershipChange.type }, 'group rebalancing: the uncommitted rest of the batch is read again by the partition\'s next owner');
+        // Unwrapped: kafkajs rejoins only on the coordinator's own error; wrapped (non-retriable) it crashed the consumer for good.
+        throw membershipChange;
       }
+      const level = isRetriable(error) ? 'warn' : 'error';
+      this.parts.logger[level]({ err: error, topic: batch.topic, partition: batch.partition }, 'batch not processed; it is read again');
       throw error;
     }
   }
@@ -344,8 +351,32 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
   }
 
   private async invoke(topic: string, batch: ConsumerBatch<unknown>, context: KafkaBatchContext): Promise<BatchOutcome> {
-    const result = await this.handlerOf(topic)(batch, context);
-    return (await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined })) as BatchOutcome;
+    return this.keepingMembership(context, async () => {
+      const result = await this.handlerOf(topic)(batch, context);
+      return (await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined })) as BatchOutcome;
+    });
+  }
+
+  /**
+   * kafkajs heartbeats only when asked (between fetches, or by the handler): a handler waiting on
+   * its database longer than the session timeout (a lock held by a purge) had the member evicted
+   * and its commit refused. Heartbeats go on meanwhile; their failures (a rebalance) are left to the
+   * commit and heartbeat that follow the handler, which hand them to kafkajs.
+   */
+  private async keepingMembership<T>(context: KafkaBatchContext, work: () => Promise<T>): Promise<T> {
+    let beating: Promise<void> | undefined;
+    const timer = setInterval(() => {
+      beating ??= context
+        .heartbeat()
+        .catch((error: unknown) => this.parts.logger.debug({ err: error, groupId: this.options.groupId }, 'heartbeat during a batch failed'))
+        .finally(() => (beating = undefined));
+    }, this.heartbeatIntervalMs);
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
+      await beating;
+    }
   }
 
   private async deadLetter(topic: string, rejected: readonly RejectedRecord[]): Promise<void> {
@@ -365,14 +396,16 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
   }
 }
 
-/** kafkajs's error types (e.g. NOT_COORDINATOR_FOR_GROUP) of an error and of what it wraps (retries exceeded keeps the cause). */
-function errorTypes(error: unknown): string[] {
-  const types: string[] = [];
+type TypedError = Error & { type: string };
+
+/** kafkajs's typed errors (e.g. NOT_COORDINATOR_FOR_GROUP): an error and what it wraps (retries exceeded keeps the cause), outermost first. */
+function typedErrors(error: unknown): TypedError[] {
+  const typed: TypedError[] = [];
   let current: unknown = error;
   for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth += 1) {
     const link = current as { type?: unknown; originalError?: unknown; cause?: unknown };
-    if (typeof link.type === 'string') types.push(link.type);
+    if (typeof link.type === 'string') typed.push(current as TypedError);
     current = link.originalError ?? link.cause;
   }
-  return types;
+  return typed;
 }
