@@ -27,7 +27,8 @@ describe("the vault's retention (privacy.data_retention_days)", () => {
   beforeAll(async () => {
     db = new Pool({ connectionString: env.databaseUrl });
     await positionGroup(env.kafkaBrokers, groupId, CONSUMER_SUBSCRIPTIONS.vaultLoader);
-    loader = await startVaultLoader(env, groupId, { CUSTOMERS_DIR: customersDir });
+    // One heap block per purge transaction: even these small tables are purged in many transactions.
+    loader = await startVaultLoader(env, groupId, { CUSTOMERS_DIR: customersDir, VAULT_RETENTION_CHUNK_BLOCKS: '1' });
   });
 
   afterAll(async () => {
@@ -129,6 +130,51 @@ describe("the vault's retention (privacy.data_retention_days)", () => {
     expect(await ids('business.site_event_h', 'event_bk', tenantHk)).toEqual(['new-0', 'new-1', 'new-2', 'new-3', 'new-4']);
     expect(await ids('business.site_session_h', 'session_bk', tenantHk)).toEqual(['s']);
   });
+
+  it('keeps loading while a purge runs, and leaves the rollups equal to the events kept', async () => {
+    const { id: busy } = writeTestCustomer(customersDir, { privacy: { data_retention_days: 500 } });
+    const tenantHk = tenantHashKey(busy);
+    const runRetention = async () => {
+      const response = await fetch(`${loader.url}/api/v1/privacy/retention/run`, { method: 'POST', headers: { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
+      return (await response.json()) as { purged: Record<string, Record<string, number>> };
+    };
+    await waitFor(runRetention, (report) => report.purged[busy] !== undefined, { what: 'the loader knows the new customer', timeoutMs: 30_000 });
+    const now = Date.now();
+    const bodies = (prefix: string, count: number) =>
+      Array.from({ length: count }, (_, i) => ({ event_type: 'page_view', page_url: `https://busy.example/${i % 30}`, event_id: `${prefix}-${i}`, session_id: `s-${i % 50}`, visitor_id: `v-${i % 20}` }));
+    await produceEvents(env, buildEvents(busy, bodies('old', 2000), { receivedAt: now - 200 * DAY }));
+    await waitFor(() => groupLag(env.kafkaBrokers, groupId, TOPICS.trackingEvents), (lag) => lag === 0, { what: 'the old events loaded', timeoutMs: 90_000 });
+
+    writeTestCustomer(customersDir, { privacy: { data_retention_days: 100 } }, busy);
+    await produceEvents(env, buildEvents(busy, bodies('new', 3000), { receivedAt: now }));
+    const loadedNew = async () => Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM staging.site_events WHERE tenant_hk = $1 AND event_id LIKE 'new-%'`, [tenantHk])).rows[0]?.n);
+    const atStart = await loadedNew();
+    const purge = waitFor(runRetention, (report) => (report.purged[busy]?.['staging.site_events'] ?? 0) > 0, { what: 'the purge of the old events', timeoutMs: 60_000 });
+    const report = await purge;
+    const atEnd = await loadedNew();
+    await waitFor(() => groupLag(env.kafkaBrokers, groupId, TOPICS.trackingEvents), (lag) => lag === 0, { what: 'the new events loaded', timeoutMs: 90_000 });
+    process.stdout.write(`purge while loading: new events staged ${atStart} when the purge started, ${atEnd} when it ended (of 3000); purged ${JSON.stringify(report.purged[busy])}\n`);
+    expect(report.purged[busy]).toMatchObject({ 'raw.site_tracking_events_r': 2000, 'staging.site_events': 2000 });
+    // Loading went on during the purge: batches committed between its start and its end.
+    expect(atEnd).toBeGreaterThan(atStart);
+
+    const count = async (sql: string) => Number((await db.query<{ n: string | null }>(sql, [tenantHk])).rows[0]?.n ?? 0);
+    const staged = await count(`SELECT count(*) AS n FROM staging.site_events WHERE tenant_hk = $1`);
+    expect(staged).toBe(3000);
+    expect(await count(`SELECT count(*) AS n FROM raw.site_tracking_events_r WHERE tenant_hk = $1`)).toBe(3000);
+    expect({
+      hourlyEvents: await count(`SELECT sum(events) AS n FROM rollup.hourly_events WHERE tenant_hk = $1`),
+      hourlyQuality: await count(`SELECT sum(events) AS n FROM rollup.hourly_quality WHERE tenant_hk = $1`),
+      dailyEvents: await count(`SELECT sum(events) AS n FROM rollup.daily_events WHERE tenant_hk = $1`),
+      hourlyIssues: await count(`SELECT sum(events) AS n FROM rollup.hourly_issues WHERE tenant_hk = $1`),
+    }).toEqual({
+      hourlyEvents: staged,
+      hourlyQuality: staged,
+      dailyEvents: await count(`SELECT count(*) AS n FROM staging.site_events WHERE tenant_hk = $1 AND validation_status <> 'INVALID'`),
+      hourlyIssues: await count(`SELECT count(*) AS n FROM staging.data_quality_log WHERE tenant_hk = $1`),
+    });
+    expect(await ids('business.site_page_h', 'page_bk', tenantHk)).toHaveLength(30);
+  }, 240_000);
 
   it('runs once across instances: never two at a time, and not again within its interval unless forced', async () => {
     const name = `it-singleton-${randomUUID()}`;

@@ -21,6 +21,11 @@ export interface VaultLoaderConfig extends ServiceSettings {
   defaultRetentionDays: number;
   /** How often the retention job purges expired rows; 0 switches it off. */
   retentionIntervalMs: number;
+  /**
+   * Heap blocks of one table a purge transaction reads (default 256, 2 MB): what a loader batch
+   * waiting on a row the purge deletes waits for at most.
+   */
+  retentionChunkBlocks: number;
   /** SHA-256 of the token that guards the erasure API (TRACKING_ADMIN_TOKEN, as on the gateway). */
   adminTokenSha256?: Buffer;
   /**
@@ -49,6 +54,7 @@ export function loadVaultLoaderConfig(env: Env, cwd = process.cwd()): VaultLoade
     customersDir: customersDir === undefined ? undefined : isAbsolute(customersDir) ? customersDir : resolve(cwd, customersDir),
     defaultRetentionDays: reader.integer('VAULT_DEFAULT_RETENTION_DAYS', 365, { min: 1 }),
     retentionIntervalMs: reader.integer('VAULT_RETENTION_INTERVAL_MINUTES', 60, { min: 0 }) * 60_000,
+    retentionChunkBlocks: reader.integer('VAULT_RETENTION_CHUNK_BLOCKS', 256, { min: 1 }),
     adminTokenSha256: readAdminTokenSha256(reader),
     exporterAdmin: readExporterAdmin(reader),
     replay: readReplayBounds(reader),
