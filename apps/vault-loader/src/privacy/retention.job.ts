@@ -73,8 +73,8 @@ export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdo
       new Map(customers.map(({ tenantHk, cutoff }) => [tenantHk.toString('hex'), cutoff])),
       new Date(now - this.config.defaultRetentionDays * DAY),
     );
-    const purged: PurgeReport = {};
-    for (const { customerId, tenantHk, cutoff } of customers) purged[customerId] = await this.repository.purge(tenantHk, cutoff, now);
+    const rows = await this.repository.purge(customers, now);
+    const purged: PurgeReport = Object.fromEntries(customers.map(({ customerId, tenantHk }) => [customerId, rows.get(tenantHk.toString('hex')) ?? {}]));
     this.logger.info({ purged, partitionsDropped }, 'retention run finished');
     return { purged, partitionsDropped };
   }

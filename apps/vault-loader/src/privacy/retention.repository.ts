@@ -33,13 +33,26 @@ const HUBS = VAULT_TABLES.filter((spec) => spec.kind === 'hub').map((hub) => {
   return { spec: hub, orphan };
 });
 
-/** The purge statement of one table, limited to a block range (a TID range scan); a staging or quality row leaves the rollups with it. */
-function chunkStatement(spec: TableSpec, relation: string, condition: string): string {
-  const purge = `DELETE FROM ONLY ${relation} h WHERE h.ctid >= $3::tid AND h.ctid < $4::tid AND h.tenant_hk = $1 AND h.load_date < $2${condition}`;
-  if (spec === STAGED_EVENTS) return `WITH purged AS (${purge} RETURNING *) ${eventDelta('purged', -1)}`;
-  if (spec === QUALITY_LOG) return `WITH purged AS (${purge} RETURNING *) ${issueDelta('purged', -1)}`;
-  return purge;
+/** A tenant (hash key) and its oldest load date kept. */
+export interface PurgeTarget {
+  tenantHk: Buffer;
+  cutoff: Date;
 }
+
+/**
+ * The purge statement of one table, limited to a block range (a TID range scan), for every tenant
+ * at its own cutoff; answers the rows deleted per tenant. A staging or quality row leaves the
+ * rollups with it.
+ */
+function chunkStatement(spec: TableSpec, relation: string, condition: string): string {
+  const purge = `DELETE FROM ONLY ${relation} h USING unnest($1::bytea[], $2::timestamptz[]) AS t(tenant_hk, cutoff)
+    WHERE h.ctid >= $3::tid AND h.ctid < $4::tid AND h.tenant_hk = t.tenant_hk AND h.load_date < t.cutoff${condition} RETURNING h.*`;
+  const delta = spec === STAGED_EVENTS ? `, counted AS (${eventDelta('purged', -1)})` : spec === QUALITY_LOG ? `, counted AS (${issueDelta('purged', -1)})` : '';
+  return `WITH purged AS (${purge})${delta} SELECT tenant_hk, count(*)::int AS n FROM purged GROUP BY tenant_hk`;
+}
+
+/** Rows deleted per tenant (hash key in hex), then per table. */
+export type PurgedRows = Map<string, Record<string, number>>;
 
 @Injectable()
 export class RetentionRepository {
@@ -50,44 +63,50 @@ export class RetentionRepository {
   ) {}
 
   /**
-   * Deletes one tenant's rows loaded before the cutoff; returns rows deleted per table. Its rejected
-   * events go at the topic's 14 days already, or at the cutoff if that is sooner.
+   * Deletes each tenant's rows loaded before its cutoff; returns rows deleted per tenant and table.
+   * A tenant's rejected events go at the topic's 14 days already, or at its cutoff if that is sooner.
    *
-   * Not one transaction: each table (each month partition of a partitioned one) is read once, in
-   * chunks of `retentionChunkBlocks` heap blocks, each deleted in a transaction of its own with its
-   * rollup corrections, so the rollups equal staging after every commit. Its row locks and WAL stay
-   * small: a loader batch that needs one of those rows (a hub it inserts again, a rollup row) waits
-   * for one chunk, not for the whole purge. The dated tables go before
-   * the hubs, as their foreign keys require. A run that stops halfway leaves rows the next run
-   * deletes (the cutoff only moves forward).
+   * Not one transaction: each table (each month partition before the latest cutoff) is read once for
+   * all the tenants, in chunks of `retentionChunkBlocks` heap blocks, each deleted in a transaction
+   * of its own with its rollup corrections, so the rollups equal staging after every commit. Its row
+   * locks and WAL stay small: a loader batch that needs one of those rows (a hub it inserts again, a
+   * rollup row) waits for one chunk, not for the whole purge. The dated tables go before the hubs, as
+   * their foreign keys require. A run that stops halfway leaves rows the next run deletes.
    */
-  async purge(tenantHk: Buffer, cutoff: Date, now = Date.now()): Promise<Record<string, number>> {
-    const deleted: Record<string, number> = {};
-    const rejectedCutoff = new Date(Math.max(cutoff.getTime(), now - REJECTED_EVENTS_RETENTION_DAYS * 24 * 3_600_000));
-    deleted[REJECTED_EVENTS.table] = await inTransaction(this.pool, (client) => this.rejections.purge(client, tenantHk, rejectedCutoff));
-    for (const spec of DATED_TABLES) deleted[spec.table] = await this.purgeTable(spec, '', tenantHk, cutoff);
-    for (const { spec, orphan } of HUBS) deleted[spec.table] = await this.purgeTable(spec, ` AND ${orphan}`, tenantHk, cutoff);
-    return deleted;
+  async purge(targets: readonly PurgeTarget[], now = Date.now()): Promise<PurgedRows> {
+    const purged: PurgedRows = new Map(targets.map(({ tenantHk }) => [tenantHk.toString('hex'), {}]));
+    const rejectedSince = now - REJECTED_EVENTS_RETENTION_DAYS * 24 * 3_600_000;
+    for (const { tenantHk, cutoff } of targets) {
+      const rows = await inTransaction(this.pool, (client) => this.rejections.purge(client, tenantHk, new Date(Math.max(cutoff.getTime(), rejectedSince))));
+      (purged.get(tenantHk.toString('hex')) as Record<string, number>)[REJECTED_EVENTS.table] = rows;
+    }
+    for (const spec of DATED_TABLES) await this.purgeTable(spec, '', targets, purged);
+    for (const { spec, orphan } of HUBS) await this.purgeTable(spec, ` AND ${orphan}`, targets, purged);
+    return purged;
   }
 
-  private async purgeTable(spec: TableSpec, condition: string, tenantHk: Buffer, cutoff: Date): Promise<number> {
-    let deleted = 0;
-    for (const relation of await this.relationsBefore(spec, cutoff)) {
+  private async purgeTable(spec: TableSpec, condition: string, targets: readonly PurgeTarget[], purged: PurgedRows): Promise<void> {
+    for (const counts of purged.values()) counts[spec.table] = 0;
+    if (targets.length === 0) return;
+    const tenants = targets.map((target) => target.tenantHk);
+    const cutoffs = targets.map((target) => target.cutoff);
+    const latest = new Date(Math.max(...cutoffs.map((cutoff) => cutoff.getTime())));
+    for (const relation of await this.relationsBefore(spec, latest)) {
       const statement = chunkStatement(spec, relation, condition);
       const blocks = await this.blocks(relation);
       const size = this.config.retentionChunkBlocks;
       for (let from = 0; from < blocks; from += size) {
         const range = [`(${from},0)`, `(${from + size},0)`];
-        deleted += await inTransaction(this.pool, async (client) => {
+        const rows = await inTransaction(this.pool, async (client) => {
           const counting = spec === STAGED_EVENTS || spec === QUALITY_LOG;
           if (counting) await client.query(`SET LOCAL client_min_messages = warning; ${CREATE_DELTA_TABLES}`);
-          const rows = (await client.query(statement, [tenantHk, cutoff, ...range])).rowCount ?? 0;
-          if (counting && rows > 0) await this.applyRollups(client);
-          return rows;
+          const result = await client.query<{ tenant_hk: Buffer; n: number }>(statement, [tenants, cutoffs, ...range]);
+          if (counting && result.rows.length > 0) await this.applyRollups(client);
+          return result.rows;
         });
+        for (const { tenant_hk, n } of rows) (purged.get(tenant_hk.toString('hex')) as Record<string, number>)[spec.table] += n;
       }
     }
-    return deleted;
   }
 
   /** The table itself, or its attached month partitions that begin before the cutoff (the later ones hold nothing to purge). */
