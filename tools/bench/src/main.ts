@@ -19,6 +19,8 @@ interface Options {
   out: string;
   /** Issue 22's scale bench instead of the measurements: the size of its large vault, in events. */
   scale?: number;
+  /** The memory soak's length instead of the profile's (e.g. a few minutes of a quick run). */
+  soakSeconds?: number;
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -31,14 +33,16 @@ function parseOptions(argv: readonly string[]): Options {
     else if (arg === '--out') options.out = argv[++i] ?? options.out;
     else if (arg === '--scale') options.scale ??= 10_000_000;
     else if (arg === '--scale-events') options.scale = Number(argv[++i]);
+    else if (arg === '--soak-seconds') options.soakSeconds = Number(argv[++i]);
     else if (arg === '--help' || arg === '-h') {
-      process.stdout.write(`npm run bench -- [--quick] [--cpu-prof] [--only ${MEASUREMENTS.map((m) => m.name).join(',')}] [--out tools/bench/results]\n`);
+      process.stdout.write(`npm run bench -- [--quick] [--cpu-prof] [--only ${MEASUREMENTS.map((m) => m.name).join(',')}] [--out tools/bench/results] [--soak-seconds 600]\n`);
       process.stdout.write(`npm run bench -- --scale [--scale-events 10000000]   (issue 22: the vault at scale, on its own)\n`);
       process.exit(0);
     } else throw new Error(`unknown option ${arg} (see --help)`);
   }
   const unknown = options.only?.filter((name) => !MEASUREMENTS.some((measurement) => measurement.name === name)) ?? [];
   if (options.scale !== undefined && !(Number.isInteger(options.scale) && options.scale >= 100_000)) throw new Error('--scale-events takes a whole number of at least 100000');
+  if (options.soakSeconds !== undefined && !(Number.isInteger(options.soakSeconds) && options.soakSeconds >= 20)) throw new Error('--soak-seconds takes a whole number of at least 20');
   if (unknown.length > 0) throw new Error(`unknown measurement(s) ${unknown.join(', ')}; known: ${MEASUREMENTS.map((m) => m.name).join(', ')}`);
   return options;
 }
@@ -79,7 +83,8 @@ function removeOnInterrupt(progress: Progress, cleanUp: () => Promise<void>): ()
  */
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  const profile = PROFILES[options.quick ? 'quick' : 'full'];
+  const chosen = PROFILES[options.quick ? 'quick' : 'full'];
+  const profile = options.soakSeconds === undefined ? chosen : { ...chosen, soakSeconds: options.soakSeconds };
   const progress = new Progress();
   const bench = benchStack(process.env, progress);
   let launcher: ServiceLauncher | undefined;
