@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EnvReader } from './env-reader';
-import { readKafkaSettings, readRegistrySettings } from './shared-settings';
+import { readConsumerFetchSettings, readKafkaSettings, readRegistrySettings } from './shared-settings';
 
 const dir = mkdtempSync(join(tmpdir(), 'settings-'));
 const file = (name: string, contents: string): string => {
@@ -91,3 +91,16 @@ describe(readRegistrySettings.name, () => {
     expect(problemsOf(readRegistrySettings, { SCHEMA_REGISTRY_USERNAME: 'key' })).toContain('go together');
   });
 });
+
+describe(readConsumerFetchSettings.name, () => {
+  it('fetches at most 4 MiB at once and 1 MiB of a partition by default', () => {
+    const reader = new EnvReader('vault-loader', {});
+    expect(readConsumerFetchSettings(reader)).toEqual({ maxBytes: 4 * 1024 * 1024, maxBytesPerPartition: 1024 * 1024 });
+    reader.done();
+  });
+
+  it('refuses a partition share larger than the whole fetch', () => {
+    expect(problemsOf(readConsumerFetchSettings, { KAFKA_FETCH_MAX_KB: '512', KAFKA_FETCH_PARTITION_MAX_KB: '1024' })).toContain('KAFKA_FETCH_PARTITION_MAX_KB (1024) must not exceed KAFKA_FETCH_MAX_KB (512)');
+  });
+});
+

@@ -147,3 +147,27 @@ export function loadMigrationSettings(app: string, env: Env): { databaseUrl: str
 export function readSessionTimeoutMs(env: EnvReader, variable: string): number {
   return env.integer(variable, 8_000, { min: 6000, max: 300_000 });
 }
+
+/** How much one consumer fetches from Kafka at once, in bytes of the records as they arrive. */
+export interface ConsumerFetchSettings {
+  /** One fetch response, all partitions of a broker together (kafkajs maxBytes). */
+  maxBytes: number;
+  /** One partition's share of it (kafkajs maxBytesPerPartition). */
+  maxBytesPerPartition: number;
+}
+
+const KIB = 1024;
+
+/**
+ * A consumer holds a whole fetch response, every record of it decoded by kafkajs, until its handler
+ * has gone through all of them; during a catch-up every fetch is full. The bounds are therefore the
+ * main part of a consumer's memory budget: 4 MiB of records of about 550 bytes is some 7,600 records
+ * (each also decoded into objects), while 1 MiB of a partition still covers the transport's slice of
+ * 2,000 records. A record larger than the bound is still fetched, alone.
+ */
+export function readConsumerFetchSettings(env: EnvReader): ConsumerFetchSettings {
+  const maxBytes = env.integer('KAFKA_FETCH_MAX_KB', 4096, { min: 64, max: 65_536 }) * KIB;
+  const maxBytesPerPartition = env.integer('KAFKA_FETCH_PARTITION_MAX_KB', 1024, { min: 64, max: 65_536 }) * KIB;
+  if (maxBytesPerPartition > maxBytes) env.problem(`KAFKA_FETCH_PARTITION_MAX_KB (${maxBytesPerPartition / KIB}) must not exceed KAFKA_FETCH_MAX_KB (${maxBytes / KIB})`);
+  return { maxBytes, maxBytesPerPartition };
+}

@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { CONSUMER_GROUPS } from '@tracking/contracts';
-import { EnvReader, readAdminTokenSha256, readDatabaseUrl, readReplayBounds, readServiceSettings, readSessionTimeoutMs, type Env, type ReplayBounds, type ServiceSettings } from '@tracking/config';
+import { EnvReader, readAdminTokenSha256, readDatabaseUrl, readReplayBounds, readServiceSettings, readSessionTimeoutMs, readConsumerFetchSettings, type ConsumerFetchSettings, type Env, type ReplayBounds, type ServiceSettings } from '@tracking/config';
 import { parseRetrySchedule } from '../delivery/retry-schedule';
 
 export interface AutomationTriggerConfig extends ServiceSettings {
@@ -10,6 +10,8 @@ export interface AutomationTriggerConfig extends ServiceSettings {
   groupId: string;
   /** How long the group waits for a member that stopped heartbeating (e.g. a killed process) before rebalancing. */
   sessionTimeoutMs: number;
+  /** The most one fetch from Kafka brings (KAFKA_FETCH_MAX_KB, KAFKA_FETCH_PARTITION_MAX_KB). */
+  fetch: ConsumerFetchSettings;
   /** SHA-256 of TRACKING_ADMIN_TOKEN, which guards the admin API; unset disables it. */
   adminTokenSha256?: Buffer;
   /** CUSTOMERS_DIR, the development fallback: customers (and their automations.yaml) from this directory instead of the shared topic. */
@@ -51,6 +53,7 @@ export function loadAutomationTriggerConfig(env: Env, cwd = process.cwd()): Auto
     migrateOnStart: reader.boolean('DB_MIGRATE_ON_START', true),
     groupId: reader.string('AUTOMATION_TRIGGER_GROUP_ID', CONSUMER_GROUPS.automationTrigger),
     sessionTimeoutMs: readSessionTimeoutMs(reader, 'AUTOMATION_TRIGGER_SESSION_TIMEOUT_MS'),
+    fetch: readConsumerFetchSettings(reader),
     adminTokenSha256: readAdminTokenSha256(reader),
     customersDir: customersDir === undefined ? undefined : isAbsolute(customersDir) ? customersDir : resolve(cwd, customersDir),
     reloadMs: reader.integer('AUTOMATIONS_RELOAD_SECONDS', 10, { min: 1, max: 3600 }) * 1000,

@@ -1,11 +1,13 @@
 import { isAbsolute, resolve } from 'node:path';
 import { CONSUMER_GROUPS } from '@tracking/contracts';
-import { EnvReader, readAdminTokenSha256, readServiceSettings, readSessionTimeoutMs, type Env, type ServiceSettings } from '@tracking/config';
+import { EnvReader, readAdminTokenSha256, readServiceSettings, readSessionTimeoutMs, readConsumerFetchSettings, type ConsumerFetchSettings, type Env, type ServiceSettings } from '@tracking/config';
 import type { AssemblyLimits } from '../assembly/partition-assembler';
 
 export interface ExporterConfig extends ServiceSettings {
   groupId: string;
   sessionTimeoutMs: number;
+  /** The most one fetch from Kafka brings (KAFKA_FETCH_MAX_KB, KAFKA_FETCH_PARTITION_MAX_KB). */
+  fetch: ConsumerFetchSettings;
   /** SHA-256 of TRACKING_ADMIN_TOKEN, which guards /api/v1/export/*; unset disables those endpoints. */
   adminTokenSha256?: Buffer;
   /** CUSTOMERS_DIR, the development fallback: customers' s3_export blocks from this directory instead of the shared topic. */
@@ -36,6 +38,7 @@ export function loadExporterConfig(env: Env, cwd = process.cwd()): ExporterConfi
     ...readServiceSettings(reader, 'exporter', { portVariable: 'EXPORTER_PORT', port: 3003, host: '127.0.0.1' }),
     groupId: reader.string('EXPORTER_GROUP_ID', CONSUMER_GROUPS.exporter),
     sessionTimeoutMs: readSessionTimeoutMs(reader, 'EXPORTER_SESSION_TIMEOUT_MS'),
+    fetch: readConsumerFetchSettings(reader),
     adminTokenSha256: readAdminTokenSha256(reader),
     customersDir: customersDir === undefined ? undefined : isAbsolute(customersDir) ? customersDir : resolve(cwd, customersDir),
     s3Endpoint: reader.optionalUrl('S3_ENDPOINT', ['http:', 'https:']),

@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { CONSUMER_GROUPS } from '@tracking/contracts';
-import { EnvReader, readAdminTokenSha256, readDatabaseUrl, readExporterAdmin, readReplayBounds, readServiceSettings, readSessionTimeoutMs, type Env, type ReplayBounds, type ServiceSettings } from '@tracking/config';
+import { EnvReader, readAdminTokenSha256, readDatabaseUrl, readExporterAdmin, readReplayBounds, readServiceSettings, readSessionTimeoutMs, readConsumerFetchSettings, type ConsumerFetchSettings, type Env, type ReplayBounds, type ServiceSettings } from '@tracking/config';
 
 export interface VaultLoaderConfig extends ServiceSettings {
   databaseUrl: string;
@@ -9,6 +9,8 @@ export interface VaultLoaderConfig extends ServiceSettings {
   groupId: string;
   /** How long the group waits for a member that stopped heartbeating (e.g. a killed process) before rebalancing. */
   sessionTimeoutMs: number;
+  /** The most one fetch from Kafka brings (KAFKA_FETCH_MAX_KB, KAFKA_FETCH_PARTITION_MAX_KB). */
+  fetch: ConsumerFetchSettings;
   /**
    * Partitions loaded at the same time, each in its own transaction: the vault's rows do not depend
    * on the order partitions are loaded in (see vault-statements.ts), and while one batch waits on
@@ -50,6 +52,7 @@ export function loadVaultLoaderConfig(env: Env, cwd = process.cwd()): VaultLoade
     migrateOnStart: reader.boolean('DB_MIGRATE_ON_START', true),
     groupId: reader.string('VAULT_LOADER_GROUP_ID', CONSUMER_GROUPS.vaultLoader),
     sessionTimeoutMs: readSessionTimeoutMs(reader, 'VAULT_LOADER_SESSION_TIMEOUT_MS'),
+    fetch: readConsumerFetchSettings(reader),
     partitionsConcurrently: reader.integer('VAULT_LOADER_PARTITIONS_CONCURRENTLY', 3, { min: 1, max: 64 }),
     customersDir: customersDir === undefined ? undefined : isAbsolute(customersDir) ? customersDir : resolve(cwd, customersDir),
     defaultRetentionDays: reader.integer('VAULT_DEFAULT_RETENTION_DAYS', 365, { min: 1 }),

@@ -47,7 +47,7 @@ function setup(options: {
   } as unknown as DeadLetterPublisher;
   const registry = new Registry();
   const sut = new KafkaBatchTransport(
-    { groupId: 'g', subscriptions: options.subscriptions ?? Object.keys(options.handlers), fromBeginning: true, sessionTimeoutMs: 6000 },
+    { groupId: 'g', subscriptions: options.subscriptions ?? Object.keys(options.handlers), fromBeginning: true, sessionTimeoutMs: 6000, fetch: { maxBytes: 4 << 20, maxBytesPerPartition: 1 << 20 } },
     {
       kafka: { consumer: () => consumer } as unknown as Kafka,
       decoders,

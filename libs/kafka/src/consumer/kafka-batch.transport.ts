@@ -1,6 +1,7 @@
 import { type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
 import { AssignerProtocol, PartitionAssigners, type Consumer, type EachBatchPayload, type Kafka, type PartitionAssigner } from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
+import type { ConsumerFetchSettings } from '@tracking/config';
 import { isRetriable } from '@tracking/contracts';
 import type { Logger } from '@tracking/observability';
 import { BackgroundConnection } from '../background-connection';
@@ -19,7 +20,11 @@ export interface KafkaConsumerOptions {
   fromBeginning: boolean;
   /** How long the group waits for a member that stopped heartbeating (e.g. a killed process) before rebalancing. */
   sessionTimeoutMs: number;
-  maxBytesPerPartition?: number;
+  /**
+   * The most one fetch brings: kafkajs fetches again only once every batch of the last fetch has
+   * been handled, so this bounds the records held at once (see readConsumerFetchSettings).
+   */
+  fetch: ConsumerFetchSettings;
   /** Records handed to a handler at once (one transaction each); default 2000. */
   maxRecordsPerCall?: number;
   /**
@@ -105,7 +110,8 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs,
       heartbeatInterval: this.heartbeatIntervalMs,
-      maxBytesPerPartition: options.maxBytesPerPartition ?? 4 * 1024 * 1024,
+      maxBytes: options.fetch.maxBytes,
+      maxBytesPerPartition: options.fetch.maxBytesPerPartition,
       // An idle fetch waits this long for data; stopping waits for that fetch, so keep it short.
       maxWaitTimeInMs: 1000,
       allowAutoTopicCreation: false,

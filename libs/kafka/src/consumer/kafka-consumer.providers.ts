@@ -3,7 +3,7 @@ import type { MicroserviceOptions, NestMicroservice } from '@nestjs/microservice
 import type { Kafka } from 'kafkajs';
 import { type Observable, throwError } from 'rxjs';
 import { CONSUMER_SUBSCRIPTIONS, DEAD_LETTER_TOPICS, type ConsumingService } from '@tracking/contracts';
-import type { KafkaSettings, RegistrySettings, ReplayBounds } from '@tracking/config';
+import type { ConsumerFetchSettings, KafkaSettings, RegistrySettings, ReplayBounds } from '@tracking/config';
 import { METRICS_REGISTRY, ReadinessRegistry, type Logger } from '@tracking/observability';
 import type { Registry } from 'prom-client';
 import { createKafkaClient } from '../kafka-client.factory';
@@ -27,6 +27,8 @@ export interface ConsumingServiceSettings {
   groupId: string;
   /** How long the group waits for a member that stopped heartbeating (e.g. a killed process) before rebalancing. */
   sessionTimeoutMs: number;
+  /** KAFKA_FETCH_MAX_KB, KAFKA_FETCH_PARTITION_MAX_KB: see KafkaConsumerOptions.fetch. */
+  fetch: ConsumerFetchSettings;
   /** See KafkaConsumerOptions.partitionsConcurrently. */
   partitionsConcurrently?: number;
   /** Set by `tracking replay --to/--customer`: a bounded run under a temporary group, which then exits. */
@@ -77,6 +79,7 @@ export function consumingServiceProviders(service: ConsumingService, settings: C
           subscriptions: CONSUMER_SUBSCRIPTIONS[service],
           fromBeginning: true,
           sessionTimeoutMs: settings.sessionTimeoutMs,
+          fetch: settings.fetch,
           partitionsConcurrently: settings.partitionsConcurrently,
           memberUserData: settings.memberUserData,
         };
