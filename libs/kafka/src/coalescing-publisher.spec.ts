@@ -2,7 +2,7 @@ import { CoalescingPublisher } from './coalescing-publisher';
 import type { KafkaPublisher, TopicRecords } from './kafka-publisher';
 
 /** A publisher whose requests stay in flight until the test acknowledges or fails them. */
-function newSut(options: { lingerMs?: number; maxRecords?: number; maxQueuedRecords?: number; deadlineMs?: number; slowSendMs?: number; onSlowSend?: () => void } = {}) {
+function newSut(options: { lingerMs?: number; maxRecords?: number; maxQueuedRecords?: number; maxQueuedBytes?: number; deadlineMs?: number; slowSendMs?: number; onSlowSend?: () => void } = {}) {
   const requests: Array<{ values: string[]; settle: (error?: Error) => void }> = [];
   const publisher = {
     sendBatch: (batch: readonly TopicRecords[]) =>
@@ -11,7 +11,7 @@ function newSut(options: { lingerMs?: number; maxRecords?: number; maxQueuedReco
         requests.push({ values, settle: (error) => (error ? reject(error) : resolve([])) });
       }),
   } as unknown as KafkaPublisher;
-  const sut = new CoalescingPublisher(publisher, { lingerMs: options.lingerMs ?? 5, maxRecords: options.maxRecords ?? 100, maxQueuedRecords: options.maxQueuedRecords, deadlineMs: options.deadlineMs, slowSendMs: options.slowSendMs, onSlowSend: options.onSlowSend });
+  const sut = new CoalescingPublisher(publisher, { lingerMs: options.lingerMs ?? 5, maxRecords: options.maxRecords ?? 100, maxQueuedRecords: options.maxQueuedRecords, maxQueuedBytes: options.maxQueuedBytes, deadlineMs: options.deadlineMs, slowSendMs: options.slowSendMs, onSlowSend: options.onSlowSend });
   const publish = (topic: string, ...values: string[]) => sut.publish([{ topic, messages: values.map((value) => ({ value })) }]);
   return { sut, requests, publish };
 }
@@ -139,7 +139,23 @@ describe(CoalescingPublisher.name, () => {
       const { publish } = newSut({ maxRecords: 2, maxQueuedRecords: 3 });
       void publish('t', 'a', 'b');
       void publish('t', 'c');
-      expect(() => publish('t', 'd')).toThrow('3 records are already waiting for Kafka');
+      expect(() => publish('t', 'd')).toThrow('3 records (3 bytes) are already waiting for Kafka');
+    });
+
+    it('refuses at once when the waiting records hold too many bytes, until they are acknowledged', async () => {
+      const { requests, publish } = newSut({ maxRecords: 10, maxQueuedBytes: 8 });
+      const first = publish('t', 'aaaa', 'bbbb');
+      expect(() => publish('t', 'c')).toThrow('2 records (8 bytes) are already waiting for Kafka');
+      jest.advanceTimersByTime(5);
+      requests[0].settle();
+      expect(await settled(first)).toBe('resolved');
+      expect(() => void publish('t', 'c')).not.toThrow();
+    });
+
+    it('takes a caller larger than the bounds when nothing else waits, so that no request is refused for good', () => {
+      const { publish } = newSut({ maxQueuedRecords: 1, maxQueuedBytes: 1 });
+      expect(() => void publish('t', 'large', 'larger')).not.toThrow();
+      expect(() => publish('t', 'x')).toThrow('already waiting for Kafka');
     });
   });
 

@@ -26,4 +26,9 @@ describe(loadGatewayConfig.name, () => {
     expect(loadGatewayConfig({ TRACKING_HASH_KEY: key }).storageUsageIntervalMs).toBe(300_000);
     expect(loadGatewayConfig({ TRACKING_HASH_KEY: key, STORAGE_USAGE_INTERVAL_SECONDS: '0' }).storageUsageIntervalMs).toBe(0);
   });
+
+  it('bounds what waits for Kafka, by default 10,000 records and 32 MiB, never below one produce request', () => {
+    expect(loadGatewayConfig({ TRACKING_HASH_KEY: key }).producer).toMatchObject({ maxQueuedRecords: 10_000, maxQueuedBytes: 32 * 1024 * 1024 });
+    expect(() => loadGatewayConfig({ TRACKING_HASH_KEY: key, KAFKA_MAX_QUEUED_RECORDS: '1000' })).toThrow(/KAFKA_MAX_QUEUED_RECORDS \(1000\) must be at least KAFKA_MAX_BATCH_RECORDS \(2000\)/);
+  });
 });

@@ -31,7 +31,7 @@ export interface GatewayConfig extends ServiceSettings {
   limits: IngestionLimits;
   /** Key of the HMACs used when a customer asks for IP or PII hashing. */
   hashKey: Buffer;
-  producer: { compression: Compression; ackTimeoutMs: number; lingerMs: number; maxBatchRecords: number };
+  producer: ProducerSettings;
   rateLimits: RateLimitSettings;
   /**
    * Abuse records (issue 23, see AbuseLedger): the interval of the per-customer, per-kind summaries
@@ -123,12 +123,7 @@ export function loadGatewayConfig(env: Env, cwd = process.cwd()): GatewayConfig 
       maxDepth: reader.integer('TRACKING_MAX_JSON_DEPTH', 10, { min: 1, max: 64 }),
     },
     hashKey,
-    producer: {
-      compression: reader.oneOf('KAFKA_COMPRESSION', ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const, 'none'),
-      ackTimeoutMs: reader.integer('KAFKA_ACK_TIMEOUT_MS', 10_000, { min: 100, max: 120_000 }),
-      lingerMs: reader.integer('KAFKA_LINGER_MS', 2, { min: 0, max: 1000 }),
-      maxBatchRecords: reader.integer('KAFKA_MAX_BATCH_RECORDS', 2000, { min: 1, max: 100_000 }),
-    },
+    producer: readProducerSettings(reader),
     rateLimits: {
       perIpPerMinute: reader.integer('TRACKING_INGEST_RATE_LIMIT_PER_MINUTE', 300, { min: 1 }),
       perKeyPerMinute: reader.integer('TRACKING_KEY_RATE_LIMIT_PER_MINUTE', 6000, { min: 1 }),
@@ -165,6 +160,34 @@ export function loadGatewayConfig(env: Env, cwd = process.cwd()): GatewayConfig 
   };
   reader.done();
   return config;
+}
+
+export interface ProducerSettings {
+  compression: Compression;
+  ackTimeoutMs: number;
+  lingerMs: number;
+  maxBatchRecords: number;
+  /**
+   * Records, and bytes of them, waiting for Kafka or in flight beyond which requests get 503 at once.
+   * Each waiting record holds its request (body, parsed event, encoded record, the open socket), so
+   * these bound the gateway's memory while Kafka is slower than the requests arrive.
+   */
+  maxQueuedRecords: number;
+  maxQueuedBytes: number;
+}
+
+function readProducerSettings(reader: EnvReader): ProducerSettings {
+  const maxBatchRecords = reader.integer('KAFKA_MAX_BATCH_RECORDS', 2000, { min: 1, max: 100_000 });
+  const maxQueuedRecords = reader.integer('KAFKA_MAX_QUEUED_RECORDS', 10_000, { min: 1, max: 1_000_000 });
+  if (maxQueuedRecords < maxBatchRecords) reader.problem(`KAFKA_MAX_QUEUED_RECORDS (${maxQueuedRecords}) must be at least KAFKA_MAX_BATCH_RECORDS (${maxBatchRecords})`);
+  return {
+    compression: reader.oneOf('KAFKA_COMPRESSION', ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const, 'none'),
+    ackTimeoutMs: reader.integer('KAFKA_ACK_TIMEOUT_MS', 10_000, { min: 100, max: 120_000 }),
+    lingerMs: reader.integer('KAFKA_LINGER_MS', 2, { min: 0, max: 1000 }),
+    maxBatchRecords,
+    maxQueuedRecords,
+    maxQueuedBytes: reader.integer('KAFKA_MAX_QUEUED_MB', 32, { min: 1, max: 4096 }) * 1024 * 1024,
+  };
 }
 
 function readConsoleSettings(reader: EnvReader, cwd: string): ConsoleSettings {

@@ -82,7 +82,8 @@ export class GatewayPublisher implements OnModuleInit, OnApplicationShutdown {
     this.coalescer = new CoalescingPublisher(this.publisher, {
       lingerMs: config.producer.lingerMs,
       maxRecords: config.producer.maxBatchRecords,
-      maxQueuedRecords: config.producer.maxBatchRecords * 50,
+      maxQueuedRecords: config.producer.maxQueuedRecords,
+      maxQueuedBytes: config.producer.maxQueuedBytes,
       deadlineMs: config.producer.ackTimeoutMs,
       onSend: (records, seconds, acknowledged) => {
         produceSeconds.observe({ acknowledged: String(acknowledged) }, seconds);
