@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { CONSUMER_SUBSCRIPTIONS, TOPICS, tenantHashKey } from '@tracking/contracts';
-import { DAILY_EVENTS, DAILY_SESSION_SKETCHES, DAILY_SESSIONS, DAILY_VISITOR_SKETCHES, DAILY_VISITORS, DistinctUnion, HOURLY_EVENTS, HOURLY_ISSUES, HOURLY_QUALITY, ROLLUP_TABLES } from '@tracking/vault-schema';
+import { DAILY_EVENTS, DAILY_SESSION_SKETCHES, DAILY_VISITOR_SKETCHES, DistinctUnion, HOURLY_EVENTS, HOURLY_ISSUES, HOURLY_QUALITY, ROLLUP_TABLES } from '@tracking/vault-schema';
 import { TEST_ADMIN_TOKEN, startVaultLoader, type RunningService } from '@test/support/in-process-services';
 import { groupLag, positionGroup } from '@test/support/kafka-inspection';
 import { customersDirectory, writeTestCustomer } from '@test/support/test-customers';
@@ -24,14 +24,6 @@ const RECOMPUTED: Record<string, { grain: string; from: string }> = {
   [DAILY_EVENTS.table]: {
     grain: `${DAY_OF}, event_type, event_name, page_host, page_path, referrer_domain, utm_source, utm_medium, utm_campaign, site_id`,
     from: `staging.site_events WHERE ${VALID}`,
-  },
-  [DAILY_VISITORS.table]: {
-    grain: `${DAY_OF}, event_type, event_name, page_host, page_path, referrer_domain, visitor_id, site_id`,
-    from: `staging.site_events WHERE ${VALID} AND visitor_id IS NOT NULL`,
-  },
-  [DAILY_SESSIONS.table]: {
-    grain: `${DAY_OF}, event_type, event_name, page_host, page_path, utm_source, utm_medium, utm_campaign, session_id, site_id`,
-    from: `staging.site_events WHERE ${VALID} AND session_id IS NOT NULL`,
   },
   [HOURLY_EVENTS.table]: { grain: `date_trunc('hour', occurred_at, 'UTC'), event_type, site_id`, from: `staging.site_events WHERE true` },
   [HOURLY_QUALITY.table]: { grain: `date_trunc('hour', load_date, 'UTC'), validation_status, site_id`, from: `staging.site_events WHERE true` },
@@ -194,8 +186,6 @@ describe('the rollups the read API answers from', () => {
     });
     expect(response.status).toBe(200);
     await expectExact();
-    const traces = await db.query(`SELECT 1 FROM ${DAILY_VISITORS.table} WHERE tenant_hk = $1 AND visitor_id = $2`, [tenantHk, erased]);
-    expect(traces.rowCount).toBe(0);
     const sketched = await db.query(`SELECT 1 FROM ${DAILY_VISITOR_SKETCHES.table} WHERE tenant_hk = $1 AND hashtextextended($2, 0) = ANY (rollup.sketch_members(visitors))`, [tenantHk, erased]);
     expect(sketched.rowCount).toBe(0);
     const totalAfter = await db.query<{ n: string }>(`SELECT sum(events) AS n FROM ${HOURLY_EVENTS.table} WHERE tenant_hk = $1`, [tenantHk]);

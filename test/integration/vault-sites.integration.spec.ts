@@ -20,8 +20,6 @@ const DAY_OF = `(occurred_at AT TIME ZONE 'UTC')::date`;
 const VALID = `staging.site_events WHERE validation_status <> 'INVALID'`;
 const REBUILD: Record<string, { period: string; from: string }> = {
   'rollup.daily_events': { period: DAY_OF, from: VALID },
-  'rollup.daily_visitors': { period: DAY_OF, from: `${VALID} AND visitor_id IS NOT NULL` },
-  'rollup.daily_sessions': { period: DAY_OF, from: `${VALID} AND session_id IS NOT NULL` },
   'rollup.hourly_events': { period: `date_trunc('hour', occurred_at, 'UTC')`, from: 'staging.site_events WHERE true' },
   'rollup.hourly_quality': { period: `date_trunc('hour', load_date, 'UTC')`, from: 'staging.site_events WHERE true' },
   'rollup.hourly_issues': { period: `date_trunc('hour', load_date, 'UTC')`, from: 'staging.data_quality_log WHERE true' },
@@ -265,8 +263,7 @@ describe('sites in the vault, the rollups and the read API', () => {
     for (const rollup of ROLLUP_TABLES) {
       const source = rollup.table.endsWith('issues') ? 'staging.data_quality_log' : 'staging.site_events';
       const daily = rollup.table.startsWith('rollup.daily');
-      const member = rollup.table.endsWith('visitors') ? ' AND visitor_id IS NOT NULL' : rollup.table.endsWith('sessions') ? ' AND session_id IS NOT NULL' : '';
-      const where = `tenant_hk = $1${daily ? ` AND validation_status <> 'INVALID'` : ''}${member}`;
+      const where = `tenant_hk = $1${daily ? ` AND validation_status <> 'INVALID'` : ''}`;
       const stored = await db.query(`SELECT site_id, sum(events)::int AS n FROM ${rollup.table} WHERE tenant_hk = $1 GROUP BY 1 ORDER BY 1 NULLS LAST`, [tenantHk]);
       const counted = await db.query(`SELECT site_id, count(*)::int AS n FROM ${source} WHERE ${where} GROUP BY 1 ORDER BY 1 NULLS LAST`, [tenantHk]);
       expect([rollup.table, stored.rows]).toEqual([rollup.table, counted.rows]);

@@ -8,8 +8,8 @@ import { col, relation, type Relation } from './relation';
  * row-level security as on the vault tables).
  *
  * Days and hours are UTC. The daily rollups hold validated events only (as the analytics.events
- * view); the member tables are exact daily sets (visitor or session ids with their event count), so
- * distinct visitors and sessions stay exact under any filter and an erasure can take a person out.
+ * view); distinct visitors and sessions come from the daily distinct sketches below (the exact daily
+ * member sets daily_visitors and daily_sessions were dropped by migration DropMemberSets).
  * Every rollup's grain includes the event's site (site_id, added last by migration Sites; NULL for
  * events without a site and for those loaded before sites existed), so a site filter or a per-site
  * grouping reads the same rows.
@@ -25,36 +25,6 @@ export const DAILY_EVENTS = relation('rollup.daily_events', [
   col('utm_source', 'text'),
   col('utm_medium', 'text'),
   col('utm_campaign', 'text'),
-  col('events', 'bigint'),
-  col('site_id', 'text'),
-]);
-
-/** Unique visitors by day, page, event and referrer. */
-export const DAILY_VISITORS = relation('rollup.daily_visitors', [
-  col('tenant_hk', 'bytea'),
-  col('day', 'date'),
-  col('event_type', 'text'),
-  col('event_name', 'text'),
-  col('page_host', 'text'),
-  col('page_path', 'text'),
-  col('referrer_domain', 'text'),
-  col('visitor_id', 'text'),
-  col('events', 'bigint'),
-  col('site_id', 'text'),
-]);
-
-/** Sessions by day, page, event and UTM values. */
-export const DAILY_SESSIONS = relation('rollup.daily_sessions', [
-  col('tenant_hk', 'bytea'),
-  col('day', 'date'),
-  col('event_type', 'text'),
-  col('event_name', 'text'),
-  col('page_host', 'text'),
-  col('page_path', 'text'),
-  col('utm_source', 'text'),
-  col('utm_medium', 'text'),
-  col('utm_campaign', 'text'),
-  col('session_id', 'text'),
   col('events', 'bigint'),
   col('site_id', 'text'),
 ]);
@@ -88,10 +58,10 @@ export const HOURLY_ISSUES = relation('rollup.hourly_issues', [
   col('site_id', 'text'),
 ]);
 
-export const ROLLUP_TABLES: readonly Relation[] = [DAILY_EVENTS, DAILY_VISITORS, DAILY_SESSIONS, HOURLY_EVENTS, HOURLY_QUALITY, HOURLY_ISSUES];
+export const ROLLUP_TABLES: readonly Relation[] = [DAILY_EVENTS, HOURLY_EVENTS, HOURLY_QUALITY, HOURLY_ISSUES];
 
 /**
- * Distinct visitors per day at daily_visitors' grain, without the visitor: one distinct sketch
+ * Distinct visitors per day by page, event and referrer: one distinct sketch
  * (distinct-sketch.ts) per grain and day instead of a row per visitor (migration DistinctSketches),
  * so a window's unique visitors cost its days × grains, whatever the events. Not additive: the loader
  * unions the members a batch inserted, erasure and the retention purge recount the days they touch.
@@ -108,7 +78,7 @@ export const DAILY_VISITOR_SKETCHES = relation('rollup.daily_visitor_sketches', 
   col('visitors', 'bytea'),
 ]);
 
-/** Sessions per day at daily_sessions' grain, without the session: one distinct sketch per grain and day. */
+/** Sessions per day by page, event and UTM values: one distinct sketch per grain and day. */
 export const DAILY_SESSION_SKETCHES = relation('rollup.daily_session_sketches', [
   col('tenant_hk', 'bytea'),
   col('day', 'date'),

@@ -127,8 +127,6 @@ export class ScaleVault {
     const valid = `validation_status <> 'INVALID'`;
     const sources: Record<string, { where: string; period: string }> = {
       'rollup.daily_events': { where: valid, period: `(occurred_at AT TIME ZONE 'UTC')::date` },
-      'rollup.daily_visitors': { where: `${valid} AND visitor_id IS NOT NULL`, period: `(occurred_at AT TIME ZONE 'UTC')::date` },
-      'rollup.daily_sessions': { where: `${valid} AND session_id IS NOT NULL`, period: `(occurred_at AT TIME ZONE 'UTC')::date` },
       'rollup.hourly_events': { where: 'true', period: `date_trunc('hour', occurred_at, 'UTC')` },
       'rollup.hourly_quality': { where: 'true', period: `date_trunc('hour', load_date, 'UTC')` },
       'rollup.hourly_issues': { where: 'true', period: `date_trunc('hour', load_date, 'UTC')` },

@@ -1,4 +1,4 @@
-import { DAILY_EVENTS, DAILY_SESSION_SKETCHES, DAILY_SESSIONS, DAILY_VISITOR_SKETCHES, DAILY_VISITORS, HOURLY_EVENTS, HOURLY_ISSUES, HOURLY_QUALITY, QUALITY_LOG, STAGED_EVENTS, type Relation } from '@tracking/vault-schema';
+import { DAILY_EVENTS, DAILY_SESSION_SKETCHES, DAILY_VISITOR_SKETCHES, HOURLY_EVENTS, HOURLY_ISSUES, HOURLY_QUALITY, QUALITY_LOG, STAGED_EVENTS, col, relation, type Relation } from '@tracking/vault-schema';
 
 /**
  * Rollup maintenance, as SQL generated from one declaration per rollup. Whatever changes the staging
@@ -67,20 +67,6 @@ const ROLLUPS: readonly RollupSpec[] = [
     keys: [['tenant_hk', 'tenant_hk'], ['day', DAY], SITE, ...dims('event_type', 'event_name', 'page_host', 'page_path', 'referrer_domain', 'utm_source', 'utm_medium', 'utm_campaign')],
     measures: counted,
   },
-  {
-    rollup: DAILY_VISITORS,
-    delta: EVENT_DELTA,
-    where: `${VALID} AND visitor_id IS NOT NULL`,
-    keys: [['tenant_hk', 'tenant_hk'], ['day', DAY], SITE, ...dims('event_type', 'event_name', 'page_host', 'page_path', 'referrer_domain', 'visitor_id')],
-    measures: counted,
-  },
-  {
-    rollup: DAILY_SESSIONS,
-    delta: EVENT_DELTA,
-    where: `${VALID} AND session_id IS NOT NULL`,
-    keys: [['tenant_hk', 'tenant_hk'], ['day', DAY], SITE, ...dims('event_type', 'event_name', 'page_host', 'page_path', 'utm_source', 'utm_medium', 'utm_campaign', 'session_id')],
-    measures: counted,
-  },
   { rollup: HOURLY_EVENTS, delta: EVENT_DELTA, keys: [['tenant_hk', 'tenant_hk'], ['hour', hourOf('occurred_at')], SITE, ['event_type', 'event_type']], measures: counted },
   {
     rollup: HOURLY_QUALITY,
@@ -97,17 +83,40 @@ const ROLLUPS: readonly RollupSpec[] = [
 ];
 
 /**
+ * The exact daily member sets (a row per visitor or session, day and grain) the read API counted
+ * unique visitors and sessions from before the distinct sketches; dropped by migration
+ * DropMemberSets. Only the migrations that created, re-keyed and (down) refill them use these.
+ */
+const memberSet = (table: string, member: 'visitor_id' | 'session_id', dimensions: readonly string[]): Relation =>
+  relation(table, [col('tenant_hk', 'bytea'), col('day', 'date'), ...dimensions.map((name) => col(name, 'text')), col(member, 'text'), col('events', 'bigint'), col('site_id', 'text')]);
+const memberSetSpec = (table: string, member: 'visitor_id' | 'session_id', dimensions: readonly string[]): RollupSpec => ({
+  rollup: memberSet(table, member, dimensions),
+  delta: EVENT_DELTA,
+  where: `${VALID} AND ${member} IS NOT NULL`,
+  keys: [['tenant_hk', 'tenant_hk'], ['day', DAY], SITE, ...dims(...dimensions, member)],
+  measures: counted,
+});
+const MEMBER_SETS: readonly RollupSpec[] = [
+  memberSetSpec('rollup.daily_visitors', 'visitor_id', ['event_type', 'event_name', 'page_host', 'page_path', 'referrer_domain']),
+  memberSetSpec('rollup.daily_sessions', 'session_id', ['event_type', 'event_name', 'page_host', 'page_path', 'utm_source', 'utm_medium', 'utm_campaign']),
+];
+/** The rollups migrations Rollups and Sites made and re-keyed, in their order (the member sets second and third). */
+const WITH_MEMBER_SETS: readonly RollupSpec[] = [...ROLLUPS.slice(0, 1), ...MEMBER_SETS, ...ROLLUPS.slice(1)];
+
+/**
  * The rollups as migration Rollups created them, before sites: no site_id in the grain, and a staging
  * layer without the column. That migration runs on every fresh database before migration Sites adds
  * the column, so it must keep generating exactly this.
  */
-const BEFORE_SITES: readonly RollupSpec[] = ROLLUPS.map((spec) => ({ ...spec, keys: spec.keys.filter((key) => key !== SITE) }));
+const BEFORE_SITES: readonly RollupSpec[] = WITH_MEMBER_SETS.map((spec) => ({ ...spec, keys: spec.keys.filter((key) => key !== SITE) }));
 const withoutSite = (columns: readonly string[]): string[] => columns.filter((column) => column !== s.site_id);
 
 /** The grain of each rollup: its unique key (NULLS NOT DISTINCT: a missing referrer is a value of its own). */
 export const rollupKeys = (rollup: Relation, era: 'current' | 'before-sites' = 'current'): string[] =>
-  (era === 'current' ? ROLLUPS : BEFORE_SITES).find((spec) => spec.rollup === rollup)?.keys.map(([column]) => column) ?? [];
+  (era === 'current' ? WITH_MEMBER_SETS : BEFORE_SITES).find((spec) => spec.rollup === rollup)?.keys.map(([column]) => column) ?? [];
 export const ROLLED_UP = ROLLUPS.map((spec) => spec.rollup);
+export const ROLLED_UP_WITH_MEMBER_SETS = WITH_MEMBER_SETS.map((spec) => spec.rollup);
+export const MEMBER_SET_ROLLUPS = MEMBER_SETS.map((spec) => spec.rollup);
 
 function applyStatement({ rollup, delta, where, keys, measures }: RollupSpec, source = delta): string {
   const positions = keys.map((_, index) => index + 1).join(', ');
@@ -131,8 +140,8 @@ function clearStatement({ rollup, delta, keys }: RollupSpec): string {
 }
 
 /**
- * A daily distinct sketch (libs/vault-schema distinct-sketch.ts) of `member` per grain: what the
- * member tables answer, at a read cost of days × grains. Sketches only grow: a load unions in the
+ * A daily distinct sketch (libs/vault-schema distinct-sketch.ts) of `member` per grain: its unique
+ * visitors or sessions, at a read cost of days × grains. Sketches only grow: a load unions in the
  * members it inserted, and a subtraction (erasure, retention, site backfill) recounts each tenant-day
  * it touched from the staging layer as the transaction leaves it.
  */
@@ -214,3 +223,8 @@ export const BACKFILL_ROLLUPS: readonly string[] = BEFORE_SITES.map((spec) => {
   const [table, columns] = spec.delta === EVENT_DELTA ? [STAGED_EVENTS.table, EVENT_DELTA_COLUMNS] : [QUALITY_LOG.table, ISSUE_DELTA_COLUMNS];
   return applyStatement(spec, `(SELECT ${withoutSite(columns).join(', ')}, 1 AS sign FROM ${table}) AS stored`);
 });
+
+/** The member sets counted again from every staging row, site included (migration DropMemberSets, down). */
+export const BACKFILL_MEMBER_SETS: readonly string[] = MEMBER_SETS.map((spec) =>
+  applyStatement(spec, `(SELECT ${EVENT_DELTA_COLUMNS.join(', ')}, 1 AS sign FROM ${STAGED_EVENTS.table}) AS stored`),
+);

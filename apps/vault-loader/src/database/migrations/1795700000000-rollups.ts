@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { BACKFILL_ROLLUPS, ROLLED_UP, rollupKeys } from '../../vault/rollup-statements';
+import { BACKFILL_ROLLUPS, ROLLED_UP_WITH_MEMBER_SETS, rollupKeys } from '../../vault/rollup-statements';
 
 const TENANT = `tenant_hk bytea NOT NULL CHECK (octet_length(tenant_hk) = 32)`;
 
@@ -28,11 +28,11 @@ export class Rollups1795700000000 implements MigrationInterface {
         quality_score_sum numeric NOT NULL)`,
       `CREATE TABLE rollup.hourly_issues (${TENANT}, hour timestamptz NOT NULL, check_name text NOT NULL, severity text NOT NULL, events bigint NOT NULL)`,
       // The grain is the upsert's conflict target; NULLS NOT DISTINCT: "no referrer" is one value, not one row per event.
-      ...ROLLED_UP.map((rollup) => {
+      ...ROLLED_UP_WITH_MEMBER_SETS.map((rollup) => {
         const name = rollup.table.split('.')[1] ?? rollup.table;
         return `CREATE UNIQUE INDEX ${name}_grain ON ${rollup.table} (${rollupKeys(rollup, 'before-sites').join(', ')}) NULLS NOT DISTINCT`;
       }),
-      ...ROLLED_UP.flatMap(({ table }) => [
+      ...ROLLED_UP_WITH_MEMBER_SETS.flatMap(({ table }) => [
         `ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`,
         `CREATE POLICY tenant_isolation ON ${table} FOR SELECT USING (tenant_hk = (SELECT vault_security.current_tenant_hk()))`,
         `GRANT SELECT ON ${table} TO tracking_reader, tracking_analyst`,

@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { BACKFILL_ROLLUPS, ROLLED_UP, rollupKeys } from '../../vault/rollup-statements';
+import { BACKFILL_ROLLUPS, ROLLED_UP_WITH_MEMBER_SETS, rollupKeys } from '../../vault/rollup-statements';
 
 const GHOST = `'\\x${'00'.repeat(32)}'::bytea`;
 const META = `tenant_hk bytea NOT NULL CHECK (octet_length(tenant_hk) = 32),
@@ -80,7 +80,7 @@ export class Sites1795840000000 implements MigrationInterface {
                 utm_source, utm_medium, utm_campaign, consent_state, source, validation_status, quality_score, site_id
            FROM staging.site_events
           WHERE validation_status <> 'INVALID'`,
-      ...ROLLED_UP.flatMap((rollup) => {
+      ...ROLLED_UP_WITH_MEMBER_SETS.flatMap((rollup) => {
         const name = rollup.table.split('.')[1] ?? rollup.table;
         return [
           `ALTER TABLE ${rollup.table} ADD COLUMN site_id text`,
@@ -117,7 +117,7 @@ export class Sites1795840000000 implements MigrationInterface {
       `ALTER TABLE staging.site_events DROP COLUMN site_id`,
       `ALTER TABLE staging.data_quality_log DROP COLUMN site_id`,
       // Rows that differed only by their site would collide in the old grain: counted again from staging.
-      ...ROLLED_UP.flatMap((rollup) => {
+      ...ROLLED_UP_WITH_MEMBER_SETS.flatMap((rollup) => {
         const name = rollup.table.split('.')[1] ?? rollup.table;
         return [
           `TRUNCATE ${rollup.table}`,

@@ -12,6 +12,7 @@ import { PartitionedVault1795900000000 } from './1795900000000-partitioned-vault
 import { LeanerVault1795900000100 } from './1795900000100-leaner-vault';
 import { RejectedEvents1795920000000 } from './1795920000000-rejected-events';
 import { DistinctSketches1796000000000 } from './1796000000000-distinct-sketches';
+import { DropMemberSets1796000000100 } from './1796000000100-drop-member-sets';
 
 /** In order. Listed explicitly (no glob) so the same list runs from sources and from dist/. */
 export const VAULT_MIGRATIONS: MigrationSet = {
@@ -30,5 +31,6 @@ export const VAULT_MIGRATIONS: MigrationSet = {
     LeanerVault1795900000100,
     RejectedEvents1795920000000,
     DistinctSketches1796000000000,
+    DropMemberSets1796000000100,
   ],
 };
