@@ -12,7 +12,7 @@ const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }];
 // compile them to CommonJS here. Every other package in node_modules stays untransformed.
 const transform = {
   // The console's package is "type": "module"; its few unit specs run as CommonJS like the rest.
-  '/apps/console/src/.+\\.ts$': ['ts-jest', { tsconfig: { module: 'commonjs', moduleResolution: 'node', isolatedModules: true }, diagnostics: false }],
+  '/apps/console/src/.+\\.ts$': '<rootDir>/test/support/console-cjs.transform.cjs',
   '^.+\\.ts$': tsJest,
   '/node_modules/hyparquet(-writer)?/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true }, diagnostics: false }],
 };
