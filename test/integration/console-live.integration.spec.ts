@@ -326,6 +326,8 @@ describe('console: live events and the event journey (issue 21)', () => {
       expect(await page.locator('.live-row').count()).toBe(0);
       await page.getByLabel('Event type').fill('');
       await page.getByRole('button', { name: 'Apply' }).click();
+      // Apply opens a new stream: events count from its ready on.
+      await page.locator('.badge', { hasText: 'live' }).waitFor();
     }, 60_000);
 
     it("opens an event's journey with each step", async () => {

@@ -62,6 +62,8 @@ function LiveList({ customerId }: { customerId?: string }) {
   const apply = (event: Event) => {
     event.preventDefault();
     setFilters({ type: draft.type?.trim() || undefined, url: draft.url?.trim() || undefined });
+    // In the same render as the click: until the new stream says ready, the old one's "live" would be a lie.
+    setConnection('connecting');
     setEvents([]);
   };
 
