@@ -1,41 +1,34 @@
 import { VAULT_TABLES, type TableSpec } from '@tracking/vault-schema';
+import { stagingType } from './copy-binary';
 
 const list = (names: readonly string[]): string => names.join(', ');
 
 /**
- * One temporary table holds a whole batch, every vault table's rows in it as text (`tbl` names the
- * table, `ord` is the row's place in the batch): one COPY a batch instead of one per table, each of
- * which cost two round trips. The load statements cast the text back to the columns' types.
- * It is partitioned by `tbl`, one partition per vault table, so each load statement reads only its
- * own table's rows: unpartitioned, every statement scanned the whole batch (about 20 rows an event).
+ * Each vault table's rows of a batch go into a temporary table of their own, typed as the vault table
+ * (see stagingType: a type not sent in binary is text there, cast here), with `ord`, the row's place in
+ * the batch: one binary COPY per table with rows (copy-binary.ts). Before, all tables shared one
+ * table of text columns: every row padded with NULLs to the widest table, every value written as
+ * text and cast back, the hash keys as hex.
  */
-export const STAGING_TABLE = 'load_batch';
-/** Value columns of the staging table: as many as the widest vault table has. */
-export const STAGING_COLUMNS = Math.max(...VAULT_TABLES.map((spec) => spec.columns.length));
-const stagingColumn = (index: number): string => `c${index + 1}`;
+export const stagingTable = (spec: TableSpec): string => `load_rows_${VAULT_TABLES.indexOf(spec) + 1}`;
 
 /**
- * Emptied at every commit (and by a rollback), so each transaction starts from an empty staging table.
+ * Emptied at every commit (and by a rollback), so each transaction starts from empty staging tables.
  * IF NOT EXISTS: a session keeps its tables, but those created in a transaction that rolled back are gone.
  */
-export const CREATE_STAGING_TABLE = [
-  `CREATE TEMP TABLE IF NOT EXISTS ${STAGING_TABLE} (${list([
-    'tbl text',
-    'ord bigint',
-    ...Array.from({ length: STAGING_COLUMNS }, (_, index) => `${stagingColumn(index)} text`),
-  ])}) PARTITION BY LIST (tbl)`,
-  ...VAULT_TABLES.map(
-    (spec, index) => `CREATE TEMP TABLE IF NOT EXISTS ${STAGING_TABLE}_${index + 1} PARTITION OF ${STAGING_TABLE} FOR VALUES IN ('${spec.table}') ON COMMIT DELETE ROWS`,
-  ),
-].join(';\n');
+export const CREATE_STAGING_TABLES = VAULT_TABLES.map(
+  (spec) =>
+    `CREATE TEMP TABLE IF NOT EXISTS ${stagingTable(spec)} (${list([...spec.columns.map((column) => `${column.name} ${stagingType(column.type)}`), 'ord integer'])}) ON COMMIT DELETE ROWS`,
+).join(';\n');
 
-/** COPY of rows of any table: `tbl`, `ord`, then the table's columns in declaration order, the rest NULL. */
-export const COPY_STAGING = `COPY ${STAGING_TABLE} (${list(['tbl', 'ord', ...Array.from({ length: STAGING_COLUMNS }, (_, index) => stagingColumn(index))])}) FROM STDIN`;
+/** The binary COPY of `spec`'s rows into its staging table: its columns, then `ord`. */
+export const copyStaging = (spec: TableSpec): string =>
+  `COPY ${stagingTable(spec)} (${list([...spec.columns.map((column) => column.name), 'ord'])}) FROM STDIN (FORMAT binary)`;
 
 /** The batch's rows of `spec`, typed and named as its columns. */
 function staged(spec: TableSpec): string {
-  const columns = spec.columns.map((column, index) => `${stagingColumn(index)}::${column.type} AS ${column.name}`);
-  return `(SELECT ${list([...columns, 'ord'])} FROM ${STAGING_TABLE} WHERE tbl = '${spec.table}') AS i`;
+  const columns = spec.columns.map((column) => (stagingType(column.type) === column.type ? column.name : `${column.name}::${column.type} AS ${column.name}`));
+  return `(SELECT ${list([...columns, 'ord'])} FROM ${stagingTable(spec)}) AS i`;
 }
 
 /**

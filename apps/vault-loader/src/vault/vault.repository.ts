@@ -5,10 +5,10 @@ import type { Pool, PoolClient, QueryResult } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DATABASE_POOL, inTransaction } from '@tracking/database';
 import { ERASURES, LOAD_BATCHES, QUALITY_LOG, STAGED_EVENTS, VAULT_TABLES, type TableSpec } from '@tracking/vault-schema';
-import { copyText } from './copy-text';
+import { copyBinary, copyLayout } from './copy-binary';
 import { APPLY_ROLLUPS, CREATE_DELTA_TABLES, capturingInserted } from './rollup-statements';
 import { VaultPartitions, isMissingPartition } from './vault-partitions';
-import { COPY_STAGING, CREATE_STAGING_TABLE, STAGING_COLUMNS, loadStatement } from './vault-statements';
+import { CREATE_STAGING_TABLES, copyStaging, loadStatement } from './vault-statements';
 import type { VaultRows } from './vault-model';
 
 export interface BatchReport {
@@ -32,13 +32,15 @@ const ROLLED_UP_SOURCES = new Set([STAGED_EVENTS.table, QUALITY_LOG.table]);
 const statementOf = (spec: TableSpec): string => (ROLLED_UP_SOURCES.has(spec.table) ? capturingInserted(loadStatement(spec), spec) : loadStatement(spec));
 
 /**
- * SQL of the load path: every table of a batch in one transaction. The batch's rows are copied into a
- * temporary staging table (one COPY), then one set-based statement per table moves them into the
- * vault, and the rollups add what the staging layer actually inserted; all statements in one round trip.
+ * SQL of the load path: every table of a batch in one transaction. Each table's rows of the batch are
+ * copied into a temporary staging table of its own (binary COPY), then one set-based statement per table
+ * moves them into the vault, and the rollups add what the staging layer actually inserted; all those
+ * statements in one round trip.
  */
 @Injectable()
 export class VaultRepository {
   private readonly statements = new Map(VAULT_TABLES.map((spec) => [spec.table, statementOf(spec)]));
+  private readonly copies = new Map(VAULT_TABLES.map((spec) => [spec.table, { sql: copyStaging(spec), layout: copyLayout(spec) }]));
 
   constructor(
     @Inject(DATABASE_POOL) private readonly pool: Pool,
@@ -86,9 +88,13 @@ export class VaultRepository {
     const inserted = new Map<string, number>();
     if (batch.length === 0) return inserted;
     await this.partitions.ensure(rows, client);
-    await client.query(`SET LOCAL client_min_messages = warning; ${CREATE_STAGING_TABLE}; ${CREATE_DELTA_TABLES}`);
-    const body = copyText(batch.map(({ spec, rows: tableRows }) => ({ table: spec.table, columns: spec.columns.map((column) => column.name), rows: tableRows })), STAGING_COLUMNS);
-    await pipeline(Readable.from([body]), client.query(copyFrom(COPY_STAGING)));
+    await client.query(`SET LOCAL client_min_messages = warning; ${CREATE_STAGING_TABLES}; ${CREATE_DELTA_TABLES}`);
+    // One COPY per table with rows: two round trips each, against the text a shared staging table
+    // needed (every row padded to the widest table, hash keys as hex) and the casts back.
+    for (const { spec, rows: tableRows } of batch) {
+      const copy = this.copies.get(spec.table) as { sql: string; layout: ReturnType<typeof copyLayout> };
+      await pipeline(Readable.from([copyBinary(copy.layout, tableRows)]), client.query(copyFrom(copy.sql)));
+    }
     const results = await client.query([...batch.map(({ spec }) => this.statements.get(spec.table) as string), ...APPLY_ROLLUPS].join(';\n'));
     const perStatement = (Array.isArray(results) ? results : [results]) as QueryResult[];
     batch.forEach(({ spec }, index) => inserted.set(spec.table, perStatement[index]?.rowCount ?? 0));
