@@ -1,17 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  DependencyUnavailableError,
-  hashKey,
-  tenantHashKey,
-  type AuditRecord,
-  type TrackingEvent,
-} from '@tracking/contracts';
+import { DependencyUnavailableError, type AuditRecord, type TrackingEvent } from '@tracking/contracts';
 import type { ConsumerBatch, ConsumedRecord, DecodedRecord, RejectedRecord } from '@tracking/kafka';
 import { LOGGER, type Logger } from '@tracking/observability';
 import { RAW_EVENTS } from '@tracking/vault-schema';
 import { SiteCatalog } from '../sites/site-catalog';
 import { anonymiseEvent } from '../vault/anonymise';
-import { VaultRows, mapAuditRecord, mapTrackingEvent, type RecordPosition } from '../vault/vault-model';
+import { BatchHashes, VaultRows, mapAuditRecord, mapTrackingEvent, type RecordPosition } from '../vault/vault-model';
 import { VaultRepository, type ErasedSubject } from '../vault/vault.repository';
 import { isDatabaseUnavailable } from './database-errors';
 import { LoaderMetrics } from './loader.metrics';
@@ -52,7 +46,9 @@ export class VaultLoadService {
   private async load(batch: ConsumerBatch<unknown>, decoded: Decoded[]): Promise<RejectedRecord[]> {
     const started = performance.now();
     const stopTimer = this.metrics.batchSeconds.startTimer({ topic: batch.topic });
-    const loadable = await this.prepare(decoded);
+    // The erasure check and the mapping hash the same visitors: once for both.
+    const hashes = new BatchHashes();
+    const loadable = await this.prepare(decoded, hashes);
     const report = {
       topic: batch.topic,
       partition: batch.partition,
@@ -64,7 +60,7 @@ export class VaultLoadService {
     };
     let refused: RejectedRecord[] = [];
     try {
-      const rows = this.rowsOf(loadable);
+      const rows = this.rowsOf(loadable, hashes);
       report.durationMs = performance.now() - started;
       this.count(await this.repository.load(rows, report), loadable);
     } catch (error) {
@@ -77,13 +73,13 @@ export class VaultLoadService {
   }
 
   /** Drops what retention has already purged and anonymises events of erased people. */
-  private async prepare(decoded: Decoded[]): Promise<Decoded[]> {
+  private async prepare(decoded: Decoded[], hashes: BatchHashes): Promise<Decoded[]> {
     const current = decoded.filter((item) => item.kind !== 'event' || !this.retention.expired(item.value.customer_id, item.value.received_at));
     const subjects = (event: TrackingEvent): ErasedSubject[] => {
-      const tenantHk = tenantHashKey(event.customer_id);
+      const tenantHk = hashes.tenant(event.customer_id);
       return [
-        ...(event.visitor_id ? [{ tenantHk, subjectType: 'visitor' as const, subjectHk: hashKey(event.customer_id, event.visitor_id) }] : []),
-        ...(event.user_id ? [{ tenantHk, subjectType: 'user' as const, subjectHk: hashKey(event.customer_id, event.user_id) }] : []),
+        ...(event.visitor_id ? [{ tenantHk, subjectType: 'visitor' as const, subjectHk: hashes.key(event.customer_id, event.visitor_id) }] : []),
+        ...(event.user_id ? [{ tenantHk, subjectType: 'user' as const, subjectHk: hashes.key(event.customer_id, event.user_id) }] : []),
       ];
     };
     const erased = await this.repository.erased(current.flatMap((item) => (item.kind === 'event' ? subjects(item.value) : [])));
@@ -95,8 +91,8 @@ export class VaultLoadService {
     );
   }
 
-  private rowsOf(items: readonly Decoded[]): VaultRows {
-    const rows = new VaultRows();
+  private rowsOf(items: readonly Decoded[], hashes?: BatchHashes): VaultRows {
+    const rows = new VaultRows(hashes);
     for (const item of items) {
       if (item.kind === 'event') mapTrackingEvent(item.value, item.position, rows, this.sites.sitesOf(item.value.customer_id));
       else mapAuditRecord(item.value, item.position, rows);

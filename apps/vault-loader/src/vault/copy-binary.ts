@@ -53,7 +53,15 @@ class Writer {
   bytes(value: Buffer): void {
     this.reserve(4 + value.length);
     this.position = this.buffer.writeInt32BE(value.length, this.position);
-    this.position += value.copy(this.buffer, this.position);
+    // A hash key is 32 bytes: a loop costs less than Buffer.copy's call into C++ for so few.
+    if (value.length <= 64) {
+      const { buffer } = this;
+      let at = this.position;
+      for (let i = 0; i < value.length; i++) buffer[at++] = value[i] as number;
+      this.position = at;
+    } else {
+      this.position += value.copy(this.buffer, this.position);
+    }
   }
 
   /** A string as UTF-8, after `prefix` (jsonb's version byte), with its length in front. */

@@ -2,7 +2,7 @@ import { GHOST_HASH_KEY, TOPICS, businessItemKey, hashKey, pageBusinessKey, tena
 import { HUBS, LINKS, QUALITY_LOG, RAW_EVENTS, SATELLITES, STAGED_EVENTS, type TableSpec } from '@tracking/vault-schema';
 import { assessQuality } from './quality-checks';
 import type { CustomerSites } from './site-model';
-import { VaultRows, mapTrackingEvent, type Row } from './vault-model';
+import { BatchHashes, VaultRows, hashDiff, mapTrackingEvent, type Row } from './vault-model';
 
 const base: TrackingEvent = {
   event_id: 'evt_1',
@@ -161,5 +161,26 @@ describe('business keys', () => {
     expect(businessItemKey({ product_id: '001' })).toBe('PRODUCT:001');
     expect(businessItemKey({ article_id: '001' })).toBe('ARTICLE:001');
     expect(businessItemKey({ nothing: 1 })).toBeNull();
+  });
+});
+
+describe(BatchHashes.name, () => {
+  it('gives the digests of hashKey and hashDiff, computed once per input', () => {
+    const hashes = new BatchHashes();
+    const cases: Array<[string, ...Array<string | number | null | undefined>]> = [
+      ['one_spa'],
+      ['one_spa', 'sess_1'],
+      ['one_spa', ' sess_1 '],
+      ['one_spa', 'sess_1', null],
+      ['one_spa', 'sess_1', ''],
+      ['one_spa', null],
+      ['one_spa', 'a\u0000b'],
+      ['one_spa', 'a', 'b'],
+      ['one_spa', 42],
+    ];
+    for (const [tenant, ...parts] of cases) expect(hashes.key(tenant, ...parts).equals(hashKey(tenant, ...parts))).toBe(true);
+    expect(hashes.key('one_spa', 'sess_1')).toBe(hashes.key('one_spa', 'sess_1'));
+    expect(hashes.tenant('one_spa').equals(tenantHashKey('one_spa'))).toBe(true);
+    expect(hashes.diff(['x', null, 1]).equals(hashDiff(['x', null, 1]))).toBe(true);
   });
 });

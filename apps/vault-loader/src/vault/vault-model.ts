@@ -1,14 +1,60 @@
 import { hash } from 'node:crypto';
-import { GHOST_HASH_KEY, TOPICS, businessItemKey, hashKey, pageBusinessKey, parseEventData, tenantHashKey, type AuditRecord, type TrackingEvent } from '@tracking/contracts';
+import { GHOST_HASH_KEY, TOPICS, businessItemKey, hashKey, pageBusinessKey, parseEventData, tenantHashKey, type AuditRecord, type BusinessKeyPart, type TrackingEvent } from '@tracking/contracts';
 import { AUDIT_HUB, AUDIT_SATELLITE, HUBS, LINKS, QUALITY_LOG, RAW_EVENTS, SATELLITES, STAGED_EVENTS, type TableSpec } from '@tracking/vault-schema';
 import { assessQuality } from './quality-checks';
 import type { CustomerSites } from './site-model';
 
 export type Row = Record<string, unknown>;
 
+/**
+ * Hash keys and hash diffs of one batch by what they are computed from: the tenant, session, visitor,
+ * page, site and key of most events of a batch recur, so each is hashed once a batch (the same
+ * functions, so the same digests), not once per row it appears in.
+ */
+export class BatchHashes {
+  private readonly keys = new Map<string, Buffer>();
+  private readonly diffs = new Map<string, Buffer>();
+
+  /** hashKey(tenantId, ...businessKey). */
+  key(tenantId: string, ...businessKey: BusinessKeyPart[]): Buffer {
+    // Parts as written, NUL between them, their count first: equal ids only for equal parts (a part
+    // holding a NUL itself is hashed directly), and equal parts normalise alike.
+    let id = `${businessKey.length}\u0000${tenantId}`;
+    for (const part of businessKey) {
+      const text = part === null || part === undefined ? '' : String(part);
+      if (text.includes('\u0000')) return hashKey(tenantId, ...businessKey);
+      id += `\u0000${text}`;
+    }
+    if (tenantId.includes('\u0000')) return hashKey(tenantId, ...businessKey);
+    let key = this.keys.get(id);
+    if (key === undefined) {
+      key = hashKey(tenantId, ...businessKey);
+      this.keys.set(id, key);
+    }
+    return key;
+  }
+
+  tenant(customerId: string): Buffer {
+    return this.key(customerId);
+  }
+
+  /** hashDiff(attributes), for attributes that recur in a batch (a session's, a visitor's). */
+  diff(attributes: readonly unknown[]): Buffer {
+    const json = JSON.stringify(attributes);
+    let diff = this.diffs.get(json);
+    if (diff === undefined) {
+      diff = hash('sha256', json, 'buffer');
+      this.diffs.set(json, diff);
+    }
+    return diff;
+  }
+}
+
 /** Rows for each table of one batch, keyed by table name, in the order the tables are declared. */
 export class VaultRows {
   readonly byTable = new Map<string, { spec: TableSpec; rows: Row[] }>();
+
+  constructor(readonly hashes = new BatchHashes()) {}
 
   private readonly once = new Set<string>();
 
@@ -19,11 +65,11 @@ export class VaultRows {
   }
 
   /** A row that many records of a batch would add identically (a configuration's satellite row): added for the first only. */
-  addOnce(spec: TableSpec, key: string, row: Row): void {
+  addOnce(spec: TableSpec, key: string, row: () => Row): void {
     const id = `${spec.table}\u0000${key}`;
     if (this.once.has(id)) return;
     this.once.add(id);
-    this.add(spec, row);
+    this.add(spec, row());
   }
 }
 
@@ -54,7 +100,8 @@ const iso = (ms: number | null): Date | null => (ms === null ? null : new Date(m
  * about the site and the key from the customer's configuration, whose rows carry when it was applied.
  */
 export function mapTrackingEvent(event: TrackingEvent, position: RecordPosition, rows: VaultRows, sites: CustomerSites): void {
-  const tenantHk = tenantHashKey(event.customer_id);
+  const keys = rows.hashes;
+  const tenantHk = keys.tenant(event.customer_id);
   const loadDate = new Date(event.received_at);
   const source = recordSource(position);
   const meta = { tenant_hk: tenantHk, load_date: loadDate, record_source: source };
@@ -121,9 +168,9 @@ export function mapTrackingEvent(event: TrackingEvent, position: RecordPosition,
 
   const customer = event.customer_id;
   const eventHk = hashKey(customer, event.event_id);
-  const sessionHk = hashKey(customer, event.session_id);
-  const visitorHk = hashKey(customer, event.visitor_id);
-  const pageHk = hashKey(customer, page);
+  const sessionHk = keys.key(customer, event.session_id);
+  const visitorHk = keys.key(customer, event.visitor_id);
+  const pageHk = keys.key(customer, page);
 
   rows.add(HUBS.event, { event_hk: eventHk, event_bk: event.event_id, ...meta });
   if (event.session_id) rows.add(HUBS.session, { session_hk: sessionHk, session_bk: event.session_id, ...meta });
@@ -136,19 +183,19 @@ export function mapTrackingEvent(event: TrackingEvent, position: RecordPosition,
   rows.add(LINKS.eventPage, { event_page_hk: hashKey(customer, event.event_id, page), event_hk: eventHk, page_hk: pageHk, ...meta });
   if (event.session_id) {
     rows.add(LINKS.sessionVisitor, {
-      session_visitor_hk: hashKey(customer, event.session_id, event.visitor_id),
+      session_visitor_hk: keys.key(customer, event.session_id, event.visitor_id),
       session_hk: sessionHk,
       visitor_hk: visitorHk,
       ...meta,
     });
   }
   if (item) {
-    const itemHk = hashKey(customer, item);
+    const itemHk = keys.key(customer, item);
     rows.add(HUBS.item, { business_item_hk: itemHk, business_item_bk: item, ...meta });
     rows.add(LINKS.eventItem, { event_business_item_hk: hashKey(customer, event.event_id, item), event_hk: eventHk, business_item_hk: itemHk, ...meta });
   }
 
-  mapSiteAndKey(event, meta, rows, sites, { siteId, eventHk, sessionHk, pageHk: page ? pageHk : null });
+  mapSiteAndKey(event, meta, rows, sites, { siteId, eventHk, sessionHk, page, pageHk: page ? pageHk : null });
 
   // What the event says, not how it arrived: key_id, library_name and library_version stay in the raw layer only.
   const eventDetails = {
@@ -189,16 +236,16 @@ export function mapTrackingEvent(event: TrackingEvent, position: RecordPosition,
       utm_medium: event.utm_medium,
       utm_campaign: event.utm_campaign,
     };
-    rows.add(SATELLITES.session, { session_hk: sessionHk, ...meta, hash_diff: hashDiff(Object.values(session)), ...session });
+    rows.add(SATELLITES.session, { session_hk: sessionHk, ...meta, hash_diff: keys.diff(Object.values(session)), ...session });
   }
   if (event.visitor_id) {
     const visitor = { user_id: event.user_id, consent_state: event.consent_state, user_agent: event.user_agent };
-    rows.add(SATELLITES.visitor, { visitor_hk: visitorHk, ...meta, hash_diff: hashDiff(Object.values(visitor)), ...visitor });
+    rows.add(SATELLITES.visitor, { visitor_hk: visitorHk, ...meta, hash_diff: keys.diff(Object.values(visitor)), ...visitor });
   }
   // Only page views describe the page (their name is its title); other events on it say nothing new.
   if (page && pageUrl && event.event_type === 'page_view') {
     const details = { page_host: pageUrl.hostname.toLowerCase(), page_path: pageUrl.pathname, page_title: event.event_name };
-    rows.add(SATELLITES.page, { page_hk: pageHk, ...meta, hash_diff: hashDiff(Object.values(details)), ...details });
+    rows.add(SATELLITES.page, { page_hk: pageHk, ...meta, hash_diff: keys.diff(Object.values(details)), ...details });
   }
 }
 
@@ -214,28 +261,30 @@ function mapSiteAndKey(
   meta: { tenant_hk: Buffer; load_date: Date; record_source: string },
   rows: VaultRows,
   sites: CustomerSites,
-  { siteId, eventHk, sessionHk, pageHk }: { siteId: string | null; eventHk: Buffer; sessionHk: Buffer; pageHk: Buffer | null },
+  { siteId, eventHk, sessionHk, page, pageHk }: { siteId: string | null; eventHk: Buffer; sessionHk: Buffer; page: string | null; pageHk: Buffer | null },
 ): void {
+  const keys = rows.hashes;
   const customer = event.customer_id;
-  const siteHk = hashKey(customer, siteId);
+  const siteHk = keys.key(customer, siteId);
   const keyId = event.key_id;
+  const apiKeyHk = keyId ? keys.key(customer, keyId) : null;
   if (siteId) rows.add(HUBS.site, { site_hk: siteHk, site_bk: siteId, ...meta });
-  if (keyId) rows.add(HUBS.apiKey, { api_key_hk: hashKey(customer, keyId), api_key_bk: keyId, ...meta });
+  if (apiKeyHk) rows.add(HUBS.apiKey, { api_key_hk: apiKeyHk, api_key_bk: keyId, ...meta });
   rows.add(LINKS.eventSite, { event_site_hk: hashKey(customer, event.event_id, siteId), event_hk: eventHk, site_hk: siteHk, ...meta });
-  if (event.session_id) rows.add(LINKS.sessionSite, { session_site_hk: hashKey(customer, event.session_id, siteId), session_hk: sessionHk, site_hk: siteHk, ...meta });
-  if (pageHk) rows.add(LINKS.pageSite, { page_site_hk: hashKey(customer, pageBusinessKey(event.page_url), siteId), page_hk: pageHk, site_hk: siteHk, ...meta });
-  if (keyId) rows.add(LINKS.siteApiKey, { site_api_key_hk: hashKey(customer, siteId, keyId), site_hk: siteHk, api_key_hk: hashKey(customer, keyId), ...meta });
+  if (event.session_id) rows.add(LINKS.sessionSite, { session_site_hk: keys.key(customer, event.session_id, siteId), session_hk: sessionHk, site_hk: siteHk, ...meta });
+  if (pageHk) rows.add(LINKS.pageSite, { page_site_hk: keys.key(customer, page, siteId), page_hk: pageHk, site_hk: siteHk, ...meta });
+  if (apiKeyHk) rows.add(LINKS.siteApiKey, { site_api_key_hk: keys.key(customer, siteId, keyId), site_hk: siteHk, api_key_hk: apiKeyHk, ...meta });
 
   const configured = { tenant_hk: meta.tenant_hk, record_source: TOPICS.customers };
   const site = siteId ? sites.site(siteId) : undefined;
   if (site) {
     const details = { site_name: site.details.site_name, domains: site.details.domains, settings: site.details.settings };
-    rows.addOnce(SATELLITES.site, `${siteHk.toString('hex')}/${site.appliedAt}`, { site_hk: siteHk, ...configured, load_date: new Date(site.appliedAt), hash_diff: hashDiff(Object.values(details)), ...details });
+    rows.addOnce(SATELLITES.site, JSON.stringify([customer, siteId, site.appliedAt]), () => ({ site_hk: siteHk, ...configured, load_date: new Date(site.appliedAt), hash_diff: hashDiff(Object.values(details)), ...details }));
   }
   const key = keyId ? sites.key(keyId) : undefined;
-  if (key) {
+  if (key && apiKeyHk) {
     const details = { key_kind: key.details.key_kind, description: key.details.description, site_id: key.details.site_id };
-    rows.addOnce(SATELLITES.apiKey, `${hashKey(customer, keyId).toString('hex')}/${key.appliedAt}`, { api_key_hk: hashKey(customer, keyId), ...configured, load_date: new Date(key.appliedAt), hash_diff: hashDiff(Object.values(details)), ...details });
+    rows.addOnce(SATELLITES.apiKey, JSON.stringify([customer, keyId, key.appliedAt]), () => ({ api_key_hk: apiKeyHk, ...configured, load_date: new Date(key.appliedAt), hash_diff: hashDiff(Object.values(details)), ...details }));
   }
 }
 
