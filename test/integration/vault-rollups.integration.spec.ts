@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { CONSUMER_SUBSCRIPTIONS, TOPICS, tenantHashKey } from '@tracking/contracts';
-import { DAILY_EVENTS, DAILY_SESSION_SKETCHES, DAILY_VISITOR_SKETCHES, DistinctUnion, HOURLY_EVENTS, HOURLY_ISSUES, HOURLY_QUALITY, ROLLUP_TABLES } from '@tracking/vault-schema';
+import { DAILY_DIMENSION_SKETCHES, DAILY_DIMENSIONS, DAILY_EVENTS, DAILY_SESSION_SKETCHES, DAILY_VISITOR_SKETCHES, DIMENSION_TABLES, DistinctUnion, HOURLY_EVENTS, HOURLY_ISSUES, HOURLY_QUALITY, ROLLUP_TABLES } from '@tracking/vault-schema';
 import { TEST_ADMIN_TOKEN, startVaultLoader, type RunningService } from '@test/support/in-process-services';
 import { groupLag, positionGroup } from '@test/support/kafka-inspection';
 import { customersDirectory, writeTestCustomer } from '@test/support/test-customers';
@@ -35,6 +35,37 @@ const SKETCHED = [
   { sketch: DAILY_VISITOR_SKETCHES, column: 'visitors', member: 'visitor_id', grain: `${DAY_OF}, site_id, event_type, event_name, page_host, page_path, referrer_domain` },
   { sketch: DAILY_SESSION_SKETCHES, column: 'sessions', member: 'session_id', grain: `${DAY_OF}, site_id, event_type, event_name, page_host, page_path, utm_source, utm_medium, utm_campaign` },
 ] as const;
+
+/**
+ * The per-dimension rollups' rows, written out as one SELECT per dimension over the staging layer
+ * (validated events): (day, site, dimension, value 1, value 2, member), the member the sketches count.
+ */
+const PAGE = `event_type = 'page_view' AND page_host IS NOT NULL AND page_path IS NOT NULL`;
+const REFERRER = `event_type = 'page_view' AND referrer_domain IS NOT NULL`;
+const DIMENSION_ROWS: Array<[dimension: string, values: string, condition: string]> = [
+  ['event', 'event_type, event_name', 'true'],
+  ['page', 'page_host, page_path', PAGE],
+  ['referrer', 'referrer_domain, NULL', REFERRER],
+  ['utm_source', 'utm_source, NULL', 'utm_source IS NOT NULL'],
+  ['utm_medium', 'utm_medium, NULL', 'utm_medium IS NOT NULL'],
+  ['utm_campaign', 'utm_campaign, NULL', 'utm_campaign IS NOT NULL'],
+];
+const DIMENSION_MEMBERS: Array<[dimension: string, values: string, condition: string, member: 'visitor_id' | 'session_id']> = [
+  ['visitors', 'NULL, NULL', 'true', 'visitor_id'],
+  ['visitors_page', 'page_host, page_path', PAGE, 'visitor_id'],
+  ['visitors_event', 'event_type, event_name', 'true', 'visitor_id'],
+  ['visitors_referrer', 'referrer_domain, NULL', REFERRER, 'visitor_id'],
+  ['sessions', 'NULL, NULL', 'true', 'session_id'],
+  ['sessions_utm_source', 'utm_source, NULL', 'utm_source IS NOT NULL', 'session_id'],
+  ['sessions_utm_medium', 'utm_medium, NULL', 'utm_medium IS NOT NULL', 'session_id'],
+  ['sessions_utm_campaign', 'utm_campaign, NULL', 'utm_campaign IS NOT NULL', 'session_id'],
+];
+const dimensionSource = (rows: ReadonlyArray<readonly [string, string, string, string?]>) =>
+  rows
+    .map(([dimension, values, condition, member]) =>
+      `SELECT ${DAY_OF} AS day, site_id, '${dimension}' AS dimension, ${values}, ${member ?? 'NULL'}::text AS member FROM staging.site_events WHERE tenant_hk = $1 AND ${VALID} AND ${condition}`,
+    )
+    .join('\nUNION ALL ');
 
 describe('the rollups the read API answers from', () => {
   const env = testEnvironment();
@@ -104,10 +135,61 @@ describe('the rollups the read API answers from', () => {
       expect([sketch.table, counts([...merged].map(([key, union]) => [key, union.count()]))]).toEqual([sketch.table, counts(exact.rows.map((row) => [row.day ?? 'total', row.n]))]);
     }
   };
+  /**
+   * The per-dimension rollups: each count row is its dimension value's validated events in staging,
+   * each sketch the one of that value's members; merged as the read API merges them, the sketches give
+   * the exact distinct count of the staged ids per day, page, event, referrer and UTM value, and per site.
+   */
+  const expectDimensions = async () => {
+    const line = (columns: string[]) => `concat_ws('|', ${columns.map((name) => `coalesce(${name}::text, '∅')`).join(', ')})`;
+    const grain = ['day', 'site_id', 'dimension', 'value_1', 'value_2'];
+    const storedCounts = await db.query<{ line: string }>(`SELECT ${line([...grain, 'events'])} AS line FROM ${DAILY_DIMENSIONS.table} WHERE tenant_hk = $1 ORDER BY 1`, [tenantHk]);
+    const counted = await db.query<{ line: string }>(
+      `SELECT ${line([...grain, 'count(*)'])} AS line FROM (${dimensionSource(DIMENSION_ROWS)}) AS x(${[...grain, 'member'].join(', ')}) GROUP BY ${grain.join(', ')} ORDER BY 1`,
+      [tenantHk],
+    );
+    expect([DAILY_DIMENSIONS.table, storedCounts.rows.map((row) => row.line)]).toEqual([DAILY_DIMENSIONS.table, counted.rows.map((row) => row.line)]);
+    expect(counted.rows.length).toBeGreaterThan(0);
+
+    const members = `(${dimensionSource(DIMENSION_MEMBERS)}) AS x(${[...grain, 'member'].join(', ')})`;
+    const storedSketches = await db.query<{ line: string }>(`SELECT ${line([...grain, `encode(members, 'hex')`])} AS line FROM ${DAILY_DIMENSION_SKETCHES.table} WHERE tenant_hk = $1 ORDER BY 1`, [tenantHk]);
+    const sketched = await db.query<{ line: string }>(
+      `SELECT ${line([...grain, `encode(rollup.sketch_add(NULL, array_agg(hashtextextended(member, 0))), 'hex')`])} AS line FROM ${members} WHERE member IS NOT NULL GROUP BY ${grain.join(', ')} ORDER BY 1`,
+      [tenantHk],
+    );
+    expect([DAILY_DIMENSION_SKETCHES.table, storedSketches.rows.map((row) => row.line)]).toEqual([DAILY_DIMENSION_SKETCHES.table, sketched.rows.map((row) => row.line)]);
+
+    // Merged over the window (and per day, and per site) as the read API merges them: the exact distinct counts.
+    const sketches = await db.query<{ key: string; sketch: Buffer }>(
+      `SELECT concat_ws('|', dimension, coalesce(value_1, '∅'), coalesce(value_2, '∅')) AS key, day::text AS day, coalesce(site_id, '∅') AS site, members AS sketch FROM ${DAILY_DIMENSION_SKETCHES.table} WHERE tenant_hk = $1`,
+      [tenantHk],
+    );
+    const merged = new Map<string, DistinctUnion>();
+    for (const row of sketches.rows as Array<{ key: string; day: string; site: string; sketch: Buffer }>) {
+      for (const key of [row.key, `${row.key}@${row.day}`, `${row.key}#${row.site}`]) {
+        const union = merged.get(key) ?? new DistinctUnion();
+        merged.set(key, union);
+        union.add(row.sketch);
+      }
+    }
+    const exact = await db.query<{ key: string; n: number }>(
+      `SELECT concat_ws('|', dimension, coalesce(value_1, '∅'), coalesce(value_2, '∅')) || CASE WHEN GROUPING(day) = 0 THEN '@' || day::text ELSE '' END || CASE WHEN GROUPING(site_id) = 0 THEN '#' || coalesce(site_id, '∅') ELSE '' END AS key, count(DISTINCT member)::int AS n
+         FROM ${members} WHERE member IS NOT NULL GROUP BY GROUPING SETS ((dimension, value_1, value_2), (dimension, value_1, value_2, day), (dimension, value_1, value_2, site_id))`,
+      [tenantHk],
+    );
+    const counts = (rows: Array<[string, number]>) => Object.fromEntries(rows.sort(([a], [b]) => a.localeCompare(b)));
+    expect(counts([...merged].map(([key, union]) => [key, union.count()]))).toEqual(counts(exact.rows.map((row) => [row.key, row.n])));
+    expect(exact.rows.some((row) => row.key.startsWith('visitors_page|'))).toBe(true);
+  };
+  const dimensionChecksums = async () =>
+    Promise.all(
+      DIMENSION_TABLES.map(async ({ table }) => (await db.query<{ sum: string }>(`SELECT md5(string_agg(t::text, E'\\n' ORDER BY t::text)) AS sum FROM ${table} t WHERE tenant_hk = $1`, [tenantHk])).rows[0]?.sum),
+    );
   const expectExact = async () => {
     const tables = await compare();
     for (const [table, { stored, recomputed }] of Object.entries(tables)) expect([table, stored]).toEqual([table, recomputed]);
     await expectSketches();
+    await expectDimensions();
     return tables;
   };
   const caughtUp = () => waitFor(() => groupLag(env.kafkaBrokers, groupId, TOPICS.trackingEvents), (lag) => lag === 0, { what: 'loader caught up', timeoutMs: 60_000 });
@@ -169,11 +251,13 @@ describe('the rollups the read API answers from', () => {
 
   it('does not change when the topic is replayed: a record loaded twice counts once', async () => {
     const before = await vaultChecksums(db, tenantHk);
+    const dimensionsBefore = await dimensionChecksums();
     await loader.close();
     await positionGroup(env.kafkaBrokers, groupId, LOADED_TOPICS, start);
     loader = await startVaultLoader(env, groupId, { CUSTOMERS_DIR: customersDir });
     await caughtUp();
     expect(await vaultChecksums(db, tenantHk)).toEqual(before);
+    expect(await dimensionChecksums()).toEqual(dimensionsBefore);
     await expectExact();
   });
 
@@ -188,6 +272,8 @@ describe('the rollups the read API answers from', () => {
     await expectExact();
     const sketched = await db.query(`SELECT 1 FROM ${DAILY_VISITOR_SKETCHES.table} WHERE tenant_hk = $1 AND hashtextextended($2, 0) = ANY (rollup.sketch_members(visitors))`, [tenantHk, erased]);
     expect(sketched.rowCount).toBe(0);
+    const inDimensions = await db.query(`SELECT 1 FROM ${DAILY_DIMENSION_SKETCHES.table} WHERE tenant_hk = $1 AND hashtextextended($2, 0) = ANY (rollup.sketch_members(members))`, [tenantHk, erased]);
+    expect(inDimensions.rowCount).toBe(0);
     const totalAfter = await db.query<{ n: string }>(`SELECT sum(events) AS n FROM ${HOURLY_EVENTS.table} WHERE tenant_hk = $1`, [tenantHk]);
     expect(totalAfter.rows[0]?.n).toBe(totalBefore.rows[0]?.n);
   });
@@ -206,5 +292,9 @@ describe('the rollups the read API answers from', () => {
     expect(await before()).toBe(0);
     const sketchDays = await db.query(`SELECT 1 FROM ${DAILY_VISITOR_SKETCHES.table} WHERE tenant_hk = $1 AND day < $2::date`, [tenantHk, cutoffDay]);
     expect(sketchDays.rowCount).toBe(0);
+    for (const { table } of DIMENSION_TABLES) {
+      const days = await db.query(`SELECT 1 FROM ${table} WHERE tenant_hk = $1 AND day < $2::date`, [tenantHk, cutoffDay]);
+      expect([table, days.rowCount]).toEqual([table, 0]);
+    }
   });
 });

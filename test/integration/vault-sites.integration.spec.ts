@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Client, Pool } from 'pg';
 import { parse, stringify } from 'yaml';
 import { CONSUMER_SUBSCRIPTIONS, GHOST_HASH_KEY, TOPICS, hashKey, tenantHashKey, type TrackingEvent } from '@tracking/contracts';
-import { HUBS, LINKS, ROLLUP_TABLES, SATELLITES, type Relation } from '@tracking/vault-schema';
+import { DAILY_DIMENSIONS, HUBS, LINKS, ROLLUP_TABLES, SATELLITES, type Relation } from '@tracking/vault-schema';
 import { TEST_ADMIN_TOKEN, startGateway, startVaultLoader, type RunningService } from '@test/support/in-process-services';
 import { groupLag, positionGroup } from '@test/support/kafka-inspection';
 import { customersDirectory, writeTestCustomer, type TestCustomer } from '@test/support/test-customers';
@@ -268,6 +268,10 @@ describe('sites in the vault, the rollups and the read API', () => {
       const counted = await db.query(`SELECT site_id, count(*)::int AS n FROM ${source} WHERE ${where} GROUP BY 1 ORDER BY 1 NULLS LAST`, [tenantHk]);
       expect([rollup.table, stored.rows]).toEqual([rollup.table, counted.rows]);
     }
+    // The per-dimension rollup's event dimension too.
+    const dimension = await db.query(`SELECT site_id, sum(events)::int AS n FROM ${DAILY_DIMENSIONS.table} WHERE tenant_hk = $1 AND dimension = 'event' GROUP BY 1 ORDER BY 1 NULLS LAST`, [tenantHk]);
+    const valid = await db.query(`SELECT site_id, count(*)::int AS n FROM staging.site_events WHERE tenant_hk = $1 AND validation_status <> 'INVALID' GROUP BY 1 ORDER BY 1 NULLS LAST`, [tenantHk]);
+    expect(dimension.rows).toEqual(valid.rows);
     // And the daily event rollup per site equals the events the test sent (all valid), counted here.
     const { rows } = await db.query<{ site_id: string | null; n: number }>(
       `SELECT site_id, sum(events)::int AS n FROM rollup.daily_events WHERE tenant_hk = $1 GROUP BY 1`,
@@ -334,6 +338,19 @@ describe('sites in the vault, the rollups and the read API', () => {
         await client.query(`DELETE FROM ${rollup.table} WHERE tenant_hk = $1`, [tenantHk]);
         await client.query(rebuildRollup(rollup), [tenantHk]);
       }
+      // The per-dimension counts as well (their sketches are recounted by the backfill, as the full-grain ones).
+      await client.query(`DELETE FROM ${DAILY_DIMENSIONS.table} WHERE tenant_hk = $1`, [tenantHk]);
+      await client.query(
+        `INSERT INTO ${DAILY_DIMENSIONS.table} (tenant_hk, day, site_id, dimension, value_1, value_2, events)
+         SELECT tenant_hk, (occurred_at AT TIME ZONE 'UTC')::date, site_id, k.dimension, k.value_1, k.value_2, count(*) FROM staging.site_events CROSS JOIN LATERAL (VALUES
+           ('event', event_type, event_name),
+           (CASE WHEN event_type = 'page_view' AND page_host IS NOT NULL AND page_path IS NOT NULL THEN 'page' END, page_host, page_path),
+           (CASE WHEN event_type = 'page_view' AND referrer_domain IS NOT NULL THEN 'referrer' END, referrer_domain, NULL),
+           (CASE WHEN utm_source IS NOT NULL THEN 'utm_source' END, utm_source, NULL), (CASE WHEN utm_medium IS NOT NULL THEN 'utm_medium' END, utm_medium, NULL),
+           (CASE WHEN utm_campaign IS NOT NULL THEN 'utm_campaign' END, utm_campaign, NULL)) AS k(dimension, value_1, value_2)
+          WHERE tenant_hk = $1 AND validation_status <> 'INVALID' AND k.dimension IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6`,
+        [tenantHk],
+      );
       await client.query('COMMIT');
     } finally {
       client.release();

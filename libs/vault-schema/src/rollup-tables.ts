@@ -94,3 +94,40 @@ export const DAILY_SESSION_SKETCHES = relation('rollup.daily_session_sketches', 
 ]);
 
 export const SKETCH_TABLES: readonly Relation[] = [DAILY_VISITOR_SKETCHES, DAILY_SESSION_SKETCHES];
+
+/**
+ * The analytics report's figures per day and dimension (migration DimensionRollups, issue 22): one row
+ * per tenant, day, site, dimension and value instead of one per day and full grain (type, name, page,
+ * referrer and three UTM values: nearly a row per event at high density), so the unfiltered and
+ * per-site reports read a few rows per day and value whatever the events. Dimensions (value_1, value_2):
+ * event (event type, event name: every validated event, so also the totals and daily counts), page
+ * (host, path of page views with both), referrer (domain of page views with one), utm_source,
+ * utm_medium, utm_campaign (the value, of events with one). A report filtered by url, event name or
+ * event type needs the full grain and reads daily_events and the full-grain sketches.
+ */
+export const DAILY_DIMENSIONS = relation('rollup.daily_dimensions', [
+  col('tenant_hk', 'bytea'),
+  col('day', 'date'),
+  col('site_id', 'text'),
+  col('dimension', 'text'),
+  col('value_1', 'text'),
+  col('value_2', 'text'),
+  col('events', 'bigint'),
+]);
+
+/**
+ * Distinct visitors and sessions per day and dimension, one sketch each: visitors (all), visitors_page,
+ * visitors_event, visitors_referrer; sessions (all), sessions_utm_source, sessions_utm_medium,
+ * sessions_utm_campaign; values as in daily_dimensions. Kept as the full-grain sketches are.
+ */
+export const DAILY_DIMENSION_SKETCHES = relation('rollup.daily_dimension_sketches', [
+  col('tenant_hk', 'bytea'),
+  col('day', 'date'),
+  col('site_id', 'text'),
+  col('dimension', 'text'),
+  col('value_1', 'text'),
+  col('value_2', 'text'),
+  col('members', 'bytea'),
+]);
+
+export const DIMENSION_TABLES: readonly Relation[] = [DAILY_DIMENSIONS, DAILY_DIMENSION_SKETCHES];

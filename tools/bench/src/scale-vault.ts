@@ -1,6 +1,6 @@
 import type { Client } from 'pg';
 import { GHOST_HASH_KEY } from '@tracking/contracts';
-import { HUBS, LINKS, QUALITY_LOG, RAW_EVENTS, ROLLUP_TABLES, SATELLITES, SKETCH_TABLES, STAGED_EVENTS, type TableSpec } from '@tracking/vault-schema';
+import { DAILY_DIMENSION_SKETCHES, DAILY_DIMENSIONS, DIMENSION_TABLES, HUBS, LINKS, QUALITY_LOG, RAW_EVENTS, ROLLUP_TABLES, SATELLITES, SKETCH_TABLES, STAGED_EVENTS, type TableSpec } from '@tracking/vault-schema';
 
 const DAY_SECONDS = 86_400;
 const GHOST = `'\\x${GHOST_HASH_KEY.toString('hex')}'::bytea`;
@@ -160,6 +160,30 @@ export class ScaleVault {
           WHERE ${valid} AND ${member} IS NOT NULL GROUP BY ${expressions.map((_, index) => index + 1).join(', ')}`,
       );
     }
+    // The per-dimension rollups (migration DimensionRollups): each validated event once in each dimension it has a value of.
+    const pageView = `event_type = 'page_view'`;
+    const page = `${pageView} AND page_host IS NOT NULL AND page_path IS NOT NULL`;
+    const referrer = `${pageView} AND referrer_domain IS NOT NULL`;
+    const utm = ['utm_source', 'utm_medium', 'utm_campaign'];
+    const when = (condition: string, dimension: string) => `CASE WHEN ${condition} THEN '${dimension}' END`;
+    const day = `(occurred_at AT TIME ZONE 'UTC')::date`;
+    await this.db.query(`TRUNCATE ${DIMENSION_TABLES.map((table) => table.table).join(', ')}`);
+    await this.db.query(
+      `INSERT INTO ${DAILY_DIMENSIONS.table} (tenant_hk, day, site_id, dimension, value_1, value_2, events)
+       SELECT tenant_hk, ${day}, site_id, k.dimension, k.value_1, k.value_2, count(*) FROM ${STAGED_EVENTS.table} CROSS JOIN LATERAL (VALUES
+         ('event', event_type, event_name), (${when(page, 'page')}, page_host, page_path), (${when(referrer, 'referrer')}, referrer_domain, NULL),
+         ${utm.map((column) => `(${when(`${column} IS NOT NULL`, column)}, ${column}, NULL)`).join(', ')}) AS k(dimension, value_1, value_2)
+        WHERE ${valid} AND k.dimension IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6`,
+    );
+    await this.db.query(
+      `INSERT INTO ${DAILY_DIMENSION_SKETCHES.table} (tenant_hk, day, site_id, dimension, value_1, value_2, members)
+       SELECT tenant_hk, ${day}, site_id, k.dimension, k.value_1, k.value_2, rollup.sketch_add(NULL, array_agg(hashtextextended(k.member, 0)))
+         FROM ${STAGED_EVENTS.table} CROSS JOIN LATERAL (VALUES
+         ('visitors', NULL, NULL, visitor_id), (${when(page, 'visitors_page')}, page_host, page_path, visitor_id), ('visitors_event', event_type, event_name, visitor_id),
+         (${when(referrer, 'visitors_referrer')}, referrer_domain, NULL, visitor_id), ('sessions', NULL, NULL, session_id),
+         ${utm.map((column) => `(${when(`${column} IS NOT NULL`, `sessions_${column}`)}, ${column}, NULL, session_id)`).join(', ')}) AS k(dimension, value_1, value_2, member)
+        WHERE ${valid} AND k.member IS NOT NULL AND k.dimension IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6`,
+    );
   }
 }
 

@@ -1,4 +1,4 @@
-import { DAILY_EVENTS, DAILY_SESSION_SKETCHES, DAILY_VISITOR_SKETCHES, DistinctUnion, EVENTS_VIEW } from '@tracking/vault-schema';
+import { DAILY_DIMENSION_SKETCHES, DAILY_DIMENSIONS, DAILY_EVENTS, DAILY_SESSION_SKETCHES, DAILY_VISITOR_SKETCHES, DistinctUnion, EVENTS_VIEW } from '@tracking/vault-schema';
 import { filterClause, rollupFilterClause, type AnalyticsFilters } from './analytics-filters';
 import { toNumber as n, type ReadQuery } from './tenant-read.repository';
 
@@ -89,7 +89,131 @@ async function countMembers(
   return new Map([...unions].map(([dimension, byValue]) => [dimension, new Map([...byValue].map(([key, union]) => [key, union.count()]))]));
 }
 
-export async function analyticsReport(query: ReadQuery, filters: AnalyticsFilters, tenantHk: Buffer): Promise<AnalyticsReport> {
+/** A report's counts and distinct members, before the per-event timeline is added. */
+interface Figures {
+  totals: Row | undefined;
+  daily: Row[];
+  pages: Row[];
+  leaderboard: Row[];
+  referrers: Row[];
+  utm: Record<'sources' | 'mediums' | 'campaigns', Row[]>;
+  visitors: MemberCounts;
+  sessions: MemberCounts;
+}
+type Row = Record<string, unknown>;
+
+/** Filters the per-dimension rollups cannot answer: each needs an event's other dimensions (the full grain). */
+export const needsFullGrain = (filters: AnalyticsFilters): boolean =>
+  filters.pageHost !== undefined || filters.pathPrefix !== undefined || filters.eventName !== undefined || filters.eventType !== undefined;
+
+const DD = DAILY_DIMENSIONS.column;
+const DS = DAILY_DIMENSION_SKETCHES.column;
+
+/**
+ * The unfiltered (or site-filtered) report from the per-dimension daily rollups: a few rows per day and
+ * value of each dimension, whatever the events. Distinct members are read only for the values the
+ * rankings show (and the totals and days), so the sketches read are days × (1 + limit) per dimension at most.
+ */
+async function dimensionFigures(query: ReadQuery, filters: AnalyticsFilters, tenantHk: Buffer): Promise<Figures> {
+  const limit = `LIMIT ${filters.limit}`;
+  const { where: r, values } = rollupFilterClause(filters, tenantHk, 'r');
+  const of = (dimension: string) => `FROM ${DAILY_DIMENSIONS.table} r WHERE ${r} AND r.${DD.dimension} = '${dimension}'`;
+  const daily = await query(
+    `SELECT to_char(r.${DD.day}, 'YYYY-MM-DD') AS date, sum(r.${DD.events}) FILTER (WHERE r.${DD.value_1} = 'page_view') AS page_views, sum(r.${DD.events}) AS events ${of('event')} GROUP BY 1`,
+    values,
+  );
+  const sum = (column: string) => daily.reduce((total, row) => total + n(row[column]), 0);
+  const pages = await query(`SELECT r.${DD.value_1} || r.${DD.value_2} AS page, sum(r.${DD.events}) AS events ${of('page')} GROUP BY 1 ORDER BY events DESC, page ${limit}`, values);
+  const leaderboard = await query(
+    `SELECT r.${DD.value_1} AS ${d.event_type}, r.${DD.value_2} AS ${d.event_name}, sum(r.${DD.events}) AS events ${of('event')} AND r.${DD.value_1} <> 'page_view'
+      GROUP BY 1, 2 ORDER BY events DESC, 1, 2 NULLS LAST ${limit}`,
+    values,
+  );
+  const ranked = (dimension: string) => query(`SELECT r.${DD.value_1} AS value, sum(r.${DD.events}) AS events ${of(dimension)} GROUP BY 1 ORDER BY events DESC, value ${limit}`, values);
+  const referrers = (await ranked('referrer')).map((row) => ({ [d.referrer_domain]: row['value'], events: row['events'] }));
+  const utm = { sources: await ranked('utm_source'), mediums: await ranked('utm_medium'), campaigns: await ranked('utm_campaign') };
+
+  // The sketches of the window's totals and days, and of the values ranked above only.
+  const { where: m } = rollupFilterClause(filters, tenantHk, 'm');
+  const wanted: Array<[dimension: string, condition: string, values: unknown[]]> = [
+    ['visitors_page', `m.${DS.value_1} || m.${DS.value_2}`, pages.map((row) => row['page'])],
+    ['visitors_referrer', `m.${DS.value_1}`, referrers.map((row) => row[d.referrer_domain])],
+    ['sessions_utm_source', `m.${DS.value_1}`, utm.sources.map((row) => row['value'])],
+    ['sessions_utm_medium', `m.${DS.value_1}`, utm.mediums.map((row) => row['value'])],
+    ['sessions_utm_campaign', `m.${DS.value_1}`, utm.campaigns.map((row) => row['value'])],
+  ];
+  const sketchValues = [...values];
+  const conditions = [`m.${DS.dimension} IN ('visitors', 'sessions')`];
+  for (const [dimension, expression, list] of wanted) {
+    if (list.length === 0) continue;
+    sketchValues.push(list.map(String));
+    conditions.push(`(m.${DS.dimension} = '${dimension}' AND ${expression} = ANY($${sketchValues.length}::text[]))`);
+  }
+  if (leaderboard.length > 0) {
+    // The leaderboard's (type, name) pairs exactly, a missing name included.
+    sketchValues.push(leaderboard.map((row) => row[d.event_type]), leaderboard.map((row) => row[d.event_name] ?? null));
+    const [types, names] = [sketchValues.length - 1, sketchValues.length];
+    conditions.push(
+      `(m.${DS.dimension} = 'visitors_event' AND EXISTS (SELECT 1 FROM unnest($${types}::text[], $${names}::text[]) AS w(t, n) WHERE w.t = m.${DS.value_1} AND w.n IS NOT DISTINCT FROM m.${DS.value_2}))`,
+    );
+  }
+  const rows = await query(
+    `SELECT m.${DS.dimension} AS dimension, m.${DS.value_1} AS v1, m.${DS.value_2} AS v2, to_char(m.${DS.day}, 'YYYY-MM-DD') AS day, m.${DS.members} AS sketch
+       FROM ${DAILY_DIMENSION_SKETCHES.table} m WHERE ${m} AND (${conditions.join(' OR ')})`,
+    sketchValues,
+  );
+  const visitors = new MemberUnions();
+  const sessions = new MemberUnions();
+  for (const row of rows) {
+    const [v1, v2, sketch] = [row['v1'] ?? null, row['v2'] ?? null, row['sketch'] as Buffer];
+    switch (row['dimension']) {
+      case 'visitors':
+        visitors.add('total', [], sketch);
+        visitors.add('day', [row['day']], sketch);
+        break;
+      case 'visitors_page':
+        visitors.add('page', [`${String(v1)}${String(v2)}`], sketch);
+        break;
+      case 'visitors_event':
+        visitors.add('event', [v1, v2], sketch);
+        break;
+      case 'visitors_referrer':
+        visitors.add('referrer', [v1], sketch);
+        break;
+      case 'sessions':
+        sessions.add('total', [], sketch);
+        break;
+      default: {
+        const utmDimension = UTM_SESSIONS[String(row['dimension'])];
+        if (utmDimension) sessions.add(utmDimension, [v1], sketch);
+      }
+    }
+  }
+  return { totals: { events: sum('events'), page_views: sum('page_views') }, daily, pages, leaderboard, referrers, utm, visitors: visitors.counts(), sessions: sessions.counts() };
+}
+
+const UTM_SESSIONS: Record<string, string> = { sessions_utm_source: 'sources', sessions_utm_medium: 'mediums', sessions_utm_campaign: 'campaigns' };
+
+/** Sketches merged per dimension and value, counted at the end. */
+class MemberUnions {
+  private readonly unions = new Map<string, Map<string, DistinctUnion>>();
+
+  add(dimension: string, value: unknown[], sketch: Buffer): void {
+    const byValue = this.unions.get(dimension) ?? new Map<string, DistinctUnion>();
+    this.unions.set(dimension, byValue);
+    const key = valueKey(...value);
+    const union = byValue.get(key) ?? new DistinctUnion();
+    byValue.set(key, union);
+    union.add(sketch);
+  }
+
+  counts(): MemberCounts {
+    return new Map([...this.unions].map(([dimension, byValue]) => [dimension, new Map([...byValue].map(([key, union]) => [key, union.count()]))]));
+  }
+}
+
+/** The report from the full-grain daily rollup and sketches: what a url, event name or event type filter needs. */
+async function fullGrainFigures(query: ReadQuery, filters: AnalyticsFilters, tenantHk: Buffer): Promise<Figures> {
   const limit = `LIMIT ${filters.limit}`;
   const { where: r, values } = rollupFilterClause(filters, tenantHk, 'r');
   const { where: m } = rollupFilterClause(filters, tenantHk, 'm');
@@ -137,6 +261,14 @@ export async function analyticsReport(query: ReadQuery, filters: AnalyticsFilter
     mediums: [`m.${utmColumns.mediums}`],
     campaigns: [`m.${utmColumns.campaigns}`],
   });
+
+  return { totals, daily, pages, leaderboard, referrers, utm: { sources, mediums, campaigns }, visitors, sessions };
+}
+
+export async function analyticsReport(query: ReadQuery, filters: AnalyticsFilters, tenantHk: Buffer): Promise<AnalyticsReport> {
+  const { totals, daily, pages, leaderboard, referrers, utm, visitors, sessions } = needsFullGrain(filters)
+    ? await fullGrainFigures(query, filters, tenantHk)
+    : await dimensionFigures(query, filters, tenantHk);
   const members = (of: MemberCounts, dimension: string, ...value: unknown[]) => of.get(dimension)?.get(valueKey(...value)) ?? 0;
 
   // The one per-event list: the newest events of the window, read backwards from the (tenant, occurred_at, event_id) index.
@@ -148,7 +280,7 @@ export async function analyticsReport(query: ReadQuery, filters: AnalyticsFilter
   );
 
   const countsByDate = new Map(daily.map((row) => [String(row['date']), row]));
-  const utmValues = (dimension: keyof typeof utmColumns, rows: typeof sources) =>
+  const utmValues = (dimension: keyof typeof utm, rows: Row[]) =>
     rows.map((row) => ({ value: String(row['value']), events: n(row['events']), sessions: members(sessions, dimension, row['value']) }));
   return {
     totals: { events: n(totals?.['events']), page_views: n(totals?.['page_views']), unique_visitors: members(visitors, 'total'), sessions: members(sessions, 'total') },
@@ -170,7 +302,7 @@ export async function analyticsReport(query: ReadQuery, filters: AnalyticsFilter
       page_views: n(row['events']),
       unique_visitors: members(visitors, 'referrer', row[d.referrer_domain]),
     })),
-    utm: { sources: utmValues('sources', sources), mediums: utmValues('mediums', mediums), campaigns: utmValues('campaigns', campaigns) },
+    utm: { sources: utmValues('sources', utm.sources), mediums: utmValues('mediums', utm.mediums), campaigns: utmValues('campaigns', utm.campaigns) },
     timeline: timeline.map((row) => ({
       event_id: String(row[e.event_id]),
       occurred_at: (row[e.occurred_at] as Date).toISOString(),
@@ -202,6 +334,26 @@ const siteKey = (a: string) => `coalesce(${a}.${d.site_id}, '')`;
 export async function sitesReport(query: ReadQuery, filters: AnalyticsFilters, tenantHk: Buffer): Promise<SiteFigures[]> {
   const { where: r, values } = rollupFilterClause(filters, tenantHk, 'r');
   const { where: m } = rollupFilterClause(filters, tenantHk, 'm');
+  if (!needsFullGrain(filters)) {
+    // Per-dimension rollups: the 'event' dimension's counts and the 'visitors' and 'sessions' sketches, per site.
+    const rows = await query(
+      `SELECT r.${DD.site_id}, sum(r.${DD.events}) AS events, sum(r.${DD.events}) FILTER (WHERE r.${DD.value_1} = 'page_view') AS page_views
+         FROM ${DAILY_DIMENSIONS.table} r WHERE ${r} AND r.${DD.dimension} = 'event' GROUP BY 1 ORDER BY events DESC, 1 NULLS LAST`,
+      values,
+    );
+    const sketches = await query(
+      `SELECT m.${DS.dimension} AS dimension, m.${DS.site_id} AS site, m.${DS.members} AS sketch FROM ${DAILY_DIMENSION_SKETCHES.table} m WHERE ${m} AND m.${DS.dimension} IN ('visitors', 'sessions')`,
+      values,
+    );
+    const members = new MemberUnions();
+    for (const row of sketches) members.add(String(row['dimension']), [row['site'] ?? ''], row['sketch'] as Buffer);
+    const counts = members.counts();
+    const count = (dimension: string, site: string | null) => counts.get(dimension)?.get(valueKey(site ?? '')) ?? 0;
+    return rows.map((row) => {
+      const site = (row[d.site_id] as string | null) ?? null;
+      return { site_id: site, events: n(row['events']), page_views: n(row['page_views']), unique_visitors: count('visitors', site), sessions: count('sessions', site) };
+    });
+  }
   const rows = await query(
     `SELECT r.${d.site_id}, sum(r.${d.events}) AS events, sum(r.${d.events}) FILTER (WHERE r.${d.event_type} = 'page_view') AS page_views
        FROM ${DAILY_EVENTS.table} r WHERE ${r} GROUP BY 1 ORDER BY events DESC, 1 NULLS LAST`,

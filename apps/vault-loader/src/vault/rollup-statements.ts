@@ -1,4 +1,4 @@
-import { DAILY_EVENTS, DAILY_SESSION_SKETCHES, DAILY_VISITOR_SKETCHES, HOURLY_EVENTS, HOURLY_ISSUES, HOURLY_QUALITY, QUALITY_LOG, STAGED_EVENTS, col, relation, type Relation } from '@tracking/vault-schema';
+import { DAILY_DIMENSION_SKETCHES, DAILY_DIMENSIONS, DAILY_EVENTS, DAILY_SESSION_SKETCHES, DAILY_VISITOR_SKETCHES, HOURLY_EVENTS, HOURLY_ISSUES, HOURLY_QUALITY, QUALITY_LOG, STAGED_EVENTS, col, relation, type Relation } from '@tracking/vault-schema';
 
 /**
  * Rollup maintenance, as SQL generated from one declaration per rollup. Whatever changes the staging
@@ -52,6 +52,8 @@ interface RollupSpec {
   keys: ReadonlyArray<[column: string, expression: string]>;
   /** Additive measures: sums of signed values. */
   measures: ReadonlyArray<[column: string, expression: string]>;
+  /** Joined to each source row (CROSS JOIN LATERAL): rows of a per-dimension rollup, several per source row. */
+  lateral?: string;
 }
 
 const dims = (...names: string[]): Array<[string, string]> => names.map((name) => [name, name]);
@@ -79,6 +81,33 @@ const ROLLUPS: readonly RollupSpec[] = [
     delta: ISSUE_DELTA,
     keys: [['tenant_hk', 'tenant_hk'], ['hour', hourOf('load_date')], SITE, ['check_name', 'check_name'], ['severity', 'severity']],
     measures: counted,
+  },
+];
+
+const PAGE_VIEW = `event_type = 'page_view'`;
+/** A dimension only where the source row has a value of it (NULL otherwise: no row). */
+const having = (dimension: string, condition: string): string => `CASE WHEN ${condition} THEN '${dimension}' END`;
+const DIMENSION_KEYS: Array<[string, string]> = [['tenant_hk', 'tenant_hk'], ['day', DAY], SITE, ['dimension', 'k.dimension'], ['value_1', 'k.value_1'], ['value_2', 'k.value_2']];
+
+/**
+ * The daily per-dimension counts (DAILY_DIMENSIONS): each validated source row counted once in each
+ * dimension it has a value of, kept from the same signed deltas as the other rollups.
+ */
+const DIMENSION_ROLLUPS: readonly RollupSpec[] = [
+  {
+    rollup: DAILY_DIMENSIONS,
+    delta: EVENT_DELTA,
+    where: `${VALID} AND k.dimension IS NOT NULL`,
+    keys: DIMENSION_KEYS,
+    measures: counted,
+    lateral: [
+      'CROSS JOIN LATERAL (VALUES',
+      `  ('event', event_type, event_name),`,
+      `  (${having('page', `${PAGE_VIEW} AND page_host IS NOT NULL AND page_path IS NOT NULL`)}, page_host, page_path),`,
+      `  (${having('referrer', `${PAGE_VIEW} AND referrer_domain IS NOT NULL`)}, referrer_domain, NULL),`,
+      ...['utm_source', 'utm_medium', 'utm_campaign'].map((utm, index) => `  (${having(utm, `${utm} IS NOT NULL`)}, ${utm}, NULL)${index < 2 ? ',' : ''}`),
+      ') AS k(dimension, value_1, value_2)',
+    ].join('\n'),
   },
 ];
 
@@ -113,17 +142,17 @@ const withoutSite = (columns: readonly string[]): string[] => columns.filter((co
 
 /** The grain of each rollup: its unique key (NULLS NOT DISTINCT: a missing referrer is a value of its own). */
 export const rollupKeys = (rollup: Relation, era: 'current' | 'before-sites' = 'current'): string[] =>
-  (era === 'current' ? WITH_MEMBER_SETS : BEFORE_SITES).find((spec) => spec.rollup === rollup)?.keys.map(([column]) => column) ?? [];
+  (era === 'current' ? [...WITH_MEMBER_SETS, ...DIMENSION_ROLLUPS] : BEFORE_SITES).find((spec) => spec.rollup === rollup)?.keys.map(([column]) => column) ?? [];
 export const ROLLED_UP = ROLLUPS.map((spec) => spec.rollup);
 export const ROLLED_UP_WITH_MEMBER_SETS = WITH_MEMBER_SETS.map((spec) => spec.rollup);
 export const MEMBER_SET_ROLLUPS = MEMBER_SETS.map((spec) => spec.rollup);
 
-function applyStatement({ rollup, delta, where, keys, measures }: RollupSpec, source = delta): string {
+function applyStatement({ rollup, delta, where, keys, measures, lateral }: RollupSpec, source = delta): string {
   const positions = keys.map((_, index) => index + 1).join(', ');
   return [
     `INSERT INTO ${rollup.table} AS r (${[...keys, ...measures].map(([column]) => column).join(', ')})`,
     `SELECT ${[...keys, ...measures].map(([column, expression]) => (expression === column ? column : `${expression} AS ${column}`)).join(', ')}`,
-    `FROM ${source}${where ? ` WHERE ${where}` : ''}`,
+    `FROM ${source}${lateral ? ` ${lateral}` : ''}${where ? ` WHERE ${where}` : ''}`,
     // Grain order: concurrent loads lock the rows they add to in one order, so they wait instead of deadlocking.
     `GROUP BY ${positions} HAVING sum(sign) <> 0 ORDER BY ${positions}`,
     `ON CONFLICT (${keys.map(([column]) => column).join(', ')}) DO UPDATE SET ${measures.map(([column]) => `${column} = r.${column} + EXCLUDED.${column}`).join(', ')}`,
@@ -150,6 +179,9 @@ interface SketchSpec {
   column: string;
   member: string;
   keys: ReadonlyArray<[column: string, expression: string]>;
+  /** As RollupSpec's: several sketch rows per source row, `member` then names a column of it. */
+  lateral?: string;
+  where?: string;
 }
 
 const SKETCHES: readonly SketchSpec[] = [
@@ -167,12 +199,33 @@ const SKETCHES: readonly SketchSpec[] = [
   },
 ];
 
+/** The per-dimension sketches (DAILY_DIMENSION_SKETCHES): visitor ids per day, page, event and referrer; session ids per day and UTM value. */
+const DIMENSION_SKETCHES: readonly SketchSpec[] = [
+  {
+    sketch: DAILY_DIMENSION_SKETCHES,
+    column: DAILY_DIMENSION_SKETCHES.column.members,
+    member: 'k.member',
+    keys: DIMENSION_KEYS,
+    where: 'k.dimension IS NOT NULL',
+    lateral: [
+      'CROSS JOIN LATERAL (VALUES',
+      `  ('visitors', NULL, NULL, ${s.visitor_id}),`,
+      `  (${having('visitors_page', `${PAGE_VIEW} AND page_host IS NOT NULL AND page_path IS NOT NULL`)}, page_host, page_path, ${s.visitor_id}),`,
+      `  ('visitors_event', event_type, event_name, ${s.visitor_id}),`,
+      `  (${having('visitors_referrer', `${PAGE_VIEW} AND referrer_domain IS NOT NULL`)}, referrer_domain, NULL, ${s.visitor_id}),`,
+      `  ('sessions', NULL, NULL, ${s.session_id}),`,
+      ...['utm_source', 'utm_medium', 'utm_campaign'].map((utm, index) => `  (${having(`sessions_${utm}`, `${utm} IS NOT NULL`)}, ${utm}, NULL, ${s.session_id})${index < 2 ? ',' : ''}`),
+      ') AS k(dimension, value_1, value_2, member)',
+    ].join('\n'),
+  },
+];
+
 /** The sketch of each grain's members among `source`'s rows (staging columns), in grain order. */
-function sketchRows({ column, member, keys }: SketchSpec, source: string, where?: string): string {
+function sketchRows({ column, member, keys, lateral, where: own }: SketchSpec, source: string, where?: string): string {
   const positions = keys.map((_, index) => index + 1).join(', ');
   return [
     `SELECT ${keys.map(([key, expression]) => (expression === key ? key : `${expression} AS ${key}`)).join(', ')}, rollup.sketch_add(NULL, array_agg(hashtextextended(${member}, 0))) AS ${column}`,
-    `FROM ${source} WHERE ${VALID} AND ${member} IS NOT NULL${where ? ` AND ${where}` : ''}`,
+    `FROM ${source}${lateral ? ` ${lateral}` : ''} WHERE ${VALID} AND ${member} IS NOT NULL${own ? ` AND ${own}` : ''}${where ? ` AND ${where}` : ''}`,
     `GROUP BY ${positions} ORDER BY ${positions}`,
   ].join('\n');
 }
@@ -208,12 +261,29 @@ const sketchRecount = (spec: SketchSpec): string[] => [
 ];
 
 /** The grain of each sketch rollup: its unique key (NULLS NOT DISTINCT, as the rollups'). */
-export const sketchKeys = (sketch: Relation): string[] => SKETCHES.find((spec) => spec.sketch === sketch)?.keys.map(([column]) => column) ?? [];
+export const sketchKeys = (sketch: Relation): string[] => [...SKETCHES, ...DIMENSION_SKETCHES].find((spec) => spec.sketch === sketch)?.keys.map(([column]) => column) ?? [];
 
 /** In one fixed order, after the deltas are written. */
-export const APPLY_ROLLUPS: readonly string[] = [...ROLLUPS.map((spec) => applyStatement(spec)), ...SKETCHES.map(sketchApply)];
+export const APPLY_ROLLUPS: readonly string[] = [
+  ...ROLLUPS.map((spec) => applyStatement(spec)),
+  ...DIMENSION_ROLLUPS.map((spec) => applyStatement(spec)),
+  ...SKETCHES.map(sketchApply),
+  ...DIMENSION_SKETCHES.map(sketchApply),
+];
 /** After APPLY_ROLLUPS when the deltas hold subtractions (erasure, retention). */
-export const CLEAR_EMPTY_ROLLUPS: readonly string[] = [...ROLLUPS.map((spec) => clearStatement(spec)), ...SKETCHES.flatMap(sketchRecount)];
+export const CLEAR_EMPTY_ROLLUPS: readonly string[] = [
+  ...ROLLUPS.map((spec) => clearStatement(spec)),
+  ...DIMENSION_ROLLUPS.map((spec) => clearStatement(spec)),
+  ...SKETCHES.flatMap(sketchRecount),
+  ...DIMENSION_SKETCHES.flatMap(sketchRecount),
+];
+
+/** The per-dimension rollups of a vault loaded before they existed, from every staging row (migration DimensionRollups). */
+export const BACKFILL_DIMENSIONS: readonly string[] = [
+  ...DIMENSION_ROLLUPS.map((spec) => applyStatement(spec, `(SELECT ${EVENT_DELTA_COLUMNS.join(', ')}, 1 AS sign FROM ${STAGED_EVENTS.table}) AS stored`)),
+  ...DIMENSION_SKETCHES.map((spec) => [sketchInsert(spec), sketchRows(spec, STAGED_EVENTS.table)].join('\n')),
+];
+export const DIMENSION_ROLLED_UP = DIMENSION_ROLLUPS.map((spec) => spec.rollup);
 
 /** The sketches of a vault loaded before they existed, from every staging row (migration DistinctSketches). */
 export const BACKFILL_SKETCHES: readonly string[] = SKETCHES.map((spec) => [sketchInsert(spec), sketchRows(spec, STAGED_EVENTS.table)].join('\n'));

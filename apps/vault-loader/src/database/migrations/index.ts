@@ -13,6 +13,7 @@ import { LeanerVault1795900000100 } from './1795900000100-leaner-vault';
 import { RejectedEvents1795920000000 } from './1795920000000-rejected-events';
 import { DistinctSketches1796000000000 } from './1796000000000-distinct-sketches';
 import { DropMemberSets1796000000100 } from './1796000000100-drop-member-sets';
+import { DimensionRollups1797000000100 } from './1797000000100-dimension-rollups';
 
 /** In order. Listed explicitly (no glob) so the same list runs from sources and from dist/. */
 export const VAULT_MIGRATIONS: MigrationSet = {
@@ -32,5 +33,6 @@ export const VAULT_MIGRATIONS: MigrationSet = {
     RejectedEvents1795920000000,
     DistinctSketches1796000000000,
     DropMemberSets1796000000100,
+    DimensionRollups1797000000100,
   ],
 };
