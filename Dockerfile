@@ -12,6 +12,9 @@ RUN npm run build && npm prune --omit=dev --ignore-scripts
 FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
+# The services' runtime settings, as libs/services/src/service-catalogue.ts defines them for npm start
+# and the bench (its spec checks this line): a 2 × 16 MiB young generation and two malloc arenas.
+ENV NODE_OPTIONS="--max-semi-space-size=16" MALLOC_ARENA_MAX=2
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

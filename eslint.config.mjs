@@ -160,7 +160,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/main.ts', '**/migrate.ts', '**/*.cli.ts', 'tools/local-stack/src/start-all.ts', 'tools/bench/src/bench-connection.ts', 'test/**/*.ts', '**/*.spec.ts', 'tools/local-stack/src/*.ts'],
+    files: ['**/main.ts', '**/migrate.ts', '**/*.cli.ts', 'tools/local-stack/src/start-all.ts', 'tools/bench/src/bench-connection.ts', 'tools/bench/src/child-node.ts', 'test/**/*.ts', '**/*.spec.ts', 'tools/local-stack/src/*.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { serviceProcessEnv } from '@tracking/services';
 
 /** Runs a Node script to completion (with this process's environment unless `env` is given); rejects with its stderr's tail when it fails. */
 export function runNode(script: string, args: string[], env?: NodeJS.ProcessEnv): Promise<string> {
@@ -19,10 +20,21 @@ export interface NodeServer {
   stop(): Promise<void>;
 }
 
-/** Starts a Node server script that prints its address as its first line of output. */
+/**
+ * This process's environment with the services' Node options and malloc setting: for a baseline that
+ * stands for a service (a minimal gateway, a decode-only consumer), so the ratio compares like with like.
+ */
+export function baselineEnv(): NodeJS.ProcessEnv {
+  return serviceProcessEnv(process.env);
+}
+
+/**
+ * Starts a Node server script that prints its address as its first line of output. Such a server is
+ * the baseline of a service, so it runs with the services' Node options and environment.
+ */
 export function startNodeServer(script: string, args: string[] = []): Promise<NodeServer> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [script, ...args], { env: baselineEnv(), stdio: ['ignore', 'pipe', 'inherit'] });
     const exited = new Promise<void>((done) => child.once('exit', () => done()));
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`${script} exited with code ${code} before answering`)));

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, SERVICES } from '@tracking/services';
+import { freePort, SERVICES, serviceProcessEnv } from '@tracking/services';
 import { sleep } from '@tools/local-stack/process-control';
 
 export interface ServiceProcess {
@@ -26,7 +26,8 @@ export function peakRss(pid: number): number {
 
 /**
  * Starts the compiled services as their own processes (as production runs them, so the load
- * generator never shares their CPU time), and remembers the peak RSS each reached.
+ * generator never shares their CPU time, and with the Node options and environment production
+ * gives them), and remembers the peak RSS each reached.
  */
 export class ServiceLauncher {
   /** Highest peak RSS per service name over the run. */
@@ -49,7 +50,7 @@ export class ServiceLauncher {
     let child: ChildProcess;
     try {
       child = spawn(process.execPath, [...this.nodeArgs, join(this.dist, spec.entry)], {
-        env: { ...this.baseEnv, ...env, [spec.portVariable]: String(port) },
+        env: serviceProcessEnv({ ...this.baseEnv, ...env, [spec.portVariable]: String(port) }),
         stdio: ['ignore', out, out],
       });
     } finally {

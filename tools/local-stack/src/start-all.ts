@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { SERVICES } from '@tracking/services';
+import { SERVICES, serviceProcessEnv } from '@tracking/services';
 import { LocalStack, type StackConnection } from './local-stack';
 import { LOCAL_S3_CREDENTIALS } from './local-s3';
 import { migrateAll } from './migrate-all';
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     }
     const child = spawn(process.execPath, [join(stack.paths.dist, service.entry)], {
       cwd: stack.paths.root,
-      env: { ...env, [service.portVariable]: String(port) },
+      env: serviceProcessEnv({ ...env, [service.portVariable]: String(port) }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     for (const stream of [child.stdout, child.stderr]) {

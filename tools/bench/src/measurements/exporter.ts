@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchContext } from '../bench-context';
 import { BenchBucket } from '../bench-bucket';
-import { runNode } from '../child-node';
+import { baselineEnv, runNode } from '../child-node';
 import type { DecodeOnlySettings } from '../load/decode-only.consumer';
 import { createConsumerGroup, timeConsumer, waitForCommits } from '../consumer-run';
 import { produceEvents } from '../event-producer';
@@ -70,7 +70,8 @@ async function decodeOnly(context: BenchContext, from: Offsets, to: Offsets): Pr
     to: Object.fromEntries([...to].map(([partition, end]) => [String(partition), String(end)])),
   };
   try {
-    const output = await runNode(join(__dirname, '..', 'load', 'decode-only.consumer.js'), [JSON.stringify(settings)]);
+    // The exporter's baseline runs with the services' Node options and environment, as the exporter does.
+    const output = await runNode(join(__dirname, '..', 'load', 'decode-only.consumer.js'), [JSON.stringify(settings)], baselineEnv());
     const { seconds, records } = JSON.parse(output.trim().split('\n').pop() ?? '') as { seconds: number; records: number };
     return { eventsPerSecond: records / seconds, seconds };
   } finally {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Admin } from 'kafkajs';
 import { CONSUMER_GROUPS, CONSUMER_SUBSCRIPTIONS, TOPICS } from '@tracking/contracts';
-import { CONSUMING_SERVICES, freePort, repositoryRoot, type ConsumingServiceSpec, type ServiceSpec } from '@tracking/services';
+import { CONSUMING_SERVICES, freePort, repositoryRoot, serviceProcessEnv, type ConsumingServiceSpec, type ServiceSpec } from '@tracking/services';
 import type { CliContext } from '../cli-context';
 import { CliError } from '../cli-error';
 import { explainKafkaFailure } from '../inspect/connection-errors';
@@ -167,7 +167,7 @@ async function replayWindow(
   }
 
   const progress = cli.output.progress(`replaying ${service.name}`, Number(total));
-  const env: NodeJS.ProcessEnv = {
+  const env: NodeJS.ProcessEnv = serviceProcessEnv({
     ...cli.env,
     KAFKA_BROKERS: cli.brokers.join(','),
     SCHEMA_REGISTRY_URL: cli.settings.registry.url,
@@ -177,7 +177,7 @@ async function replayWindow(
     DB_MIGRATE_ON_START: 'false',
     LOG_LEVEL: cli.env['LOG_LEVEL'] ?? 'warn',
     ...(options.customer ? { REPLAY_CUSTOMER: options.customer } : {}),
-  };
+  });
   const child = spawn(process.execPath, [entry], { cwd: repositoryRoot(), env, stdio: ['ignore', 'ignore', 'pipe'] });
   let errors = '';
   child.stderr.on('data', (chunk: Buffer) => (errors = `${errors}${chunk.toString('utf8')}`.slice(-4000)));
