@@ -7,8 +7,9 @@ import { RAW_EVENTS } from '@tracking/vault-schema';
 import { sleep } from '@tools/local-stack/process-control';
 import { createConsumerGroup, waitForCommits } from '../consumer-run';
 import { endOffsets } from '../kafka-positions';
-import { httpLoad } from '../load/http-load';
+import { httpLoad, type HttpLoadRequest } from '../load/http-load';
 import { pacedSend, transportErrorCount } from '../load/paced-sender';
+import type { BenchContext } from '../bench-context';
 import type { Measurement } from '../measurement';
 import type { BenchRow } from '../results';
 import { assertAllAccepted, benchDatabase, singleEventGateway } from './gateway';
@@ -25,6 +26,27 @@ const CHANNEL = 'bench_loaded';
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+/**
+ * The whole pipeline's sustainable maximum in events/s: the gateway driven at saturation with the
+ * vault loader (running in `group`, from the topic's end) beside it, over the time until the loader
+ * had committed all it acknowledged (gateway and loader share the cores, as they do in production on
+ * one box). The end-to-end run and the soak run at SHARE_OF_MAXIMUM of it.
+ */
+export async function pipelineMaximum(context: BenchContext, request: HttpLoadRequest, group: string): Promise<number> {
+  const startedAt = performance.timeOrigin + performance.now();
+  const saturation = await httpLoad(request);
+  assertAllAccepted('gateway at saturation with the loader running', saturation);
+  // Done when the loader has committed everything on the topic: counting rows would not do, since
+  // identical bodies sent in the same millisecond are one event by the gateway's deterministic id.
+  await waitForCommits(context, group, await endOffsets(context.admin, TOPICS.trackingEvents), 'pipeline maximum: vault loader');
+  return saturation.ok / ((performance.timeOrigin + performance.now() - startedAt) / 1000);
+}
+
+/** The steady rate of the end-to-end run and the soak: SHARE_OF_MAXIMUM of the pipeline's maximum. */
+export function steadyRate(maximum: number): number {
+  return Math.max(1, Math.round(maximum * SHARE_OF_MAXIMUM));
 }
 
 /**
@@ -66,15 +88,8 @@ export const END_TO_END: Measurement = {
 
       context.progress(`end to end: the whole pipeline's maximum, gateway at saturation with the loader beside it, ${request.seconds} s`);
       loadedAt.clear();
-      const startedAt = performance.timeOrigin + performance.now();
-      const saturation = await httpLoad(request);
-      assertAllAccepted('gateway at saturation with the loader running', saturation);
-      // Done when the loader has committed everything on the topic: counting rows would not do, since
-      // identical bodies sent in the same millisecond are one event by the gateway's deterministic id.
-      await waitForCommits(context, group, await endOffsets(context.admin, TOPICS.trackingEvents), 'end to end: vault loader');
-      const pipelineSeconds = (performance.timeOrigin + performance.now() - startedAt) / 1000;
-      const maximum = saturation.ok / pipelineSeconds;
-      const rate = await context.memo(END_TO_END_RATE, () => Promise.resolve(Math.max(1, Math.round(maximum * SHARE_OF_MAXIMUM))));
+      const maximum = await pipelineMaximum(context, request, group);
+      const rate = await context.memo(END_TO_END_RATE, () => Promise.resolve(steadyRate(maximum)));
       loadedAt.clear();
 
       context.progress(`end to end: ${rate} events/s (${SHARE_OF_MAXIMUM * 100}% of the pipeline's ${Math.round(maximum)} events/s) for ${context.profile.latencySeconds} s`);
