@@ -38,6 +38,18 @@ export async function createGroupAtOffsets(brokers: readonly string[], groupId: 
   }
 }
 
+/** Records of `topic` up to `target` that the group has not committed yet. */
+export async function recordsToGo(admin: Admin, groupId: string, topic: string, target: Offsets): Promise<bigint> {
+  const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  const positions: Offsets = new Map((committed?.partitions ?? []).map((entry) => [entry.partition, BigInt(entry.offset)]));
+  let remaining = 0n;
+  for (const [partition, end] of target) {
+    const at = positions.get(partition) ?? -1n;
+    if (at < end) remaining += end - (at < 0n ? 0n : at);
+  }
+  return remaining;
+}
+
 /**
  * Waits until the group's committed offsets reach `target` on every partition, reporting the
  * records still to go. Consumers commit only after their side effect is durable, so this is the
@@ -53,13 +65,7 @@ export async function waitForGroup(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    const positions: Offsets = new Map((committed?.partitions ?? []).map((entry) => [entry.partition, BigInt(entry.offset)]));
-    let remaining = 0n;
-    for (const [partition, end] of target) {
-      const at = positions.get(partition) ?? -1n;
-      if (at < end) remaining += end - (at < 0n ? 0n : at);
-    }
+    const remaining = await recordsToGo(admin, groupId, topic, target);
     if (remaining === 0n) return;
     onProgress(Number(remaining));
     if (Date.now() > deadline) throw new Error(`group ${groupId} still has ${remaining} records to go on ${topic} after ${timeoutMs / 1000} s`);

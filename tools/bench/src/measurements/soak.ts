@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TOPICS } from '@tracking/contracts';
 import { createConsumerGroup } from '../consumer-run';
-import { endOffsets } from '../kafka-positions';
+import { endOffsets, recordsToGo } from '../kafka-positions';
 import { pacedSend, transportErrorCount } from '../load/paced-sender';
 import type { Measurement } from '../measurement';
 import { formatNumber, type BenchRow } from '../results';
@@ -59,12 +59,14 @@ export const SOAK: Measurement = {
 
     const from = await endOffsets(context.admin, TOPICS.trackingEvents);
     const services: ServiceProcess[] = [gateway];
+    const groups = new Map<string, string>();
     for (const [service, groupVariable] of [
       ['vault-loader', 'VAULT_LOADER_GROUP_ID'],
       ['automation-trigger', 'AUTOMATION_TRIGGER_GROUP_ID'],
       ['exporter', 'EXPORTER_GROUP_ID'],
     ] as const) {
       const groupId = `${service}-${suffix}`;
+      groups.set(service, groupId);
       await createConsumerGroup(context, groupId, from, service === 'vault-loader' ? [TOPICS.trackingAudit] : []);
       services.push(await context.services.start(service, { ...context.serviceEnv(databaseUrl), [groupVariable]: groupId }));
     }
@@ -89,6 +91,11 @@ export const SOAK: Measurement = {
     } finally {
       clearInterval(sampler);
     }
+    // What each consumer had not committed when the load stopped: a steady state leaves a few
+    // batches' worth, a rate above what the pipeline sustains leaves a backlog that grew all along.
+    const to = await endOffsets(context.admin, TOPICS.trackingEvents);
+    const behind = new Map<string, string>();
+    for (const [service, groupId] of groups) behind.set(service, Number(await recordsToGo(context.admin, groupId, TOPICS.trackingEvents, to)).toLocaleString('en-US'));
     return services.flatMap((service): BenchRow[] => {
       const warm = afterWarmUp.get(service.name) ?? 0;
       const end = currentRss(service.pid);
@@ -99,7 +106,7 @@ export const SOAK: Measurement = {
           what: `${what}, growth after the first ${formatNumber(warmUpMs / 1000)} s`,
           figure: { value: warm > 0 ? ((end - warm) / warm) * 100 : Number.NaN, unit: '%' },
           target: { kind: 'at-most', value: GROWTH_TARGET_PERCENT, unit: '%' },
-          details: { 'MiB after warm-up': formatNumber(warm / MIB), 'MiB at the end': formatNumber(end / MIB), rate: rateSource, 'requests without an answer': String(unanswered) },
+          details: { 'MiB after warm-up': formatNumber(warm / MIB), 'MiB at the end': formatNumber(end / MIB), rate: rateSource, 'requests without an answer': String(unanswered), ...(behind.has(service.name) ? { 'records behind at the end': behind.get(service.name) ?? '' } : {}) },
         },
         { what: `${what}, peak`, figure: { value: peak / MIB, unit: 'MiB peak RSS' }, target: { kind: 'at-most', value: PEAK_TARGET_MIB, unit: 'MiB' } },
       ];
