@@ -14,8 +14,10 @@ const REFRESH_TIMEOUT_MS = 5_000;
  */
 @Injectable()
 export class ExporterErasures {
-  /** The refresh in progress and when it began: a write that ended before it began may join it. */
-  private refreshing?: { startedAt: number; done: Promise<boolean> };
+  /** The refresh in progress, if any. */
+  private refreshing?: Promise<boolean>;
+  /** The refresh that starts once the one in progress ends: every caller meanwhile shares it. */
+  private following?: Promise<boolean>;
 
   constructor(
     @Inject(ERASURE_LIST) readonly list: ErasureList,
@@ -43,17 +45,30 @@ export class ExporterErasures {
 
   /**
    * True once the list holds every request published before this call (read to the topic's end).
-   * Concurrent callers share a refresh that began after they called, so a burst of writes costs one
-   * offset request.
+   * A refresh that began before the call may miss a request published since, so a caller never joins
+   * one in progress: it starts one when none is, or else shares the single refresh that starts when
+   * the one in progress ends. However many writes land meanwhile, at most one offset request is in
+   * progress and one waits.
    */
   refresh(): Promise<boolean> {
-    const now = Date.now();
-    if (this.refreshing && this.refreshing.startedAt >= now) return this.refreshing.done;
-    const done = this.list.refresh(REFRESH_TIMEOUT_MS).catch((error: unknown) => {
-      this.logger.warn({ err: error }, 'the erasure list could not be brought up to date');
-      return false;
+    if (!this.refreshing) return (this.refreshing = this.startRefresh());
+    this.following ??= this.refreshing.then(() => {
+      this.following = undefined;
+      return (this.refreshing = this.startRefresh());
     });
-    this.refreshing = { startedAt: now, done };
+    return this.following;
+  }
+
+  private startRefresh(): Promise<boolean> {
+    const done = this.list
+      .refresh(REFRESH_TIMEOUT_MS)
+      .catch((error: unknown) => {
+        this.logger.warn({ err: error }, 'the erasure list could not be brought up to date');
+        return false;
+      })
+      .finally(() => {
+        if (this.refreshing === done) this.refreshing = undefined;
+      });
     return done;
   }
 
