@@ -91,7 +91,7 @@ export class ExportService implements RecordInterest, OnApplicationBootstrap, Be
       for (const item of batch.records) {
         if (!context.isActive() || !this.partitions.isCurrent(state)) return;
         // Waiting for room heartbeats, so a slow bucket does not get this member evicted from the group.
-        while (!(await this.uploader.room(ROOM_WAIT_MS))) await context.heartbeat();
+        if (!this.uploader.hasRoom) while (!(await this.uploader.room(ROOM_WAIT_MS))) await context.heartbeat();
         await this.add(state, item);
         context.resolveOffset(item.record.offset);
       }

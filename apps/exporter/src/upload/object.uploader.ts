@@ -56,6 +56,11 @@ export class ObjectUploader {
     this.queue = new UploadQueue(config.uploadConcurrency, config.maxPendingBytes);
   }
 
+  /** Whether the bytes waiting are under the limit now (checked per record without awaiting). */
+  get hasRoom(): boolean {
+    return this.queue.hasRoom;
+  }
+
   /** True once the bytes waiting are under the limit; false if they still are not after `timeoutMs`. */
   room(timeoutMs: number): Promise<boolean> {
     return this.queue.room(timeoutMs);
@@ -79,7 +84,7 @@ export class ObjectUploader {
       state.detach(object.customerId, object.first);
       this.ledger.settled(target, object.topic, object.partition, object.hour, range, false);
     };
-    return this.queue.run(object.bytes, async (): Promise<UploadOutcome> => {
+    return this.queue.run(object.bytes, async (release): Promise<UploadOutcome> => {
       this.metrics.pendingBytes.set(this.queue.pendingBytes);
       // Taken back while it waited: its customer was detached from the partition.
       if (!state.pending.has(id)) return { kind: 'dropped' };
@@ -117,6 +122,10 @@ export class ObjectUploader {
         stopTimer();
       }
       this.ledger.settled(target, object.topic, object.partition, object.hour, range, true);
+      // Its copies are durable: what remains (the erasure list brought to the topic's end, the site
+      // domains noted) waits on Kafka, not S3, so the next object's copies start meanwhile. The object
+      // stays pending, holding the commit back, until both are done.
+      release();
       await this.overtaken(target, written);
       this.health.written(target.customerId, { key: written.key, bytes: written.bytes, events: written.kept.length });
       this.metrics.objectsWritten.inc({ customer: target.customerId, format: target.format, reason: object.reason });

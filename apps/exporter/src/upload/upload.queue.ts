@@ -15,17 +15,28 @@ export class UploadQueue {
     private readonly maxPendingBytes: number,
   ) {}
 
-  async run<T>(bytes: number, task: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `task` in a slot. The task may call `release` once it no longer writes (e.g. while it waits
+   * for Kafka after its copies landed): its slot goes to the next object, while its bytes still count
+   * as waiting and idle() still waits for it, until it ends.
+   */
+  async run<T>(bytes: number, task: (release: () => void) => Promise<T>): Promise<T> {
     this.pendingBytes += bytes;
     this.pendingTasks += 1;
     try {
       if (this.active >= this.concurrency) await new Promise<void>((resolve) => this.slots.push(resolve));
       this.active += 1;
-      try {
-        return await task();
-      } finally {
+      let held = true;
+      const release = (): void => {
+        if (!held) return;
+        held = false;
         this.active -= 1;
         this.slots.shift()?.();
+      };
+      try {
+        return await task(release);
+      } finally {
+        release();
       }
     } finally {
       this.pendingBytes -= bytes;
@@ -33,6 +44,11 @@ export class UploadQueue {
       if (this.pendingBytes < this.maxPendingBytes) this.roomWaiters.splice(0).forEach((wake) => wake());
       if (this.pendingTasks === 0) this.idleWaiters.splice(0).forEach((wake) => wake());
     }
+  }
+
+  /** Whether the bytes waiting are under the limit now. */
+  get hasRoom(): boolean {
+    return this.pendingBytes < this.maxPendingBytes;
   }
 
   /** True once the bytes waiting are under the limit; false if they still are not after `timeoutMs`. */
