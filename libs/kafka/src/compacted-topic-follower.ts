@@ -39,6 +39,8 @@ export interface CompactedTopicFollowerOptions {
   maxWaitMs?: number;
 }
 
+type PartitionEnds = Array<{ partition: number; high: string; low: string }>;
+
 /**
  * Follows a compacted topic whole in every instance: reads it from the beginning at start (ready
  * once it has reached the high watermarks seen when it started), then hands on each record as it
@@ -57,7 +59,10 @@ export class CompactedTopicFollower<V> {
   private stopped = false;
   private restartTimer?: NodeJS.Timeout;
   private admin?: Admin;
-  private asking?: Promise<Array<{ partition: number; high: string; low: string }>>;
+  /** The end-offset request in flight, if any. */
+  private asking?: Promise<PartitionEnds>;
+  /** The request that starts once the one in flight ends: every caller meanwhile shares it. */
+  private askingNext?: Promise<PartitionEnds>;
   /** Next offset to read of each partition, as far as this reader got. */
   private readonly positions = new Map<number, bigint>();
   private markReady!: () => void;
@@ -187,9 +192,26 @@ export class CompactedTopicFollower<V> {
     await this.consumer?.disconnect().catch(() => undefined);
   }
 
-  /** The topic's end offsets now; concurrent askers share one request, over one admin connection kept for it. */
-  private endOffsets(): Promise<Array<{ partition: number; high: string; low: string }>> {
-    this.asking ??= (async () => {
+  /**
+   * The topic's end offsets, from a request sent after this call. A request already in flight may
+   * have left before a record the caller must see was acknowledged (an erasure published just
+   * before an export landed), so a caller never joins it: it starts one when none is in flight, or
+   * else shares the single request that starts when that one ends. However many callers, at most one
+   * request is in flight and one waits, over one admin connection kept for them.
+   */
+  private endOffsets(): Promise<PartitionEnds> {
+    if (!this.asking) return (this.asking = this.askEnds());
+    this.askingNext ??= this.asking
+      .catch(() => undefined)
+      .then(() => {
+        this.askingNext = undefined;
+        return (this.asking = this.askEnds());
+      });
+    return this.askingNext;
+  }
+
+  private askEnds(): Promise<PartitionEnds> {
+    const request = (async () => {
       try {
         if (!this.admin) {
           const admin = this.kafka.admin();
@@ -201,11 +223,12 @@ export class CompactedTopicFollower<V> {
         await this.admin?.disconnect().catch(() => undefined);
         this.admin = undefined;
         throw error;
-      } finally {
-        this.asking = undefined;
       }
     })();
-    return this.asking;
+    const settled = request.finally(() => {
+      if (this.asking === settled) this.asking = undefined;
+    });
+    return settled;
   }
 
   private async restart(): Promise<void> {

@@ -14,11 +14,6 @@ const REFRESH_TIMEOUT_MS = 5_000;
  */
 @Injectable()
 export class ExporterErasures {
-  /** The refresh in progress, if any. */
-  private refreshing?: Promise<boolean>;
-  /** The refresh that starts once the one in progress ends: every caller meanwhile shares it. */
-  private following?: Promise<boolean>;
-
   constructor(
     @Inject(ERASURE_LIST) readonly list: ErasureList,
     @Inject(ERASURE_REPORTER) private readonly reporter: ErasureReporter,
@@ -44,32 +39,15 @@ export class ExporterErasures {
   }
 
   /**
-   * True once the list holds every request published before this call (read to the topic's end).
-   * A refresh that began before the call may miss a request published since, so a caller never joins
-   * one in progress: it starts one when none is, or else shares the single refresh that starts when
-   * the one in progress ends. However many writes land meanwhile, at most one offset request is in
-   * progress and one waits.
+   * True once the list holds every request published before this call (read to the topic's end as
+   * of an offset request sent after the call; concurrent writes share such requests, see
+   * CompactedTopicFollower). False, logged, when the list could not be brought up to date in time.
    */
   refresh(): Promise<boolean> {
-    if (!this.refreshing) return (this.refreshing = this.startRefresh());
-    this.following ??= this.refreshing.then(() => {
-      this.following = undefined;
-      return (this.refreshing = this.startRefresh());
+    return this.list.refresh(REFRESH_TIMEOUT_MS).catch((error: unknown) => {
+      this.logger.warn({ err: error }, 'the erasure list could not be brought up to date');
+      return false;
     });
-    return this.following;
-  }
-
-  private startRefresh(): Promise<boolean> {
-    const done = this.list
-      .refresh(REFRESH_TIMEOUT_MS)
-      .catch((error: unknown) => {
-        this.logger.warn({ err: error }, 'the erasure list could not be brought up to date');
-        return false;
-      })
-      .finally(() => {
-        if (this.refreshing === done) this.refreshing = undefined;
-      });
-    return done;
   }
 
   report(report: ErasureReport): Promise<void> {
