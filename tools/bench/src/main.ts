@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Progress } from '@tools/local-stack/progress';
 import { stackPaths } from '@tools/local-stack/stack-paths';
 import { loadStackSettings } from '@tools/local-stack/stack-settings';
@@ -21,6 +21,8 @@ interface Options {
   scale?: number;
   /** The memory soak's length instead of the profile's (e.g. a few minutes of a quick run). */
   soakSeconds?: number;
+  /** The replay's events instead of the profile's (e.g. 200,000 to time the replay in a few minutes). */
+  replayEvents?: number;
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -34,8 +36,9 @@ function parseOptions(argv: readonly string[]): Options {
     else if (arg === '--scale') options.scale ??= 10_000_000;
     else if (arg === '--scale-events') options.scale = Number(argv[++i]);
     else if (arg === '--soak-seconds') options.soakSeconds = Number(argv[++i]);
+    else if (arg === '--replay-events') options.replayEvents = Number(argv[++i]);
     else if (arg === '--help' || arg === '-h') {
-      process.stdout.write(`npm run bench -- [--quick] [--cpu-prof] [--only ${MEASUREMENTS.map((m) => m.name).join(',')}] [--out tools/bench/results] [--soak-seconds 600]\n`);
+      process.stdout.write(`npm run bench -- [--quick] [--cpu-prof] [--only ${MEASUREMENTS.map((m) => m.name).join(',')}] [--out tools/bench/results] [--soak-seconds 600] [--replay-events 1000000]\n`);
       process.stdout.write(`npm run bench -- --scale [--scale-events 10000000]   (issue 22: the vault at scale, on its own)\n`);
       process.exit(0);
     } else throw new Error(`unknown option ${arg} (see --help)`);
@@ -43,6 +46,7 @@ function parseOptions(argv: readonly string[]): Options {
   const unknown = options.only?.filter((name) => !MEASUREMENTS.some((measurement) => measurement.name === name)) ?? [];
   if (options.scale !== undefined && !(Number.isInteger(options.scale) && options.scale >= 100_000)) throw new Error('--scale-events takes a whole number of at least 100000');
   if (options.soakSeconds !== undefined && !(Number.isInteger(options.soakSeconds) && options.soakSeconds >= 20)) throw new Error('--soak-seconds takes a whole number of at least 20');
+  if (options.replayEvents !== undefined && !(Number.isInteger(options.replayEvents) && options.replayEvents >= 1_000)) throw new Error('--replay-events takes a whole number of at least 1000');
   if (unknown.length > 0) throw new Error(`unknown measurement(s) ${unknown.join(', ')}; known: ${MEASUREMENTS.map((m) => m.name).join(', ')}`);
   return options;
 }
@@ -84,7 +88,7 @@ function removeOnInterrupt(progress: Progress, cleanUp: () => Promise<void>): ()
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const chosen = PROFILES[options.quick ? 'quick' : 'full'];
-  const profile = options.soakSeconds === undefined ? chosen : { ...chosen, soakSeconds: options.soakSeconds };
+  const profile = { ...chosen, soakSeconds: options.soakSeconds ?? chosen.soakSeconds, replayEvents: options.replayEvents ?? chosen.replayEvents };
   const progress = new Progress();
   const bench = benchStack(process.env, progress);
   let launcher: ServiceLauncher | undefined;
@@ -143,7 +147,7 @@ async function main(): Promise<void> {
 
   const table = markdownTable(rows);
   const day = startedAt.toISOString().slice(0, 10);
-  const outDir = join(bench.stack.paths.root, options.out);
+  const outDir = resolve(bench.stack.paths.root, options.out);
   mkdirSync(outDir, { recursive: true });
   // A partial run (--only) never replaces the day's full table.
   const name = options.scale ? `${day}-scale` : `${day}${profile.name === 'quick' ? '-quick' : ''}${options.only ? `-only-${options.only.join('-')}` : ''}`;
