@@ -1,6 +1,7 @@
 import { col, relation } from '@tracking/vault-schema';
 import type { TableSpec } from '@tracking/vault-schema';
 import { copyBinary, copyLayout, stagingType } from './copy-binary';
+import type { Row } from './vault-model';
 
 const spec = {
   ...relation('a.one', [
@@ -42,11 +43,14 @@ function parse(body: Buffer): Array<Array<Buffer | null>> {
   return rows;
 }
 
+/** One table's rows alone, as table 3 of its staging group. */
+const body = (rows: readonly Row[]): Buffer => copyBinary([{ layout: copyLayout(spec), rows, tbl: 3 }]);
+
 describe(copyBinary.name, () => {
-  it('writes each type in its binary form, NULL as length -1, and numbers the rows after the columns', () => {
+  it('writes each type in its binary form, NULL as length -1, and numbers the rows and names their table after the columns', () => {
     const hk = Buffer.alloc(32, 0xab);
     const rows = parse(
-      copyBinary(copyLayout(spec), [
+      body([
         {
           hk,
           name: 'tab\there ünï',
@@ -63,7 +67,7 @@ describe(copyBinary.name, () => {
     );
     expect(rows).toHaveLength(2);
     const [first, second] = rows as [Array<Buffer | null>, Array<Buffer | null>];
-    expect(first).toHaveLength(10);
+    expect(first).toHaveLength(11);
     expect(first[0]?.equals(hk)).toBe(true);
     expect(first[1]?.toString('utf8')).toBe('tab\there ünï');
     // Microseconds since 2000-01-01 UTC.
@@ -77,6 +81,7 @@ describe(copyBinary.name, () => {
     // numeric goes as text, cast by the load statement.
     expect(first[8]?.toString('utf8')).toBe('0.85');
     expect(first[9]?.readInt32BE()).toBe(1);
+    expect(first[10]?.readInt16BE()).toBe(3);
     expect(second[1]).toBeNull();
     expect(second[2]).toBeNull();
     expect(second[4]?.readBigInt64BE()).toBe(3n);
@@ -87,21 +92,30 @@ describe(copyBinary.name, () => {
     expect(second[9]?.readInt32BE()).toBe(2);
   });
 
+  it('writes several tables of one group in one body, numbering each table\'s rows from 1', () => {
+    const layout = copyLayout(spec);
+    const rows = parse(copyBinary([{ layout, rows: [{ n: 1 }, { n: 2 }], tbl: 4 }, { layout, rows: [{ n: 3 }], tbl: 9 }]));
+    expect(rows.map((fields) => [fields[3]?.readInt32BE(), fields[9]?.readInt32BE(), fields[10]?.readInt16BE()])).toEqual([
+      [1, 1, 4],
+      [2, 2, 4],
+      [3, 1, 9],
+    ]);
+  });
+
   it('writes times before 2000 as negative microseconds', () => {
-    const [[, , at]] = parse(copyBinary(copyLayout(spec), [{ hk: Buffer.alloc(1), at: new Date(Date.UTC(1999, 11, 31, 23, 59, 59, 999)) }])) as [Array<Buffer | null>];
+    const [[, , at]] = parse(body([{ hk: Buffer.alloc(1), at: new Date(Date.UTC(1999, 11, 31, 23, 59, 59, 999)) }])) as [Array<Buffer | null>];
     expect(at?.readBigInt64BE()).toBe(-1000n);
   });
 
   it('refuses a value its column cannot hold, as the database would', () => {
-    const layout = copyLayout(spec);
-    expect(() => copyBinary(layout, [{ hk: 'not a buffer' }])).toThrow(/column hk/);
-    expect(() => copyBinary(layout, [{ n: 1.5 }])).toThrow(/column n/);
-    expect(() => copyBinary(layout, [{ at: new Date(NaN) }])).toThrow(/column at/);
+    expect(() => body([{ hk: 'not a buffer' }])).toThrow(/column hk/);
+    expect(() => body([{ n: 1.5 }])).toThrow(/column n/);
+    expect(() => body([{ at: new Date(NaN) }])).toThrow(/column at/);
   });
 
   it('grows its buffer past the first estimate', () => {
     const long = 'é'.repeat(100_000);
-    const [[, name]] = parse(copyBinary(copyLayout(spec), [{ name: long }])) as [Array<Buffer | null>];
+    const [[, name]] = parse(body([{ name: long }])) as [Array<Buffer | null>];
     expect(name?.toString('utf8')).toBe(long);
   });
 

@@ -148,27 +148,41 @@ export function copyLayout(spec: TableSpec): CopyLayout {
   };
 }
 
+/** One table's rows of a batch, and its number in the staging table's `tbl`. */
+export interface CopyPart {
+  layout: CopyLayout;
+  rows: readonly Row[];
+  tbl: number;
+}
+
 /**
- * Rows of one table as the body of a binary COPY into its staging table: its columns, then `ord`,
- * the row's 1-based place among the table's rows (what the load statements order by).
+ * Rows of tables of one staging group (vault-statements.ts) as the body of one binary COPY into its
+ * staging table: each row's columns, then `ord`, its 1-based place among its table's rows (what the
+ * load statements order by), then `tbl`.
  */
-export function copyBinary(layout: CopyLayout, rows: readonly Row[]): Buffer {
-  const { names, encoders } = layout;
-  const writer = new Writer(HEADER.length + rows.length * (names.length * 24 + 16) + 2);
+export function copyBinary(parts: readonly CopyPart[]): Buffer {
+  const width = Math.max(0, ...parts.map((part) => part.layout.names.length));
+  const count = parts.reduce((sum, part) => sum + part.rows.length, 0);
+  const writer = new Writer(HEADER.length + count * (width * 24 + 24) + 2);
   writer.reserve(HEADER.length);
   writer.position += HEADER.copy(writer.buffer, writer.position);
-  const fields = names.length + 1;
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i] as Row;
-    writer.int16(fields);
-    for (let c = 0; c < names.length; c++) {
-      const name = names[c] as string;
-      const value = row[name];
-      if (value === null || value === undefined) writer.int32(-1);
-      else (encoders[c] as Encode)(writer, value, name);
+  for (const { layout, rows, tbl } of parts) {
+    const { names, encoders } = layout;
+    const fields = names.length + 2;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as Row;
+      writer.int16(fields);
+      for (let c = 0; c < names.length; c++) {
+        const name = names[c] as string;
+        const value = row[name];
+        if (value === null || value === undefined) writer.int32(-1);
+        else (encoders[c] as Encode)(writer, value, name);
+      }
+      writer.int32(4);
+      writer.int32(i + 1);
+      writer.int32(2);
+      writer.int16(tbl);
     }
-    writer.int32(4);
-    writer.int32(i + 1);
   }
   writer.reserve(2);
   writer.position += TRAILER.copy(writer.buffer, writer.position);

@@ -5,10 +5,10 @@ import type { Pool, PoolClient, QueryResult } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DATABASE_POOL, inTransaction } from '@tracking/database';
 import { ERASURES, LOAD_BATCHES, QUALITY_LOG, STAGED_EVENTS, VAULT_TABLES, type TableSpec } from '@tracking/vault-schema';
-import { copyBinary, copyLayout } from './copy-binary';
+import { copyBinary, copyLayout, type CopyPart } from './copy-binary';
 import { APPLY_ROLLUPS, CREATE_DELTA_TABLES, capturingInserted } from './rollup-statements';
 import { VaultPartitions, isMissingPartition } from './vault-partitions';
-import { CREATE_STAGING_TABLES, copyStaging, loadStatement } from './vault-statements';
+import { CREATE_STAGING_TABLES, STAGING_GROUPS, loadStatement, stagingTableId, type StagingGroup } from './vault-statements';
 import type { VaultRows } from './vault-model';
 
 export interface BatchReport {
@@ -40,7 +40,11 @@ const statementOf = (spec: TableSpec): string => (ROLLED_UP_SOURCES.has(spec.tab
 @Injectable()
 export class VaultRepository {
   private readonly statements = new Map(VAULT_TABLES.map((spec) => [spec.table, statementOf(spec)]));
-  private readonly copies = new Map(VAULT_TABLES.map((spec) => [spec.table, { sql: copyStaging(spec), layout: copyLayout(spec) }]));
+  private readonly copies = new Map(
+    STAGING_GROUPS.flatMap((group) => group.members.map((spec) => [spec.table, { group, layout: copyLayout(spec), tbl: stagingTableId(spec) }] as const)),
+  );
+  /** Connections whose session holds the staging tables, made in a transaction that committed. */
+  private readonly staged = new WeakSet<PoolClient>();
 
   constructor(
     @Inject(DATABASE_POOL) private readonly pool: Pool,
@@ -62,7 +66,9 @@ export class VaultRepository {
   }
 
   private async loadOnce(rows: VaultRows, report?: BatchReport): Promise<Map<string, number>> {
-    return inTransaction(this.pool, async (client) => {
+    let connection: PoolClient | undefined;
+    const inserted = await inTransaction(this.pool, async (client) => {
+      connection = client;
       const inserted = await this.loadInto(client, rows);
       if (report) {
         const total = [...inserted.values()].reduce((sum, count) => sum + count, 0);
@@ -74,6 +80,8 @@ export class VaultRepository {
       }
       return inserted;
     });
+    if (connection) this.staged.add(connection);
+    return inserted;
   }
 
   /**
@@ -88,12 +96,17 @@ export class VaultRepository {
     const inserted = new Map<string, number>();
     if (batch.length === 0) return inserted;
     await this.partitions.ensure(rows, client);
-    await client.query(`SET LOCAL client_min_messages = warning; ${CREATE_STAGING_TABLES}; ${CREATE_DELTA_TABLES}`);
-    // One COPY per table with rows: two round trips each, against the text a shared staging table
-    // needed (every row padded to the widest table, hash keys as hex) and the casts back.
+    // A round trip of about thirty statements a batch, once a connection has them.
+    if (!this.staged.has(client)) await client.query(`SET LOCAL client_min_messages = warning; ${CREATE_STAGING_TABLES}; ${CREATE_DELTA_TABLES}`);
+    // One binary COPY per staging group with rows (two round trips each), in the groups' order.
+    const parts = new Map<StagingGroup, CopyPart[]>();
     for (const { spec, rows: tableRows } of batch) {
-      const copy = this.copies.get(spec.table) as { sql: string; layout: ReturnType<typeof copyLayout> };
-      await pipeline(Readable.from([copyBinary(copy.layout, tableRows)]), client.query(copyFrom(copy.sql)));
+      const { group, layout, tbl } = this.copies.get(spec.table) as { group: StagingGroup } & Omit<CopyPart, 'rows'>;
+      parts.set(group, [...(parts.get(group) ?? []), { layout, rows: tableRows, tbl }]);
+    }
+    for (const group of STAGING_GROUPS) {
+      const groupParts = parts.get(group);
+      if (groupParts) await pipeline(Readable.from([copyBinary(groupParts)]), client.query(copyFrom(group.copy)));
     }
     const results = await client.query([...batch.map(({ spec }) => this.statements.get(spec.table) as string), ...APPLY_ROLLUPS].join(';\n'));
     const perStatement = (Array.isArray(results) ? results : [results]) as QueryResult[];
