@@ -1,14 +1,13 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable } from '@nestjs/common';
-import type { Pool, PoolClient } from 'pg';
+import type { Pool, PoolClient, QueryResult } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DATABASE_POOL, inTransaction } from '@tracking/database';
 import { ERASURES, LOAD_BATCHES, QUALITY_LOG, STAGED_EVENTS, VAULT_TABLES, type TableSpec } from '@tracking/vault-schema';
 import { copyBinary, copyLayout, type CopyPart } from './copy-binary';
 import { APPLY_ROLLUPS, CREATE_DELTA_TABLES, capturingInserted } from './rollup-statements';
 import { VaultPartitions, isMissingPartition } from './vault-partitions';
-import { LOAD_FUNCTION, loadFunction } from './load-function';
 import { CREATE_STAGING_TABLES, STAGING_GROUPS, loadStatement, stagingTableId, type StagingGroup } from './vault-statements';
 import type { VaultRows } from './vault-model';
 
@@ -34,22 +33,13 @@ const statementOf = (spec: TableSpec): string => (ROLLED_UP_SOURCES.has(spec.tab
 
 /**
  * SQL of the load path: every table of a batch in one transaction. Each table's rows of the batch are
- * copied into a temporary staging table of its own (binary COPY, one per group of tables of the same
- * shape), then one set-based statement per table moves them into the vault, and the rollups add what
- * the staging layer actually inserted; all those statements in one call of the session's load function.
+ * copied into a temporary staging table of its own (binary COPY), then one set-based statement per table
+ * moves them into the vault, and the rollups add what the staging layer actually inserted; all those
+ * statements in one round trip.
  */
 @Injectable()
 export class VaultRepository {
-  /** The staging and delta tables and the load function, once per connection (vault-statements.ts, load-function.ts). */
-  private readonly setup = [
-    'SET LOCAL client_min_messages = warning',
-    CREATE_STAGING_TABLES,
-    CREATE_DELTA_TABLES,
-    loadFunction(
-      VAULT_TABLES.map((spec) => ({ tbl: stagingTableId(spec), sql: statementOf(spec) })),
-      APPLY_ROLLUPS,
-    ),
-  ].join(';\n');
+  private readonly statements = new Map(VAULT_TABLES.map((spec) => [spec.table, statementOf(spec)]));
   private readonly copies = new Map(
     STAGING_GROUPS.flatMap((group) => group.members.map((spec) => [spec.table, { group, layout: copyLayout(spec), tbl: stagingTableId(spec) }] as const)),
   );
@@ -106,7 +96,8 @@ export class VaultRepository {
     const inserted = new Map<string, number>();
     if (batch.length === 0) return inserted;
     await this.partitions.ensure(rows, client);
-    if (!this.staged.has(client)) await client.query(this.setup);
+    // A round trip of about thirty statements a batch, once a connection has them.
+    if (!this.staged.has(client)) await client.query(`SET LOCAL client_min_messages = warning; ${CREATE_STAGING_TABLES}; ${CREATE_DELTA_TABLES}`);
     // One binary COPY per staging group with rows (two round trips each), in the groups' order.
     const parts = new Map<StagingGroup, CopyPart[]>();
     for (const { spec, rows: tableRows } of batch) {
@@ -117,9 +108,9 @@ export class VaultRepository {
       const groupParts = parts.get(group);
       if (groupParts) await pipeline(Readable.from([copyBinary(groupParts)]), client.query(copyFrom(group.copy)));
     }
-    const tables = batch.map(({ spec }) => stagingTableId(spec));
-    const { rows: [result] } = await client.query<{ inserted: number[] }>(`SELECT ${LOAD_FUNCTION}($1::integer[]) AS inserted`, [tables]);
-    batch.forEach(({ spec }) => inserted.set(spec.table, result?.inserted[stagingTableId(spec) - 1] ?? 0));
+    const results = await client.query([...batch.map(({ spec }) => this.statements.get(spec.table) as string), ...APPLY_ROLLUPS].join(';\n'));
+    const perStatement = (Array.isArray(results) ? results : [results]) as QueryResult[];
+    batch.forEach(({ spec }, index) => inserted.set(spec.table, perStatement[index]?.rowCount ?? 0));
     return inserted;
   }
 
