@@ -40,6 +40,12 @@ const APP_MODULES_TESTS_USE = [
   // The trigger insert, called as an instance whose erasure list lags behind would call it: the
   // database-side guard of an erasure (test/integration/automation-erasure.integration.spec.ts).
   'automation-trigger/triggers/trigger.repository',
+  // A batch mapped before an erasure committed and loaded after it: the load's own look at the
+  // erasures, under the tenant's erasure lock (test/integration/vault-erasure-race.integration.spec.ts).
+  'vault-loader/vault/vault.repository',
+  'vault-loader/vault/vault-partitions',
+  'vault-loader/vault/vault-model',
+  'vault-loader/privacy/erasure-lock',
 ];
 
 /**

@@ -269,10 +269,10 @@ describe('the Data Vault loader', () => {
     });
     expect({ status: response.status, body: await response.json() }).toMatchObject({ status: 200, body: { erased_users: 1, erased_visitors: 1 } });
 
-    const traces = async (): Promise<string[]> => {
+    const traces = async (vault: Pool = db): Promise<string[]> => {
       const found: string[] = [];
       for (const table of ['raw.site_tracking_events_r', 'staging.site_events', 'staging.data_quality_log', 'business.site_event_h', 'business.site_session_h', 'business.site_visitor_h', 'business.site_page_h', 'business.site_event_details_s', 'business.site_session_details_s', 'business.site_visitor_details_s', 'business.site_page_details_s', 'audit.audit_event_details_s', ...ROLLUP_TABLES.map((rollup) => rollup.table)]) {
-        const { rows } = await db.query<{ t: string }>(`SELECT t::text AS t FROM ${table} t WHERE tenant_hk = $1`, [tenantHk]);
+        const { rows } = await vault.query<{ t: string }>(`SELECT t::text AS t FROM ${table} t WHERE tenant_hk = $1`, [tenantHk]);
         for (const { t } of rows) for (const needle of [visitor, user, email, marker]) if (t.includes(needle)) found.push(`${table}: ${needle}`);
       }
       return found;
@@ -287,6 +287,31 @@ describe('the Data Vault loader', () => {
     loader = await startVaultLoader(env, groupId);
     await caughtUp();
     expect(await traces()).toEqual([]);
+
+    // Into an empty vault, whose register of erased subjects is empty until it applies the request it
+    // reads: the loader anonymises what the request names as it loads, whenever the request is applied.
+    const name = `it_erased_replay_${randomBytes(4).toString('hex')}`;
+    const admin = new Client({ connectionString: env.databaseUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    const url = new URL(env.databaseUrl);
+    url.pathname = `/${name}`;
+    await migrateAll(url.toString());
+    const emptyVault = new Pool({ connectionString: url.toString() });
+    emptyVault.on('error', () => undefined); // its connections end when the database is dropped
+    const replayGroup = `it-vault-erased-replay-${randomUUID()}`;
+    await positionGroup(env.kafkaBrokers, replayGroup, LOADED_TOPICS, start);
+    const second = await startVaultLoader({ ...env, databaseUrl: url.toString() }, replayGroup);
+    try {
+      await waitFor(() => groupLag(env.kafkaBrokers, replayGroup, TOPICS.trackingEvents), (lag) => lag === 0, { what: 'replay into the empty vault', timeoutMs: 90_000 });
+      expect(await traces(emptyVault)).toEqual([]);
+      expect((await emptyVault.query(`SELECT count(*)::int AS n FROM raw.site_tracking_events_r WHERE tenant_hk = $1`, [tenantHk])).rows[0].n).toBe(4);
+    } finally {
+      await second.close();
+      await emptyVault.end();
+      await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
+      await admin.end();
+    }
   });
 
   it('dead-letters a poison record with its reason and loads the records around it', async () => {

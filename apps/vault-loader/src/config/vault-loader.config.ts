@@ -12,11 +12,18 @@ export interface VaultLoaderConfig extends ServiceSettings {
   /** The most one fetch from Kafka brings (KAFKA_FETCH_MAX_KB, KAFKA_FETCH_PARTITION_MAX_KB). */
   fetch: ConsumerFetchSettings;
   /**
-   * Partitions loaded at the same time, each in its own transaction: the vault's rows do not depend
-   * on the order partitions are loaded in (see vault-statements.ts), and while one batch waits on
-   * PostgreSQL the next can be mapped and sent.
+   * Partitions handled at the same time: their batches are mapped at once and share the loader's
+   * transactions (the vault's rows do not depend on the order partitions are loaded in, see
+   * vault-statements.ts).
    */
   partitionsConcurrently: number;
+  /**
+   * Load transactions in flight at once. Batches that arrive while they run wait and go together in
+   * the next (group commit): one round of a fetch's partitions costs a transaction or two, not one each.
+   */
+  transactions: number;
+  /** The most records one load transaction takes from the batches waiting (a batch alone may be larger). */
+  transactionMaxRecords: number;
   /** CUSTOMERS_DIR, the development fallback: each customer's data_retention_days from this directory instead of the shared topic. */
   customersDir?: string;
   /** Retention of customers without a configuration. */
@@ -53,7 +60,9 @@ export function loadVaultLoaderConfig(env: Env, cwd = process.cwd()): VaultLoade
     groupId: reader.string('VAULT_LOADER_GROUP_ID', CONSUMER_GROUPS.vaultLoader),
     sessionTimeoutMs: readSessionTimeoutMs(reader, 'VAULT_LOADER_SESSION_TIMEOUT_MS'),
     fetch: readConsumerFetchSettings(reader),
-    partitionsConcurrently: reader.integer('VAULT_LOADER_PARTITIONS_CONCURRENTLY', 3, { min: 1, max: 64 }),
+    partitionsConcurrently: reader.integer('VAULT_LOADER_PARTITIONS_CONCURRENTLY', 12, { min: 1, max: 64 }),
+    transactions: reader.integer('VAULT_LOADER_TRANSACTIONS', 3, { min: 1, max: 64 }),
+    transactionMaxRecords: reader.integer('VAULT_LOADER_TRANSACTION_MAX_RECORDS', 2000, { min: 1 }),
     customersDir: customersDir === undefined ? undefined : isAbsolute(customersDir) ? customersDir : resolve(cwd, customersDir),
     defaultRetentionDays: reader.integer('VAULT_DEFAULT_RETENTION_DAYS', 365, { min: 1 }),
     retentionIntervalMs: reader.integer('VAULT_RETENTION_INTERVAL_MINUTES', 60, { min: 0 }) * 60_000,
@@ -63,8 +72,8 @@ export function loadVaultLoaderConfig(env: Env, cwd = process.cwd()): VaultLoade
     replay: readReplayBounds(reader),
   };
   reader.done();
-  if (config.partitionsConcurrently > config.databasePoolSize) {
-    throw new Error(`vault-loader: VAULT_LOADER_PARTITIONS_CONCURRENTLY (${config.partitionsConcurrently}) needs as many database connections; DATABASE_POOL_SIZE is ${config.databasePoolSize}`);
+  if (config.transactions >= config.databasePoolSize) {
+    throw new Error(`vault-loader: VAULT_LOADER_TRANSACTIONS (${config.transactions}) needs as many database connections and one more for the lookups beside them; DATABASE_POOL_SIZE is ${config.databasePoolSize}`);
   }
   return config;
 }

@@ -8,6 +8,7 @@ import { RejectedEventRepository } from '../rejections/rejected-event.repository
 import { anonymiseEvent } from '../vault/anonymise';
 import { APPLY_ROLLUPS, CLEAR_EMPTY_ROLLUPS, CREATE_DELTA_TABLES, eventDelta } from '../vault/rollup-statements';
 import { hashDiff } from '../vault/vault-model';
+import { lockTenantErasures } from './erasure-lock';
 import { linkedSubjects, type LinkedSubjects, type SubjectIdentifiers } from './linked-subjects';
 
 export interface ErasureRequest {
@@ -251,11 +252,6 @@ export class ErasureRepository {
       [auditHk, tenantHk, at, hashDiff(details), ...details],
     );
   }
-}
-
-/** One erasure of a tenant at a time across every loader instance: the second finds the first's work registered. */
-async function lockTenantErasures(client: PoolClient, customerId: string): Promise<void> {
-  await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`privacy-erasure:${normaliseBusinessKeyPart(customerId)}`]);
 }
 
 function fromHex(hex: string): Buffer {

@@ -64,6 +64,15 @@ export class VaultRows {
     this.byTable.set(spec.table, entry);
   }
 
+  /**
+   * The rows of `other` after these, table by table: batches of several partitions loaded in one
+   * transaction. Each table's rows keep their order (the load statements read it as each source's);
+   * a configuration's row both hold comes twice, and its satellite's statement inserts it once.
+   */
+  absorb(other: VaultRows): void {
+    for (const { spec, rows } of other.byTable.values()) for (const row of rows) this.add(spec, row);
+  }
+
   /** A row that many records of a batch would add identically (a configuration's satellite row): added for the first only. */
   addOnce(spec: TableSpec, key: string, row: () => Row): void {
     const id = `${spec.table}\u0000${key}`;
