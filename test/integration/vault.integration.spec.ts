@@ -30,6 +30,31 @@ describe('the Data Vault loader', () => {
   const loaded = (tenantHk: Buffer, expected: number) =>
     waitFor(() => rawCount(tenantHk), (n) => n >= expected, { what: `${expected} raw rows`, timeoutMs: 60_000 });
 
+  /** The loaded topics from `start` into a freshly migrated database of their own, with a loader of its own; dropped afterwards. */
+  const replayIntoEmptyVault = async (start: Map<string, Map<number, string>>, check: (emptyVault: Pool) => Promise<void>): Promise<void> => {
+    const name = `it_replay_${randomBytes(4).toString('hex')}`;
+    const admin = new Client({ connectionString: env.databaseUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    const url = new URL(env.databaseUrl);
+    url.pathname = `/${name}`;
+    await migrateAll(url.toString());
+    const emptyVault = new Pool({ connectionString: url.toString() });
+    emptyVault.on('error', () => undefined); // its connections end when the database is dropped
+    const replayGroup = `it-vault-replay-${randomUUID()}`;
+    await positionGroup(env.kafkaBrokers, replayGroup, LOADED_TOPICS, start);
+    const second = await startVaultLoader({ ...env, databaseUrl: url.toString() }, replayGroup);
+    try {
+      await waitFor(() => groupLag(env.kafkaBrokers, replayGroup, TOPICS.trackingEvents), (lag) => lag === 0, { what: 'replay into the empty vault', timeoutMs: 90_000 });
+      await check(emptyVault);
+    } finally {
+      await second.close();
+      await emptyVault.end();
+      await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
+      await admin.end();
+    }
+  };
+
   beforeAll(async () => {
     db = new Pool({ connectionString: env.databaseUrl });
     await positionGroup(env.kafkaBrokers, groupId, LOADED_TOPICS);
@@ -132,27 +157,9 @@ describe('the Data Vault loader', () => {
     });
 
     it('gives identical rows (checksum of every table) when the topic is loaded into an empty vault', async () => {
-      const name = `it_replay_${randomBytes(4).toString('hex')}`;
-      const admin = new Client({ connectionString: env.databaseUrl });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${name}`);
-      const url = new URL(env.databaseUrl);
-      url.pathname = `/${name}`;
-      await migrateAll(url.toString());
-      const emptyVault = new Pool({ connectionString: url.toString() });
-      emptyVault.on('error', () => undefined); // its connections end when the database is dropped
-      const replayGroup = `it-vault-replay-${randomUUID()}`;
-      await positionGroup(env.kafkaBrokers, replayGroup, LOADED_TOPICS, start);
-      const second = await startVaultLoader({ ...env, databaseUrl: url.toString() }, replayGroup);
-      try {
-        await waitFor(() => groupLag(env.kafkaBrokers, replayGroup, TOPICS.trackingEvents), (lag) => lag === 0, { what: 'replay into the empty vault', timeoutMs: 90_000 });
+      await replayIntoEmptyVault(start, async (emptyVault) => {
         expect(await vaultChecksums(emptyVault, tenantHk)).toEqual(await vaultChecksums(db, tenantHk));
-      } finally {
-        await second.close();
-        await emptyVault.end();
-        await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
-        await admin.end();
-      }
+      });
     });
   });
 
@@ -290,28 +297,10 @@ describe('the Data Vault loader', () => {
 
     // Into an empty vault, whose register of erased subjects is empty until it applies the request it
     // reads: the loader anonymises what the request names as it loads, whenever the request is applied.
-    const name = `it_erased_replay_${randomBytes(4).toString('hex')}`;
-    const admin = new Client({ connectionString: env.databaseUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    const url = new URL(env.databaseUrl);
-    url.pathname = `/${name}`;
-    await migrateAll(url.toString());
-    const emptyVault = new Pool({ connectionString: url.toString() });
-    emptyVault.on('error', () => undefined); // its connections end when the database is dropped
-    const replayGroup = `it-vault-erased-replay-${randomUUID()}`;
-    await positionGroup(env.kafkaBrokers, replayGroup, LOADED_TOPICS, start);
-    const second = await startVaultLoader({ ...env, databaseUrl: url.toString() }, replayGroup);
-    try {
-      await waitFor(() => groupLag(env.kafkaBrokers, replayGroup, TOPICS.trackingEvents), (lag) => lag === 0, { what: 'replay into the empty vault', timeoutMs: 90_000 });
+    await replayIntoEmptyVault(start, async (emptyVault) => {
       expect(await traces(emptyVault)).toEqual([]);
       expect((await emptyVault.query(`SELECT count(*)::int AS n FROM raw.site_tracking_events_r WHERE tenant_hk = $1`, [tenantHk])).rows[0].n).toBe(4);
-    } finally {
-      await second.close();
-      await emptyVault.end();
-      await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
-      await admin.end();
-    }
+    });
   });
 
   it('dead-letters a poison record with its reason and loads the records around it', async () => {
