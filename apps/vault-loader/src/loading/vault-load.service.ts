@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DependencyUnavailableError, type AuditRecord, type TrackingEvent } from '@tracking/contracts';
+import { DependencyUnavailableError, isRetriable, type AuditRecord, type TrackingEvent } from '@tracking/contracts';
 import type { ConsumerBatch, ConsumedRecord, DecodedRecord, RejectedRecord } from '@tracking/kafka';
 import { LOGGER, type Logger } from '@tracking/observability';
 import { ERASURE_LIST, type ErasureList } from '@tracking/privacy';
@@ -7,7 +7,7 @@ import { RAW_EVENTS } from '@tracking/vault-schema';
 import { SiteCatalog } from '../sites/site-catalog';
 import { anonymiseEvent } from '../vault/anonymise';
 import { BatchHashes, VaultRows, mapAuditRecord, mapTrackingEvent, type RecordPosition } from '../vault/vault-model';
-import { ErasedWhileMappingError, VaultRepository, type BatchReport, type ErasedSubject, type ErasureCheck } from '../vault/vault.repository';
+import { VaultRepository, type BatchReport, type ErasedSubject, type ErasureCheck } from '../vault/vault.repository';
 import { VAULT_LOADER_CONFIG, type VaultLoaderConfig } from '../config/vault-loader.config';
 import { isDatabaseUnavailable } from './database-errors';
 import { LoaderMetrics } from './loader.metrics';
@@ -126,15 +126,18 @@ export class VaultLoadService {
         ...(event.user_id ? [{ tenantHk, subjectType: 'user' as const, subjectHk: hashes.key(event.customer_id, event.user_id) }] : []),
       ];
     };
-    const named = current.filter((item): item is Extract<Decoded, { kind: 'event' }> => item.kind === 'event' && subjects(item.value).length > 0);
-    const candidates = named.flatMap((item) => subjects(item.value));
+    // Each event's subjects once: the register's lookup, the list's and the transaction's check all use them.
+    const named = current.flatMap((item) => (item.kind === 'event' ? [{ event: item.value, subjects: subjects(item.value) }] : [])).filter((entry) => entry.subjects.length > 0);
+    const candidates = named.flatMap((entry) => entry.subjects);
     const erased = await this.repository.erased(candidates);
     // The subjects the erasure requests name join those the vault registered; every event naming one is anonymised below.
-    for (const { value } of named) {
-      if (value.visitor_id && this.erasureList.isErased(value.customer_id, { visitorId: value.visitor_id })) erased.add(hashes.key(value.customer_id, value.visitor_id).toString('hex'));
-      if (value.user_id && this.erasureList.isErased(value.customer_id, { userId: value.user_id })) erased.add(hashes.key(value.customer_id, value.user_id).toString('hex'));
+    for (const entry of named) {
+      for (const subject of entry.subjects) {
+        const ids = subject.subjectType === 'visitor' ? { visitorId: entry.event.visitor_id } : { userId: entry.event.user_id };
+        if (this.erasureList.isErased(entry.event.customer_id, ids)) erased.add(subject.subjectHk.toString('hex'));
+      }
     }
-    const erasures = { customers: [...new Set(named.map((item) => item.value.customer_id))], subjects: candidates, erased };
+    const erasures = { customers: [...new Set(named.map((entry) => entry.event.customer_id))], subjects: candidates, erased };
     if (erased.size === 0) return { items: current, erasures };
     const items = current.map((item) =>
       item.kind === 'event' && subjects(item.value).some((subject) => erased.has(subject.subjectHk.toString('hex'))) ? { ...item, value: anonymiseEvent(item.value) } : item,
@@ -173,9 +176,12 @@ export class VaultLoadService {
     this.metrics.duplicatesSkipped.inc(Math.max(0, events - (inserted.get(RAW_EVENTS.table) ?? 0)));
   }
 
-  /** The database, not the data, failed (or an erasure came between mapping and loading): the batch is tried again as a whole. */
+  /**
+   * The database, not the data, failed (or something else that says trying again helps, such as an
+   * erasure between mapping and loading): the batch is tried again as a whole.
+   */
   private throwIfUnavailable(error: unknown): void {
-    if (error instanceof ErasedWhileMappingError) throw error;
+    if (isRetriable(error)) throw error;
     if (isDatabaseUnavailable(error)) throw new DependencyUnavailableError(`the database is unavailable: ${(error as Error).message}`, { cause: error });
   }
 }
